@@ -1,0 +1,1 @@
+"""A stateful mock of the HaloITSM REST API (provider side of the sandbox)."""

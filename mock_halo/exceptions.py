@@ -1,0 +1,101 @@
+"""The mock's error hierarchy. Every failure the mock reports is one of these; the HTTP
+mapping lives in one handler (`mock_halo.app`), never in the routes.
+
+    HaloError                 500  something the mock itself did not expect
+    ├── OAuthError            400/401  token endpoint refusals, OAuth JSON body
+    │                              {"error": "invalid_client", "error_description": "..."}
+    ├── Unauthorized          401  missing, unknown, expired or foreign Bearer token on /api
+    ├── Forbidden             403  the token's scopes do not cover the resource
+    ├── NotFound              404  unknown record id, unknown path
+    ├── ValidationError       400  bad field values / unknown references; body names the
+    │                              field the way ASP.NET model binding does: {"[0].client_id": ["..."]}
+    ├── PayloadTooLarge       413  an attachment (or a request body) over the configured limit
+    └── RateLimited           429  the rolling-window limiter refused the request
+
+Lookups in the store raise these; they never return ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HaloError(Exception):
+    """Base class. Raised directly only for an internal inconsistency (HTTP 500)."""
+
+    status_code: int = 500
+
+    def __init__(self, message: str = "An error occurred", *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def body(self) -> Any:
+        """The JSON body Halo would answer with."""
+        return {"message": self.message}
+
+
+class OAuthError(HaloError):
+    """Raised by `/auth/token`: bad client (401 ``invalid_client``), bad user/refresh token
+    (400 ``invalid_grant``), unknown scope (400 ``invalid_scope``), unsupported grant (400
+    ``unsupported_grant_type``), missing fields (400 ``invalid_request``)."""
+
+    def __init__(self, error: str, description: str, *, status_code: int = 400) -> None:
+        super().__init__(description)
+        self.error = error
+        self.status_code = status_code
+
+    def body(self) -> Any:
+        return {"error": self.error, "error_description": self.message}
+
+
+class Unauthorized(HaloError):
+    """Raised when an /api call carries no Bearer token, an unknown one, an expired one, or
+    one issued for another tenant."""
+
+    status_code = 401
+
+    def __init__(self, message: str = "Authorization has been denied for this request.") -> None:
+        super().__init__(message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    def body(self) -> Any:
+        return {"message": self.message}
+
+
+class Forbidden(HaloError):
+    """Raised when the token is valid but its scopes do not cover the resource/method."""
+
+    status_code = 403
+
+
+class NotFound(HaloError):
+    """Raised for an unknown record id (GET/DELETE/update) or an unknown path."""
+
+    status_code = 404
+
+
+class ValidationError(HaloError):
+    """Raised for wrong types, missing required fields and unknown referenced ids. Carries the
+    ASP.NET-style field map, e.g. ``{"[0].client_id": ["Client 999 does not exist."]}``."""
+
+    status_code = 400
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        first = next(iter(errors.items()), ("", ["invalid request"]))
+        super().__init__(f"{first[0]}: {first[1][0]}" if first[0] else first[1][0])
+        self.errors = errors
+
+    def body(self) -> Any:
+        return self.errors
+
+
+class PayloadTooLarge(HaloError):
+    """Raised when an attachment's decoded bytes (or a request body) exceed the configured limit."""
+
+    status_code = 413
+
+
+class RateLimited(HaloError):
+    """Raised by the rolling-window limiter; carries ``Retry-After`` and rate-limit headers."""
+
+    status_code = 429
