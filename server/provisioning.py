@@ -1,0 +1,663 @@
+"""Provisioned MCP servers, the API tokens that guard them, and integrated accounts.
+
+A *provisioned server* is a filtered view of the MCP tools (by method and tag), bound to an
+*integrated account* (an upstream Halo), reachable at ``/mcp/{token}`` until ``expires_at``.
+The token is 256 random bits (``secrets.token_urlsafe(32)``); only its SHA-256 is stored, and
+lookups compare hashes with ``hmac.compare_digest``. *API tokens* are minted by an admin and
+checked on servers created with ``require_api_token_auth``. An *integrated account* is either
+the built-in mock tenant of that name (the default: nothing is registered) or a Halo base URL
+with client credentials registered by an admin; the client secret is encrypted at rest with
+Fernet, the key living in the state directory with 0600 permissions, and is never returned.
+
+Everything lives in one SQLite file under the state directory, so it survives restarts and
+the CLI and a running ``halo-sandbox up`` share it. This module holds state and rules only
+(no web imports); ``server.provisioning_routes`` is the HTTP face and ``server.provisioning_cli``
+the shell one.
+
+Errors (the HTTP mapping lives in one handler in ``server.provisioning_routes``)::
+
+    ProvisioningError        500  an internal inconsistency
+    ├── InvalidField         400  a bad input; ``field`` names it (``config.methods``, ``expires_at``, ...)
+    ├── AuthenticationFailed 401  missing or wrong admin key / API token
+    └── NotFound             404  unknown (or expired) server, API token or account
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+
+__all__ = [
+    "FINE_METHODS",
+    "METHOD_GROUPS",
+    "AccountCredentials",
+    "ApiToken",
+    "AuthenticationFailed",
+    "IntegratedAccount",
+    "InvalidField",
+    "NotFound",
+    "ProvisionedServer",
+    "ProvisioningError",
+    "Registry",
+    "default_state_dir",
+    "expand_methods",
+    "hash_token",
+]
+
+logger = logging.getLogger(__name__)
+
+FINE_METHODS: tuple[str, ...] = ("list", "get", "create", "update", "delete")
+"""The fine-grained methods a filter may name."""
+
+METHOD_GROUPS: dict[str, tuple[str, ...]] = {"read": ("list", "get"), "write": ("create", "update", "delete")}
+"""Coarse method names and what they stand for."""
+
+DB_FILE = "provisioning.sqlite3"
+KEY_FILE = "provisioning.key"
+_NAME_MAX = 100
+_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+# ---------------------------------------------------------------- errors
+
+
+class ProvisioningError(Exception):
+    """Base class; raised directly only for an internal inconsistency (HTTP 500)."""
+
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"status": self.status_code, "message": self.message}}
+
+
+class InvalidField(ProvisioningError):
+    """A bad input. ``field`` names it the way the request spells it (``config.tags``)."""
+
+    status_code = 400
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"status": 400, "field": self.field, "message": self.message}}
+
+
+class AuthenticationFailed(ProvisioningError):
+    """A missing or wrong admin key or API token. Says nothing about what was presented."""
+
+    status_code = 401
+
+
+class NotFound(ProvisioningError):
+    """An unknown (or expired) server, API token or account."""
+
+    status_code = 404
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionedServer:
+    """A provisioned server as the admin sees it: never its token."""
+
+    id: str
+    name: str
+    account: str
+    methods: tuple[str, ...] | None
+    tags: tuple[str, ...] | None
+    expires_at: datetime | None
+    require_api_token_auth: bool
+    created_at: datetime
+    revision: int
+
+    @property
+    def config(self) -> dict[str, list[str] | None]:
+        return {
+            "methods": list(self.methods) if self.methods is not None else None,
+            "tags": list(self.tags) if self.tags is not None else None,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "account": self.account,
+            "config": self.config,
+            "expires_at": _iso(self.expires_at),
+            "require_api_token_auth": self.require_api_token_auth,
+            "created_at": _iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """An API token as the admin sees it: never the token itself."""
+
+    id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created_at": _iso(self.created_at),
+            "expires_at": _iso(self.expires_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IntegratedAccount:
+    """A registered upstream Halo as the admin sees it: never its client secret."""
+
+    name: str
+    halo_url: str
+    client_id: str
+    tenant: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"account": self.name, "halo_url": self.halo_url, "client_id": self.client_id,
+                "tenant": self.tenant}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountCredentials:
+    """What it takes to reach a registered upstream Halo (decrypted; keep it in memory only)."""
+
+    halo_url: str
+    client_id: str
+    client_secret: str
+    tenant: str | None
+
+    def __repr__(self) -> str:  # the secret never reaches a log line or traceback
+        return f"AccountCredentials(halo_url={self.halo_url!r}, client_id={self.client_id!r}, client_secret='***')"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def default_state_dir() -> Path:
+    """``HALO_SANDBOX_STATE_DIR``, else the platform's user data directory."""
+    env = os.environ.get("HALO_SANDBOX_STATE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("halo-sandbox"))
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a URL or API token (SHA-256, hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def expand_methods(methods: Iterable[str]) -> list[str]:
+    """``read``/``write`` expanded to fine-grained methods, order kept, duplicates dropped."""
+    out: list[str] = []
+    for method in methods:
+        for fine in METHOD_GROUPS.get(method, (method,)):
+            if fine not in out:
+                out.append(fine)
+    return out
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _from_epoch(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _parse_expiry(value: Any, *, field: str, now: datetime) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidField(field, f"{value!r} is not an ISO 8601 date-time "
+                                      "(e.g. 2030-01-31T17:00:00Z)") from None
+    else:
+        raise InvalidField(field, "must be an ISO 8601 date-time string or null")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if moment <= now:
+        raise InvalidField(field, f"{_iso(moment)} is not in the future (now is {_iso(now)})")
+    return moment
+
+
+def _string_list(value: Any, *, field: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise InvalidField(field, "must be a list of strings or null")
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            raise InvalidField(field, f"every entry must be a non-empty string, got {item!r}")
+        if item.strip() not in out:
+            out.append(item.strip())
+    return tuple(out)
+
+
+def _name(value: Any, *, field: str = "name") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidField(field, "must be a non-empty string")
+    if len(value.strip()) > _NAME_MAX:
+        raise InvalidField(field, f"must be at most {_NAME_MAX} characters")
+    return value.strip()
+
+
+def _account(value: Any) -> str:
+    if not isinstance(value, str) or not _ACCOUNT_RE.match(value):
+        raise InvalidField("account", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    return value
+
+
+def _bool(value: Any, *, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidField(field, "must be true or false")
+    return value
+
+
+def _default_tool_filter(*, methods: list[str] | None, tags: list[str] | None) -> Sequence[Any]:
+    from server import tools
+
+    return tools.select_tools(tools.generate_tools(), methods=methods, tags=tags)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS servers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    account TEXT NOT NULL,
+    methods TEXT,
+    tags TEXT,
+    expires_at REAL,
+    require_api_token_auth INTEGER NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL,
+    expires_at REAL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY,
+    halo_url TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    client_secret_enc BLOB NOT NULL,
+    tenant TEXT
+);
+"""
+
+
+# ---------------------------------------------------------------- registry
+
+
+class Registry:
+    """The provisioning registry: SQLite under ``state_dir``.
+
+    ``now`` is the clock (a callable returning an aware ``datetime``); tests inject one to
+    move time. ``tool_filter(methods=..., tags=...)`` returns the tools a filter selects
+    (fine-grained methods; it raises ``ValueError`` naming an unknown tag); by default it
+    is ``server.tools.select_tools`` over ``server.tools.generate_tools()``.
+    """
+
+    def __init__(
+        self,
+        state_dir: str | os.PathLike[str],
+        *,
+        now: Callable[[], datetime] = _utcnow,
+        tool_filter: Callable[..., Sequence[Any]] | None = None,
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._now = now
+        self._tool_filter = tool_filter or _default_tool_filter
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.state_dir / DB_FILE, check_same_thread=False, timeout=10.0)
+        self._conn.row_factory = sqlite3.Row
+        with self._lock, self._conn:
+            self._conn.executescript(_SCHEMA)
+        self._fernet = Fernet(self._load_key())
+
+    # -- lifecycle
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def now(self) -> datetime:
+        moment = self._now()
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def _load_key(self) -> bytes:
+        path = self.state_dir / KEY_FILE
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes().strip()
+        key = Fernet.generate_key()
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+
+    # -- filters
+
+    def tools_for(self, *, methods: Sequence[str] | None, tags: Sequence[str] | None) -> list[Any]:
+        """The tools a filter selects; raises ``InvalidField`` for an unknown method or tag
+        and for a filter that selects nothing."""
+        if methods is not None:
+            unknown = [m for m in methods if m not in METHOD_GROUPS and m not in FINE_METHODS]
+            if unknown:
+                allowed = ", ".join([*METHOD_GROUPS, *FINE_METHODS])
+                raise InvalidField("config.methods", f"unknown method(s) {', '.join(unknown)}; use {allowed}")
+        fine = expand_methods(methods) if methods is not None else None
+        try:
+            selected = list(self._tool_filter(methods=fine, tags=list(tags) if tags is not None else None))
+        except ValueError as exc:
+            raise InvalidField("config.tags", str(exc)) from None
+        if not selected:
+            raise InvalidField("config", f"the filter (methods={list(methods) if methods is not None else 'all'}, "
+                                         f"tags={list(tags) if tags is not None else 'all'}) matches no tool")
+        return selected
+
+    def _check_config(self, config: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        if config is None:
+            config = {}
+        if not isinstance(config, dict):
+            raise InvalidField("config", 'must be an object {"methods": [...], "tags": [...]}')
+        extra = sorted(set(config) - {"methods", "tags"})
+        if extra:
+            raise InvalidField("config", f"unknown key(s) {', '.join(extra)}; allowed: methods, tags")
+        methods = _string_list(config.get("methods"), field="config.methods")
+        tags = _string_list(config.get("tags"), field="config.tags")
+        self.tools_for(methods=methods, tags=tags)
+        return methods, tags
+
+    # -- servers
+
+    def create_server(
+        self,
+        *,
+        name: Any,
+        account: Any = "sandbox",
+        config: Any = None,
+        expires_at: Any = None,
+        require_api_token_auth: Any = False,
+    ) -> tuple[ProvisionedServer, str]:
+        """Create a provisioned server; returns it and its URL token (shown once, never stored)."""
+        name = _name(name)
+        account = _account(account)
+        methods, tags = self._check_config(config)
+        now = self.now()
+        expiry = _parse_expiry(expires_at, field="expires_at", now=now)
+        require = _bool(require_api_token_auth, field="require_api_token_auth")
+        token = secrets.token_urlsafe(32)
+        server_id = "srv_" + secrets.token_hex(8)
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO servers (id, name, account, methods, tags, expires_at, require_api_token_auth,"
+                " token_hash, created_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                (server_id, name, account, _dump(methods), _dump(tags),
+                 expiry.timestamp() if expiry else None, int(require), hash_token(token), now.timestamp()),
+            )
+        logger.info("provisioned server %s (%s) created for account %s", server_id, name, account)
+        return self.get_server(server_id), token
+
+    def list_servers(self) -> list[ProvisionedServer]:
+        """Live servers (expired ones are hidden; the sweep deletes them)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM servers ORDER BY created_at, id").fetchall()
+        return [s for s in map(_server, rows) if not self._expired(s.expires_at)]
+
+    def get_server(self, server_id: str) -> ProvisionedServer:
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM servers WHERE id = ?", (server_id,)).fetchone()
+        if row is None or self._expired(_from_epoch(row["expires_at"])):
+            raise NotFound(f"no provisioned server {server_id!r}")
+        return _server(row)
+
+    def server_for_token(self, token: str) -> ProvisionedServer:
+        """The live server a URL token opens; ``NotFound`` for an unknown or expired one."""
+        digest = hash_token(token)
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM servers WHERE token_hash = ?", (digest,)).fetchone()
+        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            raise NotFound("no such MCP server")
+        server = _server(row)
+        if self._expired(server.expires_at):
+            raise NotFound("no such MCP server")
+        return server
+
+    def update_server(
+        self,
+        server_id: str,
+        *,
+        name: Any = ...,
+        config: Any = ...,
+        expires_at: Any = ...,
+        require_api_token_auth: Any = ...,
+    ) -> ProvisionedServer:
+        """Rename, change filters (a ``config`` key left out keeps its value), expiry or auth.
+        Arguments left as ``...`` are unchanged."""
+        current = self.get_server(server_id)
+        changes: dict[str, Any] = {}
+        if name is not ...:
+            changes["name"] = _name(name)
+        if config is not ...:
+            if not isinstance(config, dict):
+                raise InvalidField("config", 'must be an object {"methods": [...], "tags": [...]}')
+            merged = {"methods": config.get("methods", current.config["methods"]),
+                      "tags": config.get("tags", current.config["tags"])}
+            for key in config:
+                if key not in merged:
+                    raise InvalidField("config", f"unknown key {key}; allowed: methods, tags")
+            methods, tags = self._check_config(merged)
+            changes["methods"], changes["tags"] = _dump(methods), _dump(tags)
+        if expires_at is not ...:
+            expiry = _parse_expiry(expires_at, field="expires_at", now=self.now())
+            changes["expires_at"] = expiry.timestamp() if expiry else None
+        if require_api_token_auth is not ...:
+            changes["require_api_token_auth"] = int(_bool(require_api_token_auth, field="require_api_token_auth"))
+        if changes:
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            with self._lock, self._conn:
+                self._conn.execute(f"UPDATE servers SET {assignments}, revision = revision + 1 WHERE id = ?",
+                                   (*changes.values(), server_id))
+            logger.info("provisioned server %s updated (%s)", server_id, ", ".join(changes))
+        return self.get_server(server_id)
+
+    def delete_server(self, server_id: str) -> None:
+        with self._lock, self._conn:
+            deleted = self._conn.execute("DELETE FROM servers WHERE id = ?", (server_id,)).rowcount
+        if not deleted:
+            raise NotFound(f"no provisioned server {server_id!r}")
+        logger.info("provisioned server %s revoked", server_id)
+
+    def sweep(self) -> list[str]:
+        """Delete expired servers and API tokens; returns the ids deleted."""
+        cutoff = self.now().timestamp()
+        with self._lock, self._conn:
+            ids = [r["id"] for r in self._conn.execute(
+                "SELECT id FROM servers WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))]
+            ids += [r["id"] for r in self._conn.execute(
+                "SELECT id FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))]
+            self._conn.execute("DELETE FROM servers WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))
+            self._conn.execute("DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))
+        if ids:
+            logger.info("swept %d expired record(s): %s", len(ids), ", ".join(ids))
+        return ids
+
+    def _expired(self, expires_at: datetime | None) -> bool:
+        return expires_at is not None and expires_at <= self.now()
+
+    # -- API tokens
+
+    def create_api_token(self, *, name: Any, expires_at: Any = None) -> tuple[ApiToken, str]:
+        """Mint an API token; returns it and the token (shown once, never stored)."""
+        name = _name(name)
+        now = self.now()
+        expiry = _parse_expiry(expires_at, field="expires_at", now=now)
+        token = "hst_" + secrets.token_urlsafe(32)
+        token_id = "tok_" + secrets.token_hex(8)
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO api_tokens (id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (token_id, name, hash_token(token), now.timestamp(), expiry.timestamp() if expiry else None),
+            )
+        logger.info("API token %s (%s) created", token_id, name)
+        return self.get_api_token(token_id), token
+
+    def list_api_tokens(self) -> list[ApiToken]:
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM api_tokens ORDER BY created_at, id").fetchall()
+        return [t for t in map(_api_token, rows) if not self._expired(t.expires_at)]
+
+    def get_api_token(self, token_id: str) -> ApiToken:
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM api_tokens WHERE id = ?", (token_id,)).fetchone()
+        if row is None or self._expired(_from_epoch(row["expires_at"])):
+            raise NotFound(f"no API token {token_id!r}")
+        return _api_token(row)
+
+    def revoke_api_token(self, token_id: str) -> None:
+        with self._lock, self._conn:
+            deleted = self._conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,)).rowcount
+        if not deleted:
+            raise NotFound(f"no API token {token_id!r}")
+        logger.info("API token %s revoked", token_id)
+
+    def verify_api_token(self, token: str | None) -> ApiToken:
+        """The live API token presented; ``AuthenticationFailed`` otherwise."""
+        if not token:
+            raise AuthenticationFailed("this MCP server requires an API token (Authorization: Bearer <api token>)")
+        digest = hash_token(token)
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM api_tokens WHERE token_hash = ?", (digest,)).fetchone()
+        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            raise AuthenticationFailed("invalid API token")
+        api_token = _api_token(row)
+        if self._expired(api_token.expires_at):
+            raise AuthenticationFailed("invalid API token")
+        return api_token
+
+    # -- integrated accounts
+
+    def register_account(
+        self, account: Any, *, halo_url: Any, client_id: Any, client_secret: Any, tenant: Any = None
+    ) -> IntegratedAccount:
+        """Register (or replace) an upstream Halo for ``account``; the secret is encrypted at rest."""
+        account = _account(account)
+        if not isinstance(halo_url, str) or not halo_url.strip():
+            raise InvalidField("halo_url", "must be a URL such as https://acme.haloitsm.com")
+        parts = urlsplit(halo_url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidField("halo_url", "must be an http(s) URL such as https://acme.haloitsm.com")
+        if not isinstance(client_id, str) or not client_id.strip():
+            raise InvalidField("client_id", "must be a non-empty string")
+        if not isinstance(client_secret, str) or not client_secret:
+            raise InvalidField("client_secret", "must be a non-empty string")
+        if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+            raise InvalidField("tenant", "must be a non-empty string or null")
+        encrypted = self._fernet.encrypt(client_secret.encode("utf-8"))
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO accounts (name, halo_url, client_id, client_secret_enc, tenant)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (account, halo_url.strip().rstrip("/"), client_id.strip(), encrypted, tenant),
+            )
+        logger.info("integrated account %s registered (%s)", account, parts.hostname)
+        return self.get_account(account)
+
+    def get_account(self, account: str) -> IntegratedAccount:
+        """A registered account; ``NotFound`` when ``account`` is a plain mock tenant."""
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM accounts WHERE name = ?", (account,)).fetchone()
+        if row is None:
+            raise NotFound(f"no registered integrated account {account!r}")
+        return IntegratedAccount(name=row["name"], halo_url=row["halo_url"], client_id=row["client_id"],
+                                 tenant=row["tenant"])
+
+    def list_accounts(self) -> list[IntegratedAccount]:
+        with self._lock:
+            names = [r["name"] for r in self._conn.execute("SELECT name FROM accounts ORDER BY name")]
+        return [self.get_account(n) for n in names]
+
+    def account_credentials(self, account: str) -> AccountCredentials:
+        """Decrypted credentials of a registered account; ``NotFound`` for a mock tenant."""
+        with self._lock:
+            row = self._conn.execute("SELECT * FROM accounts WHERE name = ?", (account,)).fetchone()
+        if row is None:
+            raise NotFound(f"no registered integrated account {account!r}")
+        try:
+            secret = self._fernet.decrypt(row["client_secret_enc"]).decode("utf-8")
+        except InvalidToken:
+            raise ProvisioningError(f"the stored secret of account {account!r} cannot be decrypted "
+                                    f"with {KEY_FILE}; register the account again") from None
+        return AccountCredentials(halo_url=row["halo_url"], client_id=row["client_id"], client_secret=secret,
+                                  tenant=row["tenant"])
+
+    def delete_account(self, account: str) -> None:
+        with self._lock, self._conn:
+            deleted = self._conn.execute("DELETE FROM accounts WHERE name = ?", (account,)).rowcount
+        if not deleted:
+            raise NotFound(f"no registered integrated account {account!r}")
+        logger.info("integrated account %s removed", account)
+
+
+def _dump(values: tuple[str, ...] | None) -> str | None:
+    return None if values is None else json.dumps(list(values))
+
+
+def _load(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(json.loads(text))
+
+
+def _server(row: sqlite3.Row) -> ProvisionedServer:
+    return ProvisionedServer(
+        id=row["id"], name=row["name"], account=row["account"], methods=_load(row["methods"]),
+        tags=_load(row["tags"]), expires_at=_from_epoch(row["expires_at"]),
+        require_api_token_auth=bool(row["require_api_token_auth"]),
+        created_at=_from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC), revision=row["revision"],
+    )
+
+
+def _api_token(row: sqlite3.Row) -> ApiToken:
+    return ApiToken(id=row["id"], name=row["name"],
+                    created_at=_from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC),
+                    expires_at=_from_epoch(row["expires_at"]))
