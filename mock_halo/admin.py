@@ -1,0 +1,229 @@
+"""The control plane: ``/_sandbox`` endpoints (reset, snapshot/restore, request journal, clock,
+rate limit, fault rules, token expiry). Each takes the ``X-Sandbox-Tenant`` header like ``/api``.
+When the settings carry an admin key, every endpoint here needs ``Authorization: Bearer <key>``
+or ``X-Admin-Key: <key>`` (`require_admin`, reusable by other ``/_sandbox`` routers).
+``GET /_sandbox/`` (exact) is left free for the web console.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from mock_halo.exceptions import Unauthorized, ValidationError
+from mock_halo.faults import FaultSpec
+from mock_halo.settings import RateLimit
+from mock_halo.tenants import Tenant, TenantRegistry, current_tenant, pydantic_errors
+
+ADMIN_KEY_HEADER = "X-Admin-Key"
+_MAX_ADVANCE = 10 * 366 * 24 * 3600
+
+
+def require_admin(request: Request) -> None:
+    """FastAPI dependency: the admin key, when one is configured."""
+    key = request.app.state.settings.admin_key
+    if not key:
+        return
+    given = request.headers.get(ADMIN_KEY_HEADER)
+    if given is None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        given = value.strip() if scheme.lower() == "bearer" else None
+    if not given or not secrets.compare_digest(given.encode(), key.encode()):
+        raise Unauthorized("The sandbox control plane needs the admin key (Authorization: Bearer <admin key> "
+                           f"or {ADMIN_KEY_HEADER}).")
+
+
+def _registry(request: Request) -> TenantRegistry:
+    return request.app.state.sandbox
+
+
+router = APIRouter(prefix="/_sandbox", dependencies=[Depends(require_admin)], include_in_schema=True,
+                   tags=["sandbox"])
+
+
+async def _json(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        raise ValidationError({"body": ["A JSON body is required."]})
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError({"body": [f"Malformed JSON: {exc}"]}) from None
+
+
+def _validated(model: Any, data: Any, *, prefix: str = "") -> Any:
+    try:
+        return TypeAdapter(model).validate_python(data)
+    except PydanticValidationError as exc:
+        raise pydantic_errors(exc, prefix=prefix) from None
+
+
+# -- tenants, reset, snapshot ------------------------------------------------------------------
+@router.get("/tenants")
+async def list_tenants(request: Request) -> dict[str, Any]:
+    return {"tenants": _registry(request).names()}
+
+
+@router.post("/reset")
+async def reset(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    _registry(request).reset(tenant.name)
+    return {"tenant": tenant.name, "reset": True}
+
+
+@router.get("/snapshot")
+async def get_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return _registry(request).snapshot(tenant.name)
+
+
+@router.put("/snapshot")
+async def put_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    _registry(request).restore(tenant.name, await _json(request))
+    return {"tenant": tenant.name, "restored": True}
+
+
+# -- journal -----------------------------------------------------------------------------------
+@router.get("/requests")
+async def requests(tenant: Tenant = Depends(current_tenant), limit: int = Query(100, ge=1, le=100_000),
+                   tool: str | None = None, call_id: str | None = None,
+                   client: str | None = None) -> dict[str, Any]:
+    entries = tenant.journal.entries(limit=limit, tool=tool, call_id=call_id, client=client)
+    return {"tenant": tenant.name, "count": len(entries), "requests": [e.public() for e in entries]}
+
+
+@router.delete("/requests")
+async def clear_requests(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    tenant.journal.clear()
+    return {"tenant": tenant.name, "cleared": True}
+
+
+# -- clock -------------------------------------------------------------------------------------
+class ClockCommand(BaseModel):
+    """``{"action": "freeze", "at"?}``, ``{"action": "unfreeze"}``, ``{"action": "set", "at"}``,
+    ``{"action": "advance", "seconds"}``, ``{"action": "reset"}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["freeze", "unfreeze", "set", "advance", "reset"]
+    at: datetime | None = None
+    seconds: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ClockCommand:
+        if self.action == "set" and self.at is None:
+            raise ValueError("'set' needs 'at' (an ISO date-time)")
+        if self.action == "advance":
+            if self.seconds is None or not math.isfinite(self.seconds) or abs(self.seconds) > _MAX_ADVANCE:
+                raise ValueError("'advance' needs 'seconds' (a finite number, at most ten years)")
+        elif self.seconds is not None:
+            raise ValueError(f"'seconds' only goes with 'advance', not {self.action!r}")
+        if self.at is not None and self.action not in {"set", "freeze"}:
+            raise ValueError(f"'at' only goes with 'set' or 'freeze', not {self.action!r}")
+        if self.at is not None and not 1901 <= self.at.year <= 9998:
+            raise ValueError("'at' must be between the years 1901 and 9998")
+        return self
+
+
+@router.get("/clock")
+async def get_clock(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return {"tenant": tenant.name, **tenant.clock.state()}
+
+
+@router.post("/clock")
+async def change_clock(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    command: ClockCommand = _validated(ClockCommand, await _json(request))
+    clock = tenant.clock
+    match command.action:
+        case "freeze":
+            clock.freeze(command.at)
+        case "unfreeze":
+            clock.unfreeze()
+        case "set":
+            clock.set(command.at)  # type: ignore[arg-type]
+        case "advance":
+            clock.advance(command.seconds)  # type: ignore[arg-type]
+        case "reset":
+            clock.reset()
+    return {"tenant": tenant.name, **clock.state()}
+
+
+# -- rate limit --------------------------------------------------------------------------------
+class RateLimitUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    limit: int | None = Field(default=None, ge=1, le=10_000_000)
+    window_seconds: int | None = Field(default=None, ge=1, le=86_400 * 7)
+
+
+@router.get("/ratelimit")
+async def get_ratelimit(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return {"tenant": tenant.name, **tenant.limiter.state()}
+
+
+@router.put("/ratelimit")
+async def put_ratelimit(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    update: RateLimitUpdate = _validated(RateLimitUpdate, await _json(request))
+    current = tenant.limiter.config or request.app.state.settings.rate_limit or RateLimit()
+    tenant.limiter.configure(RateLimit(limit=update.limit or current.limit,
+                                       window_seconds=update.window_seconds or current.window_seconds)
+                             if update.enabled else None)
+    return {"tenant": tenant.name, **tenant.limiter.state()}
+
+
+# -- faults ------------------------------------------------------------------------------------
+@router.get("/faults")
+async def list_faults(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return {"tenant": tenant.name, "faults": tenant.faults.snapshot()}
+
+
+@router.post("/faults", status_code=201)
+async def add_faults(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    """Body: one rule, or a list of rules (all are validated before any is added)."""
+    body = await _json(request)
+    specs = _validated(list[FaultSpec], body if isinstance(body, list) else [body], prefix="faults")
+    rules = tenant.faults.add_many(specs)
+    return {"tenant": tenant.name, "faults": [r.model_dump() for r in rules]}
+
+
+@router.delete("/faults")
+async def clear_faults(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return {"tenant": tenant.name, "removed": tenant.faults.clear()}
+
+
+@router.get("/faults/{rule_id}")
+async def get_fault(rule_id: int, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return tenant.faults.get(rule_id).model_dump()
+
+
+@router.delete("/faults/{rule_id}")
+async def delete_fault(rule_id: int, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return {"tenant": tenant.name, "removed": tenant.faults.remove(rule_id).model_dump()}
+
+
+# -- tokens ------------------------------------------------------------------------------------
+class ExpireTokens(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str | None = None
+    refresh_tokens: bool = False
+
+
+@router.post("/tokens/expire")
+async def expire_tokens(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    """Expire the tenant's live access tokens now (all, or one client's); body optional."""
+    body = await _json(request) if (await request.body()).strip() else {}
+    options: ExpireTokens = _validated(ExpireTokens, body)
+    return {"tenant": tenant.name, "expired": tenant.auth.expire(client_id=options.client_id,
+                                                                 refresh_tokens=options.refresh_tokens)}
+
+
+@router.get("/tokens")
+async def list_tokens(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return {"tenant": tenant.name, "tokens": [t.public() for t in tenant.auth.live_tokens()]}

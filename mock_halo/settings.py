@@ -1,0 +1,125 @@
+"""`MockSettings`: the typed options of one mock Halo instance (every tenant it serves shares them).
+
+Defaults follow the product contract (``design.md`` "Defaults a user can rely on"); each credential
+can be overridden by an environment variable (see `MockSettings.from_env`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+DEFAULT_CLIENT_ID = "halo-sandbox"
+DEFAULT_CLIENT_SECRET = "halo-sandbox-secret"
+DEFAULT_AGENT_USERNAME = "agent@sandbox.local"
+DEFAULT_AGENT_PASSWORD = "sandbox"
+DEFAULT_TENANT = "sandbox"
+
+#: Environment variables read by `MockSettings.from_env`, by field name.
+ENV_VARS: dict[str, str] = {
+    "client_id": "HALO_SANDBOX_CLIENT_ID",
+    "client_secret": "HALO_SANDBOX_CLIENT_SECRET",
+    "agent_username": "HALO_SANDBOX_AGENT_USERNAME",
+    "agent_password": "HALO_SANDBOX_AGENT_PASSWORD",
+    "admin_key": "HALO_SANDBOX_ADMIN_KEY",
+    "rate_limit": "HALO_SANDBOX_RATE_LIMIT",
+    "seed": "HALO_SANDBOX_SEED",
+}
+
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*(s|m|min)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimit:
+    """A rolling window: at most ``limit`` requests per ``window_seconds`` per OAuth client."""
+
+    limit: int = 300
+    window_seconds: int = 300
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 1:
+            raise ValueError(f"rate limit must be a positive integer, got {self.limit!r}")
+        if (not isinstance(self.window_seconds, int) or isinstance(self.window_seconds, bool)
+                or self.window_seconds < 1):
+            raise ValueError(f"rate-limit window must be a positive number of seconds, got {self.window_seconds!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit | None:
+        """``"300/300s"``, ``"300/5m"`` or ``"off"`` (``None``: no limit). Raises ``ValueError``."""
+        if text.strip().lower() in {"off", "none", "0", "false", "disabled"}:
+            return None
+        match = _RATE_RE.match(text)
+        if not match:
+            raise ValueError(f"rate limit must look like '300/300s', '300/5m' or 'off', got {text!r}")
+        limit, window, unit = int(match[1]), int(match[2]), (match[3] or "s").lower()
+        return cls(limit=limit, window_seconds=window * (60 if unit in {"m", "min"} else 1))
+
+    def __str__(self) -> str:
+        return f"{self.limit}/{self.window_seconds}s"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MockSettings:
+    """Options of a mock instance. Immutable; use `dataclasses.replace` or `from_env` to vary."""
+
+    seed: int = 0
+    tickets: int | None = None
+    """Number of generated tickets; ``None`` = the default hand-written world."""
+    rate_limit: RateLimit | None = field(default_factory=RateLimit)
+    """Default limiter of every tenant; ``None`` turns it off (``PUT /_sandbox/ratelimit`` changes it per tenant)."""
+    token_lifetime_seconds: int = 3600
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = 20 * 1024 * 1024
+    journal_size: int = 1000
+    max_tenants: int = 256
+    admin_key: str | None = None
+    """When set, every `/_sandbox` control call needs ``Authorization: Bearer <key>`` or ``X-Admin-Key``."""
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    client_scope: str = "all"
+    agent_username: str = DEFAULT_AGENT_USERNAME
+    agent_password: str = DEFAULT_AGENT_PASSWORD
+    default_tenant: str = DEFAULT_TENANT
+    base_url: str | None = None
+    """Public base URL (for ``/api/authinfo``'s ``auth_url``); ``None`` = taken from the request."""
+
+    def __post_init__(self) -> None:
+        positive = ("token_lifetime_seconds", "max_attachment_bytes", "max_body_bytes", "journal_size",
+                    "max_tenants")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.tickets is not None and (not isinstance(self.tickets, int) or self.tickets < 0):
+            raise ValueError(f"tickets must be a non-negative integer or None, got {self.tickets!r}")
+        for name in ("client_id", "client_secret", "agent_username", "agent_password", "default_tenant"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} must not be empty")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> MockSettings:
+        """Defaults, then the ``HALO_SANDBOX_*`` variables of `ENV_VARS`, then ``overrides``
+        (keyword arguments whose value is ``None`` are ignored, so CLI options can be passed as-is)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, var in ENV_VARS.items():
+            if env.get(var):
+                raw = env[var]
+                if name == "seed":
+                    values[name] = int(raw)
+                elif name == "rate_limit":
+                    values[name] = RateLimit.parse(raw)
+                else:
+                    values[name] = raw
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> MockSettings:
+        return replace(self, **changes)

@@ -1,0 +1,238 @@
+"""Tenants: independent mock Halo instances served side by side.
+
+A `Tenant` holds everything one Halo tenant has: its sandbox clock, its data store, OAuth state,
+rate limiter, fault plane and request journal. The `TenantRegistry` creates a tenant from the
+fixtures the first time its name is used (header ``X-Sandbox-Tenant`` or the OAuth ``tenant``),
+so parallel test workers and several agents never share state. Python users script a tenant
+directly: ``registry.get("sandbox").faults.add(status=503, times=1)``, ``.clock.advance(3600)``,
+``registry.reset("sandbox")``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+from starlette.requests import Request  # only for the `current_tenant` dependency's signature
+
+from mock_halo.auth import AuthStore, OAuthClient, parse_scopes
+from mock_halo.clock import SandboxClock
+from mock_halo.exceptions import HaloError, ValidationError
+from mock_halo.faults import FaultPlane, FaultRule, RateLimiter
+from mock_halo.journal import Journal
+from mock_halo.settings import MockSettings, RateLimit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mock_halo.models import HaloStore
+
+SNAPSHOT_FORMAT = "halo-sandbox-snapshot/1"
+TENANT_HEADER = "X-Sandbox-Tenant"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class StoreClass(Protocol):
+    """What the registry needs of the data store class (`mock_halo.models.HaloStore`)."""
+
+    def __call__(self, *, seed_data: dict[str, list[dict[str, Any]]], clock: SandboxClock,
+                 max_attachment_bytes: int) -> Any: ...
+
+    def from_snapshot(self, data: dict[str, Any], *, clock: SandboxClock, max_attachment_bytes: int) -> Any: ...
+
+
+WorldBuilder = Callable[..., dict[str, list[dict[str, Any]]]]
+"""``build_world(*, seed, now, tickets=None)`` (`fixtures.build_world`)."""
+
+
+def check_tenant_name(name: str) -> str:
+    """Return ``name`` if it is a valid tenant name, else raise `ValidationError`."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValidationError({TENANT_HEADER: [
+            f"Invalid tenant name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit."]})
+    return name
+
+
+class Tenant:
+    """One tenant's state. ``store`` is replaced on reset/restore; read it per request."""
+
+    def __init__(self, *, name: str, settings: MockSettings, store: HaloStore, clock: SandboxClock) -> None:
+        self.name = name
+        self.clock = clock
+        self.store = store
+        self.auth = AuthStore(tenant=name, clock=clock, token_lifetime_seconds=settings.token_lifetime_seconds)
+        self.auth.register_client(OAuthClient(client_id=settings.client_id, client_secret=settings.client_secret,
+                                              scopes=parse_scopes(settings.client_scope)))
+        self.auth.add_user(username=settings.agent_username, password=settings.agent_password)
+        self.limiter = RateLimiter(clock=clock, config=settings.rate_limit)
+        self.faults = FaultPlane()
+        self.journal = Journal(size=settings.journal_size)
+        self.lock = threading.RLock()
+        """Held while the tenant's store is swapped (reset/restore)."""
+
+    def __repr__(self) -> str:
+        return f"Tenant({self.name!r})"
+
+
+class _ClockDoc(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    now: datetime
+    frozen: bool = False
+
+
+class _RateLimitDoc(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    enabled: bool
+    limit: int | None = Field(default=None, ge=1)
+    window_seconds: int | None = Field(default=None, ge=1)
+
+
+class _SnapshotDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: str = Field(pattern=f"^{re.escape(SNAPSHOT_FORMAT)}$")
+    tenant: str | None = None
+    clock: _ClockDoc
+    ratelimit: _RateLimitDoc
+    faults: list[FaultRule] = Field(default_factory=list)
+    store: dict[str, Any]
+
+
+def pydantic_errors(exc: PydanticValidationError, *, prefix: str = "") -> ValidationError:
+    """Turn pydantic's errors into the mock's field-map `ValidationError`."""
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        key = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or "body")
+        errors.setdefault(key, []).append(err["msg"])
+    return ValidationError(errors)
+
+
+class TenantRegistry:
+    """Tenants by name, created from the fixtures on first use (thread-safe)."""
+
+    def __init__(self, settings: MockSettings | None = None, *, store_class: StoreClass | None = None,
+                 build_world: WorldBuilder | None = None) -> None:
+        self.settings = settings or MockSettings()
+        self._store_class = store_class
+        self._build_world = build_world
+        self._tenants: dict[str, Tenant] = {}
+        self._lock = threading.RLock()
+
+    # -- seams --------------------------------------------------------------------------------
+    def _stores(self) -> StoreClass:
+        if self._store_class is None:
+            from mock_halo.models import HaloStore
+
+            self._store_class = HaloStore
+        return self._store_class
+
+    def _world(self, clock: SandboxClock) -> dict[str, list[dict[str, Any]]]:
+        if self._build_world is None:
+            from fixtures import build_world
+
+            self._build_world = build_world
+        return self._build_world(seed=self.settings.seed, now=clock.now(), tickets=self.settings.tickets)
+
+    def _new_store(self, clock: SandboxClock) -> HaloStore:
+        return self._stores()(seed_data=self._world(clock), clock=clock,
+                              max_attachment_bytes=self.settings.max_attachment_bytes)
+
+    # -- tenants ------------------------------------------------------------------------------
+    def get(self, name: str | None = None) -> Tenant:
+        """The tenant called ``name`` (default tenant if ``None``), created from the fixtures if new."""
+        name = check_tenant_name(self.settings.default_tenant if name is None else name)
+        tenant = self._tenants.get(name)
+        if tenant is not None:
+            return tenant
+        with self._lock:
+            tenant = self._tenants.get(name)
+            if tenant is None:
+                if len(self._tenants) >= self.settings.max_tenants:
+                    raise ValidationError({TENANT_HEADER: [
+                        f"Too many tenants ({self.settings.max_tenants}); cannot create {name!r}."]})
+                clock = SandboxClock()
+                tenant = Tenant(name=name, settings=self.settings, store=self._new_store(clock), clock=clock)
+                self._tenants[name] = tenant
+            return tenant
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tenants
+
+    def names(self) -> list[str]:
+        return sorted(self._tenants)
+
+    def tenant_of_token(self, access_token: str) -> str | None:
+        """Name of the tenant that issued ``access_token``, if any (for tenant selection)."""
+        for tenant in list(self._tenants.values()):
+            if tenant.auth.knows(access_token):
+                return tenant.name
+        return None
+
+    def reset(self, name: str | None = None) -> Tenant:
+        """Back to the fixtures: fresh data from the seed, real-time clock, no faults, default rate
+        limit with empty windows, empty journal. Issued tokens stay valid (agents need not log in again)."""
+        tenant = self.get(name)
+        with tenant.lock:
+            tenant.clock.reset()
+            tenant.store = self._new_store(tenant.clock)
+            tenant.faults.clear()
+            tenant.limiter.configure(self.settings.rate_limit)
+            tenant.limiter.clear()
+            tenant.journal.clear()
+        return tenant
+
+    def snapshot(self, name: str | None = None) -> dict[str, Any]:
+        """The tenant's whole state as JSON-able data (data, clock, rate limit, fault rules)."""
+        tenant = self.get(name)
+        with tenant.lock:
+            config = tenant.limiter.config
+            return {"format": SNAPSHOT_FORMAT, "tenant": tenant.name,
+                    "clock": {"now": tenant.clock.now().isoformat(), "frozen": tenant.clock.frozen},
+                    "ratelimit": {"enabled": config is not None,
+                                  "limit": config.limit if config else None,
+                                  "window_seconds": config.window_seconds if config else None},
+                    "faults": tenant.faults.snapshot(),
+                    "store": tenant.store.snapshot()}
+
+    def restore(self, name: str | None, data: Any) -> Tenant:
+        """Replace the tenant's state with a `snapshot`; a bad snapshot raises `ValidationError`
+        and changes nothing."""
+        tenant = self.get(name)
+        try:
+            doc = _SnapshotDoc.model_validate(data)
+        except PydanticValidationError as exc:
+            raise pydantic_errors(exc, prefix="snapshot") from None
+        if doc.ratelimit.enabled and (doc.ratelimit.limit is None or doc.ratelimit.window_seconds is None):
+            raise ValidationError({"snapshot.ratelimit": ["limit and window_seconds are required when enabled"]})
+        config = (RateLimit(limit=doc.ratelimit.limit, window_seconds=doc.ratelimit.window_seconds)
+                  if doc.ratelimit.enabled else None)  # type: ignore[arg-type]
+        with tenant.lock:
+            try:  # the store is built first, so a bad snapshot leaves everything untouched
+                store = self._stores().from_snapshot(doc.store, clock=tenant.clock,
+                                                     max_attachment_bytes=self.settings.max_attachment_bytes)
+            except HaloError:
+                raise
+            except Exception as exc:  # the store's own complaint about its part of the document
+                raise ValidationError({"snapshot.store": [f"{type(exc).__name__}: {exc}"]}) from None
+            tenant.clock.reset()
+            if doc.clock.frozen:
+                tenant.clock.freeze(doc.clock.now)
+            else:
+                tenant.clock.set(doc.clock.now)
+            tenant.store = store
+            tenant.limiter.configure(config)
+            tenant.limiter.clear()
+            tenant.faults.restore(doc.faults)
+        return tenant
+
+
+def current_tenant(request: Request) -> Tenant:
+    """FastAPI dependency: the tenant the middleware selected for this request."""
+    tenant = getattr(request.state, "tenant", None)
+    if tenant is None:
+        raise HaloError("internal: no tenant selected for this request (is the sandbox middleware installed?)")
+    return tenant
