@@ -33,7 +33,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,8 +43,6 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet, InvalidToken
 
 __all__ = [
-    "FINE_METHODS",
-    "METHOD_GROUPS",
     "AccountCredentials",
     "ApiToken",
     "AuthenticationFailed",
@@ -55,17 +53,10 @@ __all__ = [
     "ProvisioningError",
     "Registry",
     "default_state_dir",
-    "expand_methods",
     "hash_token",
 ]
 
 logger = logging.getLogger(__name__)
-
-FINE_METHODS: tuple[str, ...] = ("list", "get", "create", "update", "delete")
-"""The fine-grained methods a filter may name."""
-
-METHOD_GROUPS: dict[str, tuple[str, ...]] = {"read": ("list", "get"), "write": ("create", "update", "delete")}
-"""Coarse method names and what they stand for."""
 
 DB_FILE = "provisioning.sqlite3"
 KEY_FILE = "provisioning.key"
@@ -213,16 +204,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def expand_methods(methods: Iterable[str]) -> list[str]:
-    """``read``/``write`` expanded to fine-grained methods, order kept, duplicates dropped."""
-    out: list[str] = []
-    for method in methods:
-        for fine in METHOD_GROUPS.get(method, (method,)):
-            if fine not in out:
-                out.append(fine)
-    return out
-
-
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -333,7 +314,8 @@ class Registry:
 
     ``now`` is the clock (a callable returning an aware ``datetime``); tests inject one to
     move time. ``tool_filter(methods=..., tags=...)`` returns the tools a filter selects
-    (fine-grained methods; it raises ``ValueError`` naming an unknown tag); by default it
+    (methods ``read``/``write`` or fine-grained; it raises ``ValueError`` naming an unknown
+    method or tag); by default it
     is ``server.tools.select_tools`` over ``server.tools.generate_tools()``.
     """
 
@@ -379,16 +361,18 @@ class Registry:
     # -- filters
 
     def tools_for(self, *, methods: Sequence[str] | None, tags: Sequence[str] | None) -> list[Any]:
-        """The tools a filter selects; raises ``InvalidField`` for an unknown method or tag
-        and for a filter that selects nothing."""
-        if methods is not None:
-            unknown = [m for m in methods if m not in METHOD_GROUPS and m not in FINE_METHODS]
-            if unknown:
-                allowed = ", ".join([*METHOD_GROUPS, *FINE_METHODS])
-                raise InvalidField("config.methods", f"unknown method(s) {', '.join(unknown)}; use {allowed}")
-        fine = expand_methods(methods) if methods is not None else None
+        """The tools a filter selects (``None`` = no restriction); raises ``InvalidField`` for an
+        unknown method or tag and for a filter that selects nothing."""
+        for value, what in ((methods, "config.methods"), (tags, "config.tags")):
+            if value is not None and not value:
+                raise InvalidField(what, "must name at least one entry (or be null for no restriction)")
         try:
-            selected = list(self._tool_filter(methods=fine, tags=list(tags) if tags is not None else None))
+            self._tool_filter(methods=list(methods) if methods is not None else None, tags=None)
+        except ValueError as exc:
+            raise InvalidField("config.methods", str(exc)) from None
+        try:
+            selected = list(self._tool_filter(methods=list(methods) if methods is not None else None,
+                                              tags=list(tags) if tags is not None else None))
         except ValueError as exc:
             raise InvalidField("config.tags", str(exc)) from None
         if not selected:
@@ -414,7 +398,7 @@ class Registry:
     def create_server(
         self,
         *,
-        name: Any,
+        name: Any = None,
         account: Any = "sandbox",
         config: Any = None,
         expires_at: Any = None,
@@ -528,7 +512,7 @@ class Registry:
 
     # -- API tokens
 
-    def create_api_token(self, *, name: Any, expires_at: Any = None) -> tuple[ApiToken, str]:
+    def create_api_token(self, *, name: Any = None, expires_at: Any = None) -> tuple[ApiToken, str]:
         """Mint an API token; returns it and the token (shown once, never stored)."""
         name = _name(name)
         now = self.now()

@@ -35,7 +35,16 @@ _TOOLS = [
 _TAGS = {"support", "billing", "crm", "lookups", "projects", "assets"}
 
 
+_GROUPS = {"read": {"list", "get"}, "write": {"create", "update", "delete"}}
+
+
 def fake_filter(*, methods, tags):
+    """Shaped like `server.tools.select_tools` (read/write or method names; ValueError names unknowns)."""
+    if methods is not None:
+        unknown = [m for m in methods if m not in _GROUPS and m not in {"list", "get", "create", "update", "delete"}]
+        if unknown:
+            raise ValueError(f"unknown method(s): {', '.join(unknown)}")
+        methods = set().union(*(_GROUPS.get(m, {m}) for m in methods))
     if tags is not None:
         unknown = [t for t in tags if t not in _TAGS]
         if unknown:
@@ -102,7 +111,7 @@ def test_unknown_token_is_not_found(registry):
         registry.server_for_token("guess")
 
 
-def test_read_expands_to_list_and_get(registry):
+def test_read_selects_list_and_get(registry):
     assert sorted(registry.tools_for(methods=["read"], tags=["support"])) == [
         "get_single_halo_itsm_ticket_by_id", "list_all_halo_itsm_tickets"]
     with pytest.raises(InvalidField) as err:
@@ -121,7 +130,8 @@ def test_read_expands_to_list_and_get(registry):
         ({"name": "ok", "config": {"tags": ["support", "nonsense"]}}, "config.tags"),
         ({"name": "ok", "config": {"tags": [1]}}, "config.tags"),
         ({"name": "ok", "config": {"methods": ["create"], "tags": ["billing"]}}, "config"),
-        ({"name": "ok", "config": {"methods": []}}, "config"),
+        ({"name": "ok", "config": {"methods": []}}, "config.methods"),
+        ({"name": "ok", "config": {"tags": []}}, "config.tags"),
         ({"name": "ok", "config": {"verbs": ["read"]}}, "config"),
         ({"name": "ok", "config": ["read"]}, "config"),
         ({"name": "ok", "expires_at": "2029-12-31T23:59:59Z"}, "expires_at"),
@@ -145,6 +155,28 @@ def test_bad_input_names_the_field_and_changes_nothing(registry, tmp_path, kwarg
 def test_fine_grained_methods_are_accepted(registry):
     server, _ = registry.create_server(name="deleter", config={"methods": ["delete"]})
     assert server.methods == ("delete",)
+
+
+def test_filters_against_the_real_catalogue(tmp_path, clock):
+    reg = Registry(tmp_path / "real", now=clock)  # default filter: server.tools
+    try:
+        tools = reg.tools_for(methods=["read"], tags=["support"])
+        names = {t.name for t in tools}
+        assert "list_all_halo_itsm_tickets" in names
+        assert "get_single_halo_itsm_ticket_by_id" in names
+        assert not any(n.startswith(("create_", "update_", "delete_")) for n in names)
+        assert "list_all_halo_itsm_invoices" not in names
+        fine = {t.name for t in reg.tools_for(methods=["delete"], tags=["billing"])}
+        assert fine and all(n.startswith("delete_a_halo_itsm_") for n in fine)
+        for methods, tags, field in ((["read", "purge"], None, "config.methods"),
+                                     (None, ["support", "payroll"], "config.tags")):
+            with pytest.raises(InvalidField) as err:
+                reg.create_server(name="x", config={"methods": methods, "tags": tags})
+            assert err.value.field == field
+            assert ("purge" if field == "config.methods" else "payroll") in err.value.message
+        assert reg.list_servers() == []
+    finally:
+        reg.close()
 
 
 def test_update_renames_and_changes_filters_keeping_the_token(registry):
