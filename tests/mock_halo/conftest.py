@@ -13,11 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from mock_halo.app import create_app
+from mock_halo.auth import check_scope
 from mock_halo.settings import MockSettings
-from mock_halo.tenants import TenantRegistry
+from mock_halo.tenants import Tenant, TenantRegistry, current_tenant
 
 BASE_URL = "http://mock.test"
 CLIENT_ID = "halo-sandbox"
@@ -101,9 +102,34 @@ def control_registry(settings: MockSettings) -> TenantRegistry:
     return TenantRegistry(settings, store_class=FakeStore, build_world=tiny_world)  # type: ignore[arg-type]
 
 
+def add_probe_routes(app: FastAPI) -> None:
+    """Test-only ``/api/probe`` routes standing in for the data plane: they echo what the control
+    plane gave the request (tenant, token) and apply `check_scope` like real routes do."""
+
+    @app.get("/api/probe")
+    async def probe(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+        token = request.state.token
+        return {"tenant": tenant.name, "client_id": token.client_id, "scopes": sorted(token.scopes)}
+
+    @app.get("/api/probe/scoped")
+    async def scoped(request: Request, needed: str) -> dict[str, Any]:
+        check_scope(request.state.token.scopes, needed=needed)
+        return {"allowed": needed}
+
+    @app.post("/api/probe")
+    async def echo(request: Request) -> dict[str, Any]:
+        return {"received": len(await request.body())}
+
+    # Ahead of the data plane's routes, which may catch every /api path.
+    routes = app.router.routes
+    routes[:] = routes[-3:] + routes[:-3]
+
+
 @pytest.fixture
 def control_app(control_registry: TenantRegistry) -> FastAPI:
-    return create_app(registry=control_registry)
+    app = create_app(registry=control_registry)
+    add_probe_routes(app)
+    return app
 
 
 @pytest.fixture
