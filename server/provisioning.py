@@ -205,7 +205,7 @@ def hash_token(token: str) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _from_epoch(value: float | None) -> datetime | None:

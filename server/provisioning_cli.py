@@ -49,6 +49,17 @@ def _dump(data: Any) -> None:
     _out.print(json.dumps(data, indent=2), markup=False)
 
 
+def _table(*columns: str) -> Table:
+    """A table that folds long cells instead of cutting them (ids and dates must stay whole)."""
+    table = Table()
+    for column in columns:
+        if column == "id":  # ids are copied into `revoke`: never split them
+            table.add_column(column, no_wrap=True, min_width=20)
+        else:
+            table.add_column(column, overflow="fold")
+    return table
+
+
 def claude_config(name: str, url: str) -> tuple[str, str]:
     """The `claude mcp add` line and a `claude_desktop_config.json` snippet for ``url``."""
     command = f"claude mcp add --transport http {name} {url}"
@@ -120,8 +131,7 @@ def list_servers(
     if as_json:
         _dump([s.to_dict() for s in servers])
         return
-    table = Table("name", "account", "methods", "tags", "expires", "api token")
-    table.add_column("id", no_wrap=True, min_width=20)
+    table = _table("name", "account", "methods", "tags", "expires", "api token", "id")
     for s in servers:
         record = s.to_dict()
         table.add_row(s.name, s.account, ", ".join(s.methods or ["all"]), ", ".join(s.tags or ["all"]),
@@ -197,8 +207,7 @@ def list_tokens(state_dir: StateDir = None, as_json: AsJson = False) -> None:
     if as_json:
         _dump([t.to_dict() for t in tokens])
         return
-    table = Table("name", "created", "expires")
-    table.add_column("id", no_wrap=True, min_width=20)
+    table = _table("name", "created", "expires", "id")
     for t in tokens:
         record = t.to_dict()
         table.add_row(t.name, record["created_at"], record["expires_at"] or "never", t.id)
