@@ -104,6 +104,8 @@ class ToolSpec:
     entry: Resource | None = field(default=None, compare=False, repr=False)
     """The catalogue entry the tool was generated from (None for `find_halo_itsm_ids`)."""
     file_access: bool = False
+    sources: tuple[Resource, ...] = field(default=(), compare=False, repr=False)
+    """For `find_halo_itsm_ids`: the catalogue entries it resolves names of."""
 
     @property
     def input_schema(self) -> dict[str, Any]:
@@ -252,7 +254,8 @@ def _input_schema(entry: Resource, method: str, *, file_access: bool) -> dict[st
         props = [(p.name, property_schema(p)) for p in entry.filters]
         props.append(("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                                 "default": DEFAULT_LIMIT,
-                                "description": f"Records per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})."}))
+                                "description": f"Records per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}). "
+                                               "With `next_cursor` the first call's page size is kept."}))
         props.append(("next_cursor", {"type": "string", "minLength": 1,
                                       "description": "The `next_cursor` of the previous page, passed back "
                                                      "unchanged with the same filters."}))
@@ -379,7 +382,7 @@ def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
     )
     tags = frozenset({"lookups"})
     return ToolSpec(name=LOOKUP_TOOL, resource="lookups", method=LOOKUP_METHOD, kind="read", tags=tags,
-                    tool=tool, entry=None)
+                    tool=tool, entry=None, sources=tuple(entries))
 
 
 __all__ = [

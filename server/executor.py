@@ -1,0 +1,423 @@
+"""The executor: runs one tool call against Halo.
+
+For every call: find the tool (unknown or hidden tools are the same error), validate the flat
+arguments against the tool's JSON Schema (Draft 2020-12), route each argument to the path, query
+string or JSON body as the catalogue says, make exactly one upstream request (plus the one
+re-authentication `HaloClient` does on 401) and shape the result:
+
+- list   -> `{"result": [records], "next_cursor": str | None}`
+- others -> `{"result": record}`
+- errors -> `isError` with `{"error": {"status", "message", "body", "ratelimit", "retry_after", "code"}}`
+
+as structured content plus the same JSON as text content. Rate-limit fields upstream sent are also
+put in the result's `_meta` under `RATELIMIT_META` (for the HTTP transports' `ratelimit-*` headers).
+
+Pagination: pageable resources drive Halo's `pageinate=true&page_size&page_no`; unpaged ones
+(bare-array lookups, actions, attachments) are fetched once per call and sliced. The cursor keeps
+the first call's page size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import json
+import mimetypes
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from email.message import Message
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import mcp_types
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from server.catalogue import Param, Resource
+from server.cursor import CursorCodec
+from server.errors import FileAccessError, ServerError, ToolInputError, UnknownToolError, UpstreamError
+from server.ratelimit import normalise
+from server.tools import DEFAULT_LIMIT, ToolSpec
+from server.upstream import HaloClient, parse_body, upstream_error
+
+RATELIMIT_META = "halo-sandbox/ratelimit"
+"""`_meta` key of a tool result holding `{"ratelimit": {...} | None, "retry_after": int | None}`."""
+TOOL_HEADER = "X-Sandbox-Tool"
+CALL_ID_HEADER = "X-Sandbox-Call-Id"
+MAX_FILE_BYTES = 50 * 1024 * 1024
+LOOKUP_PAGE_SIZE = 100
+MAX_CANDIDATES = 5
+MIN_CANDIDATE_SCORE = 0.5
+_TEXT_MIME = ("application/json", "application/xml", "application/javascript", "application/x-yaml")
+
+Result = mcp_types.CallToolResult
+
+
+def error_result(exc: ServerError) -> Result:
+    """The one mapping from the server error tree to an `isError` tool result."""
+    if isinstance(exc, UpstreamError):
+        error = {"status": exc.status, "message": exc.message, "body": exc.body,
+                 "ratelimit": exc.ratelimit, "retry_after": exc.retry_after}
+    else:
+        error = {"status": None, "message": exc.message, "body": None, "ratelimit": None, "retry_after": None}
+    error["code"] = exc.code
+    structured = {"error": error}
+    meta = None
+    if error["ratelimit"] is not None or error["retry_after"] is not None:
+        meta = {RATELIMIT_META: {"ratelimit": error["ratelimit"], "retry_after": error["retry_after"]}}
+    return Result(
+        content=[mcp_types.TextContent(text=json.dumps(structured, default=str))],
+        structured_content=structured,
+        is_error=True,
+        _meta=meta,
+    )
+
+
+def _success(structured: dict[str, Any], response: httpx.Response | None,
+             extra: Sequence[mcp_types.ContentBlock] = ()) -> Result:
+    meta = None
+    if response is not None:
+        info = normalise(response.headers, status=response.status_code)
+        if info.ratelimit is not None or info.retry_after is not None:
+            meta = {RATELIMIT_META: info.as_dict()}
+    return Result(
+        content=[mcp_types.TextContent(text=json.dumps(structured, default=str)), *extra],
+        structured_content=structured,
+        _meta=meta,
+    )
+
+
+def _query_value(param: Param, value: Any) -> Any:
+    if param.csv:
+        return ",".join(str(v).lower() if isinstance(v, bool) else str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if param.type == "integer" and isinstance(value, float):
+        return int(value)
+    return value
+
+
+def _query(params: Sequence[Param], args: Mapping[str, Any]) -> dict[str, Any]:
+    return {p.name: _query_value(p, args[p.name]) for p in params if p.name in args}
+
+
+def _record_path(entry: Resource, record_id: Any) -> str:
+    if isinstance(record_id, float):
+        record_id = int(record_id)
+    return f"{entry.path}/{quote(str(record_id), safe='')}"
+
+
+def _single(body: Any) -> Any:
+    """Halo answers a one-item POST with the object or a one-element array."""
+    if isinstance(body, list) and len(body) == 1:
+        return body[0]
+    return body
+
+
+def _describe(error: ValidationError, properties: Mapping[str, Any], args: Mapping[str, Any]) -> str:
+    if error.validator == "additionalProperties" and not error.path:
+        unknown = sorted(k for k in args if k not in properties)
+        return (f"unknown argument(s): {', '.join(unknown)} "
+                f"(this tool takes: {', '.join(properties) or 'no arguments'})")
+    if error.validator == "required" and not error.path:
+        return error.message.replace(" is a required property", " is required")
+    where = ".".join(str(p) for p in error.absolute_path)
+    return f"argument {where!r}: {error.message}" if where else error.message
+
+
+class Executor:
+    """Runs tool calls for one MCP server (its tools, cursor secret and file directory)."""
+
+    def __init__(
+        self,
+        *,
+        halo: HaloClient,
+        tools: Sequence[ToolSpec],
+        cursor_secret: bytes | None = None,
+        allowed_file_dir: Path | None = None,
+    ) -> None:
+        self._halo = halo
+        self._tools = {t.name: t for t in tools}
+        self._validators = {t.name: Draft202012Validator(t.tool.input_schema) for t in tools}
+        self._cursors = CursorCodec(cursor_secret)
+        self._file_dir = allowed_file_dir.resolve() if allowed_file_dir is not None else None
+        self._methods: dict[str, Callable[[ToolSpec, dict[str, Any], dict[str, str]], Awaitable[Result]]] = {
+            "list": self._list, "get": self._get, "create": self._save, "update": self._save,
+            "delete": self._delete, "lookup": self._lookup,
+        }
+        self._hooks: dict[str, Callable[..., Any]] = {
+            "attachment_upload": self._attachment_upload,
+            "attachment_download": self._attachment_download,
+        }
+
+    @property
+    def tools(self) -> list[ToolSpec]:
+        return list(self._tools.values())
+
+    def spec(self, name: str) -> ToolSpec:
+        """The tool called `name`; raises `UnknownToolError` (also for tools this server hides)."""
+        try:
+            return self._tools[name]
+        except KeyError:
+            raise UnknownToolError(f"Unknown tool: {name}") from None
+
+    async def call(self, name: str, arguments: Mapping[str, Any] | None) -> Result:
+        """Run one tool call; every failure comes back as an `isError` result, never an exception."""
+        try:
+            spec = self.spec(name)
+            args = self._validate(spec, arguments)
+            headers = {TOOL_HEADER: name, CALL_ID_HEADER: uuid.uuid4().hex}
+            return await self._methods[spec.method](spec, args, headers)
+        except ServerError as exc:
+            return error_result(exc)
+
+    def _validate(self, spec: ToolSpec, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+        args = dict(arguments or {})
+        validator = self._validators[spec.name]
+        errors = sorted(validator.iter_errors(args), key=lambda e: (len(e.path), e.validator != "additionalProperties"))
+        if errors:
+            props = spec.tool.input_schema.get("properties", {})
+            messages = list(dict.fromkeys(_describe(e, props, args) for e in errors))
+            raise ToolInputError(f"Invalid arguments for {spec.name}: " + "; ".join(messages))
+        return args
+
+    async def _request(self, method: str, path: str, headers: dict[str, str], *,
+                       params: Mapping[str, Any] | None = None, json_body: Any = None) -> tuple[httpx.Response, Any]:
+        response = await self._halo.request(method, path, params=params, json=json_body, headers=headers)
+        body = parse_body(response)
+        if not response.is_success:
+            raise upstream_error(response, body)
+        return response, body
+
+    # --- list -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _rows(entry: Resource, response: httpx.Response, body: Any) -> tuple[list[Any], int | None]:
+        if isinstance(body, list):
+            return body, None
+        if isinstance(body, dict):
+            total = body.get("record_count")
+            total = total if isinstance(total, int) and not isinstance(total, bool) else None
+            if entry.list_key is not None and isinstance(body.get(entry.list_key), list):
+                return body[entry.list_key], total
+            # Tolerate Halo's other envelopes (e.g. /Agent?pageinate=true -> "results").
+            lists = [v for v in body.values() if isinstance(v, list)]
+            if len(lists) == 1:
+                return lists[0], total
+        raise UpstreamError(
+            f"Halo answered {entry.path} with an unexpected list shape "
+            f"(expected {'key ' + repr(entry.list_key) if entry.list_key else 'a JSON array'})",
+            status=response.status_code, body=body,
+        )
+
+    async def _list(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
+        entry = spec.entry
+        assert entry is not None
+        filters = {k: v for k, v in args.items() if k not in ("limit", "next_cursor")}
+        limit = args.get("limit", DEFAULT_LIMIT)
+        position = None
+        if "next_cursor" in args:
+            position = self._cursors.decode(args["next_cursor"], tool=spec.name, filters=filters)
+        query = _query(entry.filters, filters)
+        if entry.pageable:
+            size = position.get("size", limit) if position else limit
+            page = position.get("page", 1) if position else 1
+            query.update(pageinate="true", page_size=size, page_no=page)
+            response, body = await self._request("GET", entry.path, headers, params=query)
+            rows, total = self._rows(entry, response, body)
+            more = page * size < total if total is not None else len(rows) >= size
+            nxt = {"page": page + 1, "size": size} if more and rows else None
+        else:
+            size = position.get("size", limit) if position else limit
+            offset = position.get("offset", 0) if position else 0
+            query.update(entry.unpaged_params)
+            response, body = await self._request("GET", entry.path, headers, params=query)
+            everything, _ = self._rows(entry, response, body)
+            rows = everything[offset:offset + size]
+            nxt = {"offset": offset + size, "size": size} if offset + size < len(everything) else None
+        cursor = self._cursors.encode(tool=spec.name, filters=filters, position=nxt) if nxt else None
+        return _success({"result": rows, "next_cursor": cursor}, response)
+
+    # --- get / save / delete --------------------------------------------------------------------
+
+    async def _get(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
+        entry = spec.entry
+        assert entry is not None
+        hook = entry.hooks.get("get")
+        if hook:
+            return await self._hooks[hook](entry, args, headers)
+        response, body = await self._request("GET", _record_path(entry, args["id"]), headers,
+                                             params=_query(entry.get_params, args))
+        return _success({"result": _single(body)}, response)
+
+    async def _save(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
+        entry = spec.entry
+        assert entry is not None
+        if "id" not in args:
+            missing = [f for f in entry.create_required if f not in args]
+            if missing:
+                raise ToolInputError(
+                    f"Invalid arguments for {spec.name}: creating a {entry.singular} needs "
+                    f"{', '.join(missing)} (or pass `id` to update an existing one)")
+        field_names = {f.name for f in entry.fields}
+        record = {k: v for k, v in args.items() if k in field_names or k == "id"}
+        hook = entry.hooks.get(spec.method)
+        if hook:
+            record = self._hooks[hook](args, record)
+        response, body = await self._request("POST", entry.path, headers, json_body=[record])
+        return _success({"result": _single(body) if body is not None else record}, response)
+
+    async def _delete(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
+        entry = spec.entry
+        assert entry is not None
+        response, body = await self._request("DELETE", _record_path(entry, args["id"]), headers,
+                                             params=_query(entry.delete_params, args))
+        body = _single(body)
+        result = body if isinstance(body, dict) and body else {"id": args["id"], "deleted": True}
+        return _success({"result": result}, response)
+
+    # --- attachments (named hooks) --------------------------------------------------------------
+
+    def _attachment_upload(self, args: Mapping[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+        sources = [k for k in ("content_base64", "content_text", "file_path") if k in args]
+        if len(sources) != 1:
+            offered = "content_base64, content_text" + (" or file_path" if self._file_dir else "")
+            raise ToolInputError(f"give the file as exactly one of {offered} (got "
+                                 f"{', '.join(sources) or 'none'})")
+        source = sources[0]
+        if source == "content_base64":
+            text = "".join(args["content_base64"].split())
+            try:
+                base64.b64decode(text, validate=True)
+            except (binascii.Error, ValueError):
+                raise ToolInputError("content_base64 is not valid base64") from None
+            data_base64 = text
+        elif source == "content_text":
+            data_base64 = base64.b64encode(args["content_text"].encode("utf-8")).decode("ascii")
+        else:
+            data_base64 = base64.b64encode(self._read_allowed_file(args["file_path"])).decode("ascii")
+        return {**record, "data_base64": data_base64}
+
+    def _read_allowed_file(self, file_path: str) -> bytes:
+        root = self._file_dir
+        if root is None:
+            raise FileAccessError("file_path is not enabled on this server (no allowed directory)")
+        candidate = Path(file_path)
+        if not candidate.is_absolute():
+            candidate = root / candidate
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            raise FileAccessError(f"file_path {file_path!r} does not exist") from None
+        if not real.is_relative_to(root):
+            raise FileAccessError(f"file_path {file_path!r} is outside the allowed directory")
+        if not real.is_file():
+            raise FileAccessError(f"file_path {file_path!r} is not a regular file")
+        if real.stat().st_size > MAX_FILE_BYTES:
+            raise FileAccessError(f"file_path {file_path!r} is larger than {MAX_FILE_BYTES} bytes")
+        return real.read_bytes()
+
+    async def _attachment_download(self, entry: Resource, args: Mapping[str, Any],
+                                   headers: dict[str, str]) -> Result:
+        record_id = args["id"]
+        response, body = await self._request("GET", _record_path(entry, record_id), headers,
+                                             params=_query(entry.get_params, args))
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        metadata: dict[str, Any] = {"id": record_id}
+        if isinstance(body, dict) and ("data_base64" in body or "data" in body):
+            encoded = body.get("data_base64") or body.get("data") or ""
+            try:
+                data = base64.b64decode(encoded)
+            except (binascii.Error, ValueError, TypeError):
+                raise UpstreamError("Halo sent attachment data that is not base64", status=response.status_code,
+                                    body={k: v for k, v in body.items() if k not in ("data", "data_base64")}) from None
+            metadata.update({k: v for k, v in body.items() if k not in ("data", "data_base64")})
+            filename = str(body.get("filename") or f"attachment-{record_id}")
+            ctype = str(body.get("content_type") or "")
+        else:
+            data = response.content
+            disposition = Message()
+            disposition["content-disposition"] = response.headers.get("content-disposition", "")
+            filename = disposition.get_filename() or f"attachment-{record_id}"
+        if not ctype or ctype in ("application/octet-stream", "binary/octet-stream"):
+            ctype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        metadata.update({"filename": filename, "content_type": ctype, "filesize": len(data)})
+        uri = f"halo://attachments/{quote(str(record_id), safe='')}/{quote(filename)}"
+        resource: mcp_types.TextResourceContents | mcp_types.BlobResourceContents
+        text = None
+        if ctype.startswith("text/") or ctype in _TEXT_MIME or ctype.endswith("+json") or ctype.endswith("+xml"):
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        if text is not None:
+            resource = mcp_types.TextResourceContents(uri=uri, mime_type=ctype, text=text)
+        else:
+            resource = mcp_types.BlobResourceContents(uri=uri, mime_type=ctype,
+                                                      blob=base64.b64encode(data).decode("ascii"))
+        return _success({"result": metadata}, response, extra=[mcp_types.EmbeddedResource(resource=resource)])
+
+    # --- name lookups ---------------------------------------------------------------------------
+
+    async def _lookup(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
+        by_kind = {e.lookup.kind: e for e in spec.sources if e.lookup is not None}
+        queries = list(args.get("queries", []))
+        if "kind" in args:
+            queries.insert(0, {"kind": args["kind"], "name": args["name"]})
+        if not queries:
+            raise ToolInputError(f"Invalid arguments for {spec.name}: give `kind` and `name`, or `queries`")
+        fetched: dict[tuple[str, str | None], list[Any]] = {}
+        response = None
+        results = []
+        for q in queries:
+            entry = by_kind[q["kind"]]
+            lookup = entry.lookup
+            assert lookup is not None
+            key = (entry.name, q["name"] if lookup.search_param else None)
+            if key not in fetched:
+                params: dict[str, Any] = {}
+                if lookup.search_param:
+                    params[lookup.search_param] = q["name"]
+                if entry.pageable:
+                    params.update(pageinate="true", page_size=LOOKUP_PAGE_SIZE, page_no=1)
+                else:
+                    params.update(entry.unpaged_params)
+                response, body = await self._request("GET", entry.path, headers, params=params)
+                rows, _ = self._rows(entry, response, body)
+                if not rows and lookup.search_param:  # nothing contains the name: rank the first page
+                    params.pop(lookup.search_param)
+                    response, body = await self._request("GET", entry.path, headers, params=params)
+                    rows, _ = self._rows(entry, response, body)
+                fetched[key] = rows
+            results.append(_rank(q["kind"], q["name"], fetched[key], lookup.name_field, lookup.id_field))
+        return _success({"result": results}, response)
+
+
+def _rank(kind: str, name: str, rows: Sequence[Any], name_field: str, id_field: str) -> dict[str, Any]:
+    target = name.strip().casefold()
+    seen: set[tuple[Any, str]] = set()
+    matches: list[dict[str, Any]] = []
+    scored: list[dict[str, Any]] = []
+    for row in rows:
+        if not isinstance(row, dict) or row.get(id_field) is None:
+            continue
+        label = str(row.get(name_field) or "")
+        key = (row[id_field], label)
+        if key in seen:
+            continue
+        seen.add(key)
+        folded = label.strip().casefold()
+        if folded == target:
+            matches.append({"id": row[id_field], "name": label})
+            continue
+        score = difflib.SequenceMatcher(None, target, folded).ratio()
+        if target and target in folded:
+            score = max(score, 0.6 + 0.4 * len(target) / max(len(folded), 1))
+        if score >= MIN_CANDIDATE_SCORE:
+            scored.append({"id": row[id_field], "name": label, "score": round(score, 3)})
+    scored.sort(key=lambda c: (-c["score"], c["name"]))
+    candidates = scored[:MAX_CANDIDATES] if len(matches) != 1 else []
+    return {"kind": kind, "name": name, "matches": matches, "candidates": candidates}
