@@ -1,0 +1,209 @@
+"""Tenant isolation, creation from fixtures on first use, reset, snapshot/restore, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import httpx
+import pytest
+
+from mock_halo.exceptions import ValidationError
+from mock_halo.settings import MockSettings
+from mock_halo.tenants import SNAPSHOT_FORMAT, TenantRegistry, check_tenant_name
+from tests.mock_halo.conftest import FakeStore, fetch_token, tiny_world
+
+pytestmark = pytest.mark.anyio
+
+
+def tenant_header(name: str) -> dict[str, str]:
+    return {"X-Sandbox-Tenant": name}
+
+
+def test_get_or_create_builds_from_the_fixtures_once() -> None:
+    calls: list[dict[str, Any]] = []
+
+    def world(**kwargs: Any) -> dict[str, list[dict[str, Any]]]:
+        calls.append(kwargs)
+        return tiny_world(**kwargs)
+
+    registry = TenantRegistry(MockSettings(seed=7, tickets=12), store_class=FakeStore, build_world=world)
+    tenant = registry.get("acme")
+    assert registry.get("acme") is tenant
+    assert registry.get() is registry.get("sandbox")
+    assert len(calls) == 2
+    assert calls[0]["seed"] == 7 and calls[0]["tickets"] == 12
+    assert tenant.store.tables["tickets"] == [{"id": 1, "summary": "seed 7"}]
+    assert registry.names() == ["acme", "sandbox"]
+
+
+def test_concurrent_first_use_creates_one_tenant() -> None:
+    built = []
+    barrier = threading.Barrier(20)
+
+    def world(**kwargs: Any) -> dict[str, list[dict[str, Any]]]:
+        built.append(1)
+        return tiny_world(**kwargs)
+
+    registry = TenantRegistry(store_class=FakeStore, build_world=world)
+    seen = []
+
+    def worker() -> None:
+        barrier.wait()
+        seen.append(registry.get("shared"))
+
+    threads = [threading.Thread(target=worker) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 1
+    assert all(t is seen[0] for t in seen)
+
+
+@pytest.mark.parametrize("name", ["", " x", "a/b", "a b", "-lead", "x" * 65, "tenant;drop"])
+def test_invalid_tenant_names(name: str) -> None:
+    with pytest.raises(ValidationError):
+        check_tenant_name(name)
+
+
+async def test_invalid_tenant_header_is_400_and_creates_nothing(control_client: httpx.AsyncClient,
+                                                                control_registry: TenantRegistry) -> None:
+    for path in ("/api/probe", "/_sandbox/faults", "/api/authinfo"):
+        response = await control_client.get(path, headers=tenant_header("bad name"))
+        assert response.status_code == 400
+        assert "Invalid tenant name" in response.json()["X-Sandbox-Tenant"][0]
+    assert "bad name" not in control_registry.names()
+
+
+@pytest.mark.parametrize("settings", [MockSettings(max_tenants=2)])
+async def test_tenant_count_is_bounded(control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
+    assert (await control_client.get("/api/authinfo", headers=tenant_header("one"))).status_code == 200
+    assert (await control_client.get("/api/authinfo", headers=tenant_header("two"))).status_code == 200
+    refused = await control_client.get("/api/authinfo", headers=tenant_header("three"))
+    assert refused.status_code == 400
+    assert "Too many tenants" in refused.json()["X-Sandbox-Tenant"][0]
+    assert control_registry.names() == ["one", "two"]
+
+
+async def test_tenants_do_not_share_faults_journal_clock_or_data(control_client: httpx.AsyncClient,
+                                                                 control_registry: TenantRegistry) -> None:
+    a = await fetch_token(control_client, tenant="a")
+    b = await fetch_token(control_client, tenant="b")
+    await control_client.post("/_sandbox/faults", json={"path": "/api/probe", "status": 500},
+                              headers=tenant_header("a"))
+    await control_client.post("/_sandbox/clock", json={"action": "advance", "seconds": 600},
+                              headers=tenant_header("a"))
+    control_registry.get("a").store.tables["tickets"].append({"id": 2})
+    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {a}"})).status_code == 500
+    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {b}"})).status_code == 200
+    journal_b = (await control_client.get("/_sandbox/requests", headers=tenant_header("b"))).json()["requests"]
+    assert all(e["status"] != 500 for e in journal_b)
+    assert len(journal_b) == 2  # its token request and its probe
+    clock_a = (await control_client.get("/_sandbox/clock", headers=tenant_header("a"))).json()
+    clock_b = (await control_client.get("/_sandbox/clock", headers=tenant_header("b"))).json()
+    assert clock_a["offset_seconds"] >= 600 and abs(clock_b["offset_seconds"]) < 1
+    assert len(control_registry.get("b").store.tables["tickets"]) == 1
+
+
+async def test_reset_recreates_from_seed_and_keeps_tokens(control_client: httpx.AsyncClient,
+                                                          control_registry: TenantRegistry,
+                                                          auth_headers: dict[str, str]) -> None:
+    tenant = control_registry.get()
+    tenant.store.tables["tickets"].clear()
+    tenant.faults.add(path="/nothing", status=500)
+    tenant.clock.advance(3000)
+    tenant.limiter.configure(None)
+    await control_client.get("/api/probe", headers=auth_headers)
+    response = await control_client.post("/_sandbox/reset")
+    assert response.json() == {"tenant": "sandbox", "reset": True}
+    assert tenant.store.tables["tickets"] == [{"id": 1, "summary": "seed 0"}]
+    assert tenant.faults.rules() == []
+    assert len(tenant.journal) == 0
+    assert abs(tenant.clock.state()["offset_seconds"]) < 1
+    assert tenant.limiter.config is not None
+    assert (await control_client.get("/api/probe", headers=auth_headers)).status_code == 200
+
+
+@pytest.fixture
+async def token(control_client: httpx.AsyncClient) -> str:
+    return await fetch_token(control_client)
+
+
+async def test_snapshot_restore_round_trip(control_client: httpx.AsyncClient,
+                                           control_registry: TenantRegistry) -> None:
+    tenant = control_registry.get()
+    tenant.clock.freeze()
+    await control_client.post("/_sandbox/faults", json={"path": "/api/x", "status": 500, "times": 3})
+    await control_client.put("/_sandbox/ratelimit", json={"limit": 7, "window_seconds": 70})
+    snapshot = (await control_client.get("/_sandbox/snapshot")).json()
+    assert snapshot["format"] == SNAPSHOT_FORMAT
+    assert snapshot["clock"]["frozen"] is True
+    # change everything, then restore
+    tenant.store.tables["tickets"].append({"id": 99})
+    tenant.clock.advance(99999)
+    await control_client.delete("/_sandbox/faults")
+    await control_client.put("/_sandbox/ratelimit", json={"enabled": False})
+    restored = await control_client.put("/_sandbox/snapshot", json=snapshot)
+    assert restored.status_code == 200
+    assert (await control_client.get("/_sandbox/snapshot")).json() == snapshot
+    # the snapshot can also be moved to another tenant
+    moved = await control_client.put("/_sandbox/snapshot", json=snapshot, headers=tenant_header("copy"))
+    assert moved.status_code == 200
+    assert control_registry.get("copy").store.tables == tenant.store.tables
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda s: s.update(format="something-else/9"),
+    lambda s: s.pop("store"),
+    lambda s: s.pop("clock"),
+    lambda s: s["clock"].update(now="yesterday"),
+    lambda s: s.update(faults=[{"status": 1}]),
+    lambda s: s.update(ratelimit={"enabled": True, "limit": 0, "window_seconds": 60}),
+    lambda s: s.update(ratelimit={"enabled": True}),
+    lambda s: s.update(store={"tables": "not a dict of lists"}),
+    lambda s: s.update(store={"no": "tables"}),
+    lambda s: s.update(extra=1),
+])
+async def test_bad_snapshot_is_refused_and_changes_nothing(control_client: httpx.AsyncClient, mutate: Any) -> None:
+    good = (await control_client.get("/_sandbox/snapshot")).json()
+    await control_client.post("/_sandbox/clock", json={"action": "freeze"})
+    before = (await control_client.get("/_sandbox/snapshot")).json()
+    bad = (await control_client.get("/_sandbox/snapshot")).json()
+    mutate(bad)
+    response = await control_client.put("/_sandbox/snapshot", json=bad)
+    assert response.status_code == 400
+    assert any(key.startswith("snapshot") for key in response.json())
+    assert (await control_client.get("/_sandbox/snapshot")).json() == before
+    assert good["store"] == before["store"]
+
+
+async def test_snapshot_must_be_json(control_client: httpx.AsyncClient) -> None:
+    response = await control_client.put("/_sandbox/snapshot", content=b"<xml/>")
+    assert response.status_code == 400
+    assert "Malformed JSON" in response.json()["body"][0]
+    not_object = await control_client.put("/_sandbox/snapshot", json=[1, 2])
+    assert not_object.status_code == 400
+
+
+async def test_fifty_concurrent_clients_on_many_tenants(control_client: httpx.AsyncClient,
+                                                        control_registry: TenantRegistry) -> None:
+    names = [f"w{i % 10}" for i in range(50)]
+
+    async def one(name: str) -> list[int]:
+        token = await fetch_token(control_client, tenant=name)
+        statuses = []
+        for _ in range(4):
+            response = await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})
+            assert response.json()["tenant"] == name
+            statuses.append(response.status_code)
+        return statuses
+
+    results = await asyncio.gather(*(one(n) for n in names))
+    assert all(s == [200] * 4 for s in results)
+    for i in range(10):
+        tenant = control_registry.get(f"w{i}")
+        assert len(tenant.journal) == 5 * 5  # five clients x (token + four probes)
+        assert tenant.limiter.state()["clients"]["halo-sandbox"]["used"] == 20
+        assert len(tenant.auth.live_tokens()) == 5
