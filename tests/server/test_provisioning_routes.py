@@ -67,12 +67,15 @@ def stand_in_server(*, halo: Any, tools: list[Any]) -> Server:
 
 
 class Sandbox:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *, stand_ins: bool = True) -> None:
+        """With ``stand_ins=False`` the default seams run: `build_mcp_server` and a `HaloClient`
+        built from a registered account's stored credentials."""
         self.clock = Clock()
         self.registry = Registry(tmp_path / "state", now=self.clock)
         self.bound: list[str] = []
+        seams: dict[str, Any] = {"build_server": stand_in_server, "halo_for_credentials": self._real_halo}
         self.routes = build_routes(self.registry, admin_key=ADMIN, halo_for_account=self._halo, base_url=BASE,
-                                   build_server=stand_in_server, halo_for_credentials=self._real_halo)
+                                   **(seams if stand_ins else {}))
         self.app = Starlette(routes=list(self.routes))
         self.responses: list[str] = []
 
@@ -377,3 +380,46 @@ async def test_no_token_or_secret_leaks_into_responses_or_logs(sandbox, caplog):
         assert all(secret not in text for text in later), secret
         assert secret not in server_side, secret
     assert created["id"] in server_side  # the logs do record what happened
+
+
+# ------------------------------------------------------------ the real MCP server behind a provisioned URL
+
+
+@pytest.mark.anyio
+async def test_real_server_for_a_registered_halo_filters_and_hides_tools(tmp_path):
+    """Default seams (build_mcp_server + HaloClient from stored credentials), upstream mocked with respx."""
+    import respx
+
+    box = Sandbox(tmp_path, stand_ins=False)
+    with respx.mock(base_url="https://acme.example.test", assert_all_called=False) as upstream:
+        token_route = upstream.post("/auth/token").respond(
+            json={"access_token": "upstream-access", "token_type": "Bearer", "expires_in": 3600})
+        tickets = upstream.get("/api/Tickets").respond(
+            json={"record_count": 1, "tickets": [{"id": 45920, "summary": "VPN down"}]})
+        deletes = upstream.delete(url__regex=r".*").respond(json={})
+        async with box.routes.lifespan(box.app):
+            await box.admin("PUT", "/_sandbox/integrated-account/acme",
+                            {"halo_url": "https://acme.example.test", "client_id": "acme-id",
+                             "client_secret": "acme-secret", "tenant": "acme"})
+            created = await box.provision(account="acme", config={"methods": ["read"], "tags": ["support"]})
+            async with box.mcp(created["url"]) as client:
+                names = {t.name for t in (await client.list_tools()).tools}
+                assert "list_all_halo_itsm_tickets" in names
+                assert "delete_a_halo_itsm_ticket_by_id" not in names
+                assert "list_all_halo_itsm_invoices" not in names
+
+                listed = await client.call_tool("list_all_halo_itsm_tickets", {})
+                assert not listed.is_error
+                assert [r["id"] for r in listed.structured_content["result"]] == [45920]
+
+                hidden = await client.call_tool("delete_a_halo_itsm_ticket_by_id", {"id": 45920})
+                absent = await client.call_tool("delete_a_halo_itsm_nothing_by_id", {"id": 45920})
+        box.registry.close()
+    assert box.bound == []  # a registered account never falls back to a mock tenant
+    assert tickets.called and not deletes.called
+    form = token_route.calls.last.request.content.decode()
+    assert "client_id=acme-id" in form and "client_secret=acme-secret" in form
+    assert hidden.is_error and absent.is_error
+    assert hidden.structured_content == json.loads(
+        json.dumps(absent.structured_content).replace("delete_a_halo_itsm_nothing_by_id",
+                                                      "delete_a_halo_itsm_ticket_by_id"))
