@@ -3,7 +3,11 @@ tenant's sandbox clock, and scope checks. No web imports: `mock_halo.app` turns 
 keyword arguments and the raised `OAuthError`/`Unauthorized` into HTTP.
 
 Scopes are Halo's (halo-api.md §1.2, source H1 ``HaloAuth.psm1``). ``all`` covers everything,
-``all:standard`` everything except ``admin``; ``edit:<area>`` also covers ``read:<area>``.
+``all:standard`` everything except ``admin``; ``edit:<area>`` also covers ``read:<area>`` (inferred).
+
+Not implemented: the ``authorization_code`` + PKCE grant and ``/auth/authorize`` (halo-api.md §1.2)
+answer ``unsupported_grant_type``; no ``id_token`` is issued. Refresh tokens do not expire on their
+own; they rotate on use and `AuthStore.expire` can revoke them.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ VALID_SCOPES: frozenset[str] = frozenset("""
 """.split())
 
 GRANT_TYPES = ("client_credentials", "password", "refresh_token")
+"""Supported grants (``authorization_code`` is not implemented)."""
 
 
 def parse_scopes(text: str | None) -> frozenset[str]:
