@@ -19,7 +19,8 @@ Errors (the HTTP mapping lives in one handler in ``server.provisioning_routes``)
     ProvisioningError        500  an internal inconsistency
     ├── InvalidField         400  a bad input; ``field`` names it (``config.methods``, ``expires_at``, ...)
     ├── AuthenticationFailed 401  missing or wrong admin key / API token
-    └── NotFound             404  unknown (or expired) server, API token or account
+    ├── NotFound             404  unknown (or expired) server, API token or account
+    └── Unavailable          503  provisioned servers are not running (the app lifespan was not entered)
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "IntegratedAccount",
     "InvalidField",
     "NotFound",
+    "Unavailable",
     "ProvisionedServer",
     "ProvisioningError",
     "Registry",
@@ -103,6 +105,12 @@ class NotFound(ProvisioningError):
     """An unknown (or expired) server, API token or account."""
 
     status_code = 404
+
+
+class Unavailable(ProvisioningError):
+    """Provisioned servers cannot be served right now (the app lifespan was not entered)."""
+
+    status_code = 503
 
 
 # ---------------------------------------------------------------- records

@@ -54,6 +54,7 @@ from server.provisioning import (
     ProvisionedServer,
     ProvisioningError,
     Registry,
+    Unavailable,
     hash_token,
 )
 
@@ -161,7 +162,7 @@ class _McpDispatch:
         token = scope.get("path_params", {}).get("token", "")
         try:
             if self._tg is None:
-                raise ProvisioningError("provisioned servers are not running (the app lifespan was not started)")
+                raise Unavailable("provisioned servers are not running (the app lifespan was not entered)")
             try:
                 server = self._registry.server_for_token(token)
             except NotFound:

@@ -423,3 +423,57 @@ async def test_real_server_for_a_registered_halo_filters_and_hides_tools(tmp_pat
     assert hidden.structured_content == json.loads(
         json.dumps(absent.structured_content).replace("delete_a_halo_itsm_nothing_by_id",
                                                       "delete_a_halo_itsm_ticket_by_id"))
+
+
+# ------------------------------------------------------------ a real uvicorn on 127.0.0.1 (lifespan, access log)
+
+
+@pytest.mark.e2e
+@pytest.mark.anyio
+async def test_over_real_http_with_the_app_lifespan(tmp_path, caplog):
+    import socket
+
+    import anyio
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    registry = Registry(tmp_path / "state")
+    routes = build_routes(registry, admin_key=ADMIN, halo_for_account=FakeHalo, base_url=base,
+                          build_server=stand_in_server)
+    app = Starlette(routes=list(routes), lifespan=routes.lifespan)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True,
+                                           lifespan="on"))
+    caplog.set_level(logging.INFO)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(server.serve)
+        with anyio.fail_after(20):
+            while not server.started:
+                await anyio.sleep(0.02)
+        try:
+            async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {ADMIN}"}) as http:
+                created = (await http.post("/_sandbox/integrated-account/tenant-b/mcp",
+                                           json={"name": "ro", "config": {"methods": ["read"]}})).json()
+            async with Client(created["url"], cache=None) as client:
+                names = {t.name for t in (await client.list_tools()).tools}
+                assert names and not any(n.startswith(("create_", "update_", "delete_")) for n in names)
+                result = await client.call_tool("list_all_halo_itsm_tickets", {})
+                assert json.loads(result.content[0].text)["account"] == "tenant-b"
+        finally:
+            server.should_exit = True
+    registry.close()
+    access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert any("/mcp/***" in line for line in access), access
+    assert not any(_token(created["url"]) in line for line in access)
+
+
+@pytest.mark.anyio
+async def test_without_the_lifespan_provisioned_urls_answer_503(tmp_path):
+    box = Sandbox(tmp_path)
+    created = await box.provision()
+    response = await box.post_mcp(created["url"])
+    assert response.status_code == 503
+    assert "lifespan" in response.json()["error"]["message"]
+    box.registry.close()
