@@ -154,6 +154,10 @@ class _SandboxMiddleware:
             if outcome["status"] is not None:
                 raise
             await error_response(exc)(scope, receive, send_wrapper)
+        except Exception:
+            if outcome["status"] is None:
+                outcome["status"] = 500  # what the server's error middleware answers
+            raise
         finally:
             tenant = state.get("tenant", tenant)  # /auth/token may select its tenant from the form
             if isinstance(tenant, Tenant):
