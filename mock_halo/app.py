@@ -144,7 +144,7 @@ class _SandboxMiddleware:
                 if rule.latency_ms:
                     await asyncio.sleep(rule.latency_ms / 1000)
                 if rule.drop:
-                    await _drop(scope, send)
+                    await _drop(scope, send)  # no status: the journal shows null
                     return
                 if rule.status is not None:
                     await _fault_response(rule)(scope, receive, send_wrapper)
@@ -154,8 +154,8 @@ class _SandboxMiddleware:
             if outcome["status"] is not None:
                 raise
             await error_response(exc)(scope, receive, send_wrapper)
-        except Exception:
-            if outcome["status"] is None:
+        except Exception as exc:
+            if outcome["status"] is None and not isinstance(exc, ConnectionDropped):
                 outcome["status"] = 500  # what the server's error middleware answers
             raise
         finally:
