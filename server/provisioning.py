@@ -20,6 +20,7 @@ Errors (the HTTP mapping lives in one handler in ``server.provisioning_routes``)
     ├── InvalidField         400  a bad input; ``field`` names it (``config.methods``, ``expires_at``, ...)
     ├── AuthenticationFailed 401  missing or wrong admin key / API token
     ├── NotFound             404  unknown (or expired) server, API token or account
+    ├── Conflict             409  forgetting an account that live servers still use
     └── Unavailable          503  provisioned servers are not running (the app lifespan was not entered)
 """
 
@@ -47,6 +48,7 @@ __all__ = [
     "AccountCredentials",
     "ApiToken",
     "AuthenticationFailed",
+    "Conflict",
     "IntegratedAccount",
     "InvalidField",
     "NotFound",
@@ -105,6 +107,12 @@ class NotFound(ProvisioningError):
     """An unknown (or expired) server, API token or account."""
 
     status_code = 404
+
+
+class Conflict(ProvisioningError):
+    """The change would leave other records pointing at nothing (e.g. an account still in use)."""
+
+    status_code = 409
 
 
 class Unavailable(ProvisioningError):
@@ -360,6 +368,9 @@ class Registry:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
+            if path.stat().st_mode & 0o077:
+                logger.warning("%s was readable by others; restricting it to its owner (0600)", path)
+                path.chmod(0o600)
             return path.read_bytes().strip()
         key = Fernet.generate_key()
         with os.fdopen(fd, "wb") as fh:
@@ -625,6 +636,12 @@ class Registry:
                                   tenant=row["tenant"])
 
     def delete_account(self, account: str) -> None:
+        """Forget a registered Halo; refused while live servers use the account (they would
+        silently fall back to the mock tenant of that name)."""
+        in_use = [s.id for s in self.list_servers() if s.account == account]
+        if in_use:
+            raise Conflict(f"account {account!r} is used by provisioned server(s) {', '.join(in_use)}; "
+                           "revoke them first")
         with self._lock, self._conn:
             deleted = self._conn.execute("DELETE FROM accounts WHERE name = ?", (account,)).rowcount
         if not deleted:

@@ -5,6 +5,7 @@ with or without a running `halo-sandbox up` (which sees the changes on its next 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,7 +63,7 @@ def _table(*columns: str) -> Table:
 
 def claude_config(name: str, url: str) -> tuple[str, str]:
     """The `claude mcp add` line and a `claude_desktop_config.json` snippet for ``url``."""
-    command = f"claude mcp add --transport http {name} {url}"
+    command = f"claude mcp add --transport http {shlex.quote(name)} {url}"
     desktop = json.dumps({"mcpServers": {name: {"type": "http", "url": url}}}, indent=2)
     return command, desktop
 

@@ -334,6 +334,8 @@ def build_routes(
     base_url: str,
     build_server: Callable[..., Any] | None = None,
     halo_for_credentials: Callable[[AccountCredentials], Any] | None = None,
+    session_manager: Callable[[Any], Any] | None = None,
+    security: Any = None,
     sweep_interval: float = 60.0,
 ) -> ProvisioningRoutes:
     """The admin routes and ``/mcp/{token}``.
@@ -342,20 +344,24 @@ def build_routes(
     Halo (the mock tenant of that name); registered accounts get a ``HaloClient`` built from
     their stored credentials (``halo_for_credentials``). ``base_url`` (``http://host:port``)
     is what provisioned URLs start with. ``build_server(halo=, tools=)`` defaults to
-    ``server.mcp_app.build_mcp_server``.
+    ``server.mcp_app.build_mcp_server``. ``session_manager(server)`` builds the Streamable HTTP
+    session manager for one provisioned server (default: the SDK's ``StreamableHTTPSessionManager``
+    with ``security``, a ``TransportSecuritySettings`` checking ``Host``/``Origin``, by default
+    derived from ``base_url``); pass the same factory as the default ``/mcp`` to keep them alike.
     """
     if not admin_key:
         raise ValueError("admin_key must be a non-empty string")
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
     base = base_url.rstrip("/")
-    security = _security_for(base)
+    security = security if security is not None else _security_for(base)
     dispatch = _McpDispatch(
         registry,
         halo_for_account=halo_for_account,
         halo_for_credentials=halo_for_credentials or _default_halo_for_credentials,
         build_server=build_server or _default_build_server,
-        session_manager=lambda app: StreamableHTTPSessionManager(app=app, security_settings=security),
+        session_manager=session_manager or (lambda app: StreamableHTTPSessionManager(app=app,
+                                                                                     security_settings=security)),
     )
     admin = _admin(admin_key)
 

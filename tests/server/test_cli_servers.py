@@ -138,3 +138,9 @@ def test_tokens_create_list_revoke(state):
 def test_tokens_create_bad_expiry(state):
     result = run("tokens", "create", "x", "--expires-at", "1999-01-01T00:00:00Z", "--state-dir", str(state))
     assert result.exit_code == 1 and "error: expires_at:" in result.output
+
+
+def test_claude_command_quotes_a_name_with_spaces(state):
+    result = run("servers", "create", "support agent", "--state-dir", str(state))
+    assert result.exit_code == 0, result.output
+    assert f"claude mcp add --transport http 'support agent' {_url(result.output)}" in result.output

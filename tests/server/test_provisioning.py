@@ -15,6 +15,7 @@ from server.provisioning import (
     DB_FILE,
     KEY_FILE,
     AuthenticationFailed,
+    Conflict,
     InvalidField,
     NotFound,
     Registry,
@@ -344,6 +345,27 @@ def test_delete_account(registry):
     registry.delete_account("acme")
     with pytest.raises(NotFound):
         registry.get_account("acme")
+    with pytest.raises(NotFound):
+        registry.delete_account("acme")
+
+
+def test_an_account_in_use_cannot_be_forgotten(registry):
+    registry.register_account("acme", halo_url="https://x.test", client_id="c", client_secret="s")
+    server, _ = registry.create_server(name="acme-ro", account="acme")
+    with pytest.raises(Conflict) as err:
+        registry.delete_account("acme")
+    assert server.id in err.value.message
+    assert registry.get_account("acme").halo_url == "https://x.test"
+    registry.delete_server(server.id)
+    registry.delete_account("acme")
+
+
+def test_a_key_file_readable_by_others_is_restricted(tmp_path, clock):
+    state = tmp_path / "state"
+    Registry(state, now=clock, tool_filter=fake_filter).close()
+    os.chmod(state / KEY_FILE, 0o644)
+    Registry(state, now=clock, tool_filter=fake_filter).close()
+    assert stat.S_IMODE(os.stat(state / KEY_FILE).st_mode) == 0o600
 
 
 # ------------------------------------------------------------ no secret in logs

@@ -264,6 +264,10 @@ async def test_integrated_account_never_returns_its_secret(sandbox):
     assert (await sandbox.admin("GET", "/_sandbox/integrated-account/acme")).json()["halo_url"] == \
         "https://acme.example.test"
     assert all("acme-very-secret" not in text for text in sandbox.responses)
+    in_use = await sandbox.provision(account="acme")
+    conflict = await sandbox.admin("DELETE", "/_sandbox/integrated-account/acme")
+    assert conflict.status_code == 409 and in_use["id"] in conflict.json()["error"]["message"]
+    await sandbox.admin("DELETE", f"/_sandbox/integrated-account/acme/mcp/{in_use['id']}")
     assert (await sandbox.admin("DELETE", "/_sandbox/integrated-account/acme")).status_code == 204
     assert (await sandbox.admin("GET", "/_sandbox/integrated-account/acme")).json()["kind"] == "mock"
 
@@ -476,4 +480,34 @@ async def test_without_the_lifespan_provisioned_urls_answer_503(tmp_path):
     response = await box.post_mcp(created["url"])
     assert response.status_code == 503
     assert "lifespan" in response.json()["error"]["message"]
+    box.registry.close()
+
+
+@pytest.mark.anyio
+async def test_the_periodic_sweep_purges_expired_records(tmp_path):
+    import sqlite3
+
+    import anyio
+
+    from server.provisioning import DB_FILE
+
+    box = Sandbox(tmp_path)
+    box.routes = build_routes(box.registry, admin_key=ADMIN, halo_for_account=FakeHalo, base_url=BASE,
+                              build_server=stand_in_server, sweep_interval=0.01)
+    box.app = Starlette(routes=list(box.routes))
+
+    def rows() -> int:
+        with contextlib.closing(sqlite3.connect(tmp_path / "state" / DB_FILE)) as conn:
+            return conn.execute("SELECT count(*) FROM servers").fetchone()[0]
+
+    async with box.routes.lifespan(box.app):
+        created = await box.provision(expires_at="2030-01-01T12:30:00Z")
+        async with box.mcp(created["url"]) as client:
+            assert (await client.list_tools()).tools
+        assert rows() == 1
+        box.clock.value = T0 + timedelta(minutes=30)
+        with anyio.fail_after(5):  # no fixed sleep: wait until the background sweep has run
+            while rows():
+                await anyio.sleep(0.01)
+        assert (await box.post_mcp(created["url"])).status_code == 404
     box.registry.close()
