@@ -138,7 +138,7 @@ _TICKET_FILTERS = (
     _flag("includebreached", "Only records whose SLA is breached."),
     _id("parent_id", "tickets", "Only child records of this ticket/project."),
     _p("datesearch", "string", "Date field that `startdate`/`enddate` filter on.",
-       enum=("dateoccured", "datecleared", "lastactiondate", "fixbydate")),
+       enum=("dateoccured", "datecleared")),
     _p("startdate", "string", "Start of the date range, `YYYY-MM-DDTHH:MM:SS` UTC."),
     _p("enddate", "string", "End of the date range, `YYYY-MM-DDTHH:MM:SS` UTC."),
     _ORDER,
@@ -453,8 +453,8 @@ RESOURCES: tuple[Resource, ...] = (
             _p("expiry_date", "string", "Expiry date, `YYYY-MM-DDTHH:MM:SS` UTC."),
             _p("note", "string", "Note."),
             _p("approvalstate", "integer", "0 awaiting approval, 1 approved, 2 rejected.", enum=(0, 1, 2)),
-            _p("lines", "array", "Quote lines: objects with e.g. `item_id`, `description`, `quantity`, "
-                                 "`baseprice`.", item_type="object"),
+            _p("lines", "array", "Quote lines: objects with e.g. `item_id`, `name`, `description`, "
+                                 "`quantity`, `price`.", item_type="object"),
         ),
         create_required=("client_id",),
     ),

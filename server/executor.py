@@ -76,6 +76,14 @@ def error_result(exc: ServerError) -> Result:
     )
 
 
+def ratelimit_fields(result: Result) -> dict[str, Any] | None:
+    """`{"ratelimit": {...} | None, "retry_after": int | None}` of a tool result, or None when upstream
+    sent no rate-limit information (for the HTTP transports' `ratelimit-*` / `retry-after` headers)."""
+    meta = result.meta or {}
+    fields = meta.get(RATELIMIT_META)
+    return dict(fields) if isinstance(fields, Mapping) else None
+
+
 def _success(structured: dict[str, Any], response: httpx.Response | None,
              extra: Sequence[mcp_types.ContentBlock] = ()) -> Result:
     meta = None

@@ -47,16 +47,6 @@ class RateLimitInfo:
         return {"ratelimit": self.ratelimit, "retry_after": self.retry_after}
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        for key, v in headers.items():
-            if key.lower() == lowered:
-                return v
-    return value
-
-
 def _number(text: str | None) -> float | None:
     if text is None:
         return None
@@ -118,18 +108,19 @@ def normalise(
     now: float | None = None,
 ) -> RateLimitInfo:
     now = time.time() if now is None else now
+    headers = {key.lower(): value for key, value in headers.items()}
     limit = remaining = reset = None
 
     for prefix in _FAMILIES:
-        lim = _count(_header(headers, prefix + "limit"))
-        rem = _count(_header(headers, prefix + "remaining"))
-        res = _delta(_header(headers, prefix + "reset"), now)
+        lim = _count(headers.get(prefix + "limit"))
+        rem = _count(headers.get(prefix + "remaining"))
+        res = _delta(headers.get(prefix + "reset"), now)
         if lim is not None or rem is not None or res is not None:
             limit = limit if limit is not None else lim
             remaining = remaining if remaining is not None else rem
             reset = reset if reset is not None else res
 
-    combined = _header(headers, "ratelimit")
+    combined = headers.get("ratelimit")
     if combined:
         params = _parse_params(combined)
         values = {_COMBINED_KEYS[k]: v for k, v in params.items() if k in _COMBINED_KEYS}
@@ -140,12 +131,12 @@ def normalise(
         if reset is None:
             reset = _delta(values.get("reset"), now)
 
-    policy = _header(headers, "ratelimit-policy")
+    policy = headers.get("ratelimit-policy")
     if policy and limit is None:
         params = _parse_params(policy)
         limit = _count(params.get("q") or params.get("_"))
 
-    retry_after = _delta(_header(headers, "retry-after"), now)
+    retry_after = _delta(headers.get("retry-after"), now)
 
     if limit is None and remaining is None and reset is None and body_text:
         match = _HALO_TEXT.search(body_text)

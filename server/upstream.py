@@ -164,6 +164,9 @@ class HaloClient:
             raise UpstreamUnavailable(f"Halo did not answer within {self._timeout:g}s ({method} {path})") from None
         except httpx.TransportError as exc:
             raise UpstreamUnavailable(f"Halo is unreachable ({method} {path}): {exc or type(exc).__name__}") from None
+        except httpx.RequestError as exc:
+            raise UpstreamUnavailable(f"The request to Halo failed ({method} {path}): "
+                                      f"{exc or type(exc).__name__}") from None
 
     async def _access_token(self, *, stale: str | None = None) -> str:
         token = self._token

@@ -423,3 +423,17 @@ async def test_lookup_priority_uses_priorityid_and_dedupes(mock, run):
         {"id": "u3", "priorityid": 2, "name": "High", "slaid": 1}])
     result = await run("find_halo_itsm_ids", {"kind": "priority", "name": "CRITICAL"})
     assert result.structured_content["result"][0]["matches"] == [{"id": 1, "name": "Critical"}]
+
+
+async def test_ratelimit_fields_helper_reads_success_and_error_results(mock, run):
+    from server.executor import ratelimit_fields
+
+    mock.get("/api/Status").respond(json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "5",
+                                                      "X-RateLimit-Reset": "60"})
+    mock.get("/api/Team").respond(json=[])
+    mock.get("/api/SLA").respond(429, text=HALO_429)
+    assert ratelimit_fields(await run("list_all_halo_itsm_statuses")) == {
+        "ratelimit": {"limit": 300, "remaining": 5, "reset": 60}, "retry_after": None}
+    assert ratelimit_fields(await run("list_all_halo_itsm_teams")) is None
+    assert ratelimit_fields(await run("list_all_halo_itsm_slas"))["ratelimit"]["remaining"] == 0
+    assert ratelimit_fields(await run("list_all_halo_itsm_slas", {"bogus": 1})) is None
