@@ -1,8 +1,8 @@
 """HTTP face of provisioning: the admin API under ``/_sandbox`` and the per-token MCP
 endpoints at ``/mcp/{token}``.
 
-Admin API (``Authorization: Bearer <admin key>``; a missing or wrong key is 401 and changes
-nothing)::
+Admin API (``Authorization: Bearer <admin key>`` or ``X-Admin-Key: <admin key>``, as the mock's
+control plane takes it; a missing or wrong key is 401 and changes nothing)::
 
     PUT    /_sandbox/integrated-account/{account}           register a real Halo (secret never returned)
     GET    /_sandbox/integrated-account/{account}           what the account points at
@@ -30,6 +30,7 @@ Errors map to HTTP in one place, ``_error_response``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import json
 import logging
@@ -65,6 +66,8 @@ logger = logging.getLogger(__name__)
 _SERVER_FIELDS = {"name", "config", "expires_at", "require_api_token_auth"}
 _ACCOUNT_FIELDS = {"halo_url", "client_id", "client_secret", "tenant"}
 _API_TOKEN_FIELDS = {"name", "expires_at"}
+
+ADMIN_KEY_HEADER = "X-Admin-Key"
 
 HaloFactory = Callable[[str], Any]
 """``halo_for_account(account) -> HaloClient`` for accounts with no registered Halo (mock tenants)."""
@@ -109,15 +112,14 @@ def _admin(key: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             try:
-                presented = (_bearer(request) or "").encode("utf-8")
+                presented = (request.headers.get(ADMIN_KEY_HEADER) or _bearer(request) or "").encode("utf-8")
                 if not hmac.compare_digest(presented, expected):
                     raise AuthenticationFailed("admin API key required (Authorization: Bearer <admin key>)")
                 return await handler(request)
             except ProvisioningError as exc:
                 return _error_response(exc)
 
-        endpoint.__name__ = handler.__name__
-        return endpoint
+        return functools.wraps(handler)(endpoint)
 
     return wrap
 

@@ -212,6 +212,14 @@ async def test_admin_routes_need_the_admin_key(sandbox, key):
 
 
 @pytest.mark.anyio
+async def test_the_admin_key_header_form_is_accepted(sandbox):
+    async with sandbox.http(**{"X-Admin-Key": ADMIN}) as http:
+        assert (await http.get("/_sandbox/api-tokens")).status_code == 200
+    async with sandbox.http(**{"X-Admin-Key": "wrong"}) as http:
+        assert (await http.get("/_sandbox/api-tokens")).status_code == 401
+
+
+@pytest.mark.anyio
 async def test_patch_renames_and_refilters_and_delete_revokes(sandbox):
     created = await sandbox.provision(config={"methods": ["read"], "tags": ["support"]})
     path = f"/_sandbox/integrated-account/sandbox/mcp/{created['id']}"
