@@ -6,6 +6,7 @@ import os
 import re
 
 import httpx
+import jsonschema
 import mcp_types
 import pytest
 import respx
@@ -437,3 +438,133 @@ async def test_ratelimit_fields_helper_reads_success_and_error_results(mock, run
     assert ratelimit_fields(await run("list_all_halo_itsm_teams")) is None
     assert ratelimit_fields(await run("list_all_halo_itsm_slas"))["ratelimit"]["remaining"] == 0
     assert ratelimit_fields(await run("list_all_halo_itsm_slas", {"bogus": 1})) is None
+
+
+async def test_integral_floats_are_sent_as_integers(mock, run):
+    route = mock.get("/api/Tickets/5").respond(json={"id": 5})
+    listing = mock.get("/api/Tickets").respond(json={"record_count": 0, "tickets": []})
+    await run("get_single_halo_itsm_ticket_by_id", {"id": 5.0})
+    await run("list_all_halo_itsm_tickets", {"client_id": 104.0})
+    assert route.call_count == 1
+    assert listing.calls[0].request.url.params["client_id"] == "104"
+
+
+async def test_lookup_ranks_first_page_when_search_finds_nothing(mock, run):
+    def clients(request):
+        if "search" in request.url.params:
+            return httpx.Response(200, json={"record_count": 0, "clients": []})
+        return httpx.Response(200, json={"record_count": 2, "clients": [
+            {"id": 1, "name": "Stark Industries"}, {"id": 2, "name": "Acme Corp"}]})
+
+    route = mock.get("/api/Client").mock(side_effect=clients)
+    result = await run("find_halo_itsm_ids", {"kind": "client", "name": "Strak Industries"})
+    found = result.structured_content["result"][0]
+    assert found["matches"] == [] and found["candidates"][0]["id"] == 1
+    assert route.call_count == 2
+
+
+# --- robustness: any schema-valid call gives a result, any schema-invalid one never reaches Halo ------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+# hypothesis-jsonschema 0.23.1 breaks on object schemas with hypothesis 6.170 ('many' has no 'more'),
+# so arguments are drawn from the flat schemas directly.
+
+
+def _value(prop):
+    if "enum" in prop:
+        return st.sampled_from(prop["enum"])
+    kind = prop["type"]
+    if kind == "integer":
+        return st.integers(min_value=prop.get("minimum", -(2**31)), max_value=prop.get("maximum", 2**31 - 1))
+    if kind == "number":
+        return st.floats(allow_nan=False, allow_infinity=False, width=32)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "string":
+        return st.text(min_size=prop.get("minLength", 0), max_size=20)
+    if kind == "array":
+        return st.lists(_value(prop["items"]), min_size=prop.get("minItems", 0), max_size=3)
+    if kind == "object":
+        return st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=3)
+    raise AssertionError(kind)
+
+
+def from_schema(schema):
+    props = schema["properties"]
+    required = set(schema.get("required", ()))
+    optional = sorted(set(props) - required)
+
+    @st.composite
+    def draw_args(draw):
+        chosen = sorted(required) + draw(st.lists(st.sampled_from(optional), unique=True)) if optional else sorted(required)
+        return {name: draw(_value(props[name])) for name in chosen}
+
+    return draw_args()
+
+TOOLS = generate_tools()
+
+
+def generic_halo(request):
+    path = request.url.path.rstrip("/")
+    if request.method == "GET" and path.lower().startswith("/api/attachment/"):
+        return httpx.Response(200, content=b"bytes", headers={"content-disposition": "attachment; filename=a.bin"})
+    if request.method == "GET" and path.count("/") == 2:
+        return httpx.Response(200, json=[{"id": 1, "name": "x", "priorityid": 1, "summary": "x"}])
+    return httpx.Response(200, json={"id": 1})
+
+
+@pytest.mark.parametrize("spec", TOOLS, ids=[t.name for t in TOOLS])
+async def test_schema_valid_arguments_always_give_a_result(spec):
+    schema = spec.tool.input_schema
+    if spec.method == "list":  # cursors are minted by the server, not generated
+        schema = {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != "next_cursor"}}
+    examples = []
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(from_schema(schema))
+    def collect(args):
+        examples.append(args)
+
+    collect()
+    with respx.mock(base_url=BASE, assert_all_called=False) as m:
+        m.post("/auth/token").respond(json={"access_token": "tok", "expires_in": 3600})
+        m.route(url__startswith=BASE + "/api/").mock(side_effect=generic_halo)
+        async with HaloClient(base_url=BASE, client_id="c", client_secret="s") as halo:
+            executor = Executor(halo=halo, tools=TOOLS)
+            for args in examples:
+                before = len([c for c in m.calls if c.request.url.path.startswith("/api/")])
+                result = await executor.call(spec.name, args)
+                made = len([c for c in m.calls if c.request.url.path.startswith("/api/")]) - before
+                if result.is_error:
+                    assert made == 0, (args, result.structured_content)  # refused locally, before Halo
+                    assert result.structured_content["error"]["code"] in {"invalid_arguments"}
+                else:
+                    assert made >= 1 and (made == 1 or spec.method == "lookup")
+                    assert "result" in result.structured_content
+
+
+@pytest.mark.parametrize("spec", TOOLS[::7], ids=[t.name for t in TOOLS[::7]])
+async def test_schema_invalid_arguments_never_reach_upstream(spec):
+    junk = st.dictionaries(st.text(min_size=1, max_size=8), st.none() | st.integers() | st.text(max_size=5),
+                           min_size=1, max_size=4)
+    examples = []
+
+    @settings(max_examples=25, deadline=None, database=None)
+    @given(junk)
+    def collect(args):
+        examples.append(args)
+
+    collect()
+    validator = jsonschema.Draft202012Validator(spec.tool.input_schema)
+    with respx.mock(base_url=BASE, assert_all_called=False) as m:
+        m.route().respond(json={})
+        async with HaloClient(base_url=BASE, client_id="c", client_secret="s") as halo:
+            executor = Executor(halo=halo, tools=TOOLS)
+            for args in examples:
+                if validator.is_valid(args):
+                    continue
+                result = await executor.call(spec.name, args)
+                assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments"
+        assert m.calls.call_count == 0

@@ -158,3 +158,22 @@ def test_credentials_are_required():
         HaloClient(base_url=BASE, client_id="cid")
     with pytest.raises(ValueError):
         HaloClient(base_url=BASE, client_id="cid", username="u")
+
+
+async def test_password_grant_refresh_token_is_used_then_falls_back(mock):
+    answers = iter([
+        httpx.Response(200, json={"access_token": "p1", "refresh_token": "r1", "expires_in": 0.05}),
+        httpx.Response(200, json={"access_token": "p2", "refresh_token": "r2", "expires_in": 0.05}),
+        httpx.Response(400, json={"error": "invalid_grant"}),
+        httpx.Response(200, json={"access_token": "p3", "expires_in": 3600}),
+    ])
+    token = mock.post("/auth/token").mock(side_effect=lambda req: next(answers))
+    api = mock.get("/api/Status").respond(json=[])
+    async with HaloClient(base_url=BASE, client_id="cid", username="u", password="pw") as halo:
+        for _ in range(3):
+            await halo.request("GET", "/Status")
+            await asyncio.sleep(0.08)
+    grants = [form(c.request)["grant_type"] for c in token.calls]
+    assert grants == ["password", "refresh_token", "refresh_token", "password"]
+    assert form(token.calls[1].request)["refresh_token"] == "r1"
+    assert [c.request.headers["authorization"] for c in api.calls] == ["Bearer p1", "Bearer p2", "Bearer p3"]
