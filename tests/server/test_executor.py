@@ -568,3 +568,12 @@ async def test_schema_invalid_arguments_never_reach_upstream(spec):
                 result = await executor.call(spec.name, args)
                 assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments"
         assert m.calls.call_count == 0
+
+
+async def test_upstream_timeout_is_an_error_result(mock, run):
+    route = mock.post("/api/Actions").mock(side_effect=httpx.ReadTimeout("too slow"))
+    result = await run("create_a_halo_itsm_action", {"ticket_id": 1, "note": "x"})
+    assert result.is_error and route.call_count == 1
+    error = result.structured_content["error"]
+    assert error["status"] is None and error["code"] == "upstream_unavailable"
+    assert "did not answer" in error["message"]

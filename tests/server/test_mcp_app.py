@@ -135,3 +135,14 @@ async def test_unreachable_halo_is_an_error_result_not_a_crash(halo):
     assert result.is_error and result.structured_content["error"]["status"] is None
     assert "unreachable" in result.structured_content["error"]["message"]
     assert again.is_error and "bogus" in again.structured_content["error"]["message"]
+
+
+async def test_ratelimit_meta_reaches_the_client(mock, halo):
+    from server.executor import RATELIMIT_META
+
+    mock.get("/api/Status").respond(json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "7",
+                                                      "X-RateLimit-Reset": "12"})
+    async with Client(build_mcp_server(halo=halo)) as client:
+        result = await client.call_tool("list_all_halo_itsm_statuses", {})
+    assert result.meta[RATELIMIT_META] == {"ratelimit": {"limit": 300, "remaining": 7, "reset": 12},
+                                           "retry_after": None}
