@@ -279,7 +279,10 @@ def _input_schema(entry: Resource, method: str, *, file_access: bool) -> dict[st
 
 def _description(entry: Resource, method: str, *, file_access: bool) -> str:
     s, summary = entry.singular.replace("_", " "), entry.summary
-    not_offered = "".join(f" Not offered: {m} ({why})." for m, why in entry.not_offered.items())
+    reasons: dict[str, list[str]] = {}
+    for m, why in entry.not_offered.items():
+        reasons.setdefault(why, []).append(m)
+    not_offered = "".join(f" Not offered: {', '.join(ms)} ({why})." for why, ms in reasons.items())
     if method == "list":
         text = (f"List Halo {entry.plural.replace('_', ' ')}: {summary} Returns "
                 f'{{"result": [records], "next_cursor": string|null}}. `limit` is 1-{MAX_LIMIT} '
