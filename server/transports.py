@@ -1,0 +1,266 @@
+"""How the MCP server is reached: Streamable HTTP, legacy HTTP+SSE, and stdio.
+
+- `mcp_asgi_app(server_factory, ...)`: a Starlette app serving one MCP server over Streamable HTTP
+  (`/mcp`, the SDK's `StreamableHTTPSessionManager`) and, unless `sse_path=None`, over the legacy
+  HTTP+SSE transport (`/sse` + `/messages/`, the SDK's `SseServerTransport`). Its lifespan runs the
+  session manager; a parent app enters it with `app.router.lifespan_context(app)`.
+- `security_settings(...)`: the `Host`/`Origin` checks every HTTP endpoint applies (the SDK's
+  `TransportSecuritySettings`): requests without `Origin`, or from `localhost` / `127.0.0.1` /
+  `[::1]` (any port) and the origins given with `--allow-origin`, are served; any other `Origin`
+  is refused with 403, a foreign `Host` with 421 (DNS-rebinding protection).
+- `RateLimitHeaders`: ASGI middleware that copies the normalised rate-limit fields of a tool result
+  (`ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`, and `retry-after`) onto the HTTP
+  response that carries it. To be able to set headers after the result is known, the response to a
+  `tools/call` POST is held until it is complete (notifications sent during the call arrive
+  together with the result, in order). Over the legacy SSE transport results travel on the
+  long-lived event stream whose headers went out at connect time, so there the fields are only in
+  the result (`structuredContent.error.ratelimit` / `retry_after`).
+- `run_stdio(server)`: serve one MCP server over this process's stdin/stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from mcp.server.lowlevel import Server
+from mcp.server.sse import SseServerTransport
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.executor import RATELIMIT_META
+
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "RateLimitHeaders",
+    "mcp_asgi_app",
+    "ratelimit_headers",
+    "run_stdio",
+    "security_settings",
+    "session_manager_factory",
+]
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+_LOCAL_ORIGINS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+
+ServerFactory = Callable[[], Server[Any]]
+
+
+def security_settings(*, host: str = "127.0.0.1", allowed_origins: Iterable[str] = ()) -> TransportSecuritySettings:
+    """`Host`/`Origin` validation for a server bound to `host`.
+
+    Loopback names are always accepted as `Host` (any port); a non-loopback bind address is accepted
+    too. Origins: none (non-browser clients), the loopback origins on any port, and `allowed_origins`
+    (exact, e.g. ``https://inspector.example``, or with ``:*`` for any port).
+    """
+    hosts = ["127.0.0.1", "localhost", "[::1]", "127.0.0.1:*", "localhost:*", "[::1]:*"]
+    if host not in LOOPBACK_HOSTS:
+        bracketed = f"[{host}]" if ":" in host else host
+        hosts += [bracketed, f"{bracketed}:*"]
+    origins = [*_LOCAL_ORIGINS, *(f"{o}:*" for o in _LOCAL_ORIGINS)]
+    for origin in allowed_origins:
+        origin = origin.strip().rstrip("/")
+        if not origin.startswith(("http://", "https://")):
+            raise ValueError(f"allowed origin must start with http:// or https://, got {origin!r}")
+        origins.append(origin)
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
+                                     allowed_origins=origins)
+
+
+def session_manager_factory(
+    *, security: TransportSecuritySettings, json_response: bool = False
+) -> Callable[[Server[Any]], StreamableHTTPSessionManager]:
+    """A factory of Streamable HTTP session managers that all apply `security` (shared by `/mcp`
+    and the provisioned `/mcp/{token}` servers so both behave alike)."""
+
+    def build(server: Server[Any]) -> StreamableHTTPSessionManager:
+        return StreamableHTTPSessionManager(app=server, security_settings=security, json_response=json_response)
+
+    return build
+
+
+# ---------------------------------------------------------------- rate-limit headers
+
+
+def ratelimit_headers(result: Mapping[str, Any]) -> dict[str, str]:
+    """The HTTP headers for one JSON-RPC `tools/call` result (wire form): taken from the result's
+    `_meta` rate-limit fields, else from `structuredContent.error`. Empty when there are none."""
+    fields: Any = (result.get("_meta") or {}).get(RATELIMIT_META)
+    if not isinstance(fields, Mapping):
+        structured = result.get("structuredContent")
+        error = structured.get("error") if isinstance(structured, Mapping) else None
+        fields = error if isinstance(error, Mapping) else {}
+    headers: dict[str, str] = {}
+    ratelimit = fields.get("ratelimit")
+    if isinstance(ratelimit, Mapping):
+        for key in ("limit", "remaining", "reset"):
+            value = ratelimit.get(key)
+            if isinstance(value, int) and not isinstance(value, bool):
+                headers[f"ratelimit-{key}"] = str(value)
+    retry_after = fields.get("retry_after")
+    if isinstance(retry_after, int) and not isinstance(retry_after, bool):
+        headers["retry-after"] = str(retry_after)
+    return headers
+
+
+def _messages(body: bytes, content_type: str) -> list[Any]:
+    """JSON-RPC messages in a response body (a JSON document, or the `data:` of SSE events)."""
+    texts: list[str] = []
+    if "text/event-stream" in content_type:
+        for event in body.decode("utf-8", "replace").replace("\r\n", "\n").split("\n\n"):
+            data = [line[5:].removeprefix(" ") for line in event.split("\n") if line.startswith("data:")]
+            if data:
+                texts.append("\n".join(data))
+    else:
+        texts.append(body.decode("utf-8", "replace"))
+    messages: list[Any] = []
+    for text in texts:
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            continue
+        messages.extend(parsed if isinstance(parsed, list) else [parsed])
+    return messages
+
+
+def _is_tool_call(body: bytes) -> bool:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False
+    items = parsed if isinstance(parsed, list) else [parsed]
+    return any(isinstance(m, dict) and m.get("method") == "tools/call" for m in items)
+
+
+class RateLimitHeaders:
+    """Sets `ratelimit-*` / `retry-after` on the HTTP response carrying a `tools/call` result.
+
+    Only POSTs whose body is a `tools/call` request are touched; everything else (other methods,
+    GET event streams, bodies over `max_body_size`) passes through unbuffered.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_size: int = DEFAULT_MAX_REQUEST_BODY_SIZE) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        trailing: list[Message] = []
+        while more and len(body) <= self.max_body_size:  # read the body so it can be inspected, then replay it
+            message = await receive()
+            if message["type"] != "http.request":
+                trailing.append(message)
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        replay: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": more and not trailing},
+                                 *trailing]
+
+        async def replayed() -> Message:
+            return replay.pop(0) if replay else await receive()
+
+        if more or not _is_tool_call(bytes(body)):
+            await self.app(scope, replayed, send)
+            return
+
+        start: Message | None = None
+        held: list[bytes] = []
+
+        async def hold(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            held.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            payload = b"".join(held)
+            headers = list(start.get("headers", []))
+            content_type = Headers(raw=headers).get("content-type", "")
+            extra: dict[str, str] = {}
+            for item in _messages(payload, content_type):
+                if isinstance(item, dict) and isinstance(item.get("result"), dict):
+                    extra.update(ratelimit_headers(item["result"]))
+            headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": payload, "more_body": False})
+
+        await self.app(scope, replayed, hold)
+
+
+# ---------------------------------------------------------------- apps
+
+
+class _SseEndpoint:
+    """`GET /sse`: one legacy SSE connection = one run of a fresh server from the factory."""
+
+    def __init__(self, transport: SseServerTransport, server_factory: ServerFactory) -> None:
+        self._transport = transport
+        self._factory = server_factory
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with self._transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+                server = self._factory()
+                await server.run(read_stream, write_stream, server.create_initialization_options())
+        except ValueError:  # refused by the Host/Origin checks: the 4xx response is already sent
+            return
+
+
+def mcp_asgi_app(
+    server_factory: ServerFactory,
+    *,
+    host: str = "127.0.0.1",
+    allowed_origins: Sequence[str] = (),
+    security: TransportSecuritySettings | None = None,
+    mcp_path: str = "/mcp",
+    sse_path: str | None = "/sse",
+    messages_path: str = "/messages/",
+    json_response: bool = False,
+) -> Starlette:
+    """A Starlette app serving the MCP server built by `server_factory`.
+
+    Streamable HTTP at `mcp_path` (one server instance, its session manager run by the app's
+    lifespan); the legacy transport at `sse_path` + `messages_path` (a fresh server per SSE
+    connection). Every endpoint checks `Host`/`Origin` (`security`, default
+    `security_settings(host=host, allowed_origins=allowed_origins)`) and tool-call responses get
+    the rate-limit headers.
+    """
+    security = security or security_settings(host=host, allowed_origins=allowed_origins)
+    manager = session_manager_factory(security=security, json_response=json_response)(server_factory())
+    routes: list[Route | Mount] = [Route(mcp_path, endpoint=RateLimitHeaders(manager.handle_request),
+                                         methods=["GET", "POST", "DELETE"])]
+    if sse_path is not None:
+        sse = SseServerTransport(messages_path, security_settings=security)
+        routes += [Route(sse_path, endpoint=_SseEndpoint(sse, server_factory), methods=["GET"]),
+                   Mount(messages_path, app=sse.handle_post_message)]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with manager.run():
+            yield
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.session_manager = manager
+    return app
+
+
+async def run_stdio(server: Server[Any]) -> None:
+    """Serve `server` over this process's stdin/stdout until stdin closes."""
+    from mcp.server.stdio import stdio_server
+
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())
