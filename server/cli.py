@@ -94,3 +94,179 @@ def mock(
         table.add_row(name, value)
     Console(soft_wrap=True).print(table)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+
+
+# ---------------------------------------------------------------- halo-sandbox up / halo-sandbox mcp
+
+
+def _csv(values: list[str] | None) -> list[str] | None:
+    """`--tags support,crm --tags billing` -> ["support", "crm", "billing"]; None when not given."""
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _quiet_deprecations() -> None:
+    """The SDK warns that `logging/setLevel` is deprecated as of protocol 2026-07-28; the server still
+    answers it for older clients on purpose, so the warning is noise on the console."""
+    import warnings
+
+    from mcp.shared.exceptions import MCPDeprecationWarning
+
+    warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
+
+
+def _claude_desktop_snippet(*, base: str, client_id: str, client_secret: str) -> str:
+    """A `claude_desktop_config.json` entry: Claude Desktop starts `halo-sandbox mcp` over stdio,
+    pointed at the running sandbox's mock API."""
+    import json
+    import shutil
+    import sys
+
+    command = shutil.which("halo-sandbox") or str(Path(sys.argv[0]).resolve())
+    entry = {"command": command, "args": ["mcp", "--transport", "stdio", "--halo-url", base,
+                                          "--client-id", client_id, "--client-secret", client_secret]}
+    return json.dumps({"mcpServers": {"halo": entry}}, indent=2)
+
+
+@app.command("up")
+def up(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    seed: Annotated[int, typer.Option(envvar="HALO_SANDBOX_SEED", help="Fixture seed.")] = 0,
+    tickets: Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")] = None,
+    state_dir: Annotated[Path | None, typer.Option(
+        "--state-dir", envvar="HALO_SANDBOX_STATE_DIR",
+        help="Admin key and provisioned servers (default: the platform's user data directory).",
+        show_default=False)] = None,
+    admin_key: Annotated[str | None, typer.Option(
+        envvar="HALO_SANDBOX_ADMIN_KEY", help="Admin key for /_sandbox (default: generated, kept in the state dir).",
+        show_default=False)] = None,
+    client_id: Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", help="OAuth client id.",
+                                                  show_default=False)] = None,
+    client_secret: Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
+                                                      help="OAuth client secret.", show_default=False)] = None,
+    allow_origin: Annotated[list[str] | None, typer.Option(
+        "--allow-origin", help="Browser origin allowed to call the MCP endpoints (repeatable); "
+                               "localhost origins are always allowed.", show_default=False)] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin API."""
+    import uvicorn
+    from rich.console import Console
+    from rich.table import Table
+
+    from server.sandbox import SandboxOptions, build_sandbox
+
+    _quiet_deprecations()
+
+    state = state_dir or default_state_dir()
+    key = admin_key or stored_admin_key(state)
+    try:
+        options = SandboxOptions(host=host, port=port, seed=seed, tickets=tickets, state_dir=state, admin_key=key,
+                                 client_id=client_id, client_secret=client_secret,
+                                 allowed_origins=tuple(_csv(allow_origin) or ()))
+        sandbox = build_sandbox(options)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    settings = sandbox.state.settings
+    base = options.base_url
+    console = Console(soft_wrap=True)
+    table = Table(title="HaloITSM sandbox", show_header=False, title_justify="left")
+    for name, value in [
+        ("MCP (Streamable HTTP)", f"{base}/mcp"), ("MCP (SSE)", f"{base}/sse"),
+        ("Halo API", f"{base}/api"), ("Token URL", f"{base}/auth/token"), ("Admin API", f"{base}/_sandbox"),
+        ("client_id", settings.client_id), ("client_secret", settings.client_secret),
+        ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
+        ("admin key", key), ("tenant", settings.default_tenant), ("seed", str(settings.seed)),
+        ("state dir", str(state)),
+    ]:
+        table.add_row(name, value)
+    console.print(table)
+    console.print("Claude Code:", style="bold")
+    console.print(f"  claude mcp add --transport http halo {base}/mcp", markup=False, highlight=False)
+    console.print("MCP Inspector:", style="bold")
+    console.print(f"  npx @modelcontextprotocol/inspector@1.0.3 --cli {base}/mcp --transport http "
+                  "--method tools/list", markup=False, highlight=False)
+    console.print("claude_desktop_config.json (Claude Desktop starts `halo-sandbox mcp` over stdio):", style="bold",
+                  markup=False)
+    console.print(_claude_desktop_snippet(base=base, client_id=settings.client_id,
+                                          client_secret=settings.client_secret), markup=False, highlight=False)
+    console.print(f"Ready on {base}", style="bold green")
+    uvicorn.run(sandbox, host=host, port=port, log_level=log_level)
+
+
+@app.command("mcp")
+def mcp(
+    halo_url: Annotated[str, typer.Option(envvar="HALO_URL", help="Halo instance root, e.g. https://acme.haloitsm.com.",
+                                          show_default=False)],
+    client_id: Annotated[str, typer.Option(envvar="HALO_CLIENT_ID", help="OAuth client id.", show_default=False)],
+    client_secret: Annotated[str | None, typer.Option(envvar="HALO_CLIENT_SECRET", help="OAuth client secret.",
+                                                      show_default=False)] = None,
+    username: Annotated[str | None, typer.Option(envvar="HALO_USERNAME", help="Agent login (password grant).",
+                                                 show_default=False)] = None,
+    password: Annotated[str | None, typer.Option(envvar="HALO_PASSWORD", help="Agent password (password grant).",
+                                                 show_default=False)] = None,
+    tenant: Annotated[str | None, typer.Option(envvar="HALO_TENANT", help="Halo tenant (hosted multi-tenant).",
+                                               show_default=False)] = None,
+    transport: Annotated[str, typer.Option(help="stdio, http (Streamable HTTP at /mcp) or sse (/sse).")] = "stdio",
+    host: Annotated[str, typer.Option(help="Interface to bind (http, sse).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on (http, sse).")] = 8765,
+    methods: Annotated[list[str] | None, typer.Option(
+        help="Only these methods: read, write, or list/get/create/update/delete (comma-separated, repeatable).",
+        show_default=False)] = None,
+    tags: Annotated[list[str] | None, typer.Option(
+        help="Only tools with these tags, e.g. support,crm (comma-separated, repeatable).", show_default=False)] = None,
+    allowed_file_dir: Annotated[Path | None, typer.Option(
+        help="Directory create_a_halo_itsm_attachment may read file_path from.", show_default=False)] = None,
+    allow_origin: Annotated[list[str] | None, typer.Option(
+        "--allow-origin", help="Browser origin allowed to call the HTTP endpoints (repeatable).",
+        show_default=False)] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level (http, sse).")] = "warning",
+) -> None:
+    """Run the MCP server against any Halo (a real tenant or a running sandbox) over stdio, HTTP or SSE."""
+    import anyio
+    from rich.console import Console
+
+    from server.context import UpstreamLog, instrument
+    from server.mcp_app import build_mcp_server
+    from server.tools import generate_tools, select_tools
+    from server.transports import mcp_asgi_app, run_stdio
+    from server.upstream import HaloClient
+
+    _quiet_deprecations()
+
+    if transport not in ("stdio", "http", "sse"):
+        raise typer.BadParameter("choose stdio, http or sse", param_hint="--transport")
+    if allowed_file_dir is not None and not allowed_file_dir.is_dir():
+        raise typer.BadParameter(f"{allowed_file_dir} is not a directory", param_hint="--allowed-file-dir")
+    try:
+        tools = select_tools(generate_tools(file_access=allowed_file_dir is not None),
+                             methods=_csv(methods), tags=_csv(tags))
+        if not tools:
+            raise ValueError("the --methods/--tags filters match no tool")
+        halo = HaloClient(base_url=halo_url, client_id=client_id, client_secret=client_secret, username=username,
+                          password=password, tenant=tenant, transport=UpstreamLog())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+    def build() -> object:
+        return instrument(build_mcp_server(halo=halo, tools=tools, allowed_file_dir=allowed_file_dir))
+
+    err = Console(stderr=True, soft_wrap=True)
+    if transport == "stdio":
+        err.print(f"halo-sandbox mcp: {len(tools)} tools over stdio, Halo at {halo.base_url}", highlight=False)
+        anyio.run(run_stdio, build())
+        return
+    import uvicorn
+
+    try:
+        app = mcp_asgi_app(build, host=host, allowed_origins=_csv(allow_origin) or (),
+                           sse_path="/sse" if transport == "sse" else None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--allow-origin") from None
+    shown = f"[{host}]" if ":" in host else host
+    path = "/mcp" if transport == "http" else "/sse"
+    err.print(f"halo-sandbox mcp: {len(tools)} tools at http://{shown}:{port}{path}, Halo at {halo.base_url}",
+              highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -76,13 +76,24 @@ def security_settings(*, host: str = "127.0.0.1", allowed_origins: Iterable[str]
 def session_manager_factory(
     *, security: TransportSecuritySettings, json_response: bool = False
 ) -> Callable[[Server[Any]], StreamableHTTPSessionManager]:
-    """A factory of Streamable HTTP session managers that all apply `security` (shared by `/mcp`
-    and the provisioned `/mcp/{token}` servers so both behave alike)."""
+    """A factory of Streamable HTTP session managers that apply `security` and set the rate-limit
+    headers (shared by `/mcp` and the provisioned `/mcp/{token}` servers so both behave alike)."""
 
     def build(server: Server[Any]) -> StreamableHTTPSessionManager:
-        return StreamableHTTPSessionManager(app=server, security_settings=security, json_response=json_response)
+        return _SessionManager(app=server, security_settings=security, json_response=json_response)
 
     return build
+
+
+class _SessionManager(StreamableHTTPSessionManager):
+    """The SDK's session manager with `RateLimitHeaders` in front of `handle_request`."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._with_headers = RateLimitHeaders(super().handle_request, max_body_size=self.max_request_body_size)
+
+    async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._with_headers(scope, receive, send)
 
 
 # ---------------------------------------------------------------- rate-limit headers
@@ -220,6 +231,16 @@ class _SseEndpoint:
             return
 
 
+class _ManagerEndpoint:
+    """`/mcp`: hands every request to the session manager (an ASGI app, not a Starlette handler)."""
+
+    def __init__(self, manager: StreamableHTTPSessionManager) -> None:
+        self._manager = manager
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._manager.handle_request(scope, receive, send)
+
+
 def mcp_asgi_app(
     server_factory: ServerFactory,
     *,
@@ -241,7 +262,7 @@ def mcp_asgi_app(
     """
     security = security or security_settings(host=host, allowed_origins=allowed_origins)
     manager = session_manager_factory(security=security, json_response=json_response)(server_factory())
-    routes: list[Route | Mount] = [Route(mcp_path, endpoint=RateLimitHeaders(manager.handle_request),
+    routes: list[Route | Mount] = [Route(mcp_path, endpoint=_ManagerEndpoint(manager),
                                          methods=["GET", "POST", "DELETE"])]
     if sse_path is not None:
         sse = SseServerTransport(messages_path, security_settings=security)

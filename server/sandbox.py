@@ -1,0 +1,115 @@
+"""The whole sandbox as one ASGI app, for `halo-sandbox up`.
+
+    /auth/token, /api/...            the mock Halo tenant (`mock_halo.app.create_app`)
+    /_sandbox/...                    the mock's control plane, plus provisioning's admin API
+    /mcp                             the default MCP server (Streamable HTTP), all tools, on the mock
+    /sse, /messages/                 the same server over the legacy HTTP+SSE transport
+    /mcp/{token}                     provisioned MCP servers (`server.provisioning_routes`)
+
+The MCP server talks to the in-process mock through `httpx.ASGITransport` (no socket hop), as an
+ordinary OAuth client of the default tenant. This module imports `mock_halo`: only the `up` command
+imports it, lazily, so `halo-sandbox mcp` never depends on the mock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+
+from server.context import UpstreamLog, instrument
+from server.mcp_app import build_mcp_server
+from server.transports import mcp_asgi_app, security_settings, session_manager_factory
+from server.upstream import HaloClient
+
+__all__ = ["SandboxOptions", "build_sandbox"]
+
+_MOCK_BASE = "http://halo-sandbox.internal"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SandboxOptions:
+    """What `halo-sandbox up` was asked for."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    seed: int = 0
+    tickets: int | None = None
+    state_dir: Path
+    admin_key: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    allowed_origins: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+def build_sandbox(options: SandboxOptions) -> Starlette:
+    """The composed app. `app.state.settings` holds the mock's settings (credentials to print),
+    `app.state.sandbox` the mock's tenant registry."""
+    from mock_halo.app import create_app
+    from mock_halo.settings import MockSettings
+
+    settings = MockSettings.from_env(seed=options.seed, tickets=options.tickets, admin_key=options.admin_key,
+                                     client_id=options.client_id, client_secret=options.client_secret,
+                                     base_url=options.base_url)
+    mock = create_app(settings)
+    to_mock = httpx.ASGITransport(app=mock)
+    cursor_secret = secrets.token_bytes(32)
+    clients: dict[str, HaloClient] = {}
+
+    def halo_for(tenant: str) -> HaloClient:
+        if tenant not in clients:
+            clients[tenant] = HaloClient(base_url=_MOCK_BASE, client_id=settings.client_id,
+                                         client_secret=settings.client_secret, tenant=tenant,
+                                         transport=UpstreamLog(to_mock))
+        return clients[tenant]
+
+    def build_server(*, halo: HaloClient, tools: Any = None) -> Any:
+        return instrument(build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret))
+
+    security = security_settings(host=options.host, allowed_origins=options.allowed_origins)
+    default = halo_for(settings.default_tenant)
+    mcp = mcp_asgi_app(lambda: build_server(halo=default), security=security)
+    provisioning = _provisioning_routes(options, halo_for=halo_for, build_server=build_server, security=security)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(mcp.router.lifespan_context(mcp))
+            if provisioning is not None:
+                await stack.enter_async_context(provisioning.lifespan(app))
+            try:
+                yield
+            finally:
+                for client in clients.values():
+                    await client.aclose()
+
+    routes: list[BaseRoute] = [*(provisioning or []), *mcp.routes, Mount("/", app=mock)]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.sandbox = mock.state.sandbox
+    return app
+
+
+def _provisioning_routes(options: SandboxOptions, *, halo_for: Any, build_server: Any, security: Any) -> Any:
+    """Provisioned servers (`/mcp/{token}` and `/_sandbox/integrated-account/...`): mounted here."""
+    try:
+        from server.provisioning import Registry
+        from server.provisioning_routes import build_routes
+    except ModuleNotFoundError:  # pragma: no cover - provisioning is optional for the composition
+        return None
+    registry = Registry(options.state_dir)
+    return build_routes(registry, admin_key=options.admin_key, halo_for_account=halo_for,
+                        base_url=options.base_url, build_server=build_server,
+                        session_manager=session_manager_factory(security=security), security=security)
