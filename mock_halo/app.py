@@ -226,15 +226,30 @@ async def _drop(scope: Scope, send: Send) -> None:
     raise ConnectionDropped("The sandbox dropped the connection (scripted fault).")
 
 
+def _remember(scope: Scope, send: Send) -> None:
+    if scope["type"] == "http" and _CONNECTION_KEY not in scope:
+        connection = getattr(send, "__self__", None)
+        if connection is not None and hasattr(connection, "transport"):
+            scope[_CONNECTION_KEY] = connection
+
+
+def remember_connection(app: ASGIApp) -> ASGIApp:
+    """Wrap the outermost ASGI app served by uvicorn when the mock is mounted inside another app,
+    so ``drop`` faults can abort the socket instead of abandoning a started response."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        _remember(scope, send)
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 class _MockApp(FastAPI):
     """FastAPI that remembers the server's connection object (uvicorn's request cycle) so a
     ``drop`` fault can really close the socket."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            connection = getattr(send, "__self__", None)
-            if connection is not None and hasattr(connection, "transport"):
-                scope[_CONNECTION_KEY] = connection
+        _remember(scope, send)
         await super().__call__(scope, receive, send)
 
 

@@ -1,0 +1,117 @@
+"""`halo-sandbox mock` as a real uvicorn server on a free 127.0.0.1 port (subprocess), then stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from mock_halo.app import create_app, remember_connection
+from mock_halo.tenants import TenantRegistry
+from tests.mock_halo.conftest import FakeStore, tiny_world
+
+pytestmark = pytest.mark.e2e
+
+CLI = str(Path(sys.executable).parent / "halo-sandbox")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(state_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALO_SANDBOX_")}
+    env["HALO_SANDBOX_STATE_DIR"] = str(state_dir)
+    env["COLUMNS"] = "200"
+    return env
+
+
+class Mock:
+    def __init__(self, proc: subprocess.Popen[str], base: str, state_dir: Path) -> None:
+        self.proc, self.base, self.state_dir = proc, base, state_dir
+        self.output = ""
+
+
+@pytest.fixture
+def mock(tmp_path: Path) -> Iterator[Mock]:
+    port = free_port()
+    proc = subprocess.Popen([CLI, "mock", "--port", str(port), "--rate-limit", "30/300s"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(tmp_path))
+    running = Mock(proc, f"http://127.0.0.1:{port}", tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                if httpx.get(f"{running.base}/api/authinfo", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "mock did not start"
+            time.sleep(0.1)
+        yield running
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                running.output = proc.communicate(timeout=15)[0]
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                running.output = proc.communicate()[0]
+
+
+def test_bad_rate_limit_option_is_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run([CLI, "mock", "--port", str(free_port()), "--rate-limit", "lots"], capture_output=True,
+                            text=True, env=_env(tmp_path), timeout=60)
+    assert result.returncode == 2
+    assert "rate limit must look like" in result.stderr
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("layout", ["alone", "mounted", "mounted+remember"])
+def test_drop_fault_is_a_connection_error_under_uvicorn(layout: str) -> None:
+    registry = TenantRegistry(store_class=FakeStore, build_world=tiny_world)  # type: ignore[arg-type]
+    mock = create_app(registry=registry)
+    app: Any = mock
+    if layout.startswith("mounted"):
+        app = Starlette(routes=[Mount("/", app=mock)])
+        if layout.endswith("remember"):
+            app = remember_connection(app)
+    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=10) as client:
+        assert client.get("/api/authinfo").status_code == 200
+        registry.get().faults.add(path="/api/authinfo", drop=True, times=1)
+        with pytest.raises(httpx.TransportError):
+            client.get("/api/authinfo")
+        assert client.get("/api/authinfo").status_code == 200
+    assert [e.status for e in registry.get().journal.entries()] == [200, None, 200]
