@@ -1,0 +1,73 @@
+"""The ``/api`` resource routes, generated from the resource table.
+
+Four generic handlers serve every resource in `mock_halo.resources.RESOURCES`; the path segment
+is resolved case-insensitively through the table (unknown -> 404). Handlers check the token's
+scope and call the tenant's store with keyword arguments; errors propagate as `HaloError` to
+the app's single handler. Body-size limits are enforced by the app's middleware.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from mock_halo.auth import check_scope
+from mock_halo.exceptions import ValidationError
+from mock_halo.resources import ResourceSpec, spec_for_path
+from mock_halo.tenants import Tenant, current_tenant
+
+router = APIRouter(prefix="/api", include_in_schema=False)
+
+
+def _spec(request: Request, resource: str, *, write: bool) -> ResourceSpec:
+    spec = spec_for_path(resource)
+    check_scope(request.state.token.scopes, needed=spec.edit_scope if write else spec.read_scope)
+    return spec
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError({"": [f"The request body is not valid JSON: {exc}"]}) from None
+
+
+def _content_disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode("ascii").replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@router.get("/{resource}")
+async def list_records(resource: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> JSONResponse:
+    spec = _spec(request, resource, write=False)
+    return JSONResponse(tenant.store.list(resource=spec.name, params=request.query_params))
+
+
+@router.get("/{resource}/{record_id}")
+async def get_record(resource: str, record_id: str, request: Request,
+                     tenant: Tenant = Depends(current_tenant)) -> Response:
+    spec = _spec(request, resource, write=False)
+    if spec.raw_get:
+        content, filename, media_type = tenant.store.attachment_content(resource=spec.name, id=record_id)
+        return Response(content, media_type=media_type,
+                        headers={"Content-Disposition": _content_disposition(filename)})
+    return JSONResponse(tenant.store.get(resource=spec.name, id=record_id, params=request.query_params))
+
+
+@router.post("/{resource}")
+async def post_records(resource: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> JSONResponse:
+    spec = _spec(request, resource, write=True)
+    return JSONResponse(tenant.store.post(resource=spec.name, body=await _json_body(request)))
+
+
+@router.delete("/{resource}/{record_id}")
+async def delete_record(resource: str, record_id: str, request: Request,
+                        tenant: Tenant = Depends(current_tenant)) -> Response:
+    spec = _spec(request, resource, write=True)
+    tenant.store.delete(resource=spec.name, id=record_id, params=request.query_params)
+    return Response(status_code=200)
