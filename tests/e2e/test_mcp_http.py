@@ -1,0 +1,105 @@
+"""`halo-sandbox up` over Streamable HTTP: the SDK client, resources and prompts on live mock data,
+a scripted 429 passed through with its rate-limit headers, Origin checks, provisioned servers."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import mcp_types
+import pytest
+from mcp import Client
+
+from tests.e2e.conftest import Sandbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
+
+HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
+ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}}
+
+
+def _rpc_result(response: httpx.Response) -> dict:
+    if response.headers["content-type"].startswith("text/event-stream"):
+        datas = [line[5:].strip() for line in response.text.splitlines() if line.startswith("data:")]
+        return next(m for m in (json.loads(d) for d in datas if d) if "result" in m or "error" in m)
+    return response.json()
+
+
+async def test_sdk_client_sees_tools_resources_and_prompts_on_live_data(sandbox: Sandbox):
+    async with Client(sandbox.mcp_url) as client:
+        tools = {t.name for t in (await client.list_tools()).tools}
+        resources = {str(r.uri) for r in (await client.list_resources()).resources}
+        prompts = {p.name for p in (await client.list_prompts()).prompts}
+        teams = await client.read_resource("halo://lookups/teams")
+        ticket = await client.read_resource("halo://tickets/45920")
+        names = await client.complete(mcp_types.PromptReference(name="triage_request"),
+                                      {"name": "client", "value": "wayne"})
+    assert {"list_all_halo_itsm_tickets", "create_a_halo_itsm_ticket", "list_all_halo_itsm_quotes"} <= tools
+    assert "halo://lookups/teams" in resources and prompts == {"triage_request", "project_health"}
+    assert json.loads(teams.contents[0].text) == sandbox.api("/Team")
+    assert json.loads(ticket.contents[0].text)["id"] == sandbox.api("/Tickets/45920")["id"]
+    wayne = [c["name"] for c in sandbox.api_all("/Client", "clients") if "wayne" in c["name"].lower()]
+    assert wayne and sorted(names.completion.values) == sorted(wayne)
+
+
+async def test_scripted_429_is_passed_through_once_with_ratelimit_headers(sandbox: Sandbox):
+    sandbox.admin("POST", "/faults", json={"method": "GET", "path": "/api/Tickets", "status": 429, "body": HALO_429,
+                                           "headers": {"Retry-After": "42"}, "times": 1})
+    async with httpx.AsyncClient(base_url=sandbox.base, timeout=30) as http:
+        opened = await http.post("/mcp", json=INIT, headers=ACCEPT)
+        headers = {**ACCEPT, "mcp-session-id": opened.headers["mcp-session-id"], "mcp-protocol-version": "2025-11-25"}
+        await http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+        response = await http.post("/mcp", headers=headers, json={
+            "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": {"name": "list_all_halo_itsm_tickets", "arguments": {"limit": 5}}})
+    result = _rpc_result(response)["result"]
+    error = result["structuredContent"]["error"]
+    assert result["isError"] is True
+    assert (error["status"], error["message"], error["body"]) == (429, HALO_429, HALO_429)
+    # normalised from the mock's X-RateLimit-* headers and the scripted Retry-After
+    limits = error["ratelimit"]
+    assert limits["limit"] == 300 and isinstance(limits["remaining"], int) and isinstance(limits["reset"], int)
+    assert error["retry_after"] == 42
+    # ... and the same fields are on the HTTP response that carried the result
+    assert response.headers["ratelimit-limit"] == str(limits["limit"])
+    assert response.headers["ratelimit-remaining"] == str(limits["remaining"])
+    assert response.headers["ratelimit-reset"] == str(limits["reset"])
+    assert response.headers["retry-after"] == "42"
+    calls = sandbox.journal(tool="list_all_halo_itsm_tickets")
+    assert [(c["method"], c["path"], c["status"]) for c in calls] == [("GET", "/api/Tickets", 429)]
+    assert calls[0]["fault"] is not None
+
+    # the fault fired once; the same call now succeeds (the caller owns the retry)
+    async with Client(sandbox.mcp_url) as client:
+        again = await client.call_tool("list_all_halo_itsm_tickets", {"limit": 5})
+    assert again.is_error is False and len(again.structured_content["result"]) == 5
+
+
+async def test_foreign_origin_is_refused_and_changes_nothing(sandbox: Sandbox):
+    evil = {"Origin": "http://evil.example.com"}
+    async with httpx.AsyncClient(base_url=sandbox.base, timeout=30) as http:
+        post = await http.post("/mcp", json=INIT, headers={**ACCEPT, **evil})
+        sse = await http.get("/sse", headers=evil)
+        rebound = await http.post("/mcp", json=INIT, headers={**ACCEPT, "Host": "evil.example.com"})
+        local = await http.post("/mcp", json=INIT, headers={**ACCEPT, "Origin": f"http://localhost:{sandbox.port}"})
+    assert (post.status_code, sse.status_code, rebound.status_code) == (403, 403, 421)
+    assert local.status_code == 200
+    assert sandbox.journal() == []  # nothing reached Halo
+
+
+async def test_provisioned_server_is_filtered_and_origin_checked(sandbox: Sandbox):
+    created = sandbox.admin("POST", "/integrated-account/sandbox/mcp",
+                            json={"name": "support-readonly", "config": {"methods": ["read"], "tags": ["support"]}})
+    url = created.json()["url"]
+    assert url.startswith(f"{sandbox.base}/mcp/")
+    async with Client(url) as client:
+        tools = {t.name for t in (await client.list_tools()).tools}
+        ticket = await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 45920})
+    assert "list_all_halo_itsm_tickets" in tools and "create_a_halo_itsm_ticket" not in tools
+    assert "list_all_halo_itsm_clients" not in tools
+    assert ticket.structured_content["result"]["id"] == 45920
+    async with httpx.AsyncClient(timeout=30) as http:
+        refused = await http.post(url, json=INIT, headers={**ACCEPT, "Origin": "http://evil.example.com"})
+    assert refused.status_code == 403
