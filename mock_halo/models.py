@@ -590,8 +590,6 @@ class HaloStore:
                     errors.add(f"{prefix}.{f}", f"The {f} field is required.")
         elif spec.id_scope and merged.get(spec.id_scope) != old.get(spec.id_scope):
             errors.add(f"{prefix}.{spec.id_scope}", "An action cannot move to another ticket.")
-        if len(errors.map) > before:
-            return None
         blob = _ON_WRITE.get(spec.on_write, _no_hook)(self, spec, merged, old, prefix, errors)
         self._check_refs(spec, merged, row if old is not None else merged, prefix, errors)
         if len(errors.map) > before:

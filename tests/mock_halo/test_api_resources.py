@@ -1,0 +1,214 @@
+"""The `/api` resource routes over HTTP (in-process ASGI), against the fixture world."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import httpx
+import pytest
+
+from fixtures import build_world
+from mock_halo.clock import SandboxClock
+from mock_halo.models import HaloStore
+from mock_halo.resources import RESOURCES
+from mock_halo.settings import MockSettings
+from tests.mock_halo.conftest import fetch_token
+
+pytestmark = pytest.mark.anyio
+H = dict[str, str]
+
+
+@pytest.fixture
+def settings() -> MockSettings:
+    return MockSettings(rate_limit=None)
+
+
+async def test_every_resource_lists_with_its_envelope(client: httpx.AsyncClient, auth_headers: H) -> None:
+    for spec in RESOURCES:
+        params = {"ticket_id": "45920"} if spec.list_requires else {}
+        response = await client.get(f"/api/{spec.path}", headers=auth_headers, params=params)
+        assert response.status_code == 200, (spec.path, response.text)
+        body = response.json()
+        if spec.list_key is None:
+            assert isinstance(body, list) and body, spec.path
+        else:
+            assert body["record_count"] >= len(body[spec.list_key]) > 0, spec.path
+
+
+async def test_paths_are_case_insensitive_and_unknown_paths_404(client: httpx.AsyncClient, auth_headers: H) -> None:
+    upper = await client.get("/api/TICKETS/45920", headers=auth_headers)
+    lower = await client.get("/api/tickets/45920", headers=auth_headers)
+    assert upper.status_code == lower.status_code == 200 and upper.json() == lower.json()
+    missing = await client.get("/api/Widgets", headers=auth_headers)
+    assert missing.status_code == 404 and "message" in missing.json()
+
+
+async def test_requires_a_bearer_token(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/Tickets")).status_code == 401
+
+
+async def test_scopes_are_checked_per_resource(client: httpx.AsyncClient) -> None:
+    token = await fetch_token(client, scope="read:tickets")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/Tickets", headers=headers)).status_code == 200
+    assert (await client.get("/api/Client", headers=headers)).status_code == 403
+    refused = await client.post("/api/Tickets", headers=headers, json={"summary": "x"})
+    assert refused.status_code == 403
+    editor = {"Authorization": f"Bearer {await fetch_token(client, scope='edit:customers')}"}
+    assert (await client.get("/api/Site", headers=editor)).status_code == 200  # edit covers read
+    assert (await client.post("/api/Client", headers=editor, json={"name": "Initech 2"})).status_code == 200
+
+
+async def test_wayne_open_tickets_filtered_and_paged(client: httpx.AsyncClient, auth_headers: H) -> None:
+    params = {"client_id": "104", "open_only": "true", "pageinate": "true", "page_size": "100", "page_no": "1"}
+    body = (await client.get("/api/Tickets", headers=auth_headers, params=params)).json()
+    ids = [t["id"] for t in body["tickets"]]
+    assert {45920, 45931, 45932, 45933, 45935} <= set(ids) and ids == sorted(ids)
+    assert body["record_count"] == len(ids)
+    assert all(t["client_name"] == "Wayne Enterprises" and t["status_id"] not in (8, 9) for t in body["tickets"])
+
+
+async def test_breached_filter_and_slastate(client: httpx.AsyncClient, auth_headers: H) -> None:
+    body = (await client.get("/api/Tickets", headers=auth_headers,
+                             params={"includebreached": "true", "team": "1", "count": "500"})).json()
+    ids = {t["id"] for t in body["tickets"]}
+    assert {45911, 45914, 45917, 45920, 45922} <= ids and not {45935, 45936} & ids
+    assert all(t["slastate"] == "O" for t in body["tickets"])
+
+
+async def test_wrong_typed_param_is_400(client: httpx.AsyncClient, auth_headers: H) -> None:
+    response = await client.get("/api/Tickets", headers=auth_headers, params={"client_id": "abc"})
+    assert response.status_code == 400 and "client_id" in response.json()
+    response = await client.get("/api/Client", headers=auth_headers, params={"pageinate": "true", "page_size": "x"})
+    assert response.status_code == 400 and "page_size" in response.json()
+
+
+async def test_get_unknown_id_is_404(client: httpx.AsyncClient, auth_headers: H) -> None:
+    response = await client.get("/api/Tickets/99999999", headers=auth_headers)
+    assert response.status_code == 404 and "99999999" in response.json()["message"]
+
+
+async def test_ticket_get_has_nested_priority(client: httpx.AsyncClient, auth_headers: H) -> None:
+    ticket = (await client.get("/api/Tickets/45920", headers=auth_headers)).json()
+    assert ticket["priority"]["priorityid"] == ticket["priority_id"]
+    assert ticket["team"] == "Network Operations" and ticket["lastactiondate"] != "1900-01-01T00:00:00"
+
+
+async def test_post_create_update_and_batch(client: httpx.AsyncClient, auth_headers: H) -> None:
+    created = await client.post("/api/Tickets", headers=auth_headers,
+                                json=[{"summary": "Laptop for new starter", "client_id": 104, "team_id": 5}])
+    assert created.status_code == 200
+    ticket = created.json()
+    assert isinstance(ticket, dict) and ticket["team"] == "Service Desk" and ticket["client_name"] == "Wayne Enterprises"
+    updated = (await client.post("/api/Tickets", headers=auth_headers,
+                                 json=[{"id": ticket["id"], "agent_id": 2}])).json()
+    assert updated["summary"] == "Laptop for new starter" and updated["agent_id"] == 2
+    fetched = (await client.get(f"/api/Tickets/{ticket['id']}", headers=auth_headers)).json()
+    assert fetched["agent_id"] == 2
+    batch = (await client.post("/api/Users", headers=auth_headers,
+                               json=[{"name": "A One", "site_id": 7}, {"name": "B Two", "site_id": 7}])).json()
+    assert isinstance(batch, list) and [u["client_id"] for u in batch] == [104, 104]
+
+
+async def test_refused_post_is_400_naming_the_field_and_changes_nothing(client: httpx.AsyncClient,
+                                                                       auth_headers: H) -> None:
+    before = (await client.get("/api/Tickets", headers=auth_headers, params={"count": "100000"})).json()
+    response = await client.post("/api/Tickets", headers=auth_headers, json=[
+        {"summary": "ok", "client_id": 104}, {"summary": "bad", "client_id": 999, "team_id": 42}])
+    assert response.status_code == 400
+    body = response.json()
+    assert body["[1].client_id"] == ["Client 999 does not exist."] and "[1].team_id" in body
+    missing = await client.post("/api/Tickets", headers=auth_headers, json={"client_id": 104})
+    assert missing.status_code == 400 and "[0].summary" in missing.json()
+    typed = await client.post("/api/Tickets", headers=auth_headers, json={"summary": "x", "agent_id": "abc"})
+    assert typed.status_code == 400 and "Could not convert string to integer" in typed.json()["[0].agent_id"][0]
+    update = await client.post("/api/Tickets", headers=auth_headers, json={"id": 45920, "status_id": 404})
+    assert update.status_code == 400
+    unknown = await client.post("/api/Tickets", headers=auth_headers, json={"id": 99999999, "summary": "x"})
+    assert unknown.status_code == 404
+    bad_json = await client.post("/api/Tickets", headers={**auth_headers, "Content-Type": "application/json"},
+                                 content=b"{not json")
+    assert bad_json.status_code == 400
+    after = (await client.get("/api/Tickets", headers=auth_headers, params={"count": "100000"})).json()
+    assert after == before
+
+
+async def test_action_with_new_status_closes_the_ticket(client: httpx.AsyncClient, auth_headers: H) -> None:
+    action = await client.post("/api/Actions", headers=auth_headers,
+                               json=[{"ticket_id": 45931, "note": "Fixed the SSO loop", "outcome_id": 1,
+                                      "new_status": 9}])
+    assert action.status_code == 200
+    ticket = (await client.get("/api/Tickets/45931", headers=auth_headers)).json()
+    assert ticket["status_id"] == 9 and ticket["status_name"] == "Closed"
+    assert ticket["lastactiondate"] == action.json()["datetime"]
+    open_ids = [t["id"] for t in (await client.get("/api/Tickets", headers=auth_headers,
+                                                   params={"client_id": "104", "open_only": "true"})).json()["tickets"]]
+    assert 45931 not in open_ids
+    listed = (await client.get("/api/Actions", headers=auth_headers, params={"ticket_id": "45931"})).json()
+    assert action.json()["id"] == max(a["id"] for a in listed["actions"])
+
+
+async def test_actions_by_id_need_ticket_id(client: httpx.AsyncClient, auth_headers: H) -> None:
+    assert (await client.get("/api/Actions", headers=auth_headers)).json() == {"record_count": 0, "actions": []}
+    response = await client.get("/api/Actions/1", headers=auth_headers)
+    assert response.status_code == 400 and "ticket_id" in response.json()
+    ok = await client.get("/api/Actions/1", headers=auth_headers, params={"ticket_id": "45920"})
+    assert ok.status_code == 200 and ok.json()["ticket_id"] == 45920
+    deleted = await client.delete("/api/Actions/1", headers=auth_headers, params={"ticket_id": "45920"})
+    assert deleted.status_code == 200
+    gone = await client.get("/api/Actions/1", headers=auth_headers, params={"ticket_id": "45920"})
+    assert gone.status_code == 404
+
+
+async def test_delete(client: httpx.AsyncClient, auth_headers: H) -> None:
+    in_use = await client.delete("/api/Client/104", headers=auth_headers)
+    assert in_use.status_code == 400 and "referenced" in in_use.json()["id"][0]
+    assert (await client.get("/api/Client/104", headers=auth_headers)).status_code == 200
+    assert (await client.delete("/api/Tickets/45920", headers=auth_headers)).status_code == 200
+    assert (await client.get("/api/Tickets/45920", headers=auth_headers)).status_code == 404
+    assert (await client.get("/api/Attachment", headers=auth_headers,
+                             params={"ticket_id": "45920"})).json()["record_count"] == 0
+    assert (await client.delete("/api/Tickets/45920", headers=auth_headers)).status_code == 404
+
+
+async def test_projects_and_quotes(client: httpx.AsyncClient, auth_headers: H) -> None:
+    projects = (await client.get("/api/Projects", headers=auth_headers, params={"client_id": "102"})).json()
+    assert "Stark Industries Cloud Migration" in [p["summary"] for p in projects["tickets"]]
+    assert all(p["is_project"] for p in projects["tickets"])
+    quotes = (await client.get("/api/Quotation", headers=auth_headers,
+                               params={"client_id": "102", "awaiting_approval": "true"})).json()
+    assert {501, 502, 503} <= {q["id"] for q in quotes["quotes"]} and 504 not in {q["id"] for q in quotes["quotes"]}
+    q = quotes["quotes"][0]
+    assert q["total"] == pytest.approx(sum(line["total_price"] for line in q["lines"] if not line.get("optional")))
+
+
+async def test_body_over_the_limit_is_413(client: httpx.AsyncClient, auth_headers: H, settings: MockSettings) -> None:
+    big = b"[" + b" " * settings.max_body_bytes + b"]"
+    response = await client.post("/api/Tickets", headers={**auth_headers, "Content-Type": "application/json"},
+                                 content=big)
+    assert response.status_code == 413
+
+
+async def test_fifty_concurrent_clients_lose_nothing(client: httpx.AsyncClient, auth_headers: H) -> None:
+    async def create(n: int) -> list[int]:
+        out = []
+        for i in range(4):
+            r = await client.post("/api/Tickets", headers=auth_headers,
+                                  json={"summary": f"zqload {n}-{i}", "client_id": 105})
+            assert r.status_code == 200, r.text
+            out.append(r.json()["id"])
+        return out
+
+    created = [i for ids in await asyncio.gather(*(create(n) for n in range(50))) for i in ids]
+    assert len(set(created)) == 200
+    listed = (await client.get("/api/Tickets", headers=auth_headers,
+                               params={"search": "zqload", "count": "1000"})).json()
+    assert {t["id"] for t in listed["tickets"]} == set(created)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_fixture_world_loads_cleanly(seed: int) -> None:
+    now = datetime(2026, 11, 25, 9, 0)
+    store = HaloStore(seed_data=build_world(seed=seed, now=now, tickets=2000), clock=SandboxClock(frozen_at=now))
+    assert store.counts()["tickets"] == 2000

@@ -1,0 +1,351 @@
+"""`HaloStore` without HTTP: lists, filters, paging, writes, integrity, computed fields, snapshot."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from mock_halo.clock import UNSET_DATE, SandboxClock
+from mock_halo.exceptions import NotFound, ValidationError
+from mock_halo.models import HaloStore
+
+NOW = datetime(2026, 11, 25, 12, 0, 0)
+
+
+def small_world() -> dict[str, list[dict[str, Any]]]:
+    return {
+        "slas": [{"id": 1, "name": "Standard SLA"}],
+        "priorities": [
+            {"id": "p-1", "slaid": 1, "priorityid": 1, "name": "Critical", "fixtime": 4, "fixunits": "H",
+             "responsetime": 1, "responseunits": "H"},
+            {"id": "p-3", "slaid": 1, "priorityid": 3, "name": "Medium", "fixtime": 2, "fixunits": "D"},
+        ],
+        "statuses": [{"id": 1, "name": "New"}, {"id": 2, "name": "In Progress"}, {"id": 8, "name": "Cancelled"},
+                     {"id": 9, "name": "Closed"}],
+        "ticket_types": [{"id": 1, "name": "Incident", "use": "reqs"}, {"id": 5, "name": "Project", "use": "prjs"}],
+        "teams": [{"id": 1, "name": "Network Operations"}, {"id": 2, "name": "Identity"}],
+        "agents": [{"id": 1, "name": "Unassigned"}, {"id": 3, "name": "Maya Chen", "team_id": 1}],
+        "outcomes": [{"id": 1, "outcome": "Private Note"}],
+        "clients": [{"id": 104, "name": "Wayne Enterprises", "main_site_id": 7},
+                    {"id": 102, "name": "Stark Industries"}],
+        "sites": [{"id": 7, "name": "Gotham Data Centre", "client_id": 104},
+                  {"id": 3, "name": "Stark Tower", "client_id": 102}],
+        "users": [{"id": 1035, "name": "Ethan Morales", "site_id": 7, "client_id": 104}],
+        "tickets": [
+            {"id": 10, "summary": "VPN drops", "client_id": 104, "site_id": 7, "status_id": 2, "team_id": 1,
+             "agent_id": 3, "sla_id": 1, "priority_id": 1, "tickettype_id": 1, "dateoccurred": "2026-11-25T06:00:00"},
+            {"id": 11, "summary": "Printer jam", "client_id": 104, "site_id": 7, "status_id": 9, "team_id": 2,
+             "sla_id": 1, "priority_id": 3, "tickettype_id": 1, "dateoccurred": "2026-11-20T06:00:00"},
+            {"id": 12, "summary": "SSO loop", "client_id": 104, "site_id": 7, "status_id": 1, "team_id": 2,
+             "sla_id": 1, "priority_id": 3, "tickettype_id": 1, "dateoccurred": "2026-11-25T09:00:00"},
+            {"id": 13, "summary": "Cloud migration", "client_id": 102, "site_id": 3, "status_id": 1,
+             "tickettype_id": 5, "dateoccurred": "2026-11-01T09:00:00"},
+        ],
+        "actions": [{"id": 1, "ticket_id": 10, "note": "logged", "outcome_id": 1, "who_agentid": 3,
+                     "datetime": "2026-11-25T06:00:00"}],
+        "quotes": [{"id": 501, "client_id": 102, "title": "Landing zone", "approvalstate": 0, "status": 1,
+                    "expiry_date": "2026-11-28T00:00:00",
+                    "lines": [{"id": 1, "quantity": 10, "price": 100.0, "costprice": 60.0, "tax": 20},
+                              {"id": 2, "quantity": 2, "price": 50.0, "discount_perc": 10}]},
+                   {"id": 502, "client_id": 102, "title": "Licences", "approvalstate": 1, "status": 2,
+                    "expiry_date": "2026-11-20T00:00:00"}],
+        "invoices": [{"id": 701, "client_id": 104, "amountpaid": 50.0,
+                      "lines": [{"id": 1, "qty_order": 3, "unit_price": 100.0, "tax_rate": 20.0}]}],
+    }
+
+
+@pytest.fixture
+def clock() -> SandboxClock:
+    return SandboxClock(frozen_at=NOW)
+
+
+@pytest.fixture
+def store(clock: SandboxClock) -> HaloStore:
+    return HaloStore(seed_data=small_world(), clock=clock)
+
+
+def ids(result: Any, key: str = "tickets") -> list[Any]:
+    rows = result[key] if isinstance(result, dict) else result
+    return [r["id"] for r in rows]
+
+
+# -- lists ---------------------------------------------------------------------------------------
+
+def test_list_envelope_counts_before_paging_and_defaults_to_ascending_id(store: HaloStore) -> None:
+    result = store.list(resource="tickets", params={"pageinate": "true", "page_size": "2", "page_no": "2"})
+    assert result["record_count"] == 4
+    assert ids(result) == [12, 13]
+    assert result["page_no"] == 2 and result["page_size"] == 2
+
+
+def test_page_size_is_clamped_to_100_and_count_limits_unpaged_lists(clock: SandboxClock) -> None:
+    world = small_world()
+    world["tickets"] += [{"id": 100 + i, "summary": f"t{i}", "client_id": 104} for i in range(150)]
+    store = HaloStore(seed_data=world, clock=clock)
+    paged = store.list(resource="tickets", params={"pageinate": "true", "page_size": "500"})
+    assert len(paged["tickets"]) == 100 and paged["record_count"] == 154
+    assert len(store.list(resource="tickets", params={})["tickets"]) == 50
+    assert len(store.list(resource="tickets", params={"count": "7"})["tickets"]) == 7
+    # without pageinate, page_no/page_size are ignored (Halo)
+    assert ids(store.list(resource="tickets", params={"page_no": "3", "page_size": "2"}))[:2] == [10, 11]
+
+
+def test_lookups_are_bare_arrays(store: HaloStore) -> None:
+    statuses = store.list(resource="statuses", params={})
+    assert isinstance(statuses, list) and [s["name"] for s in statuses][:2] == ["New", "In Progress"]
+    agents = store.list(resource="agents", params={"pageinate": "true"})
+    assert agents["record_count"] == 2 and agents["results"][1]["team"] == "Network Operations"
+
+
+def test_ticket_filters(store: HaloStore) -> None:
+    assert ids(store.list(resource="tickets", params={"client_id": "104", "open_only": "true"})) == [10, 12]
+    assert ids(store.list(resource="tickets", params={"closed_only": "true"})) == [11]
+    assert ids(store.list(resource="tickets", params={"team": "1,2", "open_only": "true"})) == [10, 12]
+    assert ids(store.list(resource="tickets", params={"team": "2"})) == [11, 12]
+    assert ids(store.list(resource="tickets", params={"priority": "1"})) == [10]
+    assert ids(store.list(resource="tickets", params={"agent_id": "3"})) == [10]
+    assert ids(store.list(resource="tickets", params={"requesttype_id": "5"})) == [13]
+    assert ids(store.list(resource="tickets", params={"status_id": "1", "client_id": "104"})) == [12]
+    assert ids(store.list(resource="tickets", params={"search": "vpn"})) == [10]
+    assert ids(store.list(resource="tickets", params={"open_only": "true", "closed_only": "true"})) == []
+    assert ids(store.list(resource="tickets", params={"datesearch": "dateoccured", "startdate": "2026-11-25",
+                                                       "enddate": "2026-11-25"})) == [10, 12]
+
+
+def test_unknown_params_are_ignored_and_team_id_is_not_a_list_filter(store: HaloStore) -> None:
+    assert ids(store.list(resource="tickets", params={"team_id": "1", "whatever": "x"})) == [10, 11, 12, 13]
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"client_id": "abc"}, "client_id"), ({"page_size": "x", "pageinate": "true"}, "page_size"),
+    ({"pageinate": "maybe"}, "pageinate"), ({"team": "1,x"}, "team"), ({"open_only": "yes"}, "open_only"),
+    ({"datesearch": "nonsense"}, "datesearch"), ({"count": "-1"}, "count"),
+])
+def test_wrong_typed_params_are_400_naming_the_param(store: HaloStore, params: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        store.list(resource="tickets", params=params)
+    assert field in err.value.errors
+
+
+def test_order_and_orderdesc(store: HaloStore) -> None:
+    assert ids(store.list(resource="tickets", params={"order": "summary"})) == [13, 11, 12, 10]
+    assert ids(store.list(resource="tickets", params={"orderdesc": "true"})) == [13, 12, 11, 10]
+    assert ids(store.list(resource="tickets", params={"order": "client_name", "orderdesc": "true"}))[0] in (10, 11, 12)
+
+
+def test_projects_are_a_view_of_tickets(store: HaloStore) -> None:
+    projects = store.list(resource="projects", params={})
+    assert projects["record_count"] == 1 and projects["tickets"][0]["is_project"] is True
+    with pytest.raises(NotFound):
+        store.get(resource="projects", id=10)
+    created = store.post(resource="projects", body={"summary": "New rollout", "client_id": 102})
+    assert created["tickettype_id"] == 5 and created["is_project"] is True
+    with pytest.raises(ValidationError) as err:
+        store.post(resource="projects", body={"summary": "x", "tickettype_id": 1})
+    assert "[0].tickettype_id" in err.value.errors
+
+
+def test_actions_need_ticket_id(store: HaloStore) -> None:
+    assert store.list(resource="actions", params={}) == {"record_count": 0, "actions": []}
+    listed = store.list(resource="actions", params={"ticket_id": "10"})
+    assert listed["record_count"] == 1 and listed["actions"][0]["who"] == "Maya Chen"
+    with pytest.raises(ValidationError) as err:
+        store.get(resource="actions", id=1, params={})
+    assert "ticket_id" in err.value.errors
+    assert store.get(resource="actions", id=1, params={"ticket_id": "10"})["note"] == "logged"
+    with pytest.raises(NotFound):
+        store.get(resource="actions", id=1, params={"ticket_id": "12"})
+
+
+# -- computed fields -----------------------------------------------------------------------------
+
+def test_ticket_computed_fields(store: HaloStore) -> None:
+    t = store.get(resource="tickets", id=10)
+    assert t["client_name"] == "Wayne Enterprises" and t["site_name"] == "Gotham Data Centre"
+    assert t["status_name"] == "In Progress" and t["team"] == "Network Operations" and t["agent_name"] == "Maya Chen"
+    assert t["tickettype_name"] == "Incident" and t["sla_name"] == "Standard SLA"
+    assert t["priority"]["name"] == "Critical" and t["priority_name"] == "Critical"
+    assert t["fixbydate"] == "2026-11-25T10:00:00" and t["respondbydate"] == "2026-11-25T07:00:00"
+    assert t["slastate"] == "O"  # fix by 10:00, clock at 12:00, open
+    assert t["dateclosed"] == UNSET_DATE and t["lastactiondate"] == "2026-11-25T06:00:00"
+    assert t["is_project"] is False
+    assert "priority" not in store.list(resource="tickets", params={})["tickets"][0]
+
+
+def test_breach_state_follows_the_sandbox_clock(store: HaloStore, clock: SandboxClock) -> None:
+    assert ids(store.list(resource="tickets", params={"includebreached": "true"})) == [10]
+    clock.set(datetime(2026, 11, 25, 8, 0))
+    assert ids(store.list(resource="tickets", params={"includebreached": "true"})) == []
+    assert store.get(resource="tickets", id=10)["slastate"] == "I"
+    clock.set(datetime(2026, 11, 28, 10, 0))  # ticket 12: medium, fix within 2 days of 09:00 on the 25th
+    assert ids(store.list(resource="tickets", params={"includebreached": "true"})) == [10, 12]
+
+
+def test_quote_totals_expiry_and_filters(store: HaloStore, clock: SandboxClock) -> None:
+    q = store.get(resource="quotes", id=501)
+    # line 1: 10 x 100 = 1000 net + 20% tax; line 2: 2 x 50 = 100 less 10% = 90
+    assert q["revenue"] == 1090.0 and q["tax_total"] == 200.0 and q["total"] == 1290.0
+    assert q["lines"][0]["total_price"] == 1200.0 and q["lines"][1]["net_total"] == 90.0
+    assert q["expired"] is False and q["client_name"] == "Stark Industries"
+    assert ids(store.list(resource="quotes", params={"awaiting_approval": "true"}), "quotes") == [501]
+    assert ids(store.list(resource="quotes", params={"quote_status": "1,2"}), "quotes") == [501, 502]
+    assert store.get(resource="quotes", id=502)["expired"] is False  # approved quotes do not expire
+    clock.set(datetime(2026, 11, 29))
+    assert store.get(resource="quotes", id=501)["expired"] is True
+
+
+def test_invoice_totals(store: HaloStore) -> None:
+    inv = store.get(resource="invoices", id=701)
+    assert (inv["revenue"], inv["tax_total"], inv["total"], inv["amountdue"]) == (300.0, 60.0, 360.0, 310.0)
+
+
+# -- writes --------------------------------------------------------------------------------------
+
+def test_create_fills_defaults_and_update_is_a_partial_merge(store: HaloStore) -> None:
+    created = store.post(resource="tickets", body=[{"summary": "New laptop", "client_id": 104}])
+    assert created["id"] == 14 and created["site_id"] == 7 and created["status_id"] == 1
+    assert created["dateoccurred"] == "2026-11-25T12:00:00" and created["tickettype_id"] == 1
+    updated = store.post(resource="tickets", body={"id": 14, "status_id": 9})
+    assert updated["summary"] == "New laptop" and updated["status_name"] == "Closed"
+    assert updated["dateclosed"] == "2026-11-25T12:00:00"
+    assert 14 in ids(store.list(resource="tickets", params={"closed_only": "true"}))
+    assert 14 not in ids(store.list(resource="tickets", params={"client_id": "104", "open_only": "true"}))
+
+
+def test_post_returns_an_array_for_several_items(store: HaloStore) -> None:
+    saved = store.post(resource="clients", body=[{"name": "Initech"}, {"name": "Globex"}])
+    assert isinstance(saved, list) and [c["name"] for c in saved] == ["Initech", "Globex"]
+    assert saved[1]["id"] == saved[0]["id"] + 1
+
+
+def test_refused_batch_changes_nothing(store: HaloStore) -> None:
+    before = store.snapshot()
+    with pytest.raises(ValidationError) as err:
+        store.post(resource="tickets", body=[
+            {"summary": "fine", "client_id": 104},
+            {"summary": "bad", "client_id": 999, "team_id": 77, "agent_id": "abc"},
+            {"client_id": 104},
+            {"id": 10, "status_id": 55},
+        ])
+    assert err.value.errors.keys() >= {"[1].client_id", "[1].team_id", "[1].agent_id", "[2].summary",
+                                       "[3].status_id"}
+    assert "Client 999 does not exist." in err.value.errors["[1].client_id"]
+    assert store.snapshot() == before
+
+
+def test_site_must_belong_to_client(store: HaloStore) -> None:
+    with pytest.raises(ValidationError) as err:
+        store.post(resource="tickets", body={"summary": "x", "client_id": 104, "site_id": 3})
+    assert "[0].site_id" in err.value.errors
+
+
+@pytest.mark.parametrize("body", [{"summary": 5, "tags": "x"}, {"summary": "x", "onhold": "perhaps"},
+                                  {"summary": "x", "dateoccurred": "yesterday"}, {"summary": "x", "client_id": 2**40}])
+def test_wrong_types_are_refused(store: HaloStore, body: dict) -> None:
+    before = store.counts()
+    with pytest.raises(ValidationError):
+        store.post(resource="tickets", body=body)
+    assert store.counts() == before
+
+
+def test_update_of_unknown_id_is_404_and_changes_nothing(store: HaloStore) -> None:
+    before = store.snapshot()
+    with pytest.raises(NotFound):
+        store.post(resource="tickets", body=[{"summary": "ok"}, {"id": 999, "summary": "x"}])
+    assert store.snapshot() == before
+
+
+@pytest.mark.parametrize("body", [[], "text", [1, 2], None])
+def test_malformed_bodies(store: HaloStore, body: Any) -> None:
+    with pytest.raises(ValidationError):
+        store.post(resource="tickets", body=body)
+
+
+def test_action_with_new_status_updates_the_ticket(store: HaloStore, clock: SandboxClock) -> None:
+    clock.set(datetime(2026, 11, 25, 13, 30))
+    action = store.post(resource="actions", body={"ticket_id": 12, "note": "closing", "new_status": 9,
+                                                  "outcome_id": 1})
+    assert action["id"] == 1 and action["new_status_name"] == "Closed" and action["outcome"] == "Private Note"
+    ticket = store.get(resource="tickets", id=12)
+    assert ticket["status_id"] == 9 and ticket["lastactiondate"] == "2026-11-25T13:30:00"
+    assert 12 not in ids(store.list(resource="tickets", params={"open_only": "true"}))
+    second = store.post(resource="actions", body={"ticket_id": 10, "note": "more"})
+    assert second["id"] == 2  # ids are per ticket
+    with pytest.raises(ValidationError) as err:
+        store.post(resource="actions", body={"ticket_id": 12, "new_status": 77})
+    assert "[0].new_status" in err.value.errors
+    with pytest.raises(ValidationError) as err:
+        store.post(resource="actions", body={"ticket_id": 4242, "note": "x"})
+    assert "[0].ticket_id" in err.value.errors
+
+
+def test_delete(store: HaloStore) -> None:
+    with pytest.raises(ValidationError):
+        store.delete(resource="clients", id=104)  # tickets still refer to it
+    store.delete(resource="tickets", id=10)
+    with pytest.raises(NotFound):
+        store.get(resource="tickets", id=10)
+    assert store.list(resource="actions", params={"ticket_id": "10"})["record_count"] == 0
+    assert 10 not in ids(store.list(resource="tickets", params={"client_id": "104"}))
+    with pytest.raises(NotFound):
+        store.delete(resource="tickets", id=10)
+    with pytest.raises(ValidationError):
+        store.delete(resource="tickets", id="abc")
+
+
+def test_ticket_type_change_moves_tickets_between_views(store: HaloStore) -> None:
+    store.post(resource="ticket_types", body={"id": 1, "use": "prjs"})
+    assert ids(store.list(resource="projects", params={})) == [10, 11, 12, 13]
+
+
+# -- snapshot and concurrency --------------------------------------------------------------------
+
+def test_snapshot_round_trip_keeps_records_counters_and_bytes(store: HaloStore, clock: SandboxClock) -> None:
+    import base64
+    import json
+
+    store.post(resource="attachments", body={"ticket_id": 10, "filename": "a.bin",
+                                             "data_base64": base64.b64encode(b"\x00\x01binary").decode()})
+    store.post(resource="actions", body={"ticket_id": 10, "note": "x"})
+    store.post(resource="tickets", body={"summary": "later deleted"})
+    store.delete(resource="tickets", id=14)
+    data = json.loads(json.dumps(store.snapshot()))
+    copy = HaloStore.from_snapshot(data, clock=clock)
+    assert copy.snapshot() == store.snapshot()
+    assert copy.attachment_content(resource="attachments", id=1)[0] == b"\x00\x01binary"
+    assert copy.post(resource="tickets", body={"summary": "next"})["id"] == 15  # the counter survived
+    assert copy.post(resource="actions", body={"ticket_id": 10})["id"] == 3
+    assert ids(copy.list(resource="tickets", params={"client_id": "104", "open_only": "true"})) == [10, 12]
+    with pytest.raises(ValueError):
+        HaloStore.from_snapshot({"format": "nope"}, clock=clock)
+
+
+def test_bad_seed_data_is_reported(clock: SandboxClock) -> None:
+    world = small_world()
+    world["tickets"].append({"id": 99, "summary": "x", "client_id": 5})
+    with pytest.raises(ValueError, match="client_id"):
+        HaloStore(seed_data=world, clock=clock)
+    with pytest.raises(ValueError, match="unknown seed tables"):
+        HaloStore(seed_data={"widgets": []}, clock=clock)
+
+
+def test_concurrent_creates_get_unique_ids(store: HaloStore) -> None:
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        for i in range(20):
+            saved = store.post(resource="tickets", body={"summary": f"w{n}-{i}", "client_id": 104})
+            with lock:
+                results.append(saved["id"])
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 1000 and len(set(results)) == 1000
+    assert store.list(resource="tickets", params={"client_id": "104"})["record_count"] == 1003
