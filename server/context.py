@@ -36,6 +36,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types import INVALID_PARAMS
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from server.upstream import HaloClient, parse_body, upstream_error
 
@@ -236,6 +237,8 @@ def _connection_state(ctx: ServerRequestContext[Any]) -> dict[str, Any]:
 
 
 def _wants(ctx: ServerRequestContext[Any], level: types.LoggingLevel) -> bool:
+    if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
+        return True  # 2026-07-28+: the request's own `_meta` opt-in decides, enforced by the SDK's session
     minimum = _connection_state(ctx).get("log_level", DEFAULT_LEVEL)
     return LEVELS.index(level) >= LEVELS.index(minimum)
 

@@ -145,3 +145,20 @@ async def test_set_level_debug_sends_each_upstream_request_as_a_log_notification
     assert [(r.level, r.logger, r.data["method"], r.data["path"], r.data["status"]) for r in received] == [
         ("debug", "halo.upstream", "GET", "/api/Tickets/7", 200)]
     assert "Authorization" not in str(received[0].data)
+
+
+async def test_modern_clients_opt_in_to_upstream_logs_per_request(mock, halo):
+    mock.get("/api/Tickets/7").respond(json={"id": 7})
+    received: list[mcp_types.LoggingMessageNotificationParams] = []
+
+    async def on_log(params: mcp_types.LoggingMessageNotificationParams) -> None:
+        received.append(params)
+
+    server = instrument(build_mcp_server(halo=halo))
+    async with Client(server, logging_callback=on_log) as client:  # no opt-in: nothing is sent
+        await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 7})
+    assert received == []
+    async with Client(server, logging_callback=on_log, log_level="debug") as client:
+        assert client.protocol_version not in ("2025-11-25", "2025-06-18")
+        await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 7})
+    assert [(r.level, r.data["path"], r.data["status"]) for r in received] == [("debug", "/api/Tickets/7", 200)]
