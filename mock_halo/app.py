@@ -34,6 +34,7 @@ from mock_halo.exceptions import (
     ValidationError,
 )
 from mock_halo.faults import FaultRule
+from mock_halo.routes import router as api_router
 from mock_halo.settings import MockSettings
 from mock_halo.tenants import TENANT_HEADER, Tenant, TenantRegistry
 
@@ -298,13 +299,7 @@ def create_app(settings: MockSettings | None = None, *, registry: TenantRegistry
         return {"auth_url": f"{_auth_base(request, settings)}/auth", "tenant_id": tenant.name}
 
     app.include_router(admin_router)
-    try:
-        from mock_halo.routes import router as api_router
-    except ModuleNotFoundError as exc:  # the data plane is being written alongside; serve without it
-        if exc.name != "mock_halo.routes":
-            raise
-    else:
-        app.include_router(api_router)
+    app.include_router(api_router)
     app.add_middleware(_SandboxMiddleware, registry=registry)
     return app
 

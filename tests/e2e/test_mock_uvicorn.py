@@ -75,6 +75,46 @@ def mock(tmp_path: Path) -> Iterator[Mock]:
                 running.output = proc.communicate()[0]
 
 
+def test_mock_serves_auth_api_admin_faults_and_rate_limit(mock: Mock) -> None:
+    admin_key = (mock.state_dir / "admin-key").read_text().strip()
+    assert admin_key
+    with httpx.Client(base_url=mock.base, timeout=10) as client:
+        info = client.get("/api/authinfo").json()
+        assert info == {"auth_url": f"{mock.base}/auth", "tenant_id": "sandbox"}
+        token = client.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "halo-sandbox",
+                                                 "client_secret": "halo-sandbox-secret"}).json()["access_token"]
+        api = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/Tickets").status_code == 401
+        tickets = client.get("/api/Tickets", headers=api)
+        assert tickets.status_code == 200
+        assert tickets.headers["x-ratelimit-limit"] == "30"
+
+        assert client.get("/_sandbox/faults").status_code == 401
+        admin = {"Authorization": f"Bearer {admin_key}"}
+        rule = client.post("/_sandbox/faults", json={"path": "/api/tickets", "drop": True, "times": 1}, headers=admin)
+        assert rule.status_code == 201
+        with pytest.raises(httpx.TransportError):
+            client.get("/api/Tickets", headers=api)
+        assert client.get("/api/Tickets", headers=api).status_code == 200  # the process keeps serving
+
+        statuses = [client.get("/api/Tickets", headers=api).status_code for _ in range(30)]
+        assert 429 in statuses
+        refused = client.get("/api/Tickets", headers=api)
+        assert refused.status_code == 429
+        assert refused.json()["message"] == "Rate Limit Reached - 30 Requests per rolling 5 minute window"
+        assert int(refused.headers["retry-after"]) > 0
+
+        journal = client.get("/_sandbox/requests", params={"limit": 50}, headers=admin).json()["requests"]
+        assert journal[0]["status"] == 429
+        assert any(e["status"] is None and e["fault"] == 1 for e in journal)
+    mock.proc.terminate()
+    mock.output = mock.proc.communicate(timeout=15)[0]
+    assert mock.proc.returncode is not None
+    assert f"{mock.base}/api" in mock.output
+    assert admin_key in mock.output
+    assert "halo-sandbox-secret" in mock.output
+
+
 def test_bad_rate_limit_option_is_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run([CLI, "mock", "--port", str(free_port()), "--rate-limit", "lots"], capture_output=True,
                             text=True, env=_env(tmp_path), timeout=60)

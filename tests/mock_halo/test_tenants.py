@@ -207,3 +207,22 @@ async def test_fifty_concurrent_clients_on_many_tenants(control_client: httpx.As
         assert len(tenant.journal) == 5 * 5  # five clients x (token + four probes)
         assert tenant.limiter.state()["clients"]["halo-sandbox"]["used"] == 20
         assert len(tenant.auth.live_tokens()) == 5
+
+
+async def test_real_store_reset_and_snapshot_round_trip(client: httpx.AsyncClient, registry: TenantRegistry) -> None:
+    """The registry over the real `HaloStore` and `fixtures.build_world`."""
+    tenant = registry.get()
+    counts = tenant.store.counts()
+    assert counts["tickets"] > 0 and counts["clients"] > 0
+    snapshot = (await client.get("/_sandbox/snapshot")).json()
+    tenant.store.delete(resource="tickets", id=tenant.store.list(resource="tickets")["tickets"][0]["id"])
+    assert tenant.store.counts()["tickets"] == counts["tickets"] - 1
+    assert (await client.put("/_sandbox/snapshot", json=snapshot)).status_code == 200
+    assert registry.get().store.counts() == counts
+    bad = {**snapshot, "store": {"tickets": "nope"}}
+    response = await client.put("/_sandbox/snapshot", json=bad)
+    assert response.status_code == 400
+    assert registry.get().store.counts() == counts
+    tenant.store.delete(resource="tickets", id=tenant.store.list(resource="tickets")["tickets"][0]["id"])
+    assert (await client.post("/_sandbox/reset")).status_code == 200
+    assert registry.get().store.counts() == counts
