@@ -155,3 +155,28 @@ def test_mcp_command_serves_http_against_the_sandbox(sandbox: Sandbox):
     assert tools and all("quote" in t or "invoice" in t or "contract" in t for t in tools)
     expected = {q["id"] for q in sandbox.api_all("/Quotation", "quotes") if q["approvalstate"] == 0}
     assert {q["id"] for q in quotes["result"]} == expected
+
+
+async def test_modern_sdk_client_gets_the_ratelimit_headers_too(sandbox: Sandbox):
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    sandbox.admin("POST", "/faults", json={"method": "GET", "path": "/api/Quotation", "status": 429,
+                                           "body": HALO_429, "headers": {"Retry-After": "7"}, "times": 1})
+    seen: list[httpx2.Response] = []
+
+    async def keep(response: httpx2.Response) -> None:
+        seen.append(response)
+
+    http = httpx2.AsyncClient(event_hooks={"response": [keep]}, timeout=30)
+    async with http, Client(streamable_http_client(sandbox.mcp_url, http_client=http), cache=None) as client:
+        limited = await client.call_tool("list_all_halo_itsm_quotes", {})
+        version = client.protocol_version
+    assert version not in ("2025-11-25", "2025-06-18", "2025-03-26")  # the 2026 per-request era
+    assert limited.is_error and limited.structured_content["error"]["retry_after"] == 7
+    carrying = [r for r in seen if r.request.method == "POST" and "retry-after" in r.headers]
+    assert len(carrying) == 1, (version, [dict(r.headers) for r in seen])
+    limits = limited.structured_content["error"]["ratelimit"]
+    assert carrying[0].headers["retry-after"] == "7"
+    assert carrying[0].headers["ratelimit-limit"] == str(limits["limit"])
+    assert carrying[0].headers["ratelimit-remaining"] == str(limits["remaining"])
