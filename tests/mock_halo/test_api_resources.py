@@ -212,3 +212,51 @@ def test_the_fixture_world_loads_cleanly(seed: int) -> None:
     now = datetime(2026, 11, 25, 9, 0)
     store = HaloStore(seed_data=build_world(seed=seed, now=now, tickets=2000), clock=SandboxClock(frozen_at=now))
     assert store.counts()["tickets"] == 2000
+
+
+CREATE_BODIES = {
+    "slas": {"name": "Gold SLA"}, "priorities": {"name": "Urgent", "priorityid": 5, "slaid": 1},
+    "statuses": {"name": "On Hold"}, "ticket_types": {"name": "Change"}, "teams": {"name": "Apps"},
+    "agents": {"name": "New Agent", "team_id": 1}, "categories": {"value": "Email"},
+    "outcomes": {"outcome": "Phone call"}, "clients": {"name": "Umbrella"},
+    "sites": {"name": "HQ", "client_id": 104}, "users": {"name": "Jo Bloggs", "site_id": 7},
+    "contracts": {"client_id": 104, "ref": "WAYNE-2"}, "tickets": {"summary": "Mouse broken"},
+    "projects": {"summary": "Office move", "client_id": 101}, "actions": {"ticket_id": 45920, "note": "called"},
+    "quotes": {"client_id": 104, "lines": [{"quantity": 2, "price": 10.5}]},
+    "invoices": {"client_id": 104, "lines": [{"qty_order": 2, "unit_price": 5, "tax_rate": 10}]},
+    "kb_articles": {"name": "How to reset MFA"}, "assets": {"client_id": 104, "inventory_number": "WE-999"},
+    "attachments": {"ticket_id": 45920, "filename": "x.txt", "data_base64": "aGk="},
+}
+
+
+@pytest.mark.parametrize("spec", RESOURCES, ids=lambda s: s.name)
+async def test_every_resource_creates_reads_updates_and_deletes(client: httpx.AsyncClient, auth_headers: H,
+                                                                spec) -> None:
+    body = CREATE_BODIES[spec.name]
+    created = await client.post(f"/api/{spec.path}", headers=auth_headers, json=[body])
+    assert created.status_code == 200, created.text
+    record = created.json()
+    rid = record["id"]
+    scope = {spec.id_scope: str(record[spec.id_scope])} if spec.id_scope else {}
+    fetched = await client.get(f"/api/{spec.path}/{rid}", headers=auth_headers, params=scope)
+    assert fetched.status_code == 200
+    if not spec.raw_get:
+        assert fetched.json() == record
+    update = {"id": rid, **({spec.id_scope: record[spec.id_scope]} if spec.id_scope else {}), "note": "edited"}
+    updated = await client.post(f"/api/{spec.path}", headers=auth_headers, json=update)
+    assert updated.status_code == 200 and updated.json()["note"] == "edited"
+    for key, value in body.items():
+        if key not in ("lines", "data_base64", "note"):
+            assert updated.json()[key] == value, key
+    assert (await client.delete(f"/api/{spec.path}/{rid}", headers=auth_headers, params=scope)).status_code == 200
+    assert (await client.get(f"/api/{spec.path}/{rid}", headers=auth_headers, params=scope)).status_code == 404
+
+
+async def test_quote_and_invoice_totals_over_http(client: httpx.AsyncClient, auth_headers: H) -> None:
+    quote = (await client.post("/api/Quotation", headers=auth_headers, json=CREATE_BODIES["quotes"])).json()
+    assert quote["total"] == 21.0 and quote["approvalstate"] == 0 and quote["lines"][0]["id"] == 1
+    approved = (await client.post("/api/Quotation", headers=auth_headers,
+                                  json={"id": quote["id"], "approvalstate": 1})).json()
+    assert approved["total"] == 21.0 and approved["lines"] == quote["lines"]
+    invoice = (await client.post("/api/Invoice", headers=auth_headers, json=CREATE_BODIES["invoices"])).json()
+    assert (invoice["total"], invoice["tax_total"], invoice["amountdue"]) == (11.0, 1.0, 11.0)
