@@ -572,7 +572,7 @@ class HaloStore:
         raw_id = row.get("id")
         old: Row | None = None
         key: Key = None
-        if raw_id not in (None, 0, ""):
+        if raw_id not in (None, "") and not (isinstance(raw_id, int) and raw_id <= 0):
             if spec.id_scope and row.get(spec.id_scope) in _UNSET_IDS:
                 errors.add(f"{prefix}.{spec.id_scope}", f"{spec.id_scope} is required to update an action.")
                 return None

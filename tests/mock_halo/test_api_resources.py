@@ -260,3 +260,20 @@ async def test_quote_and_invoice_totals_over_http(client: httpx.AsyncClient, aut
     assert approved["total"] == 21.0 and approved["lines"] == quote["lines"]
     invoice = (await client.post("/api/Invoice", headers=auth_headers, json=CREATE_BODIES["invoices"])).json()
     assert (invoice["total"], invoice["tax_total"], invoice["amountdue"]) == (11.0, 1.0, 11.0)
+
+
+@pytest.mark.parametrize("content", [b'{"summary": "x", "estimate": NaN}', b'[{"summary": "x", "foo": Infinity}]',
+                                     b"[" * 100000 + b"]" * 100000, b"\xff\xfe", b""])
+async def test_unparseable_bodies_are_400_and_change_nothing(client: httpx.AsyncClient, auth_headers: H,
+                                                             content: bytes) -> None:
+    before = (await client.get("/api/Tickets", headers=auth_headers, params={"count": "100000"})).json()
+    response = await client.post("/api/Tickets", headers={**auth_headers, "Content-Type": "application/json"},
+                                 content=content)
+    assert response.status_code == 400 and "" in response.json()
+    assert (await client.get("/api/Tickets", headers=auth_headers, params={"count": "100000"})).json() == before
+
+
+async def test_id_zero_or_negative_creates(client: httpx.AsyncClient, auth_headers: H) -> None:
+    saved = (await client.post("/api/Client", headers=auth_headers,
+                               json=[{"id": 0, "name": "Zero Ltd"}, {"id": -1, "name": "Minus Ltd"}])).json()
+    assert [c["name"] for c in saved] == ["Zero Ltd", "Minus Ltd"] and all(c["id"] > 0 for c in saved)

@@ -116,3 +116,15 @@ async def test_delete_attachment(client: httpx.AsyncClient, auth_headers: H) -> 
     assert (await client.delete(f"/api/Attachment/{created['id']}", headers=auth_headers)).status_code == 200
     assert (await client.get(f"/api/Attachment/{created['id']}", headers=auth_headers)).status_code == 404
     assert await count(client, auth_headers, 45931) == 0
+
+
+async def test_awkward_filenames_download_safely(client: httpx.AsyncClient, auth_headers: H) -> None:
+    name = 'Résumé "final"\r\nX-Evil: 1.pdf'
+    created = (await client.post("/api/Attachment", headers=auth_headers,
+                                 json={"ticket_id": 45920, "filename": name, "data_base64": "aGk="})).json()
+    download = await client.get(f"/api/Attachment/{created['id']}", headers=auth_headers)
+    assert download.status_code == 200 and "x-evil" not in download.headers
+    assert download.headers["content-type"] == "application/pdf"
+    disposition = download.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="R_sum_ _final___X-Evil: 1.pdf"')
+    assert "filename*=UTF-8''R%C3%A9sum%C3%A9" in disposition
