@@ -156,7 +156,7 @@ def up(
     from rich.console import Console
     from rich.table import Table
 
-    from server.sandbox import SandboxOptions, build_sandbox
+    from server.sandbox import SandboxOptions, build_sandbox, served
 
     _quiet_deprecations()
 
@@ -193,7 +193,7 @@ def up(
     console.print(_claude_desktop_snippet(base=base, client_id=settings.client_id,
                                           client_secret=settings.client_secret), markup=False, highlight=False)
     console.print(f"Ready on {base}", style="bold green")
-    uvicorn.run(sandbox, host=host, port=port, log_level=log_level)
+    uvicorn.run(served(sandbox), host=host, port=port, log_level=log_level)
 
 
 @app.command("mcp")

@@ -23,13 +23,16 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp
 
 from server.context import UpstreamLog, instrument
 from server.mcp_app import build_mcp_server
+from server.provisioning import Registry
+from server.provisioning_routes import ProvisioningRoutes, build_routes
 from server.transports import mcp_asgi_app, security_settings, session_manager_factory
 from server.upstream import HaloClient
 
-__all__ = ["SandboxOptions", "build_sandbox"]
+__all__ = ["SandboxOptions", "build_sandbox", "served"]
 
 _MOCK_BASE = "http://halo-sandbox.internal"
 
@@ -87,29 +90,33 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             await stack.enter_async_context(mcp.router.lifespan_context(mcp))
-            if provisioning is not None:
-                await stack.enter_async_context(provisioning.lifespan(app))
+            await stack.enter_async_context(provisioning.lifespan(app))
             try:
                 yield
             finally:
                 for client in clients.values():
                     await client.aclose()
 
-    routes: list[BaseRoute] = [*(provisioning or []), *mcp.routes, Mount("/", app=mock)]
+    routes: list[BaseRoute] = [*provisioning, *mcp.routes, Mount("/", app=mock)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.sandbox = mock.state.sandbox
     return app
 
 
-def _provisioning_routes(options: SandboxOptions, *, halo_for: Any, build_server: Any, security: Any) -> Any:
-    """Provisioned servers (`/mcp/{token}` and `/_sandbox/integrated-account/...`): mounted here."""
-    try:
-        from server.provisioning import Registry
-        from server.provisioning_routes import build_routes
-    except ModuleNotFoundError:  # pragma: no cover - provisioning is optional for the composition
-        return None
-    registry = Registry(options.state_dir)
-    return build_routes(registry, admin_key=options.admin_key, halo_for_account=halo_for,
+def served(app: Starlette) -> ASGIApp:
+    """What to hand to uvicorn: `app` wrapped so the mock's `drop` faults can abort the client's socket
+    (the mock is mounted inside this app, so it cannot see uvicorn's connection by itself)."""
+    from mock_halo.app import remember_connection
+
+    return remember_connection(app)
+
+
+def _provisioning_routes(options: SandboxOptions, *, halo_for: Any, build_server: Any,
+                         security: Any) -> ProvisioningRoutes:
+    """Provisioned servers (`/mcp/{token}` and `/_sandbox/integrated-account/...`), mounted here with the
+    same server builder, session managers and Host/Origin checks as `/mcp`; an account with no
+    registered Halo is the mock tenant of that name."""
+    return build_routes(Registry(options.state_dir), admin_key=options.admin_key, halo_for_account=halo_for,
                         base_url=options.base_url, build_server=build_server,
                         session_manager=session_manager_factory(security=security), security=security)

@@ -180,3 +180,17 @@ async def test_modern_sdk_client_gets_the_ratelimit_headers_too(sandbox: Sandbox
     assert carrying[0].headers["retry-after"] == "7"
     assert carrying[0].headers["ratelimit-limit"] == str(limits["limit"])
     assert carrying[0].headers["ratelimit-remaining"] == str(limits["remaining"])
+
+
+async def test_dropped_connection_faults_in_the_composed_sandbox(sandbox: Sandbox):
+    sandbox.admin("POST", "/faults", json={"method": "GET", "path": "/api/Client/104", "drop": True, "times": 2})
+    sandbox.api("/Status")  # get a token first; the drop rule only matches the client read
+    with pytest.raises(httpx.RemoteProtocolError):  # a direct caller sees the socket closed
+        sandbox.api("/Client/104")
+    async with Client(sandbox.mcp_url) as client:  # the MCP server sees Halo unreachable, once, no retry
+        dropped = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
+        after = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
+    assert dropped.is_error and dropped.structured_content["error"]["status"] is None
+    assert after.structured_content["result"]["name"] == sandbox.api("/Client/104")["name"]
+    calls = sandbox.journal(tool="get_single_halo_itsm_client_by_id")
+    assert sorted(c["status"] or 0 for c in calls) == [0, 200]
