@@ -197,3 +197,21 @@ def test_scope_rules() -> None:
         parse_scopes("read:agents")
     assert info.value.error == "invalid_scope"
     assert {"all", "all:standard", "admin", "read:tickets", "access:adpasswordreset"} <= VALID_SCOPES
+
+
+async def test_scopes_on_the_real_api(client: httpx.AsyncClient) -> None:
+    """A narrowed token against the data plane's routes: reads allowed, writes and other areas 403."""
+    token = await fetch_token(client, scope="read:tickets")
+    headers = bearer(token)
+    tickets = await client.get("/api/Tickets", headers=headers)
+    assert tickets.status_code == 200
+    before = tickets.json()["record_count"]
+    denied_write = await client.post("/api/Tickets", json=[{"summary": "x", "client_id": 104}], headers=headers)
+    assert denied_write.status_code == 403
+    assert "edit:tickets" in denied_write.json()["message"]
+    assert (await client.get("/api/Quotation", headers=headers)).status_code == 403
+    full = bearer(await fetch_token(client))
+    assert (await client.get("/api/Tickets", headers=full)).json()["record_count"] == before
+    standard = bearer(await fetch_token(client, scope="all:standard"))
+    assert (await client.get("/api/Quotation", headers=standard)).status_code == 200
+    assert (await client.post("/api/Team", json=[{"name": "New"}], headers=standard)).status_code == 403

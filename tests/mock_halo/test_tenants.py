@@ -226,3 +226,23 @@ async def test_real_store_reset_and_snapshot_round_trip(client: httpx.AsyncClien
     tenant.store.delete(resource="tickets", id=tenant.store.list(resource="tickets")["tickets"][0]["id"])
     assert (await client.post("/_sandbox/reset")).status_code == 200
     assert registry.get().store.counts() == counts
+
+
+async def test_fifty_concurrent_writers_on_one_real_tenant(client: httpx.AsyncClient,
+                                                           registry: TenantRegistry) -> None:
+    auth_headers = {"Authorization": f"Bearer {await fetch_token(client)}"}
+    before = registry.get().store.counts()["tickets"]
+
+    async def create(i: int) -> int:
+        response = await client.post("/api/Tickets", headers={**auth_headers, "X-Sandbox-Call-Id": f"c{i}"},
+                                     json=[{"summary": f"concurrent {i}", "client_id": 104}])
+        assert response.status_code in (200, 201), response.text
+        body = response.json()
+        return (body[0] if isinstance(body, list) else body)["id"]
+
+    ids = await asyncio.gather(*(create(i) for i in range(50)))
+    assert len(set(ids)) == 50
+    assert registry.get().store.counts()["tickets"] == before + 50
+    journal = registry.get().journal.entries()
+    assert sorted(e.call_id for e in journal if e.call_id) == sorted(f"c{i}" for i in range(50))
+    assert registry.get().limiter.state()["clients"]["halo-sandbox"]["used"] == 50
