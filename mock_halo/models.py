@@ -111,6 +111,9 @@ class HaloStore:
 
     def __init__(self, *, seed_data: Mapping[str, list[Mapping[str, Any]]], clock: SandboxClock,
                  max_attachment_bytes: int = 10 * 1024 * 1024) -> None:
+        """Load ``seed_data`` (table name -> rows of stored fields), validated like creates; a bad
+        seed raises `ValueError`. The store takes over the seed row dicts (no copy, to stay lean
+        at 100k tickets): pass rows nobody else keeps."""
         self.clock = clock
         self.max_attachment_bytes = max_attachment_bytes
         self._lock = threading.RLock()
@@ -147,7 +150,7 @@ class HaloStore:
             for i, raw in enumerate(rows):
                 prefix = f"{name}[{i}]"
                 if validate:
-                    row = self._coerce_item(spec, raw, prefix, errors)
+                    row = self._coerce_item(spec, raw, prefix, errors, in_place=isinstance(raw, dict))
                     if row.get("id") in (None, 0, ""):
                         row["id"] = self._new_id(table, row) if spec.id_kind == "uuid" else None
                         if row["id"] is None:
@@ -224,7 +227,7 @@ class HaloStore:
                 fn = _DERIVED[hook]
                 values[f] = [fn(self, rows[k]) for k in order]
             else:
-                values[f] = [_norm(rows[k].get(f)) for k in order]
+                values[f] = [v if type(v) is int else _norm(v) for v in (rows[k].get(f) for k in order)]
         table.indexes = {}
         for f in table.index_fields:
             idx: dict[Any, list[Key]] = {}
@@ -632,23 +635,32 @@ class HaloStore:
         _ticket_status_dates(self, new, table.rows[key])
         self._replace_row(table, key, new)
 
-    def _coerce_item(self, spec: ResourceSpec, item: Mapping[str, Any], prefix: str, errors: _Errors) -> Row:
-        row: Row = {}
+    def _coerce_item(self, spec: ResourceSpec, item: Mapping[str, Any], prefix: str, errors: _Errors, *,
+                     in_place: bool = False) -> Row:
+        """The item with known fields coerced and computed fields dropped. ``in_place`` edits and
+        returns ``item`` itself (seed rows, which the store takes over) instead of a copy."""
+        row: Row = item if in_place else {}  # type: ignore[assignment]
         computed = spec.computed
         fields = spec.fields
         exact = _EXACT
-        for name, value in item.items():
+        for name, value in list(item.items()) if in_place else item.items():
             kind = fields.get(name)
             if kind is None:
-                if name not in computed:
-                    row[name] = value
+                if name in computed:
+                    row.pop(name, None)
+                elif not in_place:
+                    row[name] = copy.deepcopy(value) if isinstance(value, list | dict) else value
                 continue
-            if type(value) is exact.get(kind) and (kind != "int" or _INT_MIN <= value <= _INT_MAX):
-                row[name] = value
+            if (type(value) is exact.get(kind) and (kind != "int" or _INT_MIN <= value <= _INT_MAX)) or (
+                    kind == "date" and type(value) is str and _CANONICAL_DATE.fullmatch(value)
+                    and value[:4] not in ("1899", "1900")):
+                if not in_place:
+                    row[name] = copy.deepcopy(value) if isinstance(value, list | dict) else value
                 continue
             try:
                 row[name] = _coerce(kind, value, spec) if kind != "lines" else _coerce_lines(spec, value)
             except _Bad as bad:
+                row.pop(name, None)
                 errors.add(f"{prefix}.{name}", f"{bad} Path '{prefix}.{name}'.")
         return row
 
@@ -673,7 +685,7 @@ class HaloStore:
 
     # -- rendering ------------------------------------------------------------------------------
     def _render(self, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
-        out = dict(row)
+        out = {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()}
         for name, kind in spec.fields.items():
             if kind == "date" and name not in out:
                 out[name] = UNSET_DATE
