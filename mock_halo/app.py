@@ -284,7 +284,7 @@ def create_app(settings: MockSettings | None = None, *, registry: TenantRegistry
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            return error_response(NotFound(f"The specified URL is invalid: {request.url.path}"))
+            return error_response(NotFound("The specified URL is invalid."))
         return error_response(HaloError(str(exc.detail), headers=dict(exc.headers or {}))
                               if exc.status_code >= 500 else _status_error(exc))
 

@@ -128,4 +128,4 @@ async def test_request_body_limit(control_client: httpx.AsyncClient, control_reg
 async def test_unknown_path_is_halo_404(control_client: httpx.AsyncClient) -> None:
     response = await control_client.get("/_sandbox/nothing-here")
     assert response.status_code == 404
-    assert response.json() == {"message": "The specified URL is invalid: /_sandbox/nothing-here"}
+    assert response.json() == {"message": "The specified URL is invalid."}
