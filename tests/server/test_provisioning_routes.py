@@ -32,6 +32,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture
+def access_log(caplog, monkeypatch):
+    """uvicorn's access logger, wired to caplog whatever logging config earlier tests left behind."""
+    logger = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(logger, "disabled", False)
+    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    caplog.set_level(logging.DEBUG)
+    return logger
+
+
 class Clock:
     def __init__(self) -> None:
         self.value = T0
@@ -363,8 +374,7 @@ async def test_foreign_origin_is_refused(sandbox):
 
 
 @pytest.mark.anyio
-async def test_no_token_or_secret_leaks_into_responses_or_logs(sandbox, caplog):
-    caplog.set_level(logging.DEBUG)
+async def test_no_token_or_secret_leaks_into_responses_or_logs(sandbox, caplog, access_log):
     created = await sandbox.provision(require_api_token_auth=True)
     minted = (await sandbox.admin("POST", "/_sandbox/api-tokens", {"name": "agent"})).json()
     await sandbox.admin("PUT", "/_sandbox/integrated-account/acme",
@@ -379,8 +389,8 @@ async def test_no_token_or_secret_leaks_into_responses_or_logs(sandbox, caplog):
     await sandbox.admin("GET", "/_sandbox/integrated-account")
     await sandbox.admin("DELETE", f"/_sandbox/integrated-account/sandbox/mcp/{created['id']}")
     # uvicorn's access log line for a provisioned URL, as `halo-sandbox up` would write it
-    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST",
-                                             f"/mcp/{_token(created['url'])}", "1.1", 200)
+    access_log.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST",
+                    f"/mcp/{_token(created['url'])}", "1.1", 200)
     url_token, api_token = _token(created["url"]), minted["token"]
     later = sandbox.responses[start:]
     assert len(later) >= 6
@@ -442,7 +452,7 @@ async def test_real_server_for_a_registered_halo_filters_and_hides_tools(tmp_pat
 
 @pytest.mark.e2e
 @pytest.mark.anyio
-async def test_over_real_http_with_the_app_lifespan(tmp_path, caplog):
+async def test_over_real_http_with_the_app_lifespan(tmp_path, caplog, access_log):
     import socket
 
     import anyio
@@ -458,7 +468,6 @@ async def test_over_real_http_with_the_app_lifespan(tmp_path, caplog):
     app = Starlette(routes=list(routes), lifespan=routes.lifespan)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True,
                                            lifespan="on"))
-    caplog.set_level(logging.INFO)
     async with anyio.create_task_group() as tg:
         tg.start_soon(server.serve)
         with anyio.fail_after(20):
