@@ -36,3 +36,38 @@ async def test_sse_and_streamable_http_share_one_tenant(sandbox: Sandbox):
             seen = await http.call_tool("get_single_halo_itsm_client_by_id",
                                         {"id": made.structured_content["result"]["id"]})
     assert seen.structured_content["result"]["name"] == "Wonka Industries"
+
+
+def test_mcp_command_serves_sse_against_the_sandbox(sandbox: Sandbox):
+    import subprocess
+    import time
+
+    import anyio
+    import httpx
+
+    from tests.e2e.conftest import CLI, CLIENT_ID, CLIENT_SECRET, clean_env, free_port
+
+    port = free_port()
+    proc = subprocess.Popen([CLI, "mcp", "--transport", "sse", "--port", str(port), "--halo-url", sandbox.base],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=clean_env(HALO_CLIENT_ID=CLIENT_ID, HALO_CLIENT_SECRET=CLIENT_SECRET))
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/messages/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "halo-sandbox mcp did not start"
+                time.sleep(0.1)
+
+        async def use() -> dict:
+            async with Client(sse_client(f"http://127.0.0.1:{port}/sse"), mode="legacy") as client:
+                return (await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 45920})).structured_content
+
+        ticket = anyio.run(use)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert ticket["result"]["summary"] == sandbox.api("/Tickets/45920")["summary"]
