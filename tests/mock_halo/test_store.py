@@ -450,3 +450,19 @@ def test_indexes_agree_with_a_scan_after_random_writes(clock: SandboxClock) -> N
             assert [t["id"] for t in listed] == _brute(store, params), params
 
     run()
+
+
+def test_returned_records_are_copies(store: HaloStore) -> None:
+    tags = [{"text": "vpn"}]
+    created = store.post(resource="tickets", body={"summary": "x", "tags": tags})
+    tags.append({"text": "changed by the caller"})
+    created["tags"].append({"text": "changed through the result"})
+    assert store.get(resource="tickets", id=created["id"])["tags"] == [{"text": "vpn"}]
+    quote = store.get(resource="quotes", id=501)
+    quote["lines"][0]["price"] = 0
+    assert store.get(resource="quotes", id=501)["lines"][0]["price"] == 100.0
+
+
+def test_tickets_list_every_domain_unless_asked(store: HaloStore) -> None:
+    assert 13 in ids(store.list(resource="tickets", params={}))
+    assert ids(store.list(resource="tickets", params={"domain": "REQS"})) == [10, 11, 12]
