@@ -16,8 +16,11 @@ def _stdio(sandbox: Sandbox, *extra: str, **env: str) -> StdioServerParameters:
                                                     *extra], env=clean_env(**env))
 
 
-async def test_stdio_server_works_against_a_running_sandbox(sandbox: Sandbox):
-    params = _stdio(sandbox, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET)
+async def test_stdio_server_works_against_a_running_sandbox(sandbox: Sandbox, tmp_path):
+    # a mock_halo that cannot be imported shadows the real one: the command must never need it
+    (tmp_path / "mock_halo").mkdir()
+    (tmp_path / "mock_halo" / "__init__.py").write_text('raise ImportError("the mcp command imported mock_halo")')
+    params = _stdio(sandbox, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, PYTHONPATH=str(tmp_path))
     async with Client(params, mode="legacy") as client:
         tools = {t.name for t in (await client.list_tools()).tools}
         wayne = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
