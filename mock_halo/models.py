@@ -544,8 +544,11 @@ class HaloStore:
             return str(id)
         try:
             number = int(str(id))
-        except ValueError:
-            raise ValidationError({"id": [f"The value '{id}' is not valid."]}) from None
+        except ValueError:  # ASP.NET's {id:int} route does not match: no such path
+            extra = f"/{spec.path}/{id}".lower()
+            if any(item.lower().startswith(extra) for item in spec.not_implemented):
+                raise NotFound(f"/{spec.path}/{id} is a Halo path the mock does not implement.") from None
+            raise NotFound(f"The specified URL is invalid: no {spec.path} record {id!r}.") from None
         if spec.id_scope:
             lowered = {k.lower(): v for k, v in params.items()}
             errors = _Errors()

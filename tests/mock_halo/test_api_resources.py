@@ -42,6 +42,11 @@ async def test_paths_are_case_insensitive_and_unknown_paths_404(client: httpx.As
     assert upper.status_code == lower.status_code == 200 and upper.json() == lower.json()
     missing = await client.get("/api/Widgets", headers=auth_headers)
     assert missing.status_code == 404 and "message" in missing.json()
+    view = await client.get("/api/Tickets/View", headers=auth_headers)
+    assert view.status_code == 404 and "does not implement" in view.json()["message"]
+    nested = await client.get("/api/Tickets/45920/actions", headers=auth_headers)
+    assert nested.status_code == 404
+    assert (await client.get("/api/Client/abc", headers=auth_headers)).status_code == 404
 
 
 async def test_requires_a_bearer_token(client: httpx.AsyncClient) -> None:

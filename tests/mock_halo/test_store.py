@@ -292,7 +292,7 @@ def test_delete(store: HaloStore) -> None:
     assert 10 not in ids(store.list(resource="tickets", params={"client_id": "104"}))
     with pytest.raises(NotFound):
         store.delete(resource="tickets", id=10)
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotFound):
         store.delete(resource="tickets", id="abc")
 
 
