@@ -12,7 +12,8 @@
   (`ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`, and `retry-after`) onto the HTTP
   response that carries it. To be able to set headers after the result is known, the response to a
   `tools/call` POST is held until it is complete (notifications sent during the call arrive
-  together with the result, in order). Over the legacy SSE transport results travel on the
+  together with the result, in order; the server makes no server-to-client requests during a tool
+  call, which would wait on a reply the client cannot see yet). Over the legacy SSE transport results travel on the
   long-lived event stream whose headers went out at connect time, so there the fields are only in
   the result (`structuredContent.error.ratelimit` / `retry_after`).
 - `run_stdio(server)`: serve one MCP server over this process's stdin/stdout.
