@@ -282,3 +282,21 @@ async def test_id_zero_or_negative_creates(client: httpx.AsyncClient, auth_heade
     saved = (await client.post("/api/Client", headers=auth_headers,
                                json=[{"id": 0, "name": "Zero Ltd"}, {"id": -1, "name": "Minus Ltd"}])).json()
     assert [c["name"] for c in saved] == ["Zero Ltd", "Minus Ltd"] and all(c["id"] > 0 for c in saved)
+
+
+async def test_snapshot_restore_and_reset_through_the_control_plane(client: httpx.AsyncClient,
+                                                                    auth_headers: H) -> None:
+    snapshot = await client.get("/_sandbox/snapshot")
+    assert snapshot.status_code == 200
+    created = (await client.post("/api/Tickets", headers=auth_headers, json={"summary": "after snapshot"})).json()
+    await client.post("/api/Actions", headers=auth_headers, json={"ticket_id": 45920, "new_status": 9})
+    assert (await client.put("/_sandbox/snapshot", json=snapshot.json())).status_code == 200
+    assert (await client.get(f"/api/Tickets/{created['id']}", headers=auth_headers)).status_code == 404
+    assert (await client.get("/api/Tickets/45920", headers=auth_headers)).json()["status_id"] != 9
+    listed = (await client.get("/api/Attachment", headers=auth_headers, params={"ticket_id": "45920"})).json()
+    download = await client.get(f"/api/Attachment/{listed['attachments'][0]['id']}", headers=auth_headers)
+    assert download.status_code == 200 and len(download.content) == listed["attachments"][0]["filesize"] > 0
+    await client.post("/api/Tickets", headers=auth_headers, json={"summary": "before reset"})
+    assert (await client.post("/_sandbox/reset")).status_code == 200
+    after = (await client.get("/api/Tickets", headers=auth_headers, params={"search": "before reset"})).json()
+    assert after["record_count"] == 0
