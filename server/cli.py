@@ -69,6 +69,7 @@ def mock(
 
     from mock_halo.app import create_app
     from mock_halo.settings import MockSettings, RateLimit
+    from mock_halo.tenants import TenantRegistry
 
     try:
         limit = RateLimit.parse(rate_limit)
@@ -81,6 +82,11 @@ def mock(
                                          client_secret=client_secret).replace(rate_limit=limit)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    registry = TenantRegistry(settings)
+    try:  # build the default tenant now: a bad option fails here, and the first request is fast
+        tickets_loaded = registry.get().store.counts().get("tickets", 0)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tickets/--seed") from None
     base = f"http://{host}:{port}"
     table = Table(title="Mock HaloITSM tenant", show_header=False, title_justify="left")
     for name, value in [
@@ -88,12 +94,13 @@ def mock(
         ("client_id", settings.client_id), ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
         ("admin key", key), ("default tenant", settings.default_tenant),
-        ("rate limit", f"{limit} per OAuth client" if limit else "off"), ("seed", str(settings.seed)),
+        ("rate limit", f"{limit} per OAuth client" if limit else "off"),
+        ("seed", f"{settings.seed} ({tickets_loaded} tickets)"),
         ("state dir", str(state)),
     ]:
         table.add_row(name, value)
     Console(soft_wrap=True).print(table)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    uvicorn.run(create_app(registry=registry), host=host, port=port, log_level=log_level)
 
 
 # ---------------------------------------------------------------- halo-sandbox up / halo-sandbox mcp

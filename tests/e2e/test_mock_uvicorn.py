@@ -155,3 +155,10 @@ def test_drop_fault_is_a_connection_error_under_uvicorn(layout: str) -> None:
             client.get("/api/authinfo")
         assert client.get("/api/authinfo").status_code == 200
     assert [e.status for e in registry.get().journal.entries()] == [200, None, 200]
+
+
+def test_too_few_tickets_is_a_clear_error_before_serving(tmp_path: Path) -> None:
+    result = subprocess.run([CLI, "mock", "--port", str(free_port()), "--tickets", "1"], capture_output=True,
+                            text=True, env=_env(tmp_path), timeout=60)
+    assert result.returncode == 2
+    assert "tickets must be at least" in result.stderr
