@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -48,21 +49,34 @@ __all__ = [
 ]
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 _LOCAL_ORIGINS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 
 ServerFactory = Callable[[], Server[Any]]
+
+
+def _machine_names() -> set[str]:
+    """Names and addresses clients may use as `Host` for a server bound to every interface."""
+    names = {socket.gethostname(), socket.getfqdn()}
+    for name in list(names):
+        try:
+            names |= set(socket.gethostbyname_ex(name)[2])
+        except OSError:
+            continue
+    return {n for n in names if n}
 
 
 def security_settings(*, host: str = "127.0.0.1", allowed_origins: Iterable[str] = ()) -> TransportSecuritySettings:
     """`Host`/`Origin` validation for a server bound to `host`.
 
     Loopback names are always accepted as `Host` (any port); a non-loopback bind address is accepted
-    too. Origins: none (non-browser clients), the loopback origins on any port, and `allowed_origins`
+    too, and for a wildcard bind (`0.0.0.0`, `::`) this machine's host names and addresses. Origins: none (non-browser clients), the loopback origins on any port, and `allowed_origins`
     (exact, e.g. ``https://inspector.example``, or with ``:*`` for any port).
     """
     hosts = ["127.0.0.1", "localhost", "[::1]", "127.0.0.1:*", "localhost:*", "[::1]:*"]
-    if host not in LOOPBACK_HOSTS:
-        bracketed = f"[{host}]" if ":" in host else host
+    names = _machine_names() if host in WILDCARD_HOSTS else ({host} if host not in LOOPBACK_HOSTS else set())
+    for name in sorted(names):
+        bracketed = f"[{name}]" if ":" in name else name
         hosts += [bracketed, f"{bracketed}:*"]
     origins = [*_LOCAL_ORIGINS, *(f"{o}:*" for o in _LOCAL_ORIGINS)]
     for origin in allowed_origins:
@@ -181,7 +195,7 @@ class RateLimitHeaders:
         async def replayed() -> Message:
             return replay.pop(0) if replay else await receive()
 
-        if more or not _is_tool_call(bytes(body)):
+        if more or len(body) > self.max_body_size or not _is_tool_call(bytes(body)):
             await self.app(scope, replayed, send)
             return
 

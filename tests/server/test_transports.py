@@ -163,3 +163,43 @@ def test_security_settings_refuse_bad_origins_and_accept_a_public_bind():
         security_settings(allowed_origins=["evil.example.com"])
     settings = security_settings(host="10.0.0.5")
     assert "10.0.0.5:*" in settings.allowed_hosts and "localhost:*" in settings.allowed_hosts
+
+
+def test_wildcard_bind_accepts_this_machines_names_as_host():
+    settings = security_settings(host="0.0.0.0")
+    assert f"{socket.gethostname()}:*" in settings.allowed_hosts
+    assert "0.0.0.0:*" not in settings.allowed_hosts
+
+
+async def _echo_app(scope, receive, send):
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    result = {"jsonrpc": "2.0", "id": 1, "result": {"structuredContent": {"error": {
+        "ratelimit": {"limit": 5, "remaining": 0, "reset": 9}, "retry_after": 9}}, "isError": True}}
+    await send({"type": "http.response.body", "body": json.dumps(result).encode(), "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+@pytest.mark.parametrize(("body", "buffered"), [
+    (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}), True),
+    (json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}]), True),
+    (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}), False),
+    ("not json", False),
+    (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"pad": "x" * 200}}), False),
+])
+async def test_only_tool_calls_within_the_size_limit_get_the_headers(body: str, buffered: bool):
+    from server.transports import RateLimitHeaders
+
+    app = RateLimitHeaders(_echo_app, max_body_size=150)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        response = await http.post("/mcp", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200 and response.json()["id"] == 1  # the body always arrives intact
+    assert ("ratelimit-limit" in response.headers) is buffered
+    if buffered:
+        assert (response.headers["ratelimit-remaining"], response.headers["retry-after"]) == ("0", "9")
