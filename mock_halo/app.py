@@ -16,6 +16,8 @@ import asyncio
 import time
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -62,6 +64,14 @@ def _validation_error(exc: RequestValidationError) -> ValidationError:
     return ValidationError(errors)
 
 
+async def _tenant(registry: TenantRegistry, name: str | None) -> Tenant:
+    """The tenant called ``name``; a new one is built from the fixtures in a worker thread so a
+    large generated world does not stall other requests."""
+    if (name or registry.settings.default_tenant) in registry:
+        return registry.get(name)
+    return await anyio.to_thread.run_sync(registry.get, name)
+
+
 def _is_api(lower_path: str) -> bool:
     return lower_path == "/api" or lower_path.startswith("/api/")
 
@@ -96,7 +106,7 @@ class _SandboxMiddleware:
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = Headers(scope=scope).get(TENANT_HEADER)
         try:
-            scope.setdefault("state", {})["tenant"] = self.registry.get(name)
+            scope.setdefault("state", {})["tenant"] = await _tenant(self.registry, name)
         except HaloError as exc:
             await error_response(exc)(scope, receive, send)
             return
@@ -130,7 +140,7 @@ class _SandboxMiddleware:
                 name = QueryParams(scope.get("query_string", b"")).get("tenant")
             if name is None and bearer:
                 name = self.registry.tenant_of_token(bearer)
-            tenant = self.registry.get(name)
+            tenant = await _tenant(self.registry, name)
             arrived = tenant.clock.now()
             state["tenant"] = tenant
             receive = self._limit_body(headers, receive)
@@ -325,7 +335,7 @@ async def _issue_token(request: Request, registry: TenantRegistry) -> dict[str, 
     if len(names) > 1:
         raise OAuthError("invalid_request", f"Conflicting tenants in the request: {', '.join(sorted(map(str, names)))}.")
     try:
-        tenant = registry.get(str(names.pop()) if names else None)
+        tenant = await _tenant(registry, str(names.pop()) if names else None)
     except ValidationError as exc:
         raise OAuthError("invalid_request", exc.message) from None
     request.state.tenant = tenant

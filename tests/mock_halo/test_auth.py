@@ -9,7 +9,7 @@ from mock_halo.auth import VALID_SCOPES, check_scope, covers, parse_scopes
 from mock_halo.exceptions import Forbidden, OAuthError
 from mock_halo.settings import MockSettings
 from mock_halo.tenants import TenantRegistry
-from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, fetch_token
+from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
 
 pytestmark = pytest.mark.anyio
 
@@ -215,3 +215,22 @@ async def test_scopes_on_the_real_api(client: httpx.AsyncClient) -> None:
     standard = bearer(await fetch_token(client, scope="all:standard"))
     assert (await client.get("/api/Quotation", headers=standard)).status_code == 200
     assert (await client.post("/api/Team", json=[{"name": "New"}], headers=standard)).status_code == 403
+
+
+async def test_credentials_from_environment() -> None:
+    env = {"HALO_SANDBOX_CLIENT_ID": "env-client", "HALO_SANDBOX_CLIENT_SECRET": "env-secret",
+           "HALO_SANDBOX_AGENT_USERNAME": "ops@example.test", "HALO_SANDBOX_AGENT_PASSWORD": "pw",
+           "HALO_SANDBOX_RATE_LIMIT": "off", "HALO_SANDBOX_SEED": "3"}
+    settings = MockSettings.from_env(env, client_secret=None, seed=None)
+    assert (settings.client_id, settings.client_secret, settings.rate_limit, settings.seed) == \
+        ("env-client", "env-secret", None, 3)
+    assert MockSettings.from_env(env, client_secret="cli-wins").client_secret == "cli-wins"
+    tenant = TenantRegistry(settings, store_class=FakeStore, build_world=tiny_world).get()  # type: ignore[arg-type]
+    assert tenant.auth.issue(grant_type="password", client_id="env-client", username="ops@example.test",
+                             password="pw")["access_token"]
+    with pytest.raises(OAuthError):
+        tenant.auth.issue(**CC)
+    with pytest.raises(ValueError):
+        MockSettings.from_env({"HALO_SANDBOX_RATE_LIMIT": "fast"})
+    with pytest.raises(TypeError):
+        MockSettings.from_env({}, colour="red")
