@@ -36,12 +36,17 @@ async def test_sdk_client_sees_tools_resources_and_prompts_on_live_data(sandbox:
         ticket = await client.read_resource("halo://tickets/45920")
         names = await client.complete(mcp_types.PromptReference(name="triage_request"),
                                       {"name": "client", "value": "wayne"})
+        ids = await client.complete(mcp_types.ResourceTemplateReference(uri="halo://tickets/{id}"),
+                                    {"name": "id", "value": "4592"})
     assert {"list_all_halo_itsm_tickets", "create_a_halo_itsm_ticket", "list_all_halo_itsm_quotes"} <= tools
     assert "halo://lookups/teams" in resources and prompts == {"triage_request", "project_health"}
     assert json.loads(teams.contents[0].text) == sandbox.api("/Team")
     assert json.loads(ticket.contents[0].text)["id"] == sandbox.api("/Tickets/45920")["id"]
     wayne = [c["name"] for c in sandbox.api_all("/Client", "clients") if "wayne" in c["name"].lower()]
     assert wayne and sorted(names.completion.values) == sorted(wayne)
+    existing = {str(t["id"]) for t in sandbox.api_all("/Tickets", "tickets")}
+    assert "45920" in ids.completion.values and set(ids.completion.values) <= existing
+    assert all("4592" in v for v in ids.completion.values)
 
 
 async def test_scripted_429_is_passed_through_once_with_ratelimit_headers(sandbox: Sandbox):
