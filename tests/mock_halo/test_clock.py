@@ -95,3 +95,21 @@ def test_clock_unit() -> None:
     assert clock.now() - datetime(2026, 1, 1, 1) < timedelta(seconds=5)
     clock.advance(-3600)
     assert clock.now() - datetime(2026, 1, 1) < timedelta(seconds=5)
+
+
+async def test_advancing_the_clock_breaches_slas_on_the_real_store(client: httpx.AsyncClient) -> None:
+    from tests.mock_halo.conftest import fetch_token
+
+    async def breached() -> int:
+        token = await fetch_token(client)  # a fresh token: the old one expires with the jump
+        response = await client.get("/api/Tickets", params={"includebreached": "true", "pageinate": "true",
+                                                            "page_size": 1},
+                                    headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        return response.json()["record_count"]
+
+    await clock_cmd(client, {"action": "freeze"})
+    now = await breached()
+    await clock_cmd(client, {"action": "advance", "seconds": 400 * 86400})
+    later = await breached()
+    assert later > now
