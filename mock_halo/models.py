@@ -123,7 +123,7 @@ class HaloStore:
         unknown = set(seed_data) - set(TABLES)
         if unknown:
             raise ValueError(f"unknown seed tables: {sorted(unknown)}")
-        self._load(seed_data, validate=True)
+        self._load(seed_data, seeds=True)
 
     # -- construction ---------------------------------------------------------------------------
     @staticmethod
@@ -139,40 +139,49 @@ class HaloStore:
             fields += [ref.key for ref in spec.refs.values() if ref.table == table and ref.key != "id"]
         return fields
 
-    def _load(self, seed_data: Mapping[str, list[Mapping[str, Any]]], *, validate: bool) -> None:
+    def _load(self, data: Mapping[str, Any], *, seeds: bool) -> None:
+        """Load rows validated like creates (types, references). ``seeds``: fixture rows, taken
+        over without copying, with the create hooks filling defaults and decoding attachment
+        bytes; otherwise snapshot rows, copied and stored as they are. Raises `ValueError`."""
         errors = _Errors()
         for name in TABLES:
             table = self._tables[name]
             spec = table.spec
-            scope = spec.id_scope
-            rows = sorted(seed_data.get(name, ()),
-                          key=lambda r: (_sort_id(r.get(scope)) if scope else (0, 0), _sort_id(r.get("id"))))
-            for i, raw in enumerate(rows):
+            raw_rows = data.get(name) or []
+            if not isinstance(raw_rows, list):
+                errors.add(name, "must be a list of rows")
+                continue
+            loaded = []
+            for i, raw in enumerate(raw_rows):
                 prefix = f"{name}[{i}]"
-                if validate:
-                    row = self._coerce_item(spec, raw, prefix, errors, in_place=isinstance(raw, dict))
-                    if row.get("id") in (None, 0, ""):
-                        row["id"] = self._new_id(table, row) if spec.id_kind == "uuid" else None
-                        if row["id"] is None:
-                            errors.add(f"{prefix}.id", "Seed rows need an id.")
-                            continue
-                    blob = _ON_WRITE.get(spec.on_write, _no_hook)(self, spec, row, None, prefix, errors)
-                else:
-                    row = dict(raw)
-                    blob = None
-                key = table.key_of(row)
+                if not isinstance(raw, Mapping):
+                    errors.add(prefix, "must be an object")
+                    continue
+                row = self._coerce_item(spec, raw, prefix, errors, in_place=seeds and isinstance(raw, dict))
+                if row.get("id") in (None, 0, ""):
+                    if spec.id_kind != "uuid":
+                        errors.add(f"{prefix}.id", "Rows need an id.")
+                        continue
+                    row["id"] = self._new_id(table, row)
+                if spec.id_scope and row.get(spec.id_scope) in _UNSET_IDS:
+                    errors.add(f"{prefix}.{spec.id_scope}", f"Rows need a {spec.id_scope}.")
+                    continue
+                blob = _ON_WRITE.get(spec.on_write, _no_hook)(self, spec, row, None, prefix, errors) if seeds else None
+                loaded.append((table.key_of(row), row, blob, prefix))
+            if table.sortable:
+                loaded.sort(key=lambda entry: entry[0])
+            for key, row, blob, prefix in loaded:
                 if key in table.rows:
                     errors.add(f"{prefix}.id", f"Duplicate id {row['id']!r}.")
                     continue
                 self._store_row(table, key, row, blob, index=False)
             self._reindex(table)
-        if validate:  # references are checked once every table is loaded
-            for name in TABLES:
-                table = self._tables[name]
-                for i, row in enumerate(table.rows.values()):
-                    self._check_refs(table.spec, row, row, f"{name}[{i}]", errors)
+        for name in TABLES:  # references are checked once every table is loaded
+            table = self._tables[name]
+            for key, row in table.rows.items():
+                self._check_refs(table.spec, row, row, f"{name}[id={key!r}]", errors)
         if errors.map:
-            raise ValueError(f"invalid seed data: {dict(list(errors.map.items())[:10])}")
+            raise ValueError(f"invalid {'seed data' if seeds else 'snapshot'}: {dict(list(errors.map.items())[:10])}")
 
     def _store_row(self, table: _Table, key: Key, row: Row, blob: bytes | None, *, index: bool = True) -> None:
         table.rows[key] = row
@@ -421,18 +430,22 @@ class HaloStore:
         if not isinstance(tables, Mapping) or set(tables) - set(TABLES):
             raise ValueError("snapshot 'tables' must map known table names to lists of rows")
         store = cls(seed_data={}, clock=clock, max_attachment_bytes=max_attachment_bytes)
-        for name, rows in tables.items():
-            if not isinstance(rows, list) or not all(isinstance(r, dict) and "id" in r for r in rows):
-                raise ValueError(f"snapshot table {name!r} must be a list of rows with ids")
-        store._load(tables, validate=False)
-        for name, n in dict(data.get("next_ids") or {}).items():
-            store._tables[name].next_id = max(store._tables[name].next_id, int(n))
-        for name, pairs in dict(data.get("scoped_next_ids") or {}).items():
-            for scope, n in pairs:
-                t = store._tables[name]
-                t.scoped_next[scope] = max(t.scoped_next.get(scope, 1), int(n))
-        for key, b64 in data.get("blobs") or []:
-            store._blobs[tuple(key) if isinstance(key, list) else key] = base64.b64decode(b64, validate=True)
+        store._load(tables, seeds=False)
+        try:
+            for name, n in dict(data.get("next_ids") or {}).items():
+                store._tables[name].next_id = max(store._tables[name].next_id, int(n))
+            for name, pairs in dict(data.get("scoped_next_ids") or {}).items():
+                table = store._tables[name]
+                for scope, n in pairs:
+                    table.scoped_next[scope] = max(table.scoped_next.get(scope, 1), int(n))
+            owners = store._tables["attachments"].rows
+            for key, b64 in data.get("blobs") or []:
+                key = tuple(key) if isinstance(key, list) else key
+                if key not in owners:
+                    raise ValueError(f"bytes for unknown attachment {key!r}")
+                store._blobs[key] = base64.b64decode(b64, validate=True)
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise ValueError(f"malformed snapshot counters or attachment bytes: {exc}") from None
         return store
 
     restore = from_snapshot
@@ -704,10 +717,6 @@ class _Bad(Exception):
 
 
 _NOTHING = object()
-
-
-def _sort_id(value: Any) -> tuple[int, Any]:
-    return (0, value) if isinstance(value, int) else (1, str(value))
 
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1

@@ -323,6 +323,29 @@ def test_snapshot_round_trip_keeps_records_counters_and_bytes(store: HaloStore, 
         HaloStore.from_snapshot({"format": "nope"}, clock=clock)
 
 
+@pytest.mark.parametrize("damage", [
+    lambda d: d["tables"]["tickets"].append({"id": 10, "summary": "duplicate"}),
+    lambda d: d["tables"]["tickets"].append({"id": 77, "summary": "x", "client_id": 4242}),
+    lambda d: d["tables"]["tickets"].append({"id": 78, "summary": "x", "status_id": "open"}),
+    lambda d: d["tables"]["quotes"].append({"id": 9, "client_id": 104, "lines": "none"}),
+    lambda d: d["tables"]["actions"].append({"id": 5, "note": "no ticket"}),
+    lambda d: d["tables"].update(tickets="not a list"),
+    lambda d: d["tables"].update(widgets=[]),
+    lambda d: d["tables"]["clients"].append("not a row"),
+    lambda d: d["blobs"].append([999, "aGk="]),
+    lambda d: d["blobs"].append([1, "not base64!"]),
+    lambda d: d["next_ids"].update(tickets="many"),
+])
+def test_malformed_snapshots_are_refused(store: HaloStore, clock: SandboxClock, damage: Any) -> None:
+    import base64
+
+    store.post(resource="attachments", body={"ticket_id": 10, "data_base64": base64.b64encode(b"x").decode()})
+    data = store.snapshot()
+    damage(data)
+    with pytest.raises(ValueError):
+        HaloStore.from_snapshot(data, clock=clock)
+
+
 def test_bad_seed_data_is_reported(clock: SandboxClock) -> None:
     world = small_world()
     world["tickets"].append({"id": 99, "summary": "x", "client_id": 5})
