@@ -17,10 +17,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from mock_halo.auth import bearer_token
 from mock_halo.exceptions import Unauthorized, ValidationError
 from mock_halo.faults import FaultSpec
 from mock_halo.settings import RateLimit
-from mock_halo.tenants import Tenant, TenantRegistry, current_tenant, pydantic_errors
+from mock_halo.tenants import Tenant, TenantRegistry, current_tenant, field_errors
 
 ADMIN_KEY_HEADER = "X-Admin-Key"
 _MAX_ADVANCE = 10 * 366 * 24 * 3600
@@ -31,10 +32,7 @@ def require_admin(request: Request) -> None:
     key = request.app.state.settings.admin_key
     if not key:
         return
-    given = request.headers.get(ADMIN_KEY_HEADER)
-    if given is None:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        given = value.strip() if scheme.lower() == "bearer" else None
+    given = request.headers.get(ADMIN_KEY_HEADER) or bearer_token(request.headers.get("authorization"))
     if not given or not secrets.compare_digest(given.encode(), key.encode()):
         raise Unauthorized("The sandbox control plane needs the admin key (Authorization: Bearer <admin key> "
                            f"or {ADMIN_KEY_HEADER}).")
@@ -62,7 +60,7 @@ def _validated(model: Any, data: Any, *, prefix: str = "") -> Any:
     try:
         return TypeAdapter(model).validate_python(data)
     except PydanticValidationError as exc:
-        raise pydantic_errors(exc, prefix=prefix) from None
+        raise field_errors(exc.errors(), prefix=prefix) from None
 
 
 # -- tenants, reset, snapshot ------------------------------------------------------------------

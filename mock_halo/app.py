@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_halo.admin import router as admin_router
+from mock_halo.auth import bearer_token
 from mock_halo.exceptions import (
     HaloError,
     NotFound,
@@ -38,7 +39,7 @@ from mock_halo.exceptions import (
 from mock_halo.faults import FaultRule
 from mock_halo.routes import router as api_router
 from mock_halo.settings import MockSettings
-from mock_halo.tenants import TENANT_HEADER, Tenant, TenantRegistry
+from mock_halo.tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors
 
 TOOL_HEADER = "X-Sandbox-Tool"
 CALL_ID_HEADER = "X-Sandbox-Call-Id"
@@ -55,15 +56,6 @@ def error_response(exc: HaloError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
-def _validation_error(exc: RequestValidationError) -> ValidationError:
-    errors: dict[str, list[str]] = {}
-    for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        key = ".".join(loc[1:] if len(loc) > 1 else loc) or "body"
-        errors.setdefault(key, []).append(str(err.get("msg", "invalid value")))
-    return ValidationError(errors)
-
-
 async def _tenant(registry: TenantRegistry, name: str | None) -> Tenant:
     """The tenant called ``name``; a new one is built from the fixtures in a worker thread so a
     large generated world does not stall other requests."""
@@ -74,14 +66,6 @@ async def _tenant(registry: TenantRegistry, name: str | None) -> Tenant:
 
 def _is_api(lower_path: str) -> bool:
     return lower_path == "/api" or lower_path.startswith("/api/")
-
-
-def _bearer(headers: Headers) -> str | None:
-    value = headers.get("authorization")
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 class _SandboxMiddleware:
@@ -117,7 +101,7 @@ class _SandboxMiddleware:
         headers = Headers(scope=scope)
         state = scope.setdefault("state", {})
         tool, call_id = headers.get(TOOL_HEADER), headers.get(CALL_ID_HEADER)
-        bearer = _bearer(headers)
+        bearer = bearer_token(headers.get("authorization"))
         tenant: Tenant | None = None
         arrived = None
         outcome: dict[str, Any] = {"status": None, "fault": None, "client": None}
@@ -289,14 +273,13 @@ def create_app(settings: MockSettings | None = None, *, registry: TenantRegistry
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(_validation_error(exc))
+        return error_response(field_errors(exc.errors(), skip=1))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return error_response(NotFound("The specified URL is invalid."))
-        return error_response(HaloError(str(exc.detail), headers=dict(exc.headers or {}))
-                              if exc.status_code >= 500 else _status_error(exc))
+        return error_response(_status_error(exc))
 
     @app.post("/auth/token", include_in_schema=False)
     async def _token(request: Request) -> JSONResponse:

@@ -34,6 +34,12 @@ GRANT_TYPES = ("client_credentials", "password", "refresh_token")
 """Supported grants (``authorization_code`` is not implemented)."""
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, else ``None``."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def parse_scopes(text: str | None) -> frozenset[str]:
     """Split a space-separated scope string; raises ``invalid_scope`` naming unknown scopes."""
     scopes = frozenset((text or "").split())

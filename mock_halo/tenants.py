@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -101,14 +101,15 @@ class _SnapshotDoc(BaseModel):
     store: dict[str, Any]
 
 
-def pydantic_errors(exc: PydanticValidationError, *, prefix: str = "") -> ValidationError:
-    """Turn pydantic's errors into the mock's field-map `ValidationError`."""
-    errors: dict[str, list[str]] = {}
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
+def field_errors(errors: Iterable[Mapping[str, Any]], *, prefix: str = "", skip: int = 0) -> ValidationError:
+    """Turn pydantic-style error dicts (``loc``, ``msg``) into the mock's field-map `ValidationError`;
+    ``skip`` drops leading ``loc`` parts (FastAPI's ``"body"``/``"query"``)."""
+    result: dict[str, list[str]] = {}
+    for err in errors:
+        loc = ".".join(str(p) for p in tuple(err.get("loc", ()))[skip:])
         key = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or "body")
-        errors.setdefault(key, []).append(err["msg"])
-    return ValidationError(errors)
+        result.setdefault(key, []).append(str(err.get("msg", "invalid value")))
+    return ValidationError(result)
 
 
 class TenantRegistry:
@@ -205,7 +206,7 @@ class TenantRegistry:
         try:
             doc = _SnapshotDoc.model_validate(data)
         except PydanticValidationError as exc:
-            raise pydantic_errors(exc, prefix="snapshot") from None
+            raise field_errors(exc.errors(), prefix="snapshot") from None
         if doc.ratelimit.enabled and (doc.ratelimit.limit is None or doc.ratelimit.window_seconds is None):
             raise ValidationError({"snapshot.ratelimit": ["limit and window_seconds are required when enabled"]})
         config = (RateLimit(limit=doc.ratelimit.limit, window_seconds=doc.ratelimit.window_seconds)
