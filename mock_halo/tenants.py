@@ -190,12 +190,10 @@ class TenantRegistry:
         """The tenant's whole state as JSON-able data (data, clock, rate limit, fault rules)."""
         tenant = self.get(name)
         with tenant.lock:
-            config = tenant.limiter.config
+            limiter = tenant.limiter.state()
             return {"format": SNAPSHOT_FORMAT, "tenant": tenant.name,
                     "clock": {"now": tenant.clock.now().isoformat(), "frozen": tenant.clock.frozen},
-                    "ratelimit": {"enabled": config is not None,
-                                  "limit": config.limit if config else None,
-                                  "window_seconds": config.window_seconds if config else None},
+                    "ratelimit": {key: limiter[key] for key in ("enabled", "limit", "window_seconds")},
                     "faults": tenant.faults.snapshot(),
                     "store": tenant.store.snapshot()}
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from mock_halo.faults import FaultPlane
 from mock_halo.tenants import TenantRegistry
-from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, fetch_token
 
 pytestmark = pytest.mark.anyio
 
@@ -24,8 +24,6 @@ async def api(control_client: httpx.AsyncClient, auth_headers: dict[str, str]) -
 
 @pytest.fixture
 async def token(control_client: httpx.AsyncClient) -> str:
-    from tests.mock_halo.conftest import fetch_token
-
     return await fetch_token(control_client)
 
 
