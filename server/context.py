@@ -202,14 +202,19 @@ def _records(body: Any) -> list[Any]:
     return []
 
 
-async def _get(halo: HaloClient, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-    response = await halo.request("GET", path, params=params)
+def _body_or_raise(response: httpx.Response) -> Any:
+    """The parsed body of a 2xx answer; any other answer is an MCP error carrying Halo's status and body."""
     body = parse_body(response)
     if not response.is_success:
         error = upstream_error(response, body)
         raise MCPError(code=types.INTERNAL_ERROR, message=f"Halo answered {response.status_code}: {error.message}",
-                       data={"status": response.status_code, "body": body})
+                       data={"status": response.status_code, "body": body, "ratelimit": error.ratelimit,
+                             "retry_after": error.retry_after})
     return body
+
+
+async def _get(halo: HaloClient, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+    return _body_or_raise(await halo.request("GET", path, params=params))
 
 
 async def _rows(halo: HaloClient, path: str, *, params: Mapping[str, Any] | None = None) -> list[Any]:
@@ -334,9 +339,7 @@ def context_handlers(*, halo: HaloClient) -> dict[str, Callable[..., Any]]:
             response = await halo.request("GET", f"/Tickets/{int(ticket_id)}")
             if response.status_code == 404:
                 raise MCPError(code=RESOURCE_NOT_FOUND, message=f"ticket {ticket_id} not found", data={"uri": uri})
-            if not response.is_success:
-                await _get(halo, f"/Tickets/{int(ticket_id)}")  # raises with Halo's answer
-            return _text(uri, parse_body(response))
+            return _text(uri, _body_or_raise(response))
         raise MCPError(code=RESOURCE_NOT_FOUND, message=f"unknown resource {uri!r}", data={"uri": uri})
 
     async def on_list_prompts(ctx: ServerRequestContext[Any],

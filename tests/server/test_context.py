@@ -70,11 +70,16 @@ async def test_ticket_template_reads_one_ticket_and_refuses_bad_ids(mock, halo):
     assert missing.call_count == 1
 
 
-async def test_upstream_failure_of_a_resource_is_a_clear_error(mock, halo):
-    mock.get("/api/Team").respond(429, text="Rate Limit Reached - 300 Requests per rolling 5 minute window")
+async def test_upstream_failure_of_a_resource_is_a_clear_error_after_one_request(mock, halo):
+    teams = mock.get("/api/Team").respond(429, text="Rate Limit Reached - 300 Requests per rolling 5 minute window")
+    ticket = mock.get("/api/Tickets/5").respond(503, json={"message": "maintenance"})
     async with Client(build_mcp_server(halo=halo)) as client:
-        with pytest.raises(MCPError, match="Halo answered 429"):
+        with pytest.raises(MCPError, match="Halo answered 429") as limited:
             await client.read_resource("halo://lookups/teams")
+        with pytest.raises(MCPError, match="Halo answered 503: maintenance"):
+            await client.read_resource("halo://tickets/5")
+    assert limited.value.error.data["ratelimit"] == {"limit": 300, "remaining": 0, "reset": 300}
+    assert (teams.call_count, ticket.call_count) == (1, 1)
 
 
 async def test_prompts_describe_their_arguments_and_render_the_workflow(mock, halo):
