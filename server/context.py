@@ -38,6 +38,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types import INVALID_PARAMS
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from server.errors import UpstreamError
 from server.upstream import HaloClient, parse_body, upstream_error
 
 __all__ = [
@@ -213,8 +214,17 @@ def _body_or_raise(response: httpx.Response) -> Any:
     return body
 
 
+async def _request(halo: HaloClient, path: str, *, params: Mapping[str, Any] | None = None) -> httpx.Response:
+    """One GET to Halo; Halo unreachable or refusing the credentials is an MCP error saying so."""
+    try:
+        return await halo.request("GET", path, params=params)
+    except UpstreamError as exc:
+        raise MCPError(code=types.INTERNAL_ERROR, message=exc.message,
+                       data={"status": exc.status, "body": exc.body}) from None
+
+
 async def _get(halo: HaloClient, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
-    return _body_or_raise(await halo.request("GET", path, params=params))
+    return _body_or_raise(await _request(halo, path, params=params))
 
 
 async def _rows(halo: HaloClient, path: str, *, params: Mapping[str, Any] | None = None) -> list[Any]:
@@ -336,7 +346,7 @@ def context_handlers(*, halo: HaloClient) -> dict[str, Callable[..., Any]]:
             ticket_id = uri.removeprefix(_TICKET_PREFIX)
             if not ticket_id.isdigit():
                 raise MCPError(code=INVALID_PARAMS, message=f"ticket id must be a positive integer, got {ticket_id!r}")
-            response = await halo.request("GET", f"/Tickets/{int(ticket_id)}")
+            response = await _request(halo, f"/Tickets/{int(ticket_id)}")
             if response.status_code == 404:
                 raise MCPError(code=RESOURCE_NOT_FOUND, message=f"ticket {ticket_id} not found", data={"uri": uri})
             return _text(uri, _body_or_raise(response))

@@ -167,3 +167,16 @@ async def test_modern_clients_opt_in_to_upstream_logs_per_request(mock, halo):
         assert client.protocol_version not in ("2025-11-25", "2025-06-18")
         await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 7})
     assert [(r.level, r.data["path"], r.data["status"]) for r in received] == [("debug", "/api/Tickets/7", 200)]
+
+
+async def test_unreachable_halo_is_a_clear_error_and_the_server_keeps_serving(mock, halo):
+    mock.get("/api/Status").mock(side_effect=httpx.ConnectError("connection refused"))
+    mock.get("/api/Client").mock(side_effect=httpx.ConnectError("connection refused"))
+    mock.get("/api/Team").respond(json=[{"id": 1, "name": "Network Operations"}])
+    async with Client(build_mcp_server(halo=halo)) as client:
+        with pytest.raises(MCPError, match="unreachable"):
+            await client.read_resource("halo://lookups/statuses")
+        with pytest.raises(MCPError, match="unreachable"):
+            await client.complete(mcp_types.PromptReference(name="triage_request"), {"name": "client", "value": "a"})
+        teams = await client.read_resource("halo://lookups/teams")
+    assert "Network Operations" in teams.contents[0].text
