@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,7 @@ class Sandbox:
         self.sse_url = f"{self.base}/sse"
         self.http = httpx.Client(base_url=self.base, timeout=30)
         self._token: str | None = None
+        self.banner = ""
 
     # -- admin API
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -87,9 +89,15 @@ def _start(state_dir: Path) -> Sandbox:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=clean_env(HALO_SANDBOX_ADMIN_KEY=ADMIN_KEY))
     sandbox = Sandbox(proc, port)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the banner is printed before uvicorn starts
+        sandbox.banner += line
+        if line.startswith("Ready on"):
+            break
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
     deadline = time.monotonic() + 60
     while True:
-        assert proc.poll() is None, proc.communicate()[0]
+        assert proc.poll() is None, sandbox.banner
         try:
             if httpx.get(f"{sandbox.base}/api/authinfo", timeout=2).status_code == 200:
                 return sandbox
@@ -99,15 +107,14 @@ def _start(state_dir: Path) -> Sandbox:
         time.sleep(0.1)
 
 
-def _stop(sandbox: Sandbox) -> str:
+def _stop(sandbox: Sandbox) -> None:
     sandbox.http.close()
     sandbox.proc.terminate()
     try:
-        out, _ = sandbox.proc.communicate(timeout=15)
+        sandbox.proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         sandbox.proc.kill()
-        out, _ = sandbox.proc.communicate()
-    return out or ""
+        sandbox.proc.wait()
 
 
 @pytest.fixture(scope="session")

@@ -199,3 +199,12 @@ async def test_dropped_connection_faults_in_the_composed_sandbox(sandbox: Sandbo
     assert after.structured_content["result"]["name"] == sandbox.api("/Client/104")["name"]
     calls = sandbox.journal(tool="get_single_halo_itsm_client_by_id")
     assert sorted(c["status"] or 0 for c in calls) == [0, 200]
+
+
+def test_up_prints_how_to_connect(sandbox: Sandbox):
+    banner = sandbox.banner
+    assert f"claude mcp add --transport http halo {sandbox.mcp_url}" in banner
+    assert f"{sandbox.sse_url}" in banner and "claude_desktop_config.json" in banner
+    assert '"mcpServers"' in banner and f'"{sandbox.base}"' in banner
+    assert "halo-sandbox-secret" in banner and "agent@sandbox.local" in banner
+    assert "e2e-admin-key" in banner
