@@ -208,3 +208,38 @@ def test_up_prints_how_to_connect(sandbox: Sandbox):
     assert '"mcpServers"' in banner and f'"{sandbox.base}"' in banner
     assert "halo-sandbox-secret" in banner and "agent@sandbox.local" in banner
     assert "e2e-admin-key" in banner
+
+
+async def test_the_mocks_real_rate_limiter_reaches_the_client(sandbox: Sandbox):
+    sandbox.admin("PUT", "/ratelimit", json={"enabled": True, "limit": 3, "window_seconds": 300})
+    try:
+        async with httpx.AsyncClient(base_url=sandbox.base, timeout=30) as http:
+            opened = await http.post("/mcp", json=INIT, headers=ACCEPT)
+            headers = {**ACCEPT, "mcp-session-id": opened.headers["mcp-session-id"],
+                       "mcp-protocol-version": "2025-11-25"}
+            await http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+            answers = []
+            for n in range(6):
+                response = await http.post("/mcp", headers=headers, json={
+                    "jsonrpc": "2.0", "id": 10 + n, "method": "tools/call",
+                    "params": {"name": "get_single_halo_itsm_client_by_id", "arguments": {"id": 104}}})
+                answers.append((response, _rpc_result(response)["result"]))
+    finally:
+        sandbox.admin("PUT", "/ratelimit", json={"enabled": True, "limit": 300, "window_seconds": 300})
+    ok = [(r, res) for r, res in answers if not res["isError"]]
+    limited = [(r, res) for r, res in answers if res["isError"]]
+    assert ok and limited and len(ok) <= 3
+    assert [res["isError"] for _, res in answers] == sorted(res["isError"] for _, res in answers)  # ok, then 429s
+    # successful calls carry the upstream limiter's state too, counting down
+    remaining = [int(r.headers["ratelimit-remaining"]) for r, _ in ok]
+    assert all(r.headers["ratelimit-limit"] == "3" for r, _ in ok)
+    assert remaining == sorted(remaining, reverse=True) and len(set(remaining)) == len(remaining)
+    response, result = limited[0]
+    error = result["structuredContent"]["error"]
+    assert error["status"] == 429 and "Rate Limit" in error["message"]
+    assert error["ratelimit"]["limit"] == 3 and error["ratelimit"]["remaining"] == 0
+    assert error["retry_after"] == error["ratelimit"]["reset"] > 0
+    assert response.headers["ratelimit-limit"] == "3" and response.headers["ratelimit-remaining"] == "0"
+    assert response.headers["retry-after"] == str(error["retry_after"])
+    statuses = [c["status"] for c in sandbox.journal(tool="get_single_halo_itsm_client_by_id")]
+    assert sorted(statuses) == sorted([200] * len(ok) + [429] * len(limited))  # one request per call
