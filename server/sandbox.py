@@ -29,7 +29,7 @@ from server.context import UpstreamLog, instrument
 from server.mcp_app import build_mcp_server
 from server.provisioning import Registry
 from server.provisioning_routes import ProvisioningRoutes, build_routes
-from server.transports import mcp_asgi_app, security_settings, session_manager_factory
+from server.transports import WILDCARD_HOSTS, mcp_asgi_app, security_settings, session_manager_factory
 from server.upstream import HaloClient
 
 __all__ = ["SandboxOptions", "build_sandbox", "served"]
@@ -53,7 +53,9 @@ class SandboxOptions:
 
     @property
     def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """Where clients on this machine reach the sandbox (a wildcard bind is shown as 127.0.0.1)."""
+        host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
 
 
