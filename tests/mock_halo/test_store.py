@@ -489,3 +489,57 @@ def test_returned_records_are_copies(store: HaloStore) -> None:
 def test_tickets_list_every_domain_unless_asked(store: HaloStore) -> None:
     assert 13 in ids(store.list(resource="tickets", params={}))
     assert ids(store.list(resource="tickets", params={"domain": "REQS"})) == [10, 11, 12]
+
+
+def test_random_bodies_never_break_the_store(clock: SandboxClock) -> None:
+    """Whatever is posted, the store answers a clear error (and changes nothing) or saves a
+    record that every later read can render as JSON."""
+    import json
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from mock_halo.exceptions import HaloError
+    from mock_halo.resources import RESOURCES
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**33), st.floats(allow_nan=False,
+                        allow_infinity=False), st.text(max_size=8), st.sampled_from(["2026-11-25T10:00:00", "abc", "5"]))
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.text(max_size=5), inner, max_size=3), max_leaves=6)
+
+    ids = st.sampled_from([1, 2, 3, 7, 9, 10, 12, 102, 104, 501])
+    typed = {"int": ids | st.integers(-2, 3), "id": ids, "float": st.floats(-10, 1000), "str": st.text(max_size=8),
+             "bool": st.booleans(), "date": st.sampled_from(["2026-11-25T10:00:00", "2026-12-01", "1900-01-01T00:00:00"]),
+             "list": st.lists(scalars, max_size=2), "object": st.dictionaries(st.text(max_size=3), scalars, max_size=2),
+             "lines": st.lists(st.fixed_dictionaries({}, optional={"quantity": st.integers(0, 5),
+                                                                   "price": st.floats(0, 100),
+                                                                   "qty_order": st.integers(0, 5),
+                                                                   "unit_price": st.floats(0, 100)}), max_size=2)}
+
+    def item_for(spec: Any) -> Any:
+        names = sorted(set(spec.fields) | set(spec.computed) | {"id"})
+        wild = st.dictionaries(st.sampled_from(names), values | ids, max_size=4)
+        required = {f: typed[spec.fields.get(f, "str")] for f in spec.required}
+        optional = {f: typed[k] for f, k in spec.fields.items() if f not in required}
+        if spec.name == "attachments":
+            optional["data_base64"] = st.sampled_from(["aGk=", "!!", ""])
+        sane = st.fixed_dictionaries(required, optional=optional)
+        return st.one_of(sane, sane, wild)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.data())
+    def run(data: st.DataObject) -> None:
+        store = HaloStore(seed_data=small_world(), clock=clock)
+        spec = data.draw(st.sampled_from(RESOURCES))
+        body = data.draw(st.lists(item_for(spec), min_size=1, max_size=3))
+        before = store.snapshot()
+        try:
+            store.post(resource=spec.name, body=body)
+        except HaloError as exc:
+            assert exc.status_code in (400, 404, 413), exc
+            assert store.snapshot() == before
+        params = {"ticket_id": "10"} if spec.list_requires else {}
+        json.dumps(store.list(resource=spec.name, params={**params, "count": "1000"}), allow_nan=False)
+        json.dumps(store.snapshot(), allow_nan=False)
+
+    run()
