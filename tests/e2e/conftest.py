@@ -44,6 +44,15 @@ class Sandbox:
         self.http = httpx.Client(base_url=self.base, timeout=30)
         self._token: str | None = None
         self.banner = ""
+        self._rest: list[str] = []
+        self._drainer: threading.Thread | None = None
+
+    def drain(self) -> None:
+        """Keep reading the process's output in the background (so it never blocks on a full pipe)."""
+        assert self.proc.stdout is not None
+        stdout = self.proc.stdout
+        self._drainer = threading.Thread(target=lambda: self._rest.append(stdout.read()), daemon=True)
+        self._drainer.start()
 
     # -- admin API
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -94,7 +103,7 @@ def _start(state_dir: Path) -> Sandbox:
         sandbox.banner += line
         if line.startswith("Ready on"):
             break
-    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
+    sandbox.drain()
     deadline = time.monotonic() + 60
     while True:
         assert proc.poll() is None, sandbox.banner
@@ -107,14 +116,24 @@ def _start(state_dir: Path) -> Sandbox:
         time.sleep(0.1)
 
 
-def _stop(sandbox: Sandbox) -> None:
+def _stop(sandbox: Sandbox) -> str:
+    """Stop the process; returns everything it printed."""
     sandbox.http.close()
     sandbox.proc.terminate()
+    if sandbox._drainer is None:
+        try:
+            out, _ = sandbox.proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            sandbox.proc.kill()
+            out, _ = sandbox.proc.communicate()
+        return sandbox.banner + (out or "")
     try:
         sandbox.proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         sandbox.proc.kill()
         sandbox.proc.wait()
+    sandbox._drainer.join(timeout=15)
+    return sandbox.banner + "".join(sandbox._rest)
 
 
 @pytest.fixture(scope="session")
