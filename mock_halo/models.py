@@ -522,7 +522,12 @@ class HaloStore:
     def _ordered(self, spec: ResourceSpec, table: _Table, keys: list[Key], order: str, desc: bool) -> list[Key]:
         if order == "id":
             return list(reversed(keys)) if desc else keys
-        if order in spec.computed:
+        if order in spec.names:
+            ref_field, attr = spec.names[order]
+
+            def value(k: Key) -> Any:
+                return self._ref_name(spec, ref_field, attr, table.rows[k])
+        elif order in spec.computed:
             def value(k: Key) -> Any:
                 return self._render(spec, table.rows[k], detail=False).get(order)
         else:
@@ -656,7 +661,7 @@ class HaloStore:
         """The item with known fields coerced and computed fields dropped. ``in_place`` edits and
         returns ``item`` itself (seed rows, which the store takes over) instead of a copy."""
         row: Row = item if in_place else {}  # type: ignore[assignment]
-        computed = spec.computed
+        computed = spec.read_only
         fields = spec.fields
         exact = _EXACT
         for name, value in list(item.items()) if in_place else item.items():
@@ -705,10 +710,16 @@ class HaloStore:
         for name, kind in spec.fields.items():
             if kind == "date" and name not in out:
                 out[name] = UNSET_DATE
+        for name, (ref_field, attr) in spec.names.items():
+            out[name] = self._ref_name(spec, ref_field, attr, row)
         hook = _COMPUTE.get(spec.compute)
         if hook:
             hook(self, row, out, detail)
         return out
+
+    def _ref_name(self, spec: ResourceSpec, ref_field: str, attr: str, row: Row) -> str:
+        referenced = self._tables[spec.refs[ref_field].table].rows.get(row.get(ref_field))
+        return referenced.get(attr, "") if referenced else ""
 
 
 # -- coercion ---------------------------------------------------------------------------------------
@@ -906,14 +917,6 @@ def _breached(store: HaloStore, row: Row, now: str) -> bool:
 
 
 def _compute_ticket(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
-    out["client_name"] = store._name("clients", row.get("client_id"))
-    out["site_name"] = store._name("sites", row.get("site_id"))
-    out["user_name"] = store._name("users", row.get("user_id"))
-    out["agent_name"] = store._name("agents", row.get("agent_id"))
-    out["status_name"] = store._name("statuses", row.get("status_id"))
-    out["tickettype_name"] = store._name("ticket_types", row.get("tickettype_id"))
-    out["team"] = store._name("teams", row.get("team_id"))
-    out["sla_name"] = store._name("slas", row.get("sla_id"))
     policy = store._priority_row(row.get("sla_id"), row.get("priority_id"))
     out["priority_name"] = policy.get("name", "") if policy else ""
     if detail and policy is not None:
@@ -1052,10 +1055,6 @@ def _write_with_lines(parent_field: str) -> Callable[..., None]:
 
 
 def _compute_quote(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
-    out["client_name"] = store._name("clients", row.get("client_id"))
-    out["site_name"] = store._name("sites", row.get("site_id"))
-    out["user_name"] = store._name("users", row.get("user_id"))
-    out["assigned_agent_name"] = store._name("agents", row.get("agent_id"))
     revenue = tax_total = cost = 0.0
     lines = []
     for line in row.get("lines") or []:
@@ -1079,7 +1078,6 @@ def _compute_quote(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
 
 
 def _compute_invoice(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
-    out["client_name"] = store._name("clients", row.get("client_id"))
     net_total = tax_total = 0.0
     lines = []
     for line in row.get("lines") or []:
@@ -1098,16 +1096,7 @@ def _compute_client(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
     out["open_ticket_count"] = len(store._tables["tickets"].compound[("client_id", "open")].get((row["id"], True), ()))
 
 
-def _compute_names(**refs: tuple[str, str]) -> Callable[[HaloStore, Row, Row, bool], None]:
-    """A compute hook adding ``out_field = <table>.name of row[ref_field]`` for each entry."""
-    def hook(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
-        for out_field, (table, ref_field) in refs.items():
-            out[out_field] = store._name(table, row.get(ref_field))
-    return hook
-
-
 def _compute_contract(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
-    out["client_name"] = store._name("clients", row.get("client_id"))
     end = row.get("end_date")
     out["expired"] = bool(end) and end < store._now()
 
@@ -1116,8 +1105,6 @@ def _compute_action(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
     agent = row.get("who_agentid") or row.get("actionby_agent_id")
     user = row.get("actionby_user_id")
     out["who"] = store._name("agents", agent) or store._name("users", user)
-    if row.get("new_status") not in _UNSET_IDS:
-        out["new_status_name"] = store._name("statuses", row.get("new_status"))
     if row.get("outcome_id") and not row.get("outcome"):
         out["outcome"] = store._name("outcomes", row["outcome_id"], "outcome")
     out["attachment_count"] = len([k for k in store._keys_where("attachments", "ticket_id", row["ticket_id"])
@@ -1187,10 +1174,6 @@ _COMPUTE: dict[str, Callable[[HaloStore, Row, Row, bool], None]] = {
     "quote": _compute_quote,
     "invoice": _compute_invoice,
     "client": _compute_client,
-    "site": _compute_names(client_name=("clients", "client_id")),
-    "user": _compute_names(client_name=("clients", "client_id"), site_name=("sites", "site_id")),
-    "agent": _compute_names(team=("teams", "team_id")),
-    "asset": _compute_names(client_name=("clients", "client_id"), site_name=("sites", "site_id")),
     "contract": _compute_contract,
     "attachment": _compute_attachment,
 }
@@ -1221,6 +1204,9 @@ def _check_hooks() -> None:
         for hook in spec.derived.values():
             if hook not in _DERIVED:
                 raise AssertionError(f"{spec.name}: unknown derived hook {hook!r}")
+        for name, (ref_field, _attr) in spec.names.items():
+            if ref_field not in spec.refs:
+                raise AssertionError(f"{spec.name}: name {name!r} uses {ref_field!r}, which is not a reference")
         for flt in spec.filters:
             if flt.kind == "hook" and flt.hook not in _PREDICATES:
                 raise AssertionError(f"{spec.name}: unknown predicate {flt.hook!r}")

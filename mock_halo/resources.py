@@ -73,7 +73,10 @@ class ResourceSpec:
     (Halo has hundreds per record), except ``computed`` ones, which are dropped on write."""
     line_fields: Mapping[str, FieldType] = field(default_factory=dict)
     computed: tuple[str, ...] = ()
-    """Fields the store computes on read; ignored when posted."""
+    """Fields the store computes on read (by the ``compute`` hook); ignored when posted."""
+    names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Computed display names: field -> (reference field, attribute of the referenced row), e.g.
+    ``client_name`` = the ``name`` of the client ``client_id`` refers to. Ignored when posted."""
     refs: Mapping[str, Ref] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     """Fields a create must carry (non-empty)."""
@@ -104,6 +107,15 @@ class ResourceSpec:
     edit_scope: str
     not_implemented: tuple[str, ...] = ()
     notes: str = ""
+
+    @property
+    def read_only(self) -> frozenset[str]:
+        """Every field the store computes (dropped from posted bodies)."""
+        return frozenset(self.computed) | frozenset(self.names)
+
+
+_CLIENT_NAME = {"client_name": ("client_id", "name")}
+_SITE_NAME = {"site_name": ("site_id", "name")}
 
 
 def _types(**groups: str) -> dict[str, FieldType]:
@@ -170,9 +182,11 @@ _TICKET_COMMON = dict(
     table="tickets",
     list_key="tickets",
     fields=_TICKET_FIELDS,
-    computed=("client_name", "site_name", "user_name", "agent_name", "status_name", "tickettype_name",
-              "team", "sla_name", "priority_name", "priority", "slastate", "is_project",
+    computed=("priority_name", "priority", "slastate", "is_project",
               "is_opportunity", "use", "attachment_count"),
+    names={**_CLIENT_NAME, **_SITE_NAME, "user_name": ("user_id", "name"), "agent_name": ("agent_id", "name"),
+           "status_name": ("status_id", "name"), "tickettype_name": ("tickettype_id", "name"),
+           "team": ("team_id", "name"), "sla_name": ("sla_id", "name")},
     refs=_TICKET_REFS,
     required=("summary",),
     filters=_TICKET_FILTERS,
@@ -239,11 +253,10 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         fields=_types(id="id", str="name firstname surname initials email jobtitle phonenumber",
                       int="team_id", bool="isdisabled is_agent", list="teams"),
         refs={"team_id": Ref(table="teams")},
-        computed=("team",),
+        names={"team": ("team_id", "name")},
         required=("name",),
         filters=(Filter(param="team_id", kind="int", field="team_id"),),
         search_fields=("name", "email"),
-        compute="agent",
         notes="`team_id` is the agent's default team; `team` (its name) is computed.",
     ),
     ResourceSpec(
@@ -277,10 +290,9 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         fields=_types(id="id", str="name phonenumber timezone notes emaildomain", int="client_id sla_id",
                       bool="inactive isinvoicesite"),
         refs={"client_id": Ref(table="clients"), "sla_id": Ref(table="slas")},
-        computed=("client_name",),
+        names=_CLIENT_NAME,
         required=("name", "client_id"),
         filters=(Filter(param="client_id", kind="int", field="client_id"),),
-        compute="site",
         read_scope="read:customers", edit_scope="edit:customers",
     ),
     ResourceSpec(
@@ -289,12 +301,11 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                       int="site_id client_id linked_agent_id priority_id", bool="inactive isimportantcontact",
                       list="customfields"),
         refs={"site_id": Ref(table="sites"), "client_id": Ref(table="clients")},
-        computed=("client_name", "site_name"),
+        names={**_CLIENT_NAME, **_SITE_NAME},
         required=("name", "site_id"),
         filters=(Filter(param="client_id", kind="int", field="client_id"),
                  Filter(param="site_id", kind="int", field="site_id")),
         search_fields=("name", "emailaddress"),
-        compute="user",
         on_write="user",
         read_scope="read:customers", edit_scope="edit:customers",
         notes="`client_id` defaults to the site's client.",
@@ -306,7 +317,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                       date="start_date end_date next_invoice_date"),
         refs={"client_id": Ref(table="clients"), "site_id": Ref(table="sites"), "user_id": Ref(table="users"),
               "sla_id": Ref(table="slas")},
-        computed=("client_name", "expired"),
+        computed=("expired",),
+        names=_CLIENT_NAME,
         required=("client_id",),
         filters=(Filter(param="client_id", kind="int", field="client_id"),
                  Filter(param="site_id", kind="int", field="site_id")),
@@ -338,7 +350,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
               "who_agentid": Ref(table="agents"), "actionby_agent_id": Ref(table="agents"),
               "new_status": Ref(table="statuses"), "new_agent": Ref(table="agents"),
               "new_team": Ref(table="teams")},
-        computed=("who", "new_status_name", "attachment_count"),
+        computed=("who", "attachment_count"),
+        names={"new_status_name": ("new_status", "name")},
         required=("ticket_id",),
         filters=(Filter(param="ticket_id", kind="int", field="ticket_id"),),
         search_fields=("note",),
@@ -360,8 +373,9 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                            float="quantity price costprice discount_perc tax", bool="optional"),
         refs={"ticket_id": Ref(table="tickets"), "client_id": Ref(table="clients"),
               "site_id": Ref(table="sites"), "user_id": Ref(table="users"), "agent_id": Ref(table="agents")},
-        computed=("client_name", "site_name", "user_name", "assigned_agent_name", "revenue", "tax_total",
-                  "total", "cost", "profit", "margin", "expired"),
+        computed=("revenue", "tax_total", "total", "cost", "profit", "margin", "expired"),
+        names={**_CLIENT_NAME, **_SITE_NAME, "user_name": ("user_id", "name"),
+               "assigned_agent_name": ("agent_id", "name")},
         required=("client_id",),
         defaults={"status": 0, "approvalstate": 0},
         filters=(Filter(param="client_id", kind="int", field="client_id"),
@@ -391,7 +405,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                            float="qty_order unit_price unit_cost tax_rate"),
         refs={"client_id": Ref(table="clients"), "ticket_id": Ref(table="tickets"),
               "contract_id": Ref(table="contracts")},
-        computed=("client_name", "revenue", "tax_total", "total", "amountdue"),
+        computed=("revenue", "tax_total", "total", "amountdue"),
+        names=_CLIENT_NAME,
         required=("client_id",),
         filters=(Filter(param="client_id", kind="int", field="client_id"),
                  Filter(param="ticket_id", kind="int", field="ticket_id"),
@@ -425,7 +440,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                       bool="inactive", date="warranty_end", list="fields customfields"),
         refs={"client_id": Ref(table="clients"), "site_id": Ref(table="sites"), "user_id": Ref(table="users"),
               "parent_id": Ref(table="assets")},
-        computed=("client_name", "site_name"),
+        names={**_CLIENT_NAME, **_SITE_NAME},
         required=("client_id",),
         filters=(Filter(param="client_id", kind="int", field="client_id"),
                  Filter(param="site_id", kind="int", field="site_id"),
@@ -433,7 +448,6 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                  Filter(param="assettype_id", kind="int", field="assettype_id"),
                  Filter(param="assettypes", kind="csv", field="assettype_id")),
         search_fields=("inventory_number", "key_field", "key_field2", "username"),
-        compute="asset",
         read_scope="read:assets", edit_scope="edit:assets",
         not_implemented=("/Asset/NextTag", "asset types are a free-text `assettype_name`, not a resource"),
     ),
