@@ -1037,21 +1037,19 @@ def _write_attachment(store: HaloStore, spec: ResourceSpec, row: Row, old: Row |
     return blob
 
 
-def _write_with_lines(parent_field: str) -> Callable[..., None]:
-    def hook(store: HaloStore, spec: ResourceSpec, row: Row, old: Row | None, prefix: str, errors: _Errors) -> None:
-        lines = row.get("lines")
-        if lines is None:
-            return
-        used = {line["id"] for line in lines if isinstance(line.get("id"), int) and line["id"] > 0}
-        nxt = max(used, default=0) + 1
-        for line in lines:
-            if not isinstance(line.get("id"), int) or line["id"] <= 0:
-                line["id"] = nxt
-                nxt += 1
-        return None
-
-    hook.__name__ = f"_write_{parent_field}"
-    return hook
+def _write_lines(store: HaloStore, spec: ResourceSpec, row: Row, old: Row | None, prefix: str,
+                 errors: _Errors) -> None:
+    """Quote/invoice lines: keep the ids sent, number new (or repeated) lines after them."""
+    lines = row.get("lines")
+    if lines is None:
+        return
+    seen: set[int] = set()
+    fresh = max((line["id"] for line in lines if isinstance(line.get("id"), int)), default=0) + 1
+    for line in lines:
+        if not isinstance(line.get("id"), int) or line["id"] <= 0 or line["id"] in seen:
+            line["id"] = fresh
+            fresh += 1
+        seen.add(line["id"])
 
 
 def _compute_quote(store: HaloStore, row: Row, out: Row, detail: bool) -> None:
@@ -1182,8 +1180,8 @@ _ON_WRITE: dict[str, Callable[..., Any]] = {
     "user": _write_user,
     "action": _write_action,
     "attachment": _write_attachment,
-    "quote": _write_with_lines("qhid"),
-    "invoice": _write_with_lines("ihid"),
+    "quote": _write_lines,
+    "invoice": _write_lines,
 }
 _AFTER_WRITE: dict[str, Callable[[HaloStore, Row, Row | None], None]] = {
     "action": _after_action,

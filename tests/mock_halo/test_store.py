@@ -543,3 +543,10 @@ def test_random_bodies_never_break_the_store(clock: SandboxClock) -> None:
         json.dumps(store.snapshot(), allow_nan=False)
 
     run()
+
+
+def test_line_ids_are_kept_or_numbered(store: HaloStore) -> None:
+    quote = store.post(resource="quotes", body={"client_id": 104, "lines": [
+        {"id": 4, "quantity": 1, "price": 1}, {"quantity": 1, "price": 2}, {"id": 4, "quantity": 1, "price": 3}]})
+    assert [line["id"] for line in quote["lines"]] == [4, 5, 6]
+    assert all(line["qhid"] == quote["id"] for line in quote["lines"]) and quote["total"] == 6.0
