@@ -229,6 +229,8 @@ def mcp(
     allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="Browser origin allowed to call the HTTP endpoints (repeatable).",
         show_default=False)] = None,
+    timeout: Annotated[float, typer.Option(min=0.1, envvar="HALO_TIMEOUT",
+                                           help="Seconds to wait for each Halo request.")] = 30.0,
     log_level: Annotated[str, typer.Option(help="uvicorn log level (http, sse).")] = "warning",
 ) -> None:
     """Run the MCP server against any Halo (a real tenant or a running sandbox) over stdio, HTTP or SSE."""
@@ -253,7 +255,7 @@ def mcp(
         if not tools:
             raise ValueError("the --methods/--tags filters match no tool")
         halo = HaloClient(base_url=halo_url, client_id=client_id, client_secret=client_secret, username=username,
-                          password=password, tenant=tenant, transport=UpstreamLog())
+                          password=password, tenant=tenant, timeout=timeout, transport=UpstreamLog())
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
