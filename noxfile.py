@@ -17,7 +17,7 @@ PYTEST_OK = [0, 5]
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
-    session.run("ruff", "check", "mock_halo", "server", "fixtures", "contracts", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", ".")
 
 
 @nox.session(python=PYTHON)
