@@ -3,23 +3,15 @@
 import httpx
 import mcp_types
 import pytest
-import respx
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from server.context import LOOKUPS, UpstreamLog, instrument
 from server.mcp_app import build_mcp_server
 from server.upstream import HaloClient
+from tests.server.conftest import BASE
 
-BASE = "http://halo.test"
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def mock():
-    with respx.mock(base_url=BASE, assert_all_called=False) as m:
-        m.post("/auth/token").respond(json={"access_token": "tok", "expires_in": 3600})
-        yield m
 
 
 @pytest.fixture

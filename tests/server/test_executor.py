@@ -14,24 +14,10 @@ import respx
 from server.executor import RATELIMIT_META, Executor
 from server.tools import generate_tools, with_file_access
 from server.upstream import HaloClient
+from tests.server.conftest import BASE
 
-BASE = "http://halo.test"
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def mock():
-    with respx.mock(base_url=BASE, assert_all_called=False) as m:
-        m.post("/auth/token").respond(json={"access_token": "tok", "expires_in": 3600})
-        yield m
-
-
-@pytest.fixture
-async def halo():
-    client = HaloClient(base_url=BASE, client_id="cid", client_secret="secret")
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

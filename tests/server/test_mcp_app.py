@@ -11,24 +11,9 @@ from mcp import Client
 
 from server.mcp_app import build_mcp_server
 from server.tools import generate_tools, select_tools
-from server.upstream import HaloClient
+from tests.server.conftest import BASE
 
-BASE = "http://halo.test"
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def mock():
-    with respx.mock(base_url=BASE, assert_all_called=False) as m:
-        m.post("/auth/token").respond(json={"access_token": "tok", "expires_in": 3600})
-        yield m
-
-
-@pytest.fixture
-async def halo():
-    client = HaloClient(base_url=BASE, client_id="cid", client_secret="secret")
-    yield client
-    await client.aclose()
 
 
 async def test_tools_list_shows_every_generated_tool(mock, halo):
