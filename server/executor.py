@@ -23,9 +23,13 @@ import base64
 import binascii
 import difflib
 import json
+import logging
 import mimetypes
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -54,6 +58,25 @@ MIN_CANDIDATE_SCORE = 0.5
 _TEXT_MIME = ("application/json", "application/xml", "application/javascript", "application/x-yaml")
 
 Result = mcp_types.CallToolResult
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCallRecord:
+    """What an `on_tool_call` observer receives after each tool call (success or error)."""
+
+    call_id: str
+    """The `X-Sandbox-Call-Id` sent on the call's upstream requests (also set when none was made)."""
+    tool: str
+    arguments: Mapping[str, Any]
+    started_at: datetime
+    duration_ms: float
+    is_error: bool
+    structured: dict[str, Any] | None
+    """The result's structured content (`{"result": ...}` or `{"error": ...}`)."""
+
+
+ToolCallObserver = Callable[[ToolCallRecord], None]
 
 
 def error_result(exc: ServerError) -> Result:
@@ -146,8 +169,10 @@ class Executor:
         tools: Sequence[ToolSpec],
         cursor_secret: bytes | None = None,
         allowed_file_dir: Path | None = None,
+        on_tool_call: ToolCallObserver | None = None,
     ) -> None:
         self._halo = halo
+        self._on_tool_call = on_tool_call
         self._tools = {t.name: t for t in tools}
         self._validators = {t.name: Draft202012Validator(t.tool.input_schema) for t in tools}
         self._cursors = CursorCodec(cursor_secret)
@@ -173,14 +198,27 @@ class Executor:
             raise UnknownToolError(f"Unknown tool: {name}") from None
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None) -> Result:
-        """Run one tool call; every failure comes back as an `isError` result, never an exception."""
+        """Run one tool call; every failure comes back as an `isError` result, never an exception.
+        The `on_tool_call` observer (if any) then gets a `ToolCallRecord`."""
+        call_id = uuid.uuid4().hex
+        started_at, started = datetime.now(UTC), time.perf_counter()
         try:
             spec = self.spec(name)
             args = self._validate(spec, arguments)
-            headers = {TOOL_HEADER: name, CALL_ID_HEADER: uuid.uuid4().hex}
-            return await self._methods[spec.method](spec, args, headers)
+            headers = {TOOL_HEADER: name, CALL_ID_HEADER: call_id}
+            result = await self._methods[spec.method](spec, args, headers)
         except ServerError as exc:
-            return error_result(exc)
+            result = error_result(exc)
+        if self._on_tool_call is not None:
+            record = ToolCallRecord(call_id=call_id, tool=name, arguments=dict(arguments or {}),
+                                    started_at=started_at,
+                                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                                    is_error=bool(result.is_error), structured=result.structured_content)
+            try:
+                self._on_tool_call(record)
+            except Exception:  # an observer never breaks a tool call
+                logger.exception("on_tool_call observer failed for %s", name)
+        return result
 
     def _validate(self, spec: ToolSpec, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
         args = dict(arguments or {})

@@ -17,7 +17,7 @@ import mcp_types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
-from server.executor import Executor
+from server.executor import Executor, ToolCallObserver
 from server.tools import ToolSpec, generate_tools, with_file_access
 from server.upstream import HaloClient
 
@@ -48,13 +48,16 @@ def build_mcp_server(
     name: str = "halo-itsm",
     allowed_file_dir: Path | None = None,
     cursor_secret: bytes | None = None,
+    on_tool_call: ToolCallObserver | None = None,
 ) -> Server[Any]:
-    """A low-level MCP server offering `tools` (default: every generated tool) against `halo`."""
+    """A low-level MCP server offering `tools` (default: every generated tool) against `halo`.
+    `on_tool_call` (optional) observes every tool call (`executor.ToolCallRecord`), e.g. for the console."""
     if tools is None:
         tools = generate_tools(file_access=allowed_file_dir is not None)
     elif allowed_file_dir is not None:
         tools = [with_file_access(t) for t in tools]
-    executor = Executor(halo=halo, tools=tools, cursor_secret=cursor_secret, allowed_file_dir=allowed_file_dir)
+    executor = Executor(halo=halo, tools=tools, cursor_secret=cursor_secret, allowed_file_dir=allowed_file_dir,
+                        on_tool_call=on_tool_call)
     listing = mcp_types.ListToolsResult(tools=[t.tool for t in executor.tools])
     schemas = {t.name: t.tool.input_schema for t in executor.tools}
 

@@ -5,6 +5,9 @@
     /mcp                             the default MCP server (Streamable HTTP), all tools, on the mock
     /sse, /messages/                 the same server over the legacy HTTP+SSE transport
     /mcp/{token}                     provisioned MCP servers (`server.provisioning_routes`)
+    /_sandbox/ (exact), /_sandbox/console...   the web console (`server.console`): every MCP tool call
+                                     (recorded through `build_mcp_server`'s `on_tool_call`) joined with
+                                     the mock's request journal
 
 The MCP server talks to the in-process mock through `httpx.ASGITransport` (no socket hop), as an
 ordinary OAuth client of the default tenant. This module imports `mock_halo`: only the `up` command
@@ -25,6 +28,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp
 
+from server.console import ControlPlane, ToolCallJournal, console_routes
 from server.context import UpstreamLog, instrument
 from server.mcp_app import build_mcp_server
 from server.provisioning import Registry
@@ -80,13 +84,21 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
                                          transport=UpstreamLog(to_mock))
         return clients[tenant]
 
+    tool_calls = ToolCallJournal()
+
     def build_server(*, halo: HaloClient, tools: Any = None) -> Any:
-        return instrument(build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret))
+        return instrument(build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret,
+                                           on_tool_call=tool_calls.record))
 
     security = security_settings(host=options.host, allowed_origins=options.allowed_origins)
     default = halo_for(settings.default_tenant)
     mcp = mcp_asgi_app(lambda: build_server(halo=default), security=security)
-    provisioning = _provisioning_routes(options, halo_for=halo_for, build_server=build_server, security=security)
+    registry = Registry(options.state_dir)
+    provisioning = _provisioning_routes(options, registry=registry, halo_for=halo_for, build_server=build_server,
+                                        security=security)
+    control = ControlPlane(base_url=_MOCK_BASE, admin_key=settings.admin_key, transport=to_mock)
+    console = console_routes(control=control, calls=tool_calls, admin_key=settings.admin_key,
+                             servers=lambda: [s.to_dict() for s in registry.list_servers()])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -98,11 +110,13 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
             finally:
                 for client in clients.values():
                     await client.aclose()
+                await control.aclose()
 
-    routes: list[BaseRoute] = [*provisioning, *mcp.routes, Mount("/", app=mock)]
+    routes: list[BaseRoute] = [*console, *provisioning, *mcp.routes, Mount("/", app=mock)]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.sandbox = mock.state.sandbox
+    app.state.tool_calls = tool_calls
     return app
 
 
@@ -114,11 +128,11 @@ def served(app: Starlette) -> ASGIApp:
     return remember_connection(app)
 
 
-def _provisioning_routes(options: SandboxOptions, *, halo_for: Any, build_server: Any,
+def _provisioning_routes(options: SandboxOptions, *, registry: Registry, halo_for: Any, build_server: Any,
                          security: Any) -> ProvisioningRoutes:
     """Provisioned servers (`/mcp/{token}` and `/_sandbox/integrated-account/...`), mounted here with the
     same server builder, session managers and Host/Origin checks as `/mcp`; an account with no
     registered Halo is the mock tenant of that name."""
-    return build_routes(Registry(options.state_dir), admin_key=options.admin_key, halo_for_account=halo_for,
+    return build_routes(registry, admin_key=options.admin_key, halo_for_account=halo_for,
                         base_url=options.base_url, build_server=build_server,
                         session_manager=session_manager_factory(security=security), security=security)

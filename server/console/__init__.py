@@ -1,0 +1,16 @@
+"""The sandbox console: a server-rendered web page at ``/_sandbox/`` showing what the agent did.
+
+- `journal.ToolCallJournal`: the bounded record of MCP tool calls (fed by `build_mcp_server`'s
+  ``on_tool_call`` observer in ``halo-sandbox up``).
+- `control.ControlPlane`: an httpx client of the mock's ``/_sandbox`` JSON API (journal, faults,
+  rate limit, reset, snapshot); the console never imports the mock.
+- `timeline.build_view`: joins tool calls with the upstream requests they caused (by call id), counts.
+- `routes.console_routes`: the page, its JSON (``/_sandbox/console.json``), the SSE stream
+  (``/_sandbox/console/events``) and the form actions.
+"""
+
+from server.console.control import ControlPlane
+from server.console.journal import ToolCallJournal
+from server.console.routes import console_routes
+
+__all__ = ["ControlPlane", "ToolCallJournal", "console_routes"]

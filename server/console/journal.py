@@ -1,0 +1,110 @@
+"""The bounded tool-call journal: what the MCP server did, newest first (no web imports)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from server.executor import ToolCallRecord
+
+PREVIEW_CHARS = 2000
+"""Results and long argument values are kept as previews of at most this many characters."""
+_ARGUMENT_CHARS = 200
+
+
+def _preview(value: Any, *, limit: int) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short_arguments(arguments: Any) -> dict[str, Any]:
+    """Arguments as called, with long values (e.g. attachment content) cut to a preview."""
+    out: dict[str, Any] = {}
+    for key, value in dict(arguments).items():
+        if isinstance(value, str | int | float | bool) or value is None:
+            out[key] = value if not isinstance(value, str) or len(value) <= _ARGUMENT_CHARS \
+                else value[: _ARGUMENT_CHARS - 1] + "…"
+        else:
+            out[key] = _preview(value, limit=_ARGUMENT_CHARS)
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCall:
+    """One journalled tool call, in the console's shape."""
+
+    seq: int
+    call_id: str
+    tool: str
+    arguments: dict[str, Any]
+    started_at: str
+    duration_ms: float
+    ok: bool
+    error: dict[str, Any] | None
+    """``{"status", "message", "code"}`` of a failed call."""
+    result_count: int | None
+    """Records in a list result."""
+    result_preview: str | None
+
+    def public(self) -> dict[str, Any]:
+        return {"seq": self.seq, "call_id": self.call_id, "tool": self.tool, "arguments": self.arguments,
+                "started_at": self.started_at, "duration_ms": self.duration_ms, "ok": self.ok,
+                "error": self.error, "result_count": self.result_count, "result_preview": self.result_preview}
+
+    @classmethod
+    def from_record(cls, record: ToolCallRecord, *, seq: int) -> ToolCall:
+        structured = record.structured or {}
+        error = structured.get("error") if record.is_error else None
+        result = structured.get("result") if not record.is_error else None
+        return cls(
+            seq=seq, call_id=record.call_id, tool=record.tool, arguments=_short_arguments(record.arguments),
+            started_at=record.started_at.isoformat(timespec="milliseconds"), duration_ms=record.duration_ms,
+            ok=not record.is_error,
+            error={"status": error.get("status"), "message": error.get("message"), "code": error.get("code")}
+            if isinstance(error, dict) else None,
+            result_count=len(result) if isinstance(result, list) else None,
+            result_preview=_preview(result, limit=PREVIEW_CHARS) if not record.is_error else None,
+        )
+
+
+class ToolCallJournal:
+    """Thread-safe ring buffer of `ToolCall` (oldest dropped beyond ``size``). Pass `record` as the
+    ``on_tool_call`` observer of `build_mcp_server`. ``version`` grows on every change."""
+
+    def __init__(self, *, size: int = 500) -> None:
+        if size < 1:
+            raise ValueError("tool-call journal size must be positive")
+        self._lock = threading.Lock()
+        self._calls: deque[ToolCall] = deque(maxlen=size)
+        self._seq = itertools.count(1)
+        self._version = 0
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def record(self, record: ToolCallRecord) -> ToolCall:
+        with self._lock:
+            call = ToolCall.from_record(record, seq=next(self._seq))
+            self._calls.append(call)
+            self._version += 1
+            return call
+
+    def calls(self, *, limit: int | None = None) -> list[ToolCall]:
+        """Newest first, at most ``limit``."""
+        with self._lock:
+            items = list(reversed(self._calls))
+        return items if limit is None else items[:limit]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+            self._version += 1
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._calls)
