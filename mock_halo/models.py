@@ -17,6 +17,7 @@ import base64
 import binascii
 import bisect
 import copy
+import math
 import mimetypes
 import re
 import threading
@@ -672,7 +673,8 @@ class HaloStore:
                 elif not in_place:
                     row[name] = copy.deepcopy(value) if isinstance(value, list | dict) else value
                 continue
-            if (type(value) is exact.get(kind) and (kind != "int" or _INT_MIN <= value <= _INT_MAX)) or (
+            if (type(value) is exact.get(kind) and (kind != "int" or _INT_MIN <= value <= _INT_MAX)
+                    and (kind != "float" or math.isfinite(value))) or (
                     kind == "date" and type(value) is str and _CANONICAL_DATE.fullmatch(value)
                     and value[:4] not in ("1899", "1900")):
                 if not in_place:
@@ -739,7 +741,8 @@ def _coerce(kind: FieldType, value: Any, spec: ResourceSpec | None = None) -> An
     if value is None:
         return None
     exact = _EXACT.get(kind)
-    if exact is not None and type(value) is exact and (exact is not int or -(2**31) <= value < 2**31):
+    if (exact is not None and type(value) is exact and (exact is not int or -(2**31) <= value < 2**31)
+            and (exact is not float or math.isfinite(value))):
         return value
     if kind == "date" and type(value) is str and _CANONICAL_DATE.fullmatch(value) and value[:4] not in ("1899", "1900"):
         return value
@@ -759,7 +762,7 @@ def _coerce(kind: FieldType, value: Any, spec: ResourceSpec | None = None) -> An
                 raise _Bad(f"Could not convert value to integer: {value} is outside the int32 range.")
             return value
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            return _coerce("int", int(value))
         if isinstance(value, str):
             try:
                 return _coerce("int", int(value.strip()))
@@ -769,13 +772,15 @@ def _coerce(kind: FieldType, value: Any, spec: ResourceSpec | None = None) -> An
     if kind == "float":
         if isinstance(value, bool):
             raise _Bad("Could not convert boolean to number.")
-        if isinstance(value, int | float):
-            return value
         if isinstance(value, str):
             try:
-                return float(value)
+                value = float(value)
             except ValueError:
                 raise _Bad(f"Could not convert string to number: {value}.") from None
+        if isinstance(value, int | float):
+            if not math.isfinite(value):
+                raise _Bad(f"Could not convert {value} to a finite number.")
+            return value
         raise _Bad(f"Could not convert {type(value).__name__} to number.")
     if kind == "bool":
         if isinstance(value, bool):
