@@ -158,7 +158,7 @@ def _messages(body: bytes, content_type: str) -> list[Any]:
 def _is_tool_call(body: bytes) -> bool:
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON: the SDK answers it with a parse error
         return False
     items = parsed if isinstance(parsed, list) else [parsed]
     return any(isinstance(m, dict) and m.get("method") == "tools/call" for m in items)
