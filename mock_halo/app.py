@@ -37,6 +37,7 @@ from mock_halo.exceptions import (
     ValidationError,
 )
 from mock_halo.faults import FaultRule
+from mock_halo.openapi import openapi_document
 from mock_halo.routes import router as api_router
 from mock_halo.settings import MockSettings
 from mock_halo.tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors
@@ -266,6 +267,7 @@ def create_app(settings: MockSettings | None = None, *, registry: TenantRegistry
                    openapi_url="/_sandbox/openapi.json")
     app.state.sandbox = registry
     app.state.settings = settings
+    app.openapi = openapi_document  # type: ignore[method-assign]  # the table's document, at openapi_url
 
     @app.exception_handler(HaloError)
     async def _halo_error(request: Request, exc: HaloError) -> JSONResponse:

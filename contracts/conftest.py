@@ -1,0 +1,59 @@
+"""Shared set-up of the contract suites: one in-process mock (rate limiting off), a fresh tenant per
+run, a Bearer token for it, and the hypothesis profile (deterministic, no example database)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+from mock_halo.app import create_app
+from mock_halo.settings import MockSettings
+
+settings.register_profile(
+    "contracts",
+    derandomize=True,  # the same examples on every run: a failure reproduces as it is
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "contracts"))
+
+TENANT_HEADER = "X-Sandbox-Tenant"
+CLIENT = {"client_id": "halo-sandbox", "client_secret": "halo-sandbox-secret"}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+MOCK_APP = create_app(MockSettings(rate_limit=None))
+"""The mock Halo application of the run (in-process, rate limiting off for the suite)."""
+
+
+@pytest.fixture(scope="session")
+def mock_app():
+    return MOCK_APP
+
+
+@pytest.fixture(scope="session")
+def tenant() -> str:
+    """A fresh tenant for this run (built from the default fixtures on first use)."""
+    return f"contracts-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def api_headers(mock_app, tenant) -> dict[str, str]:
+    """Headers of an authenticated `/api` call on the run's tenant."""
+    with TestClient(mock_app) as client:
+        response = client.post("/auth/token", data={"grant_type": "client_credentials", **CLIENT},
+                               headers={TENANT_HEADER: tenant})
+        response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}", TENANT_HEADER: tenant}
+
