@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from server.journal_cli import journal
 from server.provisioning import default_state_dir
 from server.provisioning_cli import servers_app, tokens_app
 
@@ -15,6 +16,7 @@ app = typer.Typer(help="HaloITSM sandbox: a mock Halo tenant and an MCP server i
                   no_args_is_help=True)
 app.add_typer(servers_app, name="servers")
 app.add_typer(tokens_app, name="tokens")
+app.command("journal")(journal)
 
 
 @app.callback()
