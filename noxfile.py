@@ -22,7 +22,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
+    # `browser`: Playwright for the console's browser test (it drives the system's chromium, never a
+    # downloaded browser; the test skips when chromium is missing).
+    session.install("-e", ".[test,browser]")
     session.run("pytest", "tests", *session.posargs, success_codes=PYTEST_OK)
 
 
