@@ -165,7 +165,10 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
     async def page(request: Request) -> Response:
         if not console.authorised(request):
             return _login_page(status=401)
-        view = await console.view()
+        try:
+            view = await console.view()
+        except ConsoleError as exc:
+            return _error_response(exc, form=False)
         html = _templates.get_template("console.html").render(
             view=view, page=PAGE, notice=request.query_params.get("notice"),
             error=request.query_params.get("error"), login=bool(admin_key))
