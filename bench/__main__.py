@@ -1,0 +1,65 @@
+"""`python -m bench [overhead scale throughput startup contracts] [--quick] [--profile]`: run the
+benchmarks (all by default) and print a summary of the ratios against their targets."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench import contracts, overhead, scale, startup, throughput
+from bench._support import console, report, verdict
+
+BENCHES = {"overhead": overhead, "scale": scale, "throughput": throughput, "startup": startup,
+           "contracts": contracts}
+
+
+def _summary(results: dict[str, dict[str, Any]]) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(name: str, value: float, target: float, unit: str = "x") -> None:
+        rows.append((name, f"{value:.2f}{unit}", f"<= {target:g}{unit}", verdict(value, target)))
+
+    if "overhead" in results:
+        for op in ("list", "get"):
+            add(f"MCP/direct p50, {op}", results["overhead"][op]["ratio_p50"], overhead.P50_TARGET)
+            add(f"MCP/direct p99, {op}", results["overhead"][op]["ratio_p99"], overhead.P99_TARGET)
+    if "scale" in results:
+        for name, values in results["scale"]["latency"].items():
+            add(f"100k/1k, {name}", values["ratio"], scale.RATIO_TARGET)
+        add("10k traversal last/first page", results["scale"]["traversal"]["ratio"], scale.PAGE_TARGET)
+        add("100k generation", results["scale"]["generation_s"], scale.GENERATION_TARGET_S, " s")
+        add("RSS up --tickets 100000", results["scale"]["memory"]["rss_mb"], scale.RSS_TARGET_MB, " MB")
+    if "startup" in results:
+        add("startup to initialize", results["startup"]["median_s"], startup.TARGET_S, " s")
+    if "contracts" in results:
+        add("nox -s contracts", results["contracts"]["wall_s"], contracts.TARGET_S, " s")
+    if "throughput" in results:
+        for name, rate in results["throughput"]["rates_per_s"].items():
+            rows.append((name, f"{rate:,.0f}/s", "(context)", ""))
+    report("summary", "Summary", ["measure", "value", "target", "verdict"], rows,
+           {name: result for name, result in results.items()})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="name",
+                        help=f"benchmarks to run (default: all): {', '.join(BENCHES)}")
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument("--profile", action="store_true", help="throughput: also print a cProfile of the mock")
+    args = parser.parse_args()
+    unknown = set(args.names) - set(BENCHES)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    results: dict[str, dict[str, Any]] = {}
+    for name in args.names or list(BENCHES):
+        console.rule(name)
+        if name == "throughput":
+            results[name] = throughput.run(quick=args.quick, profile=args.profile)
+        else:
+            results[name] = BENCHES[name].run(quick=args.quick)
+    if len(results) > 1:
+        _summary(results)
+
+
+if __name__ == "__main__":
+    main()
