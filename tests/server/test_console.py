@@ -403,3 +403,15 @@ async def test_the_event_stream_reports_changes_and_stays_quiet_otherwise(rig: R
         finally:
             server.should_exit = True
             sock.close()
+
+
+@pytest.mark.anyio
+async def test_what_the_agent_sent_is_shown_escaped(rig: Rig):
+    probe = "<script>alert('x')</script>"
+    await rig.mcp.call_tool(LIST_TICKETS, {"search": probe})
+    await rig.http.post("/_sandbox/console/faults", data={"path": "/api/x", "status": "500", "tool": probe})
+    assert [f["tool"] for f in (await rig.view())["faults"]] == [probe]
+    for path in ("/_sandbox/", "/_sandbox/console/live"):
+        text = (await rig.http.get(path)).text
+        assert probe not in text and "<script>alert" not in text
+        assert "&lt;script&gt;" in text or "\\u003cscript\\u003e" in text
