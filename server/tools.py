@@ -202,17 +202,21 @@ def _ref_hint(ref: str) -> str:
     return hint + "."
 
 
+_INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}
+"""Halo's integers (ids, levels, counts) are 32-bit; larger values are refused by Halo with a 400."""
+
+
 def property_schema(param: Param) -> dict[str, Any]:
     """JSON Schema of one flat argument."""
     description = param.description + (_ref_hint(param.ref) if param.ref else "")
     schema: dict[str, Any]
     if param.type == "array":
-        schema = {"type": "array", "items": {"type": param.item_type}}
+        schema = {"type": "array", "items": {"type": param.item_type, **(_INT32 if param.item_type == "integer" else {})}}
         if param.csv:
             schema["minItems"] = 1
             description += " Pass a JSON array; it is sent to Halo comma-separated."
     else:
-        schema = {"type": param.type}
+        schema = {"type": param.type, **(_INT32 if param.type == "integer" else {})}
     if param.enum is not None:
         schema["enum"] = list(param.enum)
     if param.minimum is not None:
@@ -236,6 +240,7 @@ def _id_schema(entry: Resource, what: str) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": entry.id_type}
     if entry.id_type == "integer":
         schema["minimum"] = 1
+        schema["maximum"] = _INT32["maximum"]
     else:
         schema["minLength"] = 1
     schema["description"] = (f"{what} Ids come from `list_all_halo_itsm_{entry.plural}`."
