@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import uuid
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from mock_halo.app import create_app
 from mock_halo.settings import MockSettings
+from server.upstream import HaloClient
 
 settings.register_profile(
     "contracts",
@@ -57,3 +59,34 @@ def api_headers(mock_app, tenant) -> dict[str, str]:
         response.raise_for_status()
     return {"Authorization": f"Bearer {response.json()['access_token']}", TENANT_HEADER: tenant}
 
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Passes requests to the in-process mock and remembers each one (the upstream side of a call)."""
+
+    def __init__(self, app) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self.requests: list[httpx.Request] = []
+
+    @property
+    def api_requests(self) -> list[httpx.Request]:
+        return [r for r in self.requests if r.url.path.lower().startswith("/api/")]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return await self._inner.handle_async_request(request)
+
+
+def halo_client(transport: httpx.AsyncBaseTransport, tenant: str) -> HaloClient:
+    """The MCP server's upstream client, pointed at the in-process mock's tenant."""
+    return HaloClient(base_url="http://mock.halo.test", transport=transport, headers={TENANT_HEADER: tenant},
+                      **CLIENT)
+
+
+@pytest.fixture(scope="module")
+def portal():
+    """One event loop in a thread for a module's async calls, so hypothesis tests can stay synchronous."""
+    from anyio.from_thread import start_blocking_portal
+
+    with start_blocking_portal("asyncio") as running:
+        yield running

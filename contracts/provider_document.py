@@ -43,6 +43,12 @@ fails on any gap not listed here *and* on any listed gap the mock has since clos
 stays exact; requests using these names pass `check_request` without a type check."""
 
 
+UNTYPED_IN_CATALOGUE = frozenset({"lines"})
+"""Body fields the catalogue leaves as free objects (``lines``: ``{"type": "object"}`` items) while the
+mock types their members (``qty_order`` a number, ...): the server may forward line members the mock
+refuses with 400. A known gap: body errors inside these fields are not held against the consumer."""
+
+
 def not_offered(resource: str, method: str) -> frozenset[str]:
     return frozenset(NOT_OFFERED.get(resource, {}).get(method, "").split())
 
@@ -118,6 +124,19 @@ def check_request(request: httpx.Request, *, resource: str = "", method: str = "
     if request.content:
         schema = op.body_schema
         assert schema is not None, f"{where}: a body was sent, the operation takes none"
-        errors = list(Draft202012Validator(schema).iter_errors(json.loads(request.content)))
+        body = json.loads(request.content)
+        branches = [b for b in schema.get("anyOf", [schema])
+                    if b.get("type") == ("array" if isinstance(body, list) else "object")] or [schema]
+        errors = [e for e in _leaf_errors(Draft202012Validator(branches[0]).iter_errors(body))
+                  if not UNTYPED_IN_CATALOGUE & {str(p) for p in e.absolute_path}]
         assert not errors, f"{where}: body does not fit the provider's schema: {errors[0].message}"
     return op
+
+
+def _leaf_errors(errors):
+    """The innermost errors (``anyOf`` branches), so each names the offending field's path."""
+    for error in errors:
+        if error.context:
+            yield from _leaf_errors(error.context)
+        else:
+            yield error

@@ -1,0 +1,91 @@
+"""Consumer contract, tool schemas: arguments generated from each tool's `inputSchema` are accepted
+by the server's validator; every request the executor then sends upstream is one the mock's OpenAPI
+declares (path, method, query names and types, body); every successful result validates against the
+tool's `outputSchema`. Arguments outside the schema are refused before any upstream request."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+from jsonschema import Draft202012Validator
+
+from contracts.conftest import MOCK_APP, RecordingTransport, halo_client
+from contracts.provider_document import check_request
+from server.executor import Executor
+from server.tools import generate_tools
+
+TOOLS = generate_tools()
+_PRE_UPSTREAM = {"invalid_arguments", "invalid_cursor", "file_access_denied"}
+_SCHEMA_REFUSALS = ("unknown argument", "argument '", "is required", "is not valid under", "is not of type")
+
+
+@pytest.fixture(scope="module")
+def tenant() -> str:
+    return f"contracts-tools-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def env(tenant, portal):
+    transport = RecordingTransport(MOCK_APP)
+    halo = halo_client(transport, tenant)
+    executor = Executor(halo=halo, tools=TOOLS, cursor_secret=b"contracts")
+    yield transport, lambda name, args: portal.call(executor.call, name, args)
+    portal.call(halo.aclose)
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=lambda t: t.name)
+@settings(max_examples=6)
+@given(data=st.data())
+def test_generated_arguments_make_only_declared_requests(tool, env, data):
+    transport, call = env
+    args = data.draw(from_schema(tool.input_schema), label="arguments")
+    before = len(transport.api_requests)
+    result = call(tool.name, args)
+    sent = transport.api_requests[before:]
+    error = (result.structured_content or {}).get("error") if result.is_error else None
+    if error and error["code"] in _PRE_UPSTREAM:
+        assert not any(m in error["message"] for m in _SCHEMA_REFUSALS), f"schema-valid arguments refused: {error}"
+        assert sent == [], "a call refused before Halo still reached Halo"
+        return
+    assert sent, result
+    if tool.method != "lookup":
+        assert len(sent) == 1, [f"{r.method} {r.url}" for r in sent]
+    for request in sent:
+        check_request(request, resource=tool.resource, method=tool.method)
+    if error:
+        assert error["status"] is not None and 400 <= error["status"] < 500, f"the mock failed on our request: {error}"
+    else:
+        errors = list(Draft202012Validator(tool.tool.output_schema).iter_errors(result.structured_content))
+        assert not errors, f"result does not fit outputSchema: {errors[0].message}"
+
+
+def _wrong_type(schema: dict) -> st.SearchStrategy:
+    wrong = {"integer": st.text(max_size=3), "number": st.text(max_size=3), "string": st.integers(),
+             "boolean": st.integers(2, 9), "array": st.integers(), "object": st.text(max_size=3)}
+    return wrong.get(schema.get("type"), st.just(object))
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=lambda t: t.name)
+@settings(max_examples=4)
+@given(data=st.data())
+def test_arguments_outside_the_schema_never_reach_halo(tool, env, data):
+    transport, call = env
+    schema = tool.input_schema
+    args = data.draw(from_schema(schema), label="valid arguments")
+    props = schema.get("properties", {})
+    typed = [name for name, p in props.items() if isinstance(p.get("type"), str)]
+    if typed and data.draw(st.booleans(), label="wrong type (else unknown name)"):
+        name = data.draw(st.sampled_from(typed), label="argument")
+        args[name] = data.draw(_wrong_type(props[name]), label="wrong value")
+    else:
+        unknown = data.draw(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
+                            .filter(lambda n: n not in props), label="unknown name")
+        args[unknown] = 1
+    before = len(transport.api_requests)
+    result = call(tool.name, args)
+    assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments", result
+    assert transport.api_requests[before:] == []
