@@ -33,6 +33,8 @@ def _summary(results: dict[str, dict[str, Any]]) -> None:
         add("startup to initialize", results["startup"]["median_s"], startup.TARGET_S, " s")
     if "contracts" in results:
         add("nox -s contracts", results["contracts"]["wall_s"], contracts.TARGET_S, " s")
+        if results["contracts"]["exit_code"] != 0:
+            rows[-1] = (*rows[-1][:3], f"[red]suite failed (exit {results['contracts']['exit_code']})[/red]")
     if "throughput" in results:
         for name, rate in results["throughput"]["rates_per_s"].items():
             rows.append((name, f"{rate:,.0f}/s", "(context)", ""))

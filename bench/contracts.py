@@ -27,6 +27,6 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     elapsed = time.perf_counter() - start
     tail = (completed.stdout + completed.stderr).strip().splitlines()[-1:] or [""]
     rows = [(" ".join(Path(command[0]).name if i == 0 else part for i, part in enumerate(command)),
-             f"{elapsed:.1f} s", verdict(elapsed, TARGET_S), f"exit {completed.returncode}: {tail[0][:80]}")]
+             f"{elapsed:.1f} s", verdict(elapsed, TARGET_S) if completed.returncode == 0 else "[red]suite failed[/red]", f"exit {completed.returncode}: {tail[0][:80]}")]
     return report("contracts", f"Contracts suite (target <= {TARGET_S:g} s)", ["command", "wall", "target", "outcome"],
                   rows, {"wall_s": elapsed, "exit_code": completed.returncode, "command": command[1:]})

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import cProfile
 import io
+import os
 import pstats
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -42,29 +44,51 @@ async def _load(worker: Callable[[], Awaitable[None]], *, concurrency: int, seco
     return done, time.perf_counter() - start
 
 
-async def _mock_rps(seconds: float) -> dict[str, float]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _mock_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Rates, and CPU milliseconds per request spent by the mock process and by this load generator:
+    whichever is near a whole core per second of wall time is the limiting factor."""
     rates: dict[str, float] = {}
+    cpu: dict[str, dict[str, float]] = {}
     with running("mock", "--rate-limit", "off") as mock:
         token = mock.token()
-        limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-        async with httpx.AsyncClient(base_url=f"{mock.base}/api", limits=limits, timeout=30,
-                                     headers={"Authorization": f"Bearer {token}"}) as http:
+        # one single-connection client per connection: httpx's pool costs CPU per request that grows with
+        # its size, and on 2 shared cores the load generator must stay cheaper than the server it measures
+        async with contextlib.AsyncExitStack() as stack:
+            https = [await stack.enter_async_context(httpx.AsyncClient(
+                base_url=f"{mock.base}/api", limits=httpx.Limits(max_connections=1), timeout=30,
+                headers={"Authorization": f"Bearer {token}"})) for _ in range(CONNECTIONS)]
+            turn = iter(range(10**12))
+
             async def get() -> None:
+                http = https[next(turn) % CONNECTIONS]
                 assert (await http.get(f"/Tickets/{TICKET}")).status_code == 200
 
             async def filtered() -> None:
+                http = https[next(turn) % CONNECTIONS]
                 response = await http.get("/Tickets", params={"client_id": 104, "open_only": "true",
                                                               "pageinate": "true", "page_size": 50, "page_no": 1})
                 assert response.status_code == 200
 
             for name, worker in (("mock GET /api/Tickets/{id}", get), ("mock filtered list", filtered)):
                 await _load(worker, concurrency=CONNECTIONS, seconds=1)  # warm-up
+                server_before, client_before = _cpu_seconds(mock.proc.pid), time.process_time()
                 done, elapsed = await _load(worker, concurrency=CONNECTIONS, seconds=seconds)
                 rates[name] = done / elapsed
-    return rates
+                cpu[name] = {"server_ms_per_request": (_cpu_seconds(mock.proc.pid) - server_before) / done * 1000,
+                             "client_ms_per_request": (time.process_time() - client_before) / done * 1000,
+                             "server_cores": (_cpu_seconds(mock.proc.pid) - server_before) / elapsed,
+                             "client_cores": (time.process_time() - client_before) / elapsed}
+    return rates, cpu
 
 
-async def _mcp_rps(seconds: float) -> dict[str, float]:
+async def _mcp_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    name = "MCP tool calls (get by id, 16 sessions)"
     with running("up") as sandbox:
         async with contextlib.AsyncExitStack() as stack:
             clients = [await stack.enter_async_context(Client(sandbox.mcp_url)) for _ in range(SESSIONS)]
@@ -76,8 +100,12 @@ async def _mcp_rps(seconds: float) -> dict[str, float]:
                 assert not result.is_error
 
             await _load(call, concurrency=SESSIONS, seconds=1)
+            server_before, client_before = _cpu_seconds(sandbox.proc.pid), time.process_time()
             done, elapsed = await _load(call, concurrency=SESSIONS, seconds=seconds)
-    return {"MCP tool calls (get by id, 16 sessions)": done / elapsed}
+            server, client = _cpu_seconds(sandbox.proc.pid) - server_before, time.process_time() - client_before
+    return {name: done / elapsed}, {name: {"server_ms_per_request": server / done * 1000, "server_cores": server / elapsed,
+                                           "client_ms_per_request": client / done * 1000,
+                                           "client_cores": client / elapsed}}
 
 
 async def _profile_mock(seconds: float) -> str:
@@ -105,9 +133,17 @@ async def _profile_mock(seconds: float) -> str:
 
 def run(*, quick: bool = False, profile: bool = False) -> dict[str, Any]:
     seconds = 3.0 if quick else 8.0
-    rates = {**anyio.run(_mock_rps, seconds), **anyio.run(_mcp_rps, seconds)}
+    mock_rates, cpu = anyio.run(_mock_rps, seconds)
+    mcp_rates, mcp_cpu = anyio.run(_mcp_rps, seconds)
+    rates, cpu = {**mock_rates, **mcp_rates}, {**cpu, **mcp_cpu}
     if profile:
         print(anyio.run(_profile_mock, seconds))
-    rows = [(name, f"{rate:,.0f}/s") for name, rate in rates.items()]
+    rows = []
+    for name, rate in rates.items():
+        use = cpu.get(name)
+        rows.append((name, f"{rate:,.0f}/s", *(
+            (f"{use['server_ms_per_request']:.2f} ms ({use['server_cores']:.2f} cores)",
+             f"{use['client_ms_per_request']:.2f} ms ({use['client_cores']:.2f} cores)") if use else ("", ""))))
     return report("throughput", f"Throughput ({seconds:g} s each, {CONNECTIONS} connections to the mock, "
-                  f"{SESSIONS} MCP sessions)", ["load", "rate"], rows, {"rates_per_s": rates})
+                  f"{SESSIONS} MCP sessions)", ["load", "rate", "server CPU / request", "load generator CPU / request"],
+                  rows, {"rates_per_s": rates, "cpu": cpu})
