@@ -229,8 +229,9 @@ class TenantRegistry:
         return tenant
 
 
-def current_tenant(request: Request) -> Tenant:
-    """FastAPI dependency: the tenant the middleware selected for this request."""
+async def current_tenant(request: Request) -> Tenant:
+    """FastAPI dependency: the tenant the middleware selected for this request (async, so FastAPI
+    calls it on the event loop instead of hopping to its thread pool on every request)."""
     tenant = getattr(request.state, "tenant", None)
     if tenant is None:
         raise HaloError("internal: no tenant selected for this request (is the sandbox middleware installed?)")
