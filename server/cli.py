@@ -24,6 +24,21 @@ def _main() -> None:
     """HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it."""
 
 
+
+# Options shared by `mock` and `up`.
+_Host = Annotated[str, typer.Option(help="Interface to bind.")]
+_Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+_Seed = Annotated[int, typer.Option(envvar="HALO_SANDBOX_SEED", help="Fixture seed.")]
+_Tickets = Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")]
+_AdminKey = Annotated[str | None, typer.Option(
+    envvar="HALO_SANDBOX_ADMIN_KEY", help="Admin key for /_sandbox (default: generated, kept in the state dir).",
+    show_default=False)]
+_ClientId = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", help="OAuth client id.",
+                                               show_default=False)]
+_ClientSecret = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
+                                                   help="OAuth client secret.", show_default=False)]
+_LogLevel = Annotated[str, typer.Option(help="uvicorn log level.")]
+
 # ---------------------------------------------------------------- halo-sandbox mock
 
 ADMIN_KEY_FILE = "admin-key"
@@ -45,24 +60,20 @@ def stored_admin_key(state_dir: Path) -> str:
 
 @app.command("mock")
 def mock(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
-    seed: Annotated[int, typer.Option(envvar="HALO_SANDBOX_SEED", help="Fixture seed.")] = 0,
-    tickets: Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")] = None,
+    host: _Host = "127.0.0.1",
+    port: _Port = 8765,
+    seed: _Seed = 0,
+    tickets: _Tickets = None,
     rate_limit: Annotated[str, typer.Option(
         "--rate-limit", envvar="HALO_SANDBOX_RATE_LIMIT",
         help="Requests per rolling window per OAuth client, e.g. 300/300s or 50/5m, or 'off'.")] = "300/300s",
-    admin_key: Annotated[str | None, typer.Option(
-        envvar="HALO_SANDBOX_ADMIN_KEY", help="Admin key for /_sandbox (default: generated, kept in the state dir).",
-        show_default=False)] = None,
-    client_id: Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", help="OAuth client id.",
-                                                  show_default=False)] = None,
-    client_secret: Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
-                                                      help="OAuth client secret.", show_default=False)] = None,
+    admin_key: _AdminKey = None,
+    client_id: _ClientId = None,
+    client_secret: _ClientSecret = None,
     state_dir: Annotated[Path | None, typer.Option(
         "--state-dir", envvar="HALO_SANDBOX_STATE_DIR", help="Where the admin key is kept.",
         show_default=False)] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    log_level: _LogLevel = "warning",
 ) -> None:
     """Run the mock Halo tenant alone (REST API, OAuth token endpoint and /_sandbox admin API)."""
     import uvicorn
@@ -140,25 +151,21 @@ def _claude_desktop_snippet(*, base: str, client_id: str, client_secret: str) ->
 
 @app.command("up")
 def up(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
-    seed: Annotated[int, typer.Option(envvar="HALO_SANDBOX_SEED", help="Fixture seed.")] = 0,
-    tickets: Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")] = None,
+    host: _Host = "127.0.0.1",
+    port: _Port = 8765,
+    seed: _Seed = 0,
+    tickets: _Tickets = None,
     state_dir: Annotated[Path | None, typer.Option(
         "--state-dir", envvar="HALO_SANDBOX_STATE_DIR",
         help="Admin key and provisioned servers (default: the platform's user data directory).",
         show_default=False)] = None,
-    admin_key: Annotated[str | None, typer.Option(
-        envvar="HALO_SANDBOX_ADMIN_KEY", help="Admin key for /_sandbox (default: generated, kept in the state dir).",
-        show_default=False)] = None,
-    client_id: Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", help="OAuth client id.",
-                                                  show_default=False)] = None,
-    client_secret: Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
-                                                      help="OAuth client secret.", show_default=False)] = None,
+    admin_key: _AdminKey = None,
+    client_id: _ClientId = None,
+    client_secret: _ClientSecret = None,
     allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="Browser origin allowed to call the MCP endpoints (repeatable); "
                                "localhost origins are always allowed.", show_default=False)] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    log_level: _LogLevel = "warning",
 ) -> None:
     """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin API."""
     import uvicorn
