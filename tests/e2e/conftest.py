@@ -92,9 +92,10 @@ class Sandbox:
             page += 1
 
 
-def _start(state_dir: Path) -> Sandbox:
+def _start(state_dir: Path, *options: str) -> Sandbox:
+    """Start `halo-sandbox up` (plus `options`) on a free port; returns once it answers."""
     port = free_port()
-    proc = subprocess.Popen([CLI, "up", "--port", str(port), "--state-dir", str(state_dir)],
+    proc = subprocess.Popen([CLI, "up", "--port", str(port), "--state-dir", str(state_dir), *options],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=clean_env(HALO_SANDBOX_ADMIN_KEY=ADMIN_KEY))
     sandbox = Sandbox(proc, port)
