@@ -90,8 +90,8 @@ def operation(method: str, path: str) -> tuple[Operation, dict[str, str]]:
 
 def _typed(raw: str, schema: dict[str, Any]) -> Any:
     """A query/path string as the JSON value it stands for under ``schema`` (Halo parses them so)."""
-    types = schema.get("type", [])
-    types = [types] if isinstance(types, str) else types
+    types = [t for branch in schema.get("anyOf", [schema]) for t in
+             ([branch.get("type")] if isinstance(branch.get("type"), str) else branch.get("type", []))]
     if "boolean" in types and raw in ("true", "false"):
         return raw == "true"
     if ("integer" in types or "number" in types) and re.fullmatch(r"-?\d+", raw):

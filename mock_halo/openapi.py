@@ -170,7 +170,12 @@ def filter_parameters(flt: Filter) -> dict[str, dict[str, Any]]:
     return {flt.param: dict(_FILTER_SCHEMAS[flt.kind])}
 
 
+_EMPTY = {"type": "string", "maxLength": 0, "description": "an empty value is the same as leaving it out"}
+
+
 def _query(name: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
+    if schema.get("type") != "string":  # `client_id=` is unset, as in ASP.NET binding
+        schema = {"anyOf": [schema, _EMPTY]}
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
 
