@@ -16,7 +16,7 @@ from email.utils import formatdate
 import httpx
 import pytest
 import respx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from server.executor import Executor
@@ -49,7 +49,10 @@ _TEXT_BODY = st.text(st.characters(codec="utf-8", exclude_characters="\r"), min_
 
 
 @settings(max_examples=80)
-@given(tool=st.sampled_from(sorted(CALLS)), status=st.integers(400, 599).filter(lambda s: s != 401),
+@example(tool="list_all_halo_itsm_tickets", status=429, body=("text", "Rate Limit Reached"), family=None, limit=1,
+         remaining=0, reset=0, epoch_reset=False, retry=("seconds", 42))
+@given(tool=st.sampled_from(sorted(CALLS)), status=st.one_of(st.sampled_from([400, 403, 404, 409, 429, 500, 502, 503, 504]),
+                                                        st.integers(400, 599).filter(lambda s: s != 401)),
        body=st.one_of(st.none(), _JSON_BODY.map(lambda b: ("json", b)), _TEXT_BODY.map(lambda b: ("text", b))),
        family=st.sampled_from([None, "X-RateLimit-", "RateLimit-"]), limit=st.integers(1, 10_000),
        remaining=st.integers(0, 10_000), reset=st.integers(0, 3600), epoch_reset=st.booleans(),
