@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from contracts.conftest import MOCK_APP, token_headers
+from contracts.conftest import MOCK_APP, TENANT_HEADER, token_headers
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, negative_data_rejection]
 
@@ -69,6 +69,8 @@ class TicketLifecycle(_STATEFUL.as_state_machine()):  # type: ignore[misc]
     headers: dict[str, str] = {}
 
     def setup(self) -> None:
+        # every scenario starts from the seeded tenant, so a failing scenario replays identically
+        MOCK_APP.state.sandbox.reset(self.headers[TENANT_HEADER])
         self.saved: dict[tuple[str, tuple], dict] = {}
         self.deleted: set[tuple[str, tuple]] = set()
 
