@@ -117,22 +117,21 @@ def _start(state_dir: Path, *options: str) -> Sandbox:
         time.sleep(0.1)
 
 
+def terminate(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _stop(sandbox: Sandbox) -> str:
     """Stop the process; returns everything it printed."""
     sandbox.http.close()
-    sandbox.proc.terminate()
-    if sandbox._drainer is None:
-        try:
-            out, _ = sandbox.proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            sandbox.proc.kill()
-            out, _ = sandbox.proc.communicate()
-        return sandbox.banner + (out or "")
-    try:
-        sandbox.proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        sandbox.proc.kill()
-        sandbox.proc.wait()
+    terminate(sandbox.proc)
+    assert sandbox._drainer is not None
     sandbox._drainer.join(timeout=15)
     return sandbox.banner + "".join(sandbox._rest)
 

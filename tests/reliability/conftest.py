@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     _stop,
     clean_env,
     free_port,
+    terminate,
 )
 
 #: The MCP server's upstream timeout in the split pair (latency faults go beyond it).
@@ -70,15 +71,6 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], *, expect: int | None = 
         time.sleep(0.05)
 
 
-def _terminate(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 class SplitPair:
     """`halo-sandbox mock` on `mock_port` and `halo-sandbox mcp --transport http` in front of it."""
 
@@ -99,7 +91,7 @@ class SplitPair:
 
     def stop_mock(self) -> None:
         assert self.mock is not None
-        _terminate(self.mock)
+        terminate(self.mock)
         self.mock = None
 
     def kill_mock(self) -> None:
@@ -124,7 +116,7 @@ class SplitPair:
     def close(self) -> None:
         for proc in (self.mcp, self.mock):
             if proc is not None:
-                _terminate(proc)
+                terminate(proc)
 
 
 @pytest.fixture(scope="module")
