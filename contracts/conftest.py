@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, Phase, settings
 
 from mock_halo.app import create_app
 from mock_halo.settings import MockSettings
+from server.executor import Executor
+from server.tools import generate_tools
 from server.upstream import HaloClient
 
 settings.register_profile(
@@ -37,6 +39,7 @@ def anyio_backend() -> str:
 
 
 MOCK_APP = create_app(MockSettings(rate_limit=None))
+TOOLS = generate_tools()
 """The mock Halo application of the run (in-process, rate limiting off for the suite)."""
 
 
@@ -86,6 +89,17 @@ def halo_client(transport: httpx.AsyncBaseTransport, tenant: str) -> HaloClient:
     """The MCP server's upstream client, pointed at the in-process mock's tenant."""
     return HaloClient(base_url="http://mock.halo.test", transport=transport, headers={TENANT_HEADER: tenant},
                       **CLIENT)
+
+
+@pytest.fixture(scope="module")
+def env(tenant, portal):
+    """The MCP server's executor (every generated tool) on a recording transport to the module's tenant:
+    ``(transport, call(name, args) -> result, the tenant's store)``."""
+    transport = RecordingTransport(MOCK_APP)
+    halo = halo_client(transport, tenant)
+    executor = Executor(halo=halo, tools=TOOLS, cursor_secret=b"contracts")
+    yield transport, lambda name, args: portal.call(executor.call, name, args), MOCK_APP.state.sandbox.get(tenant).store
+    portal.call(halo.aclose)
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.conftest import MOCK_APP, RecordingTransport, halo_client
-from server.executor import Executor
-from server.tools import generate_tools
-
-TOOLS = generate_tools()
 LIST_TICKETS = "list_all_halo_itsm_tickets"
 LIST_ACTIONS = "list_all_halo_itsm_actions"
 
@@ -27,16 +22,6 @@ LIST_ACTIONS = "list_all_halo_itsm_actions"
 @pytest.fixture(scope="module")
 def tenant() -> str:
     return f"contracts-paging-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def env(tenant, portal):
-    transport = RecordingTransport(MOCK_APP)
-    halo = halo_client(transport, tenant)
-    executor = Executor(halo=halo, tools=TOOLS, cursor_secret=b"contracts")
-    store = MOCK_APP.state.sandbox.get(tenant).store
-    yield transport, lambda name, args: portal.call(executor.call, name, args), store
-    portal.call(halo.aclose)
 
 
 def _dataset(store, statuses: list[int], actions: int) -> tuple[int, int, list[int], int]:

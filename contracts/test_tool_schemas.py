@@ -13,12 +13,9 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from contracts.conftest import MOCK_APP, RecordingTransport, halo_client
+from contracts.conftest import TOOLS
 from contracts.provider_document import check_request
-from server.executor import Executor
-from server.tools import generate_tools
 
-TOOLS = generate_tools()
 _PRE_UPSTREAM = {"invalid_arguments", "invalid_cursor", "file_access_denied"}
 _SCHEMA_REFUSALS = ("unknown argument", "argument '", "is required", "is not valid under", "is not of type")
 
@@ -28,20 +25,11 @@ def tenant() -> str:
     return f"contracts-tools-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(scope="module")
-def env(tenant, portal):
-    transport = RecordingTransport(MOCK_APP)
-    halo = halo_client(transport, tenant)
-    executor = Executor(halo=halo, tools=TOOLS, cursor_secret=b"contracts")
-    yield transport, lambda name, args: portal.call(executor.call, name, args)
-    portal.call(halo.aclose)
-
-
 @pytest.mark.parametrize("tool", TOOLS, ids=lambda t: t.name)
 @settings(max_examples=6)
 @given(data=st.data())
 def test_generated_arguments_make_only_declared_requests(tool, env, data):
-    transport, call = env
+    transport, call, _ = env
     args = data.draw(from_schema(tool.input_schema), label="arguments")
     before = len(transport.api_requests)
     result = call(tool.name, args)
@@ -73,7 +61,7 @@ def _wrong_type(schema: dict) -> st.SearchStrategy:
 @settings(max_examples=4)
 @given(data=st.data())
 def test_arguments_outside_the_schema_never_reach_halo(tool, env, data):
-    transport, call = env
+    transport, call, _ = env
     schema = tool.input_schema
     args = data.draw(from_schema(schema), label="valid arguments")
     props = schema.get("properties", {})
