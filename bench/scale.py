@@ -21,8 +21,8 @@ RATIO_TARGET, PAGE_TARGET, RSS_TARGET_MB, GENERATION_TARGET_S = 1.5, 1.5, 400.0,
 
 async def _tenant(tickets: int) -> tuple[httpx.AsyncClient, float]:
     """An in-process mock app with `tickets` generated tickets, its tenant built now (timed)."""
-    from mock_halo.app import create_app
-    from mock_halo.settings import MockSettings
+    from halo_sandbox.mock.app import create_app
+    from halo_sandbox.mock.settings import MockSettings
 
     app = create_app(MockSettings(tickets=tickets, rate_limit=None))
     start = time.perf_counter()

@@ -110,8 +110,8 @@ async def _mcp_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[str
 
 async def _profile_mock(seconds: float) -> str:
     """The mock app in this process (ASGI transport, no sockets) under cProfile, get-by-id load."""
-    from mock_halo.app import create_app
-    from mock_halo.settings import MockSettings
+    from halo_sandbox.mock.app import create_app
+    from halo_sandbox.mock.settings import MockSettings
 
     app = create_app(MockSettings(rate_limit=None))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:

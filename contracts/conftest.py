@@ -9,13 +9,12 @@ import uuid
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from halo_sandbox.mock.app import create_app
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.server.executor import Executor
+from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.upstream import HaloClient
 from hypothesis import HealthCheck, Phase, settings
-
-from mock_halo.app import create_app
-from mock_halo.settings import MockSettings
-from server.executor import Executor
-from server.tools import generate_tools
-from server.upstream import HaloClient
 
 settings.register_profile(
     "contracts",

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from halo_sandbox.mock.openapi import openapi_document
 from jsonschema import Draft202012Validator
-
-from mock_halo.openapi import openapi_document
 
 DOCUMENT = openapi_document()
 

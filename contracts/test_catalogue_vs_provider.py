@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from halo_sandbox.server.catalogue import RESOURCES, Param, Resource
 
 from contracts.provider_document import DOCUMENT, NOT_OFFERED, operation
-from server.catalogue import RESOURCES, Param, Resource
 
 _OPS = {"list": ("GET", ""), "get": ("GET", "/1"), "create": ("POST", ""), "update": ("POST", ""),
         "delete": ("DELETE", "/1")}

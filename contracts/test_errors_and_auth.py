@@ -16,12 +16,11 @@ from email.utils import formatdate
 import httpx
 import pytest
 import respx
+from halo_sandbox.server.executor import Executor
+from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.upstream import HaloClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-from server.executor import Executor
-from server.tools import generate_tools
-from server.upstream import HaloClient
 
 BASE = "http://halo.test"
 TOOLS = generate_tools()

@@ -17,11 +17,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from mock_halo.auth import bearer_token
-from mock_halo.exceptions import Unauthorized, ValidationError
-from mock_halo.faults import FaultSpec
-from mock_halo.settings import RateLimit
-from mock_halo.tenants import Tenant, TenantRegistry, current_tenant, field_errors
+from .auth import bearer_token
+from .exceptions import Unauthorized, ValidationError
+from .faults import FaultSpec
+from .settings import RateLimit
+from .tenants import Tenant, TenantRegistry, current_tenant, field_errors
 
 ADMIN_KEY_HEADER = "X-Admin-Key"
 _MAX_ADVANCE = 10 * 366 * 24 * 3600

@@ -26,9 +26,9 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_halo.admin import router as admin_router
-from mock_halo.auth import bearer_token
-from mock_halo.exceptions import (
+from .admin import router as admin_router
+from .auth import bearer_token
+from .exceptions import (
     HaloError,
     NotFound,
     OAuthError,
@@ -36,11 +36,11 @@ from mock_halo.exceptions import (
     Unauthorized,
     ValidationError,
 )
-from mock_halo.faults import FaultRule
-from mock_halo.openapi import openapi_document
-from mock_halo.routes import router as api_router
-from mock_halo.settings import MockSettings
-from mock_halo.tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors
+from .faults import FaultRule
+from .openapi import openapi_document
+from .routes import router as api_router
+from .settings import MockSettings
+from .tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors
 
 TOOL_HEADER = "X-Sandbox-Tool"
 CALL_ID_HEADER = "X-Sandbox-Call-Id"

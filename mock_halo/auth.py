@@ -17,8 +17,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mock_halo.clock import SandboxClock
-from mock_halo.exceptions import Forbidden, HaloError, OAuthError, Unauthorized
+from .clock import SandboxClock
+from .exceptions import Forbidden, HaloError, OAuthError, Unauthorized
 
 #: Every scope name Halo's token endpoint accepts (halo-api.md §1.2).
 VALID_SCOPES: frozenset[str] = frozenset("""

@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mock_halo.clock import SandboxClock
-from mock_halo.exceptions import NotFound, RateLimited
-from mock_halo.settings import RateLimit
+from .clock import SandboxClock
+from .exceptions import NotFound, RateLimited
+from .settings import RateLimit
 
 _METHODS = {"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 

@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from mock_halo.clock import UNSET_DATE, SandboxClock, halo_datetime
-from mock_halo.exceptions import NotFound, PayloadTooLarge, ValidationError
-from mock_halo.resources import RESOURCES, TABLES, FieldType, Filter, ResourceSpec, spec_named, table_spec
+from .clock import UNSET_DATE, SandboxClock, halo_datetime
+from .exceptions import NotFound, PayloadTooLarge, ValidationError
+from .resources import RESOURCES, TABLES, FieldType, Filter, ResourceSpec, spec_named, table_spec
 
 Key = Any
 """A record key: an int id, a uuid string, or ``(scope_id, id)`` for per-ticket ids."""

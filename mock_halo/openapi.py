@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mock_halo.resources import RESOURCES, FieldType, Filter, ResourceSpec
+from .resources import RESOURCES, FieldType, Filter, ResourceSpec
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
 INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}

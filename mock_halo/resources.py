@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from mock_halo.exceptions import NotFound
+from .exceptions import NotFound
 
 FieldType = Literal["int", "float", "str", "bool", "date", "list", "object", "lines", "id"]
 """How a body field is coerced: ``int`` accepts JSON integers, integral floats (``21.0``) and

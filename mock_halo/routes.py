@@ -15,10 +15,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from mock_halo.auth import check_scope
-from mock_halo.exceptions import ValidationError
-from mock_halo.resources import ResourceSpec, spec_for_path
-from mock_halo.tenants import Tenant, current_tenant
+from .auth import check_scope
+from .exceptions import ValidationError
+from .resources import ResourceSpec, spec_for_path
+from .tenants import Tenant, current_tenant
 
 router = APIRouter(prefix="/api", include_in_schema=False)
 

@@ -20,15 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request  # only for the `current_tenant` dependency's signature
 
-from mock_halo.auth import AuthStore, OAuthClient, parse_scopes
-from mock_halo.clock import SandboxClock
-from mock_halo.exceptions import HaloError, ValidationError
-from mock_halo.faults import FaultPlane, FaultRule, RateLimiter
-from mock_halo.journal import Journal
-from mock_halo.settings import MockSettings, RateLimit
+from .auth import AuthStore, OAuthClient, parse_scopes
+from .clock import SandboxClock
+from .exceptions import HaloError, ValidationError
+from .faults import FaultPlane, FaultRule, RateLimiter
+from .journal import Journal
+from .settings import MockSettings, RateLimit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mock_halo.models import HaloStore
+    from .models import HaloStore
 
 SNAPSHOT_FORMAT = "halo-sandbox-snapshot/1"
 TENANT_HEADER = "X-Sandbox-Tenant"
@@ -126,14 +126,14 @@ class TenantRegistry:
     # -- seams --------------------------------------------------------------------------------
     def _stores(self) -> StoreClass:
         if self._store_class is None:
-            from mock_halo.models import HaloStore
+            from .models import HaloStore
 
             self._store_class = HaloStore
         return self._store_class
 
     def _world(self, clock: SandboxClock) -> dict[str, list[dict[str, Any]]]:
         if self._build_world is None:
-            from fixtures import build_world
+            from ..fixtures import build_world
 
             self._build_world = build_world
         return self._build_world(seed=self.settings.seed, now=clock.now(), tickets=self.settings.tickets)

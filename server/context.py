@@ -38,8 +38,8 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from mcp_types import INVALID_PARAMS
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from server.errors import UpstreamError
-from server.upstream import HaloClient, parse_body, upstream_error
+from .errors import UpstreamError
+from .upstream import HaloClient, parse_body, upstream_error
 
 __all__ = [
     "LOOKUPS",

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from server.errors import CursorError
+from .errors import CursorError
 
 _SIG_BYTES = 16
 

@@ -40,12 +40,12 @@ import mcp_types
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from server.catalogue import Param, Resource
-from server.cursor import CursorCodec
-from server.errors import FileAccessError, ServerError, ToolInputError, UnknownToolError, UpstreamError
-from server.ratelimit import normalise
-from server.tools import DEFAULT_LIMIT, ToolSpec
-from server.upstream import HaloClient, parse_body, upstream_error
+from .catalogue import Param, Resource
+from .cursor import CursorCodec
+from .errors import FileAccessError, ServerError, ToolInputError, UnknownToolError, UpstreamError
+from .ratelimit import normalise
+from .tools import DEFAULT_LIMIT, ToolSpec
+from .upstream import HaloClient, parse_body, upstream_error
 
 RATELIMIT_META = "halo-sandbox/ratelimit"
 """`_meta` key of a tool result holding `{"ratelimit": {...} | None, "retry_after": int | None}`."""

@@ -17,9 +17,9 @@ import mcp_types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
-from server.executor import Executor, ToolCallObserver
-from server.tools import ToolSpec, generate_tools, with_file_access
-from server.upstream import HaloClient
+from .executor import Executor, ToolCallObserver
+from .tools import ToolSpec, generate_tools, with_file_access
+from .upstream import HaloClient
 
 SERVER_VERSION = "0.1.0"
 INSTRUCTIONS = (
@@ -32,9 +32,9 @@ INSTRUCTIONS = (
 
 def _context_handlers(halo: HaloClient) -> dict[str, Any]:
     try:
-        context = importlib.import_module("server.context")
+        context = importlib.import_module(f"{__package__}.context")
     except ModuleNotFoundError as exc:
-        if exc.name != "server.context":
+        if exc.name != f"{__package__}.context":
             raise
         return {}
     factory = getattr(context, "context_handlers", None)

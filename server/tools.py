@@ -14,7 +14,7 @@ from typing import Any
 
 import mcp_types
 
-from server.catalogue import CATALOGUE, METHODS, READ_METHODS, WRITE_METHODS, Param, Resource
+from .catalogue import CATALOGUE, METHODS, READ_METHODS, WRITE_METHODS, Param, Resource
 
 LOOKUP_TOOL = "find_halo_itsm_ids"
 LOOKUP_METHOD = "lookup"

@@ -36,7 +36,7 @@ from starlette.datastructures import Headers
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.executor import RATELIMIT_META
+from .executor import RATELIMIT_META
 
 __all__ = [
     "LOOPBACK_HOSTS",

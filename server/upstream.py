@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
-from server.errors import UpstreamError, UpstreamUnavailable
-from server.ratelimit import normalise
+from .errors import UpstreamError, UpstreamUnavailable
+from .ratelimit import normalise
 
 DEFAULT_TOKEN_LIFETIME = 3600
 _MESSAGE_KEYS = ("message", "Message", "errorMessage", "error_description", "error", "title", "detail")

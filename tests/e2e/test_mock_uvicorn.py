@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from halo_sandbox.mock.app import create_app, remember_connection
+from halo_sandbox.mock.tenants import TenantRegistry
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from mock_halo.app import create_app, remember_connection
-from mock_halo.tenants import TenantRegistry
 from tests.mock_halo.conftest import FakeStore, tiny_world
 
 pytestmark = pytest.mark.e2e

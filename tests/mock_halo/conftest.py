@@ -14,11 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
-
-from mock_halo.app import create_app
-from mock_halo.auth import check_scope
-from mock_halo.settings import MockSettings
-from mock_halo.tenants import Tenant, TenantRegistry, current_tenant
+from halo_sandbox.mock.app import create_app
+from halo_sandbox.mock.auth import check_scope
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.tenants import Tenant, TenantRegistry, current_tenant
 
 BASE_URL = "http://mock.test"
 CLIENT_ID = "halo-sandbox"

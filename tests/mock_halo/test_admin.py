@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.tenants import TenantRegistry
 
-from mock_halo.settings import MockSettings
-from mock_halo.tenants import TenantRegistry
 from tests.mock_halo.conftest import fetch_token
 
 pytestmark = pytest.mark.anyio
@@ -80,7 +80,7 @@ async def test_bad_journal_limit(control_client: httpx.AsyncClient, params: dict
 
 async def test_expire_tokens_of_one_client(control_client: httpx.AsyncClient,
                                            control_registry: TenantRegistry) -> None:
-    from mock_halo.auth import OAuthClient
+    from halo_sandbox.mock.auth import OAuthClient
 
     control_registry.get().auth.register_client(OAuthClient(client_id="other", client_secret="s"))
     mine = await fetch_token(control_client)

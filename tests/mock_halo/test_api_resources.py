@@ -7,12 +7,12 @@ from datetime import datetime
 
 import httpx
 import pytest
+from halo_sandbox.fixtures import build_world
+from halo_sandbox.mock.clock import SandboxClock
+from halo_sandbox.mock.models import HaloStore
+from halo_sandbox.mock.resources import RESOURCES
+from halo_sandbox.mock.settings import MockSettings
 
-from fixtures import build_world
-from mock_halo.clock import SandboxClock
-from mock_halo.models import HaloStore
-from mock_halo.resources import RESOURCES
-from mock_halo.settings import MockSettings
 from tests.mock_halo.conftest import fetch_token
 
 pytestmark = pytest.mark.anyio

@@ -6,8 +6,7 @@ import base64
 
 import httpx
 import pytest
-
-from mock_halo.settings import MockSettings
+from halo_sandbox.mock.settings import MockSettings
 
 pytestmark = pytest.mark.anyio
 H = dict[str, str]

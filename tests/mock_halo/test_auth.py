@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from halo_sandbox.mock.auth import VALID_SCOPES, check_scope, covers, parse_scopes
+from halo_sandbox.mock.exceptions import Forbidden, OAuthError
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.tenants import TenantRegistry
 
-from mock_halo.auth import VALID_SCOPES, check_scope, covers, parse_scopes
-from mock_halo.exceptions import Forbidden, OAuthError
-from mock_halo.settings import MockSettings
-from mock_halo.tenants import TenantRegistry
 from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
 
 pytestmark = pytest.mark.anyio

@@ -6,9 +6,8 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-
-from mock_halo.clock import SandboxClock
-from mock_halo.tenants import TenantRegistry
+from halo_sandbox.mock.clock import SandboxClock
+from halo_sandbox.mock.tenants import TenantRegistry
 
 pytestmark = pytest.mark.anyio
 

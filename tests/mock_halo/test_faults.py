@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
+from halo_sandbox.mock.faults import FaultPlane
+from halo_sandbox.mock.tenants import TenantRegistry
 from pydantic import ValidationError as PydanticValidationError
 
-from mock_halo.faults import FaultPlane
-from mock_halo.tenants import TenantRegistry
 from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, fetch_token
 
 pytestmark = pytest.mark.anyio

@@ -6,11 +6,11 @@ from datetime import datetime
 
 import httpx
 import pytest
+from halo_sandbox.mock.auth import OAuthClient
+from halo_sandbox.mock.faults import rate_limit_message
+from halo_sandbox.mock.settings import MockSettings, RateLimit
+from halo_sandbox.mock.tenants import TenantRegistry
 
-from mock_halo.auth import OAuthClient
-from mock_halo.faults import rate_limit_message
-from mock_halo.settings import MockSettings, RateLimit
-from mock_halo.tenants import TenantRegistry
 from tests.mock_halo.conftest import fetch_token
 
 pytestmark = pytest.mark.anyio

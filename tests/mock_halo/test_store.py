@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-
-from mock_halo.clock import UNSET_DATE, SandboxClock
-from mock_halo.exceptions import NotFound, ValidationError
-from mock_halo.models import HaloStore
+from halo_sandbox.mock.clock import UNSET_DATE, SandboxClock
+from halo_sandbox.mock.exceptions import NotFound, ValidationError
+from halo_sandbox.mock.models import HaloStore
 
 NOW = datetime(2026, 11, 25, 12, 0, 0)
 
@@ -496,11 +495,10 @@ def test_random_bodies_never_break_the_store(clock: SandboxClock) -> None:
     record that every later read can render as JSON."""
     import json
 
+    from halo_sandbox.mock.exceptions import HaloError
+    from halo_sandbox.mock.resources import RESOURCES
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
-
-    from mock_halo.exceptions import HaloError
-    from mock_halo.resources import RESOURCES
 
     scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**33), st.floats(allow_nan=False,
                         allow_infinity=False), st.text(max_size=8), st.sampled_from(["2026-11-25T10:00:00", "abc", "5"]))

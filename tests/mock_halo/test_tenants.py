@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from halo_sandbox.mock.exceptions import ValidationError
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.tenants import SNAPSHOT_FORMAT, TenantRegistry, check_tenant_name
 
-from mock_halo.exceptions import ValidationError
-from mock_halo.settings import MockSettings
-from mock_halo.tenants import SNAPSHOT_FORMAT, TenantRegistry, check_tenant_name
 from tests.mock_halo.conftest import FakeStore, fetch_token, tiny_world
 
 pytestmark = pytest.mark.anyio

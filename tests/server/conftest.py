@@ -1,7 +1,6 @@
 import pytest
 import respx
-
-from server.upstream import HaloClient
+from halo_sandbox.server.upstream import HaloClient
 
 # The Halo instance the unit tests fake at the HTTP layer with respx.
 BASE = "http://halo.test"

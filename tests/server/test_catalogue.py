@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from server.catalogue import CATALOGUE, METHODS, resource
+from halo_sandbox.server.catalogue import CATALOGUE, METHODS, resource
 
 SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "halo-swagger-subset.json"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from server.cli import app
-from server.provisioning import DB_FILE, NotFound, Registry
+from halo_sandbox.cli import app
+from halo_sandbox.provisioning.registry import DB_FILE, NotFound, Registry
 
 runner = CliRunner()
 

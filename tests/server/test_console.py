@@ -14,19 +14,19 @@ import anyio
 import httpx
 import pytest
 import uvicorn
+from halo_sandbox.mock.app import create_app
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.server.executor import CALL_ID_HEADER, ToolCallRecord
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.upstream import HaloClient
 from httpx_sse import aconnect_sse
 from mcp import Client
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from mock_halo.app import create_app
-from mock_halo.settings import MockSettings
-from server.console import ControlPlane, ToolCallJournal, console_routes
-from server.console.routes import COOKIE
-from server.executor import CALL_ID_HEADER, ToolCallRecord
-from server.mcp_app import build_mcp_server
-from server.provisioning import Registry
-from server.upstream import HaloClient
+from halo_sandbox.console import ControlPlane, ToolCallJournal, console_routes
+from halo_sandbox.console.routes import COOKIE
+from halo_sandbox.provisioning.registry import Registry
 
 ADMIN_KEY = "console-test-admin-key"
 MOCK = "http://halo.internal"

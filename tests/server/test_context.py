@@ -3,12 +3,12 @@
 import httpx
 import mcp_types
 import pytest
+from halo_sandbox.server.context import LOOKUPS, UpstreamLog, instrument
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.upstream import HaloClient
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
-from server.context import LOOKUPS, UpstreamLog, instrument
-from server.mcp_app import build_mcp_server
-from server.upstream import HaloClient
 from tests.server.conftest import BASE
 
 pytestmark = pytest.mark.anyio

@@ -5,9 +5,8 @@ import json
 import re
 
 import pytest
-
-from server.cursor import CursorCodec
-from server.errors import CursorError
+from halo_sandbox.server.cursor import CursorCodec
+from halo_sandbox.server.errors import CursorError
 
 TOOL = "list_all_halo_itsm_tickets"
 FILTERS = {"client_id": 104, "open_only": True}

@@ -7,10 +7,10 @@ import httpx
 import mcp_types
 import pytest
 import respx
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.tools import generate_tools, select_tools
 from mcp import Client
 
-from server.mcp_app import build_mcp_server
-from server.tools import generate_tools, select_tools
 from tests.server.conftest import BASE
 
 pytestmark = pytest.mark.anyio
@@ -101,9 +101,9 @@ async def test_context_handlers_are_merged_when_the_module_exists(mock, halo, mo
         seen["halo"] = halo
         return {"on_list_prompts": on_list_prompts}
 
-    fake = types.ModuleType("server.context")
+    fake = types.ModuleType("halo_sandbox.server.context")
     fake.context_handlers = context_handlers
-    monkeypatch.setitem(sys.modules, "server.context", fake)
+    monkeypatch.setitem(sys.modules, "halo_sandbox.server.context", fake)
     async with Client(build_mcp_server(halo=halo)) as client:
         prompts = await client.list_prompts()
         tools = await client.list_tools()
@@ -123,7 +123,7 @@ async def test_unreachable_halo_is_an_error_result_not_a_crash(halo):
 
 
 async def test_ratelimit_meta_reaches_the_client(mock, halo):
-    from server.executor import RATELIMIT_META
+    from halo_sandbox.server.executor import RATELIMIT_META
 
     mock.get("/api/Status").respond(json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "7",
                                                       "X-RateLimit-Reset": "12"})

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server.provisioning import (
+from halo_sandbox.provisioning.registry import (
     DB_FILE,
     KEY_FILE,
     AuthenticationFailed,

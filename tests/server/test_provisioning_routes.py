@@ -19,8 +19,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.server.lowlevel import Server
 from starlette.applications import Starlette
 
-from server.provisioning import Registry
-from server.provisioning_routes import build_routes
+from halo_sandbox.provisioning.registry import Registry
+from halo_sandbox.provisioning.routes import build_routes
 
 BASE = "http://127.0.0.1:8765"
 ADMIN = "admin-key-for-tests-0123456789"
@@ -506,7 +506,7 @@ async def test_the_periodic_sweep_purges_expired_records(tmp_path):
 
     import anyio
 
-    from server.provisioning import DB_FILE
+    from halo_sandbox.provisioning.registry import DB_FILE
 
     box = Sandbox(tmp_path)
     box.routes = build_routes(box.registry, admin_key=ADMIN, halo_for_account=FakeHalo, base_url=BASE,

@@ -4,8 +4,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
-
-from server.ratelimit import normalise
+from halo_sandbox.server.ratelimit import normalise
 
 NOW = 1_800_000_000.0
 

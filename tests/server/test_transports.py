@@ -9,12 +9,11 @@ import anyio
 import httpx
 import pytest
 import uvicorn
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.transports import mcp_asgi_app, ratelimit_headers, security_settings
+from halo_sandbox.server.upstream import HaloClient
 from mcp import Client
 from mcp.client.sse import sse_client
-
-from server.mcp_app import build_mcp_server
-from server.transports import mcp_asgi_app, ratelimit_headers, security_settings
-from server.upstream import HaloClient
 
 pytestmark = pytest.mark.anyio
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
@@ -193,7 +192,7 @@ async def _echo_app(scope, receive, send):
     (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"pad": "x" * 200}}), False),
 ])
 async def test_only_tool_calls_within_the_size_limit_get_the_headers(body: str, buffered: bool):
-    from server.transports import RateLimitHeaders
+    from halo_sandbox.server.transports import RateLimitHeaders
 
     app = RateLimitHeaders(_echo_app, max_body_size=150)
     transport = httpx.ASGITransport(app=app)

@@ -6,9 +6,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import respx
-
-from server.errors import UpstreamError, UpstreamUnavailable
-from server.upstream import HaloClient
+from halo_sandbox.server.errors import UpstreamError, UpstreamUnavailable
+from halo_sandbox.server.upstream import HaloClient
 
 BASE = "http://halo.test"
 pytestmark = pytest.mark.anyio

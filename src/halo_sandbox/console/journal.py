@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from server.executor import ToolCallRecord
+from ..server.executor import ToolCallRecord
 
 PREVIEW_CHARS = 2000
 """Results and long argument values are kept as previews of at most this many characters."""

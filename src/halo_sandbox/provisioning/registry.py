@@ -283,7 +283,7 @@ def _bool(value: Any, *, field: str) -> bool:
 
 
 def _default_tool_filter(*, methods: list[str] | None, tags: list[str] | None) -> Sequence[Any]:
-    from server import tools
+    from ..server import tools
 
     return tools.select_tools(tools.generate_tools(), methods=methods, tags=tags)
 

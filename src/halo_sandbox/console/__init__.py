@@ -9,8 +9,8 @@
   (``/_sandbox/console/events``) and the form actions.
 """
 
-from server.console.control import ControlPlane
-from server.console.journal import ToolCallJournal
-from server.console.routes import console_routes
+from .control import ControlPlane
+from .journal import ToolCallJournal
+from .routes import console_routes
 
 __all__ = ["ControlPlane", "ToolCallJournal", "console_routes"]

@@ -37,10 +37,10 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server.console.control import ControlPlane
-from server.console.exceptions import BadInput, ConsoleError, NotAuthorised
-from server.console.journal import ToolCallJournal
-from server.console.timeline import build_view
+from .control import ControlPlane
+from .exceptions import BadInput, ConsoleError, NotAuthorised
+from .journal import ToolCallJournal
+from .timeline import build_view
 
 __all__ = ["COOKIE", "PAGE", "console_routes"]
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from server.journal_cli import journal
-from server.provisioning import default_state_dir
-from server.provisioning_cli import servers_app, tokens_app
+from .console.cli import journal
+from .provisioning.cli import servers_app, tokens_app
+from .provisioning.registry import default_state_dir
 
 app = typer.Typer(help="HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it.",
                   no_args_is_help=True)
@@ -80,9 +80,9 @@ def mock(
     from rich.console import Console
     from rich.table import Table
 
-    from mock_halo.app import create_app
-    from mock_halo.settings import MockSettings, RateLimit
-    from mock_halo.tenants import TenantRegistry
+    from .mock.app import create_app
+    from .mock.settings import MockSettings, RateLimit
+    from .mock.tenants import TenantRegistry
 
     try:
         limit = RateLimit.parse(rate_limit)
@@ -172,7 +172,7 @@ def up(
     from rich.console import Console
     from rich.table import Table
 
-    from server.sandbox import SandboxOptions, build_sandbox, served
+    from .sandbox import SandboxOptions, build_sandbox, served
 
     _quiet_deprecations()
 
@@ -246,11 +246,11 @@ def mcp(
     import anyio
     from rich.console import Console
 
-    from server.context import UpstreamLog, instrument
-    from server.mcp_app import build_mcp_server
-    from server.tools import generate_tools, select_tools
-    from server.transports import mcp_asgi_app, run_stdio
-    from server.upstream import HaloClient
+    from .server.context import UpstreamLog, instrument
+    from .server.mcp_app import build_mcp_server
+    from .server.tools import generate_tools, select_tools
+    from .server.transports import mcp_asgi_app, run_stdio
+    from .server.upstream import HaloClient
 
     _quiet_deprecations()
 

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from server.provisioning import ProvisioningError, Registry, default_state_dir
+from .registry import ProvisioningError, Registry, default_state_dir
 
 __all__ = ["servers_app", "tokens_app"]
 

@@ -47,7 +47,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from server.provisioning import (
+from .registry import (
     AccountCredentials,
     AuthenticationFailed,
     InvalidField,
@@ -300,13 +300,13 @@ class ProvisioningRoutes(list[BaseRoute]):
 
 
 def _default_build_server(*, halo: Any, tools: Any) -> Any:
-    from server.mcp_app import build_mcp_server
+    from ..server.mcp_app import build_mcp_server
 
     return build_mcp_server(halo=halo, tools=tools)
 
 
 def _default_halo_for_credentials(credentials: AccountCredentials) -> Any:
-    from server.upstream import HaloClient
+    from ..server.upstream import HaloClient
 
     return HaloClient(base_url=credentials.halo_url, client_id=credentials.client_id,
                       client_secret=credentials.client_secret, tenant=credentials.tenant)

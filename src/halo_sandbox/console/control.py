@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from server.console.exceptions import ControlPlaneError
+from .exceptions import ControlPlaneError
 
 _ADMIN_KEY_HEADER = "X-Admin-Key"
 _TENANT_HEADER = "X-Sandbox-Tenant"

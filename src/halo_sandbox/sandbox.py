@@ -28,13 +28,13 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp
 
-from server.console import ControlPlane, ToolCallJournal, console_routes
-from server.context import UpstreamLog, instrument
-from server.mcp_app import build_mcp_server
-from server.provisioning import Registry
-from server.provisioning_routes import ProvisioningRoutes, build_routes
-from server.transports import WILDCARD_HOSTS, mcp_asgi_app, security_settings, session_manager_factory
-from server.upstream import HaloClient
+from .console import ControlPlane, ToolCallJournal, console_routes
+from .provisioning.registry import Registry
+from .provisioning.routes import ProvisioningRoutes, build_routes
+from .server.context import UpstreamLog, instrument
+from .server.mcp_app import build_mcp_server
+from .server.transports import WILDCARD_HOSTS, mcp_asgi_app, security_settings, session_manager_factory
+from .server.upstream import HaloClient
 
 __all__ = ["SandboxOptions", "build_sandbox", "served"]
 
@@ -66,8 +66,8 @@ class SandboxOptions:
 def build_sandbox(options: SandboxOptions) -> Starlette:
     """The composed app. `app.state.settings` holds the mock's settings (credentials to print),
     `app.state.sandbox` the mock's tenant registry."""
-    from mock_halo.app import create_app
-    from mock_halo.settings import MockSettings
+    from .mock.app import create_app
+    from .mock.settings import MockSettings
 
     settings = MockSettings.from_env(seed=options.seed, tickets=options.tickets, admin_key=options.admin_key,
                                      client_id=options.client_id, client_secret=options.client_secret,
@@ -123,7 +123,7 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
 def served(app: Starlette) -> ASGIApp:
     """What to hand to uvicorn: `app` wrapped so the mock's `drop` faults can abort the client's socket
     (the mock is mounted inside this app, so it cannot see uvicorn's connection by itself)."""
-    from mock_halo.app import remember_connection
+    from .mock.app import remember_connection
 
     return remember_connection(app)
 

@@ -28,7 +28,7 @@ def _admin_key(admin_key: str | None, state_dir: Path | None) -> str | None:
     """The given key, else the one `halo-sandbox up` stored in the state directory (never generated here)."""
     if admin_key:
         return admin_key
-    from server.provisioning import default_state_dir
+    from ..provisioning.registry import default_state_dir
 
     path = (state_dir or default_state_dir()) / _ADMIN_KEY_FILE
     try:

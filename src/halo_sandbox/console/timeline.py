@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from server.console.journal import ToolCall
+from .journal import ToolCall
 
 
 def build_view(*, calls: Sequence[ToolCall], requests: Sequence[dict[str, Any]], faults: Sequence[dict[str, Any]],
