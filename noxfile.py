@@ -35,6 +35,14 @@ def contracts(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def catalogue(session: nox.Session) -> None:
+    """Regenerate server/generated_catalogue.json from Halo's OpenAPI document (default
+    ../shared/halo-swagger.json; `nox -s catalogue -- --source PATH`, `-- --check` to only compare)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "halo_sandbox.server.generate", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run("python", "-m", "bench", *session.posargs)

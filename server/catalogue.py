@@ -89,6 +89,11 @@ class Resource:
     lookup: Lookup | None = None
     hooks: Mapping[str, str] = field(default_factory=dict)
     """Named executor hooks per method (e.g. `{"create": "attachment_upload"}`)."""
+    object_as_row: bool = False
+    """Halo may answer the list with one object instead of rows (a settings-like resource): it becomes
+    the one row of the result. Set where the shape is undocumented (generated entries)."""
+    generated: bool = False
+    """Generated from Halo's OpenAPI document (`generated.py`) rather than curated here."""
 
     @property
     def plural(self) -> str:
@@ -541,9 +546,11 @@ RESOURCES: tuple[Resource, ...] = (
 )
 
 
-def _check(resources: tuple[Resource, ...]) -> None:
-    """Fail at import time if the table contradicts itself."""
+def check_resources(resources: tuple[Resource, ...]) -> None:
+    """Fail (at import or load time) if a table contradicts itself."""
     names = {r.name for r in resources}
+    if len(names) != len(resources):
+        raise ValueError("resource names are not unique")
     for r in resources:
         unknown = r.methods - set(METHODS)
         if unknown:
@@ -563,7 +570,7 @@ def _check(resources: tuple[Resource, ...]) -> None:
             raise ValueError(f"{r.name}: bad id_type")
 
 
-_check(RESOURCES)
+check_resources(RESOURCES)
 
 CATALOGUE: Mapping[str, Resource] = MappingProxyType({r.name: r for r in RESOURCES})
 

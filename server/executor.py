@@ -253,6 +253,8 @@ class Executor:
             lists = [v for v in body.values() if isinstance(v, list)]
             if len(lists) == 1:
                 return lists[0], total
+            if entry.object_as_row and not lists:
+                return [body], None
         raise UpstreamError(
             f"Halo answered {entry.path} with an unexpected list shape "
             f"(expected {'key ' + repr(entry.list_key) if entry.list_key else 'a JSON array'})",

@@ -122,12 +122,20 @@ def tool_name(resource: Resource, method: str) -> str:
     }[method]
 
 
-def generate_tools(catalogue: Mapping[str, Resource] = CATALOGUE, *, file_access: bool = False) -> list[ToolSpec]:
+def generate_tools(catalogue: Mapping[str, Resource] | None = None, *, file_access: bool = False,
+                   breadth: bool = False) -> list[ToolSpec]:
     """Every tool the catalogue describes, in catalogue order, then `find_halo_itsm_ids`.
 
-    `file_access` adds `file_path` to tools whose hooks read local files (the server then needs an
-    allowed directory).
+    `catalogue` defaults to the curated one; `breadth` adds the tools generated from Halo's OpenAPI
+    document (`generated.py`) after the curated ones. `file_access` adds `file_path` to tools whose
+    hooks read local files (the server then needs an allowed directory).
     """
+    if catalogue is None:
+        catalogue = CATALOGUE
+    if breadth:
+        from .generated import generated_catalogue
+
+        catalogue = {**catalogue, **generated_catalogue()}
     specs = [
         _resource_tool(entry, method, file_access=file_access)
         for entry in catalogue.values()
@@ -282,7 +290,16 @@ def _input_schema(entry: Resource, method: str, *, file_access: bool) -> dict[st
     return _object(props, required)
 
 
+_GENERATED_NOTE = (" Generated from Halo's official OpenAPI document (breadth catalogue): inputs are Halo's "
+                   "documented parameters and record fields, without curated descriptions.")
+
+
 def _description(entry: Resource, method: str, *, file_access: bool) -> str:
+    text = _curated_description(entry, method, file_access=file_access)
+    return text + _GENERATED_NOTE if entry.generated else text
+
+
+def _curated_description(entry: Resource, method: str, *, file_access: bool) -> str:
     s, summary = entry.singular.replace("_", " "), entry.summary
     reasons: dict[str, list[str]] = {}
     for m, why in entry.not_offered.items():

@@ -1,0 +1,108 @@
+"""The breadth catalogue: the checked-in artefact loads into catalogue entries named by the curated
+convention, and with breadth on every resource the mock serves is reachable as a tool that works
+against it (the set grows with the mock: the test walks the mock's own OpenAPI document)."""
+
+import re
+
+import httpx
+import pytest
+from halo_sandbox.mock.app import create_app
+from halo_sandbox.mock.openapi import openapi_document
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.server.catalogue import CATALOGUE
+from halo_sandbox.server.executor import Executor
+from halo_sandbox.server.generated import GENERATED_TAG, generated_catalogue
+from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.upstream import HaloClient
+
+pytestmark = pytest.mark.anyio
+BREADTH = generate_tools(breadth=True)
+CURATED = generate_tools()
+_TOOL_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+_OPERATION = {("get", False): "list", ("get", True): "get", ("post", False): "create", ("delete", True): "delete"}
+
+
+def test_breadth_adds_generated_tools_after_the_curated_ones_and_default_stays_curated():
+    assert [t.name for t in BREADTH[:len(CURATED) - 1]] == [t.name for t in CURATED[:-1]]
+    assert len(CURATED) == 74 and len(BREADTH) > 10 * len(CURATED)
+    names = [t.name for t in BREADTH]
+    assert len(names) == len(set(names)) and all(_TOOL_NAME.match(n) for n in names)
+    assert {"list_all_halo_itsm_suppliers", "get_single_halo_itsm_supplier_by_id", "create_a_halo_itsm_supplier",
+            "update_a_halo_itsm_supplier_by_id", "delete_a_halo_itsm_supplier_by_id"} <= set(names)
+
+
+def test_generated_entries_leave_curated_paths_alone_and_say_they_are_generated():
+    generated = generated_catalogue()
+    curated_paths = {r.path.lower() for r in CATALOGUE.values()}
+    assert not {r.path.lower() for r in generated.values()} & curated_paths
+    for tool in BREADTH:
+        entry = tool.entry
+        if entry is None or not entry.generated:
+            assert "Generated from Halo's official OpenAPI" not in (tool.tool.description or "")
+            continue
+        assert GENERATED_TAG in tool.tags and "Generated from Halo's official OpenAPI" in tool.tool.description
+        assert tool.input_schema["additionalProperties"] is False
+        assert tool.tool.annotations.read_only_hint is (tool.method in ("list", "get"))
+
+
+def test_generated_inputs_are_flat_and_typed():
+    tools = {t.name: t for t in BREADTH}
+    listing = tools["list_all_halo_itsm_suppliers"].input_schema["properties"]
+    assert listing["includeinactive"]["type"] == "boolean" and listing["count"]["type"] == "integer"
+    assert {"limit", "next_cursor"} <= set(listing) and not {"pageinate", "page_no", "page_size"} & set(listing)
+    create = tools["create_a_halo_itsm_supplier"].input_schema["properties"]
+    assert create["id"]["type"] == "integer" and create["name"]["type"] == "string"
+    assert all(p.get("type") in ("integer", "number", "string", "boolean", "array", "object")
+               for t in BREADTH for p in t.input_schema.get("properties", {}).values() if "type" in p)
+
+
+def _served():
+    """(collection path, tool method) of every resource operation the mock's OpenAPI document declares."""
+    for template, operations in openapi_document()["paths"].items():
+        match = re.fullmatch(r"/api(/[^/{}]+)(/\{id\})?", template)
+        if not match:
+            continue
+        for method in operations:
+            tool_method = _OPERATION.get((method, match.group(2) is not None))
+            if tool_method:
+                yield match.group(1).lower(), tool_method
+
+
+def test_every_resource_the_mock_serves_is_reachable_as_a_tool_with_breadth_on():
+    offered = {(t.entry.path.lower(), t.method) for t in BREADTH if t.entry is not None}
+    declined = {(r.path.lower(), m) for r in CATALOGUE.values() for m in r.not_offered}  # said why, per entry
+    served = set(_served())
+    assert served
+    missing = sorted(s for s in served - offered - declined if s[0] != "/authinfo")
+    assert not missing, missing
+
+
+@pytest.fixture
+async def executor():
+    app = create_app(MockSettings(rate_limit=None))
+    transport = httpx.ASGITransport(app=app)
+    halo = HaloClient(base_url="http://mock.halo.test", transport=transport,
+                      client_id="halo-sandbox", client_secret="halo-sandbox-secret")
+    async with app.router.lifespan_context(app):
+        yield Executor(halo=halo, tools=BREADTH, cursor_secret=b"test")
+    await halo.aclose()
+
+
+async def test_generated_tools_the_mock_serves_list_and_get_its_records(executor):
+    served = set(_served())
+    generated = [t for t in BREADTH if t.entry is not None and t.entry.generated
+                 and (t.entry.path.lower(), t.method) in served and t.method in ("list", "get")]
+    assert generated, "the mock serves no generated resource yet"
+    by_path = {t.entry.path.lower(): t for t in generated if t.method == "get"}
+    for tool in (t for t in generated if t.method == "list"):
+        required = tool.input_schema.get("required", [])
+        if required:
+            continue
+        listed = await executor.call(tool.name, {"limit": 2})
+        assert not listed.is_error, (tool.name, listed.structured_content)
+        rows = listed.structured_content["result"]
+        assert len(rows) <= 2
+        getter = by_path.get(tool.entry.path.lower())
+        if rows and getter and "id" in rows[0]:
+            got = await executor.call(getter.name, {"id": rows[0]["id"]})
+            assert not got.is_error and got.structured_content["result"]["id"] == rows[0]["id"]
