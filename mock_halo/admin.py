@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import math
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -27,13 +29,19 @@ ADMIN_KEY_HEADER = "X-Admin-Key"
 _MAX_ADVANCE = 10 * 366 * 24 * 3600
 
 
+def admin_authorised(settings: Any, headers: Mapping[str, str]) -> bool:
+    """Whether ``headers`` carry the admin key (``X-Admin-Key`` or ``Authorization: Bearer``), or no
+    key is configured."""
+    key = settings.admin_key
+    if not key:
+        return True
+    given = headers.get(ADMIN_KEY_HEADER) or bearer_token(headers.get("authorization"))
+    return bool(given) and secrets.compare_digest(given.encode(), key.encode())
+
+
 def require_admin(request: Request) -> None:
     """FastAPI dependency: the admin key, when one is configured."""
-    key = request.app.state.settings.admin_key
-    if not key:
-        return
-    given = request.headers.get(ADMIN_KEY_HEADER) or bearer_token(request.headers.get("authorization"))
-    if not given or not secrets.compare_digest(given.encode(), key.encode()):
+    if not admin_authorised(request.app.state.settings, request.headers):
         raise Unauthorized("The sandbox control plane needs the admin key (Authorization: Bearer <admin key> "
                            f"or {ADMIN_KEY_HEADER}).")
 
@@ -64,9 +72,34 @@ def _validated(model: Any, data: Any, *, prefix: str = "") -> Any:
 
 
 # -- tenants, reset, snapshot ------------------------------------------------------------------
+class NewTenant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+
+
 @router.get("/tenants")
 async def list_tenants(request: Request) -> dict[str, Any]:
-    return {"tenants": _registry(request).names()}
+    registry = _registry(request)
+    return {"tenants": registry.names(), "default": registry.settings.default_tenant,
+            "max_tenants": registry.settings.max_tenants}
+
+
+@router.post("/tenants", status_code=201)
+async def create_tenant(request: Request) -> dict[str, Any]:
+    """Create a tenant from the fixtures (``{"name"}``); an existing one is left as it is."""
+    body: NewTenant = _validated(NewTenant, await _json(request))
+    registry = _registry(request)
+    tenant = registry.find(body.name) or await anyio.to_thread.run_sync(registry.create, body.name)
+    return {"tenant": tenant.name, "tenants": registry.names()}
+
+
+@router.delete("/tenants/{name}")
+async def delete_tenant(request: Request, name: str) -> dict[str, Any]:
+    """Forget a tenant and everything in it (the default tenant is reserved: reset it instead)."""
+    registry = _registry(request)
+    registry.delete(name)
+    return {"deleted": name, "tenants": registry.names()}
 
 
 @router.post("/reset")

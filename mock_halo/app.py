@@ -26,8 +26,10 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .admin import admin_authorised
 from .admin import router as admin_router
 from .auth import bearer_token
+from .clock import SandboxClock
 from .exceptions import (
     HaloError,
     NotFound,
@@ -40,7 +42,7 @@ from .faults import FaultRule
 from .openapi import openapi_document
 from .routes import router as api_router
 from .settings import MockSettings
-from .tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors
+from .tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors, new_auth
 
 TOOL_HEADER = "X-Sandbox-Tool"
 CALL_ID_HEADER = "X-Sandbox-Call-Id"
@@ -57,12 +59,17 @@ def error_response(exc: HaloError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _tenant(registry: TenantRegistry, name: str | None) -> Tenant:
-    """The tenant called ``name``; a new one is built from the fixtures in a worker thread so a
-    large generated world does not stall other requests."""
-    if (name or registry.settings.default_tenant) in registry:
-        return registry.get(name)
-    return await anyio.to_thread.run_sync(registry.get, name)
+async def _create_tenant(registry: TenantRegistry, name: str | None) -> Tenant:
+    """The tenant called ``name``, created if new: only for a caller already authenticated (admin key,
+    or OAuth credentials checked by `_issue_token`), or for the reserved default tenant. A new one is
+    built from the fixtures in a worker thread so a large generated world does not stall other requests."""
+    return registry.find(name) or await anyio.to_thread.run_sync(registry.create, name)
+
+
+def _unknown_tenant(name: str, *, foreign: bool) -> Unauthorized:
+    issued = "The token was issued for another tenant. " if foreign else ""
+    return Unauthorized(f"Authorization has been denied for this request. {issued}There is no tenant {name!r}; "
+                        f"a token request with valid credentials and tenant={name} creates it.")
 
 
 def _is_api(lower_path: str) -> bool:
@@ -89,13 +96,18 @@ class _SandboxMiddleware:
             await self.app(scope, receive, send)
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
-        name = Headers(scope=scope).get(TENANT_HEADER)
+        headers = Headers(scope=scope)
         try:
-            scope.setdefault("state", {})["tenant"] = await _tenant(self.registry, name)
+            limit = (self.registry.settings.max_snapshot_bytes
+                     if scope["path"].rstrip("/").lower() == "/_sandbox/snapshot"
+                     else self.registry.settings.max_control_body_bytes)
+            receive = _limit_body(headers, receive, limit=limit)
+            if admin_authorised(self.registry.settings, headers):  # else the routes answer 401 themselves
+                scope.setdefault("state", {})["tenant"] = await _create_tenant(self.registry,
+                                                                              headers.get(TENANT_HEADER))
+            await self.app(scope, receive, send)
         except HaloError as exc:
             await error_response(exc)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
     async def _data(self, scope: Scope, receive: Receive, send: Send, *, lower: str) -> None:
         started = time.perf_counter()
@@ -125,10 +137,18 @@ class _SandboxMiddleware:
                 name = QueryParams(scope.get("query_string", b"")).get("tenant")
             if name is None and bearer:
                 name = self.registry.tenant_of_token(bearer)
-            tenant = await _tenant(self.registry, name)
+            receive = _limit_body(headers, receive, limit=self.registry.settings.max_body_bytes if _is_api(lower)
+                                  else self.registry.settings.max_token_body_bytes)
+            tenant = self.registry.find(name)
+            if tenant is None and (name is None or name == self.registry.settings.default_tenant):
+                tenant = await _create_tenant(self.registry, None)  # the reserved default tenant
+            if tenant is None:
+                if _is_api(lower):
+                    raise _unknown_tenant(str(name), foreign=bool(bearer and self.registry.tenant_of_token(bearer)))
+                await self.app(scope, receive, send_wrapper)  # /auth/token creates it for valid credentials
+                return
             arrived = tenant.clock.now()
             state["tenant"] = tenant
-            receive = self._limit_body(headers, receive)
             if _is_api(lower) and lower.rstrip("/") != "/api/authinfo":
                 token = self._authenticate(tenant, bearer)
                 state["token"] = token
@@ -178,23 +198,26 @@ class _SandboxMiddleware:
                                    f"for another tenant, not {tenant.name!r}.") from None
             raise
 
-    def _limit_body(self, headers: Headers, receive: Receive) -> Receive:
-        limit = self.registry.settings.max_body_bytes
-        length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            raise PayloadTooLarge(f"The request body ({length} bytes) exceeds the limit of {limit} bytes.")
-        seen = 0
 
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
-            return message
 
-        return limited
+def _limit_body(headers: Headers, receive: Receive, *, limit: int) -> Receive:
+    """``receive`` refusing (413) a body over ``limit`` bytes: by its Content-Length before reading,
+    else as soon as the bytes read pass it."""
+    length = headers.get("content-length")
+    if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
+        raise PayloadTooLarge(f"The request body ({length} bytes) exceeds the limit of {limit} bytes.")
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+        return message
+
+    return limited
 
 
 def _fault_response(rule: FaultRule) -> Response:
@@ -319,10 +342,17 @@ async def _issue_token(request: Request, registry: TenantRegistry) -> dict[str, 
                          request.headers.get(TENANT_HEADER)) if n}
     if len(names) > 1:
         raise OAuthError("invalid_request", f"Conflicting tenants in the request: {', '.join(sorted(map(str, names)))}.")
+    name = str(names.pop()) if names else None
+    request.state.oauth_client = fields["client_id"]
     try:
-        tenant = await _tenant(registry, str(names.pop()) if names else None)
+        tenant = registry.find(name)
+        if tenant is None:
+            # Only a caller whose credentials are good creates a tenant: check them on a throwaway
+            # OAuth state configured like every tenant's (raises the same OAuthError a tenant would).
+            new_auth(tenant=name or registry.settings.default_tenant, settings=registry.settings,
+                     clock=SandboxClock()).issue(**fields)
+            tenant = await _create_tenant(registry, name)
     except ValidationError as exc:
         raise OAuthError("invalid_request", exc.message) from None
     request.state.tenant = tenant
-    request.state.oauth_client = fields["client_id"]
     return tenant.auth.issue(**fields)

@@ -73,13 +73,24 @@ class MockSettings:
     token_lifetime_seconds: int = 3600
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_body_bytes: int = 20 * 1024 * 1024
+    """Largest ``/api`` request body (413 beyond)."""
+    max_token_body_bytes: int = 64 * 1024
+    """Largest ``/auth`` request body."""
+    max_control_body_bytes: int = 1024 * 1024
+    """Largest ``/_sandbox`` request body, except a snapshot restore."""
+    max_snapshot_bytes: int = 256 * 1024 * 1024
+    """Largest snapshot ``PUT /_sandbox/snapshot`` takes."""
     journal_size: int = 1000
     max_tenants: int = 256
+    """Tenants an authenticated caller may create besides the default one (which is always there)."""
     admin_key: str | None = None
     """When set, every `/_sandbox` control call needs ``Authorization: Bearer <key>`` or ``X-Admin-Key``."""
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
     client_scope: str = "all"
+    extra_clients: tuple[tuple[str, str], ...] = ()
+    """More OAuth clients ``(client_id, client_secret)`` every tenant registers, with ``client_scope``
+    (e.g. the built-in MCP server's own client, so it has its own rate-limit bucket)."""
     agent_username: str = DEFAULT_AGENT_USERNAME
     agent_password: str = DEFAULT_AGENT_PASSWORD
     default_tenant: str = DEFAULT_TENANT
@@ -87,8 +98,8 @@ class MockSettings:
     """Public base URL (for ``/api/authinfo``'s ``auth_url``); ``None`` = taken from the request."""
 
     def __post_init__(self) -> None:
-        positive = ("token_lifetime_seconds", "max_attachment_bytes", "max_body_bytes", "journal_size",
-                    "max_tenants")
+        positive = ("token_lifetime_seconds", "max_attachment_bytes", "max_body_bytes", "max_token_body_bytes",
+                    "max_control_body_bytes", "max_snapshot_bytes", "journal_size", "max_tenants")
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

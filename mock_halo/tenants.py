@@ -22,7 +22,7 @@ from starlette.requests import Request  # only for the `current_tenant` dependen
 
 from .auth import AuthStore, OAuthClient, parse_scopes
 from .clock import SandboxClock
-from .exceptions import HaloError, ValidationError
+from .exceptions import HaloError, NotFound, ValidationError
 from .faults import FaultPlane, FaultRule, RateLimiter
 from .journal import Journal
 from .settings import MockSettings, RateLimit
@@ -57,6 +57,18 @@ def check_tenant_name(name: str) -> str:
     return name
 
 
+def new_auth(*, tenant: str, settings: MockSettings, clock: SandboxClock) -> AuthStore:
+    """A tenant's OAuth state as the settings configure it: the OAuth client(s) and the agent login."""
+    auth = AuthStore(tenant=tenant, clock=clock, token_lifetime_seconds=settings.token_lifetime_seconds)
+    auth.register_client(OAuthClient(client_id=settings.client_id, client_secret=settings.client_secret,
+                                     scopes=parse_scopes(settings.client_scope)))
+    for client_id, client_secret in settings.extra_clients:
+        auth.register_client(OAuthClient(client_id=client_id, client_secret=client_secret,
+                                         scopes=parse_scopes(settings.client_scope)))
+    auth.add_user(username=settings.agent_username, password=settings.agent_password)
+    return auth
+
+
 class Tenant:
     """One tenant's state. ``store`` is replaced on reset/restore; read it per request."""
 
@@ -64,10 +76,7 @@ class Tenant:
         self.name = name
         self.clock = clock
         self.store = store
-        self.auth = AuthStore(tenant=name, clock=clock, token_lifetime_seconds=settings.token_lifetime_seconds)
-        self.auth.register_client(OAuthClient(client_id=settings.client_id, client_secret=settings.client_secret,
-                                              scopes=parse_scopes(settings.client_scope)))
-        self.auth.add_user(username=settings.agent_username, password=settings.agent_password)
+        self.auth = new_auth(tenant=name, settings=settings, clock=clock)
         self.limiter = RateLimiter(clock=clock, config=settings.rate_limit)
         self.faults = FaultPlane()
         self.journal = Journal(size=settings.journal_size)
@@ -144,21 +153,41 @@ class TenantRegistry:
 
     # -- tenants ------------------------------------------------------------------------------
     def get(self, name: str | None = None) -> Tenant:
-        """The tenant called ``name`` (default tenant if ``None``), created from the fixtures if new."""
+        """The tenant called ``name`` (default tenant if ``None``), created from the fixtures if new
+        (for Python users, who are trusted; over HTTP only authenticated callers create tenants)."""
+        return self.find(name) or self.create(name)
+
+    def find(self, name: str | None = None) -> Tenant | None:
+        """The tenant called ``name`` if it exists (never creates one); a malformed name raises."""
+        return self._tenants.get(check_tenant_name(self.settings.default_tenant if name is None else name))
+
+    def create(self, name: str | None = None) -> Tenant:
+        """The tenant called ``name``, built from the fixtures if new. At most ``max_tenants`` tenants
+        besides the default one, which is reserved: it can always be created and never deleted."""
         name = check_tenant_name(self.settings.default_tenant if name is None else name)
-        tenant = self._tenants.get(name)
-        if tenant is not None:
-            return tenant
         with self._lock:
             tenant = self._tenants.get(name)
             if tenant is None:
-                if len(self._tenants) >= self.settings.max_tenants:
+                others = len(self._tenants) - (self.settings.default_tenant in self._tenants)
+                if name != self.settings.default_tenant and others >= self.settings.max_tenants:
                     raise ValidationError({TENANT_HEADER: [
-                        f"Too many tenants ({self.settings.max_tenants}); cannot create {name!r}."]})
+                        f"Too many tenants ({self.settings.max_tenants} besides {self.settings.default_tenant!r}); "
+                        f"cannot create {name!r}. Delete one (DELETE /_sandbox/tenants/{{name}}) or raise "
+                        "max_tenants."]})
                 clock = SandboxClock()
                 tenant = Tenant(name=name, settings=self.settings, store=self._new_store(clock), clock=clock)
                 self._tenants[name] = tenant
             return tenant
+
+    def delete(self, name: str) -> None:
+        """Forget the tenant called ``name`` (its data, tokens, faults and journal). The default
+        tenant is reserved: deleting it raises `ValidationError` (reset it instead)."""
+        name = check_tenant_name(name)
+        if name == self.settings.default_tenant:
+            raise ValidationError({"tenant": [f"The default tenant {name!r} cannot be deleted; reset it instead."]})
+        with self._lock:
+            if self._tenants.pop(name, None) is None:
+                raise NotFound(f"No tenant {name!r}.")
 
     def __contains__(self, name: object) -> bool:
         return name in self._tenants

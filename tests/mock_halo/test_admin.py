@@ -103,8 +103,9 @@ async def test_bad_expire_body_changes_nothing(control_client: httpx.AsyncClient
 
 
 async def test_tenants_listing(control_client: httpx.AsyncClient) -> None:
-    await control_client.get("/api/authinfo", headers={"X-Sandbox-Tenant": "zeta"})
-    assert (await control_client.get("/_sandbox/tenants")).json() == {"tenants": ["sandbox", "zeta"]}
+    await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "zeta"})
+    assert (await control_client.get("/_sandbox/tenants")).json() == {
+        "tenants": ["sandbox", "zeta"], "default": "sandbox", "max_tenants": 256}
 
 
 @pytest.mark.parametrize("settings", [MockSettings(max_body_bytes=1000)])

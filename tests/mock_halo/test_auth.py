@@ -177,6 +177,7 @@ async def test_conflicting_or_invalid_tenant_on_token_request(control_client: ht
 
 
 async def test_authinfo_needs_no_token(control_client: httpx.AsyncClient) -> None:
+    await fetch_token(control_client, tenant="acme")
     response = await control_client.get("/api/authinfo", headers={"X-Sandbox-Tenant": "acme"})
     assert response.status_code == 200
     assert response.json() == {"auth_url": "http://mock.test/auth", "tenant_id": "acme"}

@@ -12,7 +12,9 @@ from halo_sandbox.mock.exceptions import ValidationError
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import SNAPSHOT_FORMAT, TenantRegistry, check_tenant_name
 
-from tests.mock_halo.conftest import FakeStore, fetch_token, tiny_world
+from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
+
+CC = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 
 pytestmark = pytest.mark.anyio
 
@@ -78,13 +80,76 @@ async def test_invalid_tenant_header_is_400_and_creates_nothing(control_client: 
 
 
 @pytest.mark.parametrize("settings", [MockSettings(max_tenants=2)])
-async def test_tenant_count_is_bounded(control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
-    assert (await control_client.get("/api/authinfo", headers=tenant_header("one"))).status_code == 200
-    assert (await control_client.get("/api/authinfo", headers=tenant_header("two"))).status_code == 200
-    refused = await control_client.get("/api/authinfo", headers=tenant_header("three"))
+async def test_tenant_count_is_bounded_and_the_default_tenant_is_reserved(
+        control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
+    await fetch_token(control_client, tenant="one")
+    await fetch_token(control_client, tenant="two")
+    refused = await control_client.post("/auth/token", data={**CC, "tenant": "three"})
     assert refused.status_code == 400
-    assert "Too many tenants" in refused.json()["X-Sandbox-Tenant"][0]
-    assert control_registry.names() == ["one", "two"]
+    assert "Too many tenants" in refused.json()["error_description"]
+    assert (await control_client.post("/_sandbox/tenants", json={"name": "three"})).status_code == 400
+    # The default tenant is not counted: it is still served.
+    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {await fetch_token(control_client)}"})).status_code == 200
+    assert control_registry.names() == ["one", "sandbox", "two"]
+    # Deleting one makes room again.
+    deleted = await control_client.delete("/_sandbox/tenants/one")
+    assert deleted.json() == {"deleted": "one", "tenants": ["sandbox", "two"]}
+    assert (await control_client.post("/_sandbox/tenants", json={"name": "three"})).status_code == 201
+    assert control_registry.names() == ["sandbox", "three", "two"]
+
+
+async def test_unauthenticated_callers_create_no_tenant(control_client: httpx.AsyncClient,
+                                                        control_registry: TenantRegistry) -> None:
+    """A cross-site page (no credentials, `no-cors`) or a random client naming tenants creates none."""
+    for index in range(60):
+        name = f"spam{index}"
+        attempts = [
+            control_client.get("/api/tickets", headers=tenant_header(name)),
+            control_client.get("/api/authinfo", headers=tenant_header(name)),
+            control_client.post(f"/auth/token?tenant={name}", data={"grant_type": "client_credentials"}),
+            control_client.post("/auth/token", data={**CC, "client_secret": "wrong", "tenant": name}),
+            control_client.post("/auth/token", data={"grant_type": "password", "client_id": CC["client_id"],
+                                                     "username": "agent@sandbox.local", "password": "no",
+                                                     "tenant": name}),
+            control_client.post("/auth/token", data={"grant_type": "refresh_token", "client_id": CC["client_id"],
+                                                     "refresh_token": "x", "tenant": name}),
+        ]
+        statuses = [(await attempt).status_code for attempt in attempts]
+        assert all(status in (400, 401) for status in statuses), statuses
+    assert set(control_registry.names()) <= {"sandbox"}
+    # The sandbox is still usable.
+    token = await fetch_token(control_client)
+    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+
+
+@pytest.mark.parametrize("settings", [MockSettings(admin_key="k3y")])
+async def test_control_plane_creates_tenants_only_for_the_admin(control_client: httpx.AsyncClient,
+                                                                control_registry: TenantRegistry) -> None:
+    refused = await control_client.get("/_sandbox/clock", headers=tenant_header("intruder"))
+    assert refused.status_code == 401
+    assert (await control_client.post("/_sandbox/tenants", json={"name": "intruder"})).status_code == 401
+    assert "intruder" not in control_registry.names()
+    admin = {"X-Admin-Key": "k3y"}
+    assert (await control_client.get("/_sandbox/clock", headers={**admin, **tenant_header("mine")})).status_code == 200
+    assert "mine" in control_registry.names()
+    assert (await control_client.delete("/_sandbox/tenants/mine")).status_code == 401
+    assert (await control_client.delete("/_sandbox/tenants/mine", headers=admin)).status_code == 200
+    assert "mine" not in control_registry.names()
+
+
+async def test_tenant_deletion_refusals(control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
+    await fetch_token(control_client, tenant="gone")
+    reserved = await control_client.delete("/_sandbox/tenants/sandbox")
+    assert reserved.status_code == 400 and "cannot be deleted" in str(reserved.json())
+    assert (await control_client.delete("/_sandbox/tenants/nobody")).status_code == 404
+    assert (await control_client.delete("/_sandbox/tenants/bad%20name")).status_code == 400
+    token = await fetch_token(control_client, tenant="gone")
+    assert (await control_client.delete("/_sandbox/tenants/gone")).status_code == 200
+    # Its tokens die with it, and using them does not bring it back.
+    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})).status_code == 401
+    gone = await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}", **tenant_header("gone")})
+    assert gone.status_code == 401
+    assert "gone" not in control_registry.names()
 
 
 async def test_tenants_do_not_share_faults_journal_clock_or_data(control_client: httpx.AsyncClient,
