@@ -1,14 +1,14 @@
-"""`build_mcp_server(...)`: the low-level MCP `Server` exposing the generated Halo tools.
+"""`build_mcp_server(...)`: the low-level MCP `Server` for one Halo, assembled from `.surface`.
 
-The tools come from `tools.generate_tools()` (or a filtered subset from `tools.select_tools`);
-`tools/call` for a tool outside that set answers exactly like an unknown tool. When the module
-`server.context` exists, its `context_handlers(halo=...)` supplies the extra `on_*` handlers
-(resources, prompts, completions, logging) merged into the `Server(...)` call.
+Tools (every generated tool, or the subset given), resources, prompts and completions come from the
+`.surface` modules, one per MCP feature. `logging/setLevel` is still answered for clients of
+protocol revisions before 2026-07-28, which deprecates logging (SEP-2577); it is accepted and changes
+nothing: the server sends no log notifications (upstream requests are logged to stderr, see
+`.upstream_log`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,14 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
 from .executor import Executor, ToolCallObserver
+from .surface.completions import completion_handlers
+from .surface.prompts import PROMPTS, prompt_handlers
+from .surface.resources import TEMPLATE_COMPLETIONS, resource_handlers
+from .surface.tools import tool_handlers
 from .tools import ToolSpec, generate_tools, with_file_access
 from .upstream import HaloClient
+
+__all__ = ["INSTRUCTIONS", "SERVER_VERSION", "build_mcp_server"]
 
 SERVER_VERSION = "0.1.0"
 INSTRUCTIONS = (
@@ -30,15 +36,9 @@ INSTRUCTIONS = (
 )
 
 
-def _context_handlers(halo: HaloClient) -> dict[str, Any]:
-    try:
-        context = importlib.import_module(f"{__package__}.context")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.context":
-            raise
-        return {}
-    factory = getattr(context, "context_handlers", None)
-    return dict(factory(halo=halo)) if factory is not None else {}
+async def _on_set_logging_level(ctx: ServerRequestContext[Any],
+                                params: mcp_types.SetLevelRequestParams) -> mcp_types.EmptyResult:
+    return mcp_types.EmptyResult()
 
 
 def build_mcp_server(
@@ -58,25 +58,17 @@ def build_mcp_server(
         tools = [with_file_access(t) for t in tools]
     executor = Executor(halo=halo, tools=tools, cursor_secret=cursor_secret, allowed_file_dir=allowed_file_dir,
                         on_tool_call=on_tool_call)
-    listing = mcp_types.ListToolsResult(tools=[t.tool for t in executor.tools])
-    schemas = {t.name: t.tool.input_schema for t in executor.tools}
-
-    async def on_list_tools(
-        ctx: ServerRequestContext[Any], params: mcp_types.PaginatedRequestParams | None
-    ) -> mcp_types.ListToolsResult:
-        return listing
-
-    async def on_call_tool(
-        ctx: ServerRequestContext[Any], params: mcp_types.CallToolRequestParams
-    ) -> mcp_types.CallToolResult:
-        return await executor.call(params.name, params.arguments)
-
-    handlers = _context_handlers(halo)
-    handlers.update(on_list_tools=on_list_tools, on_call_tool=on_call_tool)
-    return Server(
+    server: Server[Any] = Server(
         name,
         version=SERVER_VERSION,
         instructions=INSTRUCTIONS,
-        get_tool_input_schema=schemas.get,
-        **handlers,
+        get_tool_input_schema={t.name: t.tool.input_schema for t in executor.tools}.get,
+        **tool_handlers(executor),
+        **resource_handlers(halo=halo),
+        **prompt_handlers(),
+        **completion_handlers(halo=halo, prompts={n: spec.completions for n, spec in PROMPTS.items()},
+                              templates=TEMPLATE_COMPLETIONS),
     )
+    # Registered after construction: passing `on_set_logging_level=` makes the SDK warn on every build.
+    server.add_request_handler("logging/setLevel", mcp_types.SetLevelRequestParams, _on_set_logging_level)
+    return server

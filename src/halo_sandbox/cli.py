@@ -37,7 +37,7 @@ _ClientId = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", 
                                                show_default=False)]
 _ClientSecret = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
                                                    help="OAuth client secret.", show_default=False)]
-_LogLevel = Annotated[str, typer.Option(help="uvicorn log level.")]
+_LogLevel = Annotated[str, typer.Option(help="Log level (stderr); debug logs every upstream request (up).")]
 
 # ---------------------------------------------------------------- halo-sandbox mock
 
@@ -126,6 +126,21 @@ def _csv(values: list[str] | None) -> list[str] | None:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
+def _log_to_stderr(level: str) -> None:
+    """The package's own loggers (e.g. each upstream request at debug) to stderr at uvicorn's `level`."""
+    import logging
+    import sys
+
+    if level.lower() not in ("critical", "error", "warning", "info", "debug", "trace"):
+        raise typer.BadParameter("choose critical, error, warning, info, debug or trace", param_hint="--log-level")
+    logger = logging.getLogger("halo_sandbox")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if level.lower() == "trace" else level.upper())
+
+
 def _quiet_deprecations() -> None:
     """The SDK warns that `logging/setLevel` is deprecated as of protocol 2026-07-28; the server still
     answers it for older clients on purpose, so the warning is noise on the console."""
@@ -175,6 +190,7 @@ def up(
     from .sandbox import SandboxOptions, build_sandbox, served
 
     _quiet_deprecations()
+    _log_to_stderr(log_level)
 
     state = state_dir or default_state_dir()
     key = admin_key or stored_admin_key(state)
@@ -240,19 +256,20 @@ def mcp(
         show_default=False)] = None,
     timeout: Annotated[float, typer.Option(min=0.1, envvar="HALO_TIMEOUT",
                                            help="Seconds to wait for each Halo request.")] = 30.0,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level (http, sse).")] = "warning",
+    log_level: Annotated[str, typer.Option(help="Log level (stderr); debug logs every upstream request.")] = "warning",
 ) -> None:
     """Run the MCP server against any Halo (a real tenant or a running sandbox) over stdio, HTTP or SSE."""
     import anyio
     from rich.console import Console
 
-    from .server.context import UpstreamLog, instrument
     from .server.mcp_app import build_mcp_server
     from .server.tools import generate_tools, select_tools
     from .server.transports import mcp_asgi_app, run_stdio
     from .server.upstream import HaloClient
+    from .server.upstream_log import UpstreamLog
 
     _quiet_deprecations()
+    _log_to_stderr(log_level)
 
     if transport not in ("stdio", "http", "sse"):
         raise typer.BadParameter("choose stdio, http or sse", param_hint="--transport")
@@ -269,7 +286,7 @@ def mcp(
         raise typer.BadParameter(str(exc)) from None
 
     def build() -> object:
-        return instrument(build_mcp_server(halo=halo, tools=tools, allowed_file_dir=allowed_file_dir))
+        return build_mcp_server(halo=halo, tools=tools, allowed_file_dir=allowed_file_dir)
 
     err = Console(stderr=True, soft_wrap=True)
     if transport == "stdio":

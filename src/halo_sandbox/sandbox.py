@@ -31,10 +31,10 @@ from starlette.types import ASGIApp
 from .console import ControlPlane, ToolCallJournal, console_routes
 from .provisioning.registry import Registry
 from .provisioning.routes import ProvisioningRoutes, build_routes
-from .server.context import UpstreamLog, instrument
 from .server.mcp_app import build_mcp_server
 from .server.transports import WILDCARD_HOSTS, mcp_asgi_app, security_settings, session_manager_factory
 from .server.upstream import HaloClient
+from .server.upstream_log import UpstreamLog
 
 __all__ = ["SandboxOptions", "build_sandbox", "served"]
 
@@ -87,8 +87,7 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
     tool_calls = ToolCallJournal()
 
     def build_server(*, halo: HaloClient, tools: Any = None) -> Any:
-        return instrument(build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret,
-                                           on_tool_call=tool_calls.record))
+        return build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret, on_tool_call=tool_calls.record)
 
     security = security_settings(host=options.host, allowed_origins=options.allowed_origins)
     default = halo_for(settings.default_tenant)

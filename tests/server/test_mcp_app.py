@@ -1,7 +1,6 @@
 """build_mcp_server through the SDK's in-memory client: what an MCP client actually sees."""
 
-import sys
-import types
+import warnings
 
 import httpx
 import mcp_types
@@ -10,6 +9,7 @@ import respx
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.tools import generate_tools, select_tools
 from mcp import Client
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from tests.server.conftest import BASE
 
@@ -91,24 +91,23 @@ async def test_allowed_file_dir_offers_file_path(mock, halo, tmp_path):
     assert not result.is_error and post.call_count == 1
 
 
-async def test_context_handlers_are_merged_when_the_module_exists(mock, halo, monkeypatch):
-    seen = {}
+async def test_legacy_set_level_is_answered_and_sends_no_log_notifications(mock, halo):
+    mock.get("/api/Tickets/7").respond(json={"id": 7})
+    received: list[mcp_types.LoggingMessageNotificationParams] = []
 
-    async def on_list_prompts(ctx, params):
-        return mcp_types.ListPromptsResult(prompts=[mcp_types.Prompt(name="triage")])
+    async def on_log(params: mcp_types.LoggingMessageNotificationParams) -> None:
+        received.append(params)
 
-    def context_handlers(*, halo):
-        seen["halo"] = halo
-        return {"on_list_prompts": on_list_prompts}
-
-    fake = types.ModuleType("halo_sandbox.server.context")
-    fake.context_handlers = context_handlers
-    monkeypatch.setitem(sys.modules, "halo_sandbox.server.context", fake)
-    async with Client(build_mcp_server(halo=halo)) as client:
-        prompts = await client.list_prompts()
-        tools = await client.list_tools()
-    assert [p.name for p in prompts.prompts] == ["triage"]
-    assert tools.tools and seen["halo"] is halo
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MCPDeprecationWarning)  # building the server must not warn
+        server = build_mcp_server(halo=halo)
+    async with Client(server, mode="legacy", logging_callback=on_log) as client:
+        assert client.server_capabilities.logging is not None  # older clients still see the capability
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MCPDeprecationWarning)  # the client's own warning for calling it
+            assert await client.set_logging_level("debug") is not None
+        result = await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 7})
+    assert not result.is_error and received == []
 
 
 async def test_unreachable_halo_is_an_error_result_not_a_crash(halo):
