@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 from tests.e2e.conftest import CLI, CLIENT_ID, CLIENT_SECRET, Sandbox, clean_env
 
@@ -16,10 +17,24 @@ def _stdio(sandbox: Sandbox, *extra: str, **env: str) -> StdioServerParameters:
                                                     *extra], env=clean_env(**env))
 
 
+# Run at interpreter start-up (PYTHONPATH): refuses any import of the mock, which the command must never need.
+NO_MOCK = """
+import sys
+
+
+class _NoMock:
+    def find_spec(self, name, path=None, target=None):
+        if name == "halo_sandbox.mock" or name.startswith("halo_sandbox.mock."):
+            raise ImportError("the mcp command imported " + name)
+        return None
+
+
+sys.meta_path.insert(0, _NoMock())
+"""
+
+
 async def test_stdio_server_works_against_a_running_sandbox(sandbox: Sandbox, tmp_path):
-    # a mock_halo that cannot be imported shadows the real one: the command must never need it
-    (tmp_path / "mock_halo").mkdir()
-    (tmp_path / "mock_halo" / "__init__.py").write_text('raise ImportError("the mcp command imported mock_halo")')
+    (tmp_path / "sitecustomize.py").write_text(NO_MOCK)
     params = _stdio(sandbox, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, PYTHONPATH=str(tmp_path))
     async with Client(params, mode="legacy") as client:
         tools = {t.name for t in (await client.list_tools()).tools}
@@ -29,6 +44,18 @@ async def test_stdio_server_works_against_a_running_sandbox(sandbox: Sandbox, tm
     assert wayne.structured_content["result"]["name"] == sandbox.api("/Client/104")["name"]
     assert "Network Operations" in teams.contents[0].text
     assert [c["path"] for c in sandbox.journal(tool="get_single_halo_itsm_client_by_id")] == ["/api/Client/104"]
+
+
+async def test_debug_log_level_logs_each_upstream_request_to_stderr(sandbox: Sandbox, tmp_path):
+    params = _stdio(sandbox, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--log-level", "debug")
+    with (tmp_path / "stderr.txt").open("w+", encoding="utf-8") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            result = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
+        errlog.seek(0)
+        logged = errlog.read()
+    assert not result.is_error
+    assert "halo_sandbox.upstream DEBUG GET /api/Client/104 -> 200 (" in logged
+    assert CLIENT_SECRET not in logged and "Bearer" not in logged
 
 
 async def test_stdio_takes_credentials_from_env_and_filters_tools(sandbox: Sandbox):
