@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import mcp_types
 from mcp.server.context import ServerRequestContext
@@ -21,7 +21,7 @@ from .executor import Executor, ToolCallObserver
 from .surface.completions import completion_handlers
 from .surface.prompts import PROMPTS, prompt_handlers
 from .surface.resources import TEMPLATE_COMPLETIONS, resource_handlers
-from .surface.tools import tool_handlers
+from .surface.tools import Exposure, ToolSurface, tool_handlers
 from .tools import ToolSpec, generate_tools, with_file_access
 from .upstream import HaloClient
 
@@ -49,21 +49,27 @@ def build_mcp_server(
     allowed_file_dir: Path | None = None,
     cursor_secret: bytes | None = None,
     on_tool_call: ToolCallObserver | None = None,
+    breadth: bool = False,
+    exposure: Exposure = "all",
+    cache_scope: Literal["public", "private"] = "public",
 ) -> Server[Any]:
-    """A low-level MCP server offering `tools` (default: every generated tool) against `halo`.
-    `on_tool_call` (optional) observes every tool call (`executor.ToolCallRecord`), e.g. for the console."""
+    """A low-level MCP server offering `tools` (default: every curated tool, plus the generated breadth
+    catalogue when `breadth`) against `halo`, listed whole or through discovery meta-tools (`exposure`,
+    see `surface.tools`). `on_tool_call` (optional) observes every tool call (`executor.ToolCallRecord`),
+    e.g. for the console. `cache_scope` is the `cacheScope` hint of `tools/list`."""
     if tools is None:
-        tools = generate_tools(file_access=allowed_file_dir is not None)
+        tools = generate_tools(file_access=allowed_file_dir is not None, breadth=breadth)
     elif allowed_file_dir is not None:
         tools = [with_file_access(t) for t in tools]
     executor = Executor(halo=halo, tools=tools, cursor_secret=cursor_secret, allowed_file_dir=allowed_file_dir,
                         on_tool_call=on_tool_call)
+    surface = ToolSurface(executor, exposure=exposure, cache_scope=cache_scope)
     server: Server[Any] = Server(
         name,
         version=SERVER_VERSION,
         instructions=INSTRUCTIONS,
-        get_tool_input_schema={t.name: t.tool.input_schema for t in executor.tools}.get,
-        **tool_handlers(executor),
+        get_tool_input_schema=surface.input_schema,
+        **tool_handlers(surface),
         **resource_handlers(halo=halo),
         **prompt_handlers(),
         **completion_handlers(halo=halo, prompts={n: spec.completions for n, spec in PROMPTS.items()},

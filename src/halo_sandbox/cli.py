@@ -38,6 +38,24 @@ _ClientId = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", 
 _ClientSecret = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
                                                    help="OAuth client secret.", show_default=False)]
 _LogLevel = Annotated[str, typer.Option(help="Log level (stderr); debug logs every upstream request (up).")]
+# Options shared by `up` and `mcp`.
+_Breadth = Annotated[bool, typer.Option(
+    "--breadth/--no-breadth", envvar="HALO_SANDBOX_BREADTH",
+    help="Also offer the tools generated from Halo's official OpenAPI for every resource the curated "
+         "catalogue does not cover (about 1,100 more; pair with --tool-exposure discovery).")]
+_ToolExposure = Annotated[str, typer.Option(
+    "--tool-exposure", envvar="HALO_SANDBOX_TOOL_EXPOSURE",
+    help="all: tools/list lists every tool (paged); discovery: three meta-tools to search, describe and "
+         "call the tools.")]
+
+
+def _exposure(value: str) -> str:
+    from .server.surface.tools import EXPOSURES
+
+    if value not in EXPOSURES:
+        raise typer.BadParameter(f"choose {' or '.join(EXPOSURES)}", param_hint="--tool-exposure")
+    return value
+
 
 # ---------------------------------------------------------------- halo-sandbox mock
 
@@ -180,6 +198,8 @@ def up(
     allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="Browser origin allowed to call the MCP endpoints (repeatable); "
                                "localhost origins are always allowed.", show_default=False)] = None,
+    breadth: _Breadth = False,
+    tool_exposure: _ToolExposure = "all",
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin API."""
@@ -197,7 +217,8 @@ def up(
     try:
         options = SandboxOptions(host=host, port=port, seed=seed, tickets=tickets, state_dir=state, admin_key=key,
                                  client_id=client_id, client_secret=client_secret,
-                                 allowed_origins=tuple(_csv(allow_origin) or ()))
+                                 allowed_origins=tuple(_csv(allow_origin) or ()), breadth=breadth,
+                                 tool_exposure=_exposure(tool_exposure))
         sandbox = build_sandbox(options)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -212,6 +233,7 @@ def up(
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
         ("admin key", key), ("tenant", settings.default_tenant), ("seed", str(settings.seed)),
         ("state dir", str(state)),
+        ("tools", f"{'curated + generated (breadth)' if breadth else 'curated'}, exposure {tool_exposure}"),
     ]:
         table.add_row(name, value)
     console.print(table)
@@ -256,6 +278,8 @@ def mcp(
         show_default=False)] = None,
     timeout: Annotated[float, typer.Option(min=0.1, envvar="HALO_TIMEOUT",
                                            help="Seconds to wait for each Halo request.")] = 30.0,
+    breadth: _Breadth = False,
+    tool_exposure: _ToolExposure = "all",
     log_level: Annotated[str, typer.Option(help="Log level (stderr); debug logs every upstream request.")] = "warning",
 ) -> None:
     """Run the MCP server against any Halo (a real tenant or a running sandbox) over stdio, HTTP or SSE."""
@@ -275,8 +299,9 @@ def mcp(
         raise typer.BadParameter("choose stdio, http or sse", param_hint="--transport")
     if allowed_file_dir is not None and not allowed_file_dir.is_dir():
         raise typer.BadParameter(f"{allowed_file_dir} is not a directory", param_hint="--allowed-file-dir")
+    exposure = _exposure(tool_exposure)
     try:
-        tools = select_tools(generate_tools(file_access=allowed_file_dir is not None),
+        tools = select_tools(generate_tools(file_access=allowed_file_dir is not None, breadth=breadth),
                              methods=_csv(methods), tags=_csv(tags))
         if not tools:
             raise ValueError("the --methods/--tags filters match no tool")
@@ -286,11 +311,11 @@ def mcp(
         raise typer.BadParameter(str(exc)) from None
 
     def build() -> object:
-        return build_mcp_server(halo=halo, tools=tools, allowed_file_dir=allowed_file_dir)
+        return build_mcp_server(halo=halo, tools=tools, allowed_file_dir=allowed_file_dir, exposure=exposure)
 
     err = Console(stderr=True, soft_wrap=True)
     if transport == "stdio":
-        err.print(f"halo-sandbox mcp: {len(tools)} tools over stdio, Halo at {halo.base_url}", highlight=False)
+        err.print(f"halo-sandbox mcp: {len(tools)} tools ({exposure}) over stdio, Halo at {halo.base_url}", highlight=False)
         anyio.run(run_stdio, build())
         return
     import uvicorn
@@ -302,6 +327,6 @@ def mcp(
         raise typer.BadParameter(str(exc), param_hint="--allow-origin") from None
     shown = f"[{host}]" if ":" in host else host
     path = "/mcp" if transport == "http" else "/sse"
-    err.print(f"halo-sandbox mcp: {len(tools)} tools at http://{shown}:{port}{path}, Halo at {halo.base_url}",
+    err.print(f"halo-sandbox mcp: {len(tools)} tools ({exposure}) at http://{shown}:{port}{path}, Halo at {halo.base_url}",
               highlight=False)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -54,6 +54,10 @@ class SandboxOptions:
     client_id: str | None = None
     client_secret: str | None = None
     allowed_origins: Sequence[str] = field(default_factory=tuple)
+    breadth: bool = False
+    """Offer the generated breadth catalogue too (on `/mcp`, `/sse` and provisioned URLs)."""
+    tool_exposure: str = "all"
+    """`all` or `discovery` for `/mcp` and `/sse` (provisioned URLs carry their own `config.tool_exposure`)."""
 
     @property
     def base_url(self) -> str:
@@ -86,13 +90,16 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
 
     tool_calls = ToolCallJournal()
 
-    def build_server(*, halo: HaloClient, tools: Any = None) -> Any:
-        return build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret, on_tool_call=tool_calls.record)
+    def build_server(*, halo: HaloClient, tools: Any = None, exposure: Any = "all",
+                     cache_scope: Any = "private") -> Any:
+        return build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret, on_tool_call=tool_calls.record,
+                                breadth=options.breadth, exposure=exposure, cache_scope=cache_scope)
 
     security = security_settings(host=options.host, allowed_origins=options.allowed_origins)
     default = halo_for(settings.default_tenant)
-    mcp = mcp_asgi_app(lambda: build_server(halo=default), security=security)
-    registry = Registry(options.state_dir)
+    mcp = mcp_asgi_app(lambda: build_server(halo=default, exposure=options.tool_exposure, cache_scope="public"),
+                       security=security)
+    registry = Registry(options.state_dir, tool_filter=_tool_filter(breadth=options.breadth))
     provisioning = _provisioning_routes(options, registry=registry, halo_for=halo_for, build_server=build_server,
                                         security=security)
     control = ControlPlane(base_url=_MOCK_BASE, admin_key=settings.admin_key, transport=to_mock)
@@ -125,6 +132,18 @@ def served(app: Starlette) -> ASGIApp:
     from .mock.app import remember_connection
 
     return remember_connection(app)
+
+
+def _tool_filter(*, breadth: bool) -> Any:
+    """What provisioned filters select from: the curated tools, plus the generated ones with breadth."""
+    from .server.tools import generate_tools, select_tools
+
+    universe = generate_tools(breadth=breadth)
+
+    def select(*, methods: Any, tags: Any) -> list[Any]:
+        return select_tools(universe, methods=methods, tags=tags)
+
+    return select
 
 
 def _provisioning_routes(options: SandboxOptions, *, registry: Registry, halo_for: Any, build_server: Any,
