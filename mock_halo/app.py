@@ -39,6 +39,7 @@ from .exceptions import (
     ValidationError,
 )
 from .faults import FaultRule
+from .hostguard import HostOriginGuard
 from .openapi import openapi_document
 from .routes import router as api_router
 from .settings import MockSettings
@@ -319,6 +320,9 @@ def create_app(settings: MockSettings | None = None, *, registry: TenantRegistry
     app.include_router(admin_router)
     app.include_router(api_router)
     app.add_middleware(_SandboxMiddleware, registry=registry)
+    if settings.allowed_hosts is not None:
+        app.add_middleware(HostOriginGuard, allowed_hosts=settings.allowed_hosts,
+                           allowed_origins=settings.allowed_origins)
     return app
 
 

@@ -95,6 +95,11 @@ class MockSettings:
     agent_password: str = DEFAULT_AGENT_PASSWORD
     default_tenant: str = DEFAULT_TENANT
     base_url: str | None = None
+    allowed_hosts: tuple[str, ...] | None = None
+    """``Host`` names served (``name`` or ``name:*``; `mock_halo.hostguard`); ``None`` = no check (in-process
+    use; the CLI always sets them)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Browser origins allowed besides none at all (``Origin`` absent), when ``allowed_hosts`` is set."""
     """Public base URL (for ``/api/authinfo``'s ``auth_url``); ``None`` = taken from the request."""
 
     def __post_init__(self) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from .console.cli import journal
 from .provisioning.cli import servers_app, tokens_app
-from .provisioning.registry import default_state_dir
+from .provisioning.registry import default_state_dir, ensure_state_dir, private_file
 
 app = typer.Typer(help="HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it.",
                   no_args_is_help=True)
@@ -62,17 +62,23 @@ def _exposure(value: str) -> str:
 ADMIN_KEY_FILE = "admin-key"
 
 
+def shown_admin_key(given: str | None, key: str, state_dir: Path) -> str:
+    """What the banner shows for the admin key: a key the user gave (option or environment) is theirs
+    already and is never printed; a generated one is shown with where it is kept."""
+    if given:
+        return "(as given: --admin-key / HALO_SANDBOX_ADMIN_KEY; not shown)"
+    return f"{key}  (kept in {state_dir / ADMIN_KEY_FILE})"
+
+
 def stored_admin_key(state_dir: Path) -> str:
     """The admin key kept in ``state_dir/admin-key``; generated (and stored, mode 0600) when absent."""
-    path = state_dir / ADMIN_KEY_FILE
-    if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        if key:
-            return key
-    state_dir.mkdir(parents=True, exist_ok=True)
+    path = ensure_state_dir(state_dir) / ADMIN_KEY_FILE
     key = secrets.token_urlsafe(24)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    if not private_file(path, (key + "\n").encode()):
+        stored = path.read_text(encoding="utf-8").strip()
+        if stored:
+            return stored
+        path.write_text(key + "\n", encoding="utf-8")
     return key
 
 
@@ -101,6 +107,7 @@ def mock(
     from .mock.app import create_app
     from .mock.settings import MockSettings, RateLimit
     from .mock.tenants import TenantRegistry
+    from .server.transports import security_settings
 
     try:
         limit = RateLimit.parse(rate_limit)
@@ -109,8 +116,11 @@ def mock(
     state = state_dir or default_state_dir()
     key = admin_key or stored_admin_key(state)
     try:
+        security = security_settings(host=host)
         settings = MockSettings.from_env(seed=seed, tickets=tickets, admin_key=key, client_id=client_id,
-                                         client_secret=client_secret).replace(rate_limit=limit)
+                                         client_secret=client_secret).replace(
+            rate_limit=limit, allowed_hosts=tuple(security.allowed_hosts),
+            allowed_origins=tuple(security.allowed_origins))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     registry = TenantRegistry(settings)
@@ -124,7 +134,7 @@ def mock(
         ("API", f"{base}/api"), ("Token URL", f"{base}/auth/token"), ("Admin API", f"{base}/_sandbox"),
         ("client_id", settings.client_id), ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
-        ("admin key", key), ("default tenant", settings.default_tenant),
+        ("admin key", shown_admin_key(admin_key, key, state)), ("default tenant", settings.default_tenant),
         ("rate limit", f"{limit} per OAuth client" if limit else "off"),
         ("seed", f"{settings.seed} ({tickets_loaded} tickets)"),
         ("state dir", str(state)),
@@ -231,7 +241,7 @@ def up(
         ("Halo API", f"{base}/api"), ("Token URL", f"{base}/auth/token"), ("Admin API", f"{base}/_sandbox"),
         ("client_id", settings.client_id), ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
-        ("admin key", key), ("tenant", settings.default_tenant), ("seed", str(settings.seed)),
+        ("admin key", shown_admin_key(admin_key, key, state)), ("tenant", settings.default_tenant), ("seed", str(settings.seed)),
         ("state dir", str(state)),
         ("tools", f"{'curated + generated (breadth)' if breadth else 'curated'}, exposure {tool_exposure}"),
     ]:

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp
 
@@ -71,6 +72,7 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
     """The composed app. `app.state.settings` holds the mock's settings (credentials to print),
     `app.state.sandbox` the mock's tenant registry."""
     from .mock.app import create_app
+    from .mock.hostguard import HostOriginGuard
     from .mock.settings import MockSettings
 
     settings = MockSettings.from_env(seed=options.seed, tickets=options.tickets, admin_key=options.admin_key,
@@ -119,7 +121,8 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
                 await control.aclose()
 
     routes: list[BaseRoute] = [*console, *provisioning, *mcp.routes, Mount("/", app=mock)]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    guard = Middleware(HostOriginGuard, allowed_hosts=security.allowed_hosts, allowed_origins=security.allowed_origins)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])  # one Host/Origin policy for every route
     app.state.settings = settings
     app.state.sandbox = mock.state.sandbox
     app.state.tool_calls = tool_calls

@@ -205,6 +205,32 @@ class AccountCredentials:
 # ---------------------------------------------------------------- helpers
 
 
+def ensure_state_dir(path: Path) -> Path:
+    """``path`` as a directory only its owner can enter (created 0700; an existing one is narrowed to
+    0700 when it is ours and open to others)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path, content: bytes | None = None) -> bool:
+    """Create ``path`` with mode 0600 from the start (no moment where others can read it), writing
+    ``content``; an existing file is left as it is, narrowed to 0600. Returns whether it was created."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            logger.warning("%s was readable by others; restricting it to its owner (0600)", path)
+            path.chmod(0o600)
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        if content:
+            fh.write(content)
+    return True
+
+
 def default_state_dir() -> Path:
     """``HALO_SANDBOX_STATE_DIR``, else the platform's user data directory."""
     env = os.environ.get("HALO_SANDBOX_STATE_DIR")
@@ -342,8 +368,8 @@ class Registry:
         now: Callable[[], datetime] = _utcnow,
         tool_filter: Callable[..., Sequence[Any]] | None = None,
     ) -> None:
-        self.state_dir = Path(state_dir)
-        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.state_dir = ensure_state_dir(Path(state_dir))
+        private_file(self.state_dir / DB_FILE)
         self._now = now
         self._tool_filter = tool_filter or _default_tool_filter
         self._lock = threading.Lock()
@@ -365,17 +391,8 @@ class Registry:
 
     def _load_key(self) -> bytes:
         path = self.state_dir / KEY_FILE
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            if path.stat().st_mode & 0o077:
-                logger.warning("%s was readable by others; restricting it to its owner (0600)", path)
-                path.chmod(0o600)
-            return path.read_bytes().strip()
         key = Fernet.generate_key()
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-        return key
+        return key if private_file(path, key) else path.read_bytes().strip()
 
     # -- filters
 
