@@ -12,7 +12,8 @@ mapping lives in one handler (`mock_halo.app`), never in the routes.
     ├── PayloadTooLarge       413  an attachment (or a request body) over the configured limit
     └── RateLimited           429  the rolling-window limiter refused the request
 
-Lookups in the store raise these; they never return ``None``.
+Lookups in the store raise these; they never return ``None``. `FieldErrors` collects the
+field messages of one request and raises them together as one `ValidationError`.
 """
 
 from __future__ import annotations
@@ -87,6 +88,21 @@ class ValidationError(HaloError):
 
     def body(self) -> Any:
         return self.errors
+
+
+class FieldErrors:
+    """Collects ASP.NET-style field errors for one request (``"[0].client_id"`` -> messages)."""
+
+    def __init__(self) -> None:
+        self.map: dict[str, list[str]] = {}
+
+    def add(self, key: str, message: str) -> None:
+        self.map.setdefault(key, []).append(message)
+
+    def raise_if_any(self) -> None:
+        """Raise `ValidationError` with every collected message, if there is any."""
+        if self.map:
+            raise ValidationError(self.map)
 
 
 class PayloadTooLarge(HaloError):

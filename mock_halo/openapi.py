@@ -49,7 +49,7 @@ _INPUT_TYPES: Mapping[FieldType, list[str]] = {
 
 _FLAG = {"type": ["boolean", "integer"], "description": "true/false (or 1/0)"}
 _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
-    # Query parameters read by each named filter hook of `models._PREDICATES`.
+    # Query parameters read by each named filter hook of `rules.PREDICATES`.
     "breached": {"includebreached": _FLAG},
     "daterange": {
         "datesearch": {"type": "string", "enum": ["dateoccured", "dateoccurred", "datecleared", "dateclosed",

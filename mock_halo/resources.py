@@ -1,8 +1,9 @@
 """The resource table: one `ResourceSpec` per Halo resource the mock serves.
 
-Everything generic in `models.HaloStore` and `routes` is driven from `RESOURCES`; a
-resource's special behaviour is a field here or a *named hook* (a string naming a function
-registered in `models`), never a name check in generic code. Field names and list keys are
+Everything generic in `store.HaloStore` (and its query, index, coercion and rendering parts)
+and `routes` is driven from `RESOURCES`; a resource's special behaviour is a field here or a
+*named hook* (a string naming a function registered in `rules`), never a name check in
+generic code. Field names and list keys are
 Halo's (see `../shared/halo-api.md` §4-§7 and the swagger `Faults`, `Actions`, `Area`, ...
 schemas). What a resource does not implement is said in its ``not_implemented`` entry.
 """
@@ -28,6 +29,10 @@ to ``value``; ``str``: equality on an indexed string field (case-insensitive); `
 predicate named by ``hook`` (used only for rules that depend on time or ranges)."""
 
 
+UNSET_IDS = (None, 0, -1)
+"""Reference values meaning "none" (Halo uses -1 for unset integration ids)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Ref:
     """A reference from a record field to another table (``key`` is the referenced field)."""
@@ -51,6 +56,8 @@ class Filter:
 class ResourceSpec:
     name: str
     """The resource's name in the table (also the ``resource=`` argument of store calls)."""
+    singular: str
+    """How messages name one record (``Ticket 5 not found.``, ``Client 999 does not exist.``)."""
     path: str
     """Halo's path segment under ``/api`` (matched case-insensitively)."""
     table: str
@@ -101,8 +108,9 @@ class ResourceSpec:
     """A parameter without which Halo lists nothing (``ticket_id`` for actions)."""
     envelope_extras: Mapping[str, object] = field(default_factory=dict)
     """Constant extra fields of the list envelope (``include_children`` on tickets)."""
-    raw_get: bool = False
-    """``GET /{id}`` answers with the stored bytes rather than JSON (attachments)."""
+    raw_get: str = ""
+    """Hook naming the stored bytes ``GET /{id}`` answers with rather than JSON (attachments);
+    the table's rows then own the store's file content."""
     read_scope: str
     edit_scope: str
     not_implemented: tuple[str, ...] = ()
@@ -179,6 +187,7 @@ _TICKET_FILTERS = (
 )
 
 _TICKET_COMMON = dict(
+    singular="Ticket",
     table="tickets",
     list_key="tickets",
     fields=_TICKET_FIELDS,
@@ -206,14 +215,14 @@ _LOOKUP = dict(pageable=False, count_default=None, list_key=None, read_scope="re
 RESOURCES: tuple[ResourceSpec, ...] = (
     # Lookups first: seed data loads in this order, so references resolve.
     ResourceSpec(
-        name="slas", path="SLA", table="slas", **_LOOKUP,
+        name="slas", singular="SLA", path="SLA", table="slas", **_LOOKUP,
         fields=_types(id="id", str="name workday_name", int="workday_id",
                       bool="trackslaresponsetime trackslafixbytime"),
         required=("name",),
         not_implemented=("showpriorities/showworkdays (priorities and workdays are not nested)",),
     ),
     ResourceSpec(
-        name="priorities", path="Priority", table="priorities", **_LOOKUP, id_kind="uuid",
+        name="priorities", singular="Priority", path="Priority", table="priorities", **_LOOKUP, id_kind="uuid",
         fields=_types(id="id", int="priorityid slaid", str="name fixunits responseunits colour",
                       float="fixtime responsetime", bool="ishidden fixendofday responseendofday"),
         refs={"slaid": Ref(table="slas")},
@@ -223,14 +232,14 @@ RESOURCES: tuple[ResourceSpec, ...] = (
               "`priority_id` refers to `priorityid`.",
     ),
     ResourceSpec(
-        name="statuses", path="Status", table="statuses", **_LOOKUP,
+        name="statuses", singular="Status", path="Status", table="statuses", **_LOOKUP,
         fields=_types(id="id", str="name shortname colour", int="type sequence"),
         required=("name",),
         filters=(Filter(param="type", kind="int", field="type"),),
         not_implemented=("showcounts (ticket_count is not computed)", "excludeclosed/excludepending"),
     ),
     ResourceSpec(
-        name="ticket_types", path="TicketType", table="ticket_types", **_LOOKUP,
+        name="ticket_types", singular="Ticket type", path="TicketType", table="ticket_types", **_LOOKUP,
         fields=_types(id="id", str="name use group_name", int="sequence group_id workflow_id sla_id",
                       bool="visible agentscanselect enduserscanselect allowattachments"),
         refs={"sla_id": Ref(table="slas")},
@@ -241,7 +250,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         notes="`use` is Halo's domain: `reqs` tickets, `prjs` projects, `opps` opportunities.",
     ),
     ResourceSpec(
-        name="teams", path="Team", table="teams", **_LOOKUP,
+        name="teams", singular="Team", path="Team", table="teams", **_LOOKUP,
         fields=_types(id="id", str="name emailaddress department_name", int="sequence department_id",
                       bool="inactive forrequests foropps forprojects"),
         required=("name",),
@@ -249,7 +258,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=("includeagentsforteams (agents[] is not nested)",),
     ),
     ResourceSpec(
-        name="agents", path="Agent", table="agents", **_LOOKUP, paged_list_key="results",
+        name="agents", singular="Agent", path="Agent", table="agents", **_LOOKUP, paged_list_key="results",
         fields=_types(id="id", str="name firstname surname initials email jobtitle phonenumber",
                       int="team_id", bool="isdisabled is_agent", list="teams"),
         refs={"team_id": Ref(table="teams")},
@@ -260,14 +269,14 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         notes="`team_id` is the agent's default team; `team` (its name) is computed.",
     ),
     ResourceSpec(
-        name="categories", path="Category", table="categories", **_LOOKUP,
+        name="categories", singular="Category", path="Category", table="categories", **_LOOKUP,
         fields=_types(id="id", str="value category_name note", int="type_id sla_id priority_id"),
         required=("value",),
         filters=(Filter(param="type_id", kind="int", field="type_id"),),
         search_fields=("value",),
     ),
     ResourceSpec(
-        name="outcomes", path="Outcome", table="outcomes", **_LOOKUP,
+        name="outcomes", singular="Outcome", path="Outcome", table="outcomes", **_LOOKUP,
         fields=_types(id="id", str="outcome buttonname labellong", int="newstatus systemid sequence",
                       bool="hidden sendemail hidefromuser", float="defaultmanhrs"),
         refs={"newstatus": Ref(table="statuses")},
@@ -275,7 +284,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         search_fields=("outcome",),
     ),
     ResourceSpec(
-        name="clients", path="Client", table="clients", list_key="clients",
+        name="clients", singular="Client", path="Client", table="clients", list_key="clients",
         fields=_types(id="id", str="name notes website ref colour", int="toplevel_id main_site_id",
                       bool="inactive is_vip stopped", list="customfields"),
         computed=("open_ticket_count",),
@@ -286,7 +295,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=("idonly", "includeinactive (inactive clients are listed like the others)"),
     ),
     ResourceSpec(
-        name="sites", path="Site", table="sites", list_key="sites",
+        name="sites", singular="Site", path="Site", table="sites", list_key="sites",
         fields=_types(id="id", str="name phonenumber timezone notes emaildomain", int="client_id sla_id",
                       bool="inactive isinvoicesite"),
         refs={"client_id": Ref(table="clients"), "sla_id": Ref(table="slas")},
@@ -296,7 +305,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         read_scope="read:customers", edit_scope="edit:customers",
     ),
     ResourceSpec(
-        name="users", path="Users", table="users", list_key="users",
+        name="users", singular="User", path="Users", table="users", list_key="users",
         fields=_types(id="id", str="name firstname surname title emailaddress phonenumber mobilenumber login",
                       int="site_id client_id linked_agent_id priority_id", bool="inactive isimportantcontact",
                       list="customfields"),
@@ -311,7 +320,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         notes="`client_id` defaults to the site's client.",
     ),
     ResourceSpec(
-        name="contracts", path="ClientContract", table="contracts", list_key="contracts",
+        name="contracts", singular="Contract", path="ClientContract", table="contracts", list_key="contracts",
         fields=_types(id="id", str="ref note contract_status", int="client_id site_id user_id sla_id status "
                       "billingperiod", float="periodchargeamount chargehoursperperiod",
                       date="start_date end_date next_invoice_date"),
@@ -340,7 +349,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
               "first project ticket type.",
     ),
     ResourceSpec(
-        name="actions", path="Actions", table="actions", list_key="actions", pageable=False,
+        name="actions", singular="Action", path="Actions", table="actions", list_key="actions", pageable=False,
         id_scope="ticket_id", list_requires="ticket_id",
         fields=_types(id="id", int="ticket_id outcome_id who_agentid actionby_agent_id new_status "
                       "new_agent new_team", str="outcome note note_html emailto emailcc emailsubject",
@@ -364,7 +373,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         notes="Ids are per ticket; list, get and delete need `ticket_id`.",
     ),
     ResourceSpec(
-        name="quotes", path="Quotation", table="quotes", list_key="quotes",
+        name="quotes", singular="Quote", path="Quotation", table="quotes", list_key="quotes",
         fields=_types(id="id", str="title note po_ref ponumber scope risk approvalname approvalemailaddress "
                       "approvalnote currency", int="ticket_id client_id site_id user_id agent_id status "
                       "approvalstate", date="date expiry_date approvaldatetime", bool="requires_approval",
@@ -394,7 +403,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
               "are computed from `lines` (quantity x price, less discount_perc %, plus tax %).",
     ),
     ResourceSpec(
-        name="invoices", path="Invoice", table="invoices", list_key="invoices", count_default=100,
+        name="invoices", singular="Invoice", path="Invoice", table="invoices", list_key="invoices", count_default=100,
         fields=_types(id="id", str="invoicenumber thirdpartyinvoicenumber reference internal_note currency",
                       int="client_id ticket_id contract_id paymentstatus invoicetype",
                       bool="posted is_recurring_invoice requires_approval", float="amountpaid",
@@ -422,7 +431,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         notes="Totals are computed from `lines` (qty_order x unit_price plus tax_rate %).",
     ),
     ResourceSpec(
-        name="kb_articles", path="KBArticle", table="kb_articles", list_key="articles",
+        name="kb_articles", singular="KB article", path="KBArticle", table="kb_articles", list_key="articles",
         fields=_types(id="id", str="name description description_html resolution resolution_html tag_string",
                       int="type creator_id ticket_id view_count", bool="inactive",
                       date="date_created date_edited next_review_date"),
@@ -434,7 +443,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=("/KBArticle/vote", "faqlists/related_to filters"),
     ),
     ResourceSpec(
-        name="assets", path="Asset", table="assets", list_key="assets",
+        name="assets", singular="Asset", path="Asset", table="assets", list_key="assets",
         fields=_types(id="id", str="inventory_number key_field key_field2 key_field3 username assettype_name",
                       int="client_id site_id user_id assettype_id parent_id supplier_id",
                       bool="inactive", date="warranty_end", list="fields customfields"),
@@ -452,7 +461,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=("/Asset/NextTag", "asset types are a free-text `assettype_name`, not a resource"),
     ),
     ResourceSpec(
-        name="attachments", path="Attachment", table="attachments", list_key="attachments",
+        name="attachments", singular="Attachment", path="Attachment", table="attachments", list_key="attachments",
         pageable=False, count_default=None,
         fields=_types(id="id", int="ticket_id action_id type", str="filename note desc data data_base64",
                       date="datecreated"),
@@ -464,7 +473,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         search_fields=("filename",),
         compute="attachment",
         on_write="attachment",
-        raw_get=True,
+        raw_get="attachment",
         read_scope="read:tickets", edit_scope="edit:tickets",
         not_implemented=("/Attachment/image (multipart)", "/Attachment/document",
                          "/Attachment/GetS3PresignedURL"),

@@ -28,7 +28,7 @@ from .journal import Journal
 from .settings import MockSettings, RateLimit
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .models import HaloStore
+    from .store import HaloStore
 
 SNAPSHOT_FORMAT = "halo-sandbox-snapshot/1"
 TENANT_HEADER = "X-Sandbox-Tenant"
@@ -36,7 +36,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class StoreClass(Protocol):
-    """What the registry needs of the data store class (`mock_halo.models.HaloStore`)."""
+    """What the registry needs of the data store class (`mock_halo.store.HaloStore`)."""
 
     def __call__(self, *, seed_data: dict[str, list[dict[str, Any]]], clock: SandboxClock,
                  max_attachment_bytes: int) -> Any: ...
@@ -135,7 +135,7 @@ class TenantRegistry:
     # -- seams --------------------------------------------------------------------------------
     def _stores(self) -> StoreClass:
         if self._store_class is None:
-            from .models import HaloStore
+            from .store import HaloStore
 
             self._store_class = HaloStore
         return self._store_class

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from halo_sandbox.fixtures import build_world
 from halo_sandbox.mock.clock import SandboxClock
-from halo_sandbox.mock.models import HaloStore
 from halo_sandbox.mock.resources import RESOURCES
 from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.store import HaloStore
 
 from tests.mock_halo.conftest import fetch_token
 

@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from halo_sandbox.mock import store as store_module
 from halo_sandbox.mock.clock import UNSET_DATE, SandboxClock
 from halo_sandbox.mock.exceptions import NotFound, ValidationError
-from halo_sandbox.mock.models import HaloStore
+from halo_sandbox.mock.indexes import Table
+from halo_sandbox.mock.store import HaloStore
 
 NOW = datetime(2026, 11, 25, 12, 0, 0)
 
@@ -381,18 +383,18 @@ def test_indexed_filter_does_not_visit_every_record(clock: SandboxClock, monkeyp
                           "status_id": 9 if i % 3 == 0 else 1} for i in range(2000)]
     store = HaloStore(seed_data=world, clock=clock)
     calls = {"value": 0, "render": 0}
-    value, render = HaloStore._value, HaloStore._render
+    value, render = Table.value, store_module.render
 
-    def counting_value(self: HaloStore, *args: Any) -> Any:
+    def counting_value(self: Table, *args: Any) -> Any:
         calls["value"] += 1
         return value(self, *args)
 
-    def counting_render(self: HaloStore, *args: Any, **kwargs: Any) -> Any:
+    def counting_render(*args: Any, **kwargs: Any) -> Any:
         calls["render"] += 1
-        return render(self, *args, **kwargs)
+        return render(*args, **kwargs)
 
-    monkeypatch.setattr(HaloStore, "_value", counting_value)
-    monkeypatch.setattr(HaloStore, "_render", counting_render)
+    monkeypatch.setattr(Table, "value", counting_value)
+    monkeypatch.setattr(store_module, "render", counting_render)
     late = store.list(resource="tickets", params={"client_id": "104", "open_only": "true", "pageinate": "true",
                                                   "page_size": "25", "page_no": "40"})
     assert late["record_count"] == 1069  # 1067 generated + tickets 10 and 12 and len(late["tickets"]) == 25

@@ -1,0 +1,229 @@
+"""The index engine: one `Table` per storage table, with per-field and compound indexes.
+
+Every indexed field maps value -> ascending list of keys, maintained on write, so filtered
+lists intersect the smallest candidate list instead of scanning the table; compound indexes
+(``ResourceSpec.compound_indexes``, e.g. ``client_id`` + ``open``) make the common
+combinations a single lookup. Index values are in normal form (`norm`: strings lower-cased,
+lists and objects not indexable); derived fields (``ResourceSpec.derived``) are computed by
+functions the owner passes in. Which fields are indexed follows from the resource table
+(`index_fields`). No locking here: the store holds its lock around every operation.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .resources import RESOURCES, ResourceSpec
+
+Key = Any
+"""A record key: an int id, a uuid string, or ``(scope_id, id)`` for per-parent ids."""
+Row = dict[str, Any]
+Derive = Callable[[Row], Any]
+"""Computes a derived index value from a row."""
+
+
+def norm(value: Any) -> Any:
+    """Index normal form: strings compare case-insensitively, lists are not indexable."""
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, list | dict):
+        return None
+    return value
+
+
+def index_fields(table: str) -> list[str]:
+    """The fields of ``table`` that are indexed: filtered, compound-indexed, referencing, the
+    views' pinned field, and every non-id field other tables refer to."""
+    fields: list[str] = []
+    for spec in RESOURCES:
+        if spec.table == table:
+            fields += [f.field for f in spec.filters if f.kind in ("int", "csv", "flag", "str")]
+            fields += [f for comp in spec.compound_indexes for f in comp]
+            fields += list(spec.refs)
+            if spec.view:
+                fields.append(spec.view[0])
+        fields += [ref.key for ref in spec.refs.values() if ref.table == table and ref.key != "id"]
+    return fields
+
+
+def _insert(lst: list[Key], key: Key, sortable: bool) -> None:
+    if not sortable or not lst or lst[-1] < key:
+        lst.append(key)
+    else:
+        bisect.insort(lst, key)
+
+
+def _remove(lst: list[Key], key: Key, sortable: bool) -> None:
+    if sortable:
+        i = bisect.bisect_left(lst, key)
+        if i < len(lst) and lst[i] == key:
+            del lst[i]
+    else:
+        lst.remove(key)
+
+
+def _drop(index: dict[Any, list[Key]], value: Any, key: Key, sortable: bool) -> None:
+    lst = index.get(value)
+    if lst is not None:
+        _remove(lst, key, sortable)
+        if not lst:
+            del index[value]
+
+
+class Table:
+    """Rows of one storage table in key order, with their indexes and id counters.
+
+    Int-keyed tables keep keys ascending (insertion by bisection); uuid-keyed ones keep
+    insertion order."""
+
+    def __init__(self, spec: ResourceSpec, fields: Iterable[str], derived: Mapping[str, Derive]) -> None:
+        self.spec = spec
+        self.rows: dict[Key, Row] = {}
+        self.order: list[Key] = []
+        self.sortable = spec.id_kind == "int"
+        self.index_fields = tuple(dict.fromkeys(fields))
+        self.derived = dict(derived)
+        self.indexes: dict[str, dict[Any, list[Key]]] = {f: {} for f in self.index_fields}
+        self.compound: dict[tuple[str, ...], dict[tuple, list[Key]]] = {c: {} for c in spec.compound_indexes}
+        self.next_id = 1
+        self.scoped_next: dict[Any, int] = {}
+
+    def key_of(self, row: Row) -> Key:
+        if self.spec.id_scope:
+            return (row[self.spec.id_scope], row["id"])
+        return row["id"]
+
+    def value(self, fieldname: str, row: Row) -> Any:
+        """The index value of a field of ``row`` (derived fields computed)."""
+        derive = self.derived.get(fieldname)
+        if derive:
+            return derive(row)
+        return norm(row.get(fieldname))
+
+    def keys_where(self, fieldname: str, value: Any) -> list[Key]:
+        """Keys whose indexed ``fieldname`` equals ``value`` (ascending; do not mutate)."""
+        return self.indexes[fieldname].get(norm(value), [])
+
+    # -- writes ---------------------------------------------------------------------------------
+    def new_id(self, row: Row, *, make_uuid: Callable[[], str]) -> Any:
+        """The next id for ``row`` (per scope for scoped tables); advances the counter."""
+        if self.spec.id_kind == "uuid":
+            return make_uuid()
+        if self.spec.id_scope:
+            scope = row[self.spec.id_scope]
+            n = self.scoped_next.get(scope, 1)
+            self.scoped_next[scope] = n + 1
+            return n
+        n = self.next_id
+        self.next_id = n + 1
+        return n
+
+    def put(self, key: Key, row: Row, *, index: bool = True) -> None:
+        """Add a new row (``index=False`` while bulk loading: call `reindex` afterwards)."""
+        self.rows[key] = row
+        _insert(self.order, key, self.sortable)
+        if index:
+            self._index_add(key, row)
+        if self.spec.id_scope:
+            scope = key[0]
+            self.scoped_next[scope] = max(self.scoped_next.get(scope, 1), key[1] + 1)
+        elif self.sortable:
+            self.next_id = max(self.next_id, key + 1)
+
+    def replace(self, key: Key, new: Row) -> None:
+        old = self.rows[key]
+        self._index_remove(key, old)
+        self.rows[key] = new
+        self._index_add(key, new)
+
+    def pop(self, key: Key) -> Row:
+        row = self.rows.pop(key)
+        _remove(self.order, key, self.sortable)
+        self._index_remove(key, row)
+        return row
+
+    def _index_add(self, key: Key, row: Row) -> None:
+        for f in self.index_fields:
+            _insert(self.indexes[f].setdefault(self.value(f, row), []), key, self.sortable)
+        for comp, idx in self.compound.items():
+            value = tuple(self.value(f, row) for f in comp)
+            _insert(idx.setdefault(value, []), key, self.sortable)
+
+    def _index_remove(self, key: Key, row: Row) -> None:
+        for f in self.index_fields:
+            _drop(self.indexes[f], self.value(f, row), key, self.sortable)
+        for comp, idx in self.compound.items():
+            _drop(idx, tuple(self.value(f, row) for f in comp), key, self.sortable)
+
+    def reindex(self) -> None:
+        """Rebuild every index in one pass per field (keys are visited in order, so each list
+        is built by appending)."""
+        rows = self.rows
+        order = self.order
+        values: dict[str, list[Any]] = {}
+        for f in set(self.index_fields) | {f for comp in self.compound for f in comp}:
+            derive = self.derived.get(f)
+            if derive:
+                values[f] = [derive(rows[k]) for k in order]
+            else:
+                values[f] = [v if type(v) is int else norm(v) for v in (rows[k].get(f) for k in order)]
+        self.indexes = {}
+        for f in self.index_fields:
+            idx: dict[Any, list[Key]] = {}
+            for key, value in zip(order, values[f], strict=True):
+                lst = idx.get(value)
+                if lst is None:
+                    idx[value] = [key]
+                else:
+                    lst.append(key)
+            self.indexes[f] = idx
+        self.compound = {}
+        for comp in self.spec.compound_indexes:
+            cidx: dict[tuple, list[Key]] = {}
+            for key, value in zip(order, zip(*(values[f] for f in comp), strict=True), strict=True):
+                cidx.setdefault(value, []).append(key)
+            self.compound[comp] = cidx
+
+    # -- lookup ---------------------------------------------------------------------------------
+    def select(self, eq: Mapping[str, Any], anyof: Mapping[str, frozenset[Any]]) -> list[Key]:
+        """Keys matching every equality and any-of constraint, in key order, using the smallest
+        index list as the base and checking the rest per candidate (do not mutate the result)."""
+        options: list[tuple[list[Key], set[str]]] = []
+        for comp, idx in self.compound.items():
+            if all(f in eq for f in comp):
+                options.append((idx.get(tuple(eq[f] for f in comp), []), set(comp)))
+        for f, v in eq.items():
+            options.append((self.indexes[f].get(v, []), {f}))
+        for f, values in anyof.items():
+            lists = [self.indexes[f].get(v, []) for v in values]
+            merged = lists[0] if len(lists) == 1 else sorted({k for lst in lists for k in lst},
+                                                              key=None if self.sortable else self.order.index)
+            options.append((merged, {f}))
+        if not options:
+            return self.order
+        base, covered = min(options, key=lambda o: len(o[0]))
+        rest_eq = [(f, v) for f, v in eq.items() if f not in covered]
+        rest_any = [(f, vs) for f, vs in anyof.items() if f not in covered]
+        if not rest_eq and not rest_any:
+            return base
+        rows = self.rows
+        return [k for k in base
+                if all(self.value(f, rows[k]) == v for f, v in rest_eq)
+                and all(self.value(f, rows[k]) in vs for f, vs in rest_any)]
+
+
+def ordered(keys: list[Key], value: Callable[[Key], Any], *, desc: bool) -> list[Key]:
+    """``keys`` sorted by ``value(key)``: missing values and lists first, then numbers, then
+    strings case-insensitively; stable, so equal values keep key order (also when ``desc``)."""
+
+    def sort_key(k: Key) -> tuple[int, Any]:
+        v = value(k)
+        if v is None or isinstance(v, list | dict):
+            return (0, 0)
+        if isinstance(v, str):
+            return (2, v.lower())
+        return (1, v)
+
+    return sorted(keys, key=sort_key, reverse=desc)

@@ -1,0 +1,56 @@
+"""Rendering stored rows to Halo's wire shape.
+
+A stored row holds stored fields only. `render` adds what Halo computes: unset dates as
+``0001-01-01T00:00:00``, display names of references (``ResourceSpec.names``) and the
+resource's ``compute`` hook's fields (``detail`` says whether this is a ``GET /{id}`` answer
+or a list row, which some resources render with fewer fields). `envelope` wraps list rows the
+way the resource lists: ``{"record_count": N, <list_key>: [...]}`` or a bare array.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .clock import UNSET_DATE
+from .records import Records
+from .resources import ResourceSpec
+from .rules import COMPUTE
+
+Row = dict[str, Any]
+
+
+def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
+    """A copy of ``row`` with its computed fields (never shares lists or dicts with the row)."""
+    out = {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+    for name, kind in spec.fields.items():
+        if kind == "date" and name not in out:
+            out[name] = UNSET_DATE
+    for name, (ref_field, attr) in spec.names.items():
+        out[name] = ref_name(db, spec, ref_field, attr, row)
+    hook = COMPUTE.get(spec.compute)
+    if hook:
+        hook(db, row, out, detail)
+    return out
+
+
+def ref_name(db: Records, spec: ResourceSpec, ref_field: str, attr: str, row: Row) -> str:
+    """``attr`` of the row ``row[ref_field]`` refers to, ``""`` when it refers to nothing."""
+    referenced = db.tables[spec.refs[ref_field].table].rows.get(row.get(ref_field))
+    return referenced.get(attr, "") if referenced else ""
+
+
+def envelope(spec: ResourceSpec, rows: list[Row], total: int, *, paged: bool, page_no: int,
+             page_size: int) -> Any:
+    """The list response: a bare array for lookups (unless paged with ``paged_list_key``), else
+    ``record_count`` (all matches), ``page_no``/``page_size`` when paged, the rows under the
+    list key, and the resource's ``envelope_extras``."""
+    if spec.list_key is None and not (paged and spec.paged_list_key):
+        return rows
+    out: dict[str, Any] = {"record_count": total}
+    if paged:
+        out["page_no"] = page_no
+        out["page_size"] = page_size
+    out[spec.list_key or spec.paged_list_key or "results"] = rows
+    out.update(spec.envelope_extras)
+    return out

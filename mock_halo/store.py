@@ -1,0 +1,394 @@
+"""`HaloStore`: one tenant's records behind Halo's operations (no web imports).
+
+The facade over the store's parts: `query.ListQuery` parses list parameters, `indexes.Table`
+selects and orders keys, `coercion` types posted values, `rules` apply Halo's business rules
+(named hooks of the resource table), `rendering` produces Halo's wire shape. Everything
+generic is driven by `resources.RESOURCES`. Rows hold stored fields only; derived fields
+(names, SLA dates and breach state, totals) are computed on read. All public operations hold
+one lock, so concurrent writers get unique ids; a write is validated whole before anything
+changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import threading
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from .clock import SandboxClock
+from .coercion import coerce_item
+from .exceptions import FieldErrors, NotFound, ValidationError
+from .indexes import Key, Row, Table, ordered
+from .query import ListQuery, param
+from .records import Records
+from .rendering import envelope, ref_name, render
+from .resources import RESOURCES, TABLES, UNSET_IDS, ResourceSpec, spec_named, table_spec
+from .rules import AFTER_WRITE, CONTENT, DERIVED, ON_WRITE, PREDICATES
+
+SNAPSHOT_FORMAT = "halo-store/1"
+
+
+def _with_article(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _scope_noun(spec: ResourceSpec) -> str:
+    """What a scoped resource's ids are numbered per (``ticket`` for actions)."""
+    return table_spec(spec.refs[spec.id_scope].table).singular.lower() if spec.id_scope else ""
+
+
+class HaloStore:
+    """One tenant's data. Operations take keyword arguments and raise `mock_halo.exceptions`."""
+
+    def __init__(self, *, seed_data: Mapping[str, list[Mapping[str, Any]]], clock: SandboxClock,
+                 max_attachment_bytes: int = 10 * 1024 * 1024) -> None:
+        """Load ``seed_data`` (table name -> rows of stored fields), validated like creates; a bad
+        seed raises `ValueError`. The store takes over the seed row dicts (no copy, to stay lean
+        at 100k tickets): pass rows nobody else keeps."""
+        self.clock = clock
+        self.max_attachment_bytes = max_attachment_bytes
+        self._lock = threading.RLock()
+        self._db = Records(clock=clock, max_attachment_bytes=max_attachment_bytes, derived=DERIVED)
+        unknown = set(seed_data) - set(TABLES)
+        if unknown:
+            raise ValueError(f"unknown seed tables: {sorted(unknown)}")
+        self._load(seed_data, seeds=True)
+
+    # -- public reads ---------------------------------------------------------------------------
+    def list(self, *, resource: str, params: Mapping[str, str] | None = None) -> Any:
+        """Halo's list response: ``{"record_count": N, <list_key>: [...]}`` or a bare array."""
+        spec = spec_named(resource)
+        query = ListQuery.parse(spec, params, predicate=self._predicate)
+        if query.missing_required:
+            return envelope(spec, [], 0, paged=False, page_no=1, page_size=0)
+        with self._lock:
+            table = self._db.tables[spec.table]
+            keys = [] if query.matches_nothing else table.select(query.eq, query.anyof)
+            if query.predicates or query.search:
+                rows = table.rows
+                keys = [k for k in keys if all(p(rows[k]) for p in query.predicates)
+                        and (not query.search or _matches(rows[k], spec.search_fields, query.search))]
+            if query.order:
+                keys = self._ordered(spec, table, keys, query.order, query.desc)
+            elif query.desc:
+                keys = keys[::-1]
+            total = len(keys)
+            if query.paged:
+                size, number = query.page_size, query.page_no
+                window = keys[(number - 1) * size:number * size]
+                rows_out = [render(self._db, spec, table.rows[k], detail=False) for k in window]
+                return envelope(spec, rows_out, total, paged=True, page_no=number, page_size=size)
+            window = keys if query.limit is None else keys[:query.limit]
+            rows_out = [render(self._db, spec, table.rows[k], detail=False) for k in window]
+            return envelope(spec, rows_out, total, paged=False, page_no=1, page_size=len(rows_out))
+
+    def get(self, *, resource: str, id: Any, params: Mapping[str, str] | None = None) -> Row:
+        """One record with its computed fields; raises `NotFound` for an unknown id."""
+        spec = spec_named(resource)
+        with self._lock:
+            table = self._db.tables[spec.table]
+            key = self._key_for(spec, id, params or {})
+            return render(self._db, spec, self._existing(spec, table, key, id), detail=True)
+
+    def attachment_content(self, *, resource: str, id: Any) -> tuple[bytes, str, str]:
+        """``(bytes, filename, content type)`` of a stored file (resources with ``raw_get``);
+        raises `NotFound`."""
+        spec = spec_named(resource)
+        with self._lock:
+            table = self._db.tables[spec.table]
+            key = self._key_for(spec, id, {})
+            row = self._existing(spec, table, key, id)
+            return CONTENT[spec.raw_get](self._db, key, row)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for admin views and tests)."""
+        with self._lock:
+            return {name: len(t.rows) for name, t in self._db.tables.items()}
+
+    # -- public writes --------------------------------------------------------------------------
+    def post(self, *, resource: str, body: Any) -> Any:
+        """Create or partially update (Halo's POST): ``body`` is one object or an array of them.
+        Items with ``id`` > 0 update, others create; the batch is all-or-nothing. Returns the
+        saved record for one item, a list for several."""
+        spec = spec_named(resource)
+        single = isinstance(body, dict)
+        items = [body] if single else body
+        if not isinstance(items, list):
+            raise ValidationError({"": ["The request body must be a JSON object or an array of objects."]})
+        if not items:
+            raise ValidationError({"": ["The request body is an empty array; nothing to save."]})
+        with self._lock:
+            errors = FieldErrors()
+            plans = []
+            for i, item in enumerate(items):
+                plan = self._plan(spec, item, f"[{i}]", errors)
+                if plan is not None:
+                    plans.append(plan)
+            errors.raise_if_any()
+            saved = [self._apply(spec, *plan) for plan in plans]
+            rendered = [render(self._db, spec, row, detail=True) for row in saved]
+        return rendered[0] if len(rendered) == 1 else rendered
+
+    def delete(self, *, resource: str, id: Any, params: Mapping[str, str] | None = None) -> None:
+        """Delete a record (and the records it owns, e.g. a ticket's actions and attachments).
+        Refuses with 400 while other records still refer to it; `NotFound` for an unknown id."""
+        spec = spec_named(resource)
+        with self._lock:
+            tables = self._db.tables
+            table = tables[spec.table]
+            key = self._key_for(spec, id, params or {})
+            self._existing(spec, table, key, id)
+            cascaded = {t for t, _ in spec.cascade}
+            users = []
+            for other in RESOURCES:
+                if other.view or other.table in cascaded:
+                    continue
+                for fieldname, ref in other.refs.items():
+                    if ref.table == spec.table and ref.key == "id" and not ref.scoped_by:
+                        n = len([k for k in tables[other.table].keys_where(fieldname, key) if k != key])
+                        if n:
+                            users.append(f"{n} {other.table} ({fieldname})")
+            if users:
+                raise ValidationError({"id": [f"{spec.singular} {id} is still referenced by "
+                                              f"{', '.join(users)}; delete or reassign those first."]})
+            for child_table, fieldname in spec.cascade:
+                for child in list(tables[child_table].keys_where(fieldname, key)):
+                    self._delete_key(tables[child_table], child)
+            self._delete_key(table, key)
+
+    def _delete_key(self, table: Table, key: Key) -> None:
+        table.pop(key)
+        if table.spec.raw_get:
+            self._db.blobs.pop(key, None)
+
+    # -- snapshot -------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as JSON-able data (rows, id counters, attachment bytes as base64)."""
+        with self._lock:
+            tables = self._db.tables
+            return {
+                "format": SNAPSHOT_FORMAT,
+                "tables": {name: [copy.deepcopy(t.rows[k]) for k in t.order] for name, t in tables.items()},
+                "next_ids": {name: t.next_id for name, t in tables.items()},
+                "scoped_next_ids": {name: [[s, n] for s, n in t.scoped_next.items()]
+                                    for name, t in tables.items() if t.scoped_next},
+                "blobs": [[list(k) if isinstance(k, tuple) else k, base64.b64encode(v).decode("ascii")]
+                          for k, v in self._db.blobs.items()],
+            }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any], *, clock: SandboxClock,
+                      max_attachment_bytes: int = 10 * 1024 * 1024) -> HaloStore:
+        """Rebuild a store from `snapshot` output; raises `ValueError` on a malformed document."""
+        if not isinstance(data, Mapping) or data.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"not a store snapshot (expected format {SNAPSHOT_FORMAT!r})")
+        tables = data.get("tables")
+        if not isinstance(tables, Mapping) or set(tables) - set(TABLES):
+            raise ValueError("snapshot 'tables' must map known table names to lists of rows")
+        store = cls(seed_data={}, clock=clock, max_attachment_bytes=max_attachment_bytes)
+        store._load(tables, seeds=False)
+        db = store._db
+        try:
+            for name, n in dict(data.get("next_ids") or {}).items():
+                db.tables[name].next_id = max(db.tables[name].next_id, int(n))
+            for name, pairs in dict(data.get("scoped_next_ids") or {}).items():
+                table = db.tables[name]
+                for scope, n in pairs:
+                    table.scoped_next[scope] = max(table.scoped_next.get(scope, 1), int(n))
+            owners = [t.rows for t in db.tables.values() if t.spec.raw_get]
+            for key, b64 in data.get("blobs") or []:
+                key = tuple(key) if isinstance(key, list) else key
+                if not any(key in rows for rows in owners):
+                    raise ValueError(f"bytes for unknown attachment {key!r}")
+                db.blobs[key] = base64.b64decode(b64, validate=True)
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise ValueError(f"malformed snapshot counters or attachment bytes: {exc}") from None
+        return store
+
+    restore = from_snapshot
+
+    # -- loading --------------------------------------------------------------------------------
+    def _load(self, data: Mapping[str, Any], *, seeds: bool) -> None:
+        """Load rows validated like creates (types, references). ``seeds``: fixture rows, taken
+        over without copying, with the create hooks filling defaults and decoding attachment
+        bytes; otherwise snapshot rows, copied and stored as they are. Raises `ValueError`."""
+        errors = FieldErrors()
+        for name in TABLES:
+            table = self._db.tables[name]
+            spec = table.spec
+            raw_rows = data.get(name) or []
+            if not isinstance(raw_rows, list):
+                errors.add(name, "must be a list of rows")
+                continue
+            loaded = []
+            for i, raw in enumerate(raw_rows):
+                prefix = f"{name}[{i}]"
+                if not isinstance(raw, Mapping):
+                    errors.add(prefix, "must be an object")
+                    continue
+                row = coerce_item(spec, raw, prefix, errors, in_place=seeds and isinstance(raw, dict))
+                if row.get("id") in (None, 0, ""):
+                    if spec.id_kind != "uuid":
+                        errors.add(f"{prefix}.id", "Rows need an id.")
+                        continue
+                    row["id"] = table.new_id(row, make_uuid=_uuid)
+                if spec.id_scope and row.get(spec.id_scope) in UNSET_IDS:
+                    errors.add(f"{prefix}.{spec.id_scope}", f"Rows need a {spec.id_scope}.")
+                    continue
+                blob = self._on_write(spec, row, None, prefix, errors) if seeds else None
+                loaded.append((table.key_of(row), row, blob, prefix))
+            if table.sortable:
+                loaded.sort(key=lambda entry: entry[0])
+            for key, row, blob, prefix in loaded:
+                if key in table.rows:
+                    errors.add(f"{prefix}.id", f"Duplicate id {row['id']!r}.")
+                    continue
+                table.put(key, row, index=False)
+                if blob is not None:
+                    self._db.blobs[key] = blob
+            table.reindex()
+        for name in TABLES:  # references are checked once every table is loaded
+            table = self._db.tables[name]
+            for key, row in table.rows.items():
+                self._check_refs(table.spec, row, row, f"{name}[id={key!r}]", errors)
+        if errors.map:
+            raise ValueError(f"invalid {'seed data' if seeds else 'snapshot'}: {dict(list(errors.map.items())[:10])}")
+
+    # -- list internals -------------------------------------------------------------------------
+    def _predicate(self, hook: str, params: Mapping[str, str], errors: FieldErrors) -> Any:
+        return PREDICATES[hook](self._db, params, errors)
+
+    def _ordered(self, spec: ResourceSpec, table: Table, keys: list[Key], order: str, desc: bool) -> list[Key]:
+        if order == "id":
+            return list(reversed(keys)) if desc else keys
+        rows = table.rows
+        if order in spec.names:
+            ref_field, attr = spec.names[order]
+            return ordered(keys, lambda k: ref_name(self._db, spec, ref_field, attr, rows[k]), desc=desc)
+        if order in spec.computed:
+            return ordered(keys, lambda k: render(self._db, spec, rows[k], detail=False).get(order), desc=desc)
+        return ordered(keys, lambda k: rows[k].get(order), desc=desc)
+
+    # -- get/delete internals -------------------------------------------------------------------
+    def _key_for(self, spec: ResourceSpec, id: Any, params: Mapping[str, str]) -> Key:
+        if spec.id_kind == "uuid":
+            return str(id)
+        try:
+            number = int(str(id))
+        except ValueError:  # ASP.NET's {id:int} route does not match: no such path
+            extra = f"/{spec.path}/{id}".lower()
+            if any(item.lower().startswith(extra) for item in spec.not_implemented):
+                raise NotFound(f"/{spec.path}/{id} is a Halo path the mock does not implement.") from None
+            raise NotFound(f"The specified URL is invalid: no {spec.path} record {id!r}.") from None
+        if spec.id_scope:
+            lowered = {k.lower(): v for k, v in params.items()}
+            errors = FieldErrors()
+            scope = param(lowered, spec.id_scope, "int", errors)
+            errors.raise_if_any()
+            if scope is None:
+                raise ValidationError({spec.id_scope: [
+                    f"{spec.id_scope} is required: {spec.path} ids are numbered per {_scope_noun(spec)}."]})
+            return (scope, number)
+        return number
+
+    def _existing(self, spec: ResourceSpec, table: Table, key: Key, id: Any) -> Row:
+        row = table.rows.get(key)
+        if row is None or (spec.view and table.value(spec.view[0], row) != spec.view[1]):
+            where = f" on {_scope_noun(spec)} {key[0]}" if isinstance(key, tuple) else ""
+            raise NotFound(f"{spec.singular} {id}{where} not found.")
+        return row
+
+    # -- write internals ------------------------------------------------------------------------
+    def _plan(self, spec: ResourceSpec, item: Any, prefix: str, errors: FieldErrors) -> tuple | None:
+        if not isinstance(item, dict):
+            errors.add(prefix, "Each item must be a JSON object.")
+            return None
+        table = self._db.tables[spec.table]
+        before = len(errors.map)
+        row = coerce_item(spec, item, prefix, errors)
+        raw_id = row.get("id")
+        old: Row | None = None
+        key: Key = None
+        if raw_id not in (None, "") and not (isinstance(raw_id, int) and raw_id <= 0):
+            if spec.id_scope and row.get(spec.id_scope) in UNSET_IDS:
+                errors.add(f"{prefix}.{spec.id_scope}",
+                           f"{spec.id_scope} is required to update {_with_article(spec.singular.lower())}.")
+                return None
+            key = (row[spec.id_scope], raw_id) if spec.id_scope else raw_id
+            old = self._existing(spec, table, key, raw_id)
+            merged = {**old, **row}
+        else:
+            row.pop("id", None)
+            merged = {**spec.defaults, **row}
+        for f in [f for f, v in merged.items() if v is None]:
+            del merged[f]
+        if old is None:
+            for f in spec.required:
+                if merged.get(f) in (None, "", 0):
+                    errors.add(f"{prefix}.{f}", f"The {f} field is required.")
+        elif spec.id_scope and merged.get(spec.id_scope) != old.get(spec.id_scope):
+            errors.add(f"{prefix}.{spec.id_scope}", f"{_with_article(spec.singular.lower()).capitalize()} "
+                                                    f"cannot move to another {_scope_noun(spec)}.")
+        blob = self._on_write(spec, merged, old, prefix, errors)
+        self._check_refs(spec, merged, row if old is not None else merged, prefix, errors)
+        if len(errors.map) > before:
+            return None
+        return (key, merged, old, blob)
+
+    def _on_write(self, spec: ResourceSpec, row: Row, old: Row | None, prefix: str,
+                  errors: FieldErrors) -> bytes | None:
+        hook = ON_WRITE.get(spec.on_write)
+        return hook(self._db, spec, row, old, prefix, errors) if hook else None
+
+    def _apply(self, spec: ResourceSpec, key: Key, row: Row, old: Row | None, blob: bytes | None) -> Row:
+        tables = self._db.tables
+        table = tables[spec.table]
+        if old is None:
+            row["id"] = table.new_id(row, make_uuid=_uuid)
+            key = table.key_of(row)
+            table.put(key, row)
+        else:
+            table.replace(key, row)
+        if blob is not None:
+            self._db.blobs[key] = blob
+        for dependent in spec.reindex:
+            tables[dependent].reindex()
+        after = AFTER_WRITE.get(spec.after_write)
+        if after:
+            after(self._db, row, old)
+        return row
+
+    def _check_refs(self, spec: ResourceSpec, row: Row, changed: Row, prefix: str, errors: FieldErrors) -> None:
+        for fieldname, ref in spec.refs.items():
+            if fieldname not in changed:
+                continue
+            value = row.get(fieldname)
+            if value in UNSET_IDS:
+                continue
+            target = self._db.tables[ref.table]
+            if ref.key != "id":
+                found = bool(target.indexes[ref.key].get(value))
+            elif ref.scoped_by:
+                found = (row.get(ref.scoped_by), value) in target.rows
+            else:
+                found = value in target.rows
+            if not found:
+                where = f" on {_scope_noun(target.spec)} {row.get(ref.scoped_by)}" if ref.scoped_by else ""
+                errors.add(f"{prefix}.{fieldname}", f"{target.spec.singular} {value}{where} does not exist.")
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _matches(row: Row, fields: tuple[str, ...], needle: str) -> bool:
+    """Search: ``needle`` in any of ``fields`` (case-insensitive), or the id when all digits."""
+    for f in fields:
+        value = row.get(f)
+        if isinstance(value, str) and needle in value.lower():
+            return True
+    return needle.isdigit() and str(row.get("id")) == needle
