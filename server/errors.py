@@ -9,8 +9,9 @@ stable `code` that appears as `error.code` in the result's structured content.
     │   ├── UnknownToolError    no such tool (or hidden by the server's filters)
     │   ├── CursorError         tampered, truncated, foreign or malformed `next_cursor`
     │   └── FileAccessError     `file_path` outside the allowed directory, missing, not a file
-    └── UpstreamError           Halo answered non-2xx (status, body and rate-limit fields)
-        └── UpstreamUnavailable Halo could not be reached or timed out (status is None)
+    ├── UpstreamError           Halo answered non-2xx, or 2xx with something that is not an API answer
+    │   └── UpstreamUnavailable Halo could not be reached or timed out (status is None)
+    └── InternalError           anything else that went wrong inside a tool call (a bug); logged
 """
 
 from __future__ import annotations
@@ -74,3 +75,10 @@ class UpstreamUnavailable(UpstreamError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, status=None)
+
+
+class InternalError(ServerError):
+    """An unexpected exception inside a tool call. The agent gets it as a tool error (never a
+    protocol error) and the traceback goes to the log."""
+
+    code = "internal_error"

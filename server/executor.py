@@ -24,7 +24,9 @@ import binascii
 import difflib
 import json
 import logging
+import math
 import mimetypes
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -42,7 +44,14 @@ from jsonschema.exceptions import ValidationError
 
 from .catalogue import Param, Resource
 from .cursor import CursorCodec
-from .errors import FileAccessError, ServerError, ToolInputError, UnknownToolError, UpstreamError
+from .errors import (
+    FileAccessError,
+    InternalError,
+    ServerError,
+    ToolInputError,
+    UnknownToolError,
+    UpstreamError,
+)
 from .ratelimit import normalise
 from .tools import DEFAULT_LIMIT, ToolSpec
 from .upstream import HaloClient, parse_body, upstream_error
@@ -87,16 +96,39 @@ def error_result(exc: ServerError) -> Result:
     else:
         error = {"status": None, "message": exc.message, "body": None, "ratelimit": None, "retry_after": None}
     error["code"] = exc.code
-    structured = {"error": error}
+    structured, text = _wire_safe({"error": error})
     meta = None
     if error["ratelimit"] is not None or error["retry_after"] is not None:
         meta = {RATELIMIT_META: {"ratelimit": error["ratelimit"], "retry_after": error["retry_after"]}}
     return Result(
-        content=[mcp_types.TextContent(text=json.dumps(structured, default=str))],
+        content=[mcp_types.TextContent(text=text)],
         structured_content=structured,
         is_error=True,
         _meta=meta,
     )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _wire_safe(structured: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``structured`` and its JSON text, with lone surrogates (valid JSON escapes that cannot be sent
+    as UTF-8, so they would break the whole response) replaced by U+FFFD."""
+    text = json.dumps(structured, default=str)
+    if "\\ud" in text:  # escaped surrogates: pairs are fine, lone ones are replaced
+        structured = _scrub(structured)
+        text = json.dumps(structured, default=str)
+    return structured, text
 
 
 def ratelimit_fields(result: Result) -> dict[str, Any] | None:
@@ -114,8 +146,9 @@ def _success(structured: dict[str, Any], response: httpx.Response | None,
         info = normalise(response.headers, status=response.status_code)
         if info.ratelimit is not None or info.retry_after is not None:
             meta = {RATELIMIT_META: info.as_dict()}
+    structured, text = _wire_safe(structured)
     return Result(
-        content=[mcp_types.TextContent(text=json.dumps(structured, default=str)), *extra],
+        content=[mcp_types.TextContent(text=text), *extra],
         structured_content=structured,
         _meta=meta,
     )
@@ -151,7 +184,8 @@ def _single(body: Any) -> Any:
 def _describe(error: ValidationError, properties: Mapping[str, Any], args: Mapping[str, Any]) -> str:
     if error.validator == "additionalProperties" and not error.path:
         unknown = sorted(k for k in args if k not in properties)
-        return (f"unknown argument(s): {', '.join(unknown)} "
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        return (f"unknown argument(s): {shown[:500]} "
                 f"(this tool takes: {', '.join(properties) or 'no arguments'})")
     if error.validator == "required" and not error.path:
         return error.message.replace(" is a required property", " is required")
@@ -209,6 +243,10 @@ class Executor:
             result = await self._methods[spec.method](spec, args, headers)
         except ServerError as exc:
             result = error_result(exc)
+        except Exception as exc:  # boundary: every failure of a tool call is a tool error result
+            logger.exception("tool call %s failed inside the server", name)
+            result = error_result(InternalError(f"The tool call failed inside the server: "
+                                                f"{type(exc).__name__}: {exc}"[:500]))
         if self._on_tool_call is not None:
             record = ToolCallRecord(call_id=call_id, tool=name, arguments=dict(arguments or {}),
                                     started_at=started_at,
@@ -222,6 +260,10 @@ class Executor:
 
     def _validate(self, spec: ToolSpec, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
         args = dict(arguments or {})
+        bad = _non_finite(args)
+        if bad is not None:
+            raise ToolInputError(f"Invalid arguments for {spec.name}: argument {bad!r} is not a finite number "
+                                 "(NaN and Infinity are not JSON)")
         validator = self._validators[spec.name]
         errors = sorted(validator.iter_errors(args), key=lambda e: (len(e.path), e.validator != "additionalProperties"))
         if errors:
@@ -231,11 +273,16 @@ class Executor:
         return args
 
     async def _request(self, method: str, path: str, headers: dict[str, str], *,
-                       params: Mapping[str, Any] | None = None, json_body: Any = None) -> tuple[httpx.Response, Any]:
+                       params: Mapping[str, Any] | None = None, json_body: Any = None,
+                       raw: bool = False) -> tuple[httpx.Response, Any]:
         response = await self._halo.request(method, path, params=params, json=json_body, headers=headers)
         body = parse_body(response)
         if not response.is_success:
             raise upstream_error(response, body)
+        if not raw and isinstance(body, str) and _is_html(response, body):
+            raise UpstreamError(f"Halo answered {method} {path} with {response.status_code} and an HTML page, not "
+                                "an API answer (a login page, a proxy or the wrong base URL?)",
+                                status=response.status_code, body=body[:500])
         return response, body
 
     # --- list -----------------------------------------------------------------------------------
@@ -353,18 +400,21 @@ class Executor:
         root = self._file_dir
         if root is None:
             raise FileAccessError("file_path is not enabled on this server (no allowed directory)")
+        # One refusal for every reason (missing, outside, not a file, unreadable), so an agent cannot
+        # probe which paths exist on the machine.
+        refused = FileAccessError(f"file_path {file_path!r} is not a readable regular file inside the allowed "
+                                  "directory")
         candidate = Path(file_path)
         if not candidate.is_absolute():
             candidate = root / candidate
         try:
             real = candidate.resolve(strict=True)
+            if not real.is_relative_to(root) or not real.is_file():
+                raise refused
+            size = real.stat().st_size
         except (OSError, RuntimeError, ValueError):
-            raise FileAccessError(f"file_path {file_path!r} does not exist") from None
-        if not real.is_relative_to(root):
-            raise FileAccessError(f"file_path {file_path!r} is outside the allowed directory")
-        if not real.is_file():
-            raise FileAccessError(f"file_path {file_path!r} is not a regular file")
-        if real.stat().st_size > MAX_FILE_BYTES:
+            raise refused from None
+        if size > MAX_FILE_BYTES:
             raise FileAccessError(f"file_path {file_path!r} is larger than {MAX_FILE_BYTES} bytes")
         return real.read_bytes()
 
@@ -372,7 +422,7 @@ class Executor:
                                    headers: dict[str, str]) -> Result:
         record_id = args["id"]
         response, body = await self._request("GET", _record_path(entry, record_id), headers,
-                                             params=_query(entry.get_params, args))
+                                             params=_query(entry.get_params, args), raw=True)
         ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
         metadata: dict[str, Any] = {"id": record_id}
         if isinstance(body, dict) and ("data_base64" in body or "data" in body):
@@ -442,6 +492,29 @@ class Executor:
                 fetched[key] = rows
             results.append(_rank(q["kind"], q["name"], fetched[key], lookup.name_field, lookup.id_field))
         return _success({"result": results}, response)
+
+
+def _non_finite(value: Any, where: str = "") -> str | None:
+    """The path of the first NaN/Infinity in ``value`` (JSON-RPC parsers accept them), else ``None``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where or "arguments"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            found = _non_finite(item, f"{where}.{key}" if where else str(key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _non_finite(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _is_html(response: httpx.Response, body: str) -> bool:
+    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return ctype in ("text/html", "application/xhtml+xml") or body.lstrip()[:15].lower().startswith(
+        ("<!doctype html", "<html"))
 
 
 def _rank(kind: str, name: str, rows: Sequence[Any], name_field: str, id_field: str) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
                                      client_id=options.client_id, client_secret=options.client_secret,
                                      base_url=options.base_url)
     mock = create_app(settings)
-    to_mock = httpx.ASGITransport(app=mock)
+    to_mock = httpx.ASGITransport(app=mock, raise_app_exceptions=False)  # a mock failure is a 500, as on a socket
     cursor_secret = secrets.token_bytes(32)
     clients: dict[str, HaloClient] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -14,22 +15,45 @@ from ..server.executor import ToolCallRecord
 PREVIEW_CHARS = 2000
 """Results and long argument values are kept as previews of at most this many characters."""
 _ARGUMENT_CHARS = 200
+ARGUMENTS_CHARS = 4000
+"""All of one call's arguments together are kept to about this many characters (keys beyond it are
+summarised), so a call with a huge argument object costs the journal a few KB, not its size."""
+
+
+def _safe_text(text: str) -> str:
+    """``text`` without lone surrogates (they cannot be sent as UTF-8)."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _preview(value: Any, *, limit: int) -> str:
-    text = json.dumps(value, default=str, ensure_ascii=False)
+    text = _safe_text(json.dumps(value, default=str, ensure_ascii=False))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _short_value(value: Any, *, limit: int = _ARGUMENT_CHARS) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN / Infinity are not JSON
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    if isinstance(value, str):
+        value = _safe_text(value)
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    return _preview(value, limit=limit)
+
+
 def _short_arguments(arguments: Any) -> dict[str, Any]:
-    """Arguments as called, with long values (e.g. attachment content) cut to a preview."""
+    """Arguments as called, with long values (e.g. attachment content) cut to a preview, at most
+    about `ARGUMENTS_CHARS` in all."""
     out: dict[str, Any] = {}
-    for key, value in dict(arguments).items():
-        if isinstance(value, str | int | float | bool) or value is None:
-            out[key] = value if not isinstance(value, str) or len(value) <= _ARGUMENT_CHARS \
-                else value[: _ARGUMENT_CHARS - 1] + "…"
-        else:
-            out[key] = _preview(value, limit=_ARGUMENT_CHARS)
+    used = 0
+    items = list(dict(arguments).items()) if isinstance(arguments, dict) else []
+    for index, (key, value) in enumerate(items):
+        if used > ARGUMENTS_CHARS:
+            out["…"] = f"{len(items) - index} more arguments not kept"
+            break
+        key = _safe_text(str(key))[:_ARGUMENT_CHARS]
+        out[key] = _short_value(value)
+        used += len(key) + len(str(out[key])) + 4
     return out
 
 
@@ -64,7 +88,8 @@ class ToolCall:
             seq=seq, call_id=record.call_id, tool=record.tool, arguments=_short_arguments(record.arguments),
             started_at=record.started_at.isoformat(timespec="milliseconds"), duration_ms=record.duration_ms,
             ok=not record.is_error,
-            error={"status": error.get("status"), "message": error.get("message"), "code": error.get("code")}
+            error={"status": error.get("status"), "message": _short_value(error.get("message"), limit=PREVIEW_CHARS),
+                   "code": error.get("code")}
             if isinstance(error, dict) else None,
             result_count=len(result) if isinstance(result, list) else None,
             result_preview=_preview(result, limit=PREVIEW_CHARS) if not record.is_error else None,
