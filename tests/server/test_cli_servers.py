@@ -32,7 +32,7 @@ def _url(output: str) -> str:
 
 def test_servers_create_prints_the_url_and_claude_config(state):
     result = run("servers", "create", "support-ro", "--methods", "read", "--tags", "support,lookups",
-                 "--expires-at", "2099-01-01T00:00:00Z", "--state-dir", str(state))
+                 "--tool-exposure", "discovery", "--expires-at", "2099-01-01T00:00:00Z", "--state-dir", str(state))
     assert result.exit_code == 0, result.output
     url = _url(result.output)
     assert url.startswith("http://127.0.0.1:8765/mcp/")
@@ -44,7 +44,7 @@ def test_servers_create_prints_the_url_and_claude_config(state):
     try:
         server = registry.server_for_token(url.rsplit("/", 1)[1])
         assert server.name == "support-ro"
-        assert server.config == {"methods": ["read"], "tags": ["support", "lookups"]}
+        assert server.config == {"methods": ["read"], "tags": ["support", "lookups"], "tool_exposure": "discovery"}
         assert server.to_dict()["expires_at"] == "2099-01-01T00:00:00Z"
     finally:
         registry.close()

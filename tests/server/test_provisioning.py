@@ -92,7 +92,7 @@ def test_create_returns_a_256_bit_token_and_stores_only_its_hash(registry, tmp_p
     server, token = registry.create_server(name="support-ro", config={"methods": ["read"], "tags": ["support"]},
                                            expires_at="2030-02-01T00:00:00Z")
     assert len(token) >= 43  # token_urlsafe(32): 32 random bytes
-    assert server.config == {"methods": ["read"], "tags": ["support"]}
+    assert server.config == {"methods": ["read"], "tags": ["support"], "tool_exposure": "all"}
     assert server.expires_at == datetime(2030, 2, 1, tzinfo=UTC)
     assert server.account == "sandbox"
     dump = _db_dump(tmp_path / "state")
@@ -134,6 +134,8 @@ def test_read_selects_list_and_get(registry):
         ({"name": "ok", "config": {"methods": []}}, "config.methods"),
         ({"name": "ok", "config": {"tags": []}}, "config.tags"),
         ({"name": "ok", "config": {"verbs": ["read"]}}, "config"),
+        ({"name": "ok", "config": {"tool_exposure": "everything"}}, "config.tool_exposure"),
+        ({"name": "ok", "config": {"tool_exposure": ["discovery"]}}, "config.tool_exposure"),
         ({"name": "ok", "config": ["read"]}, "config"),
         ({"name": "ok", "expires_at": "2029-12-31T23:59:59Z"}, "expires_at"),
         ({"name": "ok", "expires_at": "2030-01-01T12:00:00Z"}, "expires_at"),
@@ -184,7 +186,7 @@ def test_update_renames_and_changes_filters_keeping_the_token(registry):
     server, token = registry.create_server(name="a", config={"methods": ["read"], "tags": ["support"]})
     updated = registry.update_server(server.id, name="b", config={"tags": ["billing"]})
     assert updated.name == "b"
-    assert updated.config == {"methods": ["read"], "tags": ["billing"]}
+    assert updated.config == {"methods": ["read"], "tags": ["billing"], "tool_exposure": "all"}
     assert updated.revision == server.revision + 1
     assert registry.server_for_token(token).config == updated.config
 
@@ -383,3 +385,30 @@ def test_no_token_or_secret_in_logs(registry, caplog):
     assert server.id in text  # the log does say what happened
     for secret in (token, hash_token(token), api_secret, "hunter2-secret"):
         assert secret not in text
+
+
+def test_tool_exposure_is_stored_updated_with_the_filters_kept_and_migrated(registry, tmp_path, clock):
+    server, token = registry.create_server(name="big", config={"tags": ["support"], "tool_exposure": "discovery"})
+    assert server.config == {"methods": None, "tags": ["support"], "tool_exposure": "discovery"}
+    assert registry.server_for_token(token).tool_exposure == "discovery"
+    back = registry.update_server(server.id, config={"tool_exposure": "all"})
+    assert back.config == {"methods": None, "tags": ["support"], "tool_exposure": "all"}
+    assert back.revision == server.revision + 1
+    kept = registry.update_server(server.id, config={"methods": ["read"]})
+    assert kept.tool_exposure == "all"
+
+    old = tmp_path / "old"  # a registry file from before tool exposure: no column, servers default to all
+    old.mkdir()
+    with sqlite3.connect(old / DB_FILE) as conn:
+        conn.executescript("CREATE TABLE servers (id TEXT PRIMARY KEY, name TEXT NOT NULL, account TEXT NOT NULL,"
+                           " methods TEXT, tags TEXT, expires_at REAL, require_api_token_auth INTEGER NOT NULL,"
+                           " token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL,"
+                           " revision INTEGER NOT NULL DEFAULT 1);"
+                           f"INSERT INTO servers VALUES ('srv_old', 'legacy', 'sandbox', NULL, NULL, NULL, 0,"
+                           f" '{hash_token('legacy-token')}', 0, 1);")
+    reopened = Registry(old, now=clock, tool_filter=fake_filter)
+    try:
+        assert reopened.server_for_token("legacy-token").tool_exposure == "all"
+        assert reopened.create_server(name="new", config={"tool_exposure": "discovery"})[0].tool_exposure == "discovery"
+    finally:
+        reopened.close()

@@ -58,7 +58,7 @@ class FakeHalo:
         self.account = account
 
 
-def stand_in_server(*, halo: Any, tools: list[Any]) -> Server:
+def stand_in_server(*, halo: Any, tools: list[Any], exposure: str = "all") -> Server:
     """A minimal `build_server` seam: lists exactly `tools`, refuses others as unknown."""
     by_name = {t.name: t for t in tools}
 
@@ -152,7 +152,7 @@ async def test_create_returns_201_with_a_one_time_url(sandbox):
     created = await sandbox.provision(config={"methods": ["read"], "tags": ["support"]},
                                       expires_at="2030-02-01T00:00:00Z")
     assert {"id", "name", "config", "expires_at", "url"} <= set(created)
-    assert created["config"] == {"methods": ["read"], "tags": ["support"]}
+    assert created["config"] == {"methods": ["read"], "tags": ["support"], "tool_exposure": "all"}
     assert created["expires_at"] == "2030-02-01T00:00:00Z"
     assert created["url"].startswith(f"{BASE}/mcp/")
     assert len(_token(created["url"])) >= 43
@@ -238,7 +238,7 @@ async def test_patch_renames_and_refilters_and_delete_revokes(sandbox):
                                                   "expires_at": "2030-03-01T00:00:00+00:00"})
     assert patched.status_code == 200
     assert patched.json()["name"] == "billing-ro"
-    assert patched.json()["config"] == {"methods": ["read"], "tags": ["billing"]}
+    assert patched.json()["config"] == {"methods": ["read"], "tags": ["billing"], "tool_exposure": "all"}
     assert patched.json()["expires_at"] == "2030-03-01T00:00:00Z"
 
     bad = await sandbox.admin("PATCH", path, {"config": {"methods": ["explode"]}})
@@ -445,6 +445,54 @@ async def test_real_server_for_a_registered_halo_filters_and_hides_tools(tmp_pat
     assert hidden.structured_content == json.loads(
         json.dumps(absent.structured_content).replace("delete_a_halo_itsm_nothing_by_id",
                                                       "delete_a_halo_itsm_ticket_by_id"))
+
+
+@pytest.mark.anyio
+async def test_discovery_url_reaches_allowed_tools_through_meta_tools_and_refuses_hidden_ones(tmp_path):
+    """`config.tool_exposure: discovery` on the real server: three meta-tools; the filter still applies to
+    every tool reached through them (a hidden tool named in call-tool is unknown and never reaches Halo)."""
+    import respx
+
+    box = Sandbox(tmp_path, stand_ins=False)
+    with respx.mock(base_url="https://acme.example.test", assert_all_called=False) as upstream:
+        upstream.post("/auth/token").respond(json={"access_token": "a", "token_type": "Bearer", "expires_in": 3600})
+        tickets = upstream.get("/api/Tickets").respond(json={"record_count": 1, "tickets": [{"id": 45920}]})
+        writes = upstream.route(method__in=["POST", "DELETE"], path__startswith="/api/").respond(json={})
+        async with box.routes.lifespan(box.app):
+            await box.admin("PUT", "/_sandbox/integrated-account/acme",
+                            {"halo_url": "https://acme.example.test", "client_id": "acme-id",
+                             "client_secret": "acme-secret", "tenant": "acme"})
+            refused = await box.admin("POST", "/_sandbox/integrated-account/acme/mcp",
+                                      {"name": "x", "config": {"tool_exposure": "some"}})
+            created = await box.provision(account="acme", config={"methods": ["read"], "tags": ["support"],
+                                                                  "tool_exposure": "discovery"})
+            async with box.mcp(created["url"]) as client:
+                names = [t.name for t in (await client.list_tools()).tools]
+                found = await client.call_tool("search_halo_itsm_tools", {"query": "ticket"})
+                schema = await client.call_tool("get_halo_itsm_tool_schema", {"name": "delete_a_halo_itsm_ticket_by_id"})
+                hidden = await client.call_tool("call_halo_itsm_tool", {"name": "delete_a_halo_itsm_ticket_by_id",
+                                                                        "arguments": {"id": 45920}})
+                invoices = await client.call_tool("call_halo_itsm_tool", {"name": "list_all_halo_itsm_invoices"})
+                listed = await client.call_tool("call_halo_itsm_tool", {"name": "list_all_halo_itsm_tickets",
+                                                                        "arguments": {"limit": 1}})
+            switched = await box.admin("PATCH", f"/_sandbox/integrated-account/acme/mcp/{created['id']}",
+                                       {"config": {"tool_exposure": "all"}})
+            async with box.mcp(created["url"]) as client:
+                all_names = [t.name for t in (await client.list_tools()).tools]
+        box.registry.close()
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "config.tool_exposure"
+    assert created["config"]["tool_exposure"] == "discovery"
+    assert names == ["search_halo_itsm_tools", "get_halo_itsm_tool_schema", "call_halo_itsm_tool"]
+    found_names = {r["name"] for r in found.structured_content["result"]}
+    assert "list_all_halo_itsm_tickets" in found_names and not any(n.startswith("delete_") for n in found_names)
+    for result, name in ((schema, "delete_a_halo_itsm_ticket_by_id"), (hidden, "delete_a_halo_itsm_ticket_by_id"),
+                         (invoices, "list_all_halo_itsm_invoices")):
+        assert result.is_error and result.structured_content["error"]["code"] == "unknown_tool"
+        assert result.structured_content["error"]["message"] == f"Unknown tool: {name}"
+    assert not listed.is_error and listed.structured_content["result"] == [{"id": 45920}]
+    assert tickets.call_count == 1 and not writes.called
+    assert switched.status_code == 200 and switched.json()["config"]["tool_exposure"] == "all"
+    assert "list_all_halo_itsm_tickets" in all_names and "search_halo_itsm_tools" not in all_names
 
 
 # ------------------------------------------------------------ a real uvicorn on 127.0.0.1 (lifespan, access log)

@@ -82,6 +82,9 @@ def create_server(
     tags: Annotated[list[str] | None, typer.Option(
         "--tags", "-t", help="support, crm, billing, projects, assets, lookups (comma-separated or repeated).")]
     = None,
+    tool_exposure: Annotated[str, typer.Option(
+        "--tool-exposure", help="all (every allowed tool listed) or discovery (three meta-tools reach them).")]
+    = "all",
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 date-time, e.g. 2030-01-31T17:00:00Z.")] = None,
     require_api_token_auth: Annotated[bool, typer.Option(
         "--require-api-token-auth", help="Calls need Authorization: Bearer <api token>.")] = False,
@@ -94,7 +97,8 @@ def create_server(
     registry = _registry(state_dir)
     try:
         server, token = registry.create_server(
-            name=name, account=account, config={"methods": _csv(methods), "tags": _csv(tags)},
+            name=name, account=account, config={"methods": _csv(methods), "tags": _csv(tags),
+                                                   "tool_exposure": tool_exposure},
             expires_at=expires_at, require_api_token_auth=require_api_token_auth)
     except ProvisioningError as exc:
         raise _fail(exc) from None
@@ -107,6 +111,7 @@ def create_server(
         return
     _out.print(f"[green]Created[/green] {server.id} ({server.name}) for account {server.account}", markup=True)
     _out.print(f"methods: {', '.join(server.methods or ['all'])}   tags: {', '.join(server.tags or ['all'])}   "
+               f"tool exposure: {server.tool_exposure}   "
                f"expires: {server.to_dict()['expires_at'] or 'never'}   "
                f"api token required: {'yes' if server.require_api_token_auth else 'no'}", markup=False)
     _out.print("\nURL (shown once; keep it secret):", markup=False)
@@ -132,11 +137,11 @@ def list_servers(
     if as_json:
         _dump([s.to_dict() for s in servers])
         return
-    table = _table("name", "account", "methods", "tags", "expires", "api token", "id")
+    table = _table("name", "account", "methods", "tags", "exposure", "expires", "api token", "id")
     for s in servers:
         record = s.to_dict()
         table.add_row(s.name, s.account, ", ".join(s.methods or ["all"]), ", ".join(s.tags or ["all"]),
-                      record["expires_at"] or "never", "yes" if s.require_api_token_auth else "no", s.id)
+                      s.tool_exposure, record["expires_at"] or "never", "yes" if s.require_api_token_auth else "no", s.id)
     _out.print(table)
 
 

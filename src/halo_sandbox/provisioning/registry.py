@@ -65,6 +65,10 @@ logger = logging.getLogger(__name__)
 DB_FILE = "provisioning.sqlite3"
 KEY_FILE = "provisioning.key"
 _NAME_MAX = 100
+TOOL_EXPOSURES = ("all", "discovery")
+"""``config.tool_exposure`` values (the server's `surface.tools.EXPOSURES`; this module stays free of it)."""
+_CONFIG_KEYS = ("methods", "tags", "tool_exposure")
+_CONFIG_SHAPE = 'must be an object {"methods": [...], "tags": [...], "tool_exposure": "all" | "discovery"}'
 _ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -137,12 +141,15 @@ class ProvisionedServer:
     require_api_token_auth: bool
     created_at: datetime
     revision: int
+    tool_exposure: str = "all"
+    """``all`` (every allowed tool listed) or ``discovery`` (three meta-tools reach them)."""
 
     @property
-    def config(self) -> dict[str, list[str] | None]:
+    def config(self) -> dict[str, Any]:
         return {
             "methods": list(self.methods) if self.methods is not None else None,
             "tags": list(self.tags) if self.tags is not None else None,
+            "tool_exposure": self.tool_exposure,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -329,7 +336,8 @@ CREATE TABLE IF NOT EXISTS servers (
     require_api_token_auth INTEGER NOT NULL,
     token_hash TEXT NOT NULL UNIQUE,
     created_at REAL NOT NULL,
-    revision INTEGER NOT NULL DEFAULT 1
+    revision INTEGER NOT NULL DEFAULT 1,
+    tool_exposure TEXT NOT NULL DEFAULT 'all'
 );
 CREATE TABLE IF NOT EXISTS api_tokens (
     id TEXT PRIMARY KEY,
@@ -377,6 +385,9 @@ class Registry:
         self._conn.row_factory = sqlite3.Row
         with self._lock, self._conn:
             self._conn.executescript(_SCHEMA)
+            columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(servers)")}
+            if "tool_exposure" not in columns:  # a registry written before tool exposure existed
+                self._conn.execute("ALTER TABLE servers ADD COLUMN tool_exposure TEXT NOT NULL DEFAULT 'all'")
         self._fernet = Fernet(self._load_key())
 
     # -- lifecycle
@@ -416,18 +427,22 @@ class Registry:
                                          f"tags={list(tags) if tags is not None else 'all'}) matches no tool")
         return selected
 
-    def _check_config(self, config: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    def _check_config(self, config: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str]:
         if config is None:
             config = {}
         if not isinstance(config, dict):
-            raise InvalidField("config", 'must be an object {"methods": [...], "tags": [...]}')
-        extra = sorted(set(config) - {"methods", "tags"})
+            raise InvalidField("config", _CONFIG_SHAPE)
+        extra = sorted(set(config) - set(_CONFIG_KEYS))
         if extra:
-            raise InvalidField("config", f"unknown key(s) {', '.join(extra)}; allowed: methods, tags")
+            raise InvalidField("config", f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(_CONFIG_KEYS)}")
         methods = _string_list(config.get("methods"), field="config.methods")
         tags = _string_list(config.get("tags"), field="config.tags")
+        exposure = config.get("tool_exposure")
+        exposure = "all" if exposure is None else exposure
+        if exposure not in TOOL_EXPOSURES:
+            raise InvalidField("config.tool_exposure", f"must be one of {', '.join(TOOL_EXPOSURES)}")
         self.tools_for(methods=methods, tags=tags)
-        return methods, tags
+        return methods, tags, exposure
 
     # -- servers
 
@@ -443,7 +458,7 @@ class Registry:
         """Create a provisioned server; returns it and its URL token (shown once, never stored)."""
         name = _name(name)
         account = _account(account)
-        methods, tags = self._check_config(config)
+        methods, tags, exposure = self._check_config(config)
         now = self.now()
         expiry = _parse_expiry(expires_at, field="expires_at", now=now)
         require = _bool(require_api_token_auth, field="require_api_token_auth")
@@ -452,9 +467,10 @@ class Registry:
         with self._lock, self._conn:
             self._conn.execute(
                 "INSERT INTO servers (id, name, account, methods, tags, expires_at, require_api_token_auth,"
-                " token_hash, created_at, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                " token_hash, created_at, revision, tool_exposure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 (server_id, name, account, _dump(methods), _dump(tags),
-                 expiry.timestamp() if expiry else None, int(require), hash_token(token), now.timestamp()),
+                 expiry.timestamp() if expiry else None, int(require), hash_token(token), now.timestamp(),
+                 exposure),
             )
         logger.info("provisioned server %s (%s) created for account %s", server_id, name, account)
         return self.get_server(server_id), token
@@ -501,14 +517,14 @@ class Registry:
             changes["name"] = _name(name)
         if config is not ...:
             if not isinstance(config, dict):
-                raise InvalidField("config", 'must be an object {"methods": [...], "tags": [...]}')
-            merged = {"methods": config.get("methods", current.config["methods"]),
-                      "tags": config.get("tags", current.config["tags"])}
+                raise InvalidField("config", _CONFIG_SHAPE)
+            merged = {key: config.get(key, current.config[key]) for key in _CONFIG_KEYS}
             for key in config:
                 if key not in merged:
-                    raise InvalidField("config", f"unknown key {key}; allowed: methods, tags")
-            methods, tags = self._check_config(merged)
+                    raise InvalidField("config", f"unknown key {key}; allowed: {', '.join(_CONFIG_KEYS)}")
+            methods, tags, exposure = self._check_config(merged)
             changes["methods"], changes["tags"] = _dump(methods), _dump(tags)
+            changes["tool_exposure"] = exposure
         if expires_at is not ...:
             expiry = _parse_expiry(expires_at, field="expires_at", now=self.now())
             changes["expires_at"] = expiry.timestamp() if expiry else None
@@ -680,6 +696,7 @@ def _server(row: sqlite3.Row) -> ProvisionedServer:
         tags=_load(row["tags"]), expires_at=_from_epoch(row["expires_at"]),
         require_api_token_auth=bool(row["require_api_token_auth"]),
         created_at=_from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC), revision=row["revision"],
+        tool_exposure=row["tool_exposure"],
     )
 
 

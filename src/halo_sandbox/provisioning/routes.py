@@ -192,7 +192,7 @@ class _McpDispatch:
             else:
                 halo, owns = self._halo_for_credentials(credentials), True
             tools = self._registry.tools_for(methods=server.methods, tags=server.tags)
-            mcp_server = self._build_server(halo=halo, tools=tools)
+            mcp_server = self._build_server(halo=halo, tools=tools, exposure=server.tool_exposure)
             entry = _Entry(server_id=server.id, token_hash=token_hash, revision=server.revision,
                            manager=self._session_manager(mcp_server), halo=halo, owns_halo=owns)
             assert self._tg is not None
@@ -299,10 +299,10 @@ class ProvisioningRoutes(list[BaseRoute]):
         return self._dispatch.sweep()
 
 
-def _default_build_server(*, halo: Any, tools: Any) -> Any:
+def _default_build_server(*, halo: Any, tools: Any, exposure: Any = "all") -> Any:
     from ..server.mcp_app import build_mcp_server
 
-    return build_mcp_server(halo=halo, tools=tools)
+    return build_mcp_server(halo=halo, tools=tools, exposure=exposure, cache_scope="private")
 
 
 def _default_halo_for_credentials(credentials: AccountCredentials) -> Any:
@@ -345,7 +345,7 @@ def build_routes(
     ``halo_for_account(account)`` gives the upstream client for an account with no registered
     Halo (the mock tenant of that name); registered accounts get a ``HaloClient`` built from
     their stored credentials (``halo_for_credentials``). ``base_url`` (``http://host:port``)
-    is what provisioned URLs start with. ``build_server(halo=, tools=)`` defaults to
+    is what provisioned URLs start with. ``build_server(halo=, tools=, exposure=)`` defaults to
     ``server.mcp_app.build_mcp_server``. ``session_manager(server)`` builds the Streamable HTTP
     session manager for one provisioned server (default: the SDK's ``StreamableHTTPSessionManager``
     with ``security``, a ``TransportSecuritySettings`` checking ``Host``/``Origin``, by default
