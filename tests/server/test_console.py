@@ -349,7 +349,8 @@ async def test_no_token_or_secret_reaches_the_page_or_its_json(rig: Rig):
     assert used.status_code == 200
     view = await rig.view()
     [listed] = view["servers"]
-    assert listed["name"] == "triage bot" and listed["config"] == {"methods": ["read"], "tags": ["support"]}
+    assert listed["name"] == "triage bot" and listed["config"] == {"methods": ["read"], "tags": ["support"],
+                                                                   "tool_exposure": "all"}
     assert listed["expires_at"].startswith("2099-01-01")
     texts = {"json": json.dumps(view), "page": (await rig.http.get("/_sandbox/")).text,
              "live": (await rig.http.get("/_sandbox/console/live")).text}
