@@ -11,12 +11,14 @@ import typer
 from .console.cli import journal
 from .provisioning.cli import servers_app, tokens_app
 from .provisioning.registry import default_state_dir, ensure_state_dir, private_file
+from .verify.cli import verify
 
 app = typer.Typer(help="HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it.",
                   no_args_is_help=True)
 app.add_typer(servers_app, name="servers")
 app.add_typer(tokens_app, name="tokens")
 app.command("journal")(journal)
+app.command("verify")(verify)
 
 
 @app.callback()

@@ -1,0 +1,228 @@
+"""One tool call of a verify run and what it caused upstream.
+
+`Probe.call` sends a `tools/call` through the MCP client and collects the result (or the protocol
+error, or the timeout) together with the requests that reached the mock meanwhile: counted from the
+mock's request journal, bodies from the sandbox's tap. The helpers read records, cursors and error
+text out of whatever shape a server answers with (structured content or JSON text)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from .discovery import norm
+from .sandbox import Exchange, VerifySandbox
+
+__all__ = ["CallRecord", "Probe", "find_cursor", "find_record", "find_records"]
+
+
+@dataclass(kw_only=True)
+class CallRecord:
+    tool: str
+    arguments: dict[str, Any]
+    result: Any = None
+    protocol_error: str | None = None
+    timed_out: bool = False
+    journal: list[Any] = field(default_factory=list)
+    """The mock's journal entries of the call, oldest first."""
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and not self.result.is_error
+
+    @property
+    def tool_error(self) -> bool:
+        return self.result is not None and bool(self.result.is_error)
+
+    @property
+    def api(self) -> list[Any]:
+        return [e for e in self.journal if e.path.lower().startswith("/api/")]
+
+    @property
+    def tokens(self) -> list[Any]:
+        return [e for e in self.journal if e.path.lower().rstrip("/") == "/auth/token"]
+
+    @property
+    def writes(self) -> list[Any]:
+        return [e for e in self.api if e.method not in ("GET", "HEAD", "OPTIONS")]
+
+    def upstream_lines(self) -> list[str]:
+        return [f"{e.method} {e.path}{'?' + e.query if e.query else ''} -> "
+                f"{e.status if e.status is not None else 'dropped'}{f' (fault {e.fault})' if e.fault else ''}"
+                for e in self.journal]
+
+    def payload(self) -> Any:
+        """The structured content, else the first text content that parses as JSON, else the text."""
+        if self.result is None:
+            return None
+        if self.result.structured_content is not None:
+            return self.result.structured_content
+        texts = [c.text for c in self.result.content if getattr(c, "type", None) == "text"]
+        for text in texts:
+            try:
+                return json.loads(text)
+            except ValueError:
+                continue
+        return "\n".join(texts) if texts else None
+
+    def text(self) -> str:
+        """Everything the caller can read: text content, structured content and protocol error."""
+        parts: list[str] = []
+        if self.result is not None:
+            parts += [getattr(c, "text", "") or "" for c in self.result.content]
+            if self.result.structured_content is not None:
+                parts.append(json.dumps(self.result.structured_content, ensure_ascii=False))
+        if self.protocol_error:
+            parts.append(self.protocol_error)
+        return "\n".join(parts)
+
+    def blobs(self) -> list[bytes]:
+        """Bytes the result carries: embedded resource blobs and base64 fields of its payload."""
+        found: list[bytes] = []
+        if self.result is not None:
+            for content in self.result.content:
+                resource = getattr(content, "resource", None)
+                blob = getattr(resource, "blob", None) or getattr(content, "data", None)
+                if isinstance(blob, str):
+                    found.append(_b64(blob))
+        for value in _walk(self.payload()):
+            if isinstance(value, tuple) and norm(value[0]) in {"database64", "contentbase64", "base64", "data",
+                                                               "content", "blob"} and isinstance(value[1], str):
+                try:
+                    found.append(base64.b64decode(value[1], validate=True))
+                except ValueError:
+                    continue
+        return found
+
+    def summary(self) -> dict[str, Any]:
+        if self.timed_out:
+            outcome = "timed out"
+        elif self.protocol_error is not None:
+            outcome = f"protocol error: {self.protocol_error}"
+        else:
+            outcome = ("tool error: " if self.tool_error else "ok: ") + _short(self.text())
+        return {"tool": self.tool, "arguments": self.arguments, "outcome": outcome, "upstream": self.upstream_lines()}
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text)
+    except ValueError:
+        return b""
+
+
+def _short(text: str, limit: int = 400) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
+def _walk(value: Any) -> Iterable[Any]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield (key, item)
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+class Probe:
+    """Calls tools on the server under test and pairs each call with its upstream requests."""
+
+    def __init__(self, client: Any, sandbox: VerifySandbox, *, timeout: float) -> None:
+        self.client = client
+        self.sandbox = sandbox
+        self.timeout = timeout
+        self.calls = 0
+
+    def _mark(self) -> tuple[int, int]:
+        entries = self.sandbox.tenant.journal.entries(limit=1)
+        return (entries[0].id if entries else 0), len(self.sandbox.tap.exchanges)
+
+    async def settle(self) -> None:
+        """Give requests still in flight (a retrying server's) a moment to land in the journal."""
+        await anyio.sleep(0.05)
+
+    async def call(self, tool: str, arguments: Mapping[str, Any], *, timeout: float | None = None) -> CallRecord:
+        from mcp.shared.exceptions import MCPError
+
+        record = CallRecord(tool=tool, arguments=dict(arguments))
+        journal_mark, tap_mark = self._mark()
+        self.calls += 1
+        try:
+            with anyio.fail_after(timeout or self.timeout):
+                record.result = await self.client.call_tool(tool, dict(arguments))
+        except TimeoutError:
+            record.timed_out = True
+        except MCPError as exc:
+            record.protocol_error = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - a broken reply (bad result shape, closed stream) is a finding
+            record.protocol_error = f"{type(exc).__name__}: {exc}"
+        await anyio.sleep(0)
+        entries = self.sandbox.tenant.journal.entries()
+        record.journal = [e for e in reversed(entries) if e.id > journal_mark]
+        record.exchanges = self.sandbox.tap.exchanges[tap_mark:]
+        return record
+
+
+def find_records(payload: Any, *, list_keys: Iterable[str] = ()) -> list[dict[str, Any]] | None:
+    """The records of a list result: the payload itself when it is a list of objects, else the
+    first list of objects under a usual key (``result``, ``items``, ``data``, ``tickets``, ...)."""
+    if isinstance(payload, list):
+        return [r for r in payload if isinstance(r, dict)] if all(isinstance(r, dict) for r in payload) else None
+    if not isinstance(payload, Mapping):
+        return None
+    keys = ["result", "results", "records", "items", "data", "rows", "value", *list_keys]
+    for key in keys:
+        for actual, value in payload.items():
+            if norm(actual) == norm(key):
+                if isinstance(value, list) and all(isinstance(r, dict) for r in value):
+                    return list(value)
+                if isinstance(value, Mapping):
+                    inner = find_records(value, list_keys=list_keys)
+                    if inner is not None:
+                        return inner
+    for value in payload.values():
+        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            return list(value)
+    return None
+
+
+def find_record(payload: Any) -> dict[str, Any] | None:
+    """The one record of a get/create/update result: an object with an ``id``, at the top or under
+    ``result``/``data``/``record``/..."""
+    if isinstance(payload, Mapping):
+        if "id" in payload and not isinstance(payload["id"], (dict, list)):
+            return dict(payload)
+        for key in ("result", "data", "record", "item", "ticket", "value"):
+            for actual, value in payload.items():
+                if norm(actual) == key:
+                    inner = find_record(value[0] if isinstance(value, list) and len(value) == 1 else value)
+                    if inner is not None:
+                        return inner
+    if isinstance(payload, list) and len(payload) == 1:
+        return find_record(payload[0])
+    return None
+
+
+_CURSOR_KEYS = {"nextcursor", "cursor", "nextpagetoken", "pagetoken", "nexttoken", "continuationtoken",
+                "nextpage", "next"}
+
+
+def find_cursor(payload: Any) -> str | None:
+    if not isinstance(payload, Mapping):
+        return None
+    for key, value in payload.items():
+        if norm(key) in _CURSOR_KEYS and isinstance(value, str) and value:
+            return value
+    for value in payload.values():
+        if isinstance(value, Mapping):
+            inner = find_cursor(value)
+            if inner:
+                return inner
+    return None

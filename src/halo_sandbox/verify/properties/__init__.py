@@ -1,0 +1,130 @@
+"""The properties a verify run checks, one module each group; every property is an async function
+``(ctx) -> list[Check]`` registered in `PROPERTY_FUNCTIONS` (run in that order, the tenant reset
+to its seed before each)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..discovery import Discovery, KitResource, MappedTool, norm, resource
+from ..probe import CallRecord, Probe
+from ..report import Check
+
+__all__ = ["Context", "fill_arguments", "store_rows"]
+
+# Other names servers give Halo's fields (matched after `norm`).
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "summary": ("subject", "title"),
+    "details": ("description", "body"),
+    "note": ("text", "comment", "body", "message", "content"),
+    "client_id": ("customer_id", "company_id"),
+    "ticket_id": ("ticket",),
+}
+
+
+@dataclass(kw_only=True)
+class Context:
+    probe: Probe
+    discovery: Discovery
+    tools: dict[str, Any]
+    """`mcp.types.Tool` by name."""
+    examples: int = 5
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sandbox(self) -> Any:
+        return self.probe.sandbox
+
+    @property
+    def store(self) -> Any:
+        return self.probe.sandbox.store
+
+    def schema(self, tool: str) -> dict[str, Any]:
+        t = self.tools[tool]
+        return dict(getattr(t, "input_schema", None) or getattr(t, "inputSchema", None) or {})
+
+    def mapped(self, role: str) -> list[MappedTool]:
+        return [m for (r, ro), m in self.discovery.mapped.items() if ro == role]
+
+    def unique(self, label: str = "verify") -> str:
+        return f"{label} {uuid.uuid4().hex[:10]}"
+
+    def check(self, prop: str, subject: str, status: str, detail: str = "", *, tool: str | None = None,
+              calls: list[CallRecord] = (), expected: str = "", example: str = "") -> Check:  # type: ignore[assignment]
+        return Check(property=prop, subject=subject, status=status, detail=detail, tool=tool, expected=expected,
+                     calls=[c.summary() for c in calls], example=example)  # type: ignore[arg-type]
+
+
+def store_rows(store: Any, name: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every row of a resource as the mock lists it (one scope, for scoped resources)."""
+    listed = store.list(resource=name, params={"count": "1000000", **(params or {})})
+    if isinstance(listed, list):
+        return listed
+    return next((v for v in listed.values() if isinstance(v, list)), [])
+
+
+def fill_arguments(schema: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Arguments for a tool from Halo field values, matching parameter names loosely (``clientId``
+    for ``client_id``, ``subject`` for ``summary``); returns the arguments and the required
+    parameters left unfilled."""
+    props = schema.get("properties") or {}
+    required = [r for r in schema.get("required") or [] if isinstance(r, str)]
+    args: dict[str, Any] = {}
+    for field_name, value in values.items():
+        wanted = {norm(field_name), *(norm(a) for a in FIELD_ALIASES.get(field_name, ()))}
+        exact = [p for p in props if norm(p) == norm(field_name)]
+        loose = [p for p in props if norm(p) in wanted and p not in args]
+        target = (exact or loose or [None])[0]
+        if target is not None and target not in args:
+            args[target] = _coerce(props[target], value)
+    return args, [r for r in required if r not in args]
+
+
+def _coerce(prop: Any, value: Any) -> Any:
+    kind = prop.get("type") if isinstance(prop, Mapping) else None
+    if kind == "string" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if kind == "integer" and isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def sample_values(ctx: Context, spec: KitResource, marker: str) -> dict[str, Any]:
+    """A record to create: the resource's sample with ``@text`` and seeded ids filled in."""
+    out: dict[str, Any] = {}
+    for key, value in spec.sample.items():
+        if value == "@text":
+            out[key] = f"{marker} {key}"
+        elif value == "@client":
+            out[key] = store_rows(ctx.store, "clients")[0]["id"]
+        elif value == "@ticket":
+            out[key] = seeded_ticket(ctx)
+        else:
+            out[key] = value
+    return out
+
+
+def seeded_ticket(ctx: Context) -> int:
+    """A seeded ticket with actions (the fixtures' 45920 when present)."""
+    ids = [row["id"] for row in store_rows(ctx.store, "tickets")]
+    return 45920 if 45920 in ids else ids[0]
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return a == b or str(a) == str(b)
+
+
+def scalar_mismatches(got: Mapping[str, Any], truth: Mapping[str, Any]) -> list[str]:
+    return [f"{key}: server said {got[key]!r}, Halo holds {truth[key]!r}" for key in got
+            if key in truth and isinstance(got[key], (str, int, float, bool)) and
+            isinstance(truth[key], (str, int, float, bool)) and not same(got[key], truth[key])]
+
+
+__all__ += ["resource", "sample_values", "same", "scalar_mismatches", "seeded_ticket"]

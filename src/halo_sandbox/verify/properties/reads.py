@@ -1,0 +1,204 @@
+"""Reads are true (get and list tools return what the mock holds, nothing invented) and pagination
+(every matching record exactly once, following the server's own paging)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..discovery import norm, resource
+from ..probe import find_cursor, find_record, find_records
+from . import Context, fill_arguments, scalar_mismatches, seeded_ticket, store_rows
+
+_SIZE = {"limit", "pagesize", "perpage", "count", "top", "maxresults", "size", "pagelimit", "maxitems"}
+_CURSOR = {"nextcursor", "cursor", "pagetoken", "nextpagetoken", "continuationtoken", "after", "nexttoken"}
+_PAGE = {"page", "pageno", "pagenumber", "pagenum", "pageindex"}
+_OFFSET = {"offset", "skip", "start", "startat"}
+
+
+def _scope_rows(ctx: Context, name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    spec = resource(name)
+    if spec.scope:
+        parent = seeded_ticket(ctx)
+        return store_rows(ctx.store, name, {spec.scope: str(parent)}), {spec.scope: parent}
+    return store_rows(ctx.store, name), {}
+
+
+async def reads_are_true(ctx: Context) -> list:
+    checks = []
+    for mapped in ctx.mapped("get"):
+        if mapped.resource == "attachments":
+            continue  # bytes: the attachments property
+        rows, scope = _scope_rows(ctx, mapped.resource)
+        if not rows:
+            checks.append(ctx.check("reads", mapped.name, "skipped", "the tenant holds no such record", tool=mapped.name))
+            continue
+        picks = [rows[0], rows[len(rows) // 2], rows[-1]]
+        failures, calls = [], []
+        for row in {r["id"]: r for r in picks}.values():
+            args, missing = fill_arguments(ctx.schema(mapped.name), {**scope, **{k: v for k, v in row.items()
+                                                                                  if k.endswith("_id")}})
+            args[mapped.id_param] = row["id"]
+            missing = [m for m in missing if m != mapped.id_param]
+            if missing:
+                checks.append(ctx.check("reads", mapped.name, "skipped", f"cannot fill {', '.join(missing)}",
+                                        tool=mapped.name))
+                break
+            call = await ctx.probe.call(mapped.name, args)
+            calls.append(call)
+            truth = ctx.store.get(resource=mapped.resource, id=row["id"],
+                                  params={k: str(v) for k, v in scope.items()})
+            got = find_record(call.payload()) if call.ok else None
+            if not call.ok:
+                failures.append(f"reading {mapped.resource} {row['id']} failed")
+            elif got is None:
+                failures.append(f"no record with an id in the result for {mapped.resource} {row['id']}")
+            elif str(got.get("id")) != str(row["id"]):
+                failures.append(f"asked for id {row['id']}, got id {got.get('id')!r}")
+            else:
+                failures += scalar_mismatches(got, truth)
+        else:
+            checks.append(ctx.check("reads", mapped.name, "failed" if failures else "passed", "; ".join(failures[:5]),
+                                    tool=mapped.name, calls=calls if failures else [],
+                                    expected="the record the mock holds, field for field"))
+    for mapped in ctx.mapped("list"):
+        rows, scope = _scope_rows(ctx, mapped.resource)
+        args, missing = fill_arguments(ctx.schema(mapped.name), scope)
+        if missing:
+            checks.append(ctx.check("reads", mapped.name, "skipped", f"cannot fill {', '.join(missing)}",
+                                    tool=mapped.name))
+            continue
+        call = await ctx.probe.call(mapped.name, args)
+        records = find_records(call.payload(), list_keys=[mapped.resource]) if call.ok else None
+        by_id = {str(r["id"]): r for r in rows}
+        failures = []
+        if not call.ok:
+            failures.append("the list call failed")
+        elif records is None:
+            failures.append("no list of records in the result")
+        elif not records and rows:
+            failures.append(f"listed nothing, the tenant holds {len(rows)}")
+        else:
+            for record in records:
+                key = str(record.get("id"))
+                if key not in by_id:
+                    failures.append(f"record id {record.get('id')!r} is not in the tenant (invented)")
+                else:
+                    failures += [f"id {key}: {m}" for m in scalar_mismatches(record, by_id[key])]
+        checks.append(ctx.check("reads", mapped.name, "failed" if failures else "passed", "; ".join(failures[:5]),
+                                tool=mapped.name, calls=[call] if failures else [],
+                                expected="only records the mock holds, with their values"))
+    return checks
+
+
+def _param(schema: dict[str, Any], names: set[str]) -> str | None:
+    return next((p for p in (schema.get("properties") or {}) if norm(p) in names), None)
+
+
+def _bounded(schema: dict[str, Any], name: str, value: int) -> int:
+    prop = (schema.get("properties") or {}).get(name) or {}
+    low, high = prop.get("minimum"), prop.get("maximum")
+    if isinstance(low, int) and value < low:
+        value = low
+    if isinstance(high, int) and value > high:
+        value = high
+    return value
+
+
+async def pagination(ctx: Context) -> list:
+    checks = []
+    for name in ("tickets", "actions", "clients"):
+        mapped = ctx.discovery.tool(name, "list")
+        if mapped is None:
+            continue
+        schema = ctx.schema(mapped.name)
+        size_param = _param(schema, _SIZE)
+        cursor_param = _param(schema, _CURSOR)
+        page_param = _param(schema, _PAGE)
+        offset_param = _param(schema, _OFFSET)
+        style = "cursor" if cursor_param else "page" if page_param else "offset" if offset_param else "single call"
+        size = _bounded(schema, size_param, 5) if size_param and style != "single call" else None
+        count = 3 * size + 2 if size else 105
+        args, expected = _dataset(ctx, name, schema, count)
+        if args is None:
+            checks.append(ctx.check("pagination", mapped.name, "skipped", "no filter to isolate a dataset "
+                                    f"({expected})", tool=mapped.name))
+            continue
+        if size:
+            args[size_param] = size
+        seen: list[Any] = []
+        calls = []
+        page = _bounded(schema, page_param, 1) if page_param else None
+        offset = 0
+        failure = ""
+        for _ in range(200):
+            call_args = dict(args)
+            if style == "page":
+                call_args[page_param] = page
+            elif style == "offset":
+                call_args[offset_param] = offset
+            call = await ctx.probe.call(mapped.name, call_args)
+            calls.append(call)
+            if not call.ok:
+                failure = "a page failed"
+                break
+            records = find_records(call.payload(), list_keys=[name]) or []
+            ids = [r.get("id") for r in records]
+            fresh = [i for i in ids if i not in seen]
+            seen += ids
+            if style == "cursor":
+                cursor = find_cursor(call.payload())
+                if not cursor:
+                    break
+                args[cursor_param] = cursor
+            elif style == "single call" or not records or not fresh or (size and len(records) < size):
+                break
+            elif style == "page":
+                page += 1
+            else:
+                offset += len(records)
+        else:
+            failure = "paging never ended (200 pages)"
+        dupes = sorted({i for i in seen if seen.count(i) > 1}, key=str)
+        missing = sorted(set(expected) - set(seen), key=str)
+        extra = sorted(set(seen) - set(expected), key=str)
+        problems = [failure] if failure else []
+        if dupes:
+            problems.append(f"returned more than once: {dupes[:10]}")
+        if missing:
+            problems.append(f"never returned: {missing[:10]}{' ...' if len(missing) > 10 else ''} "
+                            f"({len(missing)} of {len(expected)})")
+        if extra:
+            problems.append(f"not matching: {extra[:10]}")
+        detail = (f"{style} paging, {len(calls)} calls, {len(expected)} records"
+                  + (f", page size {size}" if size else "") + (": " + "; ".join(problems) if problems else ""))
+        checks.append(ctx.check("pagination", mapped.name, "failed" if problems else "passed", detail,
+                                tool=mapped.name, calls=calls[-3:] if problems else [],
+                                expected="every matching record exactly once"))
+    if not checks:
+        checks.append(ctx.check("pagination", "list tools", "skipped", "no list tool for tickets, actions or clients"))
+    return checks
+
+
+def _dataset(ctx: Context, name: str, schema: dict[str, Any], count: int) -> tuple[dict[str, Any] | None, Any]:
+    """Seed ``count`` matching records; returns (arguments selecting them, their ids)."""
+    store = ctx.store
+    marker = ctx.unique("paging")
+    if name == "tickets":
+        client = store.post(resource="clients", body=[{"name": marker}])["id"]
+        for n in range(count):
+            store.post(resource="tickets", body=[{"summary": f"{marker} {n}", "client_id": client}])
+        args, _ = fill_arguments(schema, {"client_id": client})
+        if not args:
+            return {}, [r["id"] for r in store_rows(store, "tickets")]
+        return args, [r["id"] for r in store_rows(store, "tickets", {"client_id": str(client)})]
+    if name == "actions":
+        ticket = store.post(resource="tickets", body=[{"summary": marker, "client_id": store_rows(store, "clients")[0]["id"]}])["id"]
+        for n in range(count):
+            store.post(resource="actions", body=[{"ticket_id": ticket, "note": f"{marker} {n}"}])
+        args, missing = fill_arguments(schema, {"ticket_id": ticket})
+        if not args:
+            return None, "no ticket_id argument"
+        return args, [r["id"] for r in store_rows(store, "actions", {"ticket_id": str(ticket)})]
+    for n in range(count):
+        store.post(resource="clients", body=[{"name": f"{marker} {n}"}])
+    return {}, [r["id"] for r in store_rows(store, "clients")]

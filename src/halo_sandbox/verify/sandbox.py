@@ -1,0 +1,151 @@
+"""The sandbox a verify run points the server under test at: the mock Halo served by uvicorn on
+127.0.0.1 (a free port unless one is asked for), in the run's own event loop, with a tap that keeps
+the bodies of the `/api` exchanges (the mock's journal keeps methods, paths and statuses only)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["Exchange", "VerifySandbox", "fill_placeholders", "running_sandbox"]
+
+_BODY_LIMIT = 4096
+PLACEHOLDERS = ("halo_url", "api_url", "auth_url", "client_id", "client_secret", "tenant", "port", "python")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exchange:
+    """One request that reached the mock, with (the start of) both bodies."""
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    status: int | None
+    request_body: bytes
+    response_body: bytes
+
+    def line(self) -> str:
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.method} {self.path}{query} -> {self.status if self.status is not None else 'dropped'}"
+
+
+class _Tap:
+    """ASGI middleware recording every `/api` and `/auth` exchange (bodies cut at 4 KB)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.exchanges: list[Exchange] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.lower().startswith(("/api", "/auth")):
+            await self.app(scope, receive, send)
+            return
+        request = bytearray()
+        response = bytearray()
+        status: list[int] = []
+
+        async def tapped_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(request) < _BODY_LIMIT:
+                request.extend(message.get("body", b"")[: _BODY_LIMIT - len(request)])
+            return message
+
+        async def tapped_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            elif message["type"] == "http.response.body" and len(response) < _BODY_LIMIT:
+                response.extend(message.get("body", b"")[: _BODY_LIMIT - len(response)])
+            await send(message)
+
+        try:
+            await self.app(scope, tapped_receive, tapped_send)
+        finally:
+            self.exchanges.append(Exchange(
+                seq=len(self.exchanges) + 1, method=scope["method"], path=path,
+                query=scope.get("query_string", b"").decode("latin-1"), status=status[0] if status else None,
+                request_body=bytes(request), response_body=bytes(response)))
+
+
+@dataclass(kw_only=True)
+class VerifySandbox:
+    """A running mock: where it is, its credentials, and in-process handles on its one tenant."""
+
+    base_url: str
+    port: int
+    server_port: int
+    """A second free port, offered to the server under test as ``{port}`` (for an HTTP server the
+    verify run starts itself)."""
+    registry: Any
+    settings: Any
+    tap: _Tap
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tenant(self) -> Any:
+        return self.registry.get(self.settings.default_tenant)
+
+    @property
+    def store(self) -> Any:
+        return self.tenant.store
+
+    def placeholders(self) -> dict[str, str]:
+        return {"halo_url": self.base_url, "api_url": f"{self.base_url}/api", "auth_url": f"{self.base_url}/auth",
+                "client_id": self.settings.client_id, "client_secret": self.settings.client_secret,
+                "tenant": self.settings.default_tenant, "port": str(self.server_port), "python": sys.executable}
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """Replace ``{halo_url}``, ``{client_id}``, ... in ``text``; other braces are left as they are."""
+    return re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", lambda m: values[m.group(1)], text)
+
+
+def _free_socket(port: int = 0) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def free_port() -> int:
+    with contextlib.closing(_free_socket()) as sock:
+        return sock.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def running_sandbox(*, port: int = 0, seed: int = 0, tenant: str = "sandbox") -> AsyncIterator[VerifySandbox]:
+    """Serve a fresh mock (rate limiting off, no admin key) until the block ends."""
+    import uvicorn
+
+    from ..mock.app import create_app
+    from ..mock.settings import MockSettings
+    from ..mock.tenants import TenantRegistry
+
+    sock = _free_socket(port)
+    bound = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{bound}"
+    settings = MockSettings(seed=seed, rate_limit=None, base_url=base, default_tenant=tenant)
+    registry = TenantRegistry(settings)
+    registry.get()  # build the tenant's world before the server under test starts
+    tap = _Tap(create_app(registry=registry))
+    server = uvicorn.Server(uvicorn.Config(tap, log_config=None, log_level="critical", lifespan="off"))
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(lambda: server.serve(sockets=[sock]))
+        with anyio.fail_after(10):
+            while not server.started:
+                await anyio.sleep(0.01)
+        try:
+            yield VerifySandbox(base_url=base, port=bound, server_port=free_port(), registry=registry,
+                                settings=settings, tap=tap)
+        finally:
+            server.should_exit = True
+    sock.close()

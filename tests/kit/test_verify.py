@@ -1,0 +1,119 @@
+"""`halo-sandbox verify` end to end: this project's server scores 100% over stdio and Streamable
+HTTP; each deliberately defective server (tests/kit/defective/server.py) fails exactly the
+property its defect breaks; reports and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from typer.testing import CliRunner
+
+from halo_sandbox.cli import app
+from halo_sandbox.verify import ServerTarget, TargetError, VerifyOptions, exit_code, run_verify
+from halo_sandbox.verify.report import PROPERTIES
+
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
+
+DEFECTIVE = Path(__file__).parent / "defective" / "server.py"
+CREDENTIALS = "--halo-url {halo_url} --client-id {client_id} --client-secret {client_secret}"
+OURS_STDIO = f"halo-sandbox mcp --transport stdio {CREDENTIALS}"
+OURS_HTTP = f"halo-sandbox mcp --transport http --port {{port}} {CREDENTIALS}"
+
+
+def defective(defect: str) -> str:
+    return f"{{python}} {DEFECTIVE} --defect {defect} {CREDENTIALS}"
+
+
+def statuses(report) -> dict[str, str]:
+    return {p: report.property_status(p) for p in PROPERTIES}
+
+
+def failures(report) -> str:
+    return "\n".join(f"{c.property}/{c.subject}: {c.detail} {c.calls}" for c in report.checks if c.status == "failed")
+
+
+async def test_our_server_scores_100_percent_over_stdio():
+    report = await run_verify(VerifyOptions(target=ServerTarget(command=_cli(OURS_STDIO)), examples=3))
+    assert not report.failed, failures(report)
+    assert statuses(report) == dict.fromkeys(PROPERTIES, "passed")
+    assert report.score()["percent"] == 100.0
+    assert list(report.unmapped) == ["find_halo_itsm_ids"]
+
+
+async def test_our_server_scores_100_percent_over_streamable_http():
+    target = ServerTarget(command=_cli(OURS_HTTP), url="http://127.0.0.1:{port}/mcp")
+    report = await run_verify(VerifyOptions(target=target, examples=2))
+    assert not report.failed, failures(report)
+    assert statuses(report) == dict.fromkeys(PROPERTIES, "passed")
+
+
+async def test_an_honest_server_of_another_style_passes():
+    report = await run_verify(VerifyOptions(target=ServerTarget(command=defective("none")), examples=3))
+    assert not report.failed, failures(report)
+    assert report.property_status("pagination") == "passed"
+    assert report.property_status("attachments") == "skipped"  # not offered: skipped, not failed
+    assert exit_code(report) == 0
+
+
+@pytest.mark.parametrize(("defect", "caught_by", "says"), [
+    ("retry-429", "errors", "upstream requests for one call (retried)"),
+    ("drop-error-body", "errors", "does not carry Halo's message"),
+    ("paging-skip", "pagination", "never returned"),
+    ("schema-lie", "schemas", "the schema calls 'summary' optional"),
+    ("auth-loop", "auth", "token requests"),
+])
+async def test_each_defect_is_caught_by_its_property(defect, caught_by, says):
+    report = await run_verify(VerifyOptions(target=ServerTarget(command=defective(defect)), examples=3))
+    failed = {p for p, s in statuses(report).items() if s == "failed"}
+    assert failed == {caught_by}, failures(report)
+    failure = next(c for c in report.checks if c.status == "failed")
+    assert says in failure.detail
+    assert failure.calls and failure.calls[0]["upstream"], "a failure shows the call and its upstream requests"
+    assert exit_code(report) == 1
+
+
+def test_cli_writes_json_and_junit_and_exits_1_on_a_failure(tmp_path):
+    result = CliRunner().invoke(app, ["verify", "--server-command", defective("retry-429"), "--examples", "2",
+                                      "--only", "errors", "--json", str(tmp_path / "r.json"),
+                                      "--junit", str(tmp_path / "r.xml")])
+    assert result.exit_code == 1, result.output
+    assert "FAILED errors" in result.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    errors = next(p for p in data["properties"] if p["name"] == "errors")
+    assert errors["status"] == "failed"
+    failed = [c for c in errors["checks"] if c["status"] == "failed"]
+    assert sum(line.startswith("GET /api/Tickets") for line in failed[0]["calls"][0]["upstream"]) == 4
+    suites = {s.get("name"): s for s in ElementTree.parse(tmp_path / "r.xml").getroot()}
+    assert int(suites["errors"].get("failures")) == len(failed)
+    assert suites["attachments"].find("testcase/skipped") is not None
+
+
+def test_cli_exits_2_for_a_server_that_never_answers():
+    result = CliRunner().invoke(app, ["verify", "--server-command", f"{sys.executable} -c 'import sys; sys.exit(3)'",
+                                      "--startup-timeout", "10"])
+    assert result.exit_code == 2
+    assert "could not connect" in result.output or "could not connect" in (result.stderr or "")
+
+
+@pytest.mark.parametrize("args", [[], ["--server-command", "x", "--env", "NOEQUALS"],
+                                  ["--server-url", "ftp://x"], ["--server-command", "x", "--only", "vibes"]])
+def test_cli_usage_errors_exit_2(args):
+    assert CliRunner().invoke(app, ["verify", *args]).exit_code == 2
+
+
+async def test_unreachable_url_is_a_target_error():
+    from halo_sandbox.verify.sandbox import free_port
+
+    with pytest.raises(TargetError):
+        await run_verify(VerifyOptions(target=ServerTarget(url=f"http://127.0.0.1:{free_port()}/mcp",
+                                                           startup_timeout=3)))
+
+
+def _cli(command: str) -> str:
+    """Our server through the installed console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("halo-sandbox")
+    return command.replace("halo-sandbox", str(script), 1)
