@@ -5,7 +5,9 @@
 reached through them.
 
 - `search_halo_itsm_tools`: words (matched against names, titles, descriptions and tags), `methods`
-  (`read`, `write` or method names) and `tags` -> names with one-line summaries, best match first.
+  (`read`, `write` or method names) and `tags` -> names with one-line summaries, best match first
+  (tools matching more of the words first; names and tags weigh more than descriptions; curated tools
+  before generated ones on a tie).
 - `get_halo_itsm_tool_schema`: one tool's full definition (description, `inputSchema`,
   `outputSchema`, annotations).
 - `call_halo_itsm_tool`: call a tool by name with its arguments; the result is that tool's result.
@@ -147,9 +149,13 @@ def _words(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ies", "es", "s"):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    """A crude singular, so `notes`/`note` and `categories`/`category` match."""
+    if word.endswith(("sses", "xes", "ches", "shes", "uses")):
+        return word[:-2]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us")) and len(word) > 3:
+        return word[:-1]
     return word
 
 
@@ -235,10 +241,12 @@ class ToolSurface:
         for order, tool in enumerate(tools):
             if words:
                 strong, weak = self._index[tool.name]
-                score = sum(2.0 if w in strong else 1.0 if w in weak else 0.0 for w in words)
-                score += sum(0.5 for w in words if w in tool.name)  # parts of compound names
-                if score == 0 or not all(w in strong or w in weak or w in tool.name for w in words):
+                matched = [w for w in words if w in strong or w in weak or w in tool.name]
+                if not matched:
                     continue
+                score = 10.0 * len(matched)  # tools matching more of the words first
+                score += sum(2.0 if w in strong else 1.0 if w in weak else 0.0 for w in matched)
+                score += sum(0.5 for w in matched if w in tool.name)  # parts of compound names
                 curated = 0.25 if tool.entry is None or not tool.entry.generated else 0.0
                 scored.append((-(score + curated), order, tool))
             else:
