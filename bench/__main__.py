@@ -1,4 +1,4 @@
-"""`python -m bench [overhead scale throughput startup contracts] [--quick] [--profile]`: run the
+"""`python -m bench [overhead scale throughput startup contracts context] [--quick] [--profile]`: run the
 benchmarks (all by default) and print a summary of the ratios against their targets."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench import contracts, overhead, scale, startup, throughput
+from bench import context, contracts, overhead, scale, startup, throughput
 from bench._support import console, report, verdict
 
 BENCHES = {"overhead": overhead, "scale": scale, "throughput": throughput, "startup": startup,
-           "contracts": contracts}
+           "contracts": contracts, "context": context}
 
 
 def _summary(results: dict[str, dict[str, Any]]) -> None:
@@ -35,6 +35,8 @@ def _summary(results: dict[str, dict[str, Any]]) -> None:
         add("nox -s contracts", results["contracts"]["wall_s"], contracts.TARGET_S, " s")
         if results["contracts"]["exit_code"] != 0:
             rows[-1] = (*rows[-1][:3], f"[red]suite failed (exit {results['contracts']['exit_code']})[/red]")
+    if "context" in results:
+        add("tools/list bytes, discovery / curated all", results["context"]["ratio"], context.TARGET_RATIO)
     if "throughput" in results:
         for name, rate in results["throughput"]["rates_per_s"].items():
             rows.append((name, f"{rate:,.0f}/s", "(context)", ""))
