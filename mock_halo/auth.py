@@ -2,10 +2,10 @@
 tenant's sandbox clock, and scope checks. No web imports: `mock_halo.app` turns the form into
 keyword arguments and the raised `OAuthError`/`Unauthorized` into HTTP.
 
-Scopes are Halo's (halo-api.md §1.2, source H1 ``HaloAuth.psm1``). ``all`` covers everything,
+Scopes are Halo's (source H1 in `FIDELITY.md`: the HaloAPI PowerShell module's ``HaloAuth.psm1``). ``all`` covers everything,
 ``all:standard`` everything except ``admin``; ``edit:<area>`` also covers ``read:<area>`` (inferred).
 
-Not implemented: the ``authorization_code`` + PKCE grant and ``/auth/authorize`` (halo-api.md §1.2)
+Not implemented: the ``authorization_code`` + PKCE grant and ``/auth/authorize`` (see `FIDELITY.md`, OAuth)
 answer ``unsupported_grant_type``; no ``id_token`` is issued. Refresh tokens do not expire on their
 own; they rotate on use and `AuthStore.expire` can revoke them.
 """
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from .clock import SandboxClock
 from .exceptions import Forbidden, HaloError, OAuthError, Unauthorized
 
-#: Every scope name Halo's token endpoint accepts (halo-api.md §1.2).
+#: Every scope name Halo's token endpoint accepts (sources H1 and M2 in `FIDELITY.md`).
 VALID_SCOPES: frozenset[str] = frozenset("""
     all all:standard admin read:tickets edit:tickets read:calendar edit:calendar read:customers
     edit:customers read:crm edit:crm editMine:timesheets read:timesheets edit:timesheets read:contracts

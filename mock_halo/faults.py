@@ -151,7 +151,7 @@ class FaultPlane:
 
 
 def rate_limit_message(limit: RateLimit) -> str:
-    """Halo's 429 text (halo-api.md §8.1, source I1), numbers from the configured limit."""
+    """Halo's 429 text (source I1 in `FIDELITY.md`), numbers from the configured limit."""
     window = limit.window_seconds
     span = f"{window // 60} minute" if window % 60 == 0 else f"{window} second"
     return f"Rate Limit Reached - {limit.limit} Requests per rolling {span} window"

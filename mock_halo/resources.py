@@ -3,9 +3,8 @@
 Everything generic in `store.HaloStore` (and its query, index, coercion and rendering parts)
 and `routes` is driven from `RESOURCES`; a resource's special behaviour is a field here or a
 *named hook* (a string naming a function registered in `rules`), never a name check in
-generic code. Field names and list keys are
-Halo's (see `../shared/halo-api.md` §4-§7 and the swagger `Faults`, `Actions`, `Area`, ...
-schemas). What a resource does not implement is said in its ``not_implemented`` entry.
+generic code. Field names and list keys are Halo's (Halo's OpenAPI schemas
+`Faults`, `Actions`, `Area`, ... and the other sources listed in `FIDELITY.md`). What a resource does not implement is said in its ``not_implemented`` entry.
 """
 
 from __future__ import annotations

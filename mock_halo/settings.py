@@ -1,6 +1,6 @@
 """`MockSettings`: the typed options of one mock Halo instance (every tenant it serves shares them).
 
-Defaults follow the product contract (``design.md`` "Defaults a user can rely on"); each credential
+Defaults are what a user can rely on (the README documents the credentials and the seed); each credential
 can be overridden by an environment variable (see `MockSettings.from_env`).
 """
 

@@ -297,6 +297,17 @@ def test_delete(store: HaloStore) -> None:
         store.delete(resource="tickets", id="abc")
 
 
+def test_deleting_another_record_with_the_same_id_keeps_an_attachment_content(store: HaloStore) -> None:
+    attachment = store.post(resource="attachments", body={"ticket_id": 12, "filename": "a.txt",
+                                                          "data_base64": "aGVsbG8="})
+    article = store.post(resource="kb_articles", body={"name": "How to"})
+    assert article["id"] == attachment["id"]
+    store.delete(resource="kb_articles", id=article["id"])
+    assert store.attachment_content(resource="attachments", id=attachment["id"]) == (b"hello", "a.txt",
+                                                                                      "text/plain")
+    assert store.get(resource="attachments", id=attachment["id"])["filesize"] == 5
+
+
 def test_ticket_type_change_moves_tickets_between_views(store: HaloStore) -> None:
     store.post(resource="ticket_types", body={"id": 1, "use": "prjs"})
     assert ids(store.list(resource="projects", params={})) == [10, 11, 12, 13]
