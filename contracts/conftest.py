@@ -38,8 +38,38 @@ def anyio_backend() -> str:
 
 
 MOCK_APP = create_app(MockSettings(rate_limit=None))
-TOOLS = generate_tools()
 """The mock Halo application of the run (in-process, rate limiting off for the suite)."""
+ALL_TOOLS = generate_tools(breadth=True)
+"""Every tool the server can offer: curated, then generated from Halo's OpenAPI (breadth)."""
+CURATED = [t for t in ALL_TOOLS if t.entry is None or not t.entry.generated]
+GENERATED_PER_RUN = 48
+"""At most this many generated tools per run (of those the provider serves), so the suite's time stays
+bounded however much of Halo's API the mock grows to serve."""
+
+
+def _generated_sample() -> list:
+    from contracts.provider_document import declares
+
+    served = [t for t in ALL_TOOLS if t.entry is not None and t.entry.generated and declares(t)]
+    if len(served) <= GENERATED_PER_RUN:
+        return served
+    by_method: dict[str, list] = {}
+    for tool in served:  # round-robin over methods, then catalogue order: every method kind is covered
+        by_method.setdefault(tool.method, []).append(tool)
+    queues = list(by_method.values())
+    picked: list = []
+    while len(picked) < GENERATED_PER_RUN:
+        for queue in queues:
+            if queue and len(picked) < GENERATED_PER_RUN:
+                picked.append(queue.pop(0))
+    return picked
+
+
+GENERATED = _generated_sample()
+"""Generated tools whose operation the provider's document declares (a sample, see `GENERATED_PER_RUN`);
+the set grows as the mock serves more of Halo's API."""
+TOOLS = [*CURATED, *GENERATED]
+"""The tools the consumer contracts exercise."""
 
 
 @pytest.fixture(scope="session")
@@ -96,7 +126,7 @@ def env(tenant, portal):
     ``(transport, call(name, args) -> result, the tenant's store)``."""
     transport = RecordingTransport(MOCK_APP)
     halo = halo_client(transport, tenant)
-    executor = Executor(halo=halo, tools=TOOLS, cursor_secret=b"contracts")
+    executor = Executor(halo=halo, tools=ALL_TOOLS, cursor_secret=b"contracts")
     yield transport, lambda name, args: portal.call(executor.call, name, args), MOCK_APP.state.sandbox.get(tenant).store
     portal.call(halo.aclose)
 

@@ -23,12 +23,16 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 BASE = "http://halo.test"
-TOOLS = generate_tools()
-CALLS = {  # a read, a write, a delete and a list: every shape of upstream request
+TOOLS = generate_tools(breadth=True)
+CALLS = {  # a read, a write, a delete and a list: every shape of upstream request, curated and generated
     "list_all_halo_itsm_tickets": {"client_id": 104, "limit": 5},
     "get_single_halo_itsm_ticket_by_id": {"id": 45920},
     "create_a_halo_itsm_action": {"ticket_id": 45920, "note": "n"},
     "delete_a_halo_itsm_quote_by_id": {"id": 7},
+    "list_all_halo_itsm_suppliers": {"includeinactive": True, "limit": 5},
+    "get_single_halo_itsm_supplier_by_id": {"id": 3},
+    "create_a_halo_itsm_supplier": {"name": "n"},
+    "delete_a_halo_itsm_supplier_by_id": {"id": 3},
 }
 
 

@@ -43,7 +43,8 @@ def test_generated_arguments_make_only_declared_requests(tool, env, data):
     if tool.method != "lookup":
         assert len(sent) == 1, [f"{r.method} {r.url}" for r in sent]
     for request in sent:
-        check_request(request, resource=tool.resource, method=tool.method)
+        check_request(request, resource=tool.resource, method=tool.method,
+                      generated=tool.entry is not None and tool.entry.generated)
     if error:
         assert error["status"] is not None and 400 <= error["status"] < 500, f"the mock failed on our request: {error}"
     else:
