@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
@@ -54,14 +55,21 @@ router = APIRouter(prefix="/_sandbox", dependencies=[Depends(require_admin)], in
                    tags=["sandbox"])
 
 
-async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
+def _parse(raw: bytes) -> Any:
+    if not raw.strip():
         raise ValidationError({"body": ["A JSON body is required."]})
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError({"body": [f"Malformed JSON: {exc}"]}) from None
+        return json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValidationError({"body": [f"Malformed JSON: {str(exc)[:200]}"]}) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+async def _json(request: Request) -> Any:
+    return _parse(await request.body())
 
 
 def _validated(model: Any, data: Any, *, prefix: str = "") -> Any:
@@ -102,20 +110,29 @@ async def delete_tenant(request: Request, name: str) -> dict[str, Any]:
     return {"deleted": name, "tenants": registry.names()}
 
 
+# Reset, snapshot and restore build, copy or check a whole tenant: they run in a worker thread so
+# other clients are served meanwhile (the tenant's lock keeps them consistent).
 @router.post("/reset")
 async def reset(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
-    _registry(request).reset(tenant.name)
+    await anyio.to_thread.run_sync(_registry(request).reset, tenant.name)
     return {"tenant": tenant.name, "reset": True}
 
 
 @router.get("/snapshot")
-async def get_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
-    return _registry(request).snapshot(tenant.name)
+async def get_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> Response:
+    registry = _registry(request)
+
+    def export() -> bytes:
+        return json.dumps(registry.snapshot(tenant.name), ensure_ascii=False, allow_nan=False).encode()
+
+    return Response(await anyio.to_thread.run_sync(export), media_type="application/json")
 
 
 @router.put("/snapshot")
 async def put_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
-    _registry(request).restore(tenant.name, await _json(request))
+    raw = await request.body()
+    registry = _registry(request)
+    await anyio.to_thread.run_sync(lambda: registry.restore(tenant.name, _parse(raw)))
     return {"tenant": tenant.name, "restored": True}
 
 

@@ -23,6 +23,9 @@ Row = dict[str, Any]
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 """Halo's ids and integer fields are int32."""
+_FLOAT_MAX = int(1.7976931348623157e308)
+MIN_YEAR, MAX_YEAR = 1753, 9999
+"""Dates Halo stores (SQL Server ``datetime``)."""
 _EXACT: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "object": dict}
 _CANONICAL_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
@@ -40,7 +43,8 @@ def coerce(kind: FieldType, value: Any, *, id_kind: Literal["int", "uuid"] = "in
     if (exact is not None and type(value) is exact and (exact is not int or INT_MIN <= value <= INT_MAX)
             and (exact is not float or math.isfinite(value))):
         return value
-    if kind == "date" and type(value) is str and _CANONICAL_DATE.fullmatch(value) and value[:4] not in ("1899", "1900"):
+    if (kind == "date" and type(value) is str and _CANONICAL_DATE.fullmatch(value) and value[:4] not in ("1899", "1900")
+            and str(MIN_YEAR) <= value[:4]):
         return value
     if kind == "id":
         if type(value) is int and 0 < value <= INT_MAX:
@@ -73,6 +77,8 @@ def coerce(kind: FieldType, value: Any, *, id_kind: Literal["int", "uuid"] = "in
                 value = float(value)
             except ValueError:
                 raise CoercionError(f"Could not convert string to number: {value}.") from None
+        if isinstance(value, int) and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+            raise CoercionError(f"Could not convert {str(value)[:40]}... to a number: it is out of range.")
         if isinstance(value, int | float):
             if not math.isfinite(value):
                 raise CoercionError(f"Could not convert {value} to a finite number.")
@@ -100,9 +106,11 @@ def coerce(kind: FieldType, value: Any, *, id_kind: Literal["int", "uuid"] = "in
             return None
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise CoercionError(f"Could not convert string to DateTime: {value}.") from None
-        return halo_datetime(parsed)
+            if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+                raise ValueError(f"years {MIN_YEAR}-{MAX_YEAR}")
+            return halo_datetime(parsed)
+        except (ValueError, OverflowError):  # also a date an offset moves past year 9999
+            raise CoercionError(f"Could not convert string to DateTime: {value[:64]}.") from None
     if kind == "list":
         if not isinstance(value, list):
             raise CoercionError(f"Expected an array, got {type(value).__name__}.")
@@ -138,7 +146,7 @@ def _is_canonical(kind: FieldType, value: Any) -> bool:
     return (type(value) is _EXACT.get(kind) and (kind != "int" or INT_MIN <= value <= INT_MAX)
             and (kind != "float" or math.isfinite(value))) or (
         kind == "date" and type(value) is str and bool(_CANONICAL_DATE.fullmatch(value))
-        and value[:4] not in ("1899", "1900"))
+        and value[:4] not in ("1899", "1900") and str(MIN_YEAR) <= value[:4])
 
 
 def coerce_item(spec: ResourceSpec, item: Mapping[str, Any], prefix: str, errors: FieldErrors, *,

@@ -10,6 +10,7 @@ mapping lives in one handler (`mock_halo.app`), never in the routes.
     ├── ValidationError       400  bad field values / unknown references; body names the
     │                              field the way ASP.NET model binding does: {"[0].client_id": ["..."]}
     ├── PayloadTooLarge       413  an attachment (or a request body) over the configured limit
+    ├── UnsupportedMediaType  415  a POST body that is not JSON (Content-Type)
     └── RateLimited           429  the rolling-window limiter refused the request
 
 Lookups in the store raise these; they never return ``None``. `FieldErrors` collects the
@@ -109,6 +110,13 @@ class PayloadTooLarge(HaloError):
     """Raised when an attachment's decoded bytes (or a request body) exceed the configured limit."""
 
     status_code = 413
+
+
+class UnsupportedMediaType(HaloError):
+    """Raised for a request body whose ``Content-Type`` is not one of the JSON types Halo's API
+    accepts (``application/json``, ``text/json``, ``application/*+json``)."""
+
+    status_code = 415
 
 
 class RateLimited(HaloError):

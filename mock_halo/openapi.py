@@ -88,6 +88,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
              403: ("The token's scopes do not cover this resource", _MESSAGE),
              404: ("Unknown record id", _MESSAGE),
              413: ("Request body over the size limit", _MESSAGE),
+             415: ("The body is not JSON (Content-Type)", _MESSAGE),
              429: ("Rate limit reached (rolling window)", _MESSAGE)}
     out = {}
     for status in statuses:
@@ -224,7 +225,7 @@ def _resource_paths(spec: ResourceSpec) -> dict[str, Any]:
             "responses": {
                 "200": _json({"anyOf": [response_record(spec), {"type": "array", "items": response_record(spec)}]},
                              "The saved record (an array for several items)"),
-                **_errors(400, 401, 403, 404, 413, 429)},
+                **_errors(400, 401, 403, 404, 413, 415, 429)},
         },
     }
     if spec.raw_get:

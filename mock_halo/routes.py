@@ -12,11 +12,12 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .auth import check_scope
-from .exceptions import ValidationError
+from .exceptions import UnsupportedMediaType, ValidationError
 from .resources import ResourceSpec, spec_for_path
 from .tenants import Tenant, current_tenant
 
@@ -33,12 +34,27 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
+_JSON_TYPES = ("application/json", "text/json", "application/json-patch+json")
+OFF_LOOP_BYTES = 256 * 1024
+"""Bodies larger than this are parsed and saved in a worker thread, so one big batch does not stall
+every other client of the event loop."""
+
+
+def _check_json_type(request: Request) -> None:
+    """Halo's POST endpoints consume JSON only (halo-api.md §2: ``application/json``, ``text/json``,
+    ``application/*+json``); ASP.NET answers anything else with 415 before reading the body."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype in _JSON_TYPES or (ctype.startswith("application/") and ctype.endswith("+json")):
+        return
+    raise UnsupportedMediaType(f"Unsupported Media Type: the body must be JSON (Content-Type: application/json), "
+                               f"not {ctype or 'unspecified'!r}.")
+
+
+def _parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw, parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise ValidationError({"": [f"The request body is not valid JSON: {exc}"]}) from None
+        raise ValidationError({"": [f"The request body is not valid JSON: {str(exc)[:200]}"]}) from None
 
 
 def _content_disposition(filename: str) -> str:
@@ -66,7 +82,14 @@ async def get_record(resource: str, record_id: str, request: Request,
 @router.post("/{resource}")
 async def post_records(resource: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> JSONResponse:
     spec = _spec(request, resource, write=True)
-    return JSONResponse(tenant.store.post(resource=spec.name, body=await _json_body(request)))
+    _check_json_type(request)
+    raw = await request.body()
+    store = tenant.store
+
+    def save() -> Any:
+        return store.post(resource=spec.name, body=_parse_json(raw))
+
+    return JSONResponse(save() if len(raw) <= OFF_LOOP_BYTES else await anyio.to_thread.run_sync(save))
 
 
 @router.delete("/{resource}/{record_id}")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import json
+import re
 import threading
 import uuid
 from collections.abc import Mapping
@@ -128,6 +130,8 @@ class HaloStore:
                 plan = self._plan(spec, item, f"[{i}]", errors)
                 if plan is not None:
                     plans.append(plan)
+            for i, plan in enumerate(plans):  # nothing is committed that could not be read back
+                self._check_renderable(spec, plan[1], f"[{i}]" if not single else "", errors)
             errors.raise_if_any()
             saved = [self._apply(spec, *plan) for plan in plans]
             rendered = [render(self._db, spec, row, detail=True) for row in saved]
@@ -255,6 +259,8 @@ class HaloStore:
             table = self._db.tables[name]
             for key, row in table.rows.items():
                 self._check_refs(table.spec, row, row, f"{name}[id={key!r}]", errors)
+                if not seeds:  # a snapshot row must read back as a write would have been checked
+                    self._check_renderable(table.spec, row, f"{name}[id={key!r}]", errors)
         if errors.map:
             raise ValueError(f"invalid {'seed data' if seeds else 'snapshot'}: {dict(list(errors.map.items())[:10])}")
 
@@ -278,7 +284,10 @@ class HaloStore:
         if spec.id_kind == "uuid":
             return str(id)
         try:
-            number = int(str(id))
+            text = str(id)
+            if not _ROUTE_INT.fullmatch(text):  # `{id:int}` takes plain ASCII digits: not 45_920, not ٤٥
+                raise ValueError(text)
+            number = int(text)
         except ValueError:  # ASP.NET's {id:int} route does not match: no such path
             extra = f"/{spec.path}/{id}".lower()
             if any(item.lower().startswith(extra) for item in spec.not_implemented):
@@ -339,6 +348,15 @@ class HaloStore:
             return None
         return (key, merged, old, blob)
 
+    def _check_renderable(self, spec: ResourceSpec, row: Row, prefix: str, errors: FieldErrors) -> None:
+        """Render ``row`` as a read would and refuse it when the answer could not be sent: a lone
+        surrogate (not UTF-8), a computed total that overflows to infinity, nesting too deep."""
+        try:
+            probe = render(self._db, spec, {**row, "id": row.get("id") or 0}, detail=True)
+            wire_check(probe)
+        except (ValueError, UnicodeError, OverflowError, RecursionError, TypeError) as exc:
+            errors.add(prefix or "body", f"The record cannot be saved: {wire_problem(exc)}.")
+
     def _on_write(self, spec: ResourceSpec, row: Row, old: Row | None, prefix: str,
                   errors: FieldErrors) -> bytes | None:
         hook = ON_WRITE.get(spec.on_write)
@@ -379,6 +397,36 @@ class HaloStore:
             if not found:
                 where = f" on {_scope_noun(target.spec)} {row.get(ref.scoped_by)}" if ref.scoped_by else ""
                 errors.add(f"{prefix}.{fieldname}", f"{target.spec.singular} {value}{where} does not exist.")
+
+
+_ROUTE_INT = re.compile(r"-?[0-9]{1,10}")
+MAX_DEPTH = 32
+"""Deepest nesting of arrays/objects a stored value may have (ASP.NET Core's JSON reader default)."""
+
+
+def wire_check(value: Any) -> None:
+    """Raise unless ``value`` can be sent as strict JSON in UTF-8 (no NaN/Infinity, no lone surrogate,
+    at most `MAX_DEPTH` levels)."""
+    json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise RecursionError(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def wire_problem(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeError):
+        return "a text value holds a lone UTF-16 surrogate, which is not valid Unicode"
+    if isinstance(exc, ValueError) and "JSON compliant" in str(exc):
+        return "a number (or a total computed from it) is not finite"
+    if isinstance(exc, OverflowError):
+        return "a number is out of range"
+    return str(exc) or type(exc).__name__
 
 
 def _uuid() -> str:
