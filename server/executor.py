@@ -9,7 +9,8 @@ re-authentication `HaloClient` does on 401) and shape the result:
 - others -> `{"result": record}`
 - errors -> `isError` with `{"error": {"status", "message", "body", "ratelimit", "retry_after", "code"}}`
 
-as structured content plus the same JSON as text content. Rate-limit fields upstream sent are also
+as structured content plus the same JSON as text content (encoded once, with orjson; the observer's
+`ToolCallRecord.result_json` is a slice of that text, not another encoding). Rate-limit fields upstream sent are also
 put in the result's `_meta` under `RATELIMIT_META` (for the HTTP transports' `ratelimit-*` headers).
 
 Pagination: pageable resources drive Halo's `pageinate=true&page_size&page_no`; unpaged ones
@@ -39,6 +40,7 @@ from urllib.parse import quote
 
 import httpx
 import mcp_types
+import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -83,9 +85,43 @@ class ToolCallRecord:
     is_error: bool
     structured: dict[str, Any] | None
     """The result's structured content (`{"result": ...}` or `{"error": ...}`)."""
+    result_json: str | None = None
+    """`structured["result"]` as JSON, as sent in the text content (None for errors)."""
 
 
 ToolCallObserver = Callable[[ToolCallRecord], None]
+
+
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+_RESULT_PREFIX = '{"result":'
+
+
+def dumps(value: Any, *, strict: bool = False) -> str:
+    """Compact JSON text of `value` (orjson; unless `strict`, the standard library for what orjson
+    refuses, such as integers beyond 64 bits). Objects JSON has no type for are written as `str(obj)`."""
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        if strict:
+            raise
+        return json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
+
+
+def _text(structured: Mapping[str, Any], *, strict: bool = False) -> str:
+    """The text content: `structured` as JSON, each member encoded once."""
+    return "{" + ",".join(f"{dumps(key)}:{dumps(value, strict=strict)}" for key, value in structured.items()) + "}"
+
+
+def _result_json(result: Result) -> str | None:
+    """`structuredContent["result"]` as JSON, sliced out of the text content `_text` wrote."""
+    structured = result.structured_content
+    if result.is_error or not isinstance(structured, dict) or "result" not in structured or not result.content:
+        return None
+    text = getattr(result.content[0], "text", None)
+    if not isinstance(text, str) or not text.startswith(_RESULT_PREFIX):
+        return None
+    tail = "".join(f",{dumps(key)}:{dumps(value)}" for key, value in list(structured.items())[1:]) + "}"
+    return text[len(_RESULT_PREFIX):-len(tail)] if text.endswith(tail) else None
 
 
 def error_result(exc: ServerError) -> Result:
@@ -122,13 +158,14 @@ def _scrub(value: Any) -> Any:
 
 
 def _wire_safe(structured: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """``structured`` and its JSON text, with lone surrogates (valid JSON escapes that cannot be sent
-    as UTF-8, so they would break the whole response) replaced by U+FFFD."""
-    text = json.dumps(structured, default=str)
-    if "\\ud" in text:  # escaped surrogates: pairs are fine, lone ones are replaced
+    """``structured`` and its JSON text (`_text`), with lone surrogates (valid JSON escapes that cannot
+    be sent as UTF-8, so they would break the whole response) replaced by U+FFFD. orjson refuses
+    them (and integers beyond 64 bits): only then is the structure walked and encoded again."""
+    try:
+        return structured, _text(structured, strict=True)
+    except (orjson.JSONEncodeError, TypeError):
         structured = _scrub(structured)
-        text = json.dumps(structured, default=str)
-    return structured, text
+        return structured, _text(structured)
 
 
 def ratelimit_fields(result: Result) -> dict[str, Any] | None:
@@ -251,7 +288,8 @@ class Executor:
             record = ToolCallRecord(call_id=call_id, tool=name, arguments=dict(arguments or {}),
                                     started_at=started_at,
                                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                                    is_error=bool(result.is_error), structured=result.structured_content)
+                                    is_error=bool(result.is_error), structured=result.structured_content,
+                                    result_json=_result_json(result))
             try:
                 self._on_tool_call(record)
             except Exception:  # an observer never breaks a tool call

@@ -15,7 +15,12 @@
   together with the result, in order; the server makes no server-to-client requests during a tool
   call, which would wait on a reply the client cannot see yet). Over the legacy SSE transport results travel on the
   long-lived event stream whose headers went out at connect time, so there the fields are only in
-  the result (`structuredContent.error.ratelimit` / `retry_after`).
+  the result (`structuredContent.error.ratelimit` / `retry_after`). The request body is parsed once
+  (and handed on in the ASGI scope); a held response is not parsed again: only the small
+  `_meta` rate-limit object is decoded where it sits, and an error result (small) in full.
+- The 2026-07-28 fast path: a single-exchange `POST` that asks for no streamed notifications (no
+  `logLevel` or `progressToken` in its `_meta`, not `subscriptions/listen`) is answered in the
+  SDK's JSON mode, in the request's own task; the others take the SDK's SSE-capable path unchanged.
 - `run_stdio(server)`: serve one MCP server over this process's stdin/stdout.
 """
 
@@ -25,12 +30,17 @@ import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from json import JSONDecodeError
 from typing import Any
 
+import orjson
+from mcp.server._streamable_http_modern import handle_modern_request
 from mcp.server.lowlevel import Server
 from mcp.server.sse import SseServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
+from mcp_types import LOG_LEVEL_META_KEY
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.routing import Mount, Route
@@ -101,14 +111,54 @@ def session_manager_factory(
 
 
 class _SessionManager(StreamableHTTPSessionManager):
-    """The SDK's session manager with `RateLimitHeaders` in front of `handle_request`."""
+    """The SDK's session manager with `RateLimitHeaders` in front of `handle_request`, and the
+    2026-07-28 requests that need no stream answered in JSON mode (`_wants_json`)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._with_headers = RateLimitHeaders(super().handle_request, max_body_size=self.max_request_body_size)
+        self._with_headers = RateLimitHeaders(self._route, max_body_size=self.max_request_body_size)
 
     async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._with_headers(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.json_response and _wants_json(scope):
+            if self._task_group is None:
+                raise RuntimeError("Task group is not initialized. Make sure to use run().")
+            await handle_modern_request(self.app, self.security_settings, True, self._lifespan_state,
+                                        scope, receive, send)
+            return
+        await super().handle_request(scope, receive, send)
+
+
+_VERSION_HEADER = b"mcp-protocol-version"
+
+
+def _wants_json(scope: Scope) -> bool:
+    """A 2026-07-28 single-exchange request whose answer can be one JSON document: one JSON-RPC
+    request (parsed by `RateLimitHeaders`), no log level or progress token in its `_meta` (so no
+    notification can be sent during it), not `subscriptions/listen`, and an `Accept` naming both
+    JSON and SSE (a request without SSE gets the SDK's own answer, 406)."""
+    message = scope.get(PARSED_BODY)
+    if not isinstance(message, dict) or "id" not in message or message.get("method") == "subscriptions/listen":
+        return False
+    params = message.get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    if not isinstance(meta, dict) or LOG_LEVEL_META_KEY in meta or "progressToken" in meta:
+        return False
+    version = accept = None
+    for key, value in scope["headers"]:
+        if key == _VERSION_HEADER:
+            if version is not None:
+                return False  # a duplicated routing header: the SDK's path rejects it
+            version = value.decode("latin-1")
+        elif key == b"accept":
+            accept = (accept + b"," + value) if accept else value
+    if version is None or version in HANDSHAKE_PROTOCOL_VERSIONS or accept is None:
+        return False
+    types = {t.split(b";")[0].strip().lower() for t in accept.split(b",")}
+    return bool(types & {b"*/*", b"application/json", b"application/*"}) and bool(
+        types & {b"*/*", b"text/event-stream", b"text/*"})
 
 
 # ---------------------------------------------------------------- rate-limit headers
@@ -155,20 +205,72 @@ def _messages(body: bytes, content_type: str) -> list[Any]:
     return messages
 
 
-def _is_tool_call(body: bytes) -> bool:
+PARSED_BODY = "halo_sandbox.jsonrpc"
+"""ASGI scope key under which `RateLimitHeaders` leaves the parsed JSON-RPC body of a POST (absent
+when the body is not JSON or was too large to read)."""
+_META_KEY = json.dumps(RATELIMIT_META).encode()
+_ERROR_FIELD = b'"retry_after"'
+_DECODER = json.JSONDecoder()
+
+
+def _loads(body: bytes) -> Any:
     try:
-        parsed = json.loads(body)
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:  # what orjson refuses but the SDK may accept (e.g. integers beyond 64 bits)
+        return json.loads(body)
     except (ValueError, RecursionError):  # deeply nested JSON: the SDK answers it with a parse error
-        return False
+        return None
+
+
+def _is_tool_call(parsed: Any) -> bool:
     items = parsed if isinstance(parsed, list) else [parsed]
     return any(isinstance(m, dict) and m.get("method") == "tools/call" for m in items)
+
+
+def _meta_fields(payload: bytes) -> list[Any]:
+    """The `_meta` rate-limit objects in a response body, decoded where they sit (the rest of the
+    body is not parsed). A key occurrence counts only where JSON puts an object key (after `{` or
+    `,`); inside a JSON string its quotes would be escaped."""
+    found: list[Any] = []
+    start = payload.find(_META_KEY)
+    while start != -1:
+        before = start - 1
+        while before >= 0 and payload[before] in b" \t\r\n":
+            before -= 1
+        end = start + len(_META_KEY)
+        if before >= 0 and payload[before] in b"{,":
+            rest = payload[end:end + 2048].lstrip()
+            if rest[:1] == b":":
+                text = rest[1:].decode("utf-8", "replace").lstrip()
+                try:
+                    found.append(_DECODER.raw_decode(text)[0])
+                except JSONDecodeError:
+                    pass
+        start = payload.find(_META_KEY, end)
+    return found
+
+
+def _headers_for(payload: bytes, content_type: str) -> dict[str, str]:
+    """The rate-limit headers for a held `tools/call` response body."""
+    extra: dict[str, str] = {}
+    for fields in _meta_fields(payload):
+        extra.update(ratelimit_headers({"_meta": {RATELIMIT_META: fields}}))
+    if extra or _ERROR_FIELD not in payload:
+        return extra
+    for item in _messages(payload, content_type):  # an error result without `_meta`: small, parse it
+        if isinstance(item, dict) and isinstance(item.get("result"), dict):
+            extra.update(ratelimit_headers(item["result"]))
+    return extra
 
 
 class RateLimitHeaders:
     """Sets `ratelimit-*` / `retry-after` on the HTTP response carrying a `tools/call` result.
 
     Only POSTs whose body is a `tools/call` request are touched; everything else (other methods,
-    GET event streams, bodies over `max_body_size`) passes through unbuffered.
+    GET event streams, bodies over `max_body_size`) passes through unbuffered. The parsed body of a
+    POST is left in the scope under `PARSED_BODY`.
     """
 
     def __init__(self, app: ASGIApp, *, max_body_size: int = DEFAULT_MAX_REQUEST_BODY_SIZE) -> None:
@@ -195,7 +297,12 @@ class RateLimitHeaders:
         async def replayed() -> Message:
             return replay.pop(0) if replay else await receive()
 
-        if more or len(body) > self.max_body_size or not _is_tool_call(bytes(body)):
+        if more or len(body) > self.max_body_size:
+            await self.app(scope, replayed, send)
+            return
+        parsed = _loads(body)
+        scope = {**scope, PARSED_BODY: parsed}
+        if not _is_tool_call(parsed):
             await self.app(scope, replayed, send)
             return
 
@@ -215,11 +322,7 @@ class RateLimitHeaders:
                 return
             payload = b"".join(held)
             headers = list(start.get("headers", []))
-            content_type = Headers(raw=headers).get("content-type", "")
-            extra: dict[str, str] = {}
-            for item in _messages(payload, content_type):
-                if isinstance(item, dict) and isinstance(item.get("result"), dict):
-                    extra.update(ratelimit_headers(item["result"]))
+            extra = _headers_for(payload, Headers(raw=headers).get("content-type", ""))
             headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": payload, "more_body": False})

@@ -25,9 +25,12 @@ def _safe_text(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
-def _preview(value: Any, *, limit: int) -> str:
-    text = _safe_text(json.dumps(value, default=str, ensure_ascii=False))
+def _cut(text: str, *, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _preview(value: Any, *, limit: int) -> str:
+    return _cut(_safe_text(json.dumps(value, default=str, ensure_ascii=False)), limit=limit)
 
 
 def _short_value(value: Any, *, limit: int = _ARGUMENT_CHARS) -> Any:
@@ -92,7 +95,8 @@ class ToolCall:
                    "code": error.get("code")}
             if isinstance(error, dict) else None,
             result_count=len(result) if isinstance(result, list) else None,
-            result_preview=_preview(result, limit=PREVIEW_CHARS) if not record.is_error else None,
+            result_preview=None if record.is_error else _cut(record.result_json, limit=PREVIEW_CHARS)
+            if record.result_json is not None else _preview(result, limit=PREVIEW_CHARS),
         )
 
 
