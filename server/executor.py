@@ -245,7 +245,7 @@ class Executor:
         self._halo = halo
         self._on_tool_call = on_tool_call
         self._tools = {t.name: t for t in tools}
-        self._validators = {t.name: Draft202012Validator(t.tool.input_schema) for t in tools}
+        self._validators: dict[str, Draft202012Validator] = {}  # built on a tool's first call
         self._cursors = CursorCodec(cursor_secret)
         self._file_dir = allowed_file_dir.resolve() if allowed_file_dir is not None else None
         self._methods: dict[str, Callable[[ToolSpec, dict[str, Any], dict[str, str]], Awaitable[Result]]] = {
@@ -302,7 +302,9 @@ class Executor:
         if bad is not None:
             raise ToolInputError(f"Invalid arguments for {spec.name}: argument {bad!r} is not a finite number "
                                  "(NaN and Infinity are not JSON)")
-        validator = self._validators[spec.name]
+        validator = self._validators.get(spec.name)
+        if validator is None:
+            validator = self._validators[spec.name] = Draft202012Validator(spec.tool.input_schema)
         errors = sorted(validator.iter_errors(args), key=lambda e: (len(e.path), e.validator != "additionalProperties"))
         if errors:
             props = spec.tool.input_schema.get("properties", {})

@@ -8,6 +8,7 @@ Every input schema is flat (one namespace) with `additionalProperties: false`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,7 +132,17 @@ def generate_tools(catalogue: Mapping[str, Resource] | None = None, *, file_acce
     hooks read local files (the server then needs an allowed directory).
     """
     if catalogue is None:
-        catalogue = CATALOGUE
+        return list(_default_tools(file_access=file_access, breadth=breadth))
+    return _generate(catalogue, file_access=file_access, breadth=breadth)
+
+
+@functools.cache
+def _default_tools(*, file_access: bool, breadth: bool) -> tuple[ToolSpec, ...]:
+    """The tools of the built-in catalogues, built once per process (every server build reuses them)."""
+    return tuple(_generate(CATALOGUE, file_access=file_access, breadth=breadth))
+
+
+def _generate(catalogue: Mapping[str, Resource], *, file_access: bool, breadth: bool) -> list[ToolSpec]:
     if breadth:
         from .generated import generated_catalogue
 

@@ -174,10 +174,18 @@ class ToolSurface:
         self._meta = _meta_tools(tools) if exposure == "discovery" else []
         self.listed: list[mcp_types.Tool] = self._meta or [t.tool for t in tools]
         self._meta_validators = {t.name: Draft202012Validator(t.input_schema) for t in self._meta}
-        self._index = {t.name: (
-            {_stem(w) for w in _words(" ".join([t.name, t.tool.title or "", *t.tags, t.resource]))},
-            {_stem(w) for w in _words(t.tool.description or "")},
-        ) for t in tools}
+        self._index_cache: dict[str, tuple[set[str], set[str]]] | None = None
+
+    @property
+    def _index(self) -> dict[str, tuple[set[str], set[str]]]:
+        """Per tool: the (singular) words of its name, title, tags and resource; of its description.
+        Built on the first search."""
+        if self._index_cache is None:
+            self._index_cache = {t.name: (
+                {_stem(w) for w in _words(" ".join([t.name, t.tool.title or "", *t.tags, t.resource]))},
+                {_stem(w) for w in _words(t.tool.description or "")},
+            ) for t in self._executor.tools}
+        return self._index_cache
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
         """The input schema of a tool callable by `name` (meta-tools included), or None."""
