@@ -1,5 +1,5 @@
 """The control plane: ``/_sandbox`` endpoints (reset, snapshot/restore, request journal, clock,
-rate limit, fault rules, token expiry). Each takes the ``X-Sandbox-Tenant`` header like ``/api``.
+rate limit, strict mode, fault rules, token expiry). Each takes the ``X-Sandbox-Tenant`` header like ``/api``.
 When the settings carry an admin key, every endpoint here needs ``Authorization: Bearer <key>``
 or ``X-Admin-Key: <key>`` (`require_admin`, reusable by other ``/_sandbox`` routers).
 ``GET /_sandbox/`` (exact) is left free for the web console.
@@ -223,6 +223,33 @@ async def put_ratelimit(request: Request, tenant: Tenant = Depends(current_tenan
                                        window_seconds=update.window_seconds or current.window_seconds)
                              if update.enabled else None)
     return {"tenant": tenant.name, **tenant.limiter.state()}
+
+
+# -- strict mode -------------------------------------------------------------------------------
+class StrictUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None
+    """``true``/``false`` switch the tenant; ``null`` follows the instance's ``--strict`` setting."""
+
+
+def _strict_state(tenant: Tenant) -> dict[str, Any]:
+    return {"tenant": tenant.name, "enabled": tenant.strict,
+            "source": "instance" if tenant.strict_setting is None else "tenant"}
+
+
+@router.get("/strict")
+async def get_strict(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    return _strict_state(tenant)
+
+
+@router.put("/strict")
+async def put_strict(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    """Strict mode refuses with 400 what real Halo would silently ignore (otherwise it is reported in
+    the journal and the ``X-Sandbox-Ignored`` header)."""
+    update: StrictUpdate = _validated(StrictUpdate, await _json(request))
+    tenant.strict_setting = update.enabled
+    return _strict_state(tenant)
 
 
 # -- faults ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .admin import admin_authorised
 from .admin import router as admin_router
 from .auth import bearer_token
+from .binding import GENERIC_HEADER, NOTES_HEADER
 from .clock import SandboxClock
 from .exceptions import (
     HaloError,
@@ -41,6 +42,7 @@ from .exceptions import (
 from .faults import FaultRule
 from .hostguard import HostOriginGuard
 from .openapi import openapi_document
+from .routes import NOTES_STATE
 from .routes import router as api_router
 from .settings import MockSettings
 from .tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors, new_auth
@@ -48,6 +50,7 @@ from .tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors, new_au
 TOOL_HEADER = "X-Sandbox-Tool"
 CALL_ID_HEADER = "X-Sandbox-Call-Id"
 _CONNECTION_KEY = "halo_sandbox.connection"
+_GENERIC_KEY = GENERIC_HEADER.lower().encode()
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):
@@ -118,12 +121,18 @@ class _SandboxMiddleware:
         bearer = bearer_token(headers.get("authorization"))
         tenant: Tenant | None = None
         arrived = None
-        outcome: dict[str, Any] = {"status": None, "fault": None, "client": None}
+        outcome: dict[str, Any] = {"status": None, "fault": None, "client": None, "generic": None}
         extra_headers: dict[str, str] = {}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
+                notes = state.get(NOTES_STATE)
+                if notes:
+                    extra_headers[NOTES_HEADER] = notes.header()
+                for key, value in message.get("headers", []):
+                    if key == _GENERIC_KEY:
+                        outcome["generic"] = value.decode("latin-1")
                 if extra_headers:
                     raw = list(message.get("headers", []))
                     present = {k.lower() for k, _ in raw}
@@ -185,7 +194,8 @@ class _SandboxMiddleware:
                     latency_ms=round((time.perf_counter() - started) * 1000, 3),
                     client=outcome["client"] or state.get("oauth_client"),
                     remote=(scope.get("client") or (None,))[0], tool=tool, call_id=call_id,
-                    fault=outcome["fault"])
+                    fault=outcome["fault"], ignored=tuple(getattr(state.get(NOTES_STATE), "items", ())),
+                    generic=outcome["generic"])
 
     def _authenticate(self, tenant: Tenant, bearer: str | None) -> Any:
         if not bearer:

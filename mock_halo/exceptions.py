@@ -7,8 +7,10 @@ mapping lives in one handler (`mock_halo.app`), never in the routes.
     ├── Unauthorized          401  missing, unknown, expired or foreign Bearer token on /api
     ├── Forbidden             403  the token's scopes do not cover the resource
     ├── NotFound              404  unknown record id, unknown path
+    ├── MethodNotAllowed      405  a documented path asked with an undocumented method (``Allow``)
     ├── ValidationError       400  bad field values / unknown references; body names the
-    │                              field the way ASP.NET model binding does: {"[0].client_id": ["..."]}
+    │   │                          field the way ASP.NET model binding does: {"[0].client_id": ["..."]}
+    │   └── StrictRefusal     400  strict mode: the request carries what real Halo would ignore
     ├── PayloadTooLarge       413  an attachment (or a request body) over the configured limit
     ├── UnsupportedMediaType  415  a POST body that is not JSON (Content-Type)
     └── RateLimited           429  the rolling-window limiter refused the request
@@ -76,6 +78,12 @@ class NotFound(HaloError):
     status_code = 404
 
 
+class MethodNotAllowed(HaloError):
+    """Raised for a documented path asked with a method Halo does not document for it."""
+
+    status_code = 405
+
+
 class ValidationError(HaloError):
     """Raised for wrong types, missing required fields and unknown referenced ids. Carries the
     ASP.NET-style field map, e.g. ``{"[0].client_id": ["Client 999 does not exist."]}``."""
@@ -104,6 +112,11 @@ class FieldErrors:
         """Raise `ValidationError` with every collected message, if there is any."""
         if self.map:
             raise ValidationError(self.map)
+
+
+class StrictRefusal(ValidationError):
+    """Raised in strict mode when a request carries anything real Halo would ignore (unknown body
+    fields, undocumented or unimplemented query parameters, values Halo's binder would convert)."""
 
 
 class PayloadTooLarge(HaloError):

@@ -32,6 +32,10 @@ class JournalEntry:
     call_id: str | None
     fault: int | None
     """Id of the fault rule that answered, if any."""
+    ignored: tuple[str, ...] = ()
+    """What real Halo would have ignored or the mock could not honour (strict mode's notes)."""
+    generic: str | None = None
+    """The generic collection that served the request (a documented path the table does not model)."""
 
     def public(self) -> dict[str, Any]:
         return asdict(self)

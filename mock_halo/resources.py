@@ -480,6 +480,69 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     ),
 )
 
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenericSpec:
+    """A documented resource the table above does not model: served with generic behaviour
+    (`mock_halo.generic`: list, get, create/update, delete, typed by the official request schema).
+    Only the facts generic code cannot derive from the official document are listed here; every
+    other documented path is generic with the defaults (`GENERIC_DEFAULT_SCOPE`, list key rule)."""
+
+    path: str
+    list_key: str | None
+    """Envelope key of list responses (``None``: bare array)."""
+    read_scope: str = "all:standard"
+    edit_scope: str = "all:standard"
+    source: str = ""
+
+
+GENERIC_DEFAULT_SCOPE = "all:standard"
+"""Scope of generic collections without a Halo scope of their own (``all`` covers it too)."""
+
+GENERIC: tuple[GenericSpec, ...] = (
+    # List keys: halo-api.md §5.1 [H1 ResourceType values], §5.3 [P1]. Scopes: §1.2 scope names.
+    GenericSpec(path="Supplier", list_key="suppliers", read_scope="read:suppliers", edit_scope="edit:suppliers",
+                source="§5.1 [H1]"),
+    GenericSpec(path="Item", list_key="items", read_scope="read:items", edit_scope="edit:items", source="§5.1 [H1]"),
+    GenericSpec(path="Appointment", list_key="appointments", read_scope="read:calendar",
+                edit_scope="edit:calendar", source="§5.1 [H1, M2]"),
+    GenericSpec(path="Report", list_key="reports", read_scope="read:reporting", edit_scope="edit:reporting",
+                source="§5.1 [H1]"),
+    GenericSpec(path="SalesOrder", list_key="salesorders", read_scope="read:sos", edit_scope="edit:sos",
+                source="§5.1 [H1]"),
+    GenericSpec(path="PurchaseOrder", list_key="purchaseorders", read_scope="read:pos", edit_scope="edit:pos",
+                source="§5.1 [H1]"),
+    GenericSpec(path="SoftwareLicence", list_key="licences", read_scope="read:softwarelicensing",
+                edit_scope="edit:softwarelicensing", source="§5.1 [H1]"),
+    GenericSpec(path="Release", list_key="releases", source="§5.1 [H1]"),
+    GenericSpec(path="Service", list_key="services", source="§5.1 [H1]"),
+    GenericSpec(path="TopLevel", list_key="tree", read_scope="read:customers", edit_scope="edit:customers",
+                source="§5.3 [P1]"),
+    GenericSpec(path="RecurringInvoice", list_key="invoices", read_scope="read:invoices",
+                edit_scope="edit:invoices", source="§5.3 [P1, H1]"),
+    GenericSpec(path="Timesheet", list_key="timesheets", read_scope="read:timesheets",
+                edit_scope="edit:timesheets", source="§4 [H1]"),
+)
+
+_GENERIC_BY_PATH = {spec.path.lower(): spec for spec in GENERIC}
+
+
+def generic_spec(path: str) -> GenericSpec | None:
+    """The table's entry for a generic collection path (``Supplier``), if it has one."""
+    return _GENERIC_BY_PATH.get(path.lower())
+
+
+SPECIAL_PATHS: Mapping[tuple[str, str], str] = {
+    # Documented paths with behaviour of their own (hooks in `mock_halo.special`, sources in FIDELITY.md).
+    ("GET", "/Agent/me"): "agent_me",
+    ("GET", "/Users/me"): "user_me",
+    ("GET", "/Client/me"): "client_me",
+    ("GET", "/Asset/NextTag"): "asset_next_tag",
+    ("POST", "/Invoice/{id}/void"): "invoice_void",
+}
+
+
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(spec.table for spec in RESOURCES))
 """Storage tables in load order (referenced tables before the tables referring to them)."""
 

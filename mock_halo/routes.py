@@ -1,14 +1,21 @@
-"""The ``/api`` resource routes, generated from the resource table.
+"""The ``/api`` routes: the resource table's resources, then every other documented Halo path.
 
-Four generic handlers serve every resource in `mock_halo.resources.RESOURCES`; the path segment
-is resolved case-insensitively through the table (unknown -> 404). Handlers check the token's
-scope and call the tenant's store with keyword arguments; errors propagate as `HaloError` to
-the app's single handler. Body-size limits are enforced by the app's middleware.
+Four handlers serve the resources of `mock_halo.resources.RESOURCES` (the path segment resolved
+case-insensitively); every other path Halo's official document lists (`mock_halo.facts`) is served
+by its named hook (`mock_halo.special`) or by generic behaviour (`mock_halo.generic`, marked with the
+``X-Sandbox-Generic`` header). A path Halo does not document answers 404 saying so; a documented
+path asked with an undocumented method answers 405 with ``Allow``.
+
+Every request is bound against the official contract first (`mock_halo.binding`): what real Halo
+would ignore is noted (journal, ``X-Sandbox-Ignored``) or, for a strict tenant, refused with 400
+before the store is called. Handlers check the token's scope and call the stores with keyword
+arguments; errors propagate as `HaloError` to the app's single handler.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -16,18 +23,27 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from . import facts
 from .auth import check_scope
-from .exceptions import UnsupportedMediaType, ValidationError
+from .binding import GENERIC_HEADER, Notes, bind_query, refuse_if_strict, unknown_fields
+from .exceptions import MethodNotAllowed, NotFound, UnsupportedMediaType, ValidationError
+from .generic import LIST_PARAMS, collection_for
 from .resources import ResourceSpec, spec_for_path
+from .special import hook_for
 from .tenants import Tenant, current_tenant
 
 router = APIRouter(prefix="/api", include_in_schema=False)
+NOTES_STATE = "sandbox_notes"
+"""``request.state`` attribute holding the request's `binding.Notes` (read by the app's middleware)."""
+_PAGING = ("pageinate", "page_size", "page_no")
 
 
-def _spec(request: Request, resource: str, *, write: bool) -> ResourceSpec:
-    spec = spec_for_path(resource)
-    check_scope(request.state.token.scopes, needed=spec.edit_scope if write else spec.read_scope)
-    return spec
+def _notes(request: Request) -> Notes:
+    notes = getattr(request.state, NOTES_STATE, None)
+    if notes is None:
+        notes = Notes()
+        setattr(request.state, NOTES_STATE, notes)
+    return notes
 
 
 def _no_constants(name: str) -> Any:
@@ -62,16 +78,75 @@ def _content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+# -- the resource table ---------------------------------------------------------------------------
+def _list_params(spec: ResourceSpec) -> set[str]:
+    """Query parameters the store acts on when listing this resource."""
+    params = {"count", "order", "orderdesc", "search"} | {f.param for f in spec.filters}
+    params |= {p for f in spec.filters if f.kind == "hook" for p in _HOOK_PARAMS.get(f.hook, ())}
+    if spec.pageable or spec.paged_list_key:
+        params |= set(_PAGING)
+    return params
+
+
+_HOOK_PARAMS = {"daterange": ("datesearch", "startdate", "enddate"), "breached": ("includebreached",)}
+
+
+def _bind_table(request: Request, tenant: Tenant, spec: ResourceSpec, *, template: str,
+                implemented: Iterable[str], always: Iterable[str] = ()) -> Notes:
+    """Bind the query against the documented operation and refuse in strict mode."""
+    notes = _notes(request)
+    operation = facts.operation(request.method, template)
+    bind_query(operation, request.query_params.multi_items(), implemented=implemented, notes=notes,
+               always=always)
+    return notes
+
+
+def _item_template(spec: ResourceSpec) -> str:
+    for template in facts.templates_for(spec.path):
+        if template.count("/") == 2 and template.endswith("}"):
+            return template
+    return f"/{spec.path}/{{id}}"
+
+
+def _table_spec(request: Request, resource: str, record_id: str | None = None) -> ResourceSpec | None:
+    """The table's spec when it serves this path, else ``None`` (another documented path)."""
+    try:
+        spec = spec_for_path(resource)
+    except NotFound:
+        return None
+    if record_id is not None and not (record_id.isascii() and record_id.isdigit()):
+        found = facts.match(request.method, f"/{resource}/{record_id}")
+        if found is None or "{" not in found.template:
+            return None  # a documented literal path (/Agent/me, /Tickets/View) or no documented path
+    return spec
+
+
+def _scope(request: Request, needed: str) -> None:
+    check_scope(request.state.token.scopes, needed=needed)
+
+
 @router.get("/{resource}")
-async def list_records(resource: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> JSONResponse:
-    spec = _spec(request, resource, write=False)
+async def list_records(resource: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> Response:
+    spec = _table_spec(request, resource)
+    if spec is None:
+        return await documented(request, tenant)
+    _scope(request, spec.read_scope)
+    notes = _bind_table(request, tenant, spec, template=f"/{spec.path}", implemented=_list_params(spec))
+    refuse_if_strict(notes, strict=tenant.strict)
     return JSONResponse(tenant.store.list(resource=spec.name, params=request.query_params))
 
 
 @router.get("/{resource}/{record_id}")
 async def get_record(resource: str, record_id: str, request: Request,
                      tenant: Tenant = Depends(current_tenant)) -> Response:
-    spec = _spec(request, resource, write=False)
+    spec = _table_spec(request, resource, record_id)
+    if spec is None:
+        return await documented(request, tenant)
+    _scope(request, spec.read_scope)
+    scope_params = (spec.id_scope,) if spec.id_scope else ()
+    notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
+                        always=scope_params)
+    refuse_if_strict(notes, strict=tenant.strict)
     if spec.raw_get:
         content, filename, media_type = tenant.store.attachment_content(resource=spec.name, id=record_id)
         return Response(content, media_type=media_type,
@@ -80,14 +155,27 @@ async def get_record(resource: str, record_id: str, request: Request,
 
 
 @router.post("/{resource}")
-async def post_records(resource: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> JSONResponse:
-    spec = _spec(request, resource, write=True)
+async def post_records(resource: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> Response:
+    spec = _table_spec(request, resource)
+    if spec is None:
+        return await documented(request, tenant)
+    _scope(request, spec.edit_scope)
+    notes = _bind_table(request, tenant, spec, template=f"/{spec.path}", implemented=())
     _check_json_type(request)
     raw = await request.body()
     store = tenant.store
+    operation = facts.operation("POST", f"/{spec.path}")
+    schema_name = operation.body_schema if operation else None
 
     def save() -> Any:
-        return store.post(resource=spec.name, body=_parse_json(raw))
+        body = _parse_json(raw)
+        if schema_name:
+            schema = facts.schema(schema_name)
+            for i, item in enumerate(body if isinstance(body, list) else [body]):
+                if isinstance(item, dict):
+                    unknown_fields(schema, item, schema_name=schema_name, prefix=f"[{i}]", notes=notes)
+        refuse_if_strict(notes, strict=tenant.strict)
+        return store.post(resource=spec.name, body=body)
 
     return JSONResponse(save() if len(raw) <= OFF_LOOP_BYTES else await anyio.to_thread.run_sync(save))
 
@@ -95,6 +183,64 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
 @router.delete("/{resource}/{record_id}")
 async def delete_record(resource: str, record_id: str, request: Request,
                         tenant: Tenant = Depends(current_tenant)) -> Response:
-    spec = _spec(request, resource, write=True)
+    spec = _table_spec(request, resource, record_id)
+    if spec is None:
+        return await documented(request, tenant)
+    _scope(request, spec.edit_scope)
+    scope_params = (spec.id_scope,) if spec.id_scope else ()
+    notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
+                        always=scope_params)
+    refuse_if_strict(notes, strict=tenant.strict)
     tenant.store.delete(resource=spec.name, id=record_id, params=request.query_params)
     return Response(status_code=200)
+
+
+# -- every other documented path ------------------------------------------------------------------
+@router.api_route("/{path:path}", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
+async def other_paths(path: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> Response:
+    return await documented(request, tenant)
+
+
+async def documented(request: Request, tenant: Tenant) -> Response:
+    """Serve a documented Halo path the resource table does not: its named hook, else generic."""
+    path = request.url.path[len("/api"):] if request.url.path.lower().startswith("/api") else request.url.path
+    found = facts.match(request.method, path)
+    if found is None:
+        raise NotFound(f"The specified URL is invalid: {path} is not a path of Halo's documented API.")
+    if found.operation is None:
+        raise MethodNotAllowed(f"The requested resource does not support http method '{request.method}'.",
+                               headers={"Allow": ", ".join(found.methods)})
+    operation = found.operation
+    notes = _notes(request)
+    hook = hook_for(request.method, found.template)
+    if hook is not None:
+        owner = spec_for_path(found.template.strip("/").split("/")[0])
+        _scope(request, owner.edit_scope if request.method == "POST" else owner.read_scope)
+        bind_query(operation, request.query_params.multi_items(), implemented=(), notes=notes)
+        refuse_if_strict(notes, strict=tenant.strict)
+        username = request.state.token.username or tenant.agent_username
+        return JSONResponse(hook(store=tenant.store, params=found.params, username=username))
+    collection, record_id = collection_for(found)
+    write = request.method != "GET"
+    _scope(request, collection.edit_scope if write else collection.read_scope)
+    params = bind_query(operation, request.query_params.multi_items(),
+                        implemented=LIST_PARAMS if record_id is None and not write else (), notes=notes)
+    headers = {GENERIC_HEADER: collection.path}
+    if request.method == "GET":
+        refuse_if_strict(notes, strict=tenant.strict)
+        if record_id is None:
+            return JSONResponse(tenant.generic.list(collection=collection, params=params), headers=headers)
+        return JSONResponse(tenant.generic.get(collection=collection, id=record_id), headers=headers)
+    if request.method == "DELETE":
+        refuse_if_strict(notes, strict=tenant.strict)
+        if record_id is None:
+            raise NotFound(f"DELETE {found.template} needs a record id.")
+        tenant.generic.delete(collection=collection, id=record_id)
+        return Response(status_code=200, headers=headers)
+    raw = await request.body()
+    if raw.strip():
+        _check_json_type(request)
+    body = _parse_json(raw) if raw.strip() else {}
+    result = tenant.generic.post(collection=collection, body=body, notes=notes, id=record_id,
+                                 strict=tenant.strict)
+    return JSONResponse(result, headers=headers)

@@ -94,6 +94,10 @@ class MockSettings:
     agent_username: str = DEFAULT_AGENT_USERNAME
     agent_password: str = DEFAULT_AGENT_PASSWORD
     default_tenant: str = DEFAULT_TENANT
+    strict: bool = False
+    """Strict mode for every tenant (``--strict``): refuse with 400 what real Halo would ignore
+    (undocumented body fields and query parameters, values Halo's binder converts) instead of only
+    reporting it; ``PUT /_sandbox/strict`` switches it per tenant."""
     base_url: str | None = None
     allowed_hosts: tuple[str, ...] | None = None
     """``Host`` names served (``name`` or ``name:*``; `mock_halo.hostguard`); ``None`` = no check (in-process

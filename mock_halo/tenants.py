@@ -24,6 +24,7 @@ from .auth import AuthStore, OAuthClient, parse_scopes
 from .clock import SandboxClock
 from .exceptions import HaloError, NotFound, ValidationError
 from .faults import FaultPlane, FaultRule, RateLimiter
+from .generic import GenericStore
 from .journal import Journal
 from .settings import MockSettings, RateLimit
 
@@ -80,8 +81,20 @@ class Tenant:
         self.limiter = RateLimiter(clock=clock, config=settings.rate_limit)
         self.faults = FaultPlane()
         self.journal = Journal(size=settings.journal_size)
+        self.generic = GenericStore()
+        """Records of the documented resources the resource table does not model."""
+        self.strict_setting: bool | None = None
+        """The tenant's own strict-mode switch (``None``: the instance's ``--strict`` setting)."""
+        self.agent_username = settings.agent_username
+        """The agent a client-credentials token acts as (``/Agent/me``)."""
+        self._default_strict = settings.strict
         self.lock = threading.RLock()
         """Held while the tenant's store is swapped (reset/restore)."""
+
+    @property
+    def strict(self) -> bool:
+        """Whether requests carrying what real Halo would ignore are refused with 400."""
+        return self._default_strict if self.strict_setting is None else self.strict_setting
 
     def __repr__(self) -> str:
         return f"Tenant({self.name!r})"
@@ -108,6 +121,8 @@ class _SnapshotDoc(BaseModel):
     ratelimit: _RateLimitDoc
     faults: list[FaultRule] = Field(default_factory=list)
     store: dict[str, Any]
+    generic: dict[str, Any] = Field(default_factory=dict)
+    strict: bool | None = None
 
 
 def field_errors(errors: Iterable[Mapping[str, Any]], *, prefix: str = "", skip: int = 0) -> ValidationError:
@@ -213,6 +228,8 @@ class TenantRegistry:
             tenant.limiter.configure(self.settings.rate_limit)
             tenant.limiter.clear()
             tenant.journal.clear()
+            tenant.generic = GenericStore()
+            tenant.strict_setting = None
         return tenant
 
     def snapshot(self, name: str | None = None) -> dict[str, Any]:
@@ -224,7 +241,9 @@ class TenantRegistry:
                     "clock": {"now": tenant.clock.now().isoformat(), "frozen": tenant.clock.frozen},
                     "ratelimit": {key: limiter[key] for key in ("enabled", "limit", "window_seconds")},
                     "faults": tenant.faults.snapshot(),
-                    "store": tenant.store.snapshot()}
+                    "store": tenant.store.snapshot(),
+                    "generic": tenant.generic.snapshot(),
+                    "strict": tenant.strict_setting}
 
     def restore(self, name: str | None, data: Any) -> Tenant:
         """Replace the tenant's state with a `snapshot`; a bad snapshot raises `ValidationError`
@@ -242,6 +261,7 @@ class TenantRegistry:
             try:  # the store is built first, so a bad snapshot leaves everything untouched
                 store = self._stores().from_snapshot(doc.store, clock=tenant.clock,
                                                      max_attachment_bytes=self.settings.max_attachment_bytes)
+                generic = GenericStore.from_snapshot(doc.generic)
             except HaloError:
                 raise
             except Exception as exc:  # the store's own complaint about its part of the document
@@ -252,6 +272,8 @@ class TenantRegistry:
             else:
                 tenant.clock.set(doc.clock.now)
             tenant.store = store
+            tenant.generic = generic
+            tenant.strict_setting = doc.strict
             tenant.limiter.configure(config)
             tenant.limiter.clear()
             tenant.faults.restore(doc.faults)
