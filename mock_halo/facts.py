@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -69,6 +70,8 @@ def source() -> str:
 
 
 _PARAM = re.compile(r"\{([^}]+)\}")
+_SEGMENT = {"int32": "-?[0-9]+", "int64": "-?[0-9]+"}
+"""Route constraints: an integer path parameter matches ASCII digits only (ASP.NET's ``{id:int}``)."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,14 @@ class _Template:
 def _templates() -> dict[str, tuple[_Template, ...]]:
     """Templates grouped by their first segment (lower case), most literal first."""
     out: list[_Template] = []
-    for template in facts()["paths"]:
+    for template, ops in facts()["paths"].items():
+        kinds = {name: kind for op in ops.values() for name, kind in op.get("path", {}).items()}
         parts = []
         literals = 0
         for segment in template.strip("/").split("/"):
             pieces = _PARAM.split(segment)
-            regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>[^/&]+)" for i, p in enumerate(pieces))
+            regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{_SEGMENT.get(kinds.get(p, ''), '[^/&]+')})"
+                            for i, p in enumerate(pieces))
             literals += 0 if len(pieces) > 1 else 1
             parts.append(regex)
         out.append(_Template(template, re.compile("/" + "/".join(parts), re.IGNORECASE), literals))
@@ -101,21 +106,25 @@ def _templates() -> dict[str, tuple[_Template, ...]]:
 
 def match(method: str, path: str) -> Match | None:
     """The documented operation for ``method`` on ``path`` (relative to ``/api``, case-insensitive);
-    ``None`` when no documented path matches."""
+    ``None`` when no documented path matches. The most literal template documenting the method wins
+    (``/Agent/me`` before ``/Agent/{id}``); a path documented only for other methods matches with
+    ``operation`` ``None``."""
     path = "/" + path.strip("/")
+    first: Match | None = None
     for tpl in _templates().get(path[1:].split("/")[0].lower(), ()):
         found = tpl.pattern.fullmatch(path)
         if found is None:
             continue
         ops = facts()["paths"][tpl.template]
         op = ops.get(method.lower())
-        operation = None
+        methods = tuple(m.upper() for m in ops)
         if op is not None:
             operation = Operation(template=tpl.template, method=method.upper(), query=op.get("query", {}),
                                   path_params=op.get("path", {}), body=op.get("body"), tag=op.get("tag"))
-        return Match(operation=operation, template=tpl.template, params=found.groupdict(),
-                     methods=tuple(m.upper() for m in ops))
-    return None
+            return Match(operation=operation, template=tpl.template, params=found.groupdict(), methods=methods)
+        if first is None:
+            first = Match(operation=None, template=tpl.template, params=found.groupdict(), methods=methods)
+    return first
 
 
 def operation(method: str, template: str) -> Operation | None:
@@ -166,3 +175,70 @@ def _defaults(schema_name: str) -> tuple[tuple[str, Any], ...]:
         value = default_for(kind)
         out.append((name, value))
     return tuple(out)
+
+
+# -- the official document, normalised --------------------------------------------------------------
+_JSON_TYPES: dict[str, dict[str, Any]] = {
+    "int32": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
+    "int64": {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
+    "double": {"type": "number"},
+    "float": {"type": "number"},
+    "string": {"type": "string"},
+    "byte": {"type": "string"},
+    "boolean": {"type": "boolean"},
+    "date-time": {"type": "string", "format": "date-time"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "object": {"type": "object"},
+}
+
+
+def json_schema(kind: str, *, depth: int = 1) -> dict[str, Any]:
+    """The JSON schema of a normalised type (``null`` allowed: Halo's fields are nullable). Nested
+    schemas are expanded ``depth`` levels deep, then stand as plain objects."""
+    if kind.startswith("array<"):
+        inner = json_schema(kind[len("array<"):-1], depth=depth)
+        inner.pop("nullable", None)
+        return {"type": "array", "items": inner, "nullable": True}
+    if kind.startswith("ref:"):
+        name = kind[4:]
+        if name in facts()["enums"]:
+            return {"enum": list(facts()["enums"][name]), "nullable": True}
+        if depth <= 0 or not schema(name):
+            return {"type": "object", "nullable": True}
+        return {"type": "object", "nullable": True,
+                "properties": {f: json_schema(t, depth=depth - 1) for f, t in schema(name).items()}}
+    return {**_JSON_TYPES.get(kind, {"type": "string"}), "nullable": True}
+
+
+def official_document(*, templates: Iterable[str] | None = None) -> dict[str, Any]:
+    """Halo's official OpenAPI document rebuilt from the vendored facts with OpenAPI types (``bool`` ->
+    ``boolean``, ``int`` -> ``integer``, ...), paths under ``/api``; ``templates`` limits the paths.
+    Nothing is required (Halo marks nothing) and no response is described (Halo describes none)."""
+    chosen = set(templates) if templates is not None else None
+    paths: dict[str, Any] = {}
+    for template, ops in facts()["paths"].items():
+        if chosen is not None and template not in chosen:
+            continue
+        entry: dict[str, Any] = {}
+        for method, op in ops.items():
+            params = [{"name": name, "in": "path", "required": True,
+                       "schema": {k: v for k, v in json_schema(kind).items() if k != "nullable"}}
+                      for name, kind in op.get("path", {}).items()]
+            params += [{"name": name, "in": "query", "required": False,
+                        "schema": {k: v for k, v in json_schema(kind, depth=0).items() if k != "nullable"}}
+                       for name, kind in op["query"].items()]
+            operation: dict[str, Any] = {"operationId": f"{method}{template}", "parameters": params,
+                                         "responses": {"200": {"description": "OK"}}}
+            body = op.get("body")
+            if body:
+                item = json_schema("ref:" + body.removesuffix("[]"))
+                item.pop("nullable", None)
+                operation["requestBody"] = {"content": {"application/json": {
+                    "schema": {"type": "array", "items": item} if body.endswith("[]") else item}}}
+            entry[method] = operation
+        paths["/api" + template] = entry
+    return {"openapi": "3.0.3", "info": {"title": "Halo API v2 (official, normalised)", "version": "v2",
+                                         "description": source()},
+            "paths": paths,
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}]}

@@ -59,8 +59,9 @@ def collection_for(match: facts.Match) -> tuple[Collection, str | None]:
     segments = match.template.strip("/").split("/")
     record_id: str | None = None
     if "{" in segments[-1] and len(segments) > 1:
-        names = [n for n in match.params]
-        record_id = "&".join(match.params[n] for n in names if "{" + n + "}" in segments[-1])
+        names = [n for n in match.params if "{" + n + "}" in segments[-1]]
+        # ``/TicketApproval/{id}&{seq}``: the record is named by its ``id``
+        record_id = match.params["id"] if "id" in names else match.params[names[0]]
         segments = segments[:-1]
     path = "/" + "/".join(segments)
     return _collection(path), record_id
@@ -199,10 +200,11 @@ class GenericStore:
             saved = []
             for key, row in plans:
                 if key is None:
-                    key = rows.next_id
-                    while key in rows.rows:
-                        key += 1
-                    rows.next_id = key + 1
+                    number = rows.next_id
+                    while number in rows.rows or str(number) in rows.rows:
+                        number += 1
+                    rows.next_id = number + 1
+                    key = number if collection.id_kind == "int32" else str(number)
                 elif isinstance(key, int):
                     rows.next_id = max(rows.next_id, key + 1)
                 merged = {**rows.rows.get(key, {}), **row, "id": key}

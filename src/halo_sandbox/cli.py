@@ -40,6 +40,9 @@ _ClientId = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", 
 _ClientSecret = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
                                                    help="OAuth client secret.", show_default=False)]
 _LogLevel = Annotated[str, typer.Option(help="Log level (stderr); debug logs every upstream request (up).")]
+_Strict = Annotated[bool, typer.Option(
+    "--strict", help="Refuse with 400 what real Halo would silently ignore (undocumented body fields and query "
+                     "parameters, values Halo converts); without it they are reported (journal, X-Sandbox-Ignored).")]
 # Options shared by `up` and `mcp`.
 _Breadth = Annotated[bool, typer.Option(
     "--breadth/--no-breadth", envvar="HALO_SANDBOX_BREADTH",
@@ -99,6 +102,7 @@ def mock(
     state_dir: Annotated[Path | None, typer.Option(
         "--state-dir", envvar="HALO_SANDBOX_STATE_DIR", help="Where the admin key is kept.",
         show_default=False)] = None,
+    strict: _Strict = False,
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the mock Halo tenant alone (REST API, OAuth token endpoint and /_sandbox admin API)."""
@@ -121,7 +125,7 @@ def mock(
         security = security_settings(host=host)
         settings = MockSettings.from_env(seed=seed, tickets=tickets, admin_key=key, client_id=client_id,
                                          client_secret=client_secret).replace(
-            rate_limit=limit, allowed_hosts=tuple(security.allowed_hosts),
+            rate_limit=limit, strict=strict, allowed_hosts=tuple(security.allowed_hosts),
             allowed_origins=tuple(security.allowed_origins))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -138,6 +142,7 @@ def mock(
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
         ("admin key", shown_admin_key(admin_key, key, state)), ("default tenant", settings.default_tenant),
         ("rate limit", f"{limit} per OAuth client" if limit else "off"),
+        ("strict", "on: refuses what Halo would ignore" if strict else "off: reports what Halo would ignore"),
         ("seed", f"{settings.seed} ({tickets_loaded} tickets)"),
         ("state dir", str(state)),
     ]:
@@ -212,6 +217,7 @@ def up(
                                "localhost origins are always allowed.", show_default=False)] = None,
     breadth: _Breadth = False,
     tool_exposure: _ToolExposure = "all",
+    strict: _Strict = False,
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin API."""
@@ -230,7 +236,7 @@ def up(
         options = SandboxOptions(host=host, port=port, seed=seed, tickets=tickets, state_dir=state, admin_key=key,
                                  client_id=client_id, client_secret=client_secret,
                                  allowed_origins=tuple(_csv(allow_origin) or ()), breadth=breadth,
-                                 tool_exposure=_exposure(tool_exposure))
+                                 tool_exposure=_exposure(tool_exposure), strict=strict)
         sandbox = build_sandbox(options)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -244,6 +250,7 @@ def up(
         ("client_id", settings.client_id), ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
         ("admin key", shown_admin_key(admin_key, key, state)), ("tenant", settings.default_tenant), ("seed", str(settings.seed)),
+        ("strict", "on" if settings.strict else "off"),
         ("state dir", str(state)),
         ("tools", f"{'curated + generated (breadth)' if breadth else 'curated'}, exposure {tool_exposure}"),
     ]:

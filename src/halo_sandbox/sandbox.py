@@ -59,6 +59,8 @@ class SandboxOptions:
     """Offer the generated breadth catalogue too (on `/mcp`, `/sse` and provisioned URLs)."""
     tool_exposure: str = "all"
     """`all` or `discovery` for `/mcp` and `/sse` (provisioned URLs carry their own `config.tool_exposure`)."""
+    strict: bool = False
+    """The mock refuses (400) what real Halo would ignore instead of only reporting it."""
 
     @property
     def base_url(self) -> str:
@@ -77,7 +79,7 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
 
     settings = MockSettings.from_env(seed=options.seed, tickets=options.tickets, admin_key=options.admin_key,
                                      client_id=options.client_id, client_secret=options.client_secret,
-                                     base_url=options.base_url)
+                                     base_url=options.base_url, strict=options.strict or None)
     mock = create_app(settings)
     to_mock = httpx.ASGITransport(app=mock, raise_app_exceptions=False)  # a mock failure is a 500, as on a socket
     cursor_secret = secrets.token_bytes(32)

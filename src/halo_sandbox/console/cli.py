@@ -55,6 +55,8 @@ def _upstream(requests: list[dict[str, Any]]) -> Text:
         text.append(f" {entry['latency_ms']} ms", style="dim")
         if entry.get("fault"):
             text.append(f" fault {entry['fault']}", style="yellow")
+        for note in entry.get("ignored") or ():
+            text.append(f"\n  Halo would ignore: {note}", style="magenta")
     return text or Text("no upstream request", style="dim")
 
 

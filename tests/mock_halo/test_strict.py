@@ -1,0 +1,106 @@
+"""Strict mode: what real Halo would ignore is reported (journal, ``X-Sandbox-Ignored``) and, for a
+strict tenant or a ``--strict`` instance, refused with 400 before anything is written."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.tenants import TenantRegistry
+
+pytestmark = pytest.mark.anyio
+H = dict[str, str]
+
+
+async def _journal(client: httpx.AsyncClient) -> list[dict]:
+    return (await client.get("/_sandbox/requests")).json()["requests"]
+
+
+async def test_ignored_query_parameters_are_reported(client: httpx.AsyncClient, auth_headers: H) -> None:
+    response = await client.get("/api/Tickets", headers=auth_headers,
+                                params={"team_id": "1", "ticketidonly": "true", "client_id": "101"})
+    assert response.status_code == 200
+    ignored = response.headers["x-sandbox-ignored"]
+    assert "query team_id: not a documented parameter of GET /Tickets" in ignored
+    assert "query ticketidonly: documented, but the mock does not act on it" in ignored
+    assert "client_id" not in ignored  # documented and implemented
+    entry = (await _journal(client))[0]
+    assert entry["path"] == "/api/Tickets" and any("team_id" in note for note in entry["ignored"])
+
+
+async def test_unknown_body_fields_and_converted_values_are_reported(client: httpx.AsyncClient,
+                                                                     auth_headers: H) -> None:
+    response = await client.post("/api/Supplier", headers=auth_headers,
+                                 json=[{"name": "Acme Parts", "zz_not_a_halo_field": 1, "inactive": "false"}])
+    assert response.status_code == 200
+    ignored = response.headers["x-sandbox-ignored"]
+    assert "body [0].zz_not_a_halo_field: not a field of Company; Halo ignores it" in ignored
+    assert "body [0].inactive: 'false' converted to boolean" in ignored
+    ticket = await client.post("/api/Tickets", headers=auth_headers, json=[{"summary": "x", "zz_typo": 1}])
+    assert "body [0].zz_typo: not a field of Faults" in ticket.headers["x-sandbox-ignored"]
+
+
+async def test_a_clean_request_carries_no_notes(client: httpx.AsyncClient, auth_headers: H) -> None:
+    response = await client.get("/api/Tickets", headers=auth_headers, params={"client_id": "101", "count": "5"})
+    assert response.status_code == 200 and "x-sandbox-ignored" not in response.headers
+    assert (await _journal(client))[0]["ignored"] == []
+
+
+async def test_wrong_types_for_documented_parameters_are_refused(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # ticketidonly is documented as a boolean: the mock does not act on it but still binds it.
+    response = await client.get("/api/Tickets", headers=auth_headers, params={"ticketidonly": "maybe"})
+    assert response.status_code == 400 and "ticketidonly" in response.json()
+    arabic = await client.get("/api/Tickets", headers=auth_headers, params={"agent_id": "\u0663"})
+    assert arabic.status_code == 400
+
+
+async def test_a_strict_tenant_refuses_before_writing(client: httpx.AsyncClient, auth_headers: H) -> None:
+    switched = await client.put("/_sandbox/strict", json={"enabled": True})
+    assert switched.json() == {"tenant": "sandbox", "enabled": True, "source": "tenant"}
+    before = (await client.get("/api/Supplier", headers=auth_headers)).json()["record_count"]
+    refused = await client.post("/api/Supplier", headers=auth_headers,
+                                json=[{"name": "Typo Ltd", "zz_not_a_halo_field": 1}])
+    assert refused.status_code == 400
+    assert any("zz_not_a_halo_field" in message for message in refused.json()["strict"])
+    assert (await client.get("/api/Supplier", headers=auth_headers)).json()["record_count"] == before
+    tickets_before = (await client.get("/api/Tickets", headers=auth_headers)).json()["record_count"]
+    refused = await client.post("/api/Tickets", headers=auth_headers, json=[{"summary": "x", "zz_typo": 1}])
+    assert refused.status_code == 400
+    assert (await client.get("/api/Tickets", headers=auth_headers)).json()["record_count"] == tickets_before
+    query = await client.get("/api/Tickets", headers=auth_headers, params={"team_id": "1"})
+    assert query.status_code == 400 and "team_id" in query.json()["strict"][0]
+    assert (await _journal(client))[0]["status"] == 400
+    clean = await client.post("/api/Supplier", headers=auth_headers, json=[{"name": "Clean Ltd"}])
+    assert clean.status_code == 200
+    await client.put("/_sandbox/strict", json={"enabled": None})
+    assert (await client.get("/_sandbox/strict")).json()["enabled"] is False
+
+
+async def test_the_strict_setting_applies_to_every_tenant() -> None:
+    from halo_sandbox.mock.app import create_app
+
+    from .conftest import fetch_token
+
+    app = create_app(registry=TenantRegistry(MockSettings(strict=True)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+        headers = {"Authorization": f"Bearer {await fetch_token(client)}"}
+        assert (await client.get("/_sandbox/strict")).json() == {"tenant": "sandbox", "enabled": True,
+                                                                 "source": "instance"}
+        response = await client.get("/api/Client", headers=headers, params={"not_a_param": "1"})
+        assert response.status_code == 400
+        assert (await client.get("/api/Client", headers=headers)).status_code == 200
+
+
+async def test_generic_records_and_strictness_survive_snapshot_and_reset(client: httpx.AsyncClient,
+                                                                         auth_headers: H) -> None:
+    await client.post("/api/Item", headers=auth_headers, json=[{"name": "Laptop"}])
+    await client.put("/_sandbox/strict", json={"enabled": True})
+    snapshot = (await client.get("/_sandbox/snapshot")).json()
+    assert snapshot["generic"]["/Item"]["rows"][0]["name"] == "Laptop" and snapshot["strict"] is True
+    await client.post("/_sandbox/reset")
+    assert (await client.get("/api/Item", headers=auth_headers)).json()["record_count"] == 0
+    assert (await client.get("/_sandbox/strict")).json()["enabled"] is False
+    restored = await client.put("/_sandbox/snapshot", json=snapshot)
+    assert restored.status_code == 200, restored.text
+    assert (await client.get("/api/Item", headers=auth_headers)).json()["items"][0]["name"] == "Laptop"
+    assert (await client.get("/_sandbox/strict")).json()["enabled"] is True
