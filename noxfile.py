@@ -25,7 +25,7 @@ def tests(session: nox.Session) -> None:
     # `browser`: Playwright for the console's browser test (it drives the system's chromium, never a
     # downloaded browser; the test skips when chromium is missing).
     session.install("-e", ".[test,browser]")
-    session.run("pytest", "tests", *session.posargs, success_codes=PYTEST_OK)
+    session.run("pytest", "tests", "examples", *session.posargs, success_codes=PYTEST_OK)
 
 
 @nox.session(python=PYTHON)
