@@ -20,13 +20,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from ..protocol import ADMIN_KEY_HEADER
 from .auth import bearer_token
 from .exceptions import Unauthorized, ValidationError
 from .faults import FaultSpec
 from .settings import RateLimit
 from .tenants import Tenant, TenantRegistry, current_tenant, field_errors
 
-ADMIN_KEY_HEADER = "X-Admin-Key"
 _MAX_ADVANCE = 10 * 366 * 24 * 3600
 
 

@@ -26,6 +26,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..protocol import CALL_ID_HEADER, TOOL_HEADER
 from .admin import admin_authorised
 from .admin import router as admin_router
 from .auth import bearer_token
@@ -47,8 +48,6 @@ from .routes import router as api_router
 from .settings import MockSettings
 from .tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors, new_auth
 
-TOOL_HEADER = "X-Sandbox-Tool"
-CALL_ID_HEADER = "X-Sandbox-Call-Id"
 _CONNECTION_KEY = "halo_sandbox.connection"
 _GENERIC_KEY = GENERIC_HEADER.lower().encode()
 

@@ -1,15 +1,13 @@
 """`MockSettings`: the typed options of one mock Halo instance (every tenant it serves shares them).
 
-Defaults are what a user can rely on (the README documents the credentials and the seed); each credential
-can be overridden by an environment variable (see `MockSettings.from_env`).
+Defaults are the credentials and limits the README promises. The mock reads no environment variable:
+`halo_sandbox.settings` (the CLI's settings) builds these for `up` and `mock`.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_CLIENT_ID = "halo-sandbox"
@@ -17,17 +15,6 @@ DEFAULT_CLIENT_SECRET = "halo-sandbox-secret"
 DEFAULT_AGENT_USERNAME = "agent@sandbox.local"
 DEFAULT_AGENT_PASSWORD = "sandbox"
 DEFAULT_TENANT = "sandbox"
-
-#: Environment variables read by `MockSettings.from_env`, by field name.
-ENV_VARS: dict[str, str] = {
-    "client_id": "HALO_SANDBOX_CLIENT_ID",
-    "client_secret": "HALO_SANDBOX_CLIENT_SECRET",
-    "agent_username": "HALO_SANDBOX_AGENT_USERNAME",
-    "agent_password": "HALO_SANDBOX_AGENT_PASSWORD",
-    "admin_key": "HALO_SANDBOX_ADMIN_KEY",
-    "rate_limit": "HALO_SANDBOX_RATE_LIMIT",
-    "seed": "HALO_SANDBOX_SEED",
-}
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*(s|m|min)?\s*$", re.IGNORECASE)
 
@@ -63,7 +50,7 @@ class RateLimit:
 
 @dataclass(frozen=True, kw_only=True)
 class MockSettings:
-    """Options of a mock instance. Immutable; use `dataclasses.replace` or `from_env` to vary."""
+    """Options of a mock instance. Immutable; use `replace` to vary."""
 
     seed: int = 0
     tickets: int | None = None
@@ -118,28 +105,6 @@ class MockSettings:
         for name in ("client_id", "client_secret", "agent_username", "agent_password", "default_tenant"):
             if not getattr(self, name):
                 raise ValueError(f"{name} must not be empty")
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> MockSettings:
-        """Defaults, then the ``HALO_SANDBOX_*`` variables of `ENV_VARS`, then ``overrides``
-        (keyword arguments whose value is ``None`` are ignored, so CLI options can be passed as-is)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for name, var in ENV_VARS.items():
-            if env.get(var):
-                raw = env[var]
-                if name == "seed":
-                    values[name] = int(raw)
-                elif name == "rate_limit":
-                    values[name] = RateLimit.parse(raw)
-                else:
-                    values[name] = raw
-        known = {f.name for f in fields(cls)}
-        unknown = set(overrides) - known
-        if unknown:
-            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
 
     def replace(self, **changes: Any) -> MockSettings:
         return replace(self, **changes)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request  # only for the `current_tenant` dependency's signature
 
+from ..protocol import TENANT_HEADER
 from .auth import AuthStore, OAuthClient, parse_scopes
 from .clock import SandboxClock
 from .exceptions import HaloError, NotFound, ValidationError
@@ -32,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .store import HaloStore
 
 SNAPSHOT_FORMAT = "halo-sandbox-snapshot/1"
-TENANT_HEADER = "X-Sandbox-Tenant"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 

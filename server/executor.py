@@ -44,6 +44,7 @@ import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from ..protocol import CALL_ID_HEADER, RATELIMIT_META, TOOL_HEADER
 from .catalogue import Param, Resource
 from .cursor import CursorCodec
 from .errors import (
@@ -58,10 +59,6 @@ from .ratelimit import normalise
 from .tools import DEFAULT_LIMIT, ToolSpec
 from .upstream import HaloClient, parse_body, upstream_error
 
-RATELIMIT_META = "halo-sandbox/ratelimit"
-"""`_meta` key of a tool result holding `{"ratelimit": {...} | None, "retry_after": int | None}`."""
-TOOL_HEADER = "X-Sandbox-Tool"
-CALL_ID_HEADER = "X-Sandbox-Call-Id"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 LOOKUP_PAGE_SIZE = 100
 MAX_CANDIDATES = 5

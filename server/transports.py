@@ -46,7 +46,7 @@ from starlette.datastructures import Headers
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .executor import RATELIMIT_META
+from ..protocol import RATELIMIT_META
 
 __all__ = [
     "LOOPBACK_HOSTS",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from .console.cli import journal
 from .provisioning.cli import servers_app, tokens_app
-from .provisioning.registry import default_state_dir, ensure_state_dir, private_file
+from .settings import ADMIN_KEY_FILE, DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, TRANSPORTS, Settings
 from .verify.cli import verify
 
 app = typer.Typer(help="HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it.",
@@ -30,26 +29,26 @@ def _main() -> None:
 # Options shared by `mock` and `up`.
 _Host = Annotated[str, typer.Option(help="Interface to bind.")]
 _Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
-_Seed = Annotated[int, typer.Option(envvar="HALO_SANDBOX_SEED", help="Fixture seed.")]
+_Seed = Annotated[int | None, typer.Option(envvar=ENV["seed"], help="Fixture seed [default: 0].", show_default=False)]
 _Tickets = Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")]
 _AdminKey = Annotated[str | None, typer.Option(
-    envvar="HALO_SANDBOX_ADMIN_KEY", help="Admin key for /_sandbox (default: generated, kept in the state dir).",
+    envvar=ENV["admin_key"], help="Admin key for /_sandbox (default: generated, kept in the state dir).",
     show_default=False)]
-_ClientId = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_ID", help="OAuth client id.",
+_ClientId = Annotated[str | None, typer.Option(envvar=ENV["client_id"], help="OAuth client id.",
                                                show_default=False)]
-_ClientSecret = Annotated[str | None, typer.Option(envvar="HALO_SANDBOX_CLIENT_SECRET",
+_ClientSecret = Annotated[str | None, typer.Option(envvar=ENV["client_secret"],
                                                    help="OAuth client secret.", show_default=False)]
-_LogLevel = Annotated[str, typer.Option(help="Log level (stderr); debug logs every upstream request (up).")]
+_LogLevel = Annotated[str, typer.Option(help="Log level (stderr): critical, error, warning, info, debug, trace.")]
 _Strict = Annotated[bool, typer.Option(
     "--strict", help="Refuse with 400 what real Halo would silently ignore (undocumented body fields and query "
                      "parameters, values Halo converts); without it they are reported (journal, X-Sandbox-Ignored).")]
 # Options shared by `up` and `mcp`.
 _Breadth = Annotated[bool, typer.Option(
-    "--breadth/--no-breadth", envvar="HALO_SANDBOX_BREADTH",
+    "--breadth/--no-breadth", envvar=ENV["breadth"],
     help="Also offer the tools generated from Halo's official OpenAPI for every resource the curated "
          "catalogue does not cover (about 1,100 more; pair with --tool-exposure discovery).")]
 _ToolExposure = Annotated[str, typer.Option(
-    "--tool-exposure", envvar="HALO_SANDBOX_TOOL_EXPOSURE",
+    "--tool-exposure", envvar=ENV["tool_exposure"],
     help="all: tools/list lists every tool (paged); discovery: three meta-tools to search, describe and "
          "call the tools.")]
 
@@ -64,7 +63,6 @@ def _exposure(value: str) -> str:
 
 # ---------------------------------------------------------------- halo-sandbox mock
 
-ADMIN_KEY_FILE = "admin-key"
 
 
 def shown_admin_key(given: str | None, key: str, state_dir: Path) -> str:
@@ -75,32 +73,21 @@ def shown_admin_key(given: str | None, key: str, state_dir: Path) -> str:
     return f"{key}  (kept in {state_dir / ADMIN_KEY_FILE})"
 
 
-def stored_admin_key(state_dir: Path) -> str:
-    """The admin key kept in ``state_dir/admin-key``; generated (and stored, mode 0600) when absent."""
-    path = ensure_state_dir(state_dir) / ADMIN_KEY_FILE
-    key = secrets.token_urlsafe(24)
-    if not private_file(path, (key + "\n").encode()):
-        stored = path.read_text(encoding="utf-8").strip()
-        if stored:
-            return stored
-        path.write_text(key + "\n", encoding="utf-8")
-    return key
-
-
 @app.command("mock")
 def mock(
     host: _Host = "127.0.0.1",
-    port: _Port = 8765,
-    seed: _Seed = 0,
+    port: _Port = DEFAULT_PORT,
+    seed: _Seed = None,
     tickets: _Tickets = None,
     rate_limit: Annotated[str, typer.Option(
-        "--rate-limit", envvar="HALO_SANDBOX_RATE_LIMIT",
-        help="Requests per rolling window per OAuth client, e.g. 300/300s or 50/5m, or 'off'.")] = "300/300s",
+        "--rate-limit", envvar=ENV["rate_limit"], show_default=False,
+        help="Requests per rolling window per OAuth client, e.g. 300/300s or 50/5m, or 'off' [default: 300/300s].")]
+    = None,
     admin_key: _AdminKey = None,
     client_id: _ClientId = None,
     client_secret: _ClientSecret = None,
     state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar="HALO_SANDBOX_STATE_DIR", help="Where the admin key is kept.",
+        "--state-dir", envvar=ENV["state_dir"], help="Where the admin key is kept.",
         show_default=False)] = None,
     strict: _Strict = False,
     log_level: _LogLevel = "warning",
@@ -111,24 +98,22 @@ def mock(
     from rich.table import Table
 
     from .mock.app import create_app
-    from .mock.settings import MockSettings, RateLimit
     from .mock.tenants import TenantRegistry
+    from .sandbox import mock_settings
     from .server.transports import security_settings
 
-    try:
-        limit = RateLimit.parse(rate_limit)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--rate-limit") from None
-    state = state_dir or default_state_dir()
-    key = admin_key or stored_admin_key(state)
+    options = _settings(host=host, port=port, seed=seed, tickets=tickets, rate_limit=rate_limit,
+                        admin_key=admin_key, client_id=client_id, client_secret=client_secret,
+                        state_dir=state_dir, log_level=log_level, strict=strict)
+    _log_to_stderr(options.log_level)
+    state = options.resolved_state_dir
     try:
         security = security_settings(host=host)
-        settings = MockSettings.from_env(seed=seed, tickets=tickets, admin_key=key, client_id=client_id,
-                                         client_secret=client_secret).replace(
-            rate_limit=limit, strict=strict, allowed_hosts=tuple(security.allowed_hosts),
-            allowed_origins=tuple(security.allowed_origins))
+        settings = mock_settings(options, allowed_hosts=tuple(security.allowed_hosts),
+                                 allowed_origins=tuple(security.allowed_origins))
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+    key, limit = settings.admin_key or "", settings.rate_limit
     registry = TenantRegistry(settings)
     try:  # build the default tenant now: a bad option fails here, and the first request is fast
         tickets_loaded = registry.get().store.counts().get("tickets", 0)
@@ -154,6 +139,14 @@ def mock(
 # ---------------------------------------------------------------- halo-sandbox up / halo-sandbox mcp
 
 
+def _settings(**given: object) -> Settings:
+    """The shared settings: defaults, then the environment (`settings.ENV`), then the options given."""
+    try:
+        return Settings.from_env(**given)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 def _csv(values: list[str] | None) -> list[str] | None:
     """`--tags support,crm --tags billing` -> ["support", "crm", "billing"]; None when not given."""
     if not values:
@@ -162,12 +155,10 @@ def _csv(values: list[str] | None) -> list[str] | None:
 
 
 def _log_to_stderr(level: str) -> None:
-    """The package's own loggers (e.g. each upstream request at debug) to stderr at uvicorn's `level`."""
+    """The package's own loggers (e.g. each upstream request at debug) to stderr at `level` (uvicorn's names)."""
     import logging
     import sys
 
-    if level.lower() not in ("critical", "error", "warning", "info", "debug", "trace"):
-        raise typer.BadParameter("choose critical, error, warning, info, debug or trace", param_hint="--log-level")
     logger = logging.getLogger("halo_sandbox")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -202,11 +193,11 @@ def _claude_desktop_snippet(*, base: str, client_id: str, client_secret: str) ->
 @app.command("up")
 def up(
     host: _Host = "127.0.0.1",
-    port: _Port = 8765,
-    seed: _Seed = 0,
+    port: _Port = DEFAULT_PORT,
+    seed: _Seed = None,
     tickets: _Tickets = None,
     state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar="HALO_SANDBOX_STATE_DIR",
+        "--state-dir", envvar=ENV["state_dir"],
         help="Admin key and provisioned servers (default: the platform's user data directory).",
         show_default=False)] = None,
     admin_key: _AdminKey = None,
@@ -225,23 +216,22 @@ def up(
     from rich.console import Console
     from rich.table import Table
 
-    from .sandbox import SandboxOptions, build_sandbox, served
+    from .sandbox import base_url, build_sandbox, served
 
     _quiet_deprecations()
-    _log_to_stderr(log_level)
-
-    state = state_dir or default_state_dir()
-    key = admin_key or stored_admin_key(state)
+    options = _settings(host=host, port=port, seed=seed, tickets=tickets, state_dir=state_dir, admin_key=admin_key,
+                        client_id=client_id, client_secret=client_secret, log_level=log_level,
+                        allowed_origins=tuple(_csv(allow_origin) or ()), breadth=breadth,
+                        tool_exposure=_exposure(tool_exposure), strict=strict)
+    _log_to_stderr(options.log_level)
+    state = options.resolved_state_dir
     try:
-        options = SandboxOptions(host=host, port=port, seed=seed, tickets=tickets, state_dir=state, admin_key=key,
-                                 client_id=client_id, client_secret=client_secret,
-                                 allowed_origins=tuple(_csv(allow_origin) or ()), breadth=breadth,
-                                 tool_exposure=_exposure(tool_exposure), strict=strict)
         sandbox = build_sandbox(options)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     settings = sandbox.state.settings
-    base = options.base_url
+    key = settings.admin_key
+    base = base_url(options)
     console = Console(soft_wrap=True)
     table = Table(title="HaloITSM sandbox", show_header=False, title_justify="left")
     for name, value in [
@@ -258,33 +248,34 @@ def up(
     console.print(table)
     console.print("Claude Code:", style="bold")
     console.print(f"  claude mcp add --transport http halo {base}/mcp", markup=False, highlight=False)
-    console.print("MCP Inspector:", style="bold")
-    console.print(f"  npx @modelcontextprotocol/inspector@1.0.3 --cli {base}/mcp --transport http "
+    console.print("MCP Inspector (Node >= 22):", style="bold")
+    console.print(f"  npx -y @modelcontextprotocol/inspector@1.0.3 --cli {base}/mcp --transport http "
                   "--method tools/list", markup=False, highlight=False)
     console.print("claude_desktop_config.json (Claude Desktop starts `halo-sandbox mcp` over stdio):", style="bold",
                   markup=False)
     console.print(_claude_desktop_snippet(base=base, client_id=settings.client_id,
                                           client_secret=settings.client_secret), markup=False, highlight=False)
     console.print(f"Ready on {base}", style="bold green")
-    uvicorn.run(served(sandbox), host=host, port=port, log_level=log_level)
+    uvicorn.run(served(sandbox), host=options.host, port=options.port, log_level=options.log_level)
 
 
 @app.command("mcp")
 def mcp(
-    halo_url: Annotated[str, typer.Option(envvar="HALO_URL", help="Halo instance root, e.g. https://acme.haloitsm.com.",
+    halo_url: Annotated[str, typer.Option(envvar=ENV["halo_url"], help="Halo instance root, e.g. https://acme.haloitsm.com.",
                                           show_default=False)],
-    client_id: Annotated[str, typer.Option(envvar="HALO_CLIENT_ID", help="OAuth client id.", show_default=False)],
-    client_secret: Annotated[str | None, typer.Option(envvar="HALO_CLIENT_SECRET", help="OAuth client secret.",
+    client_id: Annotated[str, typer.Option(envvar=ENV["halo_client_id"], help="OAuth client id.", show_default=False)],
+    client_secret: Annotated[str | None, typer.Option(envvar=ENV["halo_client_secret"], help="OAuth client secret.",
                                                       show_default=False)] = None,
-    username: Annotated[str | None, typer.Option(envvar="HALO_USERNAME", help="Agent login (password grant).",
+    username: Annotated[str | None, typer.Option(envvar=ENV["halo_username"], help="Agent login (password grant).",
                                                  show_default=False)] = None,
-    password: Annotated[str | None, typer.Option(envvar="HALO_PASSWORD", help="Agent password (password grant).",
+    password: Annotated[str | None, typer.Option(envvar=ENV["halo_password"], help="Agent password (password grant).",
                                                  show_default=False)] = None,
-    tenant: Annotated[str | None, typer.Option(envvar="HALO_TENANT", help="Halo tenant (hosted multi-tenant).",
+    tenant: Annotated[str | None, typer.Option(envvar=ENV["halo_tenant"], help="Halo tenant (hosted multi-tenant).",
                                                show_default=False)] = None,
     transport: Annotated[str, typer.Option(help="stdio, http (Streamable HTTP at /mcp) or sse (/sse).")] = "stdio",
     host: Annotated[str, typer.Option(help="Interface to bind (http, sse).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on (http, sse).")] = 8765,
+    port: Annotated[int, typer.Option(
+        min=1, max=65535, help="Port to listen on (http, sse); not up's 8765, so both can run.")] = DEFAULT_MCP_PORT,
     methods: Annotated[list[str] | None, typer.Option(
         help="Only these methods: read, write, or list/get/create/update/delete (comma-separated, repeatable).",
         show_default=False)] = None,
@@ -295,7 +286,7 @@ def mcp(
     allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="Browser origin allowed to call the HTTP endpoints (repeatable).",
         show_default=False)] = None,
-    timeout: Annotated[float, typer.Option(min=0.1, envvar="HALO_TIMEOUT",
+    timeout: Annotated[float, typer.Option(min=0.1, envvar=ENV["halo_timeout"],
                                            help="Seconds to wait for each Halo request.")] = 30.0,
     breadth: _Breadth = False,
     tool_exposure: _ToolExposure = "all",
@@ -312,10 +303,15 @@ def mcp(
     from .server.upstream_log import UpstreamLog
 
     _quiet_deprecations()
-    _log_to_stderr(log_level)
-
-    if transport not in ("stdio", "http", "sse"):
+    if transport not in TRANSPORTS:
         raise typer.BadParameter("choose stdio, http or sse", param_hint="--transport")
+    options = _settings(halo_url=halo_url, halo_client_id=client_id, halo_client_secret=client_secret,
+                        halo_username=username, halo_password=password, halo_tenant=tenant, halo_timeout=timeout,
+                        transport=transport, host=host, mcp_port=port, log_level=log_level,
+                        methods=tuple(_csv(methods) or ()) or None, tags=tuple(_csv(tags) or ()) or None,
+                        allowed_file_dir=allowed_file_dir, allowed_origins=tuple(_csv(allow_origin) or ()),
+                        breadth=breadth, tool_exposure=tool_exposure)
+    _log_to_stderr(options.log_level)
     if allowed_file_dir is not None and not allowed_file_dir.is_dir():
         raise typer.BadParameter(f"{allowed_file_dir} is not a directory", param_hint="--allowed-file-dir")
     exposure = _exposure(tool_exposure)

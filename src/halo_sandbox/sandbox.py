@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.applications import Starlette
@@ -30,56 +29,63 @@ from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp
 
 from .console import ControlPlane, ToolCallJournal, console_routes
-from .provisioning.registry import Registry
+from .provisioning.registry import Registry, ensure_state_dir, private_file
 from .provisioning.routes import ProvisioningRoutes, build_routes
 from .server.mcp_app import build_mcp_server
 from .server.transports import WILDCARD_HOSTS, mcp_asgi_app, security_settings, session_manager_factory
 from .server.upstream import HaloClient
 from .server.upstream_log import UpstreamLog
+from .settings import ADMIN_KEY_FILE, Settings
 
-__all__ = ["SandboxOptions", "build_sandbox", "served"]
+if TYPE_CHECKING:
+    from .mock.settings import MockSettings
+
+__all__ = ["base_url", "build_sandbox", "mock_settings", "served", "stored_admin_key"]
 
 _MOCK_BASE = "http://halo-sandbox.internal"
 
 
-@dataclass(frozen=True, kw_only=True)
-class SandboxOptions:
-    """What `halo-sandbox up` was asked for."""
-
-    host: str = "127.0.0.1"
-    port: int = 8765
-    seed: int = 0
-    tickets: int | None = None
-    state_dir: Path
-    admin_key: str
-    client_id: str | None = None
-    client_secret: str | None = None
-    allowed_origins: Sequence[str] = field(default_factory=tuple)
-    breadth: bool = False
-    """Offer the generated breadth catalogue too (on `/mcp`, `/sse` and provisioned URLs)."""
-    tool_exposure: str = "all"
-    """`all` or `discovery` for `/mcp` and `/sse` (provisioned URLs carry their own `config.tool_exposure`)."""
-    strict: bool = False
-    """The mock refuses (400) what real Halo would ignore instead of only reporting it."""
-
-    @property
-    def base_url(self) -> str:
-        """Where clients on this machine reach the sandbox (a wildcard bind is shown as 127.0.0.1)."""
-        host = "127.0.0.1" if self.host in WILDCARD_HOSTS else self.host
-        host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.port}"
+def base_url(settings: Settings) -> str:
+    """Where clients on this machine reach the sandbox (a wildcard bind is shown as 127.0.0.1)."""
+    host = "127.0.0.1" if settings.host in WILDCARD_HOSTS else settings.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{settings.port}"
 
 
-def build_sandbox(options: SandboxOptions) -> Starlette:
-    """The composed app. `app.state.settings` holds the mock's settings (credentials to print),
-    `app.state.sandbox` the mock's tenant registry."""
+def stored_admin_key(state_dir: Path) -> str:
+    """The admin key kept in ``state_dir/admin-key``; generated (and stored, mode 0600 from creation) when absent."""
+    path = ensure_state_dir(state_dir) / ADMIN_KEY_FILE
+    key = secrets.token_urlsafe(24)
+    if not private_file(path, (key + "\n").encode()):
+        stored = path.read_text(encoding="utf-8").strip()
+        if stored:
+            return stored
+        path.write_text(key + "\n", encoding="utf-8")
+    return key
+
+
+def mock_settings(settings: Settings, **more: Any) -> MockSettings:
+    """The mock's own options from the shared settings (unset credentials keep the mock's defaults; the
+    admin key is the one given, else the one kept in the state dir), plus `more` MockSettings fields.
+    Raises `ValueError`."""
+    from .mock.settings import MockSettings, RateLimit
+
+    given = {"client_id": settings.client_id, "client_secret": settings.client_secret,
+             "agent_username": settings.agent_username, "agent_password": settings.agent_password}
+    return MockSettings(seed=settings.seed, tickets=settings.tickets, strict=settings.strict, rate_limit=RateLimit.parse(settings.rate_limit),
+                        admin_key=settings.admin_key or stored_admin_key(settings.resolved_state_dir),
+                        **{k: v for k, v in given.items() if v is not None}, **more)
+
+
+def build_sandbox(options: Settings) -> Starlette:
+    """The composed app for `options` (host, port, state dir, admin key, seed, tickets, rate limit,
+    credentials, allowed origins, breadth, tool exposure). `app.state.settings` holds the mock's
+    settings (credentials to print), `app.state.sandbox` the mock's tenant registry. Raises
+    `ValueError` on a bad option."""
     from .mock.app import create_app
     from .mock.hostguard import HostOriginGuard
-    from .mock.settings import MockSettings
 
-    settings = MockSettings.from_env(seed=options.seed, tickets=options.tickets, admin_key=options.admin_key,
-                                     client_id=options.client_id, client_secret=options.client_secret,
-                                     base_url=options.base_url, strict=options.strict or None)
+    settings = mock_settings(options, base_url=base_url(options))
     mock = create_app(settings)
     to_mock = httpx.ASGITransport(app=mock, raise_app_exceptions=False)  # a mock failure is a 500, as on a socket
     cursor_secret = secrets.token_bytes(32)
@@ -103,8 +109,8 @@ def build_sandbox(options: SandboxOptions) -> Starlette:
     default = halo_for(settings.default_tenant)
     mcp = mcp_asgi_app(lambda: build_server(halo=default, exposure=options.tool_exposure, cache_scope="public"),
                        security=security)
-    registry = Registry(options.state_dir, tool_filter=_tool_filter(breadth=options.breadth))
-    provisioning = _provisioning_routes(options, registry=registry, halo_for=halo_for, build_server=build_server,
+    registry = Registry(options.resolved_state_dir, tool_filter=_tool_filter(breadth=options.breadth))
+    provisioning = _provisioning_routes(options, admin_key=settings.admin_key, registry=registry, halo_for=halo_for, build_server=build_server,
                                         security=security)
     control = ControlPlane(base_url=_MOCK_BASE, admin_key=settings.admin_key, transport=to_mock)
     console = console_routes(control=control, calls=tool_calls, admin_key=settings.admin_key,
@@ -151,11 +157,11 @@ def _tool_filter(*, breadth: bool) -> Any:
     return select
 
 
-def _provisioning_routes(options: SandboxOptions, *, registry: Registry, halo_for: Any, build_server: Any,
+def _provisioning_routes(options: Settings, *, admin_key: str, registry: Registry, halo_for: Any, build_server: Any,
                          security: Any) -> ProvisioningRoutes:
     """Provisioned servers (`/mcp/{token}` and `/_sandbox/integrated-account/...`), mounted here with the
     same server builder, session managers and Host/Origin checks as `/mcp`; an account with no
     registered Halo is the mock tenant of that name."""
-    return build_routes(registry, admin_key=options.admin_key, halo_for_account=halo_for,
-                        base_url=options.base_url, build_server=build_server,
+    return build_routes(registry, admin_key=admin_key, halo_for_account=halo_for,
+                        base_url=base_url(options), build_server=build_server,
                         session_manager=session_manager_factory(security=security), security=security)

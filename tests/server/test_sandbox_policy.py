@@ -7,7 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from halo_sandbox.sandbox import SandboxOptions, build_sandbox
+from halo_sandbox.sandbox import build_sandbox
+from halo_sandbox.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +19,7 @@ ROUTES = [("GET", "/api/tickets"), ("POST", "/auth/token"), ("GET", "/_sandbox/t
 
 @pytest.fixture
 async def sandbox(tmp_path: Path) -> httpx.AsyncClient:
-    app = build_sandbox(SandboxOptions(state_dir=tmp_path, admin_key="admin-key-for-tests", port=8765))
+    app = build_sandbox(Settings(state_dir=tmp_path, admin_key="admin-key-for-tests", port=8765))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8765") as client:
         yield client
 

@@ -7,8 +7,10 @@ import os
 import stat
 from pathlib import Path
 
-from halo_sandbox.cli import ADMIN_KEY_FILE, shown_admin_key, stored_admin_key
+from halo_sandbox.cli import shown_admin_key
 from halo_sandbox.provisioning.registry import DB_FILE, KEY_FILE, Registry
+from halo_sandbox.sandbox import stored_admin_key
+from halo_sandbox.settings import ADMIN_KEY_FILE
 
 
 def _mode(path: Path) -> int:

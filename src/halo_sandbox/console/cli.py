@@ -19,18 +19,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..protocol import ADMIN_KEY_HEADER
+from ..settings import ADMIN_KEY_FILE, ENV, Settings, default_state_dir
+
 __all__ = ["journal"]
-
-_ADMIN_KEY_FILE = "admin-key"
-
 
 def _admin_key(admin_key: str | None, state_dir: Path | None) -> str | None:
     """The given key, else the one `halo-sandbox up` stored in the state directory (never generated here)."""
     if admin_key:
         return admin_key
-    from ..provisioning.registry import default_state_dir
-
-    path = (state_dir or default_state_dir()) / _ADMIN_KEY_FILE
+    path = (state_dir or default_state_dir()) / ADMIN_KEY_FILE
     try:
         return path.read_text(encoding="utf-8").strip() or None
     except OSError:
@@ -122,13 +120,13 @@ class _Reader:
 
 
 def journal(
-    url: Annotated[str, typer.Option(envvar="HALO_SANDBOX_URL", help="The running sandbox.")]
-    = "http://127.0.0.1:8765",
+    url: Annotated[str, typer.Option(envvar=ENV["url"], help="The running sandbox.")]
+    = Settings().url,
     admin_key: Annotated[str | None, typer.Option(
-        envvar="HALO_SANDBOX_ADMIN_KEY", help="Admin key (default: the one kept in the state dir).",
+        envvar=ENV["admin_key"], help="Admin key (default: the one kept in the state dir).",
         show_default=False)] = None,
     state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar="HALO_SANDBOX_STATE_DIR", help="Where `up` keeps the admin key.",
+        "--state-dir", envvar=ENV["state_dir"], help="Where `up` keeps the admin key.",
         show_default=False)] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many tool calls and requests.")] = 20,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new calls as they happen.")] = False,
@@ -136,7 +134,7 @@ def journal(
 ) -> None:
     """Print the request journal of a running sandbox: MCP tool calls with the Halo requests they caused."""
     key = _admin_key(admin_key, state_dir)
-    headers = {"X-Admin-Key": key} if key else {}
+    headers = {ADMIN_KEY_HEADER: key} if key else {}
     out = Console(soft_wrap=not follow)
     with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=httpx.Timeout(30, read=None)) as http:
         reader = _Reader(http)

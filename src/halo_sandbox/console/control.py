@@ -11,10 +11,8 @@ from typing import Any
 
 import httpx
 
+from ..protocol import ADMIN_KEY_HEADER, TENANT_HEADER
 from .exceptions import ControlPlaneError
-
-_ADMIN_KEY_HEADER = "X-Admin-Key"
-_TENANT_HEADER = "X-Sandbox-Tenant"
 
 
 def _message(body: Any) -> str | None:
@@ -32,7 +30,7 @@ class ControlPlane:
 
     def __init__(self, *, base_url: str, admin_key: str | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0) -> None:
-        headers = {_ADMIN_KEY_HEADER: admin_key} if admin_key else {}
+        headers = {ADMIN_KEY_HEADER: admin_key} if admin_key else {}
         self._client = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/_sandbox", transport=transport,
                                          headers=headers, timeout=timeout)
 
@@ -41,7 +39,7 @@ class ControlPlane:
 
     async def _call(self, method: str, path: str, *, tenant: str | None = None, json: Any = None,
                     content: bytes | None = None, params: dict[str, Any] | None = None) -> Any:
-        headers = {_TENANT_HEADER: tenant} if tenant else {}
+        headers = {TENANT_HEADER: tenant} if tenant else {}
         if content is not None:
             headers["Content-Type"] = "application/json"
         try:

@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .registry import ProvisioningError, Registry, default_state_dir
+from ..settings import ENV, Settings, default_state_dir
+from .registry import ProvisioningError, Registry
 
 __all__ = ["servers_app", "tokens_app"]
 
@@ -26,7 +27,7 @@ _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StateDir = Annotated[Path | None, typer.Option(
-    "--state-dir", envvar="HALO_SANDBOX_STATE_DIR",
+    "--state-dir", envvar=ENV["state_dir"],
     help="Where the registry lives (default: the platform's user data directory).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -88,8 +89,8 @@ def create_server(
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 date-time, e.g. 2030-01-31T17:00:00Z.")] = None,
     require_api_token_auth: Annotated[bool, typer.Option(
         "--require-api-token-auth", help="Calls need Authorization: Bearer <api token>.")] = False,
-    base_url: Annotated[str, typer.Option(envvar="HALO_SANDBOX_URL", help="Where halo-sandbox up listens.")]
-    = "http://127.0.0.1:8765",
+    base_url: Annotated[str, typer.Option(envvar=ENV["url"], help="Where halo-sandbox up listens.")]
+    = Settings().url,
     state_dir: StateDir = None,
     as_json: AsJson = False,
 ) -> None:

@@ -56,7 +56,6 @@ __all__ = [
     "ProvisionedServer",
     "ProvisioningError",
     "Registry",
-    "default_state_dir",
     "hash_token",
 ]
 
@@ -236,16 +235,6 @@ def private_file(path: Path, content: bytes | None = None) -> bool:
         if content:
             fh.write(content)
     return True
-
-
-def default_state_dir() -> Path:
-    """``HALO_SANDBOX_STATE_DIR``, else the platform's user data directory."""
-    env = os.environ.get("HALO_SANDBOX_STATE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("halo-sandbox"))
 
 
 def hash_token(token: str) -> str:

@@ -47,6 +47,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from ..protocol import ADMIN_KEY_HEADER
 from .registry import (
     AccountCredentials,
     AuthenticationFailed,
@@ -67,7 +68,6 @@ _SERVER_FIELDS = {"name", "config", "expires_at", "require_api_token_auth"}
 _ACCOUNT_FIELDS = {"halo_url", "client_id", "client_secret", "tenant"}
 _API_TOKEN_FIELDS = {"name", "expires_at"}
 
-ADMIN_KEY_HEADER = "X-Admin-Key"
 
 HaloFactory = Callable[[str], Any]
 """``halo_for_account(account) -> HaloClient`` for accounts with no registered Halo (mock tenants)."""
