@@ -26,7 +26,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .console import ControlPlane, ToolCallJournal, console_routes
 from .provisioning.registry import Registry, ensure_state_dir, private_file
@@ -50,6 +50,31 @@ def base_url(settings: Settings) -> str:
     host = "127.0.0.1" if settings.host in WILDCARD_HOSTS else settings.host
     host = f"[{host}]" if ":" in host else host
     return f"http://{host}:{settings.port}"
+
+
+def _as_on_a_socket(app: ASGIApp) -> ASGIApp:
+    """The mock as the in-process MCP server sees it, failing as it would over a socket: an
+    exception before the response starts is a 500 (uvicorn's answer), one after it started (a
+    ``drop`` fault abandons a started response) reaches httpx as a transport error."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await app(scope, receive, tracking)
+        except Exception:
+            if started:
+                raise
+            await send({"type": "http.response.start", "status": 500,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": b"Internal Server Error"})
+
+    return wrapped
 
 
 def stored_admin_key(state_dir: Path) -> str:
@@ -87,7 +112,7 @@ def build_sandbox(options: Settings) -> Starlette:
 
     settings = mock_settings(options, base_url=base_url(options))
     mock = create_app(settings)
-    to_mock = httpx.ASGITransport(app=mock, raise_app_exceptions=False)  # a mock failure is a 500, as on a socket
+    to_mock = httpx.ASGITransport(app=_as_on_a_socket(mock))
     cursor_secret = secrets.token_bytes(32)
     clients: dict[str, HaloClient] = {}
 
