@@ -13,7 +13,10 @@ In-process handle for Python users: ``app.state.sandbox`` is the `TenantRegistry
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -42,6 +45,7 @@ from .exceptions import (
 )
 from .faults import FaultRule
 from .hostguard import HostOriginGuard
+from .journal import RedactSecrets
 from .openapi import openapi_document
 from .routes import NOTES_STATE
 from .routes import router as api_router
@@ -296,7 +300,17 @@ def create_app(settings: MockSettings | None = None, *, registry: TenantRegistry
         raise ValueError("pass either settings or a registry built with them, not both")
     settings = registry.settings
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        access_log, redact = logging.getLogger("uvicorn.access"), RedactSecrets()
+        access_log.addFilter(redact)  # no client_secret from a careless client's query string in the log
+        try:
+            yield
+        finally:
+            access_log.removeFilter(redact)
+
     app = _MockApp(title="Mock HaloITSM API (halo-mcp-sandbox)", version="v2", docs_url=None, redoc_url=None,
+                   lifespan=lifespan,
                    openapi_url="/_sandbox/openapi.json")
     app.state.sandbox = registry
     app.state.settings = settings

@@ -10,7 +10,9 @@ times (``None`` = until removed) after letting ``after`` matching requests throu
 from __future__ import annotations
 
 import fnmatch
+import json
 import math
+import re
 import threading
 from collections import deque
 from typing import Any
@@ -42,6 +44,7 @@ class FaultSpec(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> FaultSpec:
+        _check_servable(self)
         self.method = self.method.upper()
         if self.method not in _METHODS:
             raise ValueError(f"method must be one of {', '.join(sorted(_METHODS))}")
@@ -54,6 +57,58 @@ class FaultSpec(BaseModel):
         if self.status is None and (self.body is not None or self.headers):
             raise ValueError("headers and body need a status")
         return self
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_HEADERS = {"content-length", "transfer-encoding", "connection", "content-encoding"}
+MAX_FAULT_BODY_BYTES = 256 * 1024
+MAX_FAULT_BODY_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_FAULT_BODY_DEPTH:
+                break
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _check_servable(spec: FaultSpec) -> None:
+    """Refuse a rule that could not be served or shown: header names that are not HTTP tokens,
+    values with control characters or outside latin-1, framing headers, a 1xx status, a body that is
+    not strict JSON or too large or deep, over-long patterns."""
+    if len(spec.path) > 2048 or (spec.tool is not None and len(spec.tool) > 256):
+        raise ValueError("path and tool patterns are limited to 2048 and 256 characters")
+    if len(spec.headers) > 50:
+        raise ValueError("at most 50 headers")
+    for name, value in spec.headers.items():
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"header name {name[:64]!r} is not a valid HTTP header name")
+        if name.lower() in _FORBIDDEN_HEADERS:
+            raise ValueError(f"header {name!r} is set by the server and cannot be scripted")
+        if len(value) > 8192 or any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in value):
+            raise ValueError(f"header {name!r}: the value must be at most 8192 characters without control characters")
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError(f"header {name!r}: the value must be latin-1 text (HTTP header values are bytes)") from None
+    if spec.status is not None and spec.status < 200:
+        raise ValueError("status must be 200-599 (a 1xx answer cannot end a request)")
+    if spec.status in (204, 205, 304) and spec.body is not None:
+        raise ValueError(f"a {spec.status} answer has no body")
+    if spec.body is not None:
+        if _depth(spec.body) > MAX_FAULT_BODY_DEPTH:
+            raise ValueError(f"body: nested deeper than {MAX_FAULT_BODY_DEPTH} levels")
+        try:
+            size = len(json.dumps(spec.body, allow_nan=False, ensure_ascii=False).encode("utf-8"))
+        except (ValueError, UnicodeError) as exc:
+            raise ValueError(f"body: not sendable as JSON ({str(exc)[:100]})") from None
+        if size > MAX_FAULT_BODY_BYTES:
+            raise ValueError(f"body: at most {MAX_FAULT_BODY_BYTES} bytes")
 
 
 class FaultRule(FaultSpec):

@@ -8,10 +8,36 @@ tool call). Control-plane (`/_sandbox`) calls are not recorded.
 from __future__ import annotations
 
 import itertools
+import logging
+import re
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
+
+SECRET_PARAMS = ("client_secret", "password", "refresh_token", "access_token", "code", "code_verifier")
+_SECRET_QUERY = re.compile(r"(?i)((?:^|[?&\s\"'])(?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"']*")
+
+
+def redact_query(text: str) -> str:
+    """``text`` (a query string, a URL or a log line) with the values of secret parameters
+    (``client_secret=`` and friends, sent in a query string by careless clients) replaced by ``***``."""
+    return _SECRET_QUERY.sub(r"\1***", text) if "=" in text else text
+
+
+class RedactSecrets(logging.Filter):
+    """A log filter (for uvicorn's access log) that applies `redact`: secrets in query strings."""
+
+    def redact(self, text: str) -> str:
+        return redact_query(text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = self.redact(record.msg)
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in args)
+        return True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +67,10 @@ class JournalEntry:
         return asdict(self)
 
 
+_MAX_QUERY, _MAX_PATH, _MAX_NAME = 2048, 2048, 256
+"""Per-entry caps: a journal of ``size`` entries holds at most a few KB each."""
+
+
 class Journal:
     """Thread-safe ring buffer of `JournalEntry` (oldest dropped beyond ``size``)."""
 
@@ -56,6 +86,13 @@ class Journal:
         return self._entries.maxlen or 0
 
     def record(self, **fields: Any) -> JournalEntry:
+        if fields.get("query"):
+            fields["query"] = redact_query(fields["query"])[:_MAX_QUERY]
+        if fields.get("path") and len(fields["path"]) > _MAX_PATH:
+            fields["path"] = fields["path"][:_MAX_PATH] + "…"
+        for name in ("tool", "call_id", "client"):
+            if isinstance(fields.get(name), str):
+                fields[name] = fields[name][:_MAX_NAME]
         with self._lock:
             entry = JournalEntry(id=next(self._ids), **fields)
             self._entries.append(entry)

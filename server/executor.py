@@ -316,6 +316,9 @@ class Executor:
         body = parse_body(response)
         if not response.is_success:
             raise upstream_error(response, body)
+        if not raw and method == "GET" and body is None:
+            raise UpstreamError(f"Halo answered GET {path} with {response.status_code} and no body",
+                                status=response.status_code)
         if not raw and isinstance(body, str) and _is_html(response, body):
             raise UpstreamError(f"Halo answered {method} {path} with {response.status_code} and an HTML page, not "
                                 "an API answer (a login page, a proxy or the wrong base URL?)",

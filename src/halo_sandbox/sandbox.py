@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["base_url", "build_sandbox", "mock_settings", "served", "stored_admin_key"]
 
 _MOCK_BASE = "http://halo-sandbox.internal"
+MCP_CLIENT_ID = "halo-sandbox-mcp"
+"""OAuth client id of the built-in MCP server (its secret is random per process)."""
 
 
 def base_url(settings: Settings) -> str:
@@ -110,7 +112,10 @@ def build_sandbox(options: Settings) -> Starlette:
     from .mock.app import create_app
     from .mock.hostguard import HostOriginGuard
 
-    settings = mock_settings(options, base_url=base_url(options))
+    # The built-in MCP server is an OAuth client of its own, so it never shares a rate-limit bucket
+    # (or a secret) with whoever uses the printed credentials.
+    own_client = (MCP_CLIENT_ID, secrets.token_urlsafe(24))
+    settings = mock_settings(options, base_url=base_url(options), extra_clients=(own_client,))
     mock = create_app(settings)
     to_mock = httpx.ASGITransport(app=_as_on_a_socket(mock))
     cursor_secret = secrets.token_bytes(32)
@@ -118,8 +123,8 @@ def build_sandbox(options: Settings) -> Starlette:
 
     def halo_for(tenant: str) -> HaloClient:
         if tenant not in clients:
-            clients[tenant] = HaloClient(base_url=_MOCK_BASE, client_id=settings.client_id,
-                                         client_secret=settings.client_secret, tenant=tenant,
+            clients[tenant] = HaloClient(base_url=_MOCK_BASE, client_id=own_client[0],
+                                         client_secret=own_client[1], tenant=tenant,
                                          transport=UpstreamLog(to_mock))
         return clients[tenant]
 

@@ -238,3 +238,15 @@ async def test_the_mocks_real_rate_limiter_reaches_the_client(sandbox: Sandbox):
     assert response.headers["retry-after"] == str(error["retry_after"])
     statuses = [c["status"] for c in sandbox.journal(tool="get_single_halo_itsm_client_by_id")]
     assert sorted(statuses) == sorted([200] * len(ok) + [429] * len(limited))  # one request per call
+
+
+async def test_the_builtin_server_has_its_own_oauth_client(sandbox: Sandbox):
+    """Someone using the printed credentials has a rate-limit bucket of their own, not the MCP server's."""
+    async with Client(sandbox.mcp_url) as client:
+        result = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
+    assert not result.is_error
+    clients = {e["client"] for e in sandbox.journal(tool="get_single_halo_itsm_client_by_id")}
+    assert clients == {"halo-sandbox-mcp"}
+    sandbox.api("/Client/104")  # with the printed credentials
+    buckets = sandbox.admin("GET", "/ratelimit").json()["clients"]
+    assert {"halo-sandbox", "halo-sandbox-mcp"} <= set(buckets)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from halo_sandbox.mock.settings import MockSettings
@@ -130,3 +132,36 @@ async def test_unknown_path_is_halo_404(control_client: httpx.AsyncClient) -> No
     response = await control_client.get("/_sandbox/nothing-here")
     assert response.status_code == 404
     assert response.json() == {"message": "The specified URL is invalid."}
+
+
+async def test_secrets_in_query_strings_are_not_journalled(client: httpx.AsyncClient) -> None:
+    """A careless client sends its secret in the token URL: the journal (and the console built from it)
+    keeps the parameter name, not the value."""
+    await client.post("/auth/token?client_id=halo-sandbox&client_secret=halo-sandbox-secret&password=hunter2",
+                      data={"grant_type": "client_credentials", "client_id": "halo-sandbox",
+                            "client_secret": "halo-sandbox-secret"})
+    await client.get("/api/Tickets?refresh_token=abc123&client_secret=s3cr3t&count=1")
+    journal = (await client.get("/_sandbox/requests")).json()["requests"]
+    text = json.dumps(journal)
+    for secret in ("halo-sandbox-secret", "hunter2", "abc123", "s3cr3t"):
+        assert secret not in text
+    assert "client_secret=***" in text and "client_id=halo-sandbox" in text and "count=1" in text
+
+
+def test_the_access_log_filters_redact_secrets_and_session_ids() -> None:
+    import logging
+
+    from halo_sandbox.mock.journal import RedactSecrets
+
+    from halo_sandbox.provisioning.routes import RedactTokens
+
+    line = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("POST", "/auth/token?client_secret=s3cr3t&x=1", 200))
+    sse = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("POST", "/messages/?session_id=0123456789abcdef", 202))
+    mcp = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("POST", "/mcp/AbCdEfGhIjKlMnOpQrStUv", 200))
+    for log_filter, cases in ((RedactSecrets(), [line]), (RedactTokens(), [line, sse, mcp])):
+        for msg, args in cases:
+            record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, msg, args, None)
+            log_filter.filter(record)
+            text = record.getMessage()
+            assert "s3cr3t" not in text and "0123456789abcdef" not in text and "AbCdEfGhIj" not in text, text
+            assert "***" in text

@@ -165,3 +165,35 @@ def test_plane_first_live_rule_wins_and_add_validates() -> None:
     with pytest.raises(PydanticValidationError):
         plane.add(status=42)
     assert len(plane.rules()) == 2
+
+
+UNSERVABLE = [
+    {"status": 500, "headers": {"X-Bad Name": "1"}},
+    {"status": 500, "headers": {"X-Bad:Name": "1"}},
+    {"status": 500, "headers": {"X-Split": "a\r\nSet-Cookie: x=1"}},
+    {"status": 500, "headers": {"X-Nul": "a\x00b"}},
+    {"status": 500, "headers": {"X-Text": "caf\u00e9 \u2603"}},
+    {"status": 500, "headers": {"Content-Length": "5"}},
+    {"status": 101},
+    {"status": 100},
+    {"status": 204, "body": {"a": 1}},
+    {"status": 500, "body": __import__("json").loads("[" * 900 + "]" * 900)},
+    {"status": 500, "body": "x" * 300_000},
+    {"status": 500, "path": "/" + "x" * 3000},
+]
+
+
+@pytest.mark.parametrize("rule", UNSERVABLE, ids=range(len(UNSERVABLE)))
+async def test_unservable_fault_rules_are_refused_on_creation(control_client: httpx.AsyncClient, rule) -> None:
+    response = await control_client.post("/_sandbox/faults", json=rule)
+    assert response.status_code == 400, response.text
+    assert (await control_client.get("/_sandbox/faults")).json()["faults"] == []
+    assert (await control_client.get("/_sandbox/snapshot")).status_code == 200
+
+
+async def test_a_latin1_header_value_is_served(control_client: httpx.AsyncClient, auth_headers) -> None:
+    added = await control_client.post("/_sandbox/faults", json={"status": 503, "path": "/api/probe",
+                                                               "headers": {"X-Reason": "caf\u00e9"}})
+    assert added.status_code == 201
+    response = await control_client.get("/api/probe", headers=auth_headers)
+    assert response.status_code == 503 and response.headers["x-reason"].encode("latin-1") == "caf\u00e9".encode("latin-1")

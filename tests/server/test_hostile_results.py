@@ -103,3 +103,9 @@ async def test_file_path_refusals_do_not_reveal_what_exists(mock, halo, tmp_path
         messages.add(result.structured_content["error"]["message"].replace(repr(path), "PATH"))
     assert len(messages) == 1, messages
     assert not [c for c in mock.calls if c.request.url.path.startswith("/api/")]
+
+
+async def test_a_2xx_without_a_body_on_a_read_is_a_tool_error(mock, run):
+    mock.get("/api/Tickets/1").respond(200)
+    result = await run("get_single_halo_itsm_ticket_by_id", {"id": 1})
+    assert result.is_error and "no body" in result.structured_content["error"]["message"]

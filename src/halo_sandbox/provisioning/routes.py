@@ -257,16 +257,23 @@ class _McpDispatch:
 
 
 class RedactTokens(logging.Filter):
-    """Blanks the token in ``/mcp/<token>`` in log records (uvicorn's access log prints paths)."""
+    """Blanks secrets in log records (uvicorn's access log prints paths and query strings): the token
+    in ``/mcp/<token>``, legacy SSE ``session_id=`` values, and OAuth secrets a careless client put in
+    a query string (``client_secret=``, ``password=``, ``refresh_token=``, ...)."""
 
-    _pattern = re.compile(r"(/mcp/)[A-Za-z0-9_\-]{16,}")
+    _pattern = re.compile(r"(/mcp/)[A-Za-z0-9_\-]{16,}"
+                          r"|((?:^|[?&\s\"'])(?:session_id|client_secret|password|refresh_token|access_token"
+                          r"|code|code_verifier)=)[^&\s\"']*", re.IGNORECASE)
+
+    def redact(self, text: str) -> str:
+        return self._pattern.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = self._pattern.sub(r"\1***", record.msg)
+            record.msg = self.redact(record.msg)
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(self._pattern.sub(r"\1***", a) if isinstance(a, str) else a for a in args)
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in args)
         return True
 
 
