@@ -16,6 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .resources import RESOURCES, ResourceSpec
+from .search import WordIndex
+from .sorting import KeyView, SortIndex, ordered
+
+__all__ = ["Key", "KeyView", "Row", "Table", "index_fields", "norm", "ordered", "search_fields"]
 
 Key = Any
 """A record key: an int id, a uuid string, or ``(scope_id, id)`` for per-parent ids."""
@@ -46,6 +50,11 @@ def index_fields(table: str) -> list[str]:
                 fields.append(spec.view[0])
         fields += [ref.key for ref in spec.refs.values() if ref.table == table and ref.key != "id"]
     return fields
+
+
+def search_fields(table: str) -> list[str]:
+    """The fields any resource stored in ``table`` searches."""
+    return list(dict.fromkeys(f for spec in RESOURCES if spec.table == table for f in spec.search_fields))
 
 
 def _insert(lst: list[Key], key: Key, sortable: bool) -> None:
@@ -89,6 +98,10 @@ class Table:
         self.compound: dict[tuple[str, ...], dict[tuple, list[Key]]] = {c: {} for c in spec.compound_indexes}
         self.next_id = 1
         self.scoped_next: dict[Any, int] = {}
+        self.words = WordIndex(search_fields(spec.table)) if self.sortable and not spec.id_scope else None
+        self._words_built = False
+        self.sorts: dict[str, SortIndex] = {}
+        self.version = 0
 
     def key_of(self, row: Row) -> Key:
         if self.spec.id_scope:
@@ -145,6 +158,11 @@ class Table:
         return row
 
     def _index_add(self, key: Key, row: Row) -> None:
+        self.version += 1
+        if self.words is not None:
+            self.words.add(key, row)
+        for sort in self.sorts.values():
+            sort.add(key, row)
         for f in self.index_fields:
             _insert(self.indexes[f].setdefault(self.value(f, row), []), key, self.sortable)
         for comp, idx in self.compound.items():
@@ -152,6 +170,11 @@ class Table:
             _insert(idx.setdefault(value, []), key, self.sortable)
 
     def _index_remove(self, key: Key, row: Row) -> None:
+        self.version += 1
+        if self.words is not None:
+            self.words.remove(key, row)
+        for sort in self.sorts.values():
+            sort.remove(key, row)
         for f in self.index_fields:
             _drop(self.indexes[f], self.value(f, row), key, self.sortable)
         for comp, idx in self.compound.items():
@@ -159,9 +182,14 @@ class Table:
 
     def reindex(self) -> None:
         """Rebuild every index in one pass per field (keys are visited in order, so each list
-        is built by appending)."""
+        is built by appending); the word index is built on the first call (after loading) and
+        kept current by writes after that, sort indexes are kept (they hold stored fields)."""
         rows = self.rows
         order = self.order
+        self.version += 1
+        if self.words is not None and not self._words_built:  # words do not depend on other tables
+            self.words.rebuild(order, rows)
+            self._words_built = True
         values: dict[str, list[Any]] = {}
         for f in set(self.index_fields) | {f for comp in self.compound for f in comp}:
             derive = self.derived.get(f)
@@ -213,17 +241,16 @@ class Table:
                 if all(self.value(f, rows[k]) == v for f, v in rest_eq)
                 and all(self.value(f, rows[k]) in vs for f, vs in rest_any)]
 
+    def search(self, fields: tuple[str, ...], needle: str) -> tuple[list[Key], bool] | None:
+        """Candidate keys for a search (see `search.WordIndex.candidates`); ``None``: scan."""
+        return self.words.candidates(fields, needle) if self.words is not None else None
 
-def ordered(keys: list[Key], value: Callable[[Key], Any], *, desc: bool) -> list[Key]:
-    """``keys`` sorted by ``value(key)``: missing values and lists first, then numbers, then
-    strings case-insensitively; stable, so equal values keep key order (also when ``desc``)."""
-
-    def sort_key(k: Key) -> tuple[int, Any]:
-        v = value(k)
-        if v is None or isinstance(v, list | dict):
-            return (0, 0)
-        if isinstance(v, str):
-            return (2, v.lower())
-        return (1, v)
-
-    return sorted(keys, key=sort_key, reverse=desc)
+    def sorted_by(self, fieldname: str, *, desc: bool) -> KeyView | None:
+        """Every key in the order of the stored field ``fieldname`` (int-keyed tables; ``None``
+        otherwise), from an index built now if this is the first order by that field."""
+        if not self.sortable or self.spec.id_scope:
+            return None
+        sort = self.sorts.get(fieldname)
+        if sort is None:
+            sort = self.sorts[fieldname] = SortIndex(fieldname, self.order, self.rows)
+        return sort.view(desc=desc)

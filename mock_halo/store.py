@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .clock import SandboxClock
@@ -30,8 +30,11 @@ from .records import Records
 from .rendering import envelope, ref_name, render
 from .resources import RESOURCES, TABLES, UNSET_IDS, ResourceSpec, spec_named, table_spec
 from .rules import AFTER_WRITE, CONTENT, DERIVED, ON_WRITE, PREDICATES
+from .sorting import Cached, Picked
 
 SNAPSHOT_FORMAT = "halo-store/1"
+_SORT_DIRECTLY = 2000
+"""Ordered subsets up to this size are sorted directly; larger ones are picked from a sorted index."""
 
 
 def _with_article(noun: str) -> str:
@@ -55,6 +58,7 @@ class HaloStore:
         self.max_attachment_bytes = max_attachment_bytes
         self._lock = threading.RLock()
         self._db = Records(clock=clock, max_attachment_bytes=max_attachment_bytes, derived=DERIVED)
+        self._orders = Cached()
         unknown = set(seed_data) - set(TABLES)
         if unknown:
             raise ValueError(f"unknown seed tables: {sorted(unknown)}")
@@ -69,13 +73,19 @@ class HaloStore:
             return envelope(spec, [], 0, paged=False, page_no=1, page_size=0)
         with self._lock:
             table = self._db.tables[spec.table]
-            keys = [] if query.matches_nothing else table.select(query.eq, query.anyof)
-            if query.predicates or query.search:
+            keys: Sequence[Key] = [] if query.matches_nothing else table.select(query.eq, query.anyof)
+            whole = keys is table.order
+            search = query.search
+            if search:
+                keys, search = self._searched(spec, table, keys, search)
+                whole = False
+            if query.predicates or search:
                 rows = table.rows
                 keys = [k for k in keys if all(p(rows[k]) for p in query.predicates)
-                        and (not query.search or _matches(rows[k], spec.search_fields, query.search))]
+                        and (not search or _matches(rows[k], spec.search_fields, search))]
+                whole = False
             if query.order:
-                keys = self._ordered(spec, table, keys, query.order, query.desc)
+                keys = self._ordered(spec, table, keys, query.order, query.desc, whole=whole)
             elif query.desc:
                 keys = keys[::-1]
             total = len(keys)
@@ -268,16 +278,49 @@ class HaloStore:
     def _predicate(self, hook: str, params: Mapping[str, str], errors: FieldErrors) -> Any:
         return PREDICATES[hook](self._db, params, errors)
 
-    def _ordered(self, spec: ResourceSpec, table: Table, keys: list[Key], order: str, desc: bool) -> list[Key]:
+    def _searched(self, spec: ResourceSpec, table: Table, keys: Sequence[Key],
+                  needle: str) -> tuple[Sequence[Key], str]:
+        """``keys`` narrowed by the word index, and the search still to check per row ("" when the
+        index answered exactly)."""
+        found = table.search(spec.search_fields, needle)
+        if found is None:
+            return keys, needle
+        candidates, exact = found
+        if needle.isdigit() and str(int(needle)) == needle and int(needle) in table.rows:
+            candidates = sorted({*candidates, int(needle)})  # the id rule of `_matches` (keys are ids here)
+        if keys is not table.order:
+            if len(candidates) <= len(keys):
+                inside = set(keys)
+                candidates = [k for k in candidates if k in inside]
+            else:
+                chosen = set(candidates)
+                candidates = [k for k in keys if k in chosen]
+        return candidates, "" if exact else needle
+
+    def _ordered(self, spec: ResourceSpec, table: Table, keys: Sequence[Key], order: str, desc: bool, *,
+                 whole: bool) -> Sequence[Key]:
+        """``keys`` in ``order``: the whole table read from a sorted index (O(page)); a subset
+        sorted directly when small, else picked from the index in one pass."""
         if order == "id":
             return list(reversed(keys)) if desc else keys
         rows = table.rows
+        small = not whole and len(keys) <= _SORT_DIRECTLY
         if order in spec.names:
             ref_field, attr = spec.names[order]
-            return ordered(keys, lambda k: ref_name(self._db, spec, ref_field, attr, rows[k]), desc=desc)
-        if order in spec.computed:
-            return ordered(keys, lambda k: render(self._db, spec, rows[k], detail=False).get(order), desc=desc)
-        return ordered(keys, lambda k: rows[k].get(order), desc=desc)
+            value = lambda k: ref_name(self._db, spec, ref_field, attr, rows[k])  # noqa: E731
+        elif order in spec.computed:
+            value = lambda k: render(self._db, spec, rows[k], detail=False).get(order)  # noqa: E731
+        else:
+            value = lambda k: rows[k].get(order)  # noqa: E731
+            index = None if small else table.sorted_by(order, desc=desc)
+            if index is not None:
+                return index if whole else Picked(index, set(keys))
+        if small:
+            return ordered(list(keys), value, desc=desc)
+        version = sum(t.version for t in self._db.tables.values())
+        everything = self._orders.get(f"{spec.name}.{order}", desc, version,
+                                      lambda: ordered(list(table.order), value, desc=desc))
+        return everything if whole else Picked(everything, set(keys))
 
     # -- get/delete internals -------------------------------------------------------------------
     def _key_for(self, spec: ResourceSpec, id: Any, params: Mapping[str, str]) -> Key:
