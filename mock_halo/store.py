@@ -286,7 +286,7 @@ class HaloStore:
         if found is None:
             return keys, needle
         candidates, exact = found
-        if needle.isdigit() and str(int(needle)) == needle and int(needle) in table.rows:
+        if needle.isascii() and needle.isdigit() and str(int(needle)) == needle and int(needle) in table.rows:
             candidates = sorted({*candidates, int(needle)})  # the id rule of `_matches` (keys are ids here)
         if keys is not table.order:
             if len(candidates) <= len(keys):

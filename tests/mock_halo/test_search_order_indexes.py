@@ -16,7 +16,7 @@ WORDS = ["vpn", "VPN-drops", "printer", "Ärger", "pRint", "déjà", "ab", "a", 
          "x_y", ""]
 TEXT = st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join)
 NEEDLES = st.one_of(st.sampled_from(["vpn", "print", "rint", "VPN drops", "drops vpn", "-", "ärg", "10", "010",
-                                     "x_y", "a", "45", "déjà vu", "nothing-here", " tunnel "]), TEXT)
+                                     "x_y", "a", "45", "²", "٤٥", "déjà vu", "nothing-here", " tunnel "]), TEXT)
 ORDERS = st.sampled_from(["summary", "details", "dateoccurred", "status_id", "client_name", "id", "nosuchfield"])
 OPERATIONS = st.lists(st.one_of(
     st.tuples(st.just("create"), TEXT, TEXT),
