@@ -51,6 +51,15 @@ async def test_our_server_scores_100_percent_over_streamable_http():
     assert statuses(report) == dict.fromkeys(PROPERTIES, "passed")
 
 
+async def test_our_server_over_legacy_sse():
+    target = ServerTarget(command=_cli(OURS_HTTP.replace("--transport http", "--transport sse")),
+                          url="http://127.0.0.1:{port}/sse")
+    report = await run_verify(VerifyOptions(target=target, only=("reads", "errors", "auth")))
+    assert not report.failed, failures(report)
+    assert {p: s for p, s in statuses(report).items() if p in ("reads", "errors", "auth")} == dict.fromkeys(
+        ("reads", "errors", "auth"), "passed")
+
+
 async def test_an_honest_server_of_another_style_passes():
     report = await run_verify(VerifyOptions(target=ServerTarget(command=defective("none")), examples=3))
     assert not report.failed, failures(report)

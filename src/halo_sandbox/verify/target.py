@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import socket
 import subprocess
 import tempfile
 import time
@@ -14,9 +15,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import anyio
-import httpx
 
 from .sandbox import fill_placeholders
 
@@ -71,10 +72,12 @@ def _wait_for_url(url: str, process: subprocess.Popen[bytes], timeout: float, lo
         if process.poll() is not None:
             raise TargetError(f"the server command exited with {process.returncode} before {url} answered:\n"
                               + _tail(log))
-        try:
-            httpx.get(url, timeout=1.0)
+        parts = urlsplit(url)
+        try:  # a listening socket is enough: an SSE endpoint's GET would never finish
+            socket.create_connection((parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),
+                                     timeout=1.0).close()
             return
-        except httpx.TransportError:
+        except OSError:
             if time.monotonic() > deadline:
                 raise TargetError(f"{url} did not answer within {timeout:g} s:\n{_tail(log)}") from None
             time.sleep(0.1)

@@ -5,7 +5,7 @@ to its seed before each)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from ..discovery import Discovery, KitResource, MappedTool, norm, resource
 from ..probe import CallRecord, Probe
 from ..report import Check
 
-__all__ = ["Context", "fill_arguments", "store_rows"]
+__all__ = ["Context", "fill_arguments", "parameters_for", "store_rows"]
 
 # Other names servers give Halo's fields (matched after `norm`).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -73,14 +73,23 @@ def fill_arguments(schema: Mapping[str, Any], values: Mapping[str, Any]) -> tupl
     props = schema.get("properties") or {}
     required = [r for r in schema.get("required") or [] if isinstance(r, str)]
     args: dict[str, Any] = {}
-    for field_name, value in values.items():
-        wanted = {norm(field_name), *(norm(a) for a in FIELD_ALIASES.get(field_name, ()))}
-        exact = [p for p in props if norm(p) == norm(field_name)]
-        loose = [p for p in props if norm(p) in wanted and p not in args]
-        target = (exact or loose or [None])[0]
-        if target is not None and target not in args:
-            args[target] = _coerce(props[target], value)
+    for field_name, target in parameters_for(schema, values).items():
+        args[target] = _coerce(props[target], values[field_name])
     return args, [r for r in required if r not in args]
+
+
+def parameters_for(schema: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
+    """Which tool parameter carries each Halo field (fields no parameter carries are left out)."""
+    props = schema.get("properties") or {}
+    chosen: dict[str, str] = {}
+    for field_name in fields:
+        wanted = {norm(field_name), *(norm(a) for a in FIELD_ALIASES.get(field_name, ()))}
+        exact = [p for p in props if norm(p) == norm(field_name) and p not in chosen.values()]
+        loose = [p for p in props if norm(p) in wanted and p not in chosen.values()]
+        target = (exact or loose or [None])[0]
+        if target is not None:
+            chosen[field_name] = target
+    return chosen
 
 
 def _coerce(prop: Any, value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..discovery import RESOURCES, norm
 from ..probe import find_record
-from . import Context, fill_arguments, same, sample_values, seeded_ticket, store_rows
+from . import Context, fill_arguments, parameters_for, same, sample_values, seeded_ticket, store_rows
 
 
 def _new_ids(before: set[Any], ctx: Context, name: str, scope: dict[str, str]) -> list[Any]:
@@ -41,8 +41,9 @@ async def writes_land(ctx: Context) -> list:
             problems.append(f"{len(new)} new {spec.name} in Halo")
         else:
             row = ctx.store.get(resource=spec.name, id=new[0], params=scope)
-            wrong = [f"{k}: sent {v!r}, Halo holds {row.get(k)!r}" for k, v in values.items()
-                     if any(norm(a) in {norm(k)} for a in args) and not same(row.get(k), v)]
+            sent = parameters_for(ctx.schema(create.name), values)
+            wrong = [f"{k}: sent {values[k]!r} as {param}, Halo holds {row.get(k)!r}" for k, param in sent.items()
+                     if not same(row.get(k), values[k])]
             problems += wrong
             got = find_record(call.payload())
             if call.ok and got is not None and str(got.get("id")) != str(new[0]):
