@@ -221,6 +221,31 @@ def test_isolated(halo_mock, n):
 '''
 
 
+MODULE_SCOPED = '''
+import httpx, pytest
+
+pytestmark = pytest.mark.halo_mock(scope="module")
+seen = []
+
+def test_first(halo_mock):
+    seen.append(halo_mock.name)
+    halo_mock.store.post(resource="clients", body=[{"name": "kept for the module"}])
+
+def test_second(halo_mock):
+    assert halo_mock.name == seen[0]
+    names = [c["name"] for c in halo_mock.store.list(resource="clients", params={"count": "1000"})["clients"]]
+    assert "kept for the module" in names
+'''
+
+
+@pytest.mark.e2e
+def test_a_module_can_share_one_tenant(tmp_path):
+    (tmp_path / "test_module_scope.py").write_text(MODULE_SCOPED)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert "2 passed" in result.stdout, result.stdout + result.stderr
+
+
 @pytest.mark.e2e
 def test_the_entry_point_plugin_works_under_xdist(tmp_path):
     (tmp_path / "test_isolation.py").write_text(EXAMPLE_TESTS)

@@ -3,7 +3,8 @@ installed: it only declares fixtures and a marker; nothing is imported or interc
 asks for a fixture.
 
 - ``halo_mock``: a `HaloMock` (a fresh tenant; httpx and requests calls to Halo hosts served
-  in-process). ``@pytest.mark.halo_mock(base_url=..., snapshot=..., rate_limit=...)`` configures it.
+  in-process). ``@pytest.mark.halo_mock(base_url=..., snapshot=..., rate_limit=...)`` configures it;
+  ``scope="module"`` (on the module's ``pytestmark``) shares one tenant across the module's tests.
 - ``halo_mcp``: an `mcp.Client` connected in-process to this project's MCP server, whose Halo is
   the ``halo_mock`` tenant (async fixture: anyio tests, or pytest-asyncio in auto mode).
 - ``halo_sandbox``: a real ``halo-sandbox up`` process on a free port (one per session and xdist
@@ -19,17 +20,37 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "halo_mock(base_url=None, snapshot=None, rate_limit=True): options of the "
-                                       "halo_mock fixture")
+    config.addinivalue_line("markers", "halo_mock(base_url=None, snapshot=None, rate_limit=True, scope='function'): "
+                                       "options of the halo_mock fixture")
+
+
+def _options(node: Any) -> tuple[str, dict[str, Any]]:
+    marker = node.get_closest_marker("halo_mock")
+    options = dict(marker.kwargs) if marker else {}
+    scope = options.pop("scope", "function")
+    if scope not in ("function", "module"):
+        raise pytest.UsageError(f"halo_mock(scope=...) takes 'function' or 'module', not {scope!r}")
+    return scope, options
+
+
+@pytest.fixture(scope="module")
+def _halo_mock_module(request: pytest.FixtureRequest) -> Iterator[Any]:
+    from .mock import mock_halo
+
+    with mock_halo(**_options(request.node)[1]) as halo:
+        yield halo
 
 
 @pytest.fixture
 def halo_mock(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh mock Halo tenant serving every httpx/requests call to Halo hosts in this test."""
+    """A fresh mock Halo tenant serving every httpx/requests call to Halo hosts in this test (one
+    for the whole module with ``pytestmark = pytest.mark.halo_mock(scope="module")``)."""
     from .mock import mock_halo
 
-    marker = request.node.get_closest_marker("halo_mock")
-    options = dict(marker.kwargs) if marker else {}
+    scope, options = _options(request.node)
+    if scope == "module":
+        yield request.getfixturevalue("_halo_mock_module")
+        return
     with mock_halo(**options) as halo:
         yield halo
 
