@@ -25,7 +25,7 @@ from .surface.tools import Exposure, ToolSurface, tool_handlers
 from .tools import ToolSpec, generate_tools, with_file_access
 from .upstream import HaloClient
 
-__all__ = ["INSTRUCTIONS", "SERVER_VERSION", "build_mcp_server"]
+__all__ = ["DISCOVERY_INSTRUCTIONS", "INSTRUCTIONS", "SERVER_VERSION", "build_mcp_server"]
 
 SERVER_VERSION = "0.1.0"
 INSTRUCTIONS = (
@@ -33,6 +33,11 @@ INSTRUCTIONS = (
     "page lists by passing next_cursor back unchanged, and pass `id` to create_a_* to update a record. "
     "Upstream errors (including 429 rate limits) are returned as-is with their rate-limit fields and are "
     "never retried: decide yourself when to retry."
+)
+DISCOVERY_INSTRUCTIONS = (
+    " This server lists three tools instead of its Halo tools: find a tool with search_halo_itsm_tools "
+    "(words, methods, tags), read its arguments with get_halo_itsm_tool_schema, and call it with "
+    "call_halo_itsm_tool (name and arguments)."
 )
 
 
@@ -67,7 +72,7 @@ def build_mcp_server(
     server: Server[Any] = Server(
         name,
         version=SERVER_VERSION,
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + (DISCOVERY_INSTRUCTIONS if exposure == "discovery" else ""),
         get_tool_input_schema=surface.input_schema,
         **tool_handlers(surface),
         **resource_handlers(halo=halo),

@@ -48,12 +48,14 @@ async def _call(client, name, args):
 
 async def test_discovery_lists_three_meta_tools_and_finds_generated_ones(halo):
     async with Client(build_mcp_server(halo=halo, breadth=True, exposure="discovery")) as client:
+        instructions = client.instructions
         listed = (await client.list_tools()).tools
         _, found = await _call(client, SEARCH_TOOL, {"query": "supplier", "methods": ["list"]})
         _, writes = await _call(client, SEARCH_TOOL, {"query": "tickets", "methods": ["write"], "tags": ["support"]})
         _, everything = await _call(client, SEARCH_TOOL, {"limit": 100})
         bad, refused = await _call(client, SEARCH_TOOL, {"tags": ["no-such-tag"]})
     assert [t.name for t in listed] == META
+    assert SEARCH_TOOL in instructions and CALL_TOOL in instructions
     assert "list_all_halo_itsm_suppliers" in [r["name"] for r in found["result"]]
     assert all(r["method"] == "list" for r in found["result"])
     assert writes["result"][0]["name"] in {"create_a_halo_itsm_ticket", "update_a_halo_itsm_ticket_by_id",
