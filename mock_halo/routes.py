@@ -15,7 +15,7 @@ arguments; errors propagate as `HaloError` to the app's single handler.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -54,6 +54,17 @@ _JSON_TYPES = ("application/json", "text/json", "application/json-patch+json")
 OFF_LOOP_BYTES = 256 * 1024
 """Bodies larger than this are parsed and saved in a worker thread, so one big batch does not stall
 every other client of the event loop."""
+
+
+async def _run(store: Any, operation: Callable[[], Any]) -> Any:
+    """A store operation: now when the store is free, else in a worker thread, so an operation
+    holding the store in another thread (a big batch, a snapshot) never blocks the event loop."""
+    if store.hold_if_free():
+        try:
+            return operation()
+        finally:
+            store.release()
+    return await anyio.to_thread.run_sync(operation)
 
 
 def _check_json_type(request: Request) -> None:
@@ -133,7 +144,8 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
     _scope(request, spec.read_scope)
     notes = _bind_table(request, tenant, spec, template=f"/{spec.path}", implemented=_list_params(spec))
     refuse_if_strict(notes, strict=tenant.strict)
-    return JSONResponse(tenant.store.list(resource=spec.name, params=request.query_params))
+    store = tenant.store
+    return JSONResponse(await _run(store, lambda: store.list(resource=spec.name, params=request.query_params)))
 
 
 @router.get("/{resource}/{record_id}")
@@ -147,11 +159,14 @@ async def get_record(resource: str, record_id: str, request: Request,
     notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
                         always=scope_params)
     refuse_if_strict(notes, strict=tenant.strict)
+    store = tenant.store
     if spec.raw_get:
-        content, filename, media_type = tenant.store.attachment_content(resource=spec.name, id=record_id)
+        content, filename, media_type = await _run(
+            store, lambda: store.attachment_content(resource=spec.name, id=record_id))
         return Response(content, media_type=media_type,
                         headers={"Content-Disposition": _content_disposition(filename)})
-    return JSONResponse(tenant.store.get(resource=spec.name, id=record_id, params=request.query_params))
+    return JSONResponse(await _run(store, lambda: store.get(resource=spec.name, id=record_id,
+                                                            params=request.query_params)))
 
 
 @router.post("/{resource}")
@@ -177,7 +192,7 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
         refuse_if_strict(notes, strict=tenant.strict)
         return store.post(resource=spec.name, body=body)
 
-    return JSONResponse(save() if len(raw) <= OFF_LOOP_BYTES else await anyio.to_thread.run_sync(save))
+    return JSONResponse(await _run(store, save) if len(raw) <= OFF_LOOP_BYTES else await anyio.to_thread.run_sync(save))
 
 
 @router.delete("/{resource}/{record_id}")
@@ -191,7 +206,8 @@ async def delete_record(resource: str, record_id: str, request: Request,
     notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
                         always=scope_params)
     refuse_if_strict(notes, strict=tenant.strict)
-    tenant.store.delete(resource=spec.name, id=record_id, params=request.query_params)
+    store = tenant.store
+    await _run(store, lambda: store.delete(resource=spec.name, id=record_id, params=request.query_params))
     return Response(status_code=200)
 
 

@@ -64,6 +64,15 @@ class HaloStore:
             raise ValueError(f"unknown seed tables: {sorted(unknown)}")
         self._load(seed_data, seeds=True)
 
+    def hold_if_free(self) -> bool:
+        """Take the store's lock if no other thread holds it (then `release` it); False when an
+        operation is running in another thread (a big batch, a snapshot), so an event loop can hand
+        its call to a worker thread instead of waiting."""
+        return self._lock.acquire(blocking=False)
+
+    def release(self) -> None:
+        self._lock.release()
+
     # -- public reads ---------------------------------------------------------------------------
     def list(self, *, resource: str, params: Mapping[str, str] | None = None) -> Any:
         """Halo's list response: ``{"record_count": N, <list_key>: [...]}`` or a bare array."""
@@ -181,18 +190,22 @@ class HaloStore:
 
     # -- snapshot -------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        """The whole state as JSON-able data (rows, id counters, attachment bytes as base64)."""
+        """The whole state as JSON-able data (rows, id counters, attachment bytes as base64).
+        The lock is held only to take the rows (writes replace row dicts, they never change one in
+        place); copying and encoding them happen after, so other clients do not wait for it."""
         with self._lock:
             tables = self._db.tables
-            return {
-                "format": SNAPSHOT_FORMAT,
-                "tables": {name: [copy.deepcopy(t.rows[k]) for k in t.order] for name, t in tables.items()},
-                "next_ids": {name: t.next_id for name, t in tables.items()},
-                "scoped_next_ids": {name: [[s, n] for s, n in t.scoped_next.items()]
-                                    for name, t in tables.items() if t.scoped_next},
-                "blobs": [[list(k) if isinstance(k, tuple) else k, base64.b64encode(v).decode("ascii")]
-                          for k, v in self._db.blobs.items()],
-            }
+            rows = {name: [t.rows[k] for k in t.order] for name, t in tables.items()}
+            next_ids = {name: t.next_id for name, t in tables.items()}
+            scoped = {name: [[s, n] for s, n in t.scoped_next.items()] for name, t in tables.items() if t.scoped_next}
+            blobs = list(self._db.blobs.items())
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "tables": {name: [copy.deepcopy(row) for row in table] for name, table in rows.items()},
+            "next_ids": next_ids,
+            "scoped_next_ids": scoped,
+            "blobs": [[list(k) if isinstance(k, tuple) else k, base64.b64encode(v).decode("ascii")] for k, v in blobs],
+        }
 
     @classmethod
     def from_snapshot(cls, data: Mapping[str, Any], *, clock: SandboxClock,
