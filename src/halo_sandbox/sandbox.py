@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .console import ControlPlane, ToolCallJournal, console_routes
+from .guard import AdminGuard
 from .provisioning.registry import Registry, ensure_state_dir, private_file
 from .provisioning.routes import ProvisioningRoutes, build_routes
 from .server.mcp_app import build_mcp_server
@@ -140,10 +141,11 @@ def build_sandbox(options: Settings) -> Starlette:
     mcp = mcp_asgi_app(lambda: build_server(halo=default, exposure=options.tool_exposure, cache_scope="public"),
                        security=security)
     registry = Registry(options.resolved_state_dir, tool_filter=_tool_filter(breadth=options.breadth))
-    provisioning = _provisioning_routes(options, admin_key=settings.admin_key, registry=registry, halo_for=halo_for, build_server=build_server,
-                                        security=security)
+    guard = AdminGuard(settings.admin_key)  # one admin check (key, Bearer, console session) for console and provisioning
+    provisioning = _provisioning_routes(options, admin_key=settings.admin_key, registry=registry, halo_for=halo_for,
+                                        build_server=build_server, security=security, guard=guard)
     control = ControlPlane(base_url=_MOCK_BASE, admin_key=settings.admin_key, transport=to_mock)
-    console = console_routes(control=control, calls=tool_calls, admin_key=settings.admin_key,
+    console = console_routes(control=control, calls=tool_calls, guard=guard,
                              servers=lambda: [s.to_dict() for s in registry.list_servers()])
 
     @contextlib.asynccontextmanager
@@ -188,10 +190,11 @@ def _tool_filter(*, breadth: bool) -> Any:
 
 
 def _provisioning_routes(options: Settings, *, admin_key: str, registry: Registry, halo_for: Any, build_server: Any,
-                         security: Any) -> ProvisioningRoutes:
+                         security: Any, guard: AdminGuard) -> ProvisioningRoutes:
     """Provisioned servers (`/mcp/{token}` and `/_sandbox/integrated-account/...`), mounted here with the
     same server builder, session managers and Host/Origin checks as `/mcp`; an account with no
     registered Halo is the mock tenant of that name."""
     return build_routes(registry, admin_key=admin_key, halo_for_account=halo_for,
                         base_url=base_url(options), build_server=build_server,
-                        session_manager=session_manager_factory(security=security), security=security)
+                        session_manager=session_manager_factory(security=security), security=security,
+                        guard=guard)

@@ -309,7 +309,7 @@ async def test_the_console_needs_the_admin_key_and_a_wrong_key_changes_nothing(r
                  "/_sandbox/console/snapshot"):
         response = await rig.anonymous.get(path)
         assert response.status_code == 401, path
-        assert response.json() == {"error": "The sandbox console needs the admin key."}
+        assert response.json()["error"]["code"] == "not_authorised"
     refused = await rig.anonymous.post("/_sandbox/console/faults", data={"path": "/api/*", "status": "500"})
     assert refused.status_code == 401
     assert (await rig.anonymous.post("/_sandbox/console/reset")).status_code == 401
@@ -329,10 +329,79 @@ async def test_login_sets_a_session_cookie_that_is_not_the_key(rig: Rig):
         cookie = login.headers["set-cookie"]
         assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
         assert ADMIN_KEY not in cookie
-        assert (await browser.get("/_sandbox/")).status_code == 200
+        page = await browser.get("/_sandbox/")
+        assert page.status_code == 200
         assert (await browser.get("/_sandbox/console.json")).status_code == 200
-        await browser.post("/_sandbox/console/logout")
+        session = browser.cookies[COOKIE]
+        await browser.post("/_sandbox/console/logout", data={"csrf": _csrf(page.text)})
         assert (await browser.get("/_sandbox/console.json")).status_code == 401
+        # Revoked on the server: replaying the old cookie does not bring the session back.
+        replay = await browser.get("/_sandbox/console.json", cookies={COOKIE: session})
+        assert replay.status_code == 401
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+class _signed_in:
+    """A browser signed in to the console: ``async with _signed_in(rig) as (browser, csrf)``."""
+
+    def __init__(self, rig: Rig) -> None:
+        self.browser = httpx.AsyncClient(transport=rig.anonymous._transport, base_url="http://sandbox.test")
+
+    async def __aenter__(self) -> tuple[httpx.AsyncClient, str]:
+        await self.browser.post("/_sandbox/console/login", data={"key": ADMIN_KEY})
+        return self.browser, _csrf((await self.browser.get("/_sandbox/")).text)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.browser.aclose()
+
+
+@pytest.mark.anyio
+async def test_sessions_are_random_and_not_derived_from_the_key(rig: Rig):
+    async with _signed_in(rig) as (first, _), _signed_in(rig) as (second, _):
+        assert first.cookies[COOKIE] != second.cookies[COOKIE]
+        assert len(first.cookies[COOKIE]) >= 40
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("headers", [{"Origin": "http://127.0.0.1:9999"}, {"Origin": "null"},
+                                     {"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "same-site"},
+                                     {"Sec-Fetch-Site": "cross-site"}, {}])
+async def test_cross_site_form_posts_change_nothing(rig: Rig, headers: dict[str, str]):
+    """A page on another port or site posting the console's forms with the victim's cookie is refused
+    (no CSRF token, and/or a foreign origin), and nothing changes."""
+    async with _signed_in(rig) as (browser, _):
+        for path, data in (("/_sandbox/console/faults", {"path": "/api/*", "status": "500"}),
+                           ("/_sandbox/console/reset", {}), ("/_sandbox/console/ratelimit", {"limit": "1"}),
+                           ("/_sandbox/console/faults/clear", {})):
+            response = await browser.post(path, data=data, headers=headers)
+            assert response.status_code == 403, (path, response.status_code)
+            assert response.json()["error"]["code"] == "cross_site"
+        assert (await rig.view())["faults"] == []
+
+
+@pytest.mark.anyio
+async def test_the_page_with_its_token_changes_things(rig: Rig):
+    async with _signed_in(rig) as (browser, csrf):
+        added = await browser.post("/_sandbox/console/faults", data={"path": "/api/*", "status": "500", "csrf": csrf},
+                                   headers={"Origin": "http://sandbox.test", "Sec-Fetch-Site": "same-origin"})
+        assert added.status_code == 303 and "added" in added.headers["location"]
+        assert len((await rig.view())["faults"]) == 1
+        wrong = await browser.post("/_sandbox/console/faults/clear", data={"csrf": csrf[::-1]})
+        assert wrong.status_code == 403
+
+
+@pytest.mark.anyio
+async def test_no_other_site_may_frame_the_console(rig: Rig):
+    async with _signed_in(rig) as (browser, _):
+        for response in (await browser.get("/_sandbox/"), await rig.anonymous.get("/_sandbox/"),
+                         await browser.get("/_sandbox/console.json")):
+            assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+            assert response.headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.anyio

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -37,30 +36,34 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..guard import COOKIE, MAX_FORM_BYTES, AdminGuard
 from .control import ControlPlane
-from .exceptions import BadInput, ConsoleError, NotAuthorised
+from .exceptions import BadInput, ConsoleError, CrossSiteRefused, NotAuthorised
 from .journal import ToolCallJournal
 from .timeline import build_view
 
 __all__ = ["COOKIE", "PAGE", "console_routes"]
 
 PAGE = "/_sandbox/"
-COOKIE = "halo_sandbox_console"
 _HERE = Path(__file__).parent
 _templates = Environment(loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"]),
                          trim_blocks=True, lstrip_blocks=True)
-_MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
 _FAULT_INTS = ("status", "times", "after", "latency_ms")
 
 Handler = Callable[[Request], Awaitable[Response]]
 ServersSource = Callable[[], Sequence[dict[str, Any]]]
 
 
+_FRAMING = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
+"""Sent with every console response: no other site may frame the console (clickjacking)."""
+
+
 def _error_response(exc: ConsoleError, *, form: bool) -> Response:
     """The one mapping from console errors to HTTP: form actions go back to the page with the message."""
     if isinstance(exc, NotAuthorised) and form:
         return _login_page(status=401)
-    if form:
+    if form and not isinstance(exc, CrossSiteRefused):
         return _back(error=exc.message)
     return JSONResponse(exc.body(), status_code=exc.status_code)
 
@@ -74,32 +77,14 @@ def _login_page(*, status: int, error: str | None = None) -> HTMLResponse:
 
 
 class _Console:
-    def __init__(self, *, control: ControlPlane, calls: ToolCallJournal, admin_key: str | None,
+    def __init__(self, *, control: ControlPlane, calls: ToolCallJournal, guard: AdminGuard,
                  servers: ServersSource, tenant: str | None, poll_interval: float) -> None:
         self.control = control
         self.calls = calls
-        self.admin_key = admin_key
+        self.guard = guard
         self.servers = servers
         self.tenant = tenant
         self.poll_interval = poll_interval
-
-    # -- authentication
-    def session_value(self) -> str:
-        """What the cookie holds: a MAC derived from the key (the key itself never leaves the server)."""
-        assert self.admin_key is not None
-        return hmac.new(self.admin_key.encode(), b"halo-sandbox console session", hashlib.sha256).hexdigest()
-
-    def authorised(self, request: Request) -> bool:
-        if not self.admin_key:
-            return True
-        given = request.headers.get("x-admin-key")
-        auth = request.headers.get("authorization", "")
-        if not given and auth[:7].lower() == "bearer ":
-            given = auth[7:].strip()
-        if given and hmac.compare_digest(given.encode(), self.admin_key.encode()):
-            return True
-        cookie = request.cookies.get(COOKIE)
-        return bool(cookie) and hmac.compare_digest(cookie.encode(), self.session_value().encode())
 
     # -- data
     async def view(self) -> dict[str, Any]:
@@ -111,15 +96,23 @@ class _Console:
                           servers=servers, tenant=ratelimit.get("tenant") or self.tenant or "")
 
 
+def _framed(handler: Handler) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        response = await handler(request)
+        for name, value in _FRAMING.items():
+            response.headers.setdefault(name, value)
+        return response
+    return endpoint
+
+
 def _guarded(console: _Console, handler: Handler, *, form: bool = False) -> Handler:
     async def endpoint(request: Request) -> Response:
         try:
-            if not console.authorised(request):
-                raise NotAuthorised("The sandbox console needs the admin key.")
+            request.state.session = await console.guard.check(request)
             return await handler(request)
         except ConsoleError as exc:
             return _error_response(exc, form=form)
-    return endpoint
+    return _framed(endpoint)
 
 
 def _int(form: Any, name: str) -> int | None:
@@ -154,16 +147,20 @@ def _fault_rule(form: Any) -> dict[str, Any]:
     return rule
 
 
-def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: str | None,
-                   servers: ServersSource = tuple, tenant: str | None = None,
+def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: str | None = None,
+                   guard: AdminGuard | None = None, servers: ServersSource = tuple, tenant: str | None = None,
                    poll_interval: float = 0.5) -> list[BaseRoute]:
-    """The console's routes. ``servers()`` lists provisioned servers (public fields only, no tokens);
-    ``tenant`` is the mock tenant shown (None: the mock's default)."""
-    console = _Console(control=control, calls=calls, admin_key=admin_key, servers=servers, tenant=tenant,
+    """The console's routes. ``guard`` is the sandbox's admin guard (default: one for ``admin_key``);
+    ``servers()`` lists provisioned servers (public fields only, no tokens); ``tenant`` is the mock
+    tenant shown (None: the mock's default)."""
+    guard = guard or AdminGuard(admin_key)
+    console = _Console(control=control, calls=calls, guard=guard, servers=servers, tenant=tenant,
                        poll_interval=poll_interval)
 
     async def page(request: Request) -> Response:
-        if not console.authorised(request):
+        try:
+            session = await guard.check(request)
+        except NotAuthorised:
             return _login_page(status=401)
         try:
             view = await console.view()
@@ -171,21 +168,23 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
             return _error_response(exc, form=False)
         html = _templates.get_template("console.html").render(
             view=view, page=PAGE, notice=request.query_params.get("notice"),
-            error=request.query_params.get("error"), login=bool(admin_key))
+            error=request.query_params.get("error"), login=guard.enabled, csrf=session.csrf if session else "")
         return HTMLResponse(html)
 
     async def login(request: Request) -> Response:
-        form = await request.form()
-        key = str(form.get("key") or "")
-        if not admin_key:
+        if not guard.enabled:
             return _back()
-        if not hmac.compare_digest(key.encode(), admin_key.encode()):
-            return _login_page(status=401, error="That is not the admin key.")
+        form = await request.form()
+        try:
+            session = guard.login(str(form.get("key") or ""))
+        except NotAuthorised as exc:
+            return _login_page(status=401, error=exc.message)
         response = _back()
-        response.set_cookie(COOKIE, console.session_value(), httponly=True, samesite="strict", path="/_sandbox")
+        response.set_cookie(COOKIE, session.id, httponly=True, samesite="strict", path="/_sandbox")
         return response
 
     async def logout(request: Request) -> Response:
+        guard.revoke(getattr(request.state, "session", None) and request.state.session.id)
         response = _back()
         response.delete_cookie(COOKIE, path="/_sandbox")
         return response
@@ -194,7 +193,9 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
         return JSONResponse(await console.view())
 
     async def live(request: Request) -> Response:
-        return HTMLResponse(_templates.get_template("_live.html").render(view=await console.view(), page=PAGE))
+        session = request.state.session
+        return HTMLResponse(_templates.get_template("_live.html").render(view=await console.view(), page=PAGE,
+                                                                         csrf=session.csrf if session else ""))
 
     async def events(request: Request) -> Response:
         async def stream() -> Any:
@@ -249,7 +250,7 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     async def restore(request: Request) -> Response:
-        form = await request.form(max_part_size=_MAX_SNAPSHOT_BYTES)
+        form = await request.form(max_part_size=MAX_FORM_BYTES)
         upload = form.get("snapshot")
         if not isinstance(upload, UploadFile):
             raise BadInput("Choose a snapshot file to restore.")
@@ -267,9 +268,9 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
         return Route(path, _guarded(console, handler, form=form), methods=methods)
 
     return [
-        Route(PAGE, page, methods=["GET"]),
-        Route("/_sandbox/console/login", login, methods=["POST"]),
-        Route("/_sandbox/console/logout", logout, methods=["POST"]),
+        Route(PAGE, _framed(page), methods=["GET"]),
+        Route("/_sandbox/console/login", _framed(login), methods=["POST"]),
+        route("/_sandbox/console/logout", logout, methods=["POST"], form=True),
         route("/_sandbox/console.json", data, methods=["GET"]),
         route("/_sandbox/console/live", live, methods=["GET"]),
         route("/_sandbox/console/events", events, methods=["GET"]),

@@ -59,6 +59,8 @@ __all__ = [
     "hash_token",
 ]
 
+from ..errors import Conflict, InvalidField, NotAuthorised, NotFound, SandboxError, Unavailable
+
 logger = logging.getLogger(__name__)
 
 DB_FILE = "provisioning.sqlite3"
@@ -74,54 +76,9 @@ _ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # ---------------------------------------------------------------- errors
 
 
-class ProvisioningError(Exception):
-    """Base class; raised directly only for an internal inconsistency (HTTP 500)."""
-
-    status_code = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"status": self.status_code, "message": self.message}}
-
-
-class InvalidField(ProvisioningError):
-    """A bad input. ``field`` names it the way the request spells it (``config.tags``)."""
-
-    status_code = 400
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"status": 400, "field": self.field, "message": self.message}}
-
-
-class AuthenticationFailed(ProvisioningError):
-    """A missing or wrong admin key or API token. Says nothing about what was presented."""
-
-    status_code = 401
-
-
-class NotFound(ProvisioningError):
-    """An unknown (or expired) server, API token or account."""
-
-    status_code = 404
-
-
-class Conflict(ProvisioningError):
-    """The change would leave other records pointing at nothing (e.g. an account still in use)."""
-
-    status_code = 409
-
-
-class Unavailable(ProvisioningError):
-    """Provisioned servers cannot be served right now (the app lifespan was not entered)."""
-
-    status_code = 503
+# The sandbox's one error family (`halo_sandbox.errors`), under the names provisioning uses.
+ProvisioningError = SandboxError
+AuthenticationFailed = NotAuthorised
 
 
 # ---------------------------------------------------------------- records

@@ -42,15 +42,17 @@ from urllib.parse import urlsplit
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from ..protocol import ADMIN_KEY_HEADER
+from ..errors import SandboxError, json_error
+from ..guard import AdminGuard
 from .registry import (
     AccountCredentials,
-    AuthenticationFailed,
     InvalidField,
     NotFound,
     ProvisionedServer,
@@ -64,10 +66,6 @@ __all__ = ["ProvisioningRoutes", "build_routes", "RedactTokens"]
 
 logger = logging.getLogger(__name__)
 
-_SERVER_FIELDS = {"name", "config", "expires_at", "require_api_token_auth"}
-_ACCOUNT_FIELDS = {"halo_url", "client_id", "client_secret", "tenant"}
-_API_TOKEN_FIELDS = {"name", "expires_at"}
-
 
 HaloFactory = Callable[[str], Any]
 """``halo_for_account(account) -> HaloClient`` for accounts with no registered Halo (mock tenants)."""
@@ -76,12 +74,8 @@ HaloFactory = Callable[[str], Any]
 # ---------------------------------------------------------------- errors and request helpers
 
 
-def _error_response(exc: ProvisioningError) -> JSONResponse:
-    """The one mapping from provisioning errors to HTTP."""
-    headers = {"WWW-Authenticate": 'Bearer realm="halo-sandbox"'} if isinstance(exc, AuthenticationFailed) else None
-    if type(exc) is ProvisioningError:
-        logger.error("provisioning failure: %s", exc.message)
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+_error_response = json_error
+"""The one mapping from the error family to the JSON API (`halo_sandbox.errors.json_error`)."""
 
 
 def _bearer(request: Request) -> str | None:
@@ -89,34 +83,66 @@ def _bearer(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def _body(request: Request, *, allowed: set[str]) -> dict[str, Any]:
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ServerBody(_Body):
+    """``POST``/``PATCH .../mcp``: a provisioned server (PATCH changes only the fields given)."""
+
+    name: str | None = Field(default=None, max_length=1000)
+    config: dict[str, Any] | None = None
+    expires_at: str | None = Field(default=None, max_length=100)
+    require_api_token_auth: bool | None = None
+
+
+class AccountBody(_Body):
+    """``PUT /_sandbox/integrated-account/{account}``: a real Halo to serve."""
+
+    halo_url: str = Field(max_length=2048)
+    client_id: str = Field(max_length=1000)
+    client_secret: str = Field(max_length=4096)
+    tenant: str | None = Field(default=None, max_length=1000)
+
+
+class ApiTokenBody(_Body):
+    """``POST /_sandbox/api-tokens``."""
+
+    name: str | None = Field(default=None, max_length=1000)
+    expires_at: str | None = Field(default=None, max_length=100)
+
+
+async def _body(request: Request, model: type[_Body]) -> dict[str, Any]:
+    """The request body validated by ``model``; only the fields the caller gave."""
     try:
-        body = json.loads(await request.body() or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = json.loads(await request.body() or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise InvalidField("body", "is not valid JSON") from None
-    if not isinstance(body, dict):
+    if not isinstance(data, dict):
         raise InvalidField("body", "must be a JSON object")
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise InvalidField(unknown[0], f"unknown field; allowed: {', '.join(sorted(allowed))}")
-    return body
+    try:
+        parsed = model.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        message = "unknown field; allowed: " + ", ".join(model.model_fields) \
+            if first["type"] == "extra_forbidden" else first["msg"]
+        raise InvalidField(where, message) from None
+    return parsed.model_dump(exclude_unset=True)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _admin(key: str) -> Callable[[Handler], Handler]:
-    """Wrap a handler: check the admin key first, turn provisioning errors into responses."""
-    expected = key.encode("utf-8")
+def _admin(guard: AdminGuard) -> Callable[[Handler], Handler]:
+    """Wrap a handler: the sandbox's admin guard first, errors of the family answered as JSON."""
 
     def wrap(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             try:
-                presented = (request.headers.get(ADMIN_KEY_HEADER) or _bearer(request) or "").encode("utf-8")
-                if not hmac.compare_digest(presented, expected):
-                    raise AuthenticationFailed("admin API key required (Authorization: Bearer <admin key>)")
+                await guard.check(request)
                 return await handler(request)
-            except ProvisioningError as exc:
+            except SandboxError as exc:
                 return _error_response(exc)
 
         return functools.wraps(handler)(endpoint)
@@ -346,6 +372,7 @@ def build_routes(
     session_manager: Callable[[Any], Any] | None = None,
     security: Any = None,
     sweep_interval: float = 60.0,
+    guard: AdminGuard | None = None,
 ) -> ProvisioningRoutes:
     """The admin routes and ``/mcp/{token}``.
 
@@ -372,7 +399,7 @@ def build_routes(
         session_manager=session_manager or (lambda app: StreamableHTTPSessionManager(app=app,
                                                                                      security_settings=security)),
     )
-    admin = _admin(admin_key)
+    admin = _admin(guard or AdminGuard(admin_key))
 
     def _in_account(request: Request) -> ProvisionedServer:
         server = registry.get_server(request.path_params["server_id"])
@@ -382,7 +409,7 @@ def build_routes(
 
     @admin
     async def create_server(request: Request) -> Response:
-        body = await _body(request, allowed=_SERVER_FIELDS)
+        body = await _body(request, ServerBody)
         server, token = registry.create_server(account=request.path_params["account"], **body)
         return JSONResponse({**server.to_dict(), "url": f"{base}/mcp/{token}"}, status_code=201)
 
@@ -397,7 +424,7 @@ def build_routes(
 
     @admin
     async def update_server(request: Request) -> Response:
-        body = await _body(request, allowed=_SERVER_FIELDS)
+        body = await _body(request, ServerBody)
         server = registry.update_server(_in_account(request).id, **body)
         dispatch.evict(server.id)
         return JSONResponse(server.to_dict())
@@ -410,7 +437,7 @@ def build_routes(
 
     @admin
     async def put_account(request: Request) -> Response:
-        body = await _body(request, allowed=_ACCOUNT_FIELDS)
+        body = await _body(request, AccountBody)
         account = registry.register_account(request.path_params["account"], **body)
         for server in registry.list_servers():
             if server.account == account.name:
@@ -439,7 +466,7 @@ def build_routes(
 
     @admin
     async def create_api_token(request: Request) -> Response:
-        body = await _body(request, allowed=_API_TOKEN_FIELDS)
+        body = await _body(request, ApiTokenBody)
         api_token, secret = registry.create_api_token(**body)
         return JSONResponse({**api_token.to_dict(), "token": secret}, status_code=201)
 
