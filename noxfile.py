@@ -83,52 +83,22 @@ def conformance(session: nox.Session) -> None:
     """The official MCP conformance suite against `halo-sandbox up` (failures must match conformance-baseline.yml)."""
     import os
     import re
-    import socket
-    import subprocess
-    import tempfile
-    import time
-    import urllib.request
     from pathlib import Path
 
     session.install("-e", ".")
     node_bin = _node22(session)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    state = tempfile.mkdtemp(prefix="halo-sandbox-conformance-")
-    cli = str(Path(session.bin) / "halo-sandbox")
-    server = subprocess.Popen([cli, "up", "--port", str(port), "--state-dir", state],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              env={**os.environ, "HALO_SANDBOX_ADMIN_KEY": "conformance"})
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if server.poll() is not None:
-                session.error(f"halo-sandbox up exited: {server.stderr.read().decode() if server.stderr else ''}")
-            try:
-                urllib.request.urlopen(f"{base}/api/authinfo", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    session.error("halo-sandbox up did not become ready within 60 s")
-                time.sleep(0.1)
-        results = Path(".nox", "conformance-results").resolve()
-        # The suite's own per-scenario lines read like test-runner totals that count expected failures as
-        # failures; keep them in a file (nox prints them anyway if the run fails) and log a summary.
-        output = session.run("npx", "-y", CONFORMANCE, "server", "--url", f"{base}/mcp",
-                             "--expected-failures", "conformance-baseline.yml", "-o", str(results),
-                             *session.posargs, external=True, silent=True,
-                             env={"PATH": node_bin + os.pathsep + os.environ.get("PATH", "")})
-        results.mkdir(parents=True, exist_ok=True)
-        (results / "output.txt").write_text(output or "", encoding="utf-8")
-        total = re.search(r"Total: (\d+) passed, (\d+) failed", output or "")
-        ok, expected = total.groups() if total else ("?", "?")
-        session.log(f"conformance: {ok} scenarios pass and the {expected} that fail are the ones "
-                    f"conformance-baseline.yml expects; full output in {results / 'output.txt'}")
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    # halo_sandbox.harness starts `halo-sandbox up` on a free port, runs the suite once it answers, stops it.
+    results = Path(".nox", "conformance-results").resolve()
+    # The suite's own per-scenario lines read like test-runner totals that count expected failures as
+    # failures; keep them in a file (nox prints them anyway if the run fails) and log a summary.
+    output = session.run("python", "-m", "halo_sandbox.harness", "up", "--",
+                         "npx", "-y", CONFORMANCE, "server", "--url", "{mcp_url}",
+                         "--expected-failures", "conformance-baseline.yml", "-o", str(results),
+                         *session.posargs, silent=True,
+                         env={"PATH": node_bin + os.pathsep + os.environ.get("PATH", "")})
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "output.txt").write_text(output or "", encoding="utf-8")
+    total = re.search(r"Total: (\d+) passed, (\d+) failed", output or "")
+    ok, expected = total.groups() if total else ("?", "?")
+    session.log(f"conformance: {ok} scenarios pass and the {expected} that fail are the ones "
+                f"conformance-baseline.yml expects; full output in {results / 'output.txt'}")

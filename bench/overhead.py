@@ -14,6 +14,7 @@ import httpx
 from mcp import Client
 
 from bench._support import ms, percentile, report, running, verdict
+from bench._support import token as support_token
 
 TICKET = 45920
 P50_TARGET, P99_TARGET = 1.5, 2.0
@@ -27,7 +28,7 @@ async def _timed(fn: Callable[[], Awaitable[Any]]) -> float:
 
 async def _measure(*, samples: int) -> dict[str, Any]:
     with running("up") as sandbox:
-        token = sandbox.token()
+        token = support_token(sandbox)
         async with Client(sandbox.mcp_url) as client, httpx.AsyncClient(
                 base_url=f"{sandbox.base}/api", headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
 

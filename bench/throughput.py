@@ -21,6 +21,7 @@ import httpx
 from mcp import Client
 
 from bench._support import CLIENT_ID, CLIENT_SECRET, report, running
+from bench._support import token as support_token
 
 CONNECTIONS, SESSIONS = 32, 16
 TICKET = 45920
@@ -56,7 +57,7 @@ async def _mock_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[st
     rates: dict[str, float] = {}
     cpu: dict[str, dict[str, float]] = {}
     with running("mock", "--rate-limit", "off") as mock:
-        token = mock.token()
+        token = support_token(mock)
         # one single-connection client per connection: httpx's pool costs CPU per request that grows with
         # its size, and on 2 shared cores the load generator must stay cheaper than the server it measures
         async with contextlib.AsyncExitStack() as stack:

@@ -3,12 +3,7 @@ one pytest process; `sandbox` resets its default tenant (data, faults, journal) 
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,43 +11,36 @@ from typing import Any
 import httpx
 import pytest
 
-CLI = str(Path(sys.executable).parent / "halo-sandbox")
+from halo_sandbox.harness import Process, clean_env, cli_path, free_port, start, terminate
+
+__all__ = ["ADMIN_KEY", "CLI", "CLIENT_ID", "CLIENT_SECRET", "Sandbox", "_start", "_stop", "clean_env", "free_port",
+           "terminate"]
+
+CLI = cli_path()
 ADMIN_KEY = "e2e-admin-key"
 CLIENT_ID, CLIENT_SECRET = "halo-sandbox", "halo-sandbox-secret"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HALO_SANDBOX_", "HALO_"))}
-    return {**env, "COLUMNS": "200", **extra}
-
-
 class Sandbox:
-    """A running `halo-sandbox up`: URLs, the admin API and the mock's `/api` read independently."""
+    """A running `halo-sandbox up` (a `halo_sandbox.harness.Process`): URLs, the admin API and the
+    mock's `/api` read independently."""
 
-    def __init__(self, proc: subprocess.Popen[str], port: int) -> None:
-        self.proc = proc
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.mcp_url = f"{self.base}/mcp"
-        self.sse_url = f"{self.base}/sse"
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        self.proc: subprocess.Popen[str] = process.proc
+        self.port = process.port
+        self.base = process.base
+        self.mcp_url = process.mcp_url
+        self.sse_url = process.sse_url
         self.http = httpx.Client(base_url=self.base, timeout=30)
         self._token: str | None = None
-        self.banner = ""
-        self._rest: list[str] = []
-        self._drainer: threading.Thread | None = None
 
-    def drain(self) -> None:
-        """Keep reading the process's output in the background (so it never blocks on a full pipe)."""
-        assert self.proc.stdout is not None
-        stdout = self.proc.stdout
-        self._drainer = threading.Thread(target=lambda: self._rest.append(stdout.read()), daemon=True)
-        self._drainer.start()
+    @property
+    def banner(self) -> str:
+        """What `up` printed at start, up to its "Ready on" line."""
+        output = self.process.wait_output("Ready on")
+        end = output.find("\n", output.find("Ready on"))
+        return output if end < 0 else output[:end + 1]
 
     # -- admin API
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -94,46 +82,13 @@ class Sandbox:
 
 def _start(state_dir: Path, *options: str) -> Sandbox:
     """Start `halo-sandbox up` (plus `options`) on a free port; returns once it answers."""
-    port = free_port()
-    proc = subprocess.Popen([CLI, "up", "--port", str(port), "--state-dir", str(state_dir), *options],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=clean_env(HALO_SANDBOX_ADMIN_KEY=ADMIN_KEY))
-    sandbox = Sandbox(proc, port)
-    assert proc.stdout is not None
-    for line in proc.stdout:  # the banner is printed before uvicorn starts
-        sandbox.banner += line
-        if line.startswith("Ready on"):
-            break
-    sandbox.drain()
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, sandbox.banner
-        try:
-            if httpx.get(f"{sandbox.base}/api/authinfo", timeout=2).status_code == 200:
-                return sandbox
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "halo-sandbox up did not become ready"
-        time.sleep(0.1)
-
-
-def terminate(proc: subprocess.Popen[Any]) -> None:
-    """SIGTERM, then SIGKILL if the process has not exited within 15 s."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return Sandbox(start("up", *options, state_dir=state_dir, admin_key=ADMIN_KEY))
 
 
 def _stop(sandbox: Sandbox) -> str:
     """Stop the process; returns everything it printed."""
     sandbox.http.close()
-    terminate(sandbox.proc)
-    assert sandbox._drainer is not None
-    sandbox._drainer.join(timeout=15)
-    return sandbox.banner + "".join(sandbox._rest)
+    return sandbox.process.stop()
 
 
 @pytest.fixture(scope="session")

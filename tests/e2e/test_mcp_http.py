@@ -111,38 +111,21 @@ async def test_provisioned_server_is_filtered_and_origin_checked(sandbox: Sandbo
 
 
 def test_mcp_command_serves_http_against_the_sandbox(sandbox: Sandbox):
-    import subprocess
-    import time
-
     import anyio
 
-    from tests.e2e.conftest import CLI, CLIENT_ID, CLIENT_SECRET, clean_env, free_port
+    from halo_sandbox.harness import start
+    from tests.e2e.conftest import CLIENT_ID, CLIENT_SECRET
 
-    port = free_port()
-    proc = subprocess.Popen([CLI, "mcp", "--transport", "http", "--port", str(port), "--halo-url", sandbox.base,
-                             "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--tags", "billing"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env())
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.communicate()[0]
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/mcp", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "halo-sandbox mcp did not start"
-                time.sleep(0.1)
+    with start("mcp", "--transport", "http", "--halo-url", sandbox.base, "--client-id", CLIENT_ID,
+               "--client-secret", CLIENT_SECRET, "--tags", "billing", timeout=30) as mcp:
 
         async def use() -> tuple[set[str], dict]:
-            async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            async with Client(mcp.mcp_url) as client:
                 tools = {t.name for t in (await client.list_tools()).tools}
                 quotes = await client.call_tool("list_all_halo_itsm_quotes", {"awaiting_approval": True})
             return tools, quotes.structured_content
 
         tools, quotes = anyio.run(use)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
     assert tools and all("quote" in t or "invoice" in t or "contract" in t for t in tools)
     expected = {q["id"] for q in sandbox.api_all("/Quotation", "quotes") if q["approvalstate"] == 0}
     assert {q["id"] for q in quotes["result"]} == expected

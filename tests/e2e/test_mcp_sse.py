@@ -39,35 +39,17 @@ async def test_sse_and_streamable_http_share_one_tenant(sandbox: Sandbox):
 
 
 def test_mcp_command_serves_sse_against_the_sandbox(sandbox: Sandbox):
-    import subprocess
-    import time
-
     import anyio
-    import httpx
 
-    from tests.e2e.conftest import CLI, CLIENT_ID, CLIENT_SECRET, clean_env, free_port
+    from halo_sandbox.harness import start
+    from tests.e2e.conftest import CLIENT_ID, CLIENT_SECRET
 
-    port = free_port()
-    proc = subprocess.Popen([CLI, "mcp", "--transport", "sse", "--port", str(port), "--halo-url", sandbox.base],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=clean_env(HALO_CLIENT_ID=CLIENT_ID, HALO_CLIENT_SECRET=CLIENT_SECRET))
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.communicate()[0]
-            try:
-                httpx.post(f"http://127.0.0.1:{port}/messages/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "halo-sandbox mcp did not start"
-                time.sleep(0.1)
+    with start("mcp", "--transport", "sse", "--halo-url", sandbox.base, ready_path="/messages/", timeout=30,
+               env={"HALO_CLIENT_ID": CLIENT_ID, "HALO_CLIENT_SECRET": CLIENT_SECRET}) as mcp:
 
         async def use() -> dict:
-            async with Client(sse_client(f"http://127.0.0.1:{port}/sse"), mode="legacy") as client:
+            async with Client(sse_client(mcp.sse_url), mode="legacy") as client:
                 return (await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 45920})).structured_content
 
         ticket = anyio.run(use)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
     assert ticket["result"]["summary"] == sandbox.api("/Tickets/45920")["summary"]

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,58 +18,32 @@ from halo_sandbox.mock.tenants import TenantRegistry
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from halo_sandbox.harness import Process, clean_env, cli_path, free_port, start
 from tests.mock_halo.conftest import FakeStore, tiny_world
 
 pytestmark = pytest.mark.e2e
 
-CLI = str(Path(sys.executable).parent / "halo-sandbox")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+CLI = cli_path()
 
 
 def _env(state_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HALO_SANDBOX_")}
-    env["HALO_SANDBOX_STATE_DIR"] = str(state_dir)
-    env["COLUMNS"] = "200"
-    return env
+    return clean_env(HALO_SANDBOX_STATE_DIR=str(state_dir))
 
 
 class Mock:
-    def __init__(self, proc: subprocess.Popen[str], base: str, state_dir: Path) -> None:
-        self.proc, self.base, self.state_dir = proc, base, state_dir
+    def __init__(self, process: Process, state_dir: Path) -> None:
+        self.process, self.proc, self.base, self.state_dir = process, process.proc, process.base, state_dir
         self.output = ""
 
 
 @pytest.fixture
 def mock(tmp_path: Path) -> Iterator[Mock]:
-    port = free_port()
-    proc = subprocess.Popen([CLI, "mock", "--port", str(port), "--rate-limit", "30/300s"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(tmp_path))
-    running = Mock(proc, f"http://127.0.0.1:{port}", tmp_path)
+    process = start("mock", "--rate-limit", "30/300s", state_dir=tmp_path, admin_key=None)  # the key is generated
+    running = Mock(process, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.communicate()[0]
-            try:
-                if httpx.get(f"{running.base}/api/authinfo", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "mock did not start"
-            time.sleep(0.1)
         yield running
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                running.output = proc.communicate(timeout=15)[0]
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                running.output = proc.communicate()[0]
+        running.output = process.stop()
 
 
 def test_mock_serves_auth_api_admin_faults_and_rate_limit(mock: Mock) -> None:
@@ -107,8 +78,7 @@ def test_mock_serves_auth_api_admin_faults_and_rate_limit(mock: Mock) -> None:
         journal = client.get("/_sandbox/requests", params={"limit": 50}, headers=admin).json()["requests"]
         assert journal[0]["status"] == 429
         assert any(e["status"] is None and e["fault"] == 1 for e in journal)
-    mock.proc.terminate()
-    mock.output = mock.proc.communicate(timeout=15)[0]
+    mock.output = mock.process.stop()
     assert mock.proc.returncode is not None
     assert f"{mock.base}/api" in mock.output
     assert admin_key in mock.output

@@ -4,26 +4,14 @@ killed and restarted on the same port under the MCP server."""
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import (
-    ADMIN_KEY,
-    CLI,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    Sandbox,
-    _start,
-    _stop,
-    clean_env,
-    free_port,
-    terminate,
-)
+from halo_sandbox.harness import Process, free_port, start
+from tests.e2e.conftest import ADMIN_KEY, CLIENT_ID, CLIENT_SECRET, Sandbox, _start, _stop
 
 #: The MCP server's upstream timeout in the split pair (latency faults go beyond it).
 UPSTREAM_TIMEOUT = 2.0
@@ -57,20 +45,6 @@ def sandbox(reliability_process: Sandbox) -> Sandbox:
     return reliability_process
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes], *, expect: int | None = None, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        assert proc.poll() is None, f"{proc.args} exited with {proc.returncode}"
-        try:
-            response = httpx.get(url, timeout=2)
-            if expect is None or response.status_code == expect:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, f"{url} did not come up"
-        time.sleep(0.05)
-
-
 class SplitPair:
     """`halo-sandbox mock` on `mock_port` and `halo-sandbox mcp --transport http` in front of it."""
 
@@ -80,32 +54,27 @@ class SplitPair:
         self.mcp_port = free_port()
         self.mock_base = f"http://127.0.0.1:{self.mock_port}"
         self.mcp_url = f"http://127.0.0.1:{self.mcp_port}/mcp"
-        self.mock: subprocess.Popen[bytes] | None = None
-        self.mcp: subprocess.Popen[bytes] | None = None
+        self.mock: Process | None = None
+        self.mcp: Process | None = None
 
     def start_mock(self) -> None:
-        self.mock = subprocess.Popen(
-            [CLI, "mock", "--port", str(self.mock_port), "--rate-limit", "off", "--state-dir", str(self.state_dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env(HALO_SANDBOX_ADMIN_KEY=ADMIN_KEY))
-        _wait_http(f"{self.mock_base}/api/authinfo", self.mock, expect=200)
+        self.mock = start("mock", "--rate-limit", "off", port=self.mock_port, state_dir=self.state_dir,
+                          admin_key=ADMIN_KEY)
 
     def stop_mock(self) -> None:
         assert self.mock is not None
-        terminate(self.mock)
+        self.mock.stop()
         self.mock = None
 
     def kill_mock(self) -> None:
         assert self.mock is not None
         self.mock.kill()
-        self.mock.wait()
+        self.mock.stop()
         self.mock = None
 
     def start_mcp(self) -> None:
-        self.mcp = subprocess.Popen(
-            [CLI, "mcp", "--transport", "http", "--port", str(self.mcp_port), "--halo-url", self.mock_base,
-             "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET, "--timeout", str(UPSTREAM_TIMEOUT)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env())
-        _wait_http(self.mcp_url, self.mcp)
+        self.mcp = start("mcp", "--transport", "http", "--halo-url", self.mock_base, "--client-id", CLIENT_ID,
+                         "--client-secret", CLIENT_SECRET, "--timeout", str(UPSTREAM_TIMEOUT), port=self.mcp_port)
 
     def admin(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         response = httpx.request(method, f"{self.mock_base}/_sandbox{path}", headers={"X-Admin-Key": ADMIN_KEY},
@@ -114,9 +83,9 @@ class SplitPair:
         return response
 
     def close(self) -> None:
-        for proc in (self.mcp, self.mock):
-            if proc is not None:
-                terminate(proc)
+        for process in (self.mcp, self.mock):
+            if process is not None:
+                process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -119,7 +119,7 @@ async def test_mock_killed_and_restarted_under_the_server(pair: SplitPair) -> No
         for outcome in got:
             assert outcome["error"]["code"] == "upstream_unavailable"
             assert "unreachable" in outcome["error"]["message"]
-        assert pair.mcp is not None and pair.mcp.poll() is None, "the MCP server keeps running"
+        assert pair.mcp is not None and pair.mcp.proc.poll() is None, "the MCP server keeps running"
         pair.start_mock()  # same port, a fresh tenant: the server's old token is unknown there
         await assert_serving(client)
     async with session(pair) as fresh:  # and new sessions work too
