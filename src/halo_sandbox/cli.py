@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from .console.cli import journal
 from .provisioning.cli import servers_app, tokens_app
@@ -93,14 +95,14 @@ def mock(
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the mock Halo tenant alone (REST API, OAuth token endpoint and /_sandbox admin API)."""
-    import uvicorn
     from rich.console import Console
     from rich.table import Table
 
     from .mock.app import create_app
     from .mock.tenants import TenantRegistry
-    from .sandbox import mock_settings
+    from .sandbox import base_url, mock_settings
     from .server.transports import security_settings
+    from .serving import serve
 
     options = _settings(host=host, port=port, seed=seed, tickets=tickets, rate_limit=rate_limit,
                         admin_key=admin_key, client_id=client_id, client_secret=client_secret,
@@ -119,7 +121,8 @@ def mock(
         tickets_loaded = registry.get().store.counts().get("tickets", 0)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--tickets/--seed") from None
-    base = f"http://{host}:{port}"
+    sock = _bind(host, port)
+    base = base_url(options)
     table = Table(title="Mock HaloITSM tenant", show_header=False, title_justify="left")
     for name, value in [
         ("API", f"{base}/api"), ("Token URL", f"{base}/auth/token"), ("Admin API", f"{base}/_sandbox"),
@@ -132,8 +135,10 @@ def mock(
         ("state dir", str(state)),
     ]:
         table.add_row(name, value)
-    Console(soft_wrap=True).print(table)
-    uvicorn.run(create_app(registry=registry), host=host, port=port, log_level=log_level)
+    console = Console(soft_wrap=True)
+    console.print(table)
+    console.print(f"Ready on {base}", style="bold green")
+    serve(create_app(registry=registry), sock=sock, log_level=options.log_level)
 
 
 # ---------------------------------------------------------------- halo-sandbox up / halo-sandbox mcp
@@ -145,6 +150,17 @@ def _settings(**given: object) -> Settings:
         return Settings.from_env(**given)  # type: ignore[arg-type]
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket for `host:port`; a busy port ends the command with a clear message (exit 1)."""
+    from .serving import PortInUse, bind
+
+    try:
+        return bind(host, port)
+    except PortInUse as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc.strerror}")
+        raise typer.Exit(code=1) from None
 
 
 def _csv(values: list[str] | None) -> list[str] | None:
@@ -212,11 +228,11 @@ def up(
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin API."""
-    import uvicorn
     from rich.console import Console
     from rich.table import Table
 
     from .sandbox import base_url, build_sandbox, served
+    from .serving import serve
 
     _quiet_deprecations()
     options = _settings(host=host, port=port, seed=seed, tickets=tickets, state_dir=state_dir, admin_key=admin_key,
@@ -230,6 +246,7 @@ def up(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     settings = sandbox.state.settings
+    sock = _bind(options.host, options.port)  # before anything says "Ready"
     key = settings.admin_key
     base = base_url(options)
     console = Console(soft_wrap=True)
@@ -256,7 +273,7 @@ def up(
     console.print(_claude_desktop_snippet(base=base, client_id=settings.client_id,
                                           client_secret=settings.client_secret), markup=False, highlight=False)
     console.print(f"Ready on {base}", style="bold green")
-    uvicorn.run(served(sandbox), host=options.host, port=options.port, log_level=options.log_level)
+    serve(served(sandbox), sock=sock, log_level=options.log_level)
 
 
 @app.command("mcp")
@@ -333,15 +350,16 @@ def mcp(
         err.print(f"halo-sandbox mcp: {len(tools)} tools ({exposure}) over stdio, Halo at {halo.base_url}", highlight=False)
         anyio.run(run_stdio, build())
         return
-    import uvicorn
+    from .serving import serve
 
     try:
         app = mcp_asgi_app(build, host=host, allowed_origins=_csv(allow_origin) or (),
                            sse_path="/sse" if transport == "sse" else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--allow-origin") from None
+    sock = _bind(host, port)
     shown = f"[{host}]" if ":" in host else host
     path = "/mcp" if transport == "http" else "/sse"
     err.print(f"halo-sandbox mcp: {len(tools)} tools ({exposure}) at http://{shown}:{port}{path}, Halo at {halo.base_url}",
               highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    serve(app, sock=sock, log_level=options.log_level)
