@@ -86,7 +86,7 @@ class ToolCallRecord:
     """`structured["result"]` as JSON, as sent in the text content (None for errors)."""
 
 
-ToolCallObserver = Callable[[ToolCallRecord], None]
+ToolCallObserver = Callable[[ToolCallRecord], object]
 
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS

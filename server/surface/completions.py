@@ -52,7 +52,7 @@ def completion_handlers(
     halo: HaloClient,
     prompts: Mapping[str, Mapping[str, Completer]],
     templates: Mapping[str, Mapping[str, Completer]],
-) -> dict[str, Callable[..., Any]]:
+) -> dict[str, Any]:
     """`on_completion` for `Server(...)`: `prompts` maps prompt name -> argument -> completer,
     `templates` maps URI template -> variable -> completer."""
 

@@ -105,7 +105,7 @@ PROMPTS: dict[str, PromptSpec] = {
 }
 
 
-def prompt_handlers() -> dict[str, Callable[..., Any]]:
+def prompt_handlers() -> dict[str, Any]:
     """`on_list_prompts` and `on_get_prompt` for `Server(...)`."""
     listing = types.ListPromptsResult(prompts=[spec.prompt for spec in PROMPTS.values()])
 

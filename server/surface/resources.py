@@ -14,7 +14,7 @@ Not implemented: resource subscriptions (`resources/subscribe`) and list-changed
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,7 @@ def _text(uri: str, data: Any) -> types.ReadResourceResult:
                                                                           text=json.dumps(data, default=str))])
 
 
-def resource_handlers(*, halo: HaloClient) -> dict[str, Callable[..., Any]]:
+def resource_handlers(*, halo: HaloClient) -> dict[str, Any]:
     """`on_list_resources`, `on_list_resource_templates` and `on_read_resource` for `Server(...)`."""
     lookups = {lookup.uri: lookup for lookup in LOOKUPS}
     listing = types.ListResourcesResult(resources=[

@@ -26,7 +26,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import mcp_types
@@ -285,7 +285,7 @@ def _structured(structured: dict[str, Any]) -> Result:
                   structured_content=structured)
 
 
-def tool_handlers(surface: ToolSurface) -> dict[str, Callable[..., Any]]:
+def tool_handlers(surface: ToolSurface) -> dict[str, Any]:
     """`on_list_tools` and `on_call_tool` for `Server(...)`."""
 
     async def on_list_tools(ctx: ServerRequestContext[Any],

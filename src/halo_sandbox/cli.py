@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from .console.cli import journal
 from .provisioning.cli import servers_app, tokens_app
+
+if TYPE_CHECKING:
+    from mcp.server.lowlevel import Server
+
+    from .server.surface.tools import Exposure
+
 from .settings import ADMIN_KEY_FILE, DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, TRANSPORTS, Settings
 from .verify.cli import verify
 
@@ -55,12 +61,13 @@ _ToolExposure = Annotated[str, typer.Option(
          "call the tools.")]
 
 
-def _exposure(value: str) -> str:
+def _exposure(value: str) -> Exposure:
     from .server.surface.tools import EXPOSURES
 
-    if value not in EXPOSURES:
-        raise typer.BadParameter(f"choose {' or '.join(EXPOSURES)}", param_hint="--tool-exposure")
-    return value
+    for exposure in EXPOSURES:
+        if value == exposure:
+            return exposure
+    raise typer.BadParameter(f"choose {' or '.join(EXPOSURES)}", param_hint="--tool-exposure")
 
 
 # ---------------------------------------------------------------- halo-sandbox mock
@@ -81,7 +88,7 @@ def mock(
     port: _Port = DEFAULT_PORT,
     seed: _Seed = None,
     tickets: _Tickets = None,
-    rate_limit: Annotated[str, typer.Option(
+    rate_limit: Annotated[str | None, typer.Option(
         "--rate-limit", envvar=ENV["rate_limit"], show_default=False,
         help="Requests per rolling window per OAuth client, e.g. 300/300s or 50/5m, or 'off' [default: 300/300s].")]
     = None,
@@ -342,7 +349,7 @@ def mcp(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
-    def build() -> object:
+    def build() -> Server[Any]:
         return build_mcp_server(halo=halo, tools=tools, allowed_file_dir=allowed_file_dir, exposure=exposure)
 
     err = Console(stderr=True, soft_wrap=True)

@@ -98,7 +98,7 @@ def mock_settings(settings: Settings, **more: Any) -> MockSettings:
     Raises `ValueError`."""
     from .mock.settings import MockSettings, RateLimit
 
-    given = {"client_id": settings.client_id, "client_secret": settings.client_secret,
+    given: dict[str, Any] = {"client_id": settings.client_id, "client_secret": settings.client_secret,
              "agent_username": settings.agent_username, "agent_password": settings.agent_password}
     return MockSettings(seed=settings.seed, tickets=settings.tickets, strict=settings.strict, rate_limit=RateLimit.parse(settings.rate_limit),
                         admin_key=settings.admin_key or stored_admin_key(settings.resolved_state_dir),
@@ -142,7 +142,7 @@ def build_sandbox(options: Settings) -> Starlette:
                        security=security)
     registry = Registry(options.resolved_state_dir, tool_filter=_tool_filter(breadth=options.breadth))
     guard = AdminGuard(settings.admin_key)  # one admin check (key, Bearer, console session) for console and provisioning
-    provisioning = _provisioning_routes(options, admin_key=settings.admin_key, registry=registry, halo_for=halo_for,
+    provisioning = _provisioning_routes(options, admin_key=settings.admin_key or "", registry=registry, halo_for=halo_for,
                                         build_server=build_server, security=security, guard=guard)
     control = ControlPlane(base_url=_MOCK_BASE, admin_key=settings.admin_key, transport=to_mock)
     console = console_routes(control=control, calls=tool_calls, guard=guard,
@@ -161,8 +161,9 @@ def build_sandbox(options: Settings) -> Starlette:
                 await control.aclose()
 
     routes: list[BaseRoute] = [*console, *provisioning, *mcp.routes, Mount("/", app=mock)]
-    guard = Middleware(HostOriginGuard, allowed_hosts=security.allowed_hosts, allowed_origins=security.allowed_origins)
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard])  # one Host/Origin policy for every route
+    host_guard = Middleware(HostOriginGuard, allowed_hosts=security.allowed_hosts,
+                            allowed_origins=security.allowed_origins)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[host_guard])  # one Host/Origin policy for every route
     app.state.settings = settings
     app.state.sandbox = mock.state.sandbox
     app.state.tool_calls = tool_calls
