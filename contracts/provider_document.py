@@ -9,10 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from halo_sandbox.mock.facts import official_document
 from halo_sandbox.mock.openapi import openapi_document
 from jsonschema import Draft202012Validator
 
 DOCUMENT = openapi_document()
+GENERIC = official_document()
+"""What the provider serves beyond its table: every path of Halo's official document, answered by its
+generic collections (the mock's vendored facts, normalised). Generated tools of resources the table
+does not model are held to this document."""
 
 NOT_OFFERED: dict[str, dict[str, str]] = {
     "tickets": {"body": "dont_do_rules", "delete": "reason", "get": "includedetails includelastaction"},
@@ -76,15 +81,30 @@ def _pattern(template: str) -> re.Pattern[str]:
 _TEMPLATES = [(_pattern(t), t) for t in DOCUMENT["paths"]]
 
 
-def operation(method: str, path: str) -> tuple[Operation, dict[str, str]]:
+def _loose_pattern(template: str) -> re.Pattern[str]:
+    """`_pattern` for templates whose placeholders are not plain names (Halo documents `{id}&{seq}`)."""
+    parts = [(f"(?P<{p[1:-1]}>[^/]+)" if p[1:-1].isidentifier() else "[^/]+") if "{" in p else re.escape(p)
+             for p in template.split("/")]
+    return re.compile("^" + "/".join(parts) + "$", re.IGNORECASE)
+
+
+_GENERIC_TEMPLATES = sorted(((_loose_pattern(t), t) for t in GENERIC["paths"]), key=lambda pt: pt[1].count("{"))
+
+
+def operation(method: str, path: str, *, document: dict[str, Any] = DOCUMENT) -> tuple[Operation, dict[str, str]]:
     """The documented operation for ``method path`` and its path parameters; AssertionError if none."""
-    for pattern, template in _TEMPLATES:
+    templates = _TEMPLATES if document is DOCUMENT else _GENERIC_TEMPLATES
+    for pattern, template in templates:
         match = pattern.match(path)
         if match and not (template.endswith("}") is False and "{" in path):
-            ops = DOCUMENT["paths"][template]
+            ops = document["paths"][template]
             assert method.lower() in ops, f"{method} {path}: the provider documents only {sorted(ops)} on {template}"
             return Operation(template, method.lower(), ops[method.lower()]), match.groupdict()
     raise AssertionError(f"{method} {path}: no such path in the provider's OpenAPI document")
+
+
+def _in_table(path: str) -> bool:
+    return any(pattern.match(path) for pattern, _ in _TEMPLATES)
 
 
 _REQUESTS = {"list": ("get", ""), "get": ("get", "/{id}"), "create": ("post", ""), "update": ("post", ""),
@@ -98,7 +118,8 @@ def declares(tool: Any) -> bool:
         return False
     verb, suffix = _REQUESTS[tool.method]
     wanted = f"/api{tool.entry.path}{suffix}".lower()
-    return any(template.lower() == wanted and verb in ops for template, ops in DOCUMENT["paths"].items())
+    return any(template.lower() == wanted and verb in ops
+               for document in (DOCUMENT, GENERIC) for template, ops in document["paths"].items())
 
 
 def _typed(raw: str, schema: dict[str, Any]) -> Any:
@@ -121,10 +142,15 @@ def check_request(request: httpx.Request, *, resource: str = "", method: str = "
                   generated: bool = False) -> Operation:
     """Assert that ``request`` is one the provider's document declares; return its operation.
     ``resource``/``method`` (catalogue names) admit the query names of the `NOT_OFFERED` ledger.
-    ``generated`` (a tool generated from Halo's official document) admits query names the provider does
-    not declare: such a tool offers every parameter Halo documents, the mock implements some and ignores
-    the rest (FIDELITY.md); declared ones are still type-checked, and path, method and body are not relaxed."""
-    op, path_params = operation(request.method, request.url.path)
+    ``generated`` (a tool generated from Halo's official document): on a resource of the provider's table it
+    admits query names the table does not declare (such a tool offers every parameter Halo documents, the
+    mock implements some and ignores the rest, FIDELITY.md; declared ones are still type-checked, path,
+    method and body are not relaxed); elsewhere the request is held to `GENERIC`, strictly."""
+    if generated and not _in_table(request.url.path):
+        generated = False
+        op, path_params = operation(request.method, request.url.path, document=GENERIC)
+    else:
+        op, path_params = operation(request.method, request.url.path)
     where = f"{request.method} {request.url.path}"
     declared = op.parameters
     for name, value in path_params.items():

@@ -20,7 +20,8 @@ Inputs are flat: the operations' query parameters (deduplicated by name, case-in
 paging parameters are driven by the cursor instead) and the top-level properties of the POST body's
 record schema (`readOnly` ones left out). Halo's informal types are normalised: `bool`/`boolean` to
 boolean, `int`/`integer` to integer, `double`/`float`/`number` to number, `List<int>` to an array of
-integers sent comma-separated, dates/uuids/other strings to string, nested records to objects.
+integers sent comma-separated, dates/uuids/other strings to string, nested records to objects, references
+to enumerations (`WebhookSubscriptionAction`: 0-3) to the enumeration's type and values.
 
 Not generated (the entry's `skipped` note or the module-level `not_generated` list says which):
 operations under other sub-paths (`/Actions/reaction`, `/Report/print`, ...: actions, not resources),
@@ -93,9 +94,13 @@ def query_type(schema: Mapping[str, Any]) -> tuple[str, str | None] | None:
     return (json_type, None) if json_type else None
 
 
-def field_type(schema: Mapping[str, Any]) -> tuple[str, str | None]:
-    """(JSON type, item type) of a body property."""
-    if "$ref" in schema or schema.get("type") == "object" or "allOf" in schema:
+def field_type(schema: Mapping[str, Any], schemas: Mapping[str, Any] | None = None) -> tuple[str, str | None]:
+    """(JSON type, item type) of a body property (a `$ref` to an enum is the enum's scalar type)."""
+    ref = schema.get("$ref")
+    target = (schemas or {}).get(ref.rsplit("/", 1)[-1], {}) if ref else {}
+    if "enum" in target:
+        return (_SCALARS.get(str(target.get("type", "string")).lower(), "string"), None)
+    if ref or schema.get("type") == "object" or "allOf" in schema:
         return ("object", None)
     raw = str(schema.get("type") or "string")
     if raw == "array":
@@ -150,10 +155,14 @@ def _body_fields(operation: Mapping[str, Any] | None, schemas: Mapping[str, Any]
     for name, prop in (schema.get("properties") or {}).items():
         if prop.get("readOnly") or name.lower() == "id" or name.lower() in {k.lower() for k in fields}:
             continue
-        json_type, item_type = field_type(prop)
+        json_type, item_type = field_type(prop, schemas)
         entry: dict[str, Any] = {"name": name, "type": json_type}
         if item_type:
             entry["item_type"] = item_type
+        ref = prop.get("$ref")
+        enum = schemas.get(ref.rsplit("/", 1)[-1], {}).get("enum") if ref else None
+        if enum:
+            entry["enum"] = list(enum)
         fields[name] = entry
     return list(fields.values())
 

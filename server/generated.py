@@ -33,8 +33,10 @@ def _param(raw: Mapping[str, Any], *, where: str) -> Param:
     if json_type == "array" and where == "query parameter":
         return Param(name=name, type="array", csv=True, item_type=str(raw.get("item_type", "integer")),
                      description=description, required=bool(raw.get("required", False)))
+    enum = raw.get("enum")
     return Param(name=name, type=json_type, item_type=str(raw.get("item_type", "integer")),
-                 description=description, required=bool(raw.get("required", False)))
+                 description=description, required=bool(raw.get("required", False)),
+                 enum=tuple(enum) if enum else None)
 
 
 def _resource(raw: Mapping[str, Any]) -> Resource:

@@ -46,7 +46,8 @@ DOCUMENT = {
         "created": {"type": "string", "format": "date-time"}, "row_version": {"type": "integer", "readOnly": True},
         "contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
         "tag_ids": {"type": "array", "items": {"type": "integer"}}, "address": {"$ref": "#/components/schemas/A"},
-    }}}},
+        "action": {"$ref": "#/components/schemas/Action"},
+    }}, "Action": {"enum": [0, 1, 2, 3], "type": "integer", "format": "int32"}}},
 }
 
 
@@ -83,7 +84,8 @@ def test_query_parameters_are_normalised_deduplicated_and_paging_left_to_the_cur
 
 def test_body_fields_come_from_the_record_schema_without_read_only_ones():
     fields = {f["name"]: f for f in _by_name(generate.generate(DOCUMENT))["suppliers"]["fields"]}
-    assert set(fields) == {"name", "is_vip", "rating", "created", "contacts", "tag_ids", "address"}
+    assert set(fields) == {"name", "is_vip", "rating", "created", "contacts", "tag_ids", "address", "action"}
+    assert fields["action"] == {"name": "action", "type": "integer", "enum": [0, 1, 2, 3]}
     assert fields["is_vip"]["type"] == "boolean" and fields["rating"]["type"] == "number"
     assert fields["contacts"] == {"name": "contacts", "type": "array", "item_type": "object"}
     assert fields["tag_ids"] == {"name": "tag_ids", "type": "array", "item_type": "integer"}

@@ -7,6 +7,7 @@ import re
 import httpx
 import pytest
 from halo_sandbox.mock.app import create_app
+from halo_sandbox.mock.facts import official_document
 from halo_sandbox.mock.openapi import openapi_document
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.catalogue import CATALOGUE
@@ -57,8 +58,10 @@ def test_generated_inputs_are_flat_and_typed():
 
 
 def _served():
-    """(collection path, tool method) of every resource operation the mock's OpenAPI document declares."""
-    for template, operations in openapi_document()["paths"].items():
+    """(collection path, tool method) of every resource operation the mock serves: its own OpenAPI
+    document (the resources its table models) and the documented paths its generic collections answer."""
+    paths = {**official_document()["paths"], **openapi_document()["paths"]}
+    for template, operations in paths.items():
         match = re.fullmatch(r"/api(/[^/{}]+)(/\{id\})?", template)
         if not match:
             continue
@@ -73,7 +76,7 @@ def test_every_resource_the_mock_serves_is_reachable_as_a_tool_with_breadth_on()
     declined = {(r.path.lower(), m) for r in CATALOGUE.values() for m in r.not_offered}  # said why, per entry
     served = set(_served())
     assert served
-    missing = sorted(s for s in served - offered - declined if s[0] != "/authinfo")
+    missing = sorted(served - offered - declined)
     assert not missing, missing
 
 
@@ -106,3 +109,23 @@ async def test_generated_tools_the_mock_serves_list_and_get_its_records(executor
         if rows and getter and "id" in rows[0]:
             got = await executor.call(getter.name, {"id": rows[0]["id"]})
             assert not got.is_error and got.structured_content["result"]["id"] == rows[0]["id"]
+
+
+async def test_generated_tools_the_mock_serves_create_read_and_delete_records(executor):
+    served = set(_served())
+    tools = {(t.entry.name, t.method): t for t in BREADTH if t.entry is not None and t.entry.generated
+             and (t.entry.path.lower(), t.method) in served}
+    modelled = {t.lower() for t in openapi_document()["paths"]}  # the table's rules (required fields) apply there
+    resources = sorted({name for name, _ in tools if {(name, m) for m in ("create", "get", "delete")} <= set(tools)
+                        and f"/api{tools[name, 'create'].entry.path}".lower() not in modelled})
+    assert resources
+    for name in resources:
+        created = await executor.call(tools[name, "create"].name, {})
+        assert not created.is_error, (name, created.structured_content)
+        record_id = created.structured_content["result"]["id"]
+        got = await executor.call(tools[name, "get"].name, {"id": record_id})
+        assert not got.is_error and got.structured_content["result"]["id"] == record_id, name
+        deleted = await executor.call(tools[name, "delete"].name, {"id": record_id})
+        assert not deleted.is_error, (name, deleted.structured_content)
+        gone = await executor.call(tools[name, "get"].name, {"id": record_id})
+        assert gone.is_error and gone.structured_content["error"]["status"] == 404, name
