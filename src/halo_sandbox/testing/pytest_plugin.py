@@ -75,7 +75,7 @@ async def halo_mcp(halo_mock: Any) -> AsyncIterator[Any]:
 def _halo_sandbox_process() -> Iterator[Any]:
     from .process import SandboxProcess
 
-    process = SandboxProcess().start()
+    process = SandboxProcess()
     try:
         yield process
     finally:
