@@ -1,5 +1,5 @@
 """OAuth for one tenant: registered clients, the agent login, token issue/refresh/expiry on the
-tenant's sandbox clock, and scope checks. No web imports: `mock_halo.app` turns the form into
+tenant's sandbox clock, and scope checks. No web imports: `.app` turns the form into
 keyword arguments and the raised `OAuthError`/`Unauthorized` into HTTP.
 
 Scopes are Halo's (source H1 in `FIDELITY.md`: the HaloAPI PowerShell module's ``HaloAuth.psm1``). ``all`` covers everything,

@@ -13,7 +13,7 @@ What makes a note:
 - a value Halo's binder converts (``"5"`` for an integer, ``1`` for a boolean, ``5`` for a string).
 
 A value that cannot be converted to the official type is a 400 in every mode (ASP.NET model binding,
-``halo-api.md`` §8.1), collected as ``{name: [message]}``.
+``FIDELITY.md``), collected as ``{name: [message]}``.
 """
 
 from __future__ import annotations

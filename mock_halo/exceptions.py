@@ -1,5 +1,5 @@
 """The mock's error hierarchy. Every failure the mock reports is one of these; the HTTP
-mapping lives in one handler (`mock_halo.app`), never in the routes.
+mapping lives in one handler (`.app`), never in the routes.
 
     HaloError                 500  something the mock itself did not expect
     ├── OAuthError            400/401  token endpoint refusals, OAuth JSON body

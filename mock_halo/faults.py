@@ -1,5 +1,5 @@
 """The fault plane of one tenant: scripted fault rules and the rolling-window rate limiter.
-No web imports; `mock_halo.app` applies what `FaultPlane.match` and `RateLimiter.hit` decide.
+No web imports; `.app` applies what `FaultPlane.match` and `RateLimiter.hit` decide.
 
 A fault rule matches a request by method, a path pattern (shell-style glob, case-insensitive,
 e.g. ``/api/tickets*``) and optionally the MCP tool name the server sends in ``X-Sandbox-Tool``.

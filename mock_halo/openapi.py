@@ -7,7 +7,7 @@ published document, a schema for every response, success and error alike. The co
 (`contracts/`) runs schemathesis against this document and checks the MCP server's catalogue
 against it; nothing in ``server/`` reads it.
 
-Served at ``/_sandbox/openapi.json`` (`mock_halo.app.create_app`).
+Served at ``/_sandbox/openapi.json`` (`.app.create_app`).
 
 Not described: ``/_sandbox`` (the control plane is not Halo's API) and the Halo paths listed in
 each resource's ``not_implemented`` entry.

@@ -501,7 +501,7 @@ GENERIC_DEFAULT_SCOPE = "all:standard"
 """Scope of generic collections without a Halo scope of their own (``all`` covers it too)."""
 
 GENERIC: tuple[GenericSpec, ...] = (
-    # List keys: halo-api.md §5.1 [H1 ResourceType values], §5.3 [P1]. Scopes: §1.2 scope names.
+    # List keys: FIDELITY.md (§5.1 [H1 ResourceType values], §5.3 [P1]). Scopes: §1.2 scope names.
     GenericSpec(path="Supplier", list_key="suppliers", read_scope="read:suppliers", edit_scope="edit:suppliers",
                 source="§5.1 [H1]"),
     GenericSpec(path="Item", list_key="items", read_scope="read:items", edit_scope="edit:items", source="§5.1 [H1]"),

@@ -68,7 +68,7 @@ async def _run(store: Any, operation: Callable[[], Any]) -> Any:
 
 
 def _check_json_type(request: Request) -> None:
-    """Halo's POST endpoints consume JSON only (halo-api.md §2: ``application/json``, ``text/json``,
+    """Halo's POST endpoints consume JSON only (``FIDELITY.md``: ``application/json``, ``text/json``,
     ``application/*+json``); ASP.NET answers anything else with 415 before reading the body."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype in _JSON_TYPES or (ctype.startswith("application/") and ctype.endswith("+json")):

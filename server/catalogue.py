@@ -5,7 +5,7 @@ executor (see `executor.py`). Nothing here is written per tool: special behaviou
 (`list_key=None` for bare arrays, `pageable`, `id_type`, `unpaged_params`, `lookup`) or a named
 hook (`hooks`), never a branch on a resource name in generic code.
 
-Written from Halo's OpenAPI document and the notes in `halo-api.md`; Halo's own names are used
+Written from Halo's OpenAPI document and Halo's public documentation; Halo's own names are used
 for paths, query parameters and record fields. This module never imports the mock.
 
 Pagination: pageable resources are paged by Halo (`pageinate=true&page_size&page_no`).

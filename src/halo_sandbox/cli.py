@@ -190,16 +190,6 @@ def _log_to_stderr(level: str) -> None:
     logger.setLevel(logging.DEBUG if level.lower() == "trace" else level.upper())
 
 
-def _quiet_deprecations() -> None:
-    """The SDK warns that `logging/setLevel` is deprecated as of protocol 2026-07-28; the server still
-    answers it for older clients on purpose, so the warning is noise on the console."""
-    import warnings
-
-    from mcp.shared.exceptions import MCPDeprecationWarning
-
-    warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
-
-
 def _claude_desktop_snippet(*, base: str, client_id: str, client_secret: str) -> str:
     """A `claude_desktop_config.json` entry: Claude Desktop starts `halo-sandbox mcp` over stdio,
     pointed at the running sandbox's mock API."""
@@ -241,7 +231,6 @@ def up(
     from .sandbox import base_url, build_sandbox, served
     from .serving import serve
 
-    _quiet_deprecations()
     options = _settings(host=host, port=port, seed=seed, tickets=tickets, state_dir=state_dir, admin_key=admin_key,
                         client_id=client_id, client_secret=client_secret, log_level=log_level,
                         allowed_origins=tuple(_csv(allow_origin) or ()), breadth=breadth,
@@ -326,7 +315,6 @@ def mcp(
     from .server.upstream import HaloClient
     from .server.upstream_log import UpstreamLog
 
-    _quiet_deprecations()
     if transport not in TRANSPORTS:
         raise typer.BadParameter("choose stdio, http or sse", param_hint="--transport")
     options = _settings(halo_url=halo_url, halo_client_id=client_id, halo_client_secret=client_secret,

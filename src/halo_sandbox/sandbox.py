@@ -1,16 +1,16 @@
 """The whole sandbox as one ASGI app, for `halo-sandbox up`.
 
-    /auth/token, /api/...            the mock Halo tenant (`mock_halo.app.create_app`)
+    /auth/token, /api/...            the mock Halo tenant (`halo_sandbox.mock.app.create_app`)
     /_sandbox/...                    the mock's control plane, plus provisioning's admin API
     /mcp                             the default MCP server (Streamable HTTP), all tools, on the mock
     /sse, /messages/                 the same server over the legacy HTTP+SSE transport
-    /mcp/{token}                     provisioned MCP servers (`server.provisioning_routes`)
-    /_sandbox/ (exact), /_sandbox/console...   the web console (`server.console`): every MCP tool call
+    /mcp/{token}                     provisioned MCP servers (`halo_sandbox.provisioning.routes`)
+    /_sandbox/ (exact), /_sandbox/console...   the web console (`halo_sandbox.console`): every MCP tool call
                                      (recorded through `build_mcp_server`'s `on_tool_call`) joined with
                                      the mock's request journal
 
 The MCP server talks to the in-process mock through `httpx.ASGITransport` (no socket hop), as an
-ordinary OAuth client of the default tenant. This module imports `mock_halo`: only the `up` command
+ordinary OAuth client of the default tenant. This module imports `halo_sandbox.mock`: only the `up` command
 imports it, lazily, so `halo-sandbox mcp` never depends on the mock.
 """
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from halo_sandbox.server.catalogue import CATALOGUE, METHODS, resource
 
-SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "halo-swagger-subset.json"
+# Halo's own names for each catalogue path (derived from Halo's official OpenAPI document; see its "source").
+HALO_NAMES = Path(__file__).resolve().parents[1] / "data" / "halo-names.json"
 
 DESIGN_TABLE = {
     "tickets": ("/Tickets", {"support"}),
@@ -65,28 +66,24 @@ def test_unknown_resource_lookup_raises_naming_it():
         resource("nonsense")
 
 
-@pytest.mark.skipif(not SWAGGER.exists(), reason="shared swagger not available")
 def test_query_params_and_body_fields_use_halo_names():
-    doc = json.loads(SWAGGER.read_text())
-    paths = {p.lower(): ops for p, ops in doc["paths"].items()}
-    schemas = doc["components"]["schemas"]
+    halo = json.loads(HALO_NAMES.read_text(encoding="utf-8"))["paths"]
+    assert set(halo) == {entry.path for entry in CATALOGUE.values()}
     problems = []
     for entry in CATALOGUE.values():
-        base = entry.path.lower()
-        listing = {p["name"] for p in paths[base]["get"].get("parameters", [])}
+        names = halo[entry.path]
+        listing = set(names["list_params"])
         for f in entry.filters:
             if f.name not in listing:
                 problems.append(f"{entry.name}: list filter {f.name}")
-        by_id = paths[base + "/{id}"]
         for method, params in (("get", entry.get_params), ("delete", entry.delete_params)):
-            declared = {p["name"] for p in by_id[method].get("parameters", [])}
-            # Halo's DELETE /Actions/{id} needs ticket_id although the swagger omits it (halo-api.md 3.2)
+            declared = set(names.get(f"{method}_params", []))
+            # Halo's DELETE /Actions/{id} needs ticket_id although the OpenAPI document omits it
             declared |= {"ticket_id"} if entry.name == "actions" else set()
             problems += [f"{entry.name}: {method} param {p.name}" for p in params if p.name not in declared]
         if entry.fields:
-            ref = paths[base]["post"]["requestBody"]["content"]["application/json"]["schema"]["items"]["$ref"]
-            props = schemas[ref.rsplit("/", 1)[1]]["properties"]
-            # team_id: newer Halo schema (halo-api.md 7.1, ARCHITECTURE.md shared conventions)
+            props = set(names["body_fields"])
+            # team_id: in the newer Halo schema (ARCHITECTURE.md, shared conventions)
             problems += [f"{entry.name}: field {f.name}" for f in entry.fields
                          if f.name not in props and f.name != "team_id"]
     assert problems == []

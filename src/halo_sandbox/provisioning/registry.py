@@ -11,10 +11,10 @@ Fernet, the key living in the state directory with 0600 permissions, and is neve
 
 Everything lives in one SQLite file under the state directory, so it survives restarts and
 the CLI and a running ``halo-sandbox up`` share it. This module holds state and rules only
-(no web imports); ``server.provisioning_routes`` is the HTTP face and ``server.provisioning_cli``
+(no web imports); ``.routes`` is the HTTP face and ``.cli``
 the shell one.
 
-Errors (the HTTP mapping lives in one handler in ``server.provisioning_routes``)::
+Errors (the HTTP mapping lives in one handler in ``.routes``)::
 
     ProvisioningError        500  an internal inconsistency
     ├── InvalidField         400  a bad input; ``field`` names it (``config.methods``, ``expires_at``, ...)
