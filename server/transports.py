@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from json import JSONDecodeError
 from typing import Any
 
+import anyio
 import orjson
 from mcp.server._streamable_http_modern import handle_modern_request
 from mcp.server.lowlevel import Server
@@ -105,7 +106,8 @@ def session_manager_factory(
     headers (shared by `/mcp` and the provisioned `/mcp/{token}` servers so both behave alike)."""
 
     def build(server: Server[Any]) -> StreamableHTTPSessionManager:
-        return _SessionManager(app=server, security_settings=security, json_response=json_response)
+        return _SessionManager(app=server, security_settings=security, json_response=json_response,
+                               max_sessions=MAX_SESSIONS)
 
     return build
 
@@ -333,20 +335,86 @@ class RateLimitHeaders:
 # ---------------------------------------------------------------- apps
 
 
-class _SseEndpoint:
-    """`GET /sse`: one legacy SSE connection = one run of a fresh server from the factory."""
+MAX_SSE_STREAMS = 100
+"""Open legacy SSE streams at once (each runs a server of its own); beyond it `/sse` answers 503."""
+SSE_IDLE_SECONDS = 1800.0
+"""A legacy SSE stream on which the client posted nothing for this long is closed."""
+MAX_SESSIONS = 1000
+"""Streamable HTTP sessions at once (the SDK's cap; idle ones end after its 30 minutes)."""
 
-    def __init__(self, transport: SseServerTransport, server_factory: ServerFactory) -> None:
+
+class _Activity:
+    """A read stream (`mcp.shared._stream_protocols.ReadStream`) that remembers when it last gave a message."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.last = anyio.current_time()
+
+    async def receive(self) -> Any:
+        item = await self._stream.receive()
+        self.last = anyio.current_time()
+        return item
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    def __aiter__(self) -> _Activity:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            raise StopAsyncIteration from None
+
+    async def __aenter__(self) -> _Activity:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class _SseEndpoint:
+    """`GET /sse`: one legacy SSE connection = one run of a fresh server from the factory; at most
+    ``max_streams`` at once, each closed after ``idle_seconds`` without a client message."""
+
+    def __init__(self, transport: SseServerTransport, server_factory: ServerFactory, *,
+                 max_streams: int = MAX_SSE_STREAMS, idle_seconds: float = SSE_IDLE_SECONDS) -> None:
         self._transport = transport
         self._factory = server_factory
+        self._max = max_streams
+        self._idle = idle_seconds
+        self.open = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.open >= self._max:
+            await _plain(send, 503, f"Too many open SSE streams ({self._max}); close one or use Streamable HTTP.")
+            return
+        self.open += 1
         try:
             async with self._transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
                 server = self._factory()
-                await server.run(read_stream, write_stream, server.create_initialization_options())
+                reads = _Activity(read_stream)
+                async with anyio.create_task_group() as tg:
+                    async def watch() -> None:
+                        while anyio.current_time() - reads.last < self._idle:
+                            await anyio.sleep(min(self._idle, 30.0))
+                        tg.cancel_scope.cancel()
+
+                    tg.start_soon(watch)
+                    await server.run(reads, write_stream, server.create_initialization_options())
+                    tg.cancel_scope.cancel()
         except ValueError:  # refused by the Host/Origin checks: the 4xx response is already sent
             return
+        finally:
+            self.open -= 1
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _ManagerEndpoint:
@@ -369,6 +437,8 @@ def mcp_asgi_app(
     sse_path: str | None = "/sse",
     messages_path: str = "/messages/",
     json_response: bool = False,
+    max_sse_streams: int = MAX_SSE_STREAMS,
+    sse_idle_seconds: float = SSE_IDLE_SECONDS,
 ) -> Starlette:
     """A Starlette app serving the MCP server built by `server_factory`.
 
@@ -384,7 +454,8 @@ def mcp_asgi_app(
                                          methods=["GET", "POST", "DELETE"])]
     if sse_path is not None:
         sse = SseServerTransport(messages_path, security_settings=security)
-        routes += [Route(sse_path, endpoint=_SseEndpoint(sse, server_factory), methods=["GET"]),
+        routes += [Route(sse_path, endpoint=_SseEndpoint(sse, server_factory, max_streams=max_sse_streams,
+                                                                idle_seconds=sse_idle_seconds), methods=["GET"]),
                    Mount(messages_path, app=sse.handle_post_message)]
 
     @contextlib.asynccontextmanager

@@ -1,17 +1,119 @@
-"""Serving an ASGI app from the CLI: bind the port first, then say so, then serve.
+"""Serving an ASGI app from the CLI: bind the port first, then say so, then serve; and hold up
+against slow, idle and too many clients.
 
 `bind()` takes the port before anything is printed, so a command never prints "Ready" (or an
 admin key) for a port another process holds: a busy port is a `PortInUse` with a clear message.
-`serve()` runs uvicorn on the bound socket until interrupted.
+`serve()` runs uvicorn on the bound socket until interrupted, with `uvicorn_options()` and `BodyDeadline`:
+
+- `DeadlineH11Protocol`: uvicorn's h11 protocol with a header deadline: a connection whose request
+  line and headers are not complete `HEADER_TIMEOUT` seconds after its first byte (or after connecting)
+  is closed (uvicorn alone waits for them forever: a few thousand half-sent requests hold a slot each).
+- `BodyDeadline`: ASGI middleware closing a request whose body is not complete `BODY_TIMEOUT` seconds
+  after the app starts reading it.
+- `uvicorn_options()`: the protocol above, a cap on concurrent connections, the keep-alive timeout.
+
+The caps on MCP sessions and legacy SSE streams live with the transports
+(`halo_sandbox.server.transports`); request-body byte caps with each app.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 from typing import Any
 
-__all__ = ["PortInUse", "bind", "serve"]
+import anyio
+import h11
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "MAX_CONNECTIONS", "BodyDeadline", "DeadlineH11Protocol", "PortInUse",
+           "bind", "serve", "uvicorn_options"]
+
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 60.0
+MAX_CONNECTIONS = 1000
+"""uvicorn's ``limit_concurrency``: beyond it new connections are answered 503."""
+KEEP_ALIVE_TIMEOUT = 5
+
+
+class DeadlineH11Protocol(H11Protocol):
+    """`H11Protocol` closing connections whose request headers take longer than ``header_timeout``."""
+
+    header_timeout = HEADER_TIMEOUT
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm(self) -> None:
+        if getattr(self, "_deadline", None) is not None:
+            self._deadline.cancel()  # type: ignore[union-attr]
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE and getattr(self, "_deadline", None) is None:
+            self._arm()  # the next request on a kept-alive connection starts its own deadline
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+class BodyDeadline:
+    """ASGI middleware: the request body must arrive within ``timeout`` seconds of the first read;
+    a late body reads as a disconnect (the app stops, the connection is closed)."""
+
+    def __init__(self, app: ASGIApp, *, timeout: float = BODY_TIMEOUT) -> None:
+        self.app = app
+        self.timeout = timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        complete = False
+
+        async def timed() -> Message:
+            nonlocal deadline, complete
+            if complete:
+                return await receive()  # e.g. waiting for the client to disconnect (event streams)
+            deadline = deadline or loop.time() + self.timeout
+            with anyio.move_on_after(max(0.0, deadline - loop.time())):
+                message = await receive()
+                complete = message["type"] != "http.request" or not message.get("more_body", False)
+                return message
+            complete = True
+            return {"type": "http.disconnect"}
+
+        await self.app(scope, timed, send)
+
+
+def uvicorn_options(**overrides: Any) -> dict[str, Any]:
+    """Keyword options for ``uvicorn.run`` / ``uvicorn.Config``."""
+    return {"http": DeadlineH11Protocol, "limit_concurrency": MAX_CONNECTIONS,
+            "timeout_keep_alive": KEEP_ALIVE_TIMEOUT, **overrides}
 
 
 class PortInUse(OSError):
@@ -42,5 +144,5 @@ def serve(app: Any, *, sock: socket.socket, log_level: str) -> None:
     import uvicorn
 
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level)
+    config = uvicorn.Config(BodyDeadline(app), host=host, port=port, log_level=log_level, **uvicorn_options())
     uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,135 @@
+"""Slow, idle and too many clients on a real uvicorn: header and body deadlines, the cap on legacy
+SSE streams (with the memory it bounds) and their idle timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import resource
+import socket
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.transports import mcp_asgi_app
+from halo_sandbox.server.upstream import HaloClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from halo_sandbox.serving import BodyDeadline, DeadlineH11Protocol, uvicorn_options
+
+pytestmark = pytest.mark.anyio
+
+
+class _QuickDeadline(DeadlineH11Protocol):
+    header_timeout = 0.5
+
+
+@contextlib.asynccontextmanager
+async def _serve(app, **options):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", **options))
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: server.serve(sockets=[sock]))
+        with anyio.fail_after(5):
+            while not server.started:
+                await anyio.sleep(0.01)
+        try:
+            yield port
+        finally:
+            server.should_exit = True
+
+
+async def _echo(request: Request) -> JSONResponse:
+    return JSONResponse({"bytes": len(await request.body())})
+
+
+ECHO = Starlette(routes=[Route("/", _echo, methods=["GET", "POST"])])
+
+
+async def _closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
+    with anyio.move_on_after(within):
+        return await reader.read(65536) == b"" or await reader.read() == b""
+    return False
+
+
+async def test_half_sent_headers_are_dropped_and_whole_requests_served() -> None:
+    async with _serve(ECHO, **uvicorn_options(http=_QuickDeadline)) as port:
+        slow = [await asyncio.open_connection("127.0.0.1", port) for _ in range(50)]
+        for _, writer in slow:
+            writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # never finished
+        silent = [await asyncio.open_connection("127.0.0.1", port) for _ in range(10)]  # say nothing at all
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (await client.get("/")).status_code == 200
+        closed = [await _closed_by_server(reader, within=3) for reader, _ in slow + silent]
+        assert all(closed)
+        for _, writer in slow + silent:
+            writer.close()
+
+
+async def test_a_body_that_never_completes_is_abandoned() -> None:
+    async with _serve(BodyDeadline(ECHO, timeout=0.5), **uvicorn_options()) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nonly a little")
+        answer = b""
+        with anyio.move_on_after(5):
+            while chunk := await reader.read(65536):
+                answer += chunk
+        assert answer == b"" or not answer.startswith(b"HTTP/1.1 200")  # no hanging slot, no success
+        writer.close()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            assert (await client.post("/", content=b"x" * 5000)).json() == {"bytes": 5000}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def test_open_sse_streams_are_capped_and_memory_stays_bounded() -> None:
+    halo = HaloClient(base_url="http://halo.test", client_id="c", client_secret="s",
+                      transport=httpx.MockTransport(lambda r: httpx.Response(404)))
+    app = mcp_asgi_app(lambda: build_mcp_server(halo=halo), max_sse_streams=10)
+    async with _serve(app) as port:
+        before = _rss_mb()
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10, limits=limits) as client:
+            async with contextlib.AsyncExitStack() as stack:
+                statuses = []
+                for _ in range(300):
+                    response = await client.send(client.build_request("GET", "/sse"), stream=True)
+                    statuses.append(response.status_code)
+                    if response.status_code == 200:
+                        stack.push_async_callback(response.aclose)
+                    else:
+                        await response.aclose()
+                grown = _rss_mb() - before
+        assert statuses.count(200) == 10 and statuses.count(503) == 290
+        assert grown < 60, f"RSS grew {grown:.0f} MB for 300 attempted streams"
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            async with client.stream("GET", "/sse") as response:  # closed streams free their slots
+                assert response.status_code == 200
+    await halo.aclose()
+
+
+async def test_an_idle_sse_stream_is_closed() -> None:
+    halo = HaloClient(base_url="http://halo.test", client_id="c", client_secret="s",
+                      transport=httpx.MockTransport(lambda r: httpx.Response(404)))
+    app = mcp_asgi_app(lambda: build_mcp_server(halo=halo), sse_idle_seconds=0.5)
+    async with _serve(app) as port:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            with anyio.fail_after(5):
+                async with client.stream("GET", "/sse") as response:
+                    assert response.status_code == 200
+                    async for _ in response.aiter_bytes():
+                        pass  # ends when the server closes the idle stream
+    await halo.aclose()
