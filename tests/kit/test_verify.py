@@ -74,6 +74,8 @@ async def test_an_honest_server_of_another_style_passes():
     ("paging-skip", "pagination", "never returned"),
     ("schema-lie", "schemas", "the schema calls 'summary' optional"),
     ("auth-loop", "auth", "token requests"),
+    ("stale-read", "reads", "summary: server said"),
+    ("write-drops", "writes", "client_id: sent"),
 ])
 async def test_each_defect_is_caught_by_its_property(defect, caught_by, says):
     report = await run_verify(VerifyOptions(target=ServerTarget(command=defective(defect)), examples=3))

@@ -9,6 +9,8 @@ Defects (none by default, when the server is honest):
   paging-skip      page n > 1 asks Halo for page n + 1 (records of page 2 are never seen)
   schema-lie       the create tool's schema calls `summary` optional and forwards calls without it
   auth-loop        on a 401 fetches new tokens but keeps sending the old one, ten times over
+  stale-read       the get tool answers a ticket's summary from an earlier read, not from Halo
+  write-drops      the create tool drops `client_id` (the ticket lands on Halo's default client)
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import mcp_types
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-DEFECTS = ("none", "retry-429", "drop-error-body", "paging-skip", "schema-lie", "auth-loop")
+DEFECTS = ("none", "retry-429", "drop-error-body", "paging-skip", "schema-lie", "auth-loop", "stale-read",
+           "write-drops")
 
 
 class Halo:
@@ -92,6 +95,7 @@ def tools(defect: str) -> list[mcp_types.Tool]:
 
 
 def build(halo: Halo) -> Server[Any]:
+    remembered: dict[int, str] = {}
     listing = mcp_types.ListToolsResult(tools=tools(halo.defect))
     schemas = {t.name: t.input_schema for t in listing.tools}
 
@@ -117,9 +121,13 @@ def build(halo: Halo) -> Server[Any]:
         elif params.name == "halo_tickets_get":
             response = await halo.request("GET", f"/api/Tickets/{args['ticket_id']}")
             if response.is_success:
-                return _text(response.json())
+                record = response.json()
+                if halo.defect == "stale-read":  # the bug: a cache that never learns of changes
+                    record["summary"] = remembered.setdefault(args["ticket_id"], f"(cached) {record['summary']}")
+                return _text(record)
         elif params.name == "halo_tickets_create":
-            response = await halo.request("POST", "/api/Tickets", json=[args])
+            body = {k: v for k, v in args.items() if not (halo.defect == "write-drops" and k == "client_id")}
+            response = await halo.request("POST", "/api/Tickets", json=[body])
             if response.is_success:
                 return _text(response.json())
         else:

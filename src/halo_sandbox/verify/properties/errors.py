@@ -67,6 +67,21 @@ def probe_tools(ctx: Context) -> list[tuple[MappedTool, dict[str, Any]]]:
     return chosen
 
 
+def _ratelimit_problems(call: CallRecord) -> list[str]:
+    """Rate-limit fields the server passes (any ``ratelimit`` object) must be the ones Halo sent."""
+    want = {"limit": 300, "remaining": 0, "reset": RETRY_AFTER}
+    problems = []
+    for key, value in (item for item in _walk(call.payload()) if isinstance(item, tuple)):
+        if norm(key) in {"ratelimit", "ratelimits"} and isinstance(value, dict):
+            for field, expected in want.items():
+                got = next((v for k, v in value.items() if norm(k) == field), None)
+                slack = 1 if field == "reset" else 0  # a delta that may have ticked down
+                if isinstance(got, (int, float)) and not isinstance(got, bool) and \
+                        not expected - slack <= got <= expected:
+                    problems.append(f"rate-limit {field} passed as {got!r}, Halo said {expected}")
+    return problems
+
+
 def _retry_after(call: CallRecord) -> list[Any]:
     return [v for k, v in (item for item in _walk(call.payload()) if isinstance(item, tuple))
             if norm(k) in {"retryafter", "retryafterseconds"}]
@@ -105,6 +120,7 @@ async def error_pass_through(ctx: Context) -> list:
                                                                                          f"{RETRY_AFTER}.0")]
                 if wrong:
                     problems.append(f"retry-after passed as {wrong[0]!r}, Halo said {RETRY_AFTER}")
+                problems += _ratelimit_problems(call)
             checks.append(ctx.check(
                 "errors", f"{mapped.name} / {label}", "failed" if problems else "passed",
                 "; ".join(problems) or f"{label}: status and message passed through, {api} upstream request",
