@@ -1,4 +1,4 @@
-"""`python -m bench [overhead scale throughput startup contracts context] [--quick] [--profile]`: run the
+"""`python -m bench [overhead scale throughput stall startup contracts context] [--quick] [--profile]`: run the
 benchmarks (all by default) and print a summary of the ratios against their targets."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench import context, contracts, overhead, scale, startup, throughput
+from bench import context, contracts, overhead, scale, stall, startup, throughput
 from bench._support import console, report, verdict
 
-BENCHES = {"overhead": overhead, "scale": scale, "throughput": throughput, "startup": startup,
+BENCHES = {"overhead": overhead, "scale": scale, "throughput": throughput, "stall": stall, "startup": startup,
            "contracts": contracts, "context": context}
 
 
@@ -20,9 +20,12 @@ def _summary(results: dict[str, dict[str, Any]]) -> None:
         rows.append((name, f"{value:.2f}{unit}", f"<= {target:g}{unit}", verdict(value, target)))
 
     if "overhead" in results:
-        for op in ("list", "get"):
-            add(f"MCP/direct p50, {op}", results["overhead"][op]["ratio_p50"], overhead.P50_TARGET)
-            add(f"MCP/direct p99, {op}", results["overhead"][op]["ratio_p99"], overhead.P99_TARGET)
+        for op in ("get", "list"):
+            entry = results["overhead"][op]
+            add(f"MCP/direct p50, {op}, 2026-07-28", entry["modern_ratio_p50"], overhead.P50_TARGET)
+            add(f"MCP/direct p50, {op}, legacy session", entry["legacy_ratio_p50"], overhead.P50_LEGACY_TARGET)
+            add(f"MCP/direct p99, {op}, 2026-07-28", entry["modern_ratio_p99"], overhead.P99_TARGET)
+            add(f"MCP/direct p99, {op}, legacy session", entry["legacy_ratio_p99"], overhead.P99_TARGET)
     if "scale" in results:
         for name, values in results["scale"]["latency"].items():
             add(f"100k/1k, {name}", values["ratio"], scale.RATIO_TARGET)
@@ -37,7 +40,15 @@ def _summary(results: dict[str, dict[str, Any]]) -> None:
             rows[-1] = (*rows[-1][:3], f"[red]suite failed (exit {results['contracts']['exit_code']})[/red]")
     if "context" in results:
         add("tools/list bytes, discovery / curated all", results["context"]["ratio"], context.TARGET_RATIO)
+    if "stall" in results:
+        add("longest wait of another client during heavy work", results["stall"]["worst_ms"], stall.TARGET_MS, " ms")
     if "throughput" in results:
+        lean = results["throughput"]["lean"]
+        add("server CPU per tool call / per direct request", lean["cpu_ratio"], throughput.CPU_TARGET)
+        if "rate_ratio" in lean:
+            rows.append((f"tool calls/s vs {lean['baseline_ref']} (today's)", f"{lean['rate_ratio']:.2f}x",
+                         f">= {throughput.RATE_TARGET:g}x", "[green]met[/green]"
+                         if lean["rate_ratio"] >= throughput.RATE_TARGET else "[red]missed[/red]"))
         for name, rate in results["throughput"]["rates_per_s"].items():
             rows.append((name, f"{rate:,.0f}/s", "(context)", ""))
     report("summary", "Summary", ["measure", "value", "target", "verdict"], rows,

@@ -43,9 +43,11 @@ def token(process: Process) -> str:
 
 
 @contextmanager
-def running(command: str, *args: str, rate_limit_off: bool = True, wait: bool = True) -> Iterator[Process]:
-    """`halo-sandbox <command> --port <free> ...` (`halo_sandbox.harness`) until the block ends."""
-    with start(command, *args, admin_key=ADMIN_KEY, wait=wait, timeout=120) as process:
+def running(command: str, *args: str, rate_limit_off: bool = True, wait: bool = True,
+            cli: str | None = None) -> Iterator[Process]:
+    """`halo-sandbox <command> --port <free> ...` (`halo_sandbox.harness`) until the block ends.
+    `cli`: another `halo-sandbox` executable (e.g. a baseline commit's, `_plain.baseline_cli`)."""
+    with start(command, *args, admin_key=ADMIN_KEY, wait=wait, timeout=120, cli=cli) as process:
         if wait and rate_limit_off:
             process.admin("PUT", "/ratelimit", json={"enabled": False})
         yield process

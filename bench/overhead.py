@@ -1,81 +1,94 @@
-"""MCP overhead: a tool call through `/mcp` of a real `halo-sandbox up` (one SDK session reused) vs
-the same Halo request sent directly to the mock with httpx, same process, same data, samples
-interleaved (A, B, B, A, ...) so machine noise hits both sides alike.
-Targets: MCP p50 <= 1.5x direct, p99 <= 2x."""
+"""MCP overhead: a tool call through `/mcp` of a real `halo-sandbox up` against the Halo request it
+causes, sent straight to the same process. Both sides use the same plain HTTP client (one httpx
+connection each, `bench._plain`): a JSON-RPC `tools/call` POST in MCP 2026-07-28 mode (single
+exchange) and inside a legacy handshake-era session, against the GET. The SDK client's figures
+(`mcp.Client`, its default 2026-07-28 mode) are reported beside them. Samples are interleaved
+(the order of the sides rotates) so machine noise hits all sides alike.
+Targets: p50 <= 1.3x direct (2026-07-28), <= 1.6x (legacy session); p99 <= 2x."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
-import httpx
 from mcp import Client
 
+from bench._plain import check_tool_result, connection, legacy_call, legacy_session, modern_call
 from bench._support import ms, percentile, report, running, verdict
 from bench._support import token as support_token
 
 TICKET = 45920
-P50_TARGET, P99_TARGET = 1.5, 2.0
-
-
-async def _timed(fn: Callable[[], Awaitable[Any]]) -> float:
-    start = time.perf_counter()
-    await fn()
-    return time.perf_counter() - start
+P50_TARGET, P50_LEGACY_TARGET, P99_TARGET = 1.3, 1.6, 2.0
+OPS = {
+    "get by id": ("get_single_halo_itsm_ticket_by_id", {"id": TICKET}, f"/api/Tickets/{TICKET}", {}),
+    "list (limit 50)": ("list_all_halo_itsm_tickets", {"limit": 50}, "/api/Tickets",
+                        {"pageinate": "true", "page_size": 50, "page_no": 1}),
+}
+SIDES = ("direct", "modern", "legacy", "sdk")
 
 
 async def _measure(*, samples: int) -> dict[str, Any]:
     with running("up") as sandbox:
         token = support_token(sandbox)
-        async with Client(sandbox.mcp_url) as client, httpx.AsyncClient(
-                base_url=f"{sandbox.base}/api", headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+        async with contextlib.AsyncExitStack() as stack:
+            direct, modern, legacy = [await stack.enter_async_context(connection(sandbox.base)) for _ in range(3)]
+            session = await legacy_session(legacy)
+            sdk = await stack.enter_async_context(Client(sandbox.mcp_url))
+            auth = {"Authorization": f"Bearer {token}"}
+            calls: dict[str, dict[str, Callable[[], Awaitable[Any]]]] = {}
+            for op, (tool, arguments, path, params) in OPS.items():
+                body, headers = modern_call(tool, arguments)
+                legacy_body = legacy_call(tool, arguments)
 
-            async def mcp_list() -> None:
-                result = await client.call_tool("list_all_halo_itsm_tickets", {"limit": 50})
-                assert not result.is_error and len(result.structured_content["result"]) == 50
+                async def do_direct(path: str = path, params: dict[str, Any] = params) -> None:
+                    response = await direct.get(path, params=params, headers=auth)
+                    assert response.status_code == 200, response.text
 
-            async def direct_list() -> None:
-                response = await http.get("/Tickets", params={"pageinate": "true", "page_size": 50, "page_no": 1})
-                assert response.status_code == 200 and len(response.json()["tickets"]) == 50
+                async def do_modern(body: bytes = body, headers: dict[str, str] = headers) -> None:
+                    check_tool_result(await modern.post("/mcp", content=body, headers=headers))
 
-            async def mcp_get() -> None:
-                result = await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": TICKET})
-                assert not result.is_error
+                async def do_legacy(body: bytes = legacy_body) -> None:
+                    check_tool_result(await legacy.post("/mcp", content=body, headers=session))
 
-            async def direct_get() -> None:
-                response = await http.get(f"/Tickets/{TICKET}")
-                assert response.status_code == 200
+                async def do_sdk(tool: str = tool, arguments: dict[str, Any] = arguments) -> None:
+                    result = await sdk.call_tool(tool, arguments)
+                    assert not result.is_error, result.structured_content
 
-            pairs = {"list (limit 50)": (mcp_list, direct_list), "get by id": (mcp_get, direct_get)}
-            times: dict[str, dict[str, list[float]]] = {op: {"mcp": [], "direct": []} for op in pairs}
-            for _ in range(20):  # warm-up
-                for mcp_fn, direct_fn in pairs.values():
-                    await mcp_fn()
-                    await direct_fn()
-            for i in range(samples):
-                for op, (mcp_fn, direct_fn) in pairs.items():
-                    order = [("mcp", mcp_fn), ("direct", direct_fn)]
-                    for side, fn in (order if i % 2 == 0 else order[::-1]):
-                        times[op][side].append(await _timed(fn))
-    result: dict[str, Any] = {}
+                calls[op] = {"direct": do_direct, "modern": do_modern, "legacy": do_legacy, "sdk": do_sdk}
+            times = {op: {side: [] for side in SIDES} for op in OPS}
+            for i in range(samples + 20):
+                for op, sides in calls.items():
+                    order = SIDES[i % 4:] + SIDES[:i % 4]
+                    for side in order:
+                        start = time.perf_counter()
+                        await sides[side]()
+                        if i >= 20:  # warm-up
+                            times[op][side].append(time.perf_counter() - start)
+    result: dict[str, Any] = {"samples": samples}
     rows = []
     for op, sides in times.items():
         stats = {side: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for side, v in sides.items()}
-        r50 = stats["mcp"]["p50"] / stats["direct"]["p50"]
-        r99 = stats["mcp"]["p99"] / stats["direct"]["p99"]
-        key = "list" if op.startswith("list") else "get"
-        result[key] = {"mcp_p50_ms": stats["mcp"]["p50"] * 1000, "direct_p50_ms": stats["direct"]["p50"] * 1000,
-                       "mcp_p99_ms": stats["mcp"]["p99"] * 1000, "direct_p99_ms": stats["direct"]["p99"] * 1000,
-                       "ratio_p50": r50, "ratio_p99": r99}
-        rows.append((op, ms(stats["mcp"]["p50"]), ms(stats["direct"]["p50"]), f"{r50:.2f}x {verdict(r50, P50_TARGET)}",
-                     ms(stats["mcp"]["p99"]), ms(stats["direct"]["p99"]), f"{r99:.2f}x {verdict(r99, P99_TARGET)}"))
-    result["samples"] = samples
-    return report("overhead", f"MCP overhead ({samples} interleaved samples each; targets p50 <= "
-                  f"{P50_TARGET}x, p99 <= {P99_TARGET}x)",
-                  ["operation", "MCP p50", "direct p50", "p50 ratio", "MCP p99", "direct p99", "p99 ratio"],
-                  rows, result)
+        base = stats["direct"]
+        entry: dict[str, Any] = {f"{side}_{q}_ms": stats[side][q] * 1000 for side in SIDES for q in ("p50", "p99")}
+        for side in ("modern", "legacy", "sdk"):
+            entry[f"{side}_ratio_p50"] = stats[side]["p50"] / base["p50"]
+            entry[f"{side}_ratio_p99"] = stats[side]["p99"] / base["p99"]
+        result["get" if op.startswith("get") else "list"] = entry
+        for side, target in (("modern", P50_TARGET), ("legacy", P50_LEGACY_TARGET), ("sdk", None)):
+            r50, r99 = entry[f"{side}_ratio_p50"], entry[f"{side}_ratio_p99"]
+            rows.append((op, {"modern": "2026-07-28 POST", "legacy": "legacy session POST",
+                              "sdk": "SDK client (context)"}[side],
+                         ms(stats[side]["p50"]), ms(base["p50"]),
+                         f"{r50:.2f}x {verdict(r50, target) if target else ''}",
+                         ms(stats[side]["p99"]), ms(base["p99"]),
+                         f"{r99:.2f}x {verdict(r99, P99_TARGET) if target else ''}"))
+    return report("overhead", f"MCP overhead, plain HTTP client on both sides ({samples} interleaved samples; "
+                  f"targets p50 <= {P50_TARGET}x 2026-07-28, <= {P50_LEGACY_TARGET}x legacy, p99 <= {P99_TARGET}x)",
+                  ["operation", "MCP side", "MCP p50", "direct p50", "p50 ratio", "MCP p99", "direct p99",
+                   "p99 ratio"], rows, result)
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:

@@ -1,6 +1,11 @@
 """Throughput: requests/s of a `halo-sandbox mock` process for `GET /api/Tickets/{id}` and a filtered
 list under 32 concurrent connections (an async httpx load generator, bounded by time, 127.0.0.1
 only), and tool calls/s of `halo-sandbox up`'s MCP server under 16 concurrent sessions.
+
+The lean-path figures: on one `up` process, the same plain HTTP client (`bench._plain`, 8
+connections) sends get-by-id tool calls (2026-07-28 POSTs) and the GETs they cause; the server's
+CPU per tool call against its CPU per direct request (target <= 2x), and tool calls/s against
+"today's" (the same load on `up` as it was at `bench._plain.BASELINE_REF`, run now, target >= 2x).
 `--profile` also runs the mock's get-by-id load in this process under cProfile and prints the top
 functions (the load generator shares the 2 cores, so absolute numbers are a floor)."""
 
@@ -11,6 +16,7 @@ import cProfile
 import io
 import os
 import pstats
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,8 +26,12 @@ import anyio
 import httpx
 from mcp import Client
 
+from bench._plain import BASELINE_REF, baseline_cli, check_tool_result, connection, modern_call
 from bench._support import CLIENT_ID, CLIENT_SECRET, report, running
 from bench._support import token as support_token
+
+PLAIN_CONNECTIONS = 8
+CPU_TARGET, RATE_TARGET = 2.0, 2.0
 
 CONNECTIONS, SESSIONS = 32, 16
 TICKET = 45920
@@ -109,6 +119,62 @@ async def _mcp_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[str
                                            "client_cores": client / elapsed}}
 
 
+async def _plain_rates(cli: str | None, seconds: float) -> dict[str, float]:
+    """Direct GETs and 2026-07-28 get-by-id tool calls on one `up` (started with `cli`): rates and
+    server CPU milliseconds per request / call."""
+    with running("up", cli=cli) as sandbox:
+        token = support_token(sandbox)
+        async with contextlib.AsyncExitStack() as stack:
+            https = [await stack.enter_async_context(connection(sandbox.base)) for _ in range(PLAIN_CONNECTIONS)]
+            turn = iter(range(10**12))
+            auth = {"Authorization": f"Bearer {token}"}
+            body, headers = modern_call("get_single_halo_itsm_ticket_by_id", {"id": TICKET})
+
+            async def direct() -> None:
+                response = await https[next(turn) % PLAIN_CONNECTIONS].get(f"/api/Tickets/{TICKET}", headers=auth)
+                assert response.status_code == 200
+
+            async def tool_call() -> None:
+                check_tool_result(await https[next(turn) % PLAIN_CONNECTIONS].post("/mcp", content=body,
+                                                                                   headers=headers))
+
+            out: dict[str, float] = {}
+            for name, worker in (("direct", direct), ("tool_call", tool_call)):
+                await _load(worker, concurrency=PLAIN_CONNECTIONS, seconds=1)
+                before = _cpu_seconds(sandbox.proc.pid)
+                done, elapsed = await _load(worker, concurrency=PLAIN_CONNECTIONS, seconds=seconds)
+                out[f"{name}_per_s"] = done / elapsed
+                out[f"{name}_server_ms"] = (_cpu_seconds(sandbox.proc.pid) - before) / done * 1000
+    return out
+
+
+def _lean(seconds: float) -> dict[str, Any]:
+    """The current `up` and, when git has the commit, the baseline's, twice each, alternating."""
+    baseline = baseline_cli()
+    runs: dict[str, list[dict[str, float]]] = {"current": [], "baseline": []}
+    try:
+        for _ in range(2):
+            runs["current"].append(anyio.run(_plain_rates, None, seconds))
+            if baseline is not None:
+                runs["baseline"].append(anyio.run(_plain_rates, baseline[0], seconds))
+    finally:
+        if baseline is not None:
+            shutil.rmtree(baseline[1], ignore_errors=True)
+
+    def best(side: str, key: str) -> float:
+        values = [r[key] for r in runs[side]]
+        return max(values) if key.endswith("_per_s") else min(values)
+
+    current = {key: best("current", key) for key in runs["current"][0]}
+    result: dict[str, Any] = {"current": current, "cpu_ratio": current["tool_call_server_ms"] / current["direct_server_ms"],
+                              "baseline_ref": BASELINE_REF}
+    if runs["baseline"]:
+        old = {key: best("baseline", key) for key in runs["baseline"][0]}
+        result.update(baseline=old, rate_ratio=current["tool_call_per_s"] / old["tool_call_per_s"],
+                      baseline_cpu_ratio=old["tool_call_server_ms"] / old["direct_server_ms"])
+    return result
+
+
 async def _profile_mock(seconds: float) -> str:
     """The mock app in this process (ASGI transport, no sockets) under cProfile, get-by-id load."""
     from halo_sandbox.mock.app import create_app
@@ -137,6 +203,7 @@ def run(*, quick: bool = False, profile: bool = False) -> dict[str, Any]:
     mock_rates, cpu = anyio.run(_mock_rps, seconds)
     mcp_rates, mcp_cpu = anyio.run(_mcp_rps, seconds)
     rates, cpu = {**mock_rates, **mcp_rates}, {**cpu, **mcp_cpu}
+    lean = _lean(seconds)
     if profile:
         print(anyio.run(_profile_mock, seconds))
     rows = []
@@ -145,6 +212,18 @@ def run(*, quick: bool = False, profile: bool = False) -> dict[str, Any]:
         rows.append((name, f"{rate:,.0f}/s", *(
             (f"{use['server_ms_per_request']:.2f} ms ({use['server_cores']:.2f} cores)",
              f"{use['client_ms_per_request']:.2f} ms ({use['client_cores']:.2f} cores)") if use else ("", ""))))
+    current = lean["current"]
+    rows.append((f"up, plain direct GET ({PLAIN_CONNECTIONS} connections)", f"{current['direct_per_s']:,.0f}/s",
+                 f"{current['direct_server_ms']:.2f} ms", ""))
+    rows.append((f"up, plain 2026-07-28 tool call ({PLAIN_CONNECTIONS} connections)",
+                 f"{current['tool_call_per_s']:,.0f}/s", f"{current['tool_call_server_ms']:.2f} ms "
+                 f"= {lean['cpu_ratio']:.2f}x direct (target <= {CPU_TARGET:g}x)", ""))
+    if "baseline" in lean:
+        old = lean["baseline"]
+        rows.append((f"  the same on {BASELINE_REF} (today's)", f"{old['tool_call_per_s']:,.0f}/s "
+                     f"(now {lean['rate_ratio']:.2f}x, target >= {RATE_TARGET:g}x)",
+                     f"{old['tool_call_server_ms']:.2f} ms = {lean['baseline_cpu_ratio']:.2f}x its direct "
+                     f"{old['direct_server_ms']:.2f} ms", ""))
     return report("throughput", f"Throughput ({seconds:g} s each, {CONNECTIONS} connections to the mock, "
                   f"{SESSIONS} MCP sessions)", ["load", "rate", "server CPU / request", "load generator CPU / request"],
-                  rows, {"rates_per_s": rates, "cpu": cpu})
+                  rows, {"rates_per_s": rates, "cpu": cpu, "lean": lean})

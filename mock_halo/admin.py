@@ -7,7 +7,6 @@ or ``X-Admin-Key: <key>`` (`require_admin`, reusable by other ``/_sandbox`` rout
 
 from __future__ import annotations
 
-import json
 import math
 import secrets
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from ..protocol import ADMIN_KEY_HEADER
+from . import jsonpieces
 from .auth import bearer_token
 from .exceptions import Unauthorized, ValidationError
 from .faults import FaultSpec
@@ -59,7 +59,7 @@ def _parse(raw: bytes) -> Any:
     if not raw.strip():
         raise ValidationError({"body": ["A JSON body is required."]})
     try:
-        return json.loads(raw, parse_constant=_no_constant)
+        return jsonpieces.loads(raw, parse_constant=_no_constant)  # in a worker thread: see jsonpieces
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ValidationError({"body": [f"Malformed JSON: {str(exc)[:200]}"]}) from None
 
@@ -123,7 +123,7 @@ async def get_snapshot(request: Request, tenant: Tenant = Depends(current_tenant
     registry = _registry(request)
 
     def export() -> bytes:
-        return json.dumps(registry.snapshot(tenant.name), ensure_ascii=False, allow_nan=False).encode()
+        return jsonpieces.dumps(registry.snapshot(tenant.name)).encode()
 
     return Response(await anyio.to_thread.run_sync(export), media_type="application/json")
 

@@ -23,7 +23,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import facts
+from . import facts, jsonpieces
 from .auth import check_scope
 from .binding import GENERIC_HEADER, Notes, bind_query, refuse_if_strict, unknown_fields
 from .exceptions import MethodNotAllowed, NotFound, UnsupportedMediaType, ValidationError
@@ -79,6 +79,8 @@ def _check_json_type(request: Request) -> None:
 
 def _parse_json(raw: bytes) -> Any:
     try:
+        if len(raw) > OFF_LOOP_BYTES:  # in a worker thread: in pieces, so the event loop's thread gets the GIL
+            return jsonpieces.loads(raw, parse_constant=_no_constants)
         return json.loads(raw, parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValidationError({"": [f"The request body is not valid JSON: {str(exc)[:200]}"]}) from None
@@ -192,7 +194,10 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
         refuse_if_strict(notes, strict=tenant.strict)
         return store.post(resource=spec.name, body=body)
 
-    return JSONResponse(await _run(store, save) if len(raw) <= OFF_LOOP_BYTES else await anyio.to_thread.run_sync(save))
+    if len(raw) <= OFF_LOOP_BYTES:
+        return JSONResponse(await _run(store, save))
+    return Response(await anyio.to_thread.run_sync(lambda: jsonpieces.dumps(save()).encode()),
+                    media_type="application/json")
 
 
 @router.delete("/{resource}/{record_id}")
