@@ -9,12 +9,15 @@ one posted object, dropping fields the store computes and keeping unknown ones a
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
+from . import facts
+from .binding import BadValue, body_value
 from .clock import halo_datetime
 from .exceptions import FieldErrors
 from .resources import FieldType, ResourceSpec
@@ -28,6 +31,17 @@ MIN_YEAR, MAX_YEAR = 1753, 9999
 """Dates Halo stores (SQL Server ``datetime``)."""
 _EXACT: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "object": dict}
 _CANONICAL_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
+_KEPT = frozenset({"id"})
+"""Body fields kept although no official schema lists them."""
+
+
+@functools.cache
+def _official(resource_path: str) -> Mapping[str, str]:
+    """Field -> official type of the resource's records (empty when Halo documents no body)."""
+    name = facts.record_schema(resource_path)
+    return facts.schema(name) if name else {}
 
 
 class CoercionError(Exception):
@@ -157,13 +171,24 @@ def coerce_item(spec: ResourceSpec, item: Mapping[str, Any], prefix: str, errors
     row: Row = item if in_place else {}  # type: ignore[assignment]
     computed = spec.read_only
     fields = spec.fields
+    official = _official(spec.path)
     for name, value in list(item.items()) if in_place else item.items():
         kind = fields.get(name)
         if kind is None:
             if name in computed:
                 row.pop(name, None)
-            elif not in_place:
+            elif in_place:
+                continue  # seed and snapshot rows are the sandbox's own: kept as they are
+            elif name in official:  # a documented field the table does not model: its official type
+                try:
+                    converted, _ = body_value(official[name], value)
+                except BadValue as bad:
+                    errors.add(f"{prefix}.{name}", f"{bad} Path '{prefix}.{name}'.")
+                    continue
+                row[name] = copy.deepcopy(converted) if isinstance(converted, list | dict) else converted
+            elif name in _KEPT:
                 row[name] = copy.deepcopy(value) if isinstance(value, list | dict) else value
+            # anything else is not a field of Halo's record: Halo ignores it, so does the store
             continue
         if _is_canonical(kind, value):
             if not in_place:

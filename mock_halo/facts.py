@@ -144,6 +144,14 @@ def templates_for(resource_path: str) -> tuple[str, ...]:
     return tuple(t for t in facts()["paths"] if t.lower() == low or t.lower().startswith(low + "/"))
 
 
+@functools.cache
+def record_schema(resource_path: str) -> str | None:
+    """The official schema of a resource's records: the body of ``POST /<resource_path>``."""
+    op = operation("POST", "/" + resource_path)
+    name = op.body_schema if op else None
+    return name if name and schema(name) else None
+
+
 def default_for(kind: str) -> Any:
     """Halo's value for an unset field of this type (unset dates are ``1900-01-01T00:00:00``)."""
     if kind in ("int32", "int64"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from . import facts
 from .clock import UNSET_DATE
 from .records import Records
 from .resources import ResourceSpec
@@ -21,8 +22,14 @@ Row = dict[str, Any]
 
 
 def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
-    """A copy of ``row`` with its computed fields (never shares lists or dicts with the row)."""
-    out = {k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+    """A copy of ``row`` with its computed fields (never shares lists or dicts with the row). A
+    detailed record (``GET /{id}``, a saved record) carries every field of the official schema,
+    unset ones with Halo's defaults (`facts.full_record`); list rows stay lean."""
+    schema = facts.record_schema(spec.path) if detail else None
+    out = facts.full_record(schema) if schema else {}
+    for name in spec.write_only:
+        out.pop(name, None)
+    out.update({k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:
             out[name] = UNSET_DATE

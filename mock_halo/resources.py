@@ -107,6 +107,8 @@ class ResourceSpec:
     """A parameter without which Halo lists nothing (``ticket_id`` for actions)."""
     envelope_extras: Mapping[str, object] = field(default_factory=dict)
     """Constant extra fields of the list envelope (``include_children`` on tickets)."""
+    write_only: tuple[str, ...] = ()
+    """Documented fields a read never answers (an attachment's bytes)."""
     raw_get: str = ""
     """Hook naming the stored bytes ``GET /{id}`` answers with rather than JSON (attachments);
     the table's rows then own the store's file content."""
@@ -381,7 +383,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                            float="quantity price costprice discount_perc tax", bool="optional"),
         refs={"ticket_id": Ref(table="tickets"), "client_id": Ref(table="clients"),
               "site_id": Ref(table="sites"), "user_id": Ref(table="users"), "agent_id": Ref(table="agents")},
-        computed=("revenue", "tax_total", "total", "cost", "profit", "margin", "expired"),
+        computed=("revenue", "tax_total", "total", "margin"),
         names={**_CLIENT_NAME, **_SITE_NAME, "user_name": ("user_id", "name"),
                "assigned_agent_name": ("agent_id", "name")},
         required=("client_id",),
@@ -473,6 +475,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         compute="attachment",
         on_write="attachment",
         raw_get="attachment",
+        write_only=("data", "data_base64", "file"),
         read_scope="read:tickets", edit_scope="edit:tickets",
         not_implemented=("/Attachment/image (multipart)", "/Attachment/document",
                          "/Attachment/GetS3PresignedURL"),

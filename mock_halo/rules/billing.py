@@ -48,15 +48,12 @@ def compute_quote(db: Records, row: Row, out: Row, detail: bool) -> None:
         line_cost = qty * float(line.get("costprice") or 0)
         lines.append({**line, "qhid": row["id"], "net_total": _money(net), "total_discount": _money(discount),
                       "total_tax": _money(tax), "total_price": _money(net + tax),
-                      "total_net_total": _money(net), "profit": _money(net - line_cost)})
+                      "total_net_total": _money(net)})
         if not line.get("optional"):
             revenue, tax_total, cost = revenue + net, tax_total + tax, cost + line_cost
     out["lines"] = lines
     out["revenue"], out["tax_total"], out["total"] = _money(revenue), _money(tax_total), _money(revenue + tax_total)
-    out["cost"], out["profit"] = _money(cost), _money(revenue - cost)
     out["margin"] = round((revenue - cost) / revenue * 100, 2) if revenue else 0.0
-    expiry = row.get("expiry_date")
-    out["expired"] = bool(expiry) and expiry < db.now() and row.get("approvalstate", 0) == 0
 
 
 def compute_invoice(db: Records, row: Row, out: Row, detail: bool) -> None:

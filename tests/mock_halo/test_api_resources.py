@@ -8,6 +8,7 @@ from datetime import datetime
 import httpx
 import pytest
 from halo_sandbox.fixtures import build_world
+from halo_sandbox.mock import facts
 from halo_sandbox.mock.clock import SandboxClock
 from halo_sandbox.mock.resources import RESOURCES
 from halo_sandbox.mock.settings import MockSettings
@@ -247,11 +248,14 @@ async def test_every_resource_creates_reads_updates_and_deletes(client: httpx.As
     assert fetched.status_code == 200
     if not spec.raw_get:
         assert fetched.json() == record
-    update = {"id": rid, **({spec.id_scope: record[spec.id_scope]} if spec.id_scope else {}), "note": "edited"}
+    # a documented string field of the record that the create did not set
+    schema = facts.schema(facts.record_schema(spec.path) or "")
+    text = next(f for f in ("note", "notes", "description", "colour", "intent", "always_bcc", "address1") if schema.get(f) == "string")
+    update = {"id": rid, **({spec.id_scope: record[spec.id_scope]} if spec.id_scope else {}), text: "edited"}
     updated = await client.post(f"/api/{spec.path}", headers=auth_headers, json=update)
-    assert updated.status_code == 200 and updated.json()["note"] == "edited"
+    assert updated.status_code == 200 and updated.json()[text] == "edited"
     for key, value in body.items():
-        if key not in ("lines", "data_base64", "note"):
+        if key not in ("lines", "data_base64", text):
             assert updated.json()[key] == value, key
     assert (await client.delete(f"/api/{spec.path}/{rid}", headers=auth_headers, params=scope)).status_code == 200
     assert (await client.get(f"/api/{spec.path}/{rid}", headers=auth_headers, params=scope)).status_code == 404

@@ -46,14 +46,16 @@ def test_uuid_ids_are_strings() -> None:
         coerce("id", 1.5, id_kind="uuid")
 
 
-def test_an_item_keeps_unknown_fields_drops_computed_ones_and_names_bad_paths() -> None:
+def test_an_item_types_documented_fields_drops_undocumented_and_computed_ones_and_names_bad_paths() -> None:
     errors = FieldErrors()
-    body = {"summary": 5, "client_id": "104", "priority_name": "x", "client_name": "y", "custom": {"k": [1]},
-            "status_id": "open", "dateoccurred": "2026-11-25T06:00:00+01:00"}
+    body = {"summary": 5, "client_id": "104", "priority_name": "x", "client_name": "y", "tags": [{"k": [1]}],
+            "zz_not_a_halo_field": 1, "userdef1": 7, "status_id": "open", "dateoccurred": "2026-11-25T06:00:00+01:00",
+            "is_vip": {"an": "object"}}
     row = coerce_item(spec_named("tickets"), body, "[0]", errors)
-    assert row == {"summary": "5", "client_id": 104, "custom": {"k": [1]}, "dateoccurred": "2026-11-25T05:00:00"}
-    assert row["custom"] is not body["custom"]  # a copy: the caller's body is not kept
-    assert list(errors.map) == ["[0].status_id"]
+    assert row == {"summary": "5", "client_id": 104, "tags": [{"k": [1]}], "userdef1": "7",
+                   "dateoccurred": "2026-11-25T05:00:00"}
+    assert row["tags"] is not body["tags"]  # a copy: the caller's body is not kept
+    assert list(errors.map) == ["[0].status_id", "[0].is_vip"]
     assert errors.map["[0].status_id"][0].endswith("Path '[0].status_id'.")
 
 
