@@ -25,11 +25,23 @@ class Records:
         self._derived = derived
         self.max_attachment_bytes = max_attachment_bytes
         self.blobs: dict[Key, bytes] = {}
+        self.acting_login: str | None = None
+        """Login of the agent the current write acts for (set by the store around a write)."""
         self.tables: dict[str, Table] = {name: self._table(table_spec(name)) for name in TABLES}
 
     def _table(self, spec: ResourceSpec) -> Table:
         derived = {name: (lambda row, fn=self._derived[hook]: fn(self, row)) for name, hook in spec.derived.items()}
         return Table(spec, index_fields(spec.table), derived)
+
+    def acting_agent(self) -> int | None:
+        """Id of the agent whose ``email`` is the acting login, if any."""
+        login = (self.acting_login or "").lower()
+        if not login:
+            return None
+        for key, row in self.tables["agents"].rows.items():
+            if str(row.get("email") or "").lower() == login:
+                return key
+        return None
 
     def now(self) -> str:
         """The sandbox time as Halo writes it (``YYYY-MM-DDTHH:MM:SS``, UTC)."""

@@ -19,6 +19,7 @@ from .resources import ResourceSpec
 from .rules import COMPUTE
 
 Row = dict[str, Any]
+_TABLE_DEFAULTS: dict[str, Any] = {"int": 0, "float": 0.0, "str": "", "bool": False, "date": UNSET_DATE}
 
 
 def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
@@ -29,6 +30,10 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
     out = facts.full_record(schema) if schema else {}
     for name in spec.write_only:
         out.pop(name, None)
+    if schema:  # where the table types a field differently, its default follows the table
+        for name, kind in spec.fields.items():
+            if name in out and kind in _TABLE_DEFAULTS:
+                out[name] = _TABLE_DEFAULTS[kind]
     out.update({k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:

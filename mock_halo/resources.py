@@ -43,6 +43,20 @@ class Ref:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ByName:
+    """A posted field that may name a record instead of giving its id (Halo's ticket ``team`` is a
+    team name, an action's ``new_team`` a team name, its ``outcome`` an outcome name): a value that
+    is not a number is looked up (case-insensitively) by ``attr`` in ``table`` and the id found is
+    stored in ``target``; an unknown name is refused like an unknown id."""
+
+    target: str
+    table: str
+    attr: str = "name"
+    keep: bool = False
+    """Keep the posted name as well (an action's ``outcome`` text)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Filter:
     param: str
     kind: FilterKind
@@ -107,6 +121,11 @@ class ResourceSpec:
     """A parameter without which Halo lists nothing (``ticket_id`` for actions)."""
     envelope_extras: Mapping[str, object] = field(default_factory=dict)
     """Constant extra fields of the list envelope (``include_children`` on tickets)."""
+    by_name: Mapping[str, ByName] = field(default_factory=dict)
+    """Posted fields that may name a record rather than give its id (see `ByName`)."""
+    attachment_links: Mapping[str, str] = field(default_factory=dict)
+    """Attachments embedded in a posted record (its ``attachments`` array) are created as attachment
+    records with these fields (attachment field -> field of the saved record)."""
     write_only: tuple[str, ...] = ()
     """Documented fields a read never answers (an attachment's bytes)."""
     raw_get: str = ""
@@ -208,6 +227,8 @@ _TICKET_COMMON = dict(
     compute="ticket",
     on_write="ticket",
     envelope_extras={"include_children": False},
+    by_name={"team": ByName(target="team_id", table="teams")},
+    attachment_links={"ticket_id": "id"},
 )
 
 _LOOKUP = dict(pageable=False, count_default=None, list_key=None, read_scope="read:tickets",
@@ -368,6 +389,9 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         compute="action",
         on_write="action",
         after_write="action",
+        by_name={"new_team": ByName(target="new_team", table="teams"),
+                 "outcome": ByName(target="outcome_id", table="outcomes", attr="outcome", keep=True)},
+        attachment_links={"ticket_id": "ticket_id", "action_id": "id"},
         read_scope="read:tickets", edit_scope="edit:tickets",
         not_implemented=("listing by date range without ticket_id (returns nothing)", "/Actions/Review",
                          "/Actions/reaction", "agentonly/excludeprivate and the other list flags"),
@@ -464,13 +488,14 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         name="attachments", singular="Attachment", path="Attachment", table="attachments", list_key="attachments",
         pageable=False, count_default=None,
-        fields=_types(id="id", int="ticket_id action_id type", str="filename note desc data data_base64",
+        fields=_types(id="id", int="ticket_id action_id type unique_id", str="filename note desc data data_base64",
                       date="datecreated"),
         refs={"ticket_id": Ref(table="tickets"), "action_id": Ref(table="actions", scoped_by="ticket_id")},
         computed=("filesize", "content_type", "isimage"),
-        required=("ticket_id",),
         filters=(Filter(param="ticket_id", kind="int", field="ticket_id"),
-                 Filter(param="action_id", kind="int", field="action_id")),
+                 Filter(param="action_id", kind="int", field="action_id"),
+                 Filter(param="type", kind="int", field="type"),
+                 Filter(param="unique_id", kind="int", field="unique_id")),
         search_fields=("filename",),
         compute="attachment",
         on_write="attachment",

@@ -192,7 +192,8 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
                 if isinstance(item, dict):
                     unknown_fields(schema, item, schema_name=schema_name, prefix=f"[{i}]", notes=notes)
         refuse_if_strict(notes, strict=tenant.strict)
-        return store.post(resource=spec.name, body=body)
+        return store.post(resource=spec.name, body=body,
+                          acting_login=request.state.token.username or tenant.agent_username)
 
     if len(raw) <= OFF_LOOP_BYTES:
         return JSONResponse(await _run(store, save))

@@ -131,10 +131,14 @@ class HaloStore:
             return {name: len(t.rows) for name, t in self._db.tables.items()}
 
     # -- public writes --------------------------------------------------------------------------
-    def post(self, *, resource: str, body: Any) -> Any:
+    def post(self, *, resource: str, body: Any, acting_login: str | None = None) -> Any:
         """Create or partially update (Halo's POST): ``body`` is one object or an array of them.
         Items with ``id`` > 0 update, others create; the batch is all-or-nothing. Returns the
-        saved record for one item, a list for several."""
+        saved record for one item, a list for several. An item with ``_validate_only: true``
+        (quotes: ``_validateonly``) makes the whole batch a dry run: validated and answered,
+        nothing saved. Attachments embedded in a record (``attachments``, where the table links
+        them) are created with it. ``acting_login``: the login of the agent the token acts as
+        (an action without an author is by that agent)."""
         spec = spec_named(resource)
         single = isinstance(body, dict)
         items = [body] if single else body
@@ -142,19 +146,59 @@ class HaloStore:
             raise ValidationError({"": ["The request body must be a JSON object or an array of objects."]})
         if not items:
             raise ValidationError({"": ["The request body is an empty array; nothing to save."]})
+        dry_run = any(isinstance(item, dict) and any(_truthy(item.get(f)) for f in _VALIDATE_ONLY) for item in items)
         with self._lock:
-            errors = FieldErrors()
-            plans = []
-            for i, item in enumerate(items):
-                plan = self._plan(spec, item, f"[{i}]", errors)
-                if plan is not None:
-                    plans.append(plan)
-            for i, plan in enumerate(plans):  # nothing is committed that could not be read back
-                self._check_renderable(spec, plan[1], f"[{i}]" if not single else "", errors)
-            errors.raise_if_any()
-            saved = [self._apply(spec, *plan) for plan in plans]
-            rendered = [render(self._db, spec, row, detail=True) for row in saved]
+            self._db.acting_login = acting_login
+            try:
+                errors = FieldErrors()
+                items, embedded = self._embedded_attachments(spec, items, errors)
+                plans = []
+                for i, item in enumerate(items):
+                    plan = self._plan(spec, item, f"[{i}]", errors)
+                    if plan is not None:
+                        plans.append(plan)
+                for i, plan in enumerate(plans):  # nothing is committed that could not be read back
+                    self._check_renderable(spec, plan[1], f"[{i}]" if not single else "", errors)
+                errors.raise_if_any()
+                if dry_run:
+                    rendered = [render(self._db, spec, {**row, "id": key if key is not None else 0}, detail=True)
+                                for key, row, _old, _blob in plans]
+                    return rendered[0] if len(rendered) == 1 else rendered
+                saved = [self._apply(spec, *plan) for plan in plans]
+                for row, files in zip(saved, embedded, strict=True):
+                    if files:
+                        links = {f: row[source] for f, source in spec.attachment_links.items()}
+                        self.post(resource="attachments", body=[{**f, **links} for f in files],
+                                  acting_login=acting_login)
+                rendered = [render(self._db, spec, row, detail=True) for row in saved]
+            finally:
+                self._db.acting_login = None
         return rendered[0] if len(rendered) == 1 else rendered
+
+    def _embedded_attachments(self, spec: ResourceSpec, items: list[Any],
+                              errors: FieldErrors) -> tuple[list[Any], list[list[Row]]]:
+        """Items without their embedded ``attachments`` (validated like attachment creates) and the
+        attachments of each item."""
+        embedded: list[list[Row]] = [[] for _ in items]
+        if not spec.attachment_links:
+            return items, embedded
+        out = []
+        attachments = spec_named("attachments")
+        for i, item in enumerate(items):
+            files = item.get("attachments") if isinstance(item, dict) else None
+            if isinstance(files, list) and files:
+                item = {k: v for k, v in item.items() if k != "attachments"}
+                for j, file in enumerate(files):
+                    prefix = f"[{i}].attachments[{j}]"
+                    if not isinstance(file, dict):
+                        errors.add(prefix, "Each attachment must be a JSON object.")
+                        continue
+                    probe = coerce_item(attachments, file, prefix, errors)
+                    self._on_write(attachments, {**probe, "ticket_id": -1, "type": 1, "unique_id": 1}, None,
+                                   prefix, errors)
+                    embedded[i].append({k: v for k, v in file.items() if k not in spec.attachment_links})
+            out.append(item)
+        return out, embedded
 
     def delete(self, *, resource: str, id: Any, params: Mapping[str, str] | None = None) -> None:
         """Delete a record (and the records it owns, e.g. a ticket's actions and attachments).
@@ -368,13 +412,42 @@ class HaloStore:
         return row
 
     # -- write internals ------------------------------------------------------------------------
+    def _by_name(self, spec: ResourceSpec, item: dict[str, Any], prefix: str, errors: FieldErrors) -> dict[str, Any]:
+        """The item with the fields that name a record (`resources.ByName`) turned into ids."""
+        if not any(name in item for name in spec.by_name):
+            return item
+        item = dict(item)
+        for name, ref in spec.by_name.items():
+            value = item.get(name)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            text = value.strip()
+            if text.isascii() and text.isdigit():  # a number is an id, as for the target field
+                found: Any = int(text)
+            elif ref.target != name and item.get(ref.target) not in (None, "", *UNSET_IDS):
+                continue  # an explicit id wins over a name
+            else:
+                rows = self._db.tables[ref.table].rows
+                found = next((k for k, row in rows.items() if str(row.get(ref.attr) or "").lower() == text.lower()),
+                             None)
+                if found is None:
+                    errors.add(f"{prefix}.{name}", f"{table_spec(ref.table).singular} '{text[:80]}' does not exist.")
+                    item.pop(name)
+                    continue
+            item[ref.target] = found
+            if ref.target != name and not ref.keep:
+                item.pop(name)
+        return item
+
     def _plan(self, spec: ResourceSpec, item: Any, prefix: str, errors: FieldErrors) -> tuple | None:
         if not isinstance(item, dict):
             errors.add(prefix, "Each item must be a JSON object.")
             return None
         table = self._db.tables[spec.table]
         before = len(errors.map)
-        row = coerce_item(spec, item, prefix, errors)
+        row = coerce_item(spec, self._by_name(spec, item, prefix, errors), prefix, errors)
+        for flag in _VALIDATE_ONLY:  # request flags, not record fields
+            row.pop(flag, None)
         raw_id = row.get("id")
         old: Row | None = None
         key: Key = None
@@ -487,6 +560,14 @@ def wire_problem(exc: BaseException) -> str:
 
 def _uuid() -> str:
     return str(uuid.uuid4())
+
+
+_VALIDATE_ONLY = ("_validate_only", "_validateonly")
+"""Halo's dry-run flags (``Faults``/``Actions``: ``_validate_only``; ``QuotationHeader``: ``_validateonly``)."""
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or value == 1 or (isinstance(value, str) and value.strip().lower() in ("true", "1"))
 
 
 def _matches(row: Row, fields: tuple[str, ...], needle: str) -> bool:

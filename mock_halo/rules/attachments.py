@@ -32,6 +32,9 @@ def write_attachment(db: Records, spec: ResourceSpec, row: Row, old: Row | None,
     if old is None:
         row.setdefault("datecreated", db.now())
         row.setdefault("filename", "attachment")
+        if row.get("ticket_id") in (None, 0, -1) and (not row.get("type") or not row.get("unique_id")):
+            errors.add(f"{prefix}.ticket_id", "The ticket_id field is required. (Or attach the file to another "
+                                              "record with type and unique_id.)")
     if encoded is None:
         if old is None:
             errors.add(f"{prefix}.data_base64", "The file content is required: send it base64-encoded in "

@@ -174,6 +174,11 @@ def write_action(db: Records, spec: ResourceSpec, row: Row, old: Row | None, pre
                  errors: FieldErrors) -> None:
     if old is None and "datetime" not in row:
         row["datetime"] = db.now()
+    if old is None and not any(row.get(f) not in UNSET_IDS for f in ("who_agentid", "actionby_agent_id",
+                                                                       "actionby_user_id")):
+        agent = db.acting_agent()
+        if agent is not None:  # the action is by the agent the token acts as
+            row["actionby_agent_id"] = agent
     if "outcome_id" in row and not row.get("outcome"):
         outcome = db.row("outcomes", row["outcome_id"])
         if outcome:
