@@ -98,7 +98,10 @@ class ListQuery:
             if raw is None or (raw == "" and flt.kind != "hook"):
                 continue
             if flt.kind == "int":
-                value = param(params, flt.param, "int", errors)
+                # a value that is not an int32 filters nothing: documented int parameters are refused
+                # earlier by the binding (routes); what reaches here is undocumented or a string in
+                # Halo's document (`/Status?type=abc`), which Halo ignores
+                value = param(params, flt.param, "int", FieldErrors())
                 if value is not None:
                     eq[flt.field] = value
             elif flt.kind == "csv":
@@ -115,7 +118,7 @@ class ListQuery:
                 if found is not None:
                     predicates.append(found)
         if count is not None and count < 0:
-            errors.add("count", f"The value '{params['count']}' is not valid.")
+            count = None  # Halo documents no meaning for a negative count: read as unset
         errors.raise_if_any()
         missing = spec.list_requires if spec.list_requires and spec.list_requires not in params else None
         paged = bool(pageinate and (spec.pageable or spec.paged_list_key))
@@ -130,14 +133,13 @@ class ListQuery:
 
 
 def _csv_ints(raw: str, name: str, errors: FieldErrors) -> frozenset[int]:
+    """The integer ids of a comma-separated list; parts that are not ASCII integers are skipped
+    (Halo documents these parameters as strings)."""
     values = set()
     for part in raw.split(","):
         part = part.strip()
-        if not part:
-            continue
-        try:
-            values.add(int(part))
-        except ValueError:
-            errors.add(name, f"The value '{raw}' is not valid: expected comma-separated integers.")
-            return frozenset()
+        if part.lstrip("+-").isascii() and part.lstrip("+-").isdigit():
+            value = int(part)
+            if INT_MIN <= value <= INT_MAX:
+                values.add(value)
     return frozenset(values)

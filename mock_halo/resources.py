@@ -126,6 +126,9 @@ class ResourceSpec:
     attachment_links: Mapping[str, str] = field(default_factory=dict)
     """Attachments embedded in a posted record (its ``attachments`` array) are created as attachment
     records with these fields (attachment field -> field of the saved record)."""
+    alt_key: str = ""
+    """For uuid-keyed resources: an integer id in the path finds the first row whose ``alt_key``
+    equals it (``/Priority/3`` -> the first policy of priority 3)."""
     write_only: tuple[str, ...] = ()
     """Documented fields a read never answers (an attachment's bytes)."""
     raw_get: str = ""
@@ -248,6 +251,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         fields=_types(id="id", int="priorityid slaid", str="name fixunits responseunits colour",
                       float="fixtime responsetime", bool="ishidden fixendofday responseendofday"),
         refs={"slaid": Ref(table="slas")},
+        alt_key="priorityid",
         required=("name", "priorityid"),
         filters=(Filter(param="slaid", kind="int", field="slaid"),),
         notes="Halo `Policy`: one row per priority per SLA; `id` is a uuid string and tickets' "

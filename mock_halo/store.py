@@ -382,7 +382,13 @@ class HaloStore:
     # -- get/delete internals -------------------------------------------------------------------
     def _key_for(self, spec: ResourceSpec, id: Any, params: Mapping[str, str]) -> Key:
         if spec.id_kind == "uuid":
-            return str(id)
+            text = str(id)
+            table = self._db.tables[spec.table]
+            if spec.alt_key and text not in table.rows and text.isascii() and text.isdigit():
+                keys = table.keys_where(spec.alt_key, int(text))
+                if keys:
+                    return keys[0]
+            return text
         try:
             text = str(id)
             if not _ROUTE_INT.fullmatch(text):  # `{id:int}` takes plain ASCII digits: not 45_920, not ٤٥

@@ -17,7 +17,7 @@ from typing import Any
 from ..clock import UNSET_DATE, halo_datetime
 from ..coercion import CoercionError, coerce
 from ..exceptions import FieldErrors
-from ..query import RowPredicate, param
+from ..query import RowPredicate
 from ..records import Records
 from ..resources import UNSET_IDS, ResourceSpec
 
@@ -202,8 +202,10 @@ def after_action(db: Records, row: Row, old: Row | None) -> None:
 
 # -- list predicates --------------------------------------------------------------------------------
 def predicate_breached(db: Records, params: Mapping[str, str], errors: FieldErrors) -> RowPredicate | None:
-    """``includebreached=true``: only tickets past their fix-by date while open."""
-    if not param(params, "includebreached", "bool", errors):
+    """``includebreached``: only tickets past their fix-by date while open. Halo documents it as an
+    "array of int" string: any value but ``false``/``0``/empty turns the filter on (``1,2`` too)."""
+    raw = (params.get("includebreached") or "").strip().lower()
+    if raw in ("", "false", "0"):
         return None
     now = db.now()
     return lambda row: breached(db, row, now)

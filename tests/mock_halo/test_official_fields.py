@@ -99,3 +99,17 @@ async def test_attachments_belong_to_any_record_type(client: httpx.AsyncClient, 
     assert [a["filename"] for a in listed] == ["contract.pdf"]
     orphan = await client.post("/api/Attachment", headers=auth_headers, json=[{"filename": "x", "data_base64": data}])
     assert orphan.status_code == 400 and "ticket_id" in orphan.text
+
+
+async def test_refusals_halo_does_not_document_are_gone(client: httpx.AsyncClient, auth_headers: H) -> None:
+    every = (await client.get("/api/Tickets", headers=auth_headers)).json()["record_count"]
+    assert (await client.get("/api/Tickets", headers=auth_headers, params={"count": "-1"})).status_code == 200
+    statuses = await client.get("/api/Status", headers=auth_headers, params={"type": "abc"})  # documented string
+    assert statuses.status_code == 200
+    breached = await client.get("/api/Tickets", headers=auth_headers, params={"includebreached": "1,2"})
+    assert breached.status_code == 200 and breached.json()["record_count"] < every
+    priorities = (await client.get("/api/Priority", headers=auth_headers)).json()
+    by_number = await client.get(f"/api/Priority/{priorities[0]['priorityid']}", headers=auth_headers)
+    assert by_number.status_code == 200 and by_number.json()["priorityid"] == priorities[0]["priorityid"]
+    wrong = await client.get("/api/Tickets", headers=auth_headers, params={"client_id": "abc"})  # documented int
+    assert wrong.status_code == 400 and "client_id" in wrong.json()

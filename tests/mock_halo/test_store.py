@@ -120,10 +120,22 @@ def test_unknown_params_are_ignored_and_team_id_is_not_a_list_filter(store: Halo
     assert ids(store.list(resource="tickets", params={"team_id": "1", "whatever": "x"})) == [10, 11, 12, 13]
 
 
+def test_values_halo_documents_no_refusal_for_are_read_leniently(store: HaloStore) -> None:
+    # Documented int parameters with bad values are refused by the HTTP binding (routes); the store
+    # itself filters nothing on a value that is not an int, skips non-integer parts of id lists and
+    # reads a negative count as unset.
+    every = ids(store.list(resource="tickets"))
+    assert ids(store.list(resource="tickets", params={"client_id": "abc"})) == every
+    assert ids(store.list(resource="tickets", params={"team": "x"})) == every
+    assert ids(store.list(resource="tickets", params={"count": "-1"})) == every
+    assert ids(store.list(resource="tickets", params={"team": "1,x"})) == ids(
+        store.list(resource="tickets", params={"team": "1"}))
+
+
 @pytest.mark.parametrize("params, field", [
-    ({"client_id": "abc"}, "client_id"), ({"page_size": "x", "pageinate": "true"}, "page_size"),
-    ({"pageinate": "maybe"}, "pageinate"), ({"team": "1,x"}, "team"), ({"open_only": "yes"}, "open_only"),
-    ({"datesearch": "nonsense"}, "datesearch"), ({"count": "-1"}, "count"),
+    ({"page_size": "x", "pageinate": "true"}, "page_size"),
+    ({"pageinate": "maybe"}, "pageinate"), ({"open_only": "yes"}, "open_only"),
+    ({"datesearch": "nonsense"}, "datesearch"),
 ])
 def test_wrong_typed_params_are_400_naming_the_param(store: HaloStore, params: dict, field: str) -> None:
     with pytest.raises(ValidationError) as err:
