@@ -101,23 +101,27 @@ def _query_value(kind: str, raw: str) -> tuple[Any, bool]:
 
 
 def bind_query(operation: Operation | None, params: Iterable[tuple[str, str]], *, implemented: Iterable[str],
-               notes: Notes, always: Iterable[str] = ()) -> dict[str, Any]:
+               notes: Notes, always: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Every documented parameter of ``operation`` read with its official type (lower-cased names).
     Undocumented parameters and documented ones the mock ignores are noted; unconvertible values
-    raise `ValidationError` (all of them at once). ``always`` names parameters the mock reads on
-    this path although the document does not list them (noted as undocumented all the same)."""
+    raise `ValidationError` (all of them at once). ``always`` maps parameters the mock reads on
+    this path although the document does not list them to the type the mock reads them with
+    (bound like documented ones, and noted as undocumented all the same)."""
     documented = {name.lower(): (name, kind) for name, kind in (operation.query if operation else {}).items()}
     used = {p.lower() for p in implemented}
-    extra = {p.lower() for p in always}
+    extra = {p.lower(): kind for p, kind in (always or {}).items()}
     where = f"{operation.method} {operation.template}" if operation else "this path"
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
     for name, raw in params:
         low = name.lower()
         if low not in documented:
-            if low in extra:
-                out[low] = raw
             notes.add(f"query {name}: not a documented parameter of {where}; Halo ignores it")
+            if low in extra and raw != "":
+                try:
+                    out[low] = _query_value(extra[low], raw)[0]
+                except _Bad as bad:
+                    errors.setdefault(name, []).append(str(bad))
             continue
         if raw == "":
             continue

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import facts
 from .resources import RESOURCES, FieldType, Filter, ResourceSpec
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
@@ -50,7 +51,9 @@ _INPUT_TYPES: Mapping[FieldType, list[str]] = {
 _FLAG = {"type": ["boolean", "integer"], "description": "true/false (or 1/0)"}
 _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
     # Query parameters read by each named filter hook of `rules.PREDICATES`.
-    "breached": {"includebreached": _FLAG},
+    "breached": {"includebreached": {"type": ["boolean", "integer", "string"],
+                                     "description": "Halo documents an array of int; any value but false/0/empty "
+                                                    "lists only breached tickets"}},
     "daterange": {
         "datesearch": {"type": "string", "enum": ["dateoccured", "dateoccurred", "datecleared", "dateclosed",
                                                   "lastactiondate", "fixbydate", "respondbydate",
@@ -60,7 +63,7 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
     },
 }
 
-_CSV = {"type": "string", "pattern": r"^[\s\d,+-]*$", "x-csv-of": "integer",
+_CSV = {"type": "string", "x-csv-of": "integer",
         "description": "comma-separated integer ids"}
 _FILTER_SCHEMAS: Mapping[str, dict[str, Any]] = {
     "int": {"type": "integer", **INT32},
@@ -146,28 +149,34 @@ def body_item(spec: ResourceSpec) -> dict[str, Any]:
 
 def list_parameters(spec: ResourceSpec) -> list[dict[str, Any]]:
     """Query parameters of ``GET /api/{path}``: paging, count, order, search and the table's filters."""
+    operation = facts.operation("GET", f"/{spec.path}")
+    official = {k.lower(): v for k, v in operation.query.items()} if operation else {}
     params: dict[str, dict[str, Any]] = {}
     if spec.pageable or spec.paged_list_key:
         params["pageinate"] = _FLAG
         params["page_size"] = {"type": "integer", **INT32,
                                "description": f"Records per page, clamped to 1-{MAX_PAGE_SIZE}"}
         params["page_no"] = {"type": "integer", **INT32, "description": "Page number (from 1; lower means 1)"}
-    params["count"] = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+    params["count"] = {"type": "integer", **INT32, "description": "Rows when not paging (a negative count is unset)"}
     params["order"] = {"type": "string", "description": "Field to sort by (unknown fields leave the order as is)",
                        "examples": sorted({"id", *spec.fields, *spec.names, *spec.computed})}
     params["orderdesc"] = _FLAG
     params["search"] = {"type": "string"}
     for flt in spec.filters:
-        params.update(filter_parameters(flt))
+        params.update(filter_parameters(flt, official=official))
     if spec.list_requires:  # Halo lists nothing without it (not an error)
         params[spec.list_requires] = {**params[spec.list_requires],
                                       "description": "Without it the list is empty, as in Halo"}
     return [_query(name, schema) for name, schema in params.items()]
 
 
-def filter_parameters(flt: Filter) -> dict[str, dict[str, Any]]:
+def filter_parameters(flt: Filter, *, official: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """The schema of a filter's parameters; an int filter Halo documents as a string takes any
+    string (values that are not integers filter nothing)."""
     if flt.kind == "hook":
         return {name: dict(schema) for name, schema in _HOOK_PARAMS[flt.hook].items()}
+    if flt.kind == "int" and (official or {}).get(flt.param) == "string":
+        return {flt.param: {"type": "string", "description": "an integer filters; other values filter nothing"}}
     return {flt.param: dict(_FILTER_SCHEMAS[flt.kind])}
 
 

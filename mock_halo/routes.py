@@ -15,7 +15,7 @@ arguments; errors propagate as `HaloError` to the app's single handler.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -101,11 +101,20 @@ def _list_params(spec: ResourceSpec) -> set[str]:
     return params
 
 
+def _filter_types(spec: ResourceSpec) -> dict[str, str]:
+    """How the store reads the table's own filters (bound even where Halo's document lacks them)."""
+    kinds = {"int": "int32", "flag": "boolean"}
+    types = {f.param: kinds[f.kind] for f in spec.filters if f.kind in kinds}
+    if spec.pageable or spec.paged_list_key:
+        types.update(pageinate="boolean", page_size="int32", page_no="int32")
+    return {**types, "count": "int32", "orderdesc": "boolean"}
+
+
 _HOOK_PARAMS = {"daterange": ("datesearch", "startdate", "enddate"), "breached": ("includebreached",)}
 
 
 def _bind_table(request: Request, tenant: Tenant, spec: ResourceSpec, *, template: str,
-                implemented: Iterable[str], always: Iterable[str] = ()) -> Notes:
+                implemented: Iterable[str], always: Mapping[str, str] | None = None) -> Notes:
     """Bind the query against the documented operation and refuse in strict mode."""
     notes = _notes(request)
     operation = facts.operation(request.method, template)
@@ -144,7 +153,8 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
     if spec is None:
         return await documented(request, tenant)
     _scope(request, spec.read_scope)
-    notes = _bind_table(request, tenant, spec, template=f"/{spec.path}", implemented=_list_params(spec))
+    notes = _bind_table(request, tenant, spec, template=f"/{spec.path}", implemented=_list_params(spec),
+                        always=_filter_types(spec))
     refuse_if_strict(notes, strict=tenant.strict)
     store = tenant.store
     return JSONResponse(await _run(store, lambda: store.list(resource=spec.name, params=request.query_params)))
@@ -159,7 +169,7 @@ async def get_record(resource: str, record_id: str, request: Request,
     _scope(request, spec.read_scope)
     scope_params = (spec.id_scope,) if spec.id_scope else ()
     notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
-                        always=scope_params)
+                        always=dict.fromkeys(scope_params, "int32"))
     refuse_if_strict(notes, strict=tenant.strict)
     store = tenant.store
     if spec.raw_get:
@@ -210,7 +220,7 @@ async def delete_record(resource: str, record_id: str, request: Request,
     _scope(request, spec.edit_scope)
     scope_params = (spec.id_scope,) if spec.id_scope else ()
     notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
-                        always=scope_params)
+                        always=dict.fromkeys(scope_params, "int32"))
     refuse_if_strict(notes, strict=tenant.strict)
     store = tenant.store
     await _run(store, lambda: store.delete(resource=spec.name, id=record_id, params=request.query_params))
