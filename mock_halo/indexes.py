@@ -52,6 +52,9 @@ def index_fields(table: str) -> list[str]:
     return fields
 
 
+_SEARCHES_KEPT = 32
+
+
 def search_fields(table: str) -> list[str]:
     """The fields any resource stored in ``table`` searches."""
     return list(dict.fromkeys(f for spec in RESOURCES if spec.table == table for f in spec.search_fields))
@@ -100,6 +103,7 @@ class Table:
         self.scoped_next: dict[Any, int] = {}
         self.words = WordIndex(search_fields(spec.table)) if self.sortable and not spec.id_scope else None
         self._words_built = False
+        self._searches: dict[tuple[tuple[str, ...], str], tuple[int, tuple[list[Key], bool] | None]] = {}
         self.sorts: dict[str, SortIndex] = {}
         self.version = 0
 
@@ -242,8 +246,18 @@ class Table:
                 and all(self.value(f, rows[k]) in vs for f, vs in rest_any)]
 
     def search(self, fields: tuple[str, ...], needle: str) -> tuple[list[Key], bool] | None:
-        """Candidate keys for a search (see `search.WordIndex.candidates`); ``None``: scan."""
-        return self.words.candidates(fields, needle) if self.words is not None else None
+        """Candidate keys for a search (see `search.WordIndex.candidates`); ``None``: scan. The last
+        answers are kept until the table's next write (an agent pages through the same search)."""
+        if self.words is None:
+            return None
+        hit = self._searches.get((fields, needle))
+        if hit is not None and hit[0] == self.version:
+            return hit[1]
+        found = self.words.candidates(fields, needle)
+        if len(self._searches) >= _SEARCHES_KEPT:
+            self._searches.pop(next(iter(self._searches)))
+        self._searches[(fields, needle)] = (self.version, found)
+        return found
 
     def sorted_by(self, fieldname: str, *, desc: bool) -> KeyView | None:
         """Every key in the order of the stored field ``fieldname`` (int-keyed tables; ``None``
