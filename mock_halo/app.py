@@ -109,10 +109,22 @@ class _SandboxMiddleware:
                      if scope["path"].rstrip("/").lower() == "/_sandbox/snapshot"
                      else self.registry.settings.max_control_body_bytes)
             receive = _limit_body(headers, receive, limit=limit)
+            name, created = headers.get(TENANT_HEADER), None
             if admin_authorised(self.registry.settings, headers):  # else the routes answer 401 themselves
-                scope.setdefault("state", {})["tenant"] = await _create_tenant(self.registry,
-                                                                              headers.get(TENANT_HEADER))
-            await self.app(scope, receive, send)
+                created = None if self.registry.find(name) else name or self.registry.settings.default_tenant
+                scope.setdefault("state", {})["tenant"] = await _create_tenant(self.registry, name)
+            status: list[int] = []
+
+            async def watched(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status.append(message["status"])
+                await send(message)
+
+            try:
+                await self.app(scope, receive, watched)
+            finally:  # a refused request leaves no tenant behind that it created
+                if created and created != self.registry.settings.default_tenant and (not status or status[0] >= 400):
+                    self.registry.discard(created)
         except HaloError as exc:
             await error_response(exc)(scope, receive, send)
 

@@ -207,6 +207,11 @@ class TenantRegistry:
     def __contains__(self, name: object) -> bool:
         return name in self._tenants
 
+    def discard(self, name: str) -> None:
+        """Forget ``name`` if it exists (no checks; the default tenant too)."""
+        with self._lock:
+            self._tenants.pop(name, None)
+
     def names(self) -> list[str]:
         return sorted(self._tenants)
 

@@ -311,3 +311,12 @@ async def test_fifty_concurrent_writers_on_one_real_tenant(client: httpx.AsyncCl
     journal = registry.get().journal.entries()
     assert sorted(e.call_id for e in journal if e.call_id) == sorted(f"c{i}" for i in range(50))
     assert registry.get().limiter.state()["clients"]["halo-sandbox"]["used"] == 50
+
+
+async def test_a_refused_control_request_creates_no_tenant(control_client: httpx.AsyncClient,
+                                                           control_registry: TenantRegistry) -> None:
+    refused = await control_client.post("/_sandbox/faults", json={"status": 101}, headers=tenant_header("fresh"))
+    assert refused.status_code == 400
+    assert "fresh" not in control_registry.names()
+    accepted = await control_client.get("/_sandbox/faults", headers=tenant_header("fresh"))
+    assert accepted.status_code == 200 and "fresh" in control_registry.names()
