@@ -60,6 +60,18 @@ async def test_our_server_over_legacy_sse():
         ("reads", "errors", "auth"), "passed")
 
 
+async def test_a_server_already_running_is_verified_by_url():
+    from halo_sandbox.harness import free_port, start
+
+    sandbox_port = free_port()
+    with start("mcp", "--transport", "http", "--halo-url", f"http://127.0.0.1:{sandbox_port}",
+               "--client-id", "halo-sandbox", "--client-secret", "halo-sandbox-secret") as server:
+        report = await run_verify(VerifyOptions(target=ServerTarget(url=server.mcp_url), sandbox_port=sandbox_port,
+                                                only=("reads", "auth")))
+    assert not report.failed, failures(report)
+    assert report.property_status("reads") == report.property_status("auth") == "passed"
+
+
 async def test_an_honest_server_of_another_style_passes():
     report = await run_verify(VerifyOptions(target=ServerTarget(command=defective("none")), examples=3))
     assert not report.failed, failures(report)
@@ -128,3 +140,17 @@ def _cli(command: str) -> str:
     """Our server through the installed console script of this interpreter's environment."""
     script = Path(sys.executable).with_name("halo-sandbox")
     return command.replace("halo-sandbox", str(script), 1)
+
+
+def test_cli_mapping_file_places_and_ignores_tools(tmp_path):
+    mapping = tmp_path / "tools.toml"
+    mapping.write_text('ignore = ["halo_tickets_create"]\n\n[tools.halo_tickets_get]\nresource = "tickets"\n'
+                       'role = "get"\nid_param = "ticket_id"\n')
+    result = CliRunner().invoke(app, ["verify", "--server-command", defective("none"), "--mapping", str(mapping),
+                                      "--only", "writes", "--only", "reads", "--json", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert {"tool": "halo_tickets_create", "reason": "ignored by the mapping file"} in data["unmapped"]
+    assert next(t for t in data["tools"] if t["tool"] == "halo_tickets_get")["source"] == "mapping file"
+    writes = next(p for p in data["properties"] if p["name"] == "writes")
+    assert writes["status"] == "skipped"
