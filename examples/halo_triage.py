@@ -51,5 +51,5 @@ def triage_oldest_open_ticket(halo: Halo, client_id: int, note: str) -> int | No
     if not tickets:
         return None
     oldest = min(tickets, key=lambda t: t["id"])
-    halo.request("POST", "/api/Actions", json=[{"ticket_id": oldest["id"], "note": note, "outcome": "Triage"}])
+    halo.request("POST", "/api/Actions", json=[{"ticket_id": oldest["id"], "note": note, "outcome": "Private Note"}])
     return oldest["id"]
