@@ -9,8 +9,25 @@
   (``/_sandbox/console/events``) and the form actions.
 """
 
-from .control import ControlPlane
-from .journal import ToolCallJournal
-from .routes import console_routes
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .control import ControlPlane
+    from .journal import ToolCallJournal
+    from .routes import console_routes
 
 __all__ = ["ControlPlane", "ToolCallJournal", "console_routes"]
+
+# Imported on first use, so `halo-sandbox journal` (and every other command, which registers it) does not
+# load the MCP server and the web stack just to start.
+_WHERE = {"ControlPlane": ".control", "ToolCallJournal": ".journal", "console_routes": ".routes"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(_WHERE[name], __name__), name)
