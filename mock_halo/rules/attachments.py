@@ -15,6 +15,8 @@ from ..records import Records
 from ..resources import ResourceSpec
 
 Row = dict[str, Any]
+TENANT_ATTACHMENT_BYTES = 512 * 1024 * 1024
+"""Quota of stored file bytes per tenant (each file is also limited by ``max_attachment_bytes``)."""
 
 
 def content_type(filename: str) -> str:
@@ -48,6 +50,10 @@ def write_attachment(db: Records, spec: ResourceSpec, row: Row, old: Row | None,
     if len(blob) > db.max_attachment_bytes:
         raise PayloadTooLarge(f"Attachment {prefix} is {len(blob)} bytes; the limit is "
                               f"{db.max_attachment_bytes} bytes.")
+    stored = sum(len(b) for b in db.blobs.values()) - (len(db.blobs.get(row.get("id"), b"")) if old else 0)
+    if stored + len(blob) > TENANT_ATTACHMENT_BYTES:
+        raise PayloadTooLarge(f"Attachment {prefix} would take the tenant's files past its quota of "
+                              f"{TENANT_ATTACHMENT_BYTES} bytes ({stored} stored); delete some first.")
     return blob
 
 

@@ -127,3 +127,20 @@ async def test_awkward_filenames_download_safely(client: httpx.AsyncClient, auth
     disposition = download.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="R_sum_ _final___X-Evil: 1.pdf"')
     assert "filename*=UTF-8''R%C3%A9sum%C3%A9" in disposition
+
+
+async def test_a_tenants_files_have_a_quota(client: httpx.AsyncClient, auth_headers: H,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from halo_sandbox.mock.rules import attachments
+
+    monkeypatch.setattr(attachments, "TENANT_ATTACHMENT_BYTES", 3 * LIMIT + sum(
+        len(b) for b in client._transport.app.state.sandbox.get().store._db.blobs.values()))  # type: ignore[attr-defined]
+    for _ in range(3):
+        ok = await client.post("/api/Attachment", headers=auth_headers,
+                               json=[{"ticket_id": 45920, "filename": "a.bin", "data_base64": b64(b"x" * LIMIT)}])
+        assert ok.status_code == 200
+    before = await count(client, auth_headers)
+    over = await client.post("/api/Attachment", headers=auth_headers,
+                             json=[{"ticket_id": 45920, "filename": "b.bin", "data_base64": b64(b"x" * 10)}])
+    assert over.status_code == 413 and "quota" in over.json()["message"]
+    assert await count(client, auth_headers) == before
