@@ -30,8 +30,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .console import ControlPlane, ToolCallJournal, console_routes
 from .guard import AdminGuard
-from .provisioning.registry import Registry, ensure_state_dir, private_file
+from .provisioning.registry import Registry
 from .provisioning.routes import ProvisioningRoutes, build_routes
+from .provisioning.state_files import ensure_state_dir, private_file
 from .server.mcp_app import build_mcp_server
 from .server.transports import WILDCARD_HOSTS, mcp_asgi_app, security_settings, session_manager_factory
 from .server.upstream import HaloClient

@@ -28,15 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
-import re
 import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,17 +57,31 @@ __all__ = [
 ]
 
 from ..errors import Conflict, InvalidField, NotAuthorised, NotFound, SandboxError, Unavailable
+from .records import (
+    AccountCredentials,
+    ApiToken,
+    IntegratedAccount,
+    ProvisionedServer,
+    account_name,
+    api_token_from_row,
+    bool_field,
+    dump_list,
+    from_epoch,
+    parse_expiry,
+    server_from_row,
+    string_list,
+    valid_name,
+)
+from .state_files import ensure_state_dir, private_file
 
 logger = logging.getLogger(__name__)
 
 DB_FILE = "provisioning.sqlite3"
 KEY_FILE = "provisioning.key"
-_NAME_MAX = 100
 TOOL_EXPOSURES = ("all", "discovery")
 """``config.tool_exposure`` values (the server's `surface.tools.EXPOSURES`; this module stays free of it)."""
 _CONFIG_KEYS = ("methods", "tags", "tool_exposure")
 _CONFIG_SHAPE = 'must be an object {"methods": [...], "tags": [...], "tool_exposure": "all" | "discovery"}'
-_ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 # ---------------------------------------------------------------- errors
@@ -81,184 +92,12 @@ ProvisioningError = SandboxError
 AuthenticationFailed = NotAuthorised
 
 
-# ---------------------------------------------------------------- records
-
-
-@dataclass(frozen=True, slots=True)
-class ProvisionedServer:
-    """A provisioned server as the admin sees it: never its token."""
-
-    id: str
-    name: str
-    account: str
-    methods: tuple[str, ...] | None
-    tags: tuple[str, ...] | None
-    expires_at: datetime | None
-    require_api_token_auth: bool
-    created_at: datetime
-    revision: int
-    tool_exposure: str = "all"
-    """``all`` (every allowed tool listed) or ``discovery`` (three meta-tools reach them)."""
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return {
-            "methods": list(self.methods) if self.methods is not None else None,
-            "tags": list(self.tags) if self.tags is not None else None,
-            "tool_exposure": self.tool_exposure,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "account": self.account,
-            "config": self.config,
-            "expires_at": _iso(self.expires_at),
-            "require_api_token_auth": self.require_api_token_auth,
-            "created_at": _iso(self.created_at),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ApiToken:
-    """An API token as the admin sees it: never the token itself."""
-
-    id: str
-    name: str
-    created_at: datetime
-    expires_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "created_at": _iso(self.created_at),
-            "expires_at": _iso(self.expires_at),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class IntegratedAccount:
-    """A registered upstream Halo as the admin sees it: never its client secret."""
-
-    name: str
-    halo_url: str
-    client_id: str
-    tenant: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"account": self.name, "halo_url": self.halo_url, "client_id": self.client_id,
-                "tenant": self.tenant}
-
-
-@dataclass(frozen=True, slots=True)
-class AccountCredentials:
-    """What it takes to reach a registered upstream Halo (decrypted; keep it in memory only)."""
-
-    halo_url: str
-    client_id: str
-    client_secret: str
-    tenant: str | None
-
-    def __repr__(self) -> str:  # the secret never reaches a log line or traceback
-        return f"AccountCredentials(halo_url={self.halo_url!r}, client_id={self.client_id!r}, client_secret='***')"
-
-
 # ---------------------------------------------------------------- helpers
-
-
-def ensure_state_dir(path: Path) -> Path:
-    """``path`` as a directory only its owner can enter (created 0700; an existing one is narrowed to
-    0700 when it is ours and open to others)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    info = path.stat()
-    if info.st_mode & 0o077 and info.st_uid == os.getuid():
-        path.chmod(0o700)
-    return path
-
-
-def private_file(path: Path, content: bytes | None = None) -> bool:
-    """Create ``path`` with mode 0600 from the start (no moment where others can read it), writing
-    ``content``; an existing file is left as it is, narrowed to 0600. Returns whether it was created."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            logger.warning("%s was readable by others; restricting it to its owner (0600)", path)
-            path.chmod(0o600)
-        return False
-    with os.fdopen(fd, "wb") as fh:
-        if content:
-            fh.write(content)
-    return True
 
 
 def hash_token(token: str) -> str:
     """The stored form of a URL or API token (SHA-256, hex)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _from_epoch(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
-
-
-def _parse_expiry(value: Any, *, field: str, now: datetime) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise InvalidField(field, f"{value!r} is not an ISO 8601 date-time "
-                                      "(e.g. 2030-01-31T17:00:00Z)") from None
-    else:
-        raise InvalidField(field, "must be an ISO 8601 date-time string or null")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if moment <= now:
-        raise InvalidField(field, f"{_iso(moment)} is not in the future (now is {_iso(now)})")
-    return moment
-
-
-def _string_list(value: Any, *, field: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise InvalidField(field, "must be a list of strings or null")
-    out: list[str] = []
-    for item in value:
-        if not isinstance(item, str) or not item.strip():
-            raise InvalidField(field, f"every entry must be a non-empty string, got {item!r}")
-        if item.strip() not in out:
-            out.append(item.strip())
-    return tuple(out)
-
-
-def _name(value: Any, *, field: str = "name") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidField(field, "must be a non-empty string")
-    if len(value.strip()) > _NAME_MAX:
-        raise InvalidField(field, f"must be at most {_NAME_MAX} characters")
-    return value.strip()
-
-
-def _account(value: Any) -> str:
-    if not isinstance(value, str) or not _ACCOUNT_RE.match(value):
-        raise InvalidField("account", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    return value
-
-
-def _bool(value: Any, *, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidField(field, "must be true or false")
-    return value
 
 
 def _default_tool_filter(*, methods: list[str] | None, tags: list[str] | None) -> Sequence[Any]:
@@ -381,8 +220,8 @@ class Registry:
         extra = sorted(set(config) - set(_CONFIG_KEYS))
         if extra:
             raise InvalidField("config", f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(_CONFIG_KEYS)}")
-        methods = _string_list(config.get("methods"), field="config.methods")
-        tags = _string_list(config.get("tags"), field="config.tags")
+        methods = string_list(config.get("methods"), field="config.methods")
+        tags = string_list(config.get("tags"), field="config.tags")
         exposure = config.get("tool_exposure")
         exposure = "all" if exposure is None else exposure
         if exposure not in TOOL_EXPOSURES:
@@ -402,19 +241,19 @@ class Registry:
         require_api_token_auth: Any = False,
     ) -> tuple[ProvisionedServer, str]:
         """Create a provisioned server; returns it and its URL token (shown once, never stored)."""
-        name = _name(name)
-        account = _account(account)
+        name = valid_name(name)
+        account = account_name(account)
         methods, tags, exposure = self._check_config(config)
         now = self.now()
-        expiry = _parse_expiry(expires_at, field="expires_at", now=now)
-        require = _bool(require_api_token_auth, field="require_api_token_auth")
+        expiry = parse_expiry(expires_at, field="expires_at", now=now)
+        require = bool_field(require_api_token_auth, field="require_api_token_auth")
         token = secrets.token_urlsafe(32)
         server_id = "srv_" + secrets.token_hex(8)
         with self._lock, self._conn:
             self._conn.execute(
                 "INSERT INTO servers (id, name, account, methods, tags, expires_at, require_api_token_auth,"
                 " token_hash, created_at, revision, tool_exposure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                (server_id, name, account, _dump(methods), _dump(tags),
+                (server_id, name, account, dump_list(methods), dump_list(tags),
                  expiry.timestamp() if expiry else None, int(require), hash_token(token), now.timestamp(),
                  exposure),
             )
@@ -425,14 +264,14 @@ class Registry:
         """Live servers (expired ones are hidden; the sweep deletes them)."""
         with self._lock:
             rows = self._conn.execute("SELECT * FROM servers ORDER BY created_at, id").fetchall()
-        return [s for s in map(_server, rows) if not self._expired(s.expires_at)]
+        return [s for s in map(server_from_row, rows) if not self._expired(s.expires_at)]
 
     def get_server(self, server_id: str) -> ProvisionedServer:
         with self._lock:
             row = self._conn.execute("SELECT * FROM servers WHERE id = ?", (server_id,)).fetchone()
-        if row is None or self._expired(_from_epoch(row["expires_at"])):
+        if row is None or self._expired(from_epoch(row["expires_at"])):
             raise NotFound(f"no provisioned server {server_id!r}")
-        return _server(row)
+        return server_from_row(row)
 
     def server_for_token(self, token: str) -> ProvisionedServer:
         """The live server a URL token opens; ``NotFound`` for an unknown or expired one."""
@@ -441,7 +280,7 @@ class Registry:
             row = self._conn.execute("SELECT * FROM servers WHERE token_hash = ?", (digest,)).fetchone()
         if row is None or not hmac.compare_digest(row["token_hash"], digest):
             raise NotFound("no such MCP server")
-        server = _server(row)
+        server = server_from_row(row)
         if self._expired(server.expires_at):
             raise NotFound("no such MCP server")
         return server
@@ -460,7 +299,7 @@ class Registry:
         current = self.get_server(server_id)
         changes: dict[str, Any] = {}
         if name is not ...:
-            changes["name"] = _name(name)
+            changes["name"] = valid_name(name)
         if config is not ...:
             if not isinstance(config, dict):
                 raise InvalidField("config", _CONFIG_SHAPE)
@@ -469,13 +308,13 @@ class Registry:
                 if key not in merged:
                     raise InvalidField("config", f"unknown key {key}; allowed: {', '.join(_CONFIG_KEYS)}")
             methods, tags, exposure = self._check_config(merged)
-            changes["methods"], changes["tags"] = _dump(methods), _dump(tags)
+            changes["methods"], changes["tags"] = dump_list(methods), dump_list(tags)
             changes["tool_exposure"] = exposure
         if expires_at is not ...:
-            expiry = _parse_expiry(expires_at, field="expires_at", now=self.now())
+            expiry = parse_expiry(expires_at, field="expires_at", now=self.now())
             changes["expires_at"] = expiry.timestamp() if expiry else None
         if require_api_token_auth is not ...:
-            changes["require_api_token_auth"] = int(_bool(require_api_token_auth, field="require_api_token_auth"))
+            changes["require_api_token_auth"] = int(bool_field(require_api_token_auth, field="require_api_token_auth"))
         if changes:
             assignments = ", ".join(f"{column} = ?" for column in changes)
             with self._lock, self._conn:
@@ -512,9 +351,9 @@ class Registry:
 
     def create_api_token(self, *, name: Any = None, expires_at: Any = None) -> tuple[ApiToken, str]:
         """Mint an API token; returns it and the token (shown once, never stored)."""
-        name = _name(name)
+        name = valid_name(name)
         now = self.now()
-        expiry = _parse_expiry(expires_at, field="expires_at", now=now)
+        expiry = parse_expiry(expires_at, field="expires_at", now=now)
         token = "hst_" + secrets.token_urlsafe(32)
         token_id = "tok_" + secrets.token_hex(8)
         with self._lock, self._conn:
@@ -528,14 +367,14 @@ class Registry:
     def list_api_tokens(self) -> list[ApiToken]:
         with self._lock:
             rows = self._conn.execute("SELECT * FROM api_tokens ORDER BY created_at, id").fetchall()
-        return [t for t in map(_api_token, rows) if not self._expired(t.expires_at)]
+        return [t for t in map(api_token_from_row, rows) if not self._expired(t.expires_at)]
 
     def get_api_token(self, token_id: str) -> ApiToken:
         with self._lock:
             row = self._conn.execute("SELECT * FROM api_tokens WHERE id = ?", (token_id,)).fetchone()
-        if row is None or self._expired(_from_epoch(row["expires_at"])):
+        if row is None or self._expired(from_epoch(row["expires_at"])):
             raise NotFound(f"no API token {token_id!r}")
-        return _api_token(row)
+        return api_token_from_row(row)
 
     def revoke_api_token(self, token_id: str) -> None:
         with self._lock, self._conn:
@@ -553,7 +392,7 @@ class Registry:
             row = self._conn.execute("SELECT * FROM api_tokens WHERE token_hash = ?", (digest,)).fetchone()
         if row is None or not hmac.compare_digest(row["token_hash"], digest):
             raise AuthenticationFailed("invalid API token")
-        api_token = _api_token(row)
+        api_token = api_token_from_row(row)
         if self._expired(api_token.expires_at):
             raise AuthenticationFailed("invalid API token")
         return api_token
@@ -564,7 +403,7 @@ class Registry:
         self, account: Any, *, halo_url: Any, client_id: Any, client_secret: Any, tenant: Any = None
     ) -> IntegratedAccount:
         """Register (or replace) an upstream Halo for ``account``; the secret is encrypted at rest."""
-        account = _account(account)
+        account = account_name(account)
         if not isinstance(halo_url, str) or not halo_url.strip():
             raise InvalidField("halo_url", "must be a URL such as https://acme.haloitsm.com")
         parts = urlsplit(halo_url.strip())
@@ -626,27 +465,3 @@ class Registry:
         if not deleted:
             raise NotFound(f"no registered integrated account {account!r}")
         logger.info("integrated account %s removed", account)
-
-
-def _dump(values: tuple[str, ...] | None) -> str | None:
-    return None if values is None else json.dumps(list(values))
-
-
-def _load(text: str | None) -> tuple[str, ...] | None:
-    return None if text is None else tuple(json.loads(text))
-
-
-def _server(row: sqlite3.Row) -> ProvisionedServer:
-    return ProvisionedServer(
-        id=row["id"], name=row["name"], account=row["account"], methods=_load(row["methods"]),
-        tags=_load(row["tags"]), expires_at=_from_epoch(row["expires_at"]),
-        require_api_token_auth=bool(row["require_api_token_auth"]),
-        created_at=_from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC), revision=row["revision"],
-        tool_exposure=row["tool_exposure"],
-    )
-
-
-def _api_token(row: sqlite3.Row) -> ApiToken:
-    return ApiToken(id=row["id"], name=row["name"],
-                    created_at=_from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC),
-                    expires_at=_from_epoch(row["expires_at"]))
