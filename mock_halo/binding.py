@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .exceptions import StrictRefusal, ValidationError
-from .facts import Operation
+from .facts import Operation, facts
 
 NOTES_HEADER = "X-Sandbox-Ignored"
 GENERIC_HEADER = "X-Sandbox-Generic"
@@ -209,6 +209,10 @@ def body_value(kind: str, value: Any) -> tuple[Any, bool]:
         if isinstance(value, list):
             return value, False
         raise _Bad(f"Expected an array, got {type(value).__name__}.")
+    if kind.startswith("ref:") and kind[4:] in facts()["enums"]:
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            return value, False  # an enum: Halo's binder takes its number or its name
+        raise _Bad(f"Could not convert {value!r} to {kind[4:]}.")
     if kind.startswith("ref:") or kind == "object":
         if isinstance(value, dict):
             return value, False

@@ -190,6 +190,12 @@ def coerce_item(spec: ResourceSpec, item: Mapping[str, Any], prefix: str, errors
                 row[name] = copy.deepcopy(value) if isinstance(value, list | dict) else value
             # anything else is not a field of Halo's record: Halo ignores it, so does the store
             continue
+        if value is None and kind == "lines":
+            row[name] = None  # unset, as for any other field
+            continue
+        if kind == "bool" and type(value) is int and _official(spec.path).get(name) in ("int32", "int64"):
+            row[name] = bool(value)  # Halo types this field as an integer: any number binds
+            continue
         if _is_canonical(kind, value):
             if not in_place:
                 row[name] = copy.deepcopy(value) if isinstance(value, list | dict) else value

@@ -218,10 +218,11 @@ def json_schema(kind: str, *, depth: int = 1) -> dict[str, Any]:
     return {**_JSON_TYPES.get(kind, {"type": "string"}), "nullable": True}
 
 
-def official_document(*, templates: Iterable[str] | None = None) -> dict[str, Any]:
+def official_document(*, templates: Iterable[str] | None = None, depth: int = 1) -> dict[str, Any]:
     """Halo's official OpenAPI document rebuilt from the vendored facts with OpenAPI types (``bool`` ->
     ``boolean``, ``int`` -> ``integer``, ...), paths under ``/api``; ``templates`` limits the paths.
-    Nothing is required (Halo marks nothing) and no response is described (Halo describes none)."""
+    Nothing is required (Halo marks nothing) and no response is described (Halo describes none).
+    ``depth``: how deep nested schemas of request bodies are expanded."""
     chosen = set(templates) if templates is not None else None
     paths: dict[str, Any] = {}
     for template, ops in facts()["paths"].items():
@@ -239,7 +240,7 @@ def official_document(*, templates: Iterable[str] | None = None) -> dict[str, An
                                          "responses": {"200": {"description": "OK"}}}
             body = op.get("body")
             if body:
-                item = json_schema("ref:" + body.removesuffix("[]"))
+                item = json_schema("ref:" + body.removesuffix("[]"), depth=depth + 1)
                 item.pop("nullable", None)
                 operation["requestBody"] = {"content": {"application/json": {
                     "schema": {"type": "array", "items": item} if body.endswith("[]") else item}}}

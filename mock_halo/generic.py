@@ -183,18 +183,17 @@ class GenericStore:
         with self._lock:
             rows = self._rows(collection)
             plans = []
-            for prefix, row in bound:
+            for _prefix, row in bound:
                 raw_id = id if id is not None else row.get("id")
                 key = None
                 if raw_id not in (None, "", 0) and not (isinstance(raw_id, int) and raw_id < 0):
                     try:
                         key = _key(collection, str(raw_id))
-                    except NotFound:
-                        errors.setdefault(f"{prefix}.id", []).append(f"The value {raw_id!r} is not a valid id.")
-                        continue
-                    if id is None and key not in rows.rows:
+                    except NotFound:  # not an id this collection can have: a create, as for id 0
+                        key = None
+                    if key is not None and id is None and key not in rows.rows:
                         raise NotFound(f"{collection.name} {raw_id} not found.")
-                plans.append((key, {k: v for k, v in row.items() if v is not None or k == "id"}))
+                plans.append((key, {k: v for k, v in row.items() if v is not None and k != "id"}))
             if errors:
                 raise ValidationError(errors)
             saved = []

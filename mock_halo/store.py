@@ -425,7 +425,10 @@ class HaloStore:
         item = dict(item)
         for name, ref in spec.by_name.items():
             value = item.get(name)
-            if not isinstance(value, str) or not value.strip():
+            if isinstance(value, str) and not value.strip():
+                item[name] = None  # an empty name is no name: unset
+                continue
+            if not isinstance(value, str):
                 continue
             text = value.strip()
             if text.isascii() and text.isdigit():  # a number is an id, as for the target field
