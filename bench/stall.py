@@ -2,7 +2,7 @@
 under 20 MiB of tickets, then an export and a restore of the tenant's snapshot, which by then
 holds those tickets), other clients keep sending small requests on their own connections and
 their latencies are recorded: a ticket read on the same tenant, a ticket read on another tenant,
-and an MCP `tools/list` (2026-07-28 POST). The heavy client is another process (its own sending
+and an MCP `prompts/list` (2026-07-28 POST). The heavy client is another process (its own sending
 and receiving of 20 MiB must not delay the probes' event loop). Target: no other client waits more
 than 50 ms."""
 
@@ -63,11 +63,11 @@ async def _measure() -> dict[str, Any]:
                     "scope": "all"})
                 response.raise_for_status()
                 tokens[tenant] = {"Authorization": f"Bearer {response.json()['access_token']}"}
-            list_tools = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": {
+            list_prompts = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "prompts/list", "params": {"_meta": {
                 "io.modelcontextprotocol/protocolVersion": MODERN,
                 "io.modelcontextprotocol/clientCapabilities": {}}}}).encode()
             mcp_headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
-                           "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/list"}
+                           "MCP-Protocol-Version": MODERN, "Mcp-Method": "prompts/list"}
 
             async def same_read() -> None:
                 assert (await same.get(f"/api/Tickets/{TICKET}", headers=tokens["sandbox"])).status_code == 200
@@ -77,8 +77,8 @@ async def _measure() -> dict[str, Any]:
                                                                                "X-Sandbox-Tenant": "bystander"})
                 assert response.status_code == 200, response.text
 
-            async def tools_list() -> None:
-                assert (await mcp.post("/mcp", content=list_tools, headers=mcp_headers)).status_code == 200
+            async def prompts_list() -> None:
+                assert (await mcp.post("/mcp", content=list_prompts, headers=mcp_headers)).status_code == 200
 
             batch = _batch()
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="halo-bench-stall-"))
@@ -108,7 +108,7 @@ async def _measure() -> dict[str, Any]:
                 await in_process("PUT", "/_sandbox/snapshot", {**admin, "Content-Type": "application/json"},
                                  upload=snapshot_file)
 
-            probes = {"same tenant GET": same_read, "other tenant GET": other_read, "MCP tools/list": tools_list}
+            probes = {"same tenant GET": same_read, "other tenant GET": other_read, "MCP prompts/list": prompts_list}
             result: dict[str, Any] = {"batch_mib": len(batch) / 2**20}
             for op, run_op in (("20 MiB batch POST", post_batch), ("snapshot export", export),
                                ("snapshot restore", restore)):
