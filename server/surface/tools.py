@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -34,9 +35,11 @@ from jsonschema import Draft202012Validator
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from ..errors import ToolInputError, UnknownToolError
+from ..errors import InternalError, ToolInputError, UnknownToolError
 from ..executor import Executor, Result, error_result
 from ..tools import ALL_METHODS, ToolSpec, select_tools
+
+logger = logging.getLogger(__name__)
 
 Exposure = Literal["all", "discovery"]
 EXPOSURES: tuple[Exposure, ...] = ("all", "discovery")
@@ -238,6 +241,9 @@ class ToolSurface:
             return await handler(args)
         except (ToolInputError, UnknownToolError) as exc:
             return error_result(exc)
+        except Exception as exc:  # boundary: a meta-tool failure is a tool error too, never a protocol error
+            logger.exception("meta-tool %s failed", name)
+            return error_result(InternalError(f"The tool call failed inside the server: {type(exc).__name__}"))
 
     async def _search(self, args: dict[str, Any]) -> Result:
         try:

@@ -114,3 +114,15 @@ async def test_meta_tool_arguments_are_validated(halo):
                            (SEARCH_TOOL, {"query": "\ud800" * 3, "extra": True})):
             result = await client.call_tool(name, args)
             assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments", (name, args)
+
+
+async def test_a_failing_meta_tool_is_a_tool_error_not_a_protocol_error(halo, monkeypatch):
+    from halo_sandbox.server.surface import tools as surface
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index gone")
+
+    monkeypatch.setattr(surface, "select_tools", broken)
+    async with Client(build_mcp_server(halo=halo, exposure="discovery")) as client:
+        result, structured = await _call(client, SEARCH_TOOL, {"query": "tickets"})
+    assert result.is_error and structured["error"]["code"] == "internal_error"
