@@ -312,7 +312,10 @@ class Executor:
     async def _request(self, method: str, path: str, headers: dict[str, str], *,
                        params: Mapping[str, Any] | None = None, json_body: Any = None,
                        raw: bool = False) -> tuple[httpx.Response, Any]:
-        response = await self._halo.request(method, path, params=params, json=json_body, headers=headers)
+        try:
+            response = await self._halo.request(method, path, params=params, json=json_body, headers=headers)
+        except httpx.InvalidURL as exc:  # e.g. a filter value of 70,000 characters
+            raise ToolInputError(f"Invalid arguments: they make a request Halo cannot be sent ({exc})") from None
         body = parse_body(response)
         if not response.is_success:
             raise upstream_error(response, body)

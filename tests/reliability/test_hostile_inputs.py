@@ -300,4 +300,5 @@ def test_zz_report(long_run: bool) -> None:
     """Prints how many inputs each target got (the README's figures come from a ``--long`` run)."""
     total = sum(TALLY.values())
     print(f"\nhostile inputs: {total} ({', '.join(f'{k}: {v}' for k, v in sorted(TALLY.items()))})")
-    assert total >= (10_000 if long_run else 300)
+    if {"api POST", "api GET list", "auth token", "sandbox without the key", "mcp tools/call"} <= set(TALLY):
+        assert total >= (10_000 if long_run else 300)  # the whole suite ran (not a -k selection)

@@ -109,3 +109,9 @@ async def test_a_2xx_without_a_body_on_a_read_is_a_tool_error(mock, run):
     mock.get("/api/Tickets/1").respond(200)
     result = await run("get_single_halo_itsm_ticket_by_id", {"id": 1})
     assert result.is_error and "no body" in result.structured_content["error"]["message"]
+
+
+async def test_an_argument_too_long_for_a_url_is_an_argument_error(mock, run):
+    result = await run("list_all_halo_itsm_tickets", {"search": "x" * 70_000})
+    assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments"
+    assert not [c for c in mock.calls if c.request.url.path.startswith("/api/")]
