@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .gil import pause
+
 Key = Any
 Row = dict[str, Any]
 _WORD = re.compile(r"\w+")
@@ -78,6 +80,7 @@ class WordIndex:
         for f in self.fields:
             vocab = self.vocab[f]
             for key in order:
+                pause()
                 for word in words(rows[key].get(f)):
                     lst = vocab.get(word)
                     if lst is None:

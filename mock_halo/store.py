@@ -24,6 +24,7 @@ from typing import Any
 from .clock import SandboxClock
 from .coercion import coerce_item
 from .exceptions import FieldErrors, NotFound, ValidationError
+from .gil import pause
 from .indexes import Key, Row, Table, ordered
 from .query import ListQuery, param
 from .records import Records
@@ -154,23 +155,25 @@ class HaloStore:
                 items, embedded = self._embedded_attachments(spec, items, errors)
                 plans = []
                 for i, item in enumerate(items):
+                    pause()
                     plan = self._plan(spec, item, f"[{i}]", errors)
                     if plan is not None:
                         plans.append(plan)
                 for i, plan in enumerate(plans):  # nothing is committed that could not be read back
+                    pause()
                     self._check_renderable(spec, plan[1], f"[{i}]" if not single else "", errors)
                 errors.raise_if_any()
                 if dry_run:
                     rendered = [render(self._db, spec, {**row, "id": key if key is not None else 0}, detail=True)
                                 for key, row, _old, _blob in plans]
                     return rendered[0] if len(rendered) == 1 else rendered
-                saved = [self._apply(spec, *plan) for plan in plans]
+                saved = [self._apply(spec, *plan) for plan in plans if pause() is None]
                 for row, files in zip(saved, embedded, strict=True):
                     if files:
                         links = {f: row[source] for f, source in spec.attachment_links.items()}
                         self.post(resource="attachments", body=[{**f, **links} for f in files],
                                   acting_login=acting_login)
-                rendered = [render(self._db, spec, row, detail=True) for row in saved]
+                rendered = [render(self._db, spec, row, detail=True) for row in saved if pause() is None]
             finally:
                 self._db.acting_login = None
         return rendered[0] if len(rendered) == 1 else rendered
@@ -245,7 +248,7 @@ class HaloStore:
             blobs = list(self._db.blobs.items())
         return {
             "format": SNAPSHOT_FORMAT,
-            "tables": {name: [copy.deepcopy(row) for row in table] for name, table in rows.items()},
+            "tables": {name: [copy.deepcopy(row) for row in table if pause() is None] for name, table in rows.items()},
             "next_ids": next_ids,
             "scoped_next_ids": scoped,
             "blobs": [[list(k) if isinstance(k, tuple) else k, base64.b64encode(v).decode("ascii")] for k, v in blobs],
@@ -297,6 +300,7 @@ class HaloStore:
                 continue
             loaded = []
             for i, raw in enumerate(raw_rows):
+                pause()
                 prefix = f"{name}[{i}]"
                 if not isinstance(raw, Mapping):
                     errors.add(prefix, "must be an object")
@@ -325,6 +329,7 @@ class HaloStore:
         for name in TABLES:  # references are checked once every table is loaded
             table = self._db.tables[name]
             for key, row in table.rows.items():
+                pause()
                 self._check_refs(table.spec, row, row, f"{name}[id={key!r}]", errors)
                 if not seeds:  # a snapshot row must read back as a write would have been checked
                     self._check_renderable(table.spec, row, f"{name}[id={key!r}]", errors)
