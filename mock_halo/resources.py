@@ -363,9 +363,11 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     ),
     ResourceSpec(
         name="tickets", path="Tickets", **_TICKET_COMMON, read_scope="read:tickets", edit_scope="edit:tickets",
-        not_implemented=("/Tickets/View", "/Tickets/vote", "/Tickets/Object", "/Tickets/processchildren",
-                         "ticketidonly", "search_summary/search_details and the other search_* params",
-                         "category_1..4 and other array filters not in the table"),
+        not_implemented=("/Tickets/View, /Tickets/vote, /Tickets/Object, /Tickets/processchildren answer with "
+                         "generic behaviour only", "ticketidonly", "includedetails (the record is always full)",
+                         "search_summary/search_details and the other search_* params",
+                         "category_1..4 and other array filters not in the table",
+                         "customfields are stored as sent (no definitions, no id/name resolution)"),
     ),
     ResourceSpec(
         name="projects", path="Projects", **_TICKET_COMMON, view=("domain", "prjs"),
@@ -397,8 +399,9 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                  "outcome": ByName(target="outcome_id", table="outcomes", attr="outcome", keep=True)},
         attachment_links={"ticket_id": "ticket_id", "action_id": "id"},
         read_scope="read:tickets", edit_scope="edit:tickets",
-        not_implemented=("listing by date range without ticket_id (returns nothing)", "/Actions/Review",
-                         "/Actions/reaction", "agentonly/excludeprivate and the other list flags"),
+        not_implemented=("listing by date range without ticket_id (returns nothing)",
+                         "/Actions/Review and /Actions/reaction answer with generic behaviour only",
+                         "agentonly/excludeprivate and the other list flags"),
         notes="Ids are per ticket; list, get and delete need `ticket_id`.",
     ),
     ResourceSpec(
@@ -455,7 +458,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         compute="invoice",
         on_write="invoice",
         read_scope="read:invoices", edit_scope="edit:invoices",
-        not_implemented=("/Invoice/updatelines", "/Invoice/PDF/{id}", "/Invoice/{id}/void",
+        not_implemented=("/Invoice/updatelines and /Invoice/PDF/{id} answer with generic behaviour only",
                          "postedonly/notpostedonly"),
         notes="Totals are computed from `lines` (qty_order x unit_price plus tax_rate %).",
     ),
@@ -487,7 +490,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                  Filter(param="assettypes", kind="csv", field="assettype_id")),
         search_fields=("inventory_number", "key_field", "key_field2", "username"),
         read_scope="read:assets", edit_scope="edit:assets",
-        not_implemented=("/Asset/NextTag", "asset types are a free-text `assettype_name`, not a resource"),
+        not_implemented=("asset types are a free-text `assettype_name`, not a resource",),
     ),
     ResourceSpec(
         name="attachments", singular="Attachment", path="Attachment", table="attachments", list_key="attachments",
@@ -506,8 +509,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         raw_get="attachment",
         write_only=("data", "data_base64", "file"),
         read_scope="read:tickets", edit_scope="edit:tickets",
-        not_implemented=("/Attachment/image (multipart)", "/Attachment/document",
-                         "/Attachment/GetS3PresignedURL"),
+        not_implemented=("/Attachment/image (multipart), /Attachment/document, /Attachment/GetS3PresignedURL "
+                         "answer with generic behaviour only",),
         notes="List rows carry metadata only; `GET /Attachment/{id}` answers with the bytes.",
     ),
 )
