@@ -38,6 +38,12 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:
             out[name] = UNSET_DATE
+    if spec.custom_fields and detail:
+        stored = {e.get("id"): e.get("value") for e in row.get("customfields") or [] if isinstance(e, dict)}
+        out["customfields"] = [{"id": f.id, "name": f.name, "label": f.label, "type": f.type,
+                                "value": copy.deepcopy(stored.get(f.id, "")),
+                                "display": "" if stored.get(f.id) is None else str(stored.get(f.id))}
+                               for f in spec.custom_fields]
     for name, (ref_field, attr) in spec.names.items():
         out[name] = ref_name(db, spec, ref_field, attr, row)
     hook = COMPUTE.get(spec.compute)

@@ -57,6 +57,20 @@ class ByName:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CustomField:
+    """A custom field definition of a record type (Halo's ``CustomField``: ``id``, ``name``, ``label``,
+    ``type``). Records answer every definition of their type in ``customfields`` with its ``value``
+    and ``display``; writes set values by ``id`` or ``name``."""
+
+    id: int
+    name: str
+    label: str
+    type: int = 0
+    """Halo's input type code: 0 text, 1 memo, 2 single selection, 4 date, 5 number (values are
+    stored as sent)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Filter:
     param: str
     kind: FilterKind
@@ -129,6 +143,8 @@ class ResourceSpec:
     alt_key: str = ""
     """For uuid-keyed resources: an integer id in the path finds the first row whose ``alt_key``
     equals it (``/Priority/3`` -> the first policy of priority 3)."""
+    custom_fields: tuple[CustomField, ...] = ()
+    """The custom fields this record type carries (seeded definitions; see `CustomField`)."""
     write_only: tuple[str, ...] = ()
     """Documented fields a read never answers (an attachment's bytes)."""
     raw_get: str = ""
@@ -231,6 +247,9 @@ _TICKET_COMMON = dict(
     on_write="ticket",
     envelope_extras={"include_children": False},
     by_name={"team": ByName(target="team_id", table="teams")},
+    custom_fields=(CustomField(id=101, name="CFCostCentre", label="Cost centre"),
+                   CustomField(id=102, name="CFAffectedUsers", label="Affected users", type=5),
+                   CustomField(id=103, name="CFRootCause", label="Root cause", type=1)),
     attachment_links={"ticket_id": "id"},
 )
 
@@ -317,6 +336,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         required=("name",),
         filters=(Filter(param="toplevel_id", kind="int", field="toplevel_id"),),
         compute="client",
+        custom_fields=(CustomField(id=201, name="CFAccountTier", label="Account tier", type=2),
+                       CustomField(id=202, name="CFContractOwner", label="Contract owner"),),
         read_scope="read:customers", edit_scope="edit:customers",
         not_implemented=("idonly", "includeinactive (inactive clients are listed like the others)"),
     ),
@@ -328,6 +349,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         names=_CLIENT_NAME,
         required=("name", "client_id"),
         filters=(Filter(param="client_id", kind="int", field="client_id"),),
+        custom_fields=(CustomField(id=301, name="CFSiteCode", label="Site code"),),
         read_scope="read:customers", edit_scope="edit:customers",
     ),
     ResourceSpec(
@@ -342,6 +364,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                  Filter(param="site_id", kind="int", field="site_id")),
         search_fields=("name", "emailaddress"),
         on_write="user",
+        custom_fields=(CustomField(id=401, name="CFEmployeeId", label="Employee id"),),
         read_scope="read:customers", edit_scope="edit:customers",
         notes="`client_id` defaults to the site's client.",
     ),
@@ -367,7 +390,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                          "generic behaviour only", "ticketidonly", "includedetails (the record is always full)",
                          "search_summary/search_details and the other search_* params",
                          "category_1..4 and other array filters not in the table",
-                         "customfields are stored as sent (no definitions, no id/name resolution)"),
+),
     ),
     ResourceSpec(
         name="projects", path="Projects", **_TICKET_COMMON, view=("domain", "prjs"),
@@ -489,6 +512,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                  Filter(param="assettype_id", kind="int", field="assettype_id"),
                  Filter(param="assettypes", kind="csv", field="assettype_id")),
         search_fields=("inventory_number", "key_field", "key_field2", "username"),
+        custom_fields=(CustomField(id=501, name="CFWarrantyRef", label="Warranty reference"),),
         read_scope="read:assets", edit_scope="edit:assets",
         not_implemented=("asset types are a free-text `assettype_name`, not a resource",),
     ),

@@ -460,6 +460,9 @@ class HaloStore:
         table = self._db.tables[spec.table]
         before = len(errors.map)
         row = coerce_item(spec, self._by_name(spec, item, prefix, errors), prefix, errors)
+        if spec.custom_fields and isinstance(row.get("customfields"), list):
+            old_row = self._db.tables[spec.table].rows.get(row.get("id")) if row.get("id") else None
+            row["customfields"] = _custom_values(spec, row["customfields"], old_row, prefix, errors)
         for flag in _VALIDATE_ONLY:  # request flags, not record fields
             row.pop(flag, None)
         raw_id = row.get("id")
@@ -574,6 +577,30 @@ def wire_problem(exc: BaseException) -> str:
 
 def _uuid() -> str:
     return str(uuid.uuid4())
+
+
+def _custom_values(spec: ResourceSpec, sent: list[Any], old: Row | None, prefix: str,
+                   errors: FieldErrors) -> list[Row]:
+    """Stored ``customfields``: ``[{"id", "value"}]`` by definition id, the sent values (each naming its
+    field by ``id`` or ``name``) over the record's current ones."""
+    by_id = {f.id: f for f in spec.custom_fields}
+    by_name = {f.name.lower(): f for f in spec.custom_fields}
+    values = {entry["id"]: entry.get("value") for entry in (old or {}).get("customfields") or []
+              if isinstance(entry, dict) and entry.get("id") in by_id}
+    for j, entry in enumerate(sent):
+        where = f"{prefix}.customfields[{j}]"
+        if not isinstance(entry, dict):
+            errors.add(where, "Each custom field must be an object with id (or name) and value.")
+            continue
+        key = entry.get("id")
+        field = by_id.get(key) if isinstance(key, int) and not isinstance(key, bool) else None
+        if field is None and isinstance(entry.get("name"), str):
+            field = by_name.get(entry["name"].lower())
+        if field is None:
+            errors.add(where, f"Custom field {key if key is not None else entry.get('name')!r} does not exist.")
+            continue
+        values[field.id] = entry.get("value")
+    return [{"id": k, "value": v} for k, v in sorted(values.items())]
 
 
 _VALIDATE_ONLY = ("_validate_only", "_validateonly")

@@ -113,3 +113,26 @@ async def test_refusals_halo_does_not_document_are_gone(client: httpx.AsyncClien
     assert by_number.status_code == 200 and by_number.json()["priorityid"] == priorities[0]["priorityid"]
     wrong = await client.get("/api/Tickets", headers=auth_headers, params={"client_id": "abc"})  # documented int
     assert wrong.status_code == 400 and "client_id" in wrong.json()
+
+
+async def test_custom_fields_are_answered_and_set_by_id_or_name(client: httpx.AsyncClient, auth_headers: H) -> None:
+    ticket = (await client.get("/api/Tickets/45920", headers=auth_headers)).json()
+    fields = {f["name"]: f for f in ticket["customfields"]}
+    assert set(fields) >= {"CFCostCentre", "CFAffectedUsers"}
+    assert {"id", "name", "label", "type", "value", "display"} <= set(fields["CFCostCentre"])
+    cost = fields["CFCostCentre"]["id"]
+    saved = await client.post("/api/Tickets", headers=auth_headers,
+                              json=[{"id": 45920, "customfields": [{"id": cost, "value": "CC-42"},
+                                                                   {"name": "cfaffectedusers", "value": 12}]}])
+    assert saved.status_code == 200, saved.text
+    again = await client.post("/api/Tickets", headers=auth_headers,
+                              json=[{"id": 45920, "customfields": [{"name": "CFRootCause", "value": "DNS"}]}])
+    values = {f["name"]: (f["value"], f["display"]) for f in again.json()["customfields"]}
+    assert values["CFCostCentre"] == ("CC-42", "CC-42") and values["CFAffectedUsers"] == (12, "12")
+    assert values["CFRootCause"] == ("DNS", "DNS")
+    unknown = await client.post("/api/Tickets", headers=auth_headers,
+                                json=[{"id": 45920, "customfields": [{"id": 999, "value": "x"}]}])
+    assert unknown.status_code == 400 and "does not exist" in unknown.json()["[0].customfields[0]"][0]
+    for path in ("Client/101", "Site/1", "Users/1001"):
+        record = (await client.get(f"/api/{path}", headers=auth_headers)).json()
+        assert record["customfields"] and all("display" in f for f in record["customfields"])
