@@ -1,7 +1,7 @@
 """The MCP server's error tree.
 
 Every failure of a tool call is one of these; `executor` turns any of them into an
-`isError` tool result in exactly one place (`executor.error_result`). Each class has a
+`isError` tool result in exactly one place (`results.error_result`). Each class has a
 stable `code` that appears as `error.code` in the result's structured content.
 
     ServerError

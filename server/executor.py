@@ -23,11 +23,9 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
-import json
 import logging
 import math
 import mimetypes
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -40,11 +38,10 @@ from urllib.parse import quote
 
 import httpx
 import mcp_types
-import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ..protocol import CALL_ID_HEADER, RATELIMIT_META, TOOL_HEADER
+from ..protocol import CALL_ID_HEADER, TOOL_HEADER
 from .catalogue import Param, Resource
 from .cursor import CursorCodec
 from .errors import (
@@ -55,7 +52,7 @@ from .errors import (
     UnknownToolError,
     UpstreamError,
 )
-from .ratelimit import normalise
+from .results import Result, error_result, result_json, success
 from .tools import DEFAULT_LIMIT, ToolSpec
 from .upstream import HaloClient, parse_body, upstream_error
 
@@ -65,7 +62,6 @@ MAX_CANDIDATES = 5
 MIN_CANDIDATE_SCORE = 0.5
 _TEXT_MIME = ("application/json", "application/xml", "application/javascript", "application/x-yaml")
 
-Result = mcp_types.CallToolResult
 logger = logging.getLogger(__name__)
 
 
@@ -87,105 +83,6 @@ class ToolCallRecord:
 
 
 ToolCallObserver = Callable[[ToolCallRecord], object]
-
-
-_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
-_RESULT_PREFIX = '{"result":'
-
-
-def dumps(value: Any, *, strict: bool = False) -> str:
-    """Compact JSON text of `value` (orjson; unless `strict`, the standard library for what orjson
-    refuses, such as integers beyond 64 bits). Objects JSON has no type for are written as `str(obj)`."""
-    try:
-        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        if strict:
-            raise
-        return json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
-
-
-def _text(structured: Mapping[str, Any], *, strict: bool = False) -> str:
-    """The text content: `structured` as JSON, each member encoded once."""
-    return "{" + ",".join(f"{dumps(key)}:{dumps(value, strict=strict)}" for key, value in structured.items()) + "}"
-
-
-def _result_json(result: Result) -> str | None:
-    """`structuredContent["result"]` as JSON, sliced out of the text content `_text` wrote."""
-    structured = result.structured_content
-    if result.is_error or not isinstance(structured, dict) or "result" not in structured or not result.content:
-        return None
-    text = getattr(result.content[0], "text", None)
-    if not isinstance(text, str) or not text.startswith(_RESULT_PREFIX):
-        return None
-    tail = "".join(f",{dumps(key)}:{dumps(value)}" for key, value in list(structured.items())[1:]) + "}"
-    return text[len(_RESULT_PREFIX):-len(tail)] if text.endswith(tail) else None
-
-
-def error_result(exc: ServerError) -> Result:
-    """The one mapping from the server error tree to an `isError` tool result."""
-    if isinstance(exc, UpstreamError):
-        error = {"status": exc.status, "message": exc.message, "body": exc.body,
-                 "ratelimit": exc.ratelimit, "retry_after": exc.retry_after}
-    else:
-        error = {"status": None, "message": exc.message, "body": None, "ratelimit": None, "retry_after": None}
-    error["code"] = exc.code
-    structured, text = _wire_safe({"error": error})
-    meta = None
-    if error["ratelimit"] is not None or error["retry_after"] is not None:
-        meta = {RATELIMIT_META: {"ratelimit": error["ratelimit"], "retry_after": error["retry_after"]}}
-    return Result(
-        content=[mcp_types.TextContent(text=text)],
-        structured_content=structured,
-        is_error=True,
-        _meta=meta,
-    )
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-def _wire_safe(structured: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """``structured`` and its JSON text (`_text`), with lone surrogates (valid JSON escapes that cannot
-    be sent as UTF-8, so they would break the whole response) replaced by U+FFFD. orjson refuses
-    them (and integers beyond 64 bits): only then is the structure walked and encoded again."""
-    try:
-        return structured, _text(structured, strict=True)
-    except (orjson.JSONEncodeError, TypeError):
-        structured = _scrub(structured)
-        return structured, _text(structured)
-
-
-def ratelimit_fields(result: Result) -> dict[str, Any] | None:
-    """`{"ratelimit": {...} | None, "retry_after": int | None}` of a tool result, or None when upstream
-    sent no rate-limit information (for the HTTP transports' `ratelimit-*` / `retry-after` headers)."""
-    meta = result.meta or {}
-    fields = meta.get(RATELIMIT_META)
-    return dict(fields) if isinstance(fields, Mapping) else None
-
-
-def _success(structured: dict[str, Any], response: httpx.Response | None,
-             extra: Sequence[mcp_types.ContentBlock] = ()) -> Result:
-    meta = None
-    if response is not None:
-        info = normalise(response.headers, status=response.status_code)
-        if info.ratelimit is not None or info.retry_after is not None:
-            meta = {RATELIMIT_META: info.as_dict()}
-    structured, text = _wire_safe(structured)
-    return Result(
-        content=[mcp_types.TextContent(text=text), *extra],
-        structured_content=structured,
-        _meta=meta,
-    )
 
 
 def _query_value(param: Param, value: Any) -> Any:
@@ -286,7 +183,7 @@ class Executor:
                                     started_at=started_at,
                                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                                     is_error=bool(result.is_error), structured=result.structured_content,
-                                    result_json=_result_json(result))
+                                    result_json=result_json(result))
             try:
                 self._on_tool_call(record)
             except Exception:  # an observer never breaks a tool call
@@ -377,7 +274,7 @@ class Executor:
             rows = everything[offset:offset + size]
             nxt = {"offset": offset + size, "size": size} if offset + size < len(everything) else None
         cursor = self._cursors.encode(tool=spec.name, filters=filters, position=nxt) if nxt else None
-        return _success({"result": rows, "next_cursor": cursor}, response)
+        return success({"result": rows, "next_cursor": cursor}, response)
 
     # --- get / save / delete --------------------------------------------------------------------
 
@@ -389,7 +286,7 @@ class Executor:
             return await self._hooks[hook](entry, args, headers)
         response, body = await self._request("GET", _record_path(entry, args["id"]), headers,
                                              params=_query(entry.get_params, args))
-        return _success({"result": _single(body)}, response)
+        return success({"result": _single(body)}, response)
 
     async def _save(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
         entry = spec.entry
@@ -406,7 +303,7 @@ class Executor:
         if hook:
             record = self._hooks[hook](args, record)
         response, body = await self._request("POST", entry.path, headers, json_body=[record])
-        return _success({"result": _single(body) if body is not None else record}, response)
+        return success({"result": _single(body) if body is not None else record}, response)
 
     async def _delete(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
         entry = spec.entry
@@ -415,7 +312,7 @@ class Executor:
                                              params=_query(entry.delete_params, args))
         body = _single(body)
         result = body if isinstance(body, dict) and body else {"id": args["id"], "deleted": True}
-        return _success({"result": result}, response)
+        return success({"result": result}, response)
 
     # --- attachments (named hooks) --------------------------------------------------------------
 
@@ -499,7 +396,7 @@ class Executor:
         else:
             resource = mcp_types.BlobResourceContents(uri=uri, mime_type=ctype,
                                                       blob=base64.b64encode(data).decode("ascii"))
-        return _success({"result": metadata}, response, extra=[mcp_types.EmbeddedResource(resource=resource)])
+        return success({"result": metadata}, response, extra=[mcp_types.EmbeddedResource(resource=resource)])
 
     # --- name lookups ---------------------------------------------------------------------------
 
@@ -534,7 +431,7 @@ class Executor:
                     rows, _ = self._rows(entry, response, body)
                 fetched[key] = rows
             results.append(_rank(q["kind"], q["name"], fetched[key], lookup.name_field, lookup.id_field))
-        return _success({"result": results}, response)
+        return success({"result": results}, response)
 
 
 def _non_finite(value: Any, where: str = "") -> str | None:

@@ -36,7 +36,8 @@ from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from ..errors import InternalError, ToolInputError, UnknownToolError
-from ..executor import Executor, Result, error_result
+from ..executor import Executor
+from ..results import Result, error_result
 from ..tools import ALL_METHODS, ToolSpec, select_tools
 
 logger = logging.getLogger(__name__)

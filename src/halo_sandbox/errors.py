@@ -2,7 +2,7 @@
 console. Every class is a `ServerError` (the MCP server's root, `halo_sandbox.server.errors`), with a
 stable ``code``; each surface maps the family in one place:
 
-- tool result: `halo_sandbox.server.executor.error_result` (``isError`` with ``{"error": {...}}``)
+- tool result: `halo_sandbox.server.results.error_result` (``isError`` with ``{"error": {...}}``)
 - JSON API:    `json_error` here (provisioning and the console's JSON routes)
 - page:        the console's `_error_response` (form actions go back to the page with the message)
 

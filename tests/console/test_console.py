@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from halo_sandbox.mock.app import create_app
 from halo_sandbox.mock.settings import MockSettings
-from halo_sandbox.server.executor import CALL_ID_HEADER, ToolCallRecord
+from halo_sandbox.server.executor import ToolCallRecord
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.upstream import HaloClient
 from httpx_sse import aconnect_sse
@@ -26,6 +26,7 @@ from starlette.routing import Mount
 
 from halo_sandbox.console import ControlPlane, ToolCallJournal, console_routes
 from halo_sandbox.console.routes import COOKIE
+from halo_sandbox.protocol import CALL_ID_HEADER
 from halo_sandbox.provisioning.registry import Registry
 
 ADMIN_KEY = "console-test-admin-key"

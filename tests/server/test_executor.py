@@ -10,10 +10,11 @@ import jsonschema
 import mcp_types
 import pytest
 import respx
-from halo_sandbox.server.executor import RATELIMIT_META, Executor
+from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import generate_tools, with_file_access
 from halo_sandbox.server.upstream import HaloClient
 
+from halo_sandbox.protocol import RATELIMIT_META
 from tests.server.conftest import BASE
 
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
@@ -413,7 +414,7 @@ async def test_lookup_priority_uses_priorityid_and_dedupes(mock, run):
 
 
 async def test_ratelimit_fields_helper_reads_success_and_error_results(mock, run):
-    from halo_sandbox.server.executor import ratelimit_fields
+    from halo_sandbox.server.results import ratelimit_fields
 
     mock.get("/api/Status").respond(json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "5",
                                                       "X-RateLimit-Reset": "60"})

@@ -122,7 +122,7 @@ async def test_unreachable_halo_is_an_error_result_not_a_crash(halo):
 
 
 async def test_ratelimit_meta_reaches_the_client(mock, halo):
-    from halo_sandbox.server.executor import RATELIMIT_META
+    from halo_sandbox.protocol import RATELIMIT_META
 
     mock.get("/api/Status").respond(json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "7",
                                                       "X-RateLimit-Reset": "12"})

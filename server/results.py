@@ -1,0 +1,124 @@
+"""Tool results on the wire: successes (`{"result": ...}`) and the one mapping from the server's
+error tree to an `isError` result (`{"error": {"status", "message", "body", "ratelimit",
+"retry_after", "code"}}`), each as structured content plus the same JSON as text content, encoded
+once with orjson. Rate-limit fields Halo sent ride in the result's `_meta` under `RATELIMIT_META`
+(for the HTTP transports' `ratelimit-*` headers)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+import mcp_types
+import orjson
+
+from ..protocol import RATELIMIT_META
+from .errors import ServerError, UpstreamError
+from .ratelimit import normalise
+
+__all__ = ["Result", "dumps", "error_result", "ratelimit_fields", "success", "result_json", "wire_safe"]
+
+Result = mcp_types.CallToolResult
+
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+_RESULT_PREFIX = '{"result":'
+
+
+def dumps(value: Any, *, strict: bool = False) -> str:
+    """Compact JSON text of `value` (orjson; unless `strict`, the standard library for what orjson
+    refuses, such as integers beyond 64 bits). Objects JSON has no type for are written as `str(obj)`."""
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        if strict:
+            raise
+        return json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
+
+
+def _text(structured: Mapping[str, Any], *, strict: bool = False) -> str:
+    """The text content: `structured` as JSON, each member encoded once."""
+    return "{" + ",".join(f"{dumps(key)}:{dumps(value, strict=strict)}" for key, value in structured.items()) + "}"
+
+
+def result_json(result: Result) -> str | None:
+    """`structuredContent["result"]` as JSON, sliced out of the text content `_text` wrote."""
+    structured = result.structured_content
+    if result.is_error or not isinstance(structured, dict) or "result" not in structured or not result.content:
+        return None
+    text = getattr(result.content[0], "text", None)
+    if not isinstance(text, str) or not text.startswith(_RESULT_PREFIX):
+        return None
+    tail = "".join(f",{dumps(key)}:{dumps(value)}" for key, value in list(structured.items())[1:]) + "}"
+    return text[len(_RESULT_PREFIX):-len(tail)] if text.endswith(tail) else None
+
+
+def error_result(exc: ServerError) -> Result:
+    """The one mapping from the server error tree to an `isError` tool result."""
+    if isinstance(exc, UpstreamError):
+        error = {"status": exc.status, "message": exc.message, "body": exc.body,
+                 "ratelimit": exc.ratelimit, "retry_after": exc.retry_after}
+    else:
+        error = {"status": None, "message": exc.message, "body": None, "ratelimit": None, "retry_after": None}
+    error["code"] = exc.code
+    structured, text = wire_safe({"error": error})
+    meta = None
+    if error["ratelimit"] is not None or error["retry_after"] is not None:
+        meta = {RATELIMIT_META: {"ratelimit": error["ratelimit"], "retry_after": error["retry_after"]}}
+    return Result(
+        content=[mcp_types.TextContent(text=text)],
+        structured_content=structured,
+        is_error=True,
+        _meta=meta,
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def wire_safe(structured: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``structured`` and its JSON text (`_text`), with lone surrogates (valid JSON escapes that cannot
+    be sent as UTF-8, so they would break the whole response) replaced by U+FFFD. orjson refuses
+    them (and integers beyond 64 bits): only then is the structure walked and encoded again."""
+    try:
+        return structured, _text(structured, strict=True)
+    except (orjson.JSONEncodeError, TypeError):
+        structured = _scrub(structured)
+        return structured, _text(structured)
+
+
+def ratelimit_fields(result: Result) -> dict[str, Any] | None:
+    """`{"ratelimit": {...} | None, "retry_after": int | None}` of a tool result, or None when upstream
+    sent no rate-limit information (for the HTTP transports' `ratelimit-*` / `retry-after` headers)."""
+    meta = result.meta or {}
+    fields = meta.get(RATELIMIT_META)
+    return dict(fields) if isinstance(fields, Mapping) else None
+
+
+def success(structured: dict[str, Any], response: httpx.Response | None,
+             extra: Sequence[mcp_types.ContentBlock] = ()) -> Result:
+    meta = None
+    if response is not None:
+        info = normalise(response.headers, status=response.status_code)
+        if info.ratelimit is not None or info.retry_after is not None:
+            meta = {RATELIMIT_META: info.as_dict()}
+    structured, text = wire_safe(structured)
+    return Result(
+        content=[mcp_types.TextContent(text=text), *extra],
+        structured_content=structured,
+        _meta=meta,
+    )
+
+
