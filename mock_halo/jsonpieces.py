@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .gil import pause
+from .gil import paced, pause
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 DEPTH = 3
@@ -79,7 +79,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",",
 def dumps(value: Any, *, depth: int = DEPTH) -> str:
     """Compact JSON of ``value``, one member at a time below the outer ``depth`` levels."""
     if depth > 0 and isinstance(value, list) and value:
-        return "[" + ",".join(dumps(item, depth=depth - 1) for item in value if pause() is None) + "]"
+        return "[" + ",".join(dumps(item, depth=depth - 1) for item in paced(value)) + "]"
     if depth > 0 and isinstance(value, dict) and value and all(isinstance(k, str) for k in value):
         return "{" + ",".join(f"{_ENCODE(k)}:{dumps(v, depth=depth - 1)}" for k, v in value.items()) + "}"
     return _ENCODE(value)

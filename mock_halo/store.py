@@ -24,7 +24,7 @@ from typing import Any
 from .clock import SandboxClock
 from .coercion import coerce_item
 from .exceptions import FieldErrors, NotFound, ValidationError
-from .gil import pause
+from .gil import paced, pause
 from .indexes import Key, Row, Table, ordered
 from .query import ListQuery, param
 from .records import Records
@@ -167,13 +167,13 @@ class HaloStore:
                     rendered = [render(self._db, spec, {**row, "id": key if key is not None else 0}, detail=True)
                                 for key, row, _old, _blob in plans]
                     return rendered[0] if len(rendered) == 1 else rendered
-                saved = [self._apply(spec, *plan) for plan in plans if pause() is None]
+                saved = [self._apply(spec, *plan) for plan in paced(plans)]
                 for row, files in zip(saved, embedded, strict=True):
                     if files:
                         links = {f: row[source] for f, source in spec.attachment_links.items()}
                         self.post(resource="attachments", body=[{**f, **links} for f in files],
                                   acting_login=acting_login)
-                rendered = [render(self._db, spec, row, detail=True) for row in saved if pause() is None]
+                rendered = [render(self._db, spec, row, detail=True) for row in paced(saved)]
             finally:
                 self._db.acting_login = None
         return rendered[0] if len(rendered) == 1 else rendered
@@ -248,7 +248,7 @@ class HaloStore:
             blobs = list(self._db.blobs.items())
         return {
             "format": SNAPSHOT_FORMAT,
-            "tables": {name: [copy.deepcopy(row) for row in table if pause() is None] for name, table in rows.items()},
+            "tables": {name: [copy.deepcopy(row) for row in paced(table)] for name, table in rows.items()},
             "next_ids": next_ids,
             "scoped_next_ids": scoped,
             "blobs": [[list(k) if isinstance(k, tuple) else k, base64.b64encode(v).decode("ascii")] for k, v in blobs],
