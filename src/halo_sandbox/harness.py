@@ -9,6 +9,9 @@ a user's own test suite:
     with start("up", "--seed", "7") as sandbox:
         ...  # sandbox.mcp_url, sandbox.base, sandbox.admin("POST", "/reset")
 
+`serving(app)` serves an ASGI app with uvicorn inside the caller's event loop instead (no child
+process), for as long as an `async with` block lasts.
+
 Environment: the child gets the parent's environment without any `HALO_*` variable (its settings
 come from its arguments), plus what `env=` adds. Readiness: `up` and `mock` answer
 `GET /api/authinfo` with 200; `mcp --transport http|sse` answers anything on its path.
@@ -16,6 +19,7 @@ come from its arguments), plus what `env=` adds. Readiness: `up` and `mock` answ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -24,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -33,7 +37,7 @@ import httpx
 
 from .protocol import ADMIN_KEY_HEADER, CONTROL_PREFIX
 
-__all__ = ["HarnessError", "Process", "clean_env", "cli_path", "free_port", "main", "start", "terminate"]
+__all__ = ["HarnessError", "Process", "clean_env", "cli_path", "free_port", "main", "serving", "start", "terminate"]
 
 #: Where each command is ready: the path polled and the status it must answer (None: any answer).
 _READY: Mapping[str, tuple[str, int | None]] = {"up": ("/api/authinfo", 200), "mock": ("/api/authinfo", 200)}
@@ -48,6 +52,33 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, *, sock: socket.socket | None = None, startup_timeout: float = 10,
+                  **config: Any) -> AsyncIterator[int]:
+    """Serve ``app`` with uvicorn in a task of the running event loop, on ``sock`` (default: a free
+    127.0.0.1 port), until the block ends; yields the port once the server has started. ``config``
+    goes to `uvicorn.Config` (default: no log config, lifespan on)."""
+    import anyio
+    import uvicorn
+
+    if sock is None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, **{"log_config": None, "lifespan": "on", **config}))
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(lambda: server.serve(sockets=[sock]))
+            with anyio.fail_after(startup_timeout):
+                while not server.started:
+                    await anyio.sleep(0.01)
+            try:
+                yield sock.getsockname()[1]
+            finally:
+                server.should_exit = True
+    finally:
+        sock.close()
 
 
 def cli_path() -> str:

@@ -4,7 +4,6 @@ tenant behind the control plane and real tool calls through the MCP server's `on
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-import uvicorn
 from halo_sandbox.mock.app import create_app
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.executor import ToolCallRecord
@@ -26,6 +24,7 @@ from starlette.routing import Mount
 
 from halo_sandbox.console import ControlPlane, ToolCallJournal, console_routes
 from halo_sandbox.console.routes import COOKIE
+from halo_sandbox.harness import serving
 from halo_sandbox.protocol import CALL_ID_HEADER
 from halo_sandbox.provisioning.registry import Registry
 
@@ -437,43 +436,32 @@ async def test_no_token_or_secret_reaches_the_page_or_its_json(rig: Rig):
 
 @pytest.mark.anyio
 async def test_the_event_stream_reports_changes_and_stays_quiet_otherwise(rig: Rig):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(rig.app, log_config=None, lifespan="off"))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(lambda: server.serve(sockets=[sock]))
-        with anyio.fail_after(5):
-            while not server.started:
-                await anyio.sleep(0.01)
-        try:
-            async with (
-                httpx.AsyncClient(base_url=base, headers={"X-Admin-Key": ADMIN_KEY}, timeout=10) as http,
-                aconnect_sse(http, "GET", "/_sandbox/console/events") as source,
-            ):
-                assert source.response.headers["content-type"].startswith("text/event-stream")
-                send, received = anyio.create_memory_object_stream[Any](10)
+    async with serving(rig.app, startup_timeout=5, lifespan="off") as port, anyio.create_task_group() as pumping:
+        base = f"http://127.0.0.1:{port}"
+        async with (
+            httpx.AsyncClient(base_url=base, headers={"X-Admin-Key": ADMIN_KEY}, timeout=10) as http,
+            aconnect_sse(http, "GET", "/_sandbox/console/events") as source,
+        ):
+            assert source.response.headers["content-type"].startswith("text/event-stream")
+            send, received = anyio.create_memory_object_stream[Any](10)
 
-                async def pump() -> None:
-                    async for event in source.aiter_sse():
-                        await send.send(event)
+            async def pump() -> None:
+                async for event in source.aiter_sse():
+                    await send.send(event)
 
-                tg.start_soon(pump)
-                with anyio.fail_after(5):
-                    first = await received.receive()
-                assert first.event == "update" and first.json()["counts"]["tool_calls"] == 0
-                with anyio.move_on_after(1.5) as quiet:  # nothing changed: no event (pings are comments)
-                    await received.receive()
-                assert quiet.cancel_called
-                await rig.mcp.call_tool(LIST_TICKETS, {"limit": 1})
-                with anyio.fail_after(5):
-                    update = await received.receive()
-                assert update.event == "update" and update.json()["counts"]["tool_calls"] == 1
-                assert update.json()["version"] != first.json()["version"]
-                tg.cancel_scope.cancel()
-        finally:
-            server.should_exit = True
-            sock.close()
+            pumping.start_soon(pump)
+            with anyio.fail_after(5):
+                first = await received.receive()
+            assert first.event == "update" and first.json()["counts"]["tool_calls"] == 0
+            with anyio.move_on_after(1.5) as quiet:  # nothing changed: no event (pings are comments)
+                await received.receive()
+            assert quiet.cancel_called
+            await rig.mcp.call_tool(LIST_TICKETS, {"limit": 1})
+            with anyio.fail_after(5):
+                update = await received.receive()
+            assert update.event == "update" and update.json()["counts"]["tool_calls"] == 1
+            assert update.json()["version"] != first.json()["version"]
+            pumping.cancel_scope.cancel()
 
 
 @pytest.mark.anyio

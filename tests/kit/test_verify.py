@@ -129,7 +129,7 @@ def test_cli_usage_errors_exit_2(args):
 
 
 async def test_unreachable_url_is_a_target_error():
-    from halo_sandbox.verify.sandbox import free_port
+    from halo_sandbox.harness import free_port
 
     with pytest.raises(TargetError):
         await run_verify(VerifyOptions(target=ServerTarget(url=f"http://127.0.0.1:{free_port()}/mcp",

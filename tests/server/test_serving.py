@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import resource
-import socket
 
 import anyio
 import httpx
 import pytest
-import uvicorn
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.transports import mcp_asgi_app
 from halo_sandbox.server.upstream import HaloClient
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from halo_sandbox.harness import serving
 from halo_sandbox.serving import BodyDeadline, DeadlineH11Protocol, uvicorn_options
 
 pytestmark = pytest.mark.anyio
@@ -29,21 +28,8 @@ class _QuickDeadline(DeadlineH11Protocol):
     header_timeout = 0.5
 
 
-@contextlib.asynccontextmanager
-async def _serve(app, **options):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on", **options))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(lambda: server.serve(sockets=[sock]))
-        with anyio.fail_after(5):
-            while not server.started:
-                await anyio.sleep(0.01)
-        try:
-            yield port
-        finally:
-            server.should_exit = True
+def _serve(app, **options):
+    return serving(app, startup_timeout=5, **options)
 
 
 async def _echo(request: Request) -> JSONResponse:

@@ -5,15 +5,15 @@ import contextlib
 import json
 import socket
 
-import anyio
 import httpx
 import pytest
-import uvicorn
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.transports import mcp_asgi_app, ratelimit_headers, security_settings
 from halo_sandbox.server.upstream import HaloClient
 from mcp import Client
 from mcp.client.sse import sse_client
+
+from halo_sandbox.harness import serving
 
 pytestmark = pytest.mark.anyio
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
@@ -35,19 +35,8 @@ def _halo_handler(calls: list[str]):
 
 @contextlib.asynccontextmanager
 async def _serve(app):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(lambda: server.serve(sockets=[sock]))
-        with anyio.fail_after(5):
-            while not server.started:
-                await anyio.sleep(0.01)
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
+    async with serving(app, startup_timeout=5) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

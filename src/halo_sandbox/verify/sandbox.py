@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..harness import free_port, serving
 
 __all__ = ["Exchange", "VerifySandbox", "fill_placeholders", "running_sandbox"]
 
@@ -116,16 +117,9 @@ def _free_socket(port: int = 0) -> socket.socket:
     return sock
 
 
-def free_port() -> int:
-    with contextlib.closing(_free_socket()) as sock:
-        return sock.getsockname()[1]
-
-
 @contextlib.asynccontextmanager
 async def running_sandbox(*, port: int = 0, seed: int = 0, tenant: str = "sandbox") -> AsyncIterator[VerifySandbox]:
     """Serve a fresh mock (rate limiting off, no admin key) until the block ends."""
-    import uvicorn
-
     from ..mock.app import create_app
     from ..mock.settings import MockSettings
     from ..mock.tenants import TenantRegistry
@@ -137,15 +131,6 @@ async def running_sandbox(*, port: int = 0, seed: int = 0, tenant: str = "sandbo
     registry = TenantRegistry(settings)
     registry.get()  # build the tenant's world before the server under test starts
     tap = _Tap(create_app(registry=registry))
-    server = uvicorn.Server(uvicorn.Config(tap, log_config=None, log_level="critical", lifespan="off"))
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(lambda: server.serve(sockets=[sock]))
-        with anyio.fail_after(10):
-            while not server.started:
-                await anyio.sleep(0.01)
-        try:
-            yield VerifySandbox(base_url=base, port=bound, server_port=free_port(), registry=registry,
-                                settings=settings, tap=tap)
-        finally:
-            server.should_exit = True
-    sock.close()
+    async with serving(tap, sock=sock, log_level="critical", lifespan="off"):
+        yield VerifySandbox(base_url=base, port=bound, server_port=free_port(), registry=registry,
+                            settings=settings, tap=tap)
