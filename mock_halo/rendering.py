@@ -38,7 +38,9 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:
             out[name] = UNSET_DATE
-    if spec.custom_fields and detail:
+    if spec.custom_fields and not detail:  # list rows stay lean: values come with the record
+        out.pop("customfields", None)
+    elif spec.custom_fields:
         stored = {e.get("id"): e.get("value") for e in row.get("customfields") or [] if isinstance(e, dict)}
         out["customfields"] = [{"id": f.id, "name": f.name, "label": f.label, "type": f.type,
                                 "value": copy.deepcopy(stored.get(f.id, "")),

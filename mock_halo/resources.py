@@ -127,6 +127,9 @@ class ResourceSpec:
     """(table, field) pairs deleted together with a record of this resource."""
     compute: str = ""
     """Hook adding computed fields on read."""
+    details: str = ""
+    """Hook adding what ``includedetails=true`` expands on ``GET /{id}`` (nested records Halo
+    answers only when asked; lists and plain reads stay without them)."""
     on_write: str = ""
     """Hook run on every validated create/update (defaults that depend on state, decoding)."""
     after_write: str = ""
@@ -244,6 +247,7 @@ _TICKET_COMMON = dict(
                       ("agent_id", "open"), ("team_id", "open")),
     cascade=(("actions", "ticket_id"), ("attachments", "ticket_id")),
     compute="ticket",
+    details="ticket",
     on_write="ticket",
     envelope_extras={"include_children": False},
     by_name={"team": ByName(target="team_id", table="teams")},
@@ -300,7 +304,9 @@ RESOURCES: tuple[ResourceSpec, ...] = (
                       bool="inactive forrequests foropps forprojects"),
         required=("name",),
         filters=(Filter(param="department_id", kind="int", field="department_id"),),
-        not_implemented=("includeagentsforteams (agents[] is not nested)",),
+        details="team",
+        not_implemented=("includeagentsforteams (agents[] is not nested in lists)",
+                         "includeagents (agents[] comes with includedetails)"),
     ),
     ResourceSpec(
         name="agents", singular="Agent", path="Agent", table="agents", **_LOOKUP, paged_list_key="results",
@@ -336,6 +342,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         required=("name",),
         filters=(Filter(param="toplevel_id", kind="int", field="toplevel_id"),),
         compute="client",
+        details="client",
         custom_fields=(CustomField(id=201, name="CFAccountTier", label="Account tier", type=2),
                        CustomField(id=202, name="CFContractOwner", label="Contract owner"),),
         read_scope="read:customers", edit_scope="edit:customers",
@@ -387,7 +394,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         name="tickets", path="Tickets", **_TICKET_COMMON, read_scope="read:tickets", edit_scope="edit:tickets",
         not_implemented=("/Tickets/View, /Tickets/vote, /Tickets/Object, /Tickets/processchildren answer with "
-                         "generic behaviour only", "ticketidonly", "includedetails (the record is always full)",
+                         "generic behaviour only", "ticketidonly",
                          "search_summary/search_details and the other search_* params",
                          "category_1..4 and other array filters not in the table",
 ),

@@ -168,7 +168,8 @@ async def get_record(resource: str, record_id: str, request: Request,
         return await documented(request, tenant)
     _scope(request, spec.read_scope)
     scope_params = (spec.id_scope,) if spec.id_scope else ()
-    notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
+    acted_on = scope_params + (("includedetails",) if spec.details else ())
+    notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=acted_on,
                         always=dict.fromkeys(scope_params, "int32"))
     refuse_if_strict(notes, strict=tenant.strict)
     store = tenant.store

@@ -30,7 +30,7 @@ from .query import ListQuery, param
 from .records import Records
 from .rendering import envelope, ref_name, render
 from .resources import RESOURCES, TABLES, UNSET_IDS, ResourceSpec, spec_named, table_spec
-from .rules import AFTER_WRITE, CONTENT, DERIVED, ON_WRITE, PREDICATES
+from .rules import AFTER_WRITE, CONTENT, DERIVED, DETAILS, ON_WRITE, PREDICATES
 from .sorting import Cached, Picked
 
 SNAPSHOT_FORMAT = "halo-store/1"
@@ -109,12 +109,17 @@ class HaloStore:
             return envelope(spec, rows_out, total, paged=False, page_no=1, page_size=len(rows_out))
 
     def get(self, *, resource: str, id: Any, params: Mapping[str, str] | None = None) -> Row:
-        """One record with its computed fields; raises `NotFound` for an unknown id."""
+        """One record with its computed fields (and, with ``includedetails=true``, what the resource's
+        ``details`` hook expands); raises `NotFound` for an unknown id."""
         spec = spec_named(resource)
         with self._lock:
             table = self._db.tables[spec.table]
             key = self._key_for(spec, id, params or {})
-            return render(self._db, spec, self._existing(spec, table, key, id), detail=True)
+            row = self._existing(spec, table, key, id)
+            out = render(self._db, spec, row, detail=True)
+            if spec.details and _flag((params or {}).get("includedetails")):
+                DETAILS[spec.details](self._db, row, out)
+            return out
 
     def attachment_content(self, *, resource: str, id: Any) -> tuple[bytes, str, str]:
         """``(bytes, filename, content type)`` of a stored file (resources with ``raw_get``);
@@ -618,3 +623,8 @@ def _matches(row: Row, fields: tuple[str, ...], needle: str) -> bool:
         if isinstance(value, str) and needle in value.lower():
             return True
     return needle.isdigit() and str(row.get("id")) == needle
+
+
+def _flag(value: str | None) -> bool:
+    """A boolean query parameter as Halo reads it (``true``/``1``, any case)."""
+    return value is not None and value.strip().lower() in ("true", "1")

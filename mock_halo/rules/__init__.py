@@ -4,6 +4,7 @@
 
     DERIVED      name -> (records, row) -> index value               ``derived``
     COMPUTE      name -> (records, row, out, detail) -> None         ``compute`` (fields added on read)
+    DETAILS      name -> (records, row, out) -> None                 ``details`` (``includedetails=true``)
     ON_WRITE     name -> (records, spec, row, old, prefix, errors)   ``on_write`` (defaults, checks;
                          -> attachment bytes or None                  runs on every create/update)
     AFTER_WRITE  name -> (records, row, old) -> None                 ``after_write`` (other tables)
@@ -40,6 +41,11 @@ COMPUTE: Mapping[str, Callable[[Records, Row, Row, bool], None]] = {
     "client": people.compute_client,
     "attachment": attachments.compute_attachment,
 }
+DETAILS: Mapping[str, Callable[[Records, Row, Row], None]] = {
+    "ticket": tickets.details_ticket,
+    "client": people.details_client,
+    "team": people.details_team,
+}
 ON_WRITE: Mapping[str, Callable[..., bytes | None]] = {
     "ticket": tickets.write_ticket,
     "action": tickets.write_action,
@@ -63,7 +69,7 @@ CONTENT: Mapping[str, Callable[[Records, Any, Row], tuple[bytes, str, str]]] = {
 def check_hooks() -> None:
     """Every hook named in the resource table exists (raises `AssertionError` otherwise)."""
     for spec in RESOURCES:
-        for registry, name in ((COMPUTE, spec.compute), (ON_WRITE, spec.on_write),
+        for registry, name in ((COMPUTE, spec.compute), (DETAILS, spec.details), (ON_WRITE, spec.on_write),
                                (AFTER_WRITE, spec.after_write), (CONTENT, spec.raw_get)):
             if name and name not in registry:
                 raise AssertionError(f"{spec.name}: unknown hook {name!r}")

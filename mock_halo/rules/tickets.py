@@ -242,3 +242,21 @@ def predicate_daterange(db: Records, params: Mapping[str, str], errors: FieldErr
         return (start is None or value >= start) and (end is None or value <= end)
 
     return predicate
+
+
+# -- includedetails ---------------------------------------------------------------------------------
+def details_ticket(db: Records, row: Row, out: Row) -> None:
+    """A ticket read with ``includedetails=true`` nests its requester (``user``) and its attachments
+    (``attachments``, list-row shape without the bytes)."""
+    user = db.tables["users"].rows.get(row.get("user_id"))
+    if user is not None:
+        out["user"] = {k: user.get(k, "") for k in ("id", "name", "emailaddress", "site_id", "client_id")}
+    out["attachments"] = [_attachment_summary(db, db.tables["attachments"].rows[k])
+                          for k in db.keys_where("attachments", "ticket_id", row["id"])]
+
+
+def _attachment_summary(db: Records, attachment: Row) -> Row:
+    return {"id": attachment["id"], "filename": attachment.get("filename", ""),
+            "ticket_id": attachment.get("ticket_id", 0), "action_id": attachment.get("action_id", 0),
+            "note": attachment.get("note", ""), "datecreated": attachment.get("datecreated", UNSET_DATE),
+            "filesize": len(db.blobs.get(attachment["id"], b""))}
