@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -160,18 +160,28 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
     return JSONResponse(await _run(store, lambda: store.list(resource=spec.name, params=request.query_params)))
 
 
-@router.get("/{resource}/{record_id}")
-async def get_record(resource: str, record_id: str, request: Request,
-                     tenant: Tenant = Depends(current_tenant)) -> Response:
+def _item_spec(request: Request, tenant: Tenant, resource: str, record_id: str, *,
+               scope: Literal["read", "edit"]) -> ResourceSpec | None:
+    """The table's spec for one record's path (None: not a table resource), after the token's
+    ``scope`` ("read" or "edit") is checked and the query bound (refused under strict mode)."""
     spec = _table_spec(request, resource, record_id)
     if spec is None:
-        return await documented(request, tenant)
-    _scope(request, spec.read_scope)
+        return None
+    _scope(request, spec.read_scope if scope == "read" else spec.edit_scope)
     scope_params = (spec.id_scope,) if spec.id_scope else ()
     acted_on = scope_params + (("includedetails",) if spec.details else ())
     notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=acted_on,
                         always=dict.fromkeys(scope_params, "int32"))
     refuse_if_strict(notes, strict=tenant.strict)
+    return spec
+
+
+@router.get("/{resource}/{record_id}")
+async def get_record(resource: str, record_id: str, request: Request,
+                     tenant: Tenant = Depends(current_tenant)) -> Response:
+    spec = _item_spec(request, tenant, resource, record_id, scope="read")
+    if spec is None:
+        return await documented(request, tenant)
     store = tenant.store
     if spec.raw_get:
         content, filename, media_type = await _run(
@@ -215,14 +225,9 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
 @router.delete("/{resource}/{record_id}")
 async def delete_record(resource: str, record_id: str, request: Request,
                         tenant: Tenant = Depends(current_tenant)) -> Response:
-    spec = _table_spec(request, resource, record_id)
+    spec = _item_spec(request, tenant, resource, record_id, scope="edit")
     if spec is None:
         return await documented(request, tenant)
-    _scope(request, spec.edit_scope)
-    scope_params = (spec.id_scope,) if spec.id_scope else ()
-    notes = _bind_table(request, tenant, spec, template=_item_template(spec), implemented=scope_params,
-                        always=dict.fromkeys(scope_params, "int32"))
-    refuse_if_strict(notes, strict=tenant.strict)
     store = tenant.store
     await _run(store, lambda: store.delete(resource=spec.name, id=record_id, params=request.query_params))
     return Response(status_code=200)
