@@ -63,8 +63,8 @@ async def serving(app: Any, *, sock: socket.socket | None = None, startup_timeou
     import anyio
     import uvicorn
 
-    if sock is None:
-        sock = socket.socket()
+    if sock is None:  # TCP by protocol number too, so asyncio sets TCP_NODELAY on its connections
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, **{"log_config": None, "lifespan": "on", **config}))
     try:

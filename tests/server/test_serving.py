@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import resource
+import socket
 
 import anyio
 import httpx
@@ -19,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from halo_sandbox.harness import serving
-from halo_sandbox.serving import BodyDeadline, DeadlineH11Protocol, uvicorn_options
+from halo_sandbox.serving import BodyDeadline, DeadlineH11Protocol, bind, uvicorn_options
 
 pytestmark = pytest.mark.anyio
 
@@ -119,3 +120,28 @@ async def test_an_idle_sse_stream_is_closed() -> None:
                     async for _ in response.aiter_bytes():
                         pass  # ends when the server closes the idle stream
     await halo.aclose()
+
+
+async def test_connections_of_the_bound_socket_do_not_wait_for_delayed_acks():
+    """`bind()`'s socket says it is TCP, so asyncio sets TCP_NODELAY on every accepted connection (with
+    a socket of protocol 0 it does not, and each response written in two parts waited ~40 ms)."""
+    import asyncio
+
+    sock = bind("127.0.0.1", 0)
+    accepted: list[asyncio.BaseTransport] = []
+
+    class _Keep(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.append(transport)
+
+    server = await asyncio.get_running_loop().create_server(_Keep, sock=sock)
+    try:
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        with anyio.fail_after(5):
+            while not accepted:
+                await anyio.sleep(0.01)
+        conn = accepted[0].get_extra_info("socket")
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        writer.close()
+    finally:
+        server.close()

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..harness import free_port, serving
+from ..serving import bind
 
 __all__ = ["Exchange", "VerifySandbox", "fill_placeholders", "running_sandbox"]
 
@@ -111,10 +112,7 @@ def fill_placeholders(text: str, values: dict[str, str]) -> str:
 
 
 def _free_socket(port: int = 0) -> socket.socket:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
+    return bind("127.0.0.1", port)
 
 
 @contextlib.asynccontextmanager
