@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import json
 import re
 import threading
 import uuid
@@ -23,20 +22,20 @@ from typing import Any
 
 from .clock import SandboxClock
 from .coercion import coerce_item
+from .customfields import custom_values
 from .exceptions import FieldErrors, NotFound, ValidationError
 from .gil import paced, pause
-from .indexes import Key, Row, Table, ordered
+from .indexes import Key, Row, Table
+from .listing import matches, ordered_keys, searched
 from .query import ListQuery, param
 from .records import Records
-from .rendering import envelope, ref_name, render
+from .rendering import envelope, render
 from .resources import RESOURCES, TABLES, UNSET_IDS, ResourceSpec, spec_named, table_spec
 from .rules import AFTER_WRITE, CONTENT, DERIVED, DETAILS, ON_WRITE, PREDICATES
-from .sorting import Cached, Picked
+from .sorting import Cached
+from .wire import wire_check, wire_problem
 
 SNAPSHOT_FORMAT = "halo-store/1"
-_SORT_DIRECTLY = 2000
-"""Ordered subsets up to this size are sorted directly; larger ones are picked from a sorted index."""
-
 
 def _with_article(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
@@ -87,15 +86,15 @@ class HaloStore:
             whole = keys is table.order
             search = query.search
             if search:
-                keys, search = self._searched(spec, table, keys, search)
+                keys, search = searched(spec, table, keys, search)
                 whole = False
             if query.predicates or search:
                 rows = table.rows
                 keys = [k for k in keys if all(p(rows[k]) for p in query.predicates)
-                        and (not search or _matches(rows[k], spec.search_fields, search))]
+                        and (not search or matches(rows[k], spec.search_fields, search))]
                 whole = False
             if query.order:
-                keys = self._ordered(spec, table, keys, query.order, query.desc, whole=whole)
+                keys = ordered_keys(self._db, self._orders, spec, table, keys, query.order, query.desc, whole=whole)
             elif query.desc:
                 keys = keys[::-1]
             total = len(keys)
@@ -345,50 +344,6 @@ class HaloStore:
     def _predicate(self, hook: str, params: Mapping[str, str], errors: FieldErrors) -> Any:
         return PREDICATES[hook](self._db, params, errors)
 
-    def _searched(self, spec: ResourceSpec, table: Table, keys: Sequence[Key],
-                  needle: str) -> tuple[Sequence[Key], str]:
-        """``keys`` narrowed by the word index, and the search still to check per row ("" when the
-        index answered exactly)."""
-        found = table.search(spec.search_fields, needle)
-        if found is None:
-            return keys, needle
-        candidates, exact = found
-        if needle.isascii() and needle.isdigit() and str(int(needle)) == needle and int(needle) in table.rows:
-            candidates = sorted({*candidates, int(needle)})  # the id rule of `_matches` (keys are ids here)
-        if keys is not table.order:
-            if len(candidates) <= len(keys):
-                inside = set(keys)
-                candidates = [k for k in candidates if k in inside]
-            else:
-                chosen = set(candidates)
-                candidates = [k for k in keys if k in chosen]
-        return candidates, "" if exact else needle
-
-    def _ordered(self, spec: ResourceSpec, table: Table, keys: Sequence[Key], order: str, desc: bool, *,
-                 whole: bool) -> Sequence[Key]:
-        """``keys`` in ``order``: the whole table read from a sorted index (O(page)); a subset
-        sorted directly when small, else picked from the index in one pass."""
-        if order == "id":
-            return list(reversed(keys)) if desc else keys
-        rows = table.rows
-        small = not whole and len(keys) <= _SORT_DIRECTLY
-        if order in spec.names:
-            ref_field, attr = spec.names[order]
-            value = lambda k: ref_name(self._db, spec, ref_field, attr, rows[k])  # noqa: E731
-        elif order in spec.computed:
-            value = lambda k: render(self._db, spec, rows[k], detail=False).get(order)  # noqa: E731
-        else:
-            value = lambda k: rows[k].get(order)  # noqa: E731
-            index = None if small else table.sorted_by(order, desc=desc)
-            if index is not None:
-                return index if whole else Picked(index, set(keys))
-        if small:
-            return ordered(list(keys), value, desc=desc)
-        version = sum(t.version for t in self._db.tables.values())
-        everything = self._orders.get(f"{spec.name}.{order}", desc, version,
-                                      lambda: ordered(list(table.order), value, desc=desc))
-        return everything if whole else Picked(everything, set(keys))
-
     # -- get/delete internals -------------------------------------------------------------------
     def _key_for(self, spec: ResourceSpec, id: Any, params: Mapping[str, str]) -> Key:
         if spec.id_kind == "uuid":
@@ -467,7 +422,7 @@ class HaloStore:
         row = coerce_item(spec, self._by_name(spec, item, prefix, errors), prefix, errors)
         if spec.custom_fields and isinstance(row.get("customfields"), list):
             old_row = self._db.tables[spec.table].rows.get(row.get("id")) if row.get("id") else None
-            row["customfields"] = _custom_values(spec, row["customfields"], old_row, prefix, errors)
+            row["customfields"] = custom_values(spec, row["customfields"], old_row, prefix, errors)
         for flag in _VALIDATE_ONLY:  # request flags, not record fields
             row.pop(flag, None)
         raw_id = row.get("id")
@@ -551,61 +506,8 @@ class HaloStore:
 
 
 _ROUTE_INT = re.compile(r"-?[0-9]{1,10}")
-MAX_DEPTH = 32
-"""Deepest nesting of arrays/objects a stored value may have (ASP.NET Core's JSON reader default)."""
-
-
-def wire_check(value: Any) -> None:
-    """Raise unless ``value`` can be sent as strict JSON in UTF-8 (no NaN/Infinity, no lone surrogate,
-    at most `MAX_DEPTH` levels)."""
-    json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise RecursionError(f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-
-
-def wire_problem(exc: BaseException) -> str:
-    if isinstance(exc, UnicodeError):
-        return "a text value holds a lone UTF-16 surrogate, which is not valid Unicode"
-    if isinstance(exc, ValueError) and "JSON compliant" in str(exc):
-        return "a number (or a total computed from it) is not finite"
-    if isinstance(exc, OverflowError):
-        return "a number is out of range"
-    return str(exc) or type(exc).__name__
-
-
 def _uuid() -> str:
     return str(uuid.uuid4())
-
-
-def _custom_values(spec: ResourceSpec, sent: list[Any], old: Row | None, prefix: str,
-                   errors: FieldErrors) -> list[Row]:
-    """Stored ``customfields``: ``[{"id", "value"}]`` by definition id, the sent values (each naming its
-    field by ``id`` or ``name``) over the record's current ones."""
-    by_id = {f.id: f for f in spec.custom_fields}
-    by_name = {f.name.lower(): f for f in spec.custom_fields}
-    values = {entry["id"]: entry.get("value") for entry in (old or {}).get("customfields") or []
-              if isinstance(entry, dict) and entry.get("id") in by_id}
-    for j, entry in enumerate(sent):
-        where = f"{prefix}.customfields[{j}]"
-        if not isinstance(entry, dict):
-            errors.add(where, "Each custom field must be an object with id (or name) and value.")
-            continue
-        key = entry.get("id")
-        field = by_id.get(key) if isinstance(key, int) and not isinstance(key, bool) else None
-        if field is None and isinstance(entry.get("name"), str):
-            field = by_name.get(entry["name"].lower())
-        if field is None:
-            errors.add(where, f"Custom field {key if key is not None else entry.get('name')!r} does not exist.")
-            continue
-        values[field.id] = entry.get("value")
-    return [{"id": k, "value": v} for k, v in sorted(values.items())]
 
 
 _VALIDATE_ONLY = ("_validate_only", "_validateonly")
@@ -614,15 +516,6 @@ _VALIDATE_ONLY = ("_validate_only", "_validateonly")
 
 def _truthy(value: Any) -> bool:
     return value is True or value == 1 or (isinstance(value, str) and value.strip().lower() in ("true", "1"))
-
-
-def _matches(row: Row, fields: tuple[str, ...], needle: str) -> bool:
-    """Search: ``needle`` in any of ``fields`` (case-insensitive), or the id when all digits."""
-    for f in fields:
-        value = row.get(f)
-        if isinstance(value, str) and needle in value.lower():
-            return True
-    return needle.isdigit() and str(row.get("id")) == needle
 
 
 def _flag(value: str | None) -> bool:

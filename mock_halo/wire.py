@@ -1,0 +1,38 @@
+"""What may be committed: a value is stored only if it can be read back, that is sent as strict
+JSON in UTF-8 (no NaN or Infinity, no lone surrogate, no nesting deeper than `MAX_DEPTH`). Writes
+and restored snapshots are checked with `wire_check`; `wire_problem` says why in words."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["MAX_DEPTH", "wire_check", "wire_problem"]
+
+MAX_DEPTH = 32
+"""Deepest nesting of arrays/objects a stored value may have (ASP.NET Core's JSON reader default)."""
+
+
+def wire_check(value: Any) -> None:
+    """Raise unless ``value`` can be sent as strict JSON in UTF-8 (no NaN/Infinity, no lone surrogate,
+    at most `MAX_DEPTH` levels)."""
+    json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise RecursionError(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def wire_problem(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeError):
+        return "a text value holds a lone UTF-16 surrogate, which is not valid Unicode"
+    if isinstance(exc, ValueError) and "JSON compliant" in str(exc):
+        return "a number (or a total computed from it) is not finite"
+    if isinstance(exc, OverflowError):
+        return "a number is out of range"
+    return str(exc) or type(exc).__name__
