@@ -15,8 +15,9 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SECRET_PARAMS = ("client_secret", "password", "refresh_token", "access_token", "code", "code_verifier")
-_SECRET_QUERY = re.compile(r"(?i)((?:^|[?&\s\"'])(?:" + "|".join(SECRET_PARAMS) + r")=)[^&\s\"']*")
+from ..protocol import SECRET_QUERY_PARAMS
+
+_SECRET_QUERY = re.compile(r"(?i)((?:^|[?&\s\"'])(?:" + "|".join(SECRET_QUERY_PARAMS) + r")=)[^&\s\"']*")
 
 
 def redact_query(text: str) -> str:

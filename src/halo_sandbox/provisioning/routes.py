@@ -51,6 +51,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..errors import SandboxError, json_error
 from ..guard import AdminGuard
+from ..protocol import SECRET_QUERY_PARAMS
 from .registry import (
     AccountCredentials,
     InvalidField,
@@ -288,8 +289,8 @@ class RedactTokens(logging.Filter):
     a query string (``client_secret=``, ``password=``, ``refresh_token=``, ...)."""
 
     _pattern = re.compile(r"(/mcp/)[A-Za-z0-9_\-]{16,}"
-                          r"|((?:^|[?&\s\"'])(?:session_id|client_secret|password|refresh_token|access_token"
-                          r"|code|code_verifier)=)[^&\s\"']*", re.IGNORECASE)
+                          r"|((?:^|[?&\s\"'])(?:" + "|".join(("session_id", *SECRET_QUERY_PARAMS)) + r")=)[^&\s\"']*",
+                          re.IGNORECASE)
 
     def redact(self, text: str) -> str:
         return self._pattern.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
