@@ -90,8 +90,10 @@ def catalogue(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
+    """The benchmarks; `--install` first puts the other MCP servers `bench.others` compares with under
+    .nox/_others (npm and PyPI packages, once per version; skipped when `others` is not run)."""
     session.install("-e", ".[test]")
-    session.run("python", "-m", "bench", *session.posargs)
+    session.run("python", "-m", "bench", "--install", *session.posargs)
 
 
 CONFORMANCE = "@modelcontextprotocol/conformance@0.1.16"

@@ -1,16 +1,16 @@
-"""`python -m bench [overhead scale throughput stall startup contracts context] [--quick] [--profile]`: run the
-benchmarks (all by default) and print a summary of the ratios against their targets."""
+"""`python -m bench [overhead scale throughput stall startup contracts context others] [--quick] [--profile]
+[--install]`: run the benchmarks (all by default) and print a summary of the ratios against their targets."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from bench import context, contracts, overhead, scale, stall, startup, throughput
+from bench import context, contracts, others, overhead, scale, stall, startup, throughput
 from bench._support import console, report, verdict
 
 BENCHES = {"overhead": overhead, "scale": scale, "throughput": throughput, "stall": stall, "startup": startup,
-           "contracts": contracts, "context": context}
+           "contracts": contracts, "context": context, "others": others}
 
 
 def _summary(results: dict[str, dict[str, Any]]) -> None:
@@ -51,6 +51,12 @@ def _summary(results: dict[str, dict[str, Any]]) -> None:
                          if lean["rate_ratio"] >= throughput.RATE_TARGET else "[red]missed[/red]"))
         for name, rate in results["throughput"]["rates_per_s"].items():
             rows.append((name, f"{rate:,.0f}/s", "(context)", ""))
+    if "others" in results:
+        for server, ops in results["others"]["servers"].items():
+            for op, entry in ops.items():
+                rows.append((f"{server}: tool call/direct p50, {op}", f"{entry['ratio_p50']:.2f}x", "(context)", ""))
+        for server in results["others"]["not_available"]:
+            rows.append((server, "not available", "(context)", ""))
     report("summary", "Summary", ["measure", "value", "target", "verdict"], rows,
            {name: result for name, result in results.items()})
 
@@ -61,11 +67,15 @@ def main() -> None:
                         help=f"benchmarks to run (default: all): {', '.join(BENCHES)}")
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--profile", action="store_true", help="throughput: also print a cProfile of the mock")
+    parser.add_argument("--install", action="store_true",
+                        help="others: first install the other MCP servers into .nox/_others (npm, PyPI)")
     args = parser.parse_args()
     unknown = set(args.names) - set(BENCHES)
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     results: dict[str, dict[str, Any]] = {}
+    if args.install and "others" in (args.names or BENCHES):
+        others.install()
     for name in args.names or list(BENCHES):
         console.rule(name)
         if name == "throughput":

@@ -1,0 +1,306 @@
+"""Other MCP servers of the same tools, side by side with ours on one `halo-sandbox mock`.
+
+No dedicated public Halo MCP server is installable from the registries this project reaches (the npm
+registry answers 404 for every one published there that we know of, PyPI holds none), so the others are
+the two most used generic OpenAPI-to-MCP servers, each given Halo's own OpenAPI document for the two
+operations measured (rebuilt from the vendored facts, `halo_sandbox.mock.facts.official_document`, with
+readable operation ids): `@ivotoby/openapi-mcp-server` (TypeScript, the official TypeScript SDK; npm)
+and `awslabs.openapi-mcp-server` (Python, FastMCP 3; PyPI). Neither speaks Halo's client-credentials
+flow: the bench fetches a token from the mock's `POST /auth/token` and hands it to them as a static
+bearer header (ours fetches its own). Both serve stdio only (the TypeScript one HTTP too, not measured).
+
+They are installed on request, never at import: `python -m bench others --install` (or `nox -s bench`)
+puts them under `.nox/_others/` (`npm install --prefix`, a venv + pip for the PyPI one); a server not
+installed there is reported as not available and skipped.
+
+Measured: get-by-id and a list of 50 tickets as MCP `tools/call` against the direct Halo GET of the same
+request to the same mock, samples interleaved (the order rotates every round). Every stdio server,
+ours (`halo-sandbox mcp`) included, is driven by the same minimal client: one JSON-RPC line written to its
+stdin, lines read from its stdout until the answer with that id (a handshake-era session, since stdio
+has one connection). Ours over HTTP as well: `halo-sandbox mcp --transport http` on the same mock and
+`halo-sandbox up` (against its own direct GET), with `bench._plain`'s client (2026-07-28 POST). The
+direct GETs use `bench._plain.connection` (one httpx connection). Ratio = tool call / direct, p50 and
+p99; no target (context for ours)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+from anyio.abc import Process as AnyioProcess
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from bench._plain import LEGACY, check_tool_result, connection, modern_call
+from bench._support import CLIENT_ID, CLIENT_SECRET, console, ms, percentile, report, running, token
+from halo_sandbox.harness import clean_env, cli_path, start
+
+CACHE = Path(__file__).resolve().parent.parent / ".nox" / "_others"
+TICKET = 45920
+LIST_QUERY = {"pageinate": "true", "page_size": 50, "page_no": 1}
+DIRECT = {"get": (f"/api/Tickets/{TICKET}", {}), "list": ("/api/Tickets", LIST_QUERY)}
+OPS = {"get": "get by id", "list": "list (50)"}
+_MAX_LINE = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Other:
+    """Another MCP server: where it comes from, how it is started against a Halo, its two tools."""
+
+    name: str
+    registry: str  # "npm" or "PyPI"
+    package: str
+    version: str
+    tools: dict[str, tuple[str, dict[str, Any]]]  # op -> (tool name, arguments)
+    argv: Callable[[Path, Path, str, str], list[str]]  # (home, spec, halo base, bearer token) -> command
+
+    @property
+    def home(self) -> Path:
+        return CACHE / self.package.replace("@", "").replace("/", "-").replace(".", "-")
+
+    @property
+    def marker(self) -> Path:
+        return self.home / ".installed"
+
+    def available(self) -> str | None:
+        """None when installed at this version (and its runtime is on PATH), else why not."""
+        if self.registry == "npm" and shutil.which("node") is None:
+            return "node is not on PATH"
+        if not self.marker.exists() or self.marker.read_text() != self.spec:
+            return f"not installed (python -m bench others --install puts {self.spec} under {CACHE})"
+        return None
+
+    @property
+    def spec(self) -> str:
+        return f"{self.package}@{self.version}" if self.registry == "npm" else f"{self.package}=={self.version}"
+
+    def install(self) -> None:
+        if self.available() is None:
+            return
+        shutil.rmtree(self.home, ignore_errors=True)
+        self.home.mkdir(parents=True)
+        if self.registry == "npm":
+            if shutil.which("npm") is None:
+                raise RuntimeError("npm is not on PATH")
+            subprocess.run(["npm", "install", "--prefix", str(self.home), "--no-audit", "--no-fund",
+                            "--loglevel=error", self.spec], check=True)
+        else:
+            subprocess.run([sys.executable, "-m", "venv", str(self.home / "venv")], check=True)
+            subprocess.run([str(self.home / "venv" / "bin" / "python"), "-m", "pip", "install", "-q",
+                            "--disable-pip-version-check", self.spec], check=True)
+        self.marker.write_text(self.spec)
+
+
+def _ivotoby(home: Path, spec: Path, base: str, bearer: str) -> list[str]:
+    entry = home / "node_modules" / "@ivotoby" / "openapi-mcp-server" / "bin" / "mcp-server.js"
+    return ["node", str(entry), "--transport", "stdio", "--openapi-spec", str(spec), "--api-base-url", base,
+            "--headers", f"Authorization:Bearer {bearer}"]
+
+
+def _awslabs(home: Path, spec: Path, base: str, bearer: str) -> list[str]:
+    return [str(home / "venv" / "bin" / "awslabs.openapi-mcp-server"), "--api-url", base, "--spec-path", str(spec),
+            "--auth-type", "bearer", "--auth-token", bearer]
+
+
+_OPENAPI_ARGS = {"get": {"id": TICKET}, "list": {"pageinate": True, "page_size": 50, "page_no": 1}}
+OTHERS = (
+    Other(name="@ivotoby/openapi-mcp-server (TypeScript)", registry="npm", package="@ivotoby/openapi-mcp-server",
+          version="1.16.1", tools={"get": ("get-ticket-by-id", _OPENAPI_ARGS["get"]),
+                                   "list": ("lst-tickets", _OPENAPI_ARGS["list"])}, argv=_ivotoby),
+    Other(name="awslabs.openapi-mcp-server (Python, FastMCP)", registry="PyPI", package="awslabs.openapi-mcp-server",
+          version="1.1.6", tools={"get": ("getTicketById", _OPENAPI_ARGS["get"]),
+                                  "list": ("listTickets", _OPENAPI_ARGS["list"])}, argv=_awslabs),
+)
+OURS_TOOLS = {"get": ("get_single_halo_itsm_ticket_by_id", {"id": TICKET}),
+              "list": ("list_all_halo_itsm_tickets", {"limit": 50})}
+
+
+def install() -> None:
+    """Install every other server into `CACHE` (skipped when already there at its version)."""
+    for other in OTHERS:
+        console.print(f"installing {other.spec} into {other.home}")
+        try:
+            other.install()
+        except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+            console.print(f"[yellow]{other.spec} could not be installed: {exc}[/yellow]")
+
+
+def openapi_spec(path: Path) -> Path:
+    """Halo's official document (vendored facts) for the two GETs, with readable operation ids."""
+    from halo_sandbox.mock import facts
+
+    document = facts.official_document(templates=["/Tickets/{id}", "/Tickets"], depth=0)
+    paths = document["paths"]
+    document["paths"] = {"/api/Tickets/{id}": {"get": {**paths["/api/Tickets/{id}"]["get"], "operationId": "getTicketById"}},
+                         "/api/Tickets": {"get": {**paths["/api/Tickets"]["get"], "operationId": "listTickets"}}}
+    path.write_text(json.dumps(document))
+    return path
+
+
+class StdioClient:
+    """A minimal MCP client over a server's stdin/stdout: JSON-RPC lines, nothing else."""
+
+    def __init__(self, process: AnyioProcess) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.process = process
+        self._out = BufferedByteReceiveStream(process.stdout)
+        self._id = 0
+
+    async def request(self, method: str, params: dict[str, Any] | None = None) -> bytes:
+        """Send one request and return the raw line of its answer (lines in between are skipped)."""
+        self._id += 1
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": self._id, "method": method}
+        if params is not None:
+            message["params"] = params
+        assert self.process.stdin is not None
+        await self.process.stdin.send(json.dumps(message).encode() + b"\n")
+        mine = re.compile(rb'"id":\s*%d\s*[,}]' % self._id)
+        while True:  # the answer carries the id at its start or end (key order differs by SDK)
+            line = await self._out.receive_until(b"\n", _MAX_LINE)
+            if mine.search(line, 0, 80) or mine.search(line, max(0, len(line) - 80)):
+                return line
+
+    async def notify(self, method: str) -> None:
+        assert self.process.stdin is not None
+        await self.process.stdin.send(json.dumps({"jsonrpc": "2.0", "method": method}).encode() + b"\n")
+
+    async def handshake(self) -> list[str]:
+        """initialize + initialized; returns the names of the tools listed."""
+        answer = json.loads(await self.request("initialize", {
+            "protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}))
+        if "result" not in answer:
+            raise RuntimeError(f"initialize failed: {answer}")
+        await self.notify("notifications/initialized")
+        return [tool["name"] for tool in json.loads(await self.request("tools/list"))["result"]["tools"]]
+
+
+@contextlib.asynccontextmanager
+async def stdio_server(argv: Sequence[str], log: Path) -> AsyncIterator[StdioClient]:
+    with log.open("wb") as stderr:
+        process = await anyio.open_process(list(argv), stderr=stderr, env=clean_env())
+        try:
+            client = StdioClient(process)
+            with anyio.fail_after(120):
+                await client.handshake()
+            yield client
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                with anyio.move_on_after(10):
+                    await process.wait()
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+
+
+def _check_line(line: bytes, op: str) -> None:
+    compact = line.replace(b" ", b"")
+    if b'"result"' not in compact or b'"isError":true' in compact or (op == "get" and str(TICKET).encode() not in line):
+        raise AssertionError(f"tool call failed: {line[:300]!r}")
+
+
+async def _measure(*, samples: int, work: Path) -> dict[str, Any]:
+    unavailable = {other.name: why for other in OTHERS if (why := other.available()) is not None}
+    present = [other for other in OTHERS if other.name not in unavailable]
+    for name, why in unavailable.items():
+        console.print(f"[yellow]{name}: not available ({why}); skipped[/yellow]")
+    spec = openapi_spec(work / "halo-openapi.json")
+    # sides: label -> (baseline label, {op: call})
+    calls: dict[str, dict[str, Callable[[], Awaitable[None]]]] = {}
+    baseline: dict[str, str] = {}
+    with running("mock") as mock, running("up") as sandbox:
+        bearer = token(mock)
+        up_bearer = token(sandbox)
+        async with contextlib.AsyncExitStack() as stack:
+            for base_label, process, auth in (("direct (mock)", mock, bearer), ("direct (up)", sandbox, up_bearer)):
+                http = await stack.enter_async_context(connection(process.base))
+                calls[base_label] = {}
+                for op, (path, params) in DIRECT.items():
+                    auth_header = {"Authorization": f"Bearer {auth}"}
+
+                    async def do_direct(http: Any = http, path: str = path, params: dict[str, Any] = params,
+                                        headers: dict[str, str] = auth_header) -> None:
+                        response = await http.get(path, params=params, headers=headers)
+                        assert response.status_code == 200, response.text
+                    calls[base_label][op] = do_direct
+            stdio: list[tuple[str, list[str], dict[str, tuple[str, dict[str, Any]]]]] = [
+                (other.name, other.argv(other.home, spec, mock.base, bearer), other.tools) for other in present]
+            stdio.append(("ours: halo-sandbox mcp (stdio)", [cli_path(), "mcp", "--halo-url", mock.base, "--client-id",
+                                                              CLIENT_ID, "--client-secret", CLIENT_SECRET], OURS_TOOLS))
+            for label, argv, tools in stdio:
+                client = await stack.enter_async_context(stdio_server(argv, work / f"{len(calls)}.stderr.log"))
+                calls[label], baseline[label] = {}, "direct (mock)"
+                for op, (tool, arguments) in tools.items():
+                    async def do_stdio(client: StdioClient = client, tool: str = tool, arguments: dict[str, Any] = arguments,
+                                       op: str = op) -> None:
+                        _check_line(await client.request("tools/call", {"name": tool, "arguments": arguments}), op)
+                    calls[label][op] = do_stdio
+            ours_http = stack.enter_context(start("mcp", "--transport", "http", "--halo-url", mock.base, "--client-id",
+                                                  CLIENT_ID, "--client-secret", CLIENT_SECRET, timeout=120))
+            for label, process, base_label in (("ours: halo-sandbox mcp (HTTP, 2026-07-28 POST)", ours_http, "direct (mock)"),
+                                               ("ours: halo-sandbox up (HTTP, 2026-07-28 POST)", sandbox, "direct (up)")):
+                http = await stack.enter_async_context(connection(process.base))
+                calls[label], baseline[label] = {}, base_label
+                for op, (tool, arguments) in OURS_TOOLS.items():
+                    body, headers = modern_call(tool, arguments)
+
+                    async def do_http(http: Any = http, body: bytes = body, headers: dict[str, str] = headers) -> None:
+                        check_tool_result(await http.post("/mcp", content=body, headers=headers))
+                    calls[label][op] = do_http
+            labels = list(calls)
+            times: dict[str, dict[str, list[float]]] = {label: {op: [] for op in OPS} for label in labels}
+            load_before = os.getloadavg()
+            for i in range(samples + 20):
+                order = labels[i % len(labels):] + labels[:i % len(labels)]
+                for op in OPS:
+                    for label in order:
+                        begin = time.perf_counter()
+                        await calls[label][op]()
+                        if i >= 20:  # warm-up
+                            times[label][op].append(time.perf_counter() - begin)
+            load_after = os.getloadavg()
+    stats = {label: {op: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for op, v in ops.items()}
+             for label, ops in times.items()}
+    result: dict[str, Any] = {"samples": samples, "load_average_1m": [load_before[0], load_after[0]],
+                              "not_available": unavailable, "servers": {}}
+    rows = []
+    for op, op_name in OPS.items():
+        for label in labels:
+            if label not in baseline:
+                continue
+            own, base = stats[label][op], stats[baseline[label]][op]
+            entry = {"p50_ms": own["p50"] * 1000, "p99_ms": own["p99"] * 1000, "direct_p50_ms": base["p50"] * 1000,
+                     "direct_p99_ms": base["p99"] * 1000, "ratio_p50": own["p50"] / base["p50"],
+                     "ratio_p99": own["p99"] / base["p99"], "baseline": baseline[label]}
+            result["servers"].setdefault(label, {})[op] = entry
+            rows.append((op_name, label, ms(own["p50"]), ms(base["p50"]), f"{entry['ratio_p50']:.2f}x",
+                         ms(own["p99"]), ms(base["p99"]), f"{entry['ratio_p99']:.2f}x"))
+        for name in unavailable:
+            rows.append((op_name, name, "not available", "", "", "", "", ""))
+    return report("others", f"Other MCP servers of the same tools on one mock ({samples} interleaved samples; "
+                  f"load average {load_before[0]:.1f} -> {load_after[0]:.1f})",
+                  ["operation", "server", "tool call p50", "direct p50", "p50 ratio", "tool call p99", "direct p99",
+                   "p99 ratio"], rows, result)
+
+
+def run(*, quick: bool = False) -> dict[str, Any]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="halo-bench-others-") as work:
+        return anyio.run(lambda: _measure(samples=100 if quick else 300, work=Path(work)))
+
+
+if __name__ == "__main__":
+    if "--install" in sys.argv[1:]:
+        install()
+    run(quick="--quick" in sys.argv[1:])
