@@ -24,6 +24,7 @@ from . import jsonpieces
 from .auth import bearer_token
 from .exceptions import Unauthorized, ValidationError
 from .faults import FaultSpec
+from .routes import json_chunks
 from .settings import RateLimit
 from .tenants import Tenant, TenantRegistry, current_tenant, field_errors
 
@@ -55,11 +56,15 @@ router = APIRouter(prefix="/_sandbox", dependencies=[Depends(require_admin)], in
                    tags=["sandbox"])
 
 
-def _parse(raw: bytes) -> Any:
+SNAPSHOT_DEPTH = 4
+"""Where a snapshot's rows are (document, ``store``, ``tables``, a table): each row is one JSON call."""
+
+
+def _parse(raw: bytes, *, depth: int = 1) -> Any:
     if not raw.strip():
         raise ValidationError({"body": ["A JSON body is required."]})
-    try:
-        return jsonpieces.loads(raw, parse_constant=_no_constant)  # in a worker thread: see jsonpieces
+    try:  # a snapshot: in a worker thread, in pieces (see jsonpieces)
+        return jsonpieces.loads(raw, parse_constant=_no_constant, depth=depth)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ValidationError({"body": [f"Malformed JSON: {str(exc)[:200]}"]}) from None
 
@@ -122,17 +127,17 @@ async def reset(request: Request, tenant: Tenant = Depends(current_tenant)) -> d
 async def get_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> Response:
     registry = _registry(request)
 
-    def export() -> bytes:
-        return jsonpieces.dumps(registry.snapshot(tenant.name)).encode()
+    def export() -> list[bytes]:
+        return jsonpieces.pieces(registry.snapshot(tenant.name), depth=SNAPSHOT_DEPTH)
 
-    return Response(await anyio.to_thread.run_sync(export), media_type="application/json")
+    return json_chunks(await anyio.to_thread.run_sync(export))
 
 
 @router.put("/snapshot")
 async def put_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
     raw = await request.body()
     registry = _registry(request)
-    await anyio.to_thread.run_sync(lambda: registry.restore(tenant.name, _parse(raw)))
+    await anyio.to_thread.run_sync(lambda: registry.restore(tenant.name, _parse(raw, depth=SNAPSHOT_DEPTH)))
     return {"tenant": tenant.name, "restored": True}
 
 

@@ -22,11 +22,13 @@ Row = dict[str, Any]
 _TABLE_DEFAULTS: dict[str, Any] = {"int": 0, "float": 0.0, "str": "", "bool": False, "date": UNSET_DATE}
 
 
-def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool) -> Row:
+def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults: bool = True) -> Row:
     """A copy of ``row`` with its computed fields (never shares lists or dicts with the row). A
     detailed record (``GET /{id}``, a saved record) carries every field of the official schema,
-    unset ones with Halo's defaults (`facts.full_record`); list rows stay lean."""
-    schema = facts.record_schema(spec.path) if detail else None
+    unset ones with Halo's defaults (`facts.full_record`); list rows stay lean. ``defaults=False``
+    leaves out the schema's defaults (constants) and keeps everything else of the detailed record:
+    what a write checks can be read back, at a fiftieth of the cost of the full record."""
+    schema = facts.record_schema(spec.path) if detail and defaults else None
     out = facts.full_record(schema) if schema else {}
     for name in spec.write_only:
         out.pop(name, None)

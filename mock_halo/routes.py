@@ -15,13 +15,13 @@ arguments; errors propagate as `HaloError` to the app's single handler.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from . import facts, jsonpieces
 from .auth import check_scope
@@ -56,15 +56,27 @@ OFF_LOOP_BYTES = 256 * 1024
 every other client of the event loop."""
 
 
-async def _run(store: Any, operation: Callable[[], Any]) -> Any:
+async def _run(store: Any, operation: Callable[[], Any], *, write: bool = False) -> Any:
     """A store operation: now when the store is free, else in a worker thread, so an operation
-    holding the store in another thread (a big batch, a snapshot) never blocks the event loop."""
-    if store.hold_if_free():
+    holding the store in another thread (a big batch, a snapshot) never blocks the event loop.
+    ``write``: the operation writes (it needs the writers' lock too)."""
+    if store.hold_if_free(write=write):
         try:
             return operation()
         finally:
-            store.release()
+            store.release(write=write)
     return await anyio.to_thread.run_sync(operation)
+
+
+def json_chunks(chunks: list[bytes]) -> StreamingResponse:
+    """A JSON answer already encoded in chunks (`jsonpieces.pieces`), sent one chunk at a time: no
+    call joins or copies the whole answer while other clients wait."""
+    async def each() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return StreamingResponse(each(), media_type="application/json",
+                             headers={"Content-Length": str(sum(len(c) for c in chunks))})
 
 
 def _check_json_type(request: Request) -> None:
@@ -80,7 +92,7 @@ def _check_json_type(request: Request) -> None:
 def _parse_json(raw: bytes) -> Any:
     try:
         if len(raw) > OFF_LOOP_BYTES:  # in a worker thread: in pieces, so the event loop's thread gets the GIL
-            return jsonpieces.loads(raw, parse_constant=_no_constants)
+            return jsonpieces.loads(raw, parse_constant=_no_constants, depth=1)
         return json.loads(raw, parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ValidationError({"": [f"The request body is not valid JSON: {str(exc)[:200]}"]}) from None
@@ -205,7 +217,7 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
     operation = facts.operation("POST", f"/{spec.path}")
     schema_name = operation.body_schema if operation else None
 
-    def save() -> Any:
+    def save(*, encoded: bool = False) -> Any:
         body = _parse_json(raw)
         if schema_name:
             schema = facts.schema(schema_name)
@@ -214,12 +226,11 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
                     unknown_fields(schema, item, schema_name=schema_name, prefix=f"[{i}]", notes=notes)
         refuse_if_strict(notes, strict=tenant.strict)
         return store.post(resource=spec.name, body=body,
-                          acting_login=request.state.token.username or tenant.agent_username)
+                          acting_login=request.state.token.username or tenant.agent_username, encoded=encoded)
 
     if len(raw) <= OFF_LOOP_BYTES:
-        return JSONResponse(await _run(store, save))
-    return Response(await anyio.to_thread.run_sync(lambda: jsonpieces.dumps(save()).encode()),
-                    media_type="application/json")
+        return JSONResponse(await _run(store, save, write=True))
+    return json_chunks(await anyio.to_thread.run_sync(lambda: save(encoded=True)))
 
 
 @router.delete("/{resource}/{record_id}")
@@ -229,7 +240,8 @@ async def delete_record(resource: str, record_id: str, request: Request,
     if spec is None:
         return await documented(request, tenant)
     store = tenant.store
-    await _run(store, lambda: store.delete(resource=spec.name, id=record_id, params=request.query_params))
+    await _run(store, lambda: store.delete(resource=spec.name, id=record_id, params=request.query_params),
+               write=True)
     return Response(status_code=200)
 
 
@@ -257,7 +269,9 @@ async def documented(request: Request, tenant: Tenant) -> Response:
         bind_query(operation, request.query_params.multi_items(), implemented=(), notes=notes)
         refuse_if_strict(notes, strict=tenant.strict)
         username = request.state.token.username or tenant.agent_username
-        return JSONResponse(hook(store=tenant.store, params=found.params, username=username))
+        store = tenant.store
+        return JSONResponse(await _run(store, lambda: hook(store=store, params=found.params, username=username),
+                                       write=request.method != "GET"))
     collection, record_id = collection_for(found)
     write = request.method != "GET"
     _scope(request, collection.edit_scope if write else collection.read_scope)

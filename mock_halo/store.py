@@ -4,9 +4,15 @@ The facade over the store's parts: `query.ListQuery` parses list parameters, `in
 selects and orders keys, `coercion` types posted values, `rules` apply Halo's business rules
 (named hooks of the resource table), `rendering` produces Halo's wire shape. Everything
 generic is driven by `resources.RESOURCES`. Rows hold stored fields only; derived fields
-(names, SLA dates and breach state, totals) are computed on read. All public operations hold
-one lock, so concurrent writers get unique ids; a write is validated whole before anything
-changes.
+(names, SLA dates and breach state, totals) are computed on read.
+
+Two locks: writes (and snapshots) take ``_writing``, one at a time, so ids are unique and what a
+write validated still holds when it commits; everything that reads or changes rows and indexes
+takes ``_lock``, briefly. A write is validated whole while holding only ``_writing`` (readers go
+on meanwhile: nothing they do changes what a write reads), then committed in chunks of
+`COMMIT_CHUNK` records, each under ``_lock`` with the indexes brought up to date, so a reader
+waits for one chunk, never for a whole 20 MiB batch; such a reader may see the first chunks of a
+batch before the rest (``FIDELITY.md``). A bad item anywhere still changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from . import jsonpieces
 from .clock import SandboxClock
 from .coercion import coerce_item
 from .customfields import custom_values
@@ -36,6 +43,8 @@ from .sorting import Cached
 from .wire import wire_check, wire_problem
 
 SNAPSHOT_FORMAT = "halo-store/1"
+COMMIT_CHUNK = 64
+"""Records of a batch committed per hold of the store's lock (a few milliseconds of work)."""
 
 def _with_article(noun: str) -> str:
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
@@ -57,6 +66,7 @@ class HaloStore:
         self.clock = clock
         self.max_attachment_bytes = max_attachment_bytes
         self._lock = threading.RLock()
+        self._writing = threading.RLock()
         self._db = Records(clock=clock, max_attachment_bytes=max_attachment_bytes, derived=DERIVED)
         self._orders = Cached()
         unknown = set(seed_data) - set(TABLES)
@@ -64,14 +74,22 @@ class HaloStore:
             raise ValueError(f"unknown seed tables: {sorted(unknown)}")
         self._load(seed_data, seeds=True)
 
-    def hold_if_free(self) -> bool:
-        """Take the store's lock if no other thread holds it (then `release` it); False when an
-        operation is running in another thread (a big batch, a snapshot), so an event loop can hand
-        its call to a worker thread instead of waiting."""
-        return self._lock.acquire(blocking=False)
+    def hold_if_free(self, *, write: bool = False) -> bool:
+        """Take the store's lock (for a ``write``, the writers' lock first) if no other thread holds
+        it, then `release` it; False when an operation is running in another thread (a big batch,
+        a snapshot), so an event loop can hand its call to a worker thread instead of waiting."""
+        if write and not self._writing.acquire(blocking=False):
+            return False
+        if self._lock.acquire(blocking=False):
+            return True
+        if write:
+            self._writing.release()
+        return False
 
-    def release(self) -> None:
+    def release(self, *, write: bool = False) -> None:
         self._lock.release()
+        if write:
+            self._writing.release()
 
     # -- public reads ---------------------------------------------------------------------------
     def list(self, *, resource: str, params: Mapping[str, str] | None = None) -> Any:
@@ -136,14 +154,16 @@ class HaloStore:
             return {name: len(t.rows) for name, t in self._db.tables.items()}
 
     # -- public writes --------------------------------------------------------------------------
-    def post(self, *, resource: str, body: Any, acting_login: str | None = None) -> Any:
+    def post(self, *, resource: str, body: Any, acting_login: str | None = None, encoded: bool = False) -> Any:
         """Create or partially update (Halo's POST): ``body`` is one object or an array of them.
         Items with ``id`` > 0 update, others create; the batch is all-or-nothing. Returns the
         saved record for one item, a list for several. An item with ``_validate_only: true``
         (quotes: ``_validateonly``) makes the whole batch a dry run: validated and answered,
         nothing saved. Attachments embedded in a record (``attachments``, where the table links
         them) are created with it. ``acting_login``: the login of the agent the token acts as
-        (an action without an author is by that agent)."""
+        (an action without an author is by that agent). ``encoded``: the answer as JSON in
+        chunks (`jsonpieces.pieces`), each record rendered just before it is encoded (for big
+        batches: the rendered records are never all held at once)."""
         spec = spec_named(resource)
         single = isinstance(body, dict)
         items = [body] if single else body
@@ -152,35 +172,54 @@ class HaloStore:
         if not items:
             raise ValidationError({"": ["The request body is an empty array; nothing to save."]})
         dry_run = any(isinstance(item, dict) and any(_truthy(item.get(f)) for f in _VALIDATE_ONLY) for item in items)
-        with self._lock:
+        with self._writing:
             self._db.acting_login = acting_login
             try:
-                errors = FieldErrors()
-                items, embedded = self._embedded_attachments(spec, items, errors)
-                plans = []
-                for i, item in enumerate(items):
-                    pause()
-                    plan = self._plan(spec, item, f"[{i}]", errors)
-                    if plan is not None:
-                        plans.append(plan)
-                for i, plan in enumerate(plans):  # nothing is committed that could not be read back
-                    pause()
-                    self._check_renderable(spec, plan[1], f"[{i}]" if not single else "", errors)
-                errors.raise_if_any()
+                plans, embedded = self._validate(spec, items, single=single)
                 if dry_run:
-                    rendered = [render(self._db, spec, {**row, "id": key if key is not None else 0}, detail=True)
-                                for key, row, _old, _blob in plans]
-                    return rendered[0] if len(rendered) == 1 else rendered
-                saved = [self._apply(spec, *plan) for plan in paced(plans)]
-                for row, files in zip(saved, embedded, strict=True):
-                    if files:
-                        links = {f: row[source] for f, source in spec.attachment_links.items()}
-                        self.post(resource="attachments", body=[{**f, **links} for f in files],
-                                  acting_login=acting_login)
-                rendered = [render(self._db, spec, row, detail=True) for row in paced(saved)]
+                    saved = [{**row, "id": key if key is not None else 0} for key, row, _old, _blob in plans]
+                else:
+                    saved = self._commit(spec, plans, embedded, acting_login)
+                rendered = (render(self._db, spec, row, detail=True) for row in paced(saved))
+                if encoded:
+                    return jsonpieces.pieces(next(rendered), depth=0) if len(saved) == 1 else \
+                        jsonpieces.array_pieces(rendered)
+                out = list(rendered)
             finally:
                 self._db.acting_login = None
-        return rendered[0] if len(rendered) == 1 else rendered
+        return out[0] if len(out) == 1 else out
+
+    def _validate(self, spec: ResourceSpec, items: list[Any], *, single: bool) -> tuple[list[tuple], list[list[Row]]]:
+        """The plan of each item (key, merged row, old row, attachment bytes) and its embedded
+        attachments; raises `ValidationError` naming every bad item. Holds only ``_writing``: rows
+        change only under it, so readers may run meanwhile."""
+        errors = FieldErrors()
+        items, embedded = self._embedded_attachments(spec, items, errors)
+        plans = []
+        for i, item in enumerate(items):
+            pause()
+            plan = self._plan(spec, item, f"[{i}]", errors)
+            if plan is not None:
+                plans.append(plan)
+        for i, plan in enumerate(plans):  # nothing is committed that could not be read back
+            pause()
+            self._check_renderable(spec, plan[1], f"[{i}]" if not single else "", errors)
+        errors.raise_if_any()
+        return plans, embedded
+
+    def _commit(self, spec: ResourceSpec, plans: list[tuple], embedded: list[list[Row]],
+                acting_login: str | None) -> list[Row]:
+        """Apply validated plans, `COMMIT_CHUNK` at a time under the store's lock (readers get in
+        between chunks), then create the embedded attachments."""
+        saved: list[Row] = []
+        for start in range(0, len(plans), COMMIT_CHUNK):
+            with self._lock:
+                saved += [self._apply(spec, *plan) for plan in paced(plans[start:start + COMMIT_CHUNK])]
+        for row, files in zip(saved, embedded, strict=True):
+            if files:
+                links = {f: row[source] for f, source in spec.attachment_links.items()}
+                self.post(resource="attachments", body=[{**f, **links} for f in files], acting_login=acting_login)
+        return saved
 
     def _embedded_attachments(self, spec: ResourceSpec, items: list[Any],
                               errors: FieldErrors) -> tuple[list[Any], list[list[Row]]]:
@@ -211,7 +250,7 @@ class HaloStore:
         """Delete a record (and the records it owns, e.g. a ticket's actions and attachments).
         Refuses with 400 while other records still refer to it; `NotFound` for an unknown id."""
         spec = spec_named(resource)
-        with self._lock:
+        with self._writing, self._lock:
             tables = self._db.tables
             table = tables[spec.table]
             key = self._key_for(spec, id, params or {})
@@ -243,8 +282,9 @@ class HaloStore:
     def snapshot(self) -> dict[str, Any]:
         """The whole state as JSON-able data (rows, id counters, attachment bytes as base64).
         The lock is held only to take the rows (writes replace row dicts, they never change one in
-        place); copying and encoding them happen after, so other clients do not wait for it."""
-        with self._lock:
+        place); copying and encoding them happen after, so other clients do not wait for it. A
+        batch being committed is in it whole or not at all (the writers' lock)."""
+        with self._writing, self._lock:
             tables = self._db.tables
             rows = {name: [t.rows[k] for k in t.order] for name, t in tables.items()}
             next_ids = {name: t.next_id for name, t in tables.items()}
@@ -458,7 +498,7 @@ class HaloStore:
         """Render ``row`` as a read would and refuse it when the answer could not be sent: a lone
         surrogate (not UTF-8), a computed total that overflows to infinity, nesting too deep."""
         try:
-            probe = render(self._db, spec, {**row, "id": row.get("id") or 0}, detail=True)
+            probe = render(self._db, spec, {**row, "id": row.get("id") or 0}, detail=True, defaults=False)
             wire_check(probe)
         except (ValueError, UnicodeError, OverflowError, RecursionError, TypeError) as exc:
             errors.add(prefix or "body", f"The record cannot be saved: {wire_problem(exc)}.")

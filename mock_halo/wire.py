@@ -18,14 +18,12 @@ def wire_check(value: Any) -> None:
     at most `MAX_DEPTH` levels)."""
     json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
     stack = [(value, 0)]
-    while stack:
+    while stack:  # only containers are visited: a scalar is one level below its container
         item, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        if children and depth >= MAX_DEPTH:
             raise RecursionError(f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
 
 
 def wire_problem(exc: BaseException) -> str:
