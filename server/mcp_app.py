@@ -18,6 +18,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
 from .executor import Executor, ToolCallObserver
+from .lane import ToolCallLane
 from .surface.completions import completion_handlers
 from .surface.prompts import PROMPTS, prompt_handlers
 from .surface.resources import TEMPLATE_COMPLETIONS, resource_handlers
@@ -82,4 +83,6 @@ def build_mcp_server(
     )
     # Registered after construction: passing `on_set_logging_level=` makes the SDK warn on every build.
     server.add_request_handler("logging/setLevel", mcp_types.SetLevelRequestParams, _on_set_logging_level)
+    # Inside the SDK's OpenTelemetry span: plain tool calls skip the SDK's generic result serialization.
+    server.middleware.append(ToolCallLane(surface.call, server_info=lambda: server.server_info_stamp))
     return server

@@ -48,6 +48,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..protocol import RATELIMIT_META
+from .lane import SPLICES, Splices
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -303,10 +304,11 @@ class RateLimitHeaders:
             await self.app(scope, replayed, send)
             return
         parsed = _loads(body)
-        scope = {**scope, PARSED_BODY: parsed}
         if not _is_tool_call(parsed):
-            await self.app(scope, replayed, send)
+            await self.app({**scope, PARSED_BODY: parsed}, replayed, send)
             return
+        splices = Splices()
+        scope = {**scope, PARSED_BODY: parsed, SPLICES: splices}
 
         start: Message | None = None
         held: list[bytes] = []
@@ -326,6 +328,10 @@ class RateLimitHeaders:
             headers = list(start.get("headers", []))
             extra = _headers_for(payload, Headers(raw=headers).get("content-type", ""))
             headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+            if splices:  # the encoded results in place of their placeholders (`lane.Splices`)
+                payload = splices.apply(payload)
+                headers = [(k, str(len(payload)).encode() if k.lower() == b"content-length" else v)
+                           for k, v in headers]
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": payload, "more_body": False})
 
