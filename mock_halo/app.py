@@ -24,7 +24,7 @@ import anyio.to_thread
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,6 +51,7 @@ from .routes import NOTES_STATE
 from .routes import router as api_router
 from .settings import MockSettings
 from .tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors, new_auth
+from .wire import JSONResponse
 
 _CONNECTION_KEY = "halo_sandbox.connection"
 _GENERIC_KEY = GENERIC_HEADER.lower().encode()

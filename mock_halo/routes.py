@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from . import facts, jsonpieces
 from .auth import check_scope
@@ -31,6 +31,7 @@ from .generic import LIST_PARAMS, collection_for
 from .resources import ResourceSpec, spec_for_path
 from .special import hook_for
 from .tenants import Tenant, current_tenant
+from .wire import JSONResponse
 
 router = APIRouter(prefix="/api", include_in_schema=False)
 NOTES_STATE = "sandbox_notes"

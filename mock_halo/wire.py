@@ -1,13 +1,37 @@
-"""What may be committed: a value is stored only if it can be read back, that is sent as strict
-JSON in UTF-8 (no NaN or Infinity, no lone surrogate, no nesting deeper than `MAX_DEPTH`). Writes
-and restored snapshots are checked with `wire_check`; `wire_problem` says why in words."""
+"""What may be committed, and how it is sent.
+
+A value is stored only if it can be read back, that is sent as strict JSON in UTF-8 (no NaN or
+Infinity, no lone surrogate, no nesting deeper than `MAX_DEPTH`). Writes and restored snapshots
+are checked with `wire_check`; `wire_problem` says why in words. Answers are encoded by `encode`
+(orjson; the standard library for what orjson refuses, such as integers beyond 64 bits), which
+`JSONResponse` uses."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "wire_check", "wire_problem"]
+import orjson
+from starlette.responses import JSONResponse as _StarletteJSONResponse
+
+__all__ = ["MAX_DEPTH", "JSONResponse", "encode", "wire_check", "wire_problem"]
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
+def encode(value: Any) -> bytes:
+    """Compact JSON of ``value`` in UTF-8, as Starlette's `JSONResponse` writes it, in one orjson pass."""
+    try:
+        return orjson.dumps(value, option=_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+class JSONResponse(_StarletteJSONResponse):
+    """Starlette's `JSONResponse`, encoded by `encode`."""
+
+    def render(self, content: Any) -> bytes:
+        return encode(content)
 
 MAX_DEPTH = 32
 """Deepest nesting of arrays/objects a stored value may have (ASP.NET Core's JSON reader default)."""
