@@ -38,6 +38,7 @@ SPLICES = "halo_sandbox.splices"
 
 _PLAIN_PARAMS = frozenset({"name", "arguments", "_meta"})
 _OPTIONS = orjson.OPT_NON_STR_KEYS
+_LINE_SEPARATORS = b"\xe2\x80"
 
 
 class Splices:
@@ -67,9 +68,13 @@ def _encoded(value: Any) -> bytes | None:
     """`value` as JSON by orjson; None for what orjson refuses (integers beyond 64 bits, lone
     surrogates): those stay in the envelope for the SDK to encode."""
     try:
-        return orjson.dumps(value, option=_OPTIONS)
+        encoded = orjson.dumps(value, option=_OPTIONS)
     except (orjson.JSONEncodeError, TypeError):
         return None
+    if _LINE_SEPARATORS in encoded:  # U+2028/U+2029 escaped, as the SDK's json.dumps writes them: SSE readers
+        # that split lines as Python's `str.splitlines` does would cut the event's data there
+        encoded = encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return encoded
 
 
 def wire_result(result: Result, *, version: str, server_info: Callable[[], dict[str, Any]],
