@@ -1,13 +1,15 @@
 """Other MCP servers of the same tools, side by side with ours on one `halo-sandbox mock`.
 
-No dedicated public Halo MCP server is installable from the registries this project reaches (the npm
-registry answers 404 for every one published there that we know of, PyPI holds none), so the others are
-the two most used generic OpenAPI-to-MCP servers, each given Halo's own OpenAPI document for the two
+No dedicated Halo ITSM/PSA MCP server could be installed from npm or PyPI when this was written (those
+we found are either not published there or not served by the registry mirror), so the others are two
+widely used generic OpenAPI-to-MCP servers, each given Halo's own OpenAPI document for the two
 operations measured (rebuilt from the vendored facts, `halo_sandbox.mock.facts.official_document`, with
 readable operation ids): `@ivotoby/openapi-mcp-server` (TypeScript, the official TypeScript SDK; npm)
 and `awslabs.openapi-mcp-server` (Python, FastMCP 3; PyPI). Neither speaks Halo's client-credentials
 flow: the bench fetches a token from the mock's `POST /auth/token` and hands it to them as a static
-bearer header (ours fetches its own). Both serve stdio only (the TypeScript one HTTP too, not measured).
+bearer header (ours fetches its own). Both are measured over stdio: awslabs serves nothing else, and the
+TypeScript one's HTTP transport answers a `tools/call` POST with 202 and sends the result on a separate
+GET stream, which the plain client does not read.
 
 They are installed on request, never at import: `python -m bench others --install` (or `nox -s bench`)
 puts them under `.nox/_others/` (`npm install --prefix`, a venv + pip for the PyPI one); a server not
@@ -31,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -38,8 +41,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 from anyio.abc import Process as AnyioProcess
 from anyio.streams.buffered import BufferedByteReceiveStream
+from halo_sandbox.mock import facts
 
 from bench._plain import LEGACY, check_tool_result, connection, modern_call
 from bench._support import CLIENT_ID, CLIENT_SECRET, console, ms, percentile, report, running, token
@@ -51,6 +56,7 @@ LIST_QUERY = {"pageinate": "true", "page_size": 50, "page_no": 1}
 DIRECT = {"get": (f"/api/Tickets/{TICKET}", {}), "list": ("/api/Tickets", LIST_QUERY)}
 OPS = {"get": "get by id", "list": "list (50)"}
 _MAX_LINE = 256 * 1024 * 1024
+Tools = dict[str, tuple[str, dict[str, Any]]]  # operation -> (tool name, arguments)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Other:
     registry: str  # "npm" or "PyPI"
     package: str
     version: str
-    tools: dict[str, tuple[str, dict[str, Any]]]  # op -> (tool name, arguments)
+    tools: Tools
     argv: Callable[[Path, Path, str, str], list[str]]  # (home, spec, halo base, bearer token) -> command
 
     @property
@@ -114,11 +120,11 @@ def _awslabs(home: Path, spec: Path, base: str, bearer: str) -> list[str]:
 
 _OPENAPI_ARGS = {"get": {"id": TICKET}, "list": {"pageinate": True, "page_size": 50, "page_no": 1}}
 OTHERS = (
-    Other(name="@ivotoby/openapi-mcp-server (TypeScript)", registry="npm", package="@ivotoby/openapi-mcp-server",
-          version="1.16.1", tools={"get": ("get-ticket-by-id", _OPENAPI_ARGS["get"]),
+    Other(name="@ivotoby/openapi-mcp-server (TS, npm)", registry="npm",
+          package="@ivotoby/openapi-mcp-server", version="1.16.1", tools={"get": ("get-ticket-by-id", _OPENAPI_ARGS["get"]),
                                    "list": ("lst-tickets", _OPENAPI_ARGS["list"])}, argv=_ivotoby),
-    Other(name="awslabs.openapi-mcp-server (Python, FastMCP)", registry="PyPI", package="awslabs.openapi-mcp-server",
-          version="1.1.6", tools={"get": ("getTicketById", _OPENAPI_ARGS["get"]),
+    Other(name="awslabs.openapi-mcp-server (Py, PyPI)", registry="PyPI",
+          package="awslabs.openapi-mcp-server", version="1.1.6", tools={"get": ("getTicketById", _OPENAPI_ARGS["get"]),
                                   "list": ("listTickets", _OPENAPI_ARGS["list"])}, argv=_awslabs),
 )
 OURS_TOOLS = {"get": ("get_single_halo_itsm_ticket_by_id", {"id": TICKET}),
@@ -128,6 +134,8 @@ OURS_TOOLS = {"get": ("get_single_halo_itsm_ticket_by_id", {"id": TICKET}),
 def install() -> None:
     """Install every other server into `CACHE` (skipped when already there at its version)."""
     for other in OTHERS:
+        if other.available() is None:
+            continue
         console.print(f"installing {other.spec} into {other.home}")
         try:
             other.install()
@@ -137,12 +145,11 @@ def install() -> None:
 
 def openapi_spec(path: Path) -> Path:
     """Halo's official document (vendored facts) for the two GETs, with readable operation ids."""
-    from halo_sandbox.mock import facts
-
     document = facts.official_document(templates=["/Tickets/{id}", "/Tickets"], depth=0)
     paths = document["paths"]
-    document["paths"] = {"/api/Tickets/{id}": {"get": {**paths["/api/Tickets/{id}"]["get"], "operationId": "getTicketById"}},
-                         "/api/Tickets": {"get": {**paths["/api/Tickets"]["get"], "operationId": "listTickets"}}}
+    document["paths"] = {
+        "/api/Tickets/{id}": {"get": {**paths["/api/Tickets/{id}"]["get"], "operationId": "getTicketById"}},
+        "/api/Tickets": {"get": {**paths["/api/Tickets"]["get"], "operationId": "listTickets"}}}
     path.write_text(json.dumps(document))
     return path
 
@@ -203,99 +210,125 @@ async def stdio_server(argv: Sequence[str], log: Path) -> AsyncIterator[StdioCli
                     await process.wait()
 
 
-def _check_line(line: bytes, op: str) -> None:
-    compact = line.replace(b" ", b"")
-    if b'"result"' not in compact or b'"isError":true' in compact or (op == "get" and str(TICKET).encode() not in line):
-        raise AssertionError(f"tool call failed: {line[:300]!r}")
+Call = Callable[[], Awaitable[int]]  # one request; returns the bytes of its answer
+MOCK_DIRECT, UP_DIRECT = "direct (mock)", "direct (up)"
+OURS_STDIO = "ours: mcp, stdio"
+OURS_HTTP = "ours: mcp, HTTP 2026-07-28 POST"
+OURS_UP = "ours: up, HTTP 2026-07-28 POST"
+
+
+def _direct_calls(http: httpx.AsyncClient, bearer: str) -> dict[str, Call]:
+    headers = {"Authorization": f"Bearer {bearer}"}
+    calls = {}
+    for op, (path, params) in DIRECT.items():
+        async def call(path: str = path, params: dict[str, Any] = params) -> int:
+            response = await http.get(path, params=params, headers=headers)
+            assert response.status_code == 200, response.text
+            return len(response.content)
+        calls[op] = call
+    return calls
+
+
+def _stdio_calls(client: StdioClient, tools: Tools) -> dict[str, Call]:
+    calls = {}
+    for op, (tool, arguments) in tools.items():
+        params = {"name": tool, "arguments": arguments}
+
+        async def call(op: str = op, params: dict[str, Any] = params) -> int:
+            line = await client.request("tools/call", params)
+            compact = line.replace(b" ", b"")
+            if b'"result"' not in compact or b'"isError":true' in compact or (
+                    op == "get" and str(TICKET).encode() not in line):
+                raise AssertionError(f"tool call failed: {line[:300]!r}")
+            return len(line)
+        calls[op] = call
+    return calls
+
+
+def _http_calls(http: httpx.AsyncClient, tools: Tools) -> dict[str, Call]:
+    calls = {}
+    for op, (tool, arguments) in tools.items():
+        body, headers = modern_call(tool, arguments)
+
+        async def call(body: bytes = body, headers: dict[str, str] = headers) -> int:
+            response = await http.post("/mcp", content=body, headers=headers)
+            check_tool_result(response)
+            return len(response.content)
+        calls[op] = call
+    return calls
+
+
+async def _interleave(sides: dict[str, dict[str, Call]], *,
+                      samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, int]]]:
+    """Every side's call of each operation once per round, the order of the sides rotating; 20 rounds
+    of warm-up first. Returns the times and the size of each side's (last) answer."""
+    labels = list(sides)
+    times: dict[str, dict[str, list[float]]] = {label: {op: [] for op in OPS} for label in labels}
+    sizes: dict[str, dict[str, int]] = {label: {} for label in labels}
+    for i in range(samples + 20):
+        order = labels[i % len(labels):] + labels[:i % len(labels)]
+        for op in OPS:
+            for label in order:
+                begin = time.perf_counter()
+                sizes[label][op] = await sides[label][op]()
+                if i >= 20:
+                    times[label][op].append(time.perf_counter() - begin)
+    return times, sizes
 
 
 async def _measure(*, samples: int, work: Path) -> dict[str, Any]:
     unavailable = {other.name: why for other in OTHERS if (why := other.available()) is not None}
-    present = [other for other in OTHERS if other.name not in unavailable]
     for name, why in unavailable.items():
         console.print(f"[yellow]{name}: not available ({why}); skipped[/yellow]")
     spec = openapi_spec(work / "halo-openapi.json")
-    # sides: label -> (baseline label, {op: call})
-    calls: dict[str, dict[str, Callable[[], Awaitable[None]]]] = {}
-    baseline: dict[str, str] = {}
-    with running("mock") as mock, running("up") as sandbox:
+    sides: dict[str, dict[str, Call]] = {}
+    baseline: dict[str, str] = {}  # side -> the direct side it is compared with
+    with running("mock") as mock, running("up") as sandbox, contextlib.ExitStack() as processes:
         bearer = token(mock)
-        up_bearer = token(sandbox)
         async with contextlib.AsyncExitStack() as stack:
-            for base_label, process, auth in (("direct (mock)", mock, bearer), ("direct (up)", sandbox, up_bearer)):
+            for label, process in ((MOCK_DIRECT, mock), (UP_DIRECT, sandbox)):
+                sides[label] = _direct_calls(await stack.enter_async_context(connection(process.base)), token(process))
+            stdio = [(other.name, other.argv(other.home, spec, mock.base, bearer), other.tools)
+                     for other in OTHERS if other.name not in unavailable]
+            ours = ["--halo-url", mock.base, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
+            stdio.append((OURS_STDIO, [cli_path(), "mcp", *ours], OURS_TOOLS))
+            for n, (label, argv, tools) in enumerate(stdio):
+                client = await stack.enter_async_context(stdio_server(argv, work / f"server-{n}.stderr.log"))
+                sides[label], baseline[label] = _stdio_calls(client, tools), MOCK_DIRECT
+            ours_http = processes.enter_context(start("mcp", "--transport", "http", *ours, timeout=120))
+            for label, process, direct in ((OURS_HTTP, ours_http, MOCK_DIRECT), (OURS_UP, sandbox, UP_DIRECT)):
                 http = await stack.enter_async_context(connection(process.base))
-                calls[base_label] = {}
-                for op, (path, params) in DIRECT.items():
-                    auth_header = {"Authorization": f"Bearer {auth}"}
+                sides[label], baseline[label] = _http_calls(http, OURS_TOOLS), direct
+            load = [os.getloadavg()[0]]
+            times, sizes = await _interleave(sides, samples=samples)
+            load.append(os.getloadavg()[0])
+    return _report(times, sizes, baseline, unavailable=unavailable, samples=samples, load=load)
 
-                    async def do_direct(http: Any = http, path: str = path, params: dict[str, Any] = params,
-                                        headers: dict[str, str] = auth_header) -> None:
-                        response = await http.get(path, params=params, headers=headers)
-                        assert response.status_code == 200, response.text
-                    calls[base_label][op] = do_direct
-            stdio: list[tuple[str, list[str], dict[str, tuple[str, dict[str, Any]]]]] = [
-                (other.name, other.argv(other.home, spec, mock.base, bearer), other.tools) for other in present]
-            stdio.append(("ours: halo-sandbox mcp (stdio)", [cli_path(), "mcp", "--halo-url", mock.base, "--client-id",
-                                                              CLIENT_ID, "--client-secret", CLIENT_SECRET], OURS_TOOLS))
-            for label, argv, tools in stdio:
-                client = await stack.enter_async_context(stdio_server(argv, work / f"{len(calls)}.stderr.log"))
-                calls[label], baseline[label] = {}, "direct (mock)"
-                for op, (tool, arguments) in tools.items():
-                    async def do_stdio(client: StdioClient = client, tool: str = tool, arguments: dict[str, Any] = arguments,
-                                       op: str = op) -> None:
-                        _check_line(await client.request("tools/call", {"name": tool, "arguments": arguments}), op)
-                    calls[label][op] = do_stdio
-            ours_http = stack.enter_context(start("mcp", "--transport", "http", "--halo-url", mock.base, "--client-id",
-                                                  CLIENT_ID, "--client-secret", CLIENT_SECRET, timeout=120))
-            for label, process, base_label in (("ours: halo-sandbox mcp (HTTP, 2026-07-28 POST)", ours_http, "direct (mock)"),
-                                               ("ours: halo-sandbox up (HTTP, 2026-07-28 POST)", sandbox, "direct (up)")):
-                http = await stack.enter_async_context(connection(process.base))
-                calls[label], baseline[label] = {}, base_label
-                for op, (tool, arguments) in OURS_TOOLS.items():
-                    body, headers = modern_call(tool, arguments)
 
-                    async def do_http(http: Any = http, body: bytes = body, headers: dict[str, str] = headers) -> None:
-                        check_tool_result(await http.post("/mcp", content=body, headers=headers))
-                    calls[label][op] = do_http
-            labels = list(calls)
-            times: dict[str, dict[str, list[float]]] = {label: {op: [] for op in OPS} for label in labels}
-            load_before = os.getloadavg()
-            for i in range(samples + 20):
-                order = labels[i % len(labels):] + labels[:i % len(labels)]
-                for op in OPS:
-                    for label in order:
-                        begin = time.perf_counter()
-                        await calls[label][op]()
-                        if i >= 20:  # warm-up
-                            times[label][op].append(time.perf_counter() - begin)
-            load_after = os.getloadavg()
-    stats = {label: {op: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for op, v in ops.items()}
+def _report(times: dict[str, dict[str, list[float]]], sizes: dict[str, dict[str, int]], baseline: dict[str, str],
+            *, unavailable: dict[str, str], samples: int, load: list[float]) -> dict[str, Any]:
+    stats = {label: {op: (percentile(v, 50), percentile(v, 99)) for op, v in ops.items()}
              for label, ops in times.items()}
-    result: dict[str, Any] = {"samples": samples, "load_average_1m": [load_before[0], load_after[0]],
-                              "not_available": unavailable, "servers": {}}
+    result: dict[str, Any] = {"samples": samples, "load_average_1m": load, "not_available": unavailable,
+                              "servers": {}}
     rows = []
     for op, op_name in OPS.items():
-        for label in labels:
-            if label not in baseline:
-                continue
-            own, base = stats[label][op], stats[baseline[label]][op]
-            entry = {"p50_ms": own["p50"] * 1000, "p99_ms": own["p99"] * 1000, "direct_p50_ms": base["p50"] * 1000,
-                     "direct_p99_ms": base["p99"] * 1000, "ratio_p50": own["p50"] / base["p50"],
-                     "ratio_p99": own["p99"] / base["p99"], "baseline": baseline[label]}
-            result["servers"].setdefault(label, {})[op] = entry
-            rows.append((op_name, label, ms(own["p50"]), ms(base["p50"]), f"{entry['ratio_p50']:.2f}x",
-                         ms(own["p99"]), ms(base["p99"]), f"{entry['ratio_p99']:.2f}x"))
-        for name in unavailable:
-            rows.append((op_name, name, "not available", "", "", "", "", ""))
+        for label, direct in baseline.items():
+            (p50, p99), (d50, d99) = stats[label][op], stats[direct][op]
+            result["servers"].setdefault(label, {})[op] = {
+                "p50_ms": p50 * 1000, "p99_ms": p99 * 1000, "direct_p50_ms": d50 * 1000, "direct_p99_ms": d99 * 1000,
+                "ratio_p50": p50 / d50, "ratio_p99": p99 / d99, "baseline": direct,
+                "answer_bytes": sizes[label][op], "direct_answer_bytes": sizes[direct][op]}
+            rows.append((op_name, label, ms(p50), ms(d50), f"{p50 / d50:.2f}x", ms(p99), ms(d99), f"{p99 / d99:.2f}x",
+                         f"{sizes[label][op]:,} / {sizes[direct][op]:,}"))
+        rows += [(op_name, name, "not available", "", "", "", "", "", "") for name in unavailable]
     return report("others", f"Other MCP servers of the same tools on one mock ({samples} interleaved samples; "
-                  f"load average {load_before[0]:.1f} -> {load_after[0]:.1f})",
-                  ["operation", "server", "tool call p50", "direct p50", "p50 ratio", "tool call p99", "direct p99",
-                   "p99 ratio"], rows, result)
+                  f"load average {load[0]:.1f} -> {load[1]:.1f}); ratio = tool call / direct GET",
+                  ["operation", "server", "call p50", "direct p50", "p50 ratio", "call p99", "direct p99", "p99 ratio",
+                   "bytes call / direct"], rows, result)
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="halo-bench-others-") as work:
         return anyio.run(lambda: _measure(samples=100 if quick else 300, work=Path(work)))
 
