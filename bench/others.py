@@ -192,13 +192,17 @@ class StdioClient:
 
 
 @contextlib.asynccontextmanager
-async def stdio_server(argv: Sequence[str], log: Path) -> AsyncIterator[StdioClient]:
+async def stdio_server(argv: Sequence[str], log: Path, tools: Tools) -> AsyncIterator[StdioClient]:
+    """The server started with `argv` (stderr to `log`), after the handshake and a check that it lists `tools`."""
     with log.open("wb") as stderr:
         process = await anyio.open_process(list(argv), stderr=stderr, env=clean_env())
         try:
             client = StdioClient(process)
             with anyio.fail_after(120):
-                await client.handshake()
+                listed = await client.handshake()
+            missing = [tool for tool, _ in tools.values() if tool not in listed]
+            if missing:
+                raise RuntimeError(f"it lists no tool {', '.join(missing)} (it lists {', '.join(listed)})")
             yield client
         finally:
             if process.returncode is None:
@@ -219,7 +223,7 @@ OURS_UP = "ours: up, HTTP 2026-07-28 POST"
 
 def _direct_calls(http: httpx.AsyncClient, bearer: str) -> dict[str, Call]:
     headers = {"Authorization": f"Bearer {bearer}"}
-    calls = {}
+    calls: dict[str, Call] = {}
     for op, (path, params) in DIRECT.items():
         async def call(path: str = path, params: dict[str, Any] = params) -> int:
             response = await http.get(path, params=params, headers=headers)
@@ -230,7 +234,7 @@ def _direct_calls(http: httpx.AsyncClient, bearer: str) -> dict[str, Call]:
 
 
 def _stdio_calls(client: StdioClient, tools: Tools) -> dict[str, Call]:
-    calls = {}
+    calls: dict[str, Call] = {}
     for op, (tool, arguments) in tools.items():
         params = {"name": tool, "arguments": arguments}
 
@@ -246,7 +250,7 @@ def _stdio_calls(client: StdioClient, tools: Tools) -> dict[str, Call]:
 
 
 def _http_calls(http: httpx.AsyncClient, tools: Tools) -> dict[str, Call]:
-    calls = {}
+    calls: dict[str, Call] = {}
     for op, (tool, arguments) in tools.items():
         body, headers = modern_call(tool, arguments)
 
@@ -293,7 +297,15 @@ async def _measure(*, samples: int, work: Path) -> dict[str, Any]:
             ours = ["--halo-url", mock.base, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
             stdio.append((OURS_STDIO, [cli_path(), "mcp", *ours], OURS_TOOLS))
             for n, (label, argv, tools) in enumerate(stdio):
-                client = await stack.enter_async_context(stdio_server(argv, work / f"server-{n}.stderr.log"))
+                log = work / f"server-{n}.stderr.log"
+                try:
+                    client = await stack.enter_async_context(stdio_server(argv, log, tools))
+                except (OSError, RuntimeError, TimeoutError, ValueError, KeyError, anyio.EndOfStream, anyio.IncompleteRead) as exc:
+                    if label == OURS_STDIO:
+                        raise
+                    unavailable[label] = f"failed to start: {exc!r}; its stderr: {log.read_text()[-500:]}"
+                    console.print(f"[yellow]{label}: {unavailable[label]}; skipped[/yellow]")
+                    continue
                 sides[label], baseline[label] = _stdio_calls(client, tools), MOCK_DIRECT
             ours_http = processes.enter_context(start("mcp", "--transport", "http", *ours, timeout=120))
             for label, process, direct in ((OURS_HTTP, ours_http, MOCK_DIRECT), (OURS_UP, sandbox, UP_DIRECT)):
