@@ -254,9 +254,13 @@ def unknown_fields(schema: Mapping[str, str], item: Mapping[str, Any], *, schema
                    notes: Notes, keep: Iterable[str] = ()) -> None:
     """Note the fields of ``item`` the official schema does not have (without changing the item)."""
     kept = set(keep)
-    lowered = {name.lower() for name in schema}
+    lowered: set[str] | None = None  # built only when a name is not the schema's own spelling
     for name in item:
-        if name not in schema and name.lower() not in lowered and name not in kept:
+        if name in schema:
+            continue
+        if lowered is None:
+            lowered = {official.lower() for official in schema}
+        if name.lower() not in lowered and name not in kept:
             notes.add(f"body {prefix}.{name}: not a field of {schema_name}; Halo ignores it")
 
 

@@ -7,6 +7,7 @@ sandbox time and replace rows of other tables for their side effects; the store'
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,7 +31,11 @@ class Records:
         self.tables: dict[str, Table] = {name: self._table(table_spec(name)) for name in TABLES}
 
     def _table(self, spec: ResourceSpec) -> Table:
-        derived = {name: (lambda row, fn=self._derived[hook]: fn(self, row)) for name, hook in spec.derived.items()}
+        # the tables reach their `Records` weakly: no reference cycle, so a store that is replaced (reset,
+        # restore) is freed at once, not by a pass of the cycle collector over the whole heap
+        records = weakref.ref(self)
+        derived = {name: (lambda row, fn=self._derived[hook]: fn(records(), row))  # type: ignore[arg-type]
+                   for name, hook in spec.derived.items()}
         return Table(spec, index_fields(spec.table), derived)
 
     def acting_agent(self) -> int | None:

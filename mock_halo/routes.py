@@ -28,6 +28,7 @@ from .auth import check_scope
 from .binding import GENERIC_HEADER, Notes, bind_query, refuse_if_strict, unknown_fields
 from .exceptions import MethodNotAllowed, NotFound, UnsupportedMediaType, ValidationError
 from .generic import LIST_PARAMS, collection_for
+from .gil import paced
 from .resources import ResourceSpec, spec_for_path
 from .special import hook_for
 from .tenants import Tenant, current_tenant
@@ -222,7 +223,7 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
         body = _parse_json(raw)
         if schema_name:
             schema = facts.schema(schema_name)
-            for i, item in enumerate(body if isinstance(body, list) else [body]):
+            for i, item in enumerate(paced(body if isinstance(body, list) else [body])):
                 if isinstance(item, dict):
                     unknown_fields(schema, item, schema_name=schema_name, prefix=f"[{i}]", notes=notes)
         refuse_if_strict(notes, strict=tenant.strict)

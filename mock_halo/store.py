@@ -6,11 +6,12 @@ selects and orders keys, `coercion` types posted values, `rules` apply Halo's bu
 generic is driven by `resources.RESOURCES`. Rows hold stored fields only; derived fields
 (names, SLA dates and breach state, totals) are computed on read.
 
-Two locks: writes (and snapshots) take ``_writing``, one at a time, so ids are unique and what a
-write validated still holds when it commits; everything that reads or changes rows and indexes
-takes ``_lock``, briefly. A write is validated whole while holding only ``_writing`` (readers go
-on meanwhile: nothing they do changes what a write reads), then committed in chunks of
-`COMMIT_CHUNK` records, each under ``_lock`` with the indexes brought up to date, so a reader
+Two locks (`locking.StoreLocks`): writes (and snapshots) take ``writing``, one at a time, so ids
+are unique and what a write validated still holds when it commits; everything that reads or
+changes rows and indexes takes ``rows``, briefly. A write is validated whole while holding only
+``writing`` (readers go on meanwhile: nothing they do changes what a write reads), then committed
+in chunks of `COMMIT_CHUNK` records, each under ``rows`` with the indexes brought up to date
+and the readers queued meanwhile let in before the next chunk, so a reader
 waits for one chunk, never for a whole 20 MiB batch; such a reader may see the first chunks of a
 batch before the rest (``FIDELITY.md``). A bad item anywhere still changes nothing.
 """
@@ -21,7 +22,6 @@ import base64
 import binascii
 import copy
 import re
-import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,6 +34,7 @@ from .exceptions import FieldErrors, NotFound, ValidationError
 from .gil import paced, pause
 from .indexes import Key, Row, Table
 from .listing import matches, ordered_keys, searched
+from .locking import StoreLocks
 from .query import ListQuery, param
 from .records import Records
 from .rendering import envelope, render
@@ -65,8 +66,7 @@ class HaloStore:
         at 100k tickets): pass rows nobody else keeps."""
         self.clock = clock
         self.max_attachment_bytes = max_attachment_bytes
-        self._lock = threading.RLock()
-        self._writing = threading.RLock()
+        self._locks = StoreLocks()
         self._db = Records(clock=clock, max_attachment_bytes=max_attachment_bytes, derived=DERIVED)
         self._orders = Cached()
         unknown = set(seed_data) - set(TABLES)
@@ -78,18 +78,10 @@ class HaloStore:
         """Take the store's lock (for a ``write``, the writers' lock first) if no other thread holds
         it, then `release` it; False when an operation is running in another thread (a big batch,
         a snapshot), so an event loop can hand its call to a worker thread instead of waiting."""
-        if write and not self._writing.acquire(blocking=False):
-            return False
-        if self._lock.acquire(blocking=False):
-            return True
-        if write:
-            self._writing.release()
-        return False
+        return self._locks.hold_if_free(write=write)
 
     def release(self, *, write: bool = False) -> None:
-        self._lock.release()
-        if write:
-            self._writing.release()
+        self._locks.release(write=write)
 
     # -- public reads ---------------------------------------------------------------------------
     def list(self, *, resource: str, params: Mapping[str, str] | None = None) -> Any:
@@ -98,7 +90,7 @@ class HaloStore:
         query = ListQuery.parse(spec, params, predicate=self._predicate)
         if query.missing_required:
             return envelope(spec, [], 0, paged=False, page_no=1, page_size=0)
-        with self._lock:
+        with self._locks.reading:
             table = self._db.tables[spec.table]
             keys: Sequence[Key] = [] if query.matches_nothing else table.select(query.eq, query.anyof)
             whole = keys is table.order
@@ -129,7 +121,7 @@ class HaloStore:
         """One record with its computed fields (and, with ``includedetails=true``, what the resource's
         ``details`` hook expands); raises `NotFound` for an unknown id."""
         spec = spec_named(resource)
-        with self._lock:
+        with self._locks.reading:
             table = self._db.tables[spec.table]
             key = self._key_for(spec, id, params or {})
             row = self._existing(spec, table, key, id)
@@ -142,7 +134,7 @@ class HaloStore:
         """``(bytes, filename, content type)`` of a stored file (resources with ``raw_get``);
         raises `NotFound`."""
         spec = spec_named(resource)
-        with self._lock:
+        with self._locks.reading:
             table = self._db.tables[spec.table]
             key = self._key_for(spec, id, {})
             row = self._existing(spec, table, key, id)
@@ -150,7 +142,7 @@ class HaloStore:
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for admin views and tests)."""
-        with self._lock:
+        with self._locks.reading:
             return {name: len(t.rows) for name, t in self._db.tables.items()}
 
     # -- public writes --------------------------------------------------------------------------
@@ -172,7 +164,7 @@ class HaloStore:
         if not items:
             raise ValidationError({"": ["The request body is an empty array; nothing to save."]})
         dry_run = any(isinstance(item, dict) and any(_truthy(item.get(f)) for f in _VALIDATE_ONLY) for item in items)
-        with self._writing:
+        with self._locks.writing:
             self._db.acting_login = acting_login
             try:
                 plans, embedded = self._validate(spec, items, single=single)
@@ -191,7 +183,7 @@ class HaloStore:
 
     def _validate(self, spec: ResourceSpec, items: list[Any], *, single: bool) -> tuple[list[tuple], list[list[Row]]]:
         """The plan of each item (key, merged row, old row, attachment bytes) and its embedded
-        attachments; raises `ValidationError` naming every bad item. Holds only ``_writing``: rows
+        attachments; raises `ValidationError` naming every bad item. Holds only ``writing``: rows
         change only under it, so readers may run meanwhile."""
         errors = FieldErrors()
         items, embedded = self._embedded_attachments(spec, items, errors)
@@ -213,8 +205,9 @@ class HaloStore:
         between chunks), then create the embedded attachments."""
         saved: list[Row] = []
         for start in range(0, len(plans), COMMIT_CHUNK):
-            with self._lock:
+            with self._locks.reading:
                 saved += [self._apply(spec, *plan) for plan in paced(plans[start:start + COMMIT_CHUNK])]
+            self._locks.hand_off()
         for row, files in zip(saved, embedded, strict=True):
             if files:
                 links = {f: row[source] for f, source in spec.attachment_links.items()}
@@ -250,7 +243,7 @@ class HaloStore:
         """Delete a record (and the records it owns, e.g. a ticket's actions and attachments).
         Refuses with 400 while other records still refer to it; `NotFound` for an unknown id."""
         spec = spec_named(resource)
-        with self._writing, self._lock:
+        with self._locks.writing, self._locks.reading:
             tables = self._db.tables
             table = tables[spec.table]
             key = self._key_for(spec, id, params or {})
@@ -284,7 +277,7 @@ class HaloStore:
         The lock is held only to take the rows (writes replace row dicts, they never change one in
         place); copying and encoding them happen after, so other clients do not wait for it. A
         batch being committed is in it whole or not at all (the writers' lock)."""
-        with self._writing, self._lock:
+        with self._locks.writing, self._locks.reading:
             tables = self._db.tables
             rows = {name: [t.rows[k] for k in t.order] for name, t in tables.items()}
             next_ids = {name: t.next_id for name, t in tables.items()}
