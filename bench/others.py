@@ -22,7 +22,8 @@ stdin, lines read from its stdout until the answer with that id (a handshake-era
 has one connection). Ours over HTTP as well: `halo-sandbox mcp --transport http` on the same mock and
 `halo-sandbox up` (against its own direct GET), with `bench._plain`'s client (2026-07-28 POST). The
 direct GETs use `bench._plain.connection` (one httpx connection). Ratio = tool call / direct, p50 and
-p99; no target (context for ours)."""
+p99; no target (context for ours). Beside them: the bytes of each answer, and the CPU time of each server
+process per call over the run (`/proc`, get and list together; `up`'s includes its in-process mock)."""
 
 from __future__ import annotations
 
@@ -120,10 +121,10 @@ def _awslabs(home: Path, spec: Path, base: str, bearer: str) -> list[str]:
 
 _OPENAPI_ARGS = {"get": {"id": TICKET}, "list": {"pageinate": True, "page_size": 50, "page_no": 1}}
 OTHERS = (
-    Other(name="@ivotoby/openapi-mcp-server (TS, npm)", registry="npm",
+    Other(name="@ivotoby/openapi-mcp-server (TS)", registry="npm",
           package="@ivotoby/openapi-mcp-server", version="1.16.1", tools={"get": ("get-ticket-by-id", _OPENAPI_ARGS["get"]),
                                    "list": ("lst-tickets", _OPENAPI_ARGS["list"])}, argv=_ivotoby),
-    Other(name="awslabs.openapi-mcp-server (Py, PyPI)", registry="PyPI",
+    Other(name="awslabs.openapi-mcp-server (Python)", registry="PyPI",
           package="awslabs.openapi-mcp-server", version="1.1.6", tools={"get": ("getTicketById", _OPENAPI_ARGS["get"]),
                                   "list": ("listTickets", _OPENAPI_ARGS["list"])}, argv=_awslabs),
 )
@@ -286,6 +287,7 @@ async def _measure(*, samples: int, work: Path) -> dict[str, Any]:
         console.print(f"[yellow]{name}: not available ({why}); skipped[/yellow]")
     spec = openapi_spec(work / "halo-openapi.json")
     sides: dict[str, dict[str, Call]] = {}
+    pids: dict[str, int] = {}  # side -> the server process, for its CPU time
     baseline: dict[str, str] = {}  # side -> the direct side it is compared with
     with running("mock") as mock, running("up") as sandbox, contextlib.ExitStack() as processes:
         bearer = token(mock)
@@ -307,18 +309,28 @@ async def _measure(*, samples: int, work: Path) -> dict[str, Any]:
                     console.print(f"[yellow]{label}: {unavailable[label]}; skipped[/yellow]")
                     continue
                 sides[label], baseline[label] = _stdio_calls(client, tools), MOCK_DIRECT
+                pids[label] = client.process.pid
             ours_http = processes.enter_context(start("mcp", "--transport", "http", *ours, timeout=120))
             for label, process, direct in ((OURS_HTTP, ours_http, MOCK_DIRECT), (OURS_UP, sandbox, UP_DIRECT)):
                 http = await stack.enter_async_context(connection(process.base))
                 sides[label], baseline[label] = _http_calls(http, OURS_TOOLS), direct
-            load = [os.getloadavg()[0]]
+                pids[label] = process.proc.pid
+            load, cpu = [os.getloadavg()[0]], {label: -_cpu_seconds(pid) for label, pid in pids.items()}
             times, sizes = await _interleave(sides, samples=samples)
             load.append(os.getloadavg()[0])
-    return _report(times, sizes, baseline, unavailable=unavailable, samples=samples, load=load)
+            calls = (samples + 20) * len(OPS)
+            cpu = {label: (cpu[label] + _cpu_seconds(pid)) / calls for label, pid in pids.items()}
+    return _report(times, sizes, cpu, baseline, unavailable=unavailable, samples=samples, load=load)
 
 
-def _report(times: dict[str, dict[str, list[float]]], sizes: dict[str, dict[str, int]], baseline: dict[str, str],
-            *, unavailable: dict[str, str], samples: int, load: list[float]) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _report(times: dict[str, dict[str, list[float]]], sizes: dict[str, dict[str, int]], cpu: dict[str, float],
+            baseline: dict[str, str], *, unavailable: dict[str, str], samples: int, load: list[float]) -> dict[str, Any]:
     stats = {label: {op: (percentile(v, 50), percentile(v, 99)) for op, v in ops.items()}
              for label, ops in times.items()}
     result: dict[str, Any] = {"samples": samples, "load_average_1m": load, "not_available": unavailable,
@@ -330,14 +342,15 @@ def _report(times: dict[str, dict[str, list[float]]], sizes: dict[str, dict[str,
             result["servers"].setdefault(label, {})[op] = {
                 "p50_ms": p50 * 1000, "p99_ms": p99 * 1000, "direct_p50_ms": d50 * 1000, "direct_p99_ms": d99 * 1000,
                 "ratio_p50": p50 / d50, "ratio_p99": p99 / d99, "baseline": direct,
-                "answer_bytes": sizes[label][op], "direct_answer_bytes": sizes[direct][op]}
-            rows.append((op_name, label, ms(p50), ms(d50), f"{p50 / d50:.2f}x", ms(p99), ms(d99), f"{p99 / d99:.2f}x",
-                         f"{sizes[label][op]:,} / {sizes[direct][op]:,}"))
+                "answer_bytes": sizes[label][op], "direct_answer_bytes": sizes[direct][op],
+                "server_cpu_ms_per_call": cpu[label] * 1000}
+            rows.append((op_name, label, ms(p50), ms(d50), f"{p50 / d50:.2f}x", ms(p99), f"{p99 / d99:.2f}x",
+                         f"{sizes[label][op]:,} / {sizes[direct][op]:,}", ms(cpu[label])))
         rows += [(op_name, name, "not available", "", "", "", "", "", "") for name in unavailable]
     return report("others", f"Other MCP servers of the same tools on one mock ({samples} interleaved samples; "
                   f"load average {load[0]:.1f} -> {load[1]:.1f}); ratio = tool call / direct GET",
-                  ["operation", "server", "call p50", "direct p50", "p50 ratio", "call p99", "direct p99", "p99 ratio",
-                   "bytes call / direct"], rows, result)
+                  ["operation", "server", "call p50", "direct p50", "p50 ratio", "call p99", "p99 ratio",
+                   "bytes call/direct", "server CPU/call"], rows, result)
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:
