@@ -16,24 +16,34 @@ pytestmark = pytest.mark.anyio
 H = dict[str, str]
 
 
-async def _served_meanwhile(client: httpx.AsyncClient, heavy: asyncio.Task[httpx.Response]) -> list[str]:
+async def _served_meanwhile(client: httpx.AsyncClient, heavy: asyncio.Task[httpx.Response],
+                            path: str = "/api/authinfo", headers: H | None = None) -> list[str]:
     """Order in which the heavy request and a small request started just after it complete."""
     order: list[str] = []
     heavy.add_done_callback(lambda _: order.append("heavy"))
     await asyncio.sleep(0.02)  # the heavy request is being worked on
     assert not heavy.done()
-    response = await client.get("/api/authinfo")
+    response = await client.get(path, headers=headers)
     assert response.status_code == 200
     order.append("small")
     assert (await heavy).status_code == 200, (await heavy).text
     return order
 
 
-async def test_a_big_batch_does_not_stall_other_clients(client: httpx.AsyncClient, auth_headers: H) -> None:
+async def test_a_big_batch_does_not_stall_other_clients(client: httpx.AsyncClient, auth_headers: H,
+                                                        registry: TenantRegistry) -> None:
     batch = json.dumps([{"summary": f"bulk {i}", "client_id": 104, "details": "x" * 200} for i in range(6000)])
     heavy = asyncio.create_task(client.post("/api/Tickets", content=batch.encode(),
                                             headers={**auth_headers, "Content-Type": "application/json"}))
-    assert await _served_meanwhile(client, heavy) == ["small", "heavy"]
+    # a reader of the same tenant, not only one that leaves the store alone
+    assert await _served_meanwhile(client, heavy, "/api/Tickets/45920", auth_headers) == ["small", "heavy"]
+    response = await heavy
+    saved = response.json()  # sent in chunks: the whole answer, every saved record in full
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert [row["summary"] for row in saved] == [f"bulk {i}" for i in range(6000)]
+    assert saved[-1] == (await client.get(f"/api/Tickets/{saved[-1]['id']}", headers=auth_headers)).json()
+    posts = [e for e in registry.get().journal.entries(limit=100) if e.path.startswith("/api/") and e.method == "POST"]
+    assert [(e.path, e.status) for e in posts] == [("/api/Tickets", 200)]
 
 
 @pytest.mark.parametrize("settings", [MockSettings(tickets=3000)])

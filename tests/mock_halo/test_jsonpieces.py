@@ -31,3 +31,26 @@ def test_malformed_documents_are_refused_like_json(bad: bytes) -> None:
         json.loads(bad, parse_constant=no_constants)
     with pytest.raises(ValueError):
         jsonpieces.loads(bad, parse_constant=no_constants)
+
+
+@given(value=JSON, depth=st.integers(0, 4))
+def test_pieces_join_to_the_document(value: object, depth: int) -> None:
+    assert json.loads(b"".join(jsonpieces.pieces(value, depth=depth))) == value
+
+
+def test_pieces_of_a_big_answer_are_small_and_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonpieces, "CHUNK_BYTES", 1000)
+    rows = [{"id": i, "summary": f"row {i}", "tags": ["a", {"b": i}]} for i in range(500)]
+    document = {"format": "x", "store": {"tables": {"tickets": rows}}}
+    chunks = jsonpieces.pieces(document, depth=4)
+    assert len(chunks) > 20 and max(len(c) for c in chunks) < 2000
+    assert json.loads(b"".join(chunks)) == document
+    array = jsonpieces.array_pieces(iter(rows))
+    assert len(array) > 20 and json.loads(b"".join(array)) == rows
+    assert jsonpieces.array_pieces(iter([])) == [b"[]"]
+
+
+@pytest.mark.parametrize("value", [2**70, -(2**64), {"text": "lone \ud800 surrogate"}, {1: "int key"}])
+def test_pieces_encode_what_orjson_refuses(value: object) -> None:
+    text = b"".join(jsonpieces.pieces([value], depth=1))
+    assert json.loads(text) == json.loads(json.dumps([value]))
