@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import jsonschema_rs
 import mcp_types
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -140,6 +141,7 @@ class Executor:
         self._on_tool_call = on_tool_call
         self._tools = {t.name: t for t in tools}
         self._validators: dict[str, Draft202012Validator] = {}  # built on a tool's first call
+        self._compiled: dict[str, Any] = {}  # jsonschema_rs validators, likewise
         self._cursors = CursorCodec(cursor_secret)
         self._file_dir = allowed_file_dir.resolve() if allowed_file_dir is not None else None
         self._methods: dict[str, Callable[[ToolSpec, dict[str, Any], dict[str, str]], Awaitable[Result]]] = {
@@ -196,6 +198,9 @@ class Executor:
         if bad is not None:
             raise ToolInputError(f"Invalid arguments for {spec.name}: argument {bad!r} is not a finite number "
                                  "(NaN and Infinity are not JSON)")
+        if _valid(self._compiled, spec, args):
+            return args
+        # refused (or too big for the compiled validator): jsonschema says why, in the words the messages use
         validator = self._validators.get(spec.name)
         if validator is None:
             validator = self._validators[spec.name] = Draft202012Validator(spec.tool.input_schema)
@@ -433,6 +438,25 @@ class Executor:
             results.append(_rank(q["kind"], q["name"], fetched[key], lookup.name_field, lookup.id_field))
         return success({"result": results}, response)
 
+
+
+def _valid(cache: dict[str, Any], spec: ToolSpec, args: dict[str, Any]) -> bool:
+    """Whether `args` satisfy the tool's input schema, by a compiled validator (jsonschema_rs, Draft
+    2020-12 like `jsonschema`, built once per tool). False also when it cannot tell (a schema or a
+    value it does not take): the caller then asks `jsonschema`, which has the last word and the words."""
+    validator = cache.get(spec.name)
+    if validator is None:
+        try:
+            validator = jsonschema_rs.validator_for(spec.tool.input_schema)
+        except Exception:  # a schema the compiled validator refuses: jsonschema alone decides
+            validator = False
+        cache[spec.name] = validator
+    if validator is False:
+        return False
+    try:
+        return bool(validator.is_valid(args))
+    except Exception:  # e.g. an integer beyond what it represents
+        return False
 
 def _non_finite(value: Any, where: str = "") -> str | None:
     """The path of the first NaN/Infinity in ``value`` (JSON-RPC parsers accept them), else ``None``."""
