@@ -20,6 +20,7 @@ then the transport dumps the JSON-RPC envelope again and encodes it with the sta
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -52,16 +53,29 @@ class Splices:
         return bool(self._pieces)
 
     def add(self, encoded: bytes) -> str:
-        """A placeholder for the JSON value `encoded` (random, ASCII: any JSON encoder writes it as is)."""
-        placeholder = f"halo-sandbox-splice:{secrets.token_hex(16)}"
+        """A placeholder for the JSON value `encoded`: a random per-process prefix and a counter,
+        ASCII, so any JSON encoder writes it as is, and no client can guess one."""
+        placeholder = f"{_PREFIX}{next(_COUNTER)}"
         self._pieces[b'"' + placeholder.encode() + b'"'] = encoded
         return placeholder
 
     def apply(self, payload: bytes) -> bytes:
-        """`payload` with each placeholder string (quotes included) replaced by its encoded value."""
-        for literal, encoded in self._pieces.items():
-            payload = payload.replace(literal, encoded, 1)
-        return payload
+        """`payload` with each placeholder string (quotes included) replaced by its encoded value, in
+        one pass over `payload` as it was: what an encoded value holds is never searched."""
+        found = sorted((at, literal) for literal in self._pieces if (at := payload.find(literal)) != -1)
+        if not found:
+            return payload
+        parts: list[bytes] = []
+        end = 0
+        for at, literal in found:
+            parts += [payload[end:at], self._pieces[literal]]
+            end = at + len(literal)
+        parts.append(payload[end:])
+        return b"".join(parts)
+
+
+_PREFIX = f"halo-sandbox-splice:{secrets.token_hex(16)}:"
+_COUNTER = itertools.count()
 
 
 def _encoded(value: Any) -> bytes | None:

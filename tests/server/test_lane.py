@@ -184,3 +184,11 @@ async def test_the_record_comes_back_whole_with_a_progress_token_and_without() -
         assert result["structuredContent"] == {"result": RECORD}
         assert json.loads(result["content"][0]["text"]) == {"result": RECORD}
         assert result["_meta"][SERVER_INFO_META_KEY]["name"] == "halo-itsm"
+
+
+def test_an_encoded_value_is_never_searched_for_placeholders() -> None:
+    splices = Splices()
+    first = splices.add(b"1")
+    second = splices.add(json.dumps(first).encode())  # a value that reads like the first placeholder
+    envelope = json.dumps([second, first]).encode()
+    assert splices.apply(envelope) == b"[" + json.dumps(first).encode() + b", 1]"
