@@ -6,7 +6,7 @@ then the transport dumps the JSON-RPC envelope again and encodes it with the sta
 `json`. For a detailed Halo record (about 900 fields) that was most of a tool call's CPU.
 
 - `ToolCallLane`, a server middleware (`Server.middleware`, inside the SDK's OpenTelemetry span):
-  a `tools/call` whose params are plain (`name`, `arguments`, `_meta` without a progress token) on
+  a `tools/call` request (not a notification of that name) whose params are plain (`name`, `arguments`, `_meta` without a progress token) on
   a connection that accepts requests is answered by the tool surface directly, and the result is
   given back already in wire form (`wire_result`: the same members the SDK's serialization writes,
   `resultType` and the `serverInfo` stamp on 2026-07-28 results). Anything else takes the SDK's path
@@ -143,7 +143,8 @@ class ToolCallLane:
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         params = ctx.params
-        if ctx.method != "tools/call" or not _plain(params) or not _accepts_requests(ctx):
+        # the SDK runs notifications through the same middleware: one named `tools/call` runs nothing
+        if ctx.request_id is None or ctx.method != "tools/call" or not _plain(params) or not _accepts_requests(ctx):
             return await call_next(ctx)
         assert params is not None
         result = await self._call(params["name"], params.get("arguments"))
