@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema
 from halo_sandbox.server.executor import _valid
 from halo_sandbox.server.tools import generate_tools
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
@@ -31,7 +31,7 @@ def _python_valid(spec: Any, args: dict[str, Any]) -> bool:
 def test_the_compiled_check_agrees_with_jsonschema_on_what_the_schema_allows(data: st.DataObject, index: int) -> None:
     spec = SAMPLE[index]
     args = data.draw(from_schema(spec.tool.input_schema))
-    assert _python_valid(spec, args)
+    assume(_python_valid(spec, args))  # hypothesis-jsonschema ignores `dependentRequired` (2019-09 and later)
     assert _valid({}, spec, args)
 
 
