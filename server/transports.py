@@ -18,9 +18,11 @@
   the result (`structuredContent.error.ratelimit` / `retry_after`). The request body is parsed once
   (and handed on in the ASGI scope); a held response is not parsed again: only the small
   `_meta` rate-limit object is decoded where it sits, and an error result (small) in full.
-- The 2026-07-28 fast path: a single-exchange `POST` that asks for no streamed notifications (no
-  `logLevel` or `progressToken` in its `_meta`, not `subscriptions/listen`) is answered in the
-  SDK's JSON mode, in the request's own task; the others take the SDK's SSE-capable path unchanged.
+- One JSON document per request: the server sends nothing while it answers a request (no log
+  messages, no progress, no requests to the client), so every `POST` is answered in the SDK's JSON
+  mode (`json_response=True`), 2026-07-28 single exchanges and handshake-era sessions alike: the
+  handler runs in the request's own task, with no event stream, task group or disconnect watcher.
+  `subscriptions/listen` and the standalone `GET` stream stay SSE (the SDK's carve-out).
 - `run_stdio(server)`: serve one MCP server over this process's stdin/stdout.
 """
 
@@ -35,13 +37,10 @@ from typing import Any
 
 import anyio
 import orjson
-from mcp.server._streamable_http_modern import handle_modern_request
 from mcp.server.lowlevel import Server
 from mcp.server.sse import SseServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
-from mcp_types import LOG_LEVEL_META_KEY
-from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.routing import Mount, Route
@@ -101,7 +100,7 @@ def security_settings(*, host: str = "127.0.0.1", allowed_origins: Iterable[str]
 
 
 def session_manager_factory(
-    *, security: TransportSecuritySettings, json_response: bool = False
+    *, security: TransportSecuritySettings, json_response: bool = True
 ) -> Callable[[Server[Any]], StreamableHTTPSessionManager]:
     """A factory of Streamable HTTP session managers that apply `security` and set the rate-limit
     headers (shared by `/mcp` and the provisioned `/mcp/{token}` servers so both behave alike)."""
@@ -114,54 +113,14 @@ def session_manager_factory(
 
 
 class _SessionManager(StreamableHTTPSessionManager):
-    """The SDK's session manager with `RateLimitHeaders` in front of `handle_request`, and the
-    2026-07-28 requests that need no stream answered in JSON mode (`_wants_json`)."""
+    """The SDK's session manager with `RateLimitHeaders` in front of `handle_request`."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._with_headers = RateLimitHeaders(self._route, max_body_size=self.max_request_body_size)
+        self._with_headers = RateLimitHeaders(super().handle_request, max_body_size=self.max_request_body_size)
 
     async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._with_headers(scope, receive, send)
-
-    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self.json_response and _wants_json(scope):
-            if self._task_group is None:
-                raise RuntimeError("Task group is not initialized. Make sure to use run().")
-            await handle_modern_request(self.app, self.security_settings, True, self._lifespan_state,
-                                        scope, receive, send)
-            return
-        await super().handle_request(scope, receive, send)
-
-
-_VERSION_HEADER = b"mcp-protocol-version"
-
-
-def _wants_json(scope: Scope) -> bool:
-    """A 2026-07-28 single-exchange request whose answer can be one JSON document: one JSON-RPC
-    request (parsed by `RateLimitHeaders`), no log level or progress token in its `_meta` (so no
-    notification can be sent during it), not `subscriptions/listen`, and an `Accept` naming both
-    JSON and SSE (a request without SSE gets the SDK's own answer, 406)."""
-    message = scope.get(PARSED_BODY)
-    if not isinstance(message, dict) or "id" not in message or message.get("method") == "subscriptions/listen":
-        return False
-    params = message.get("params")
-    meta = params.get("_meta") if isinstance(params, dict) else None
-    if not isinstance(meta, dict) or LOG_LEVEL_META_KEY in meta or "progressToken" in meta:
-        return False
-    version = accept = None
-    for key, value in scope["headers"]:
-        if key == _VERSION_HEADER:
-            if version is not None:
-                return False  # a duplicated routing header: the SDK's path rejects it
-            version = value.decode("latin-1")
-        elif key == b"accept":
-            accept = (accept + b"," + value) if accept else value
-    if version is None or version in HANDSHAKE_PROTOCOL_VERSIONS or accept is None:
-        return False
-    types = {t.split(b";")[0].strip().lower() for t in accept.split(b",")}
-    return bool(types & {b"*/*", b"application/json", b"application/*"}) and bool(
-        types & {b"*/*", b"text/event-stream", b"text/*"})
 
 
 # ---------------------------------------------------------------- rate-limit headers
@@ -442,7 +401,7 @@ def mcp_asgi_app(
     mcp_path: str = "/mcp",
     sse_path: str | None = "/sse",
     messages_path: str = "/messages/",
-    json_response: bool = False,
+    json_response: bool = True,
     max_sse_streams: int = MAX_SSE_STREAMS,
     sse_idle_seconds: float = SSE_IDLE_SECONDS,
 ) -> Starlette:
