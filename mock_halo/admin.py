@@ -24,6 +24,7 @@ from . import jsonpieces
 from .auth import bearer_token
 from .exceptions import Unauthorized, ValidationError
 from .faults import FaultSpec
+from .gil import heavy
 from .routes import json_chunks
 from .settings import RateLimit
 from .tenants import Tenant, TenantRegistry, current_tenant, field_errors
@@ -128,7 +129,8 @@ async def get_snapshot(request: Request, tenant: Tenant = Depends(current_tenant
     registry = _registry(request)
 
     def export() -> list[bytes]:
-        return jsonpieces.pieces(registry.snapshot(tenant.name), depth=SNAPSHOT_DEPTH)
+        with heavy():
+            return jsonpieces.pieces(registry.snapshot(tenant.name), depth=SNAPSHOT_DEPTH)
 
     return json_chunks(await anyio.to_thread.run_sync(export))
 
@@ -137,7 +139,11 @@ async def get_snapshot(request: Request, tenant: Tenant = Depends(current_tenant
 async def put_snapshot(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
     raw = await request.body()
     registry = _registry(request)
-    await anyio.to_thread.run_sync(lambda: registry.restore(tenant.name, _parse(raw, depth=SNAPSHOT_DEPTH)))
+    def restore() -> None:
+        with heavy():
+            registry.restore(tenant.name, _parse(raw, depth=SNAPSHOT_DEPTH))
+
+    await anyio.to_thread.run_sync(restore)
     return {"tenant": tenant.name, "restored": True}
 
 

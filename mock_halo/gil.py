@@ -1,14 +1,25 @@
-"""`pause()` and `paced(items)`: long loops of the store (big batches, snapshot export and restore, tenant generation)
+"""`pause()`, `paced(items)` and `heavy()`: long loops of the store (big batches, snapshot export and restore, tenant generation)
 run in worker threads, and a thread busy with Python code keeps the GIL for up to Python's switch
 interval (5 ms) every time the event loop's thread wants it back, which it does after each socket
 call: a request served meanwhile waits tens to hundreds of milliseconds. Called once per item, a
 worker thread gives the GIL away once `SLICE` seconds of work have passed since it last did
 (``time.sleep(0)`` releases it), so the event loop waits at most about that long per socket call,
 whatever an item costs. On the main thread it does nothing.
+
+`heavy()` goes around such an operation: the cycle collector makes no automatic pass meanwhile. A
+full pass holds the GIL while it walks every tracked object, and building a 100k-ticket tenant
+set off one every second or two, each longer than the last (0.1 s, then 0.2-0.4 s, once 10 s on a
+loaded machine): every client waited. In a served process (`freeze_after_heavy_work`, set by
+the CLI's servers) what the operation built is frozen after it (``gc.freeze``), so later passes do
+not walk a tenant's rows either; the store has no reference cycles, so frozen rows are still freed
+when a store is replaced. Tests and scripts that embed the mock leave it off (a frozen cycle is
+never collected).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -36,3 +47,32 @@ def paced(items: Iterable[_T]) -> Iterator[_T]:
     for item in items:
         pause()
         yield item
+
+
+_heavy = {"running": 0, "reenable": False, "freeze": False}
+_heavy_lock = threading.Lock()
+
+
+def freeze_after_heavy_work() -> None:
+    """From now on, `heavy` freezes what is alive when the last heavy operation ends (served processes)."""
+    _heavy["freeze"] = True
+
+
+@contextlib.contextmanager
+def heavy() -> Iterator[None]:
+    """No automatic pass of the cycle collector while this (or another heavy operation) runs."""
+    with _heavy_lock:
+        _heavy["running"] += 1
+        if _heavy["running"] == 1:
+            _heavy["reenable"] = gc.isenabled()
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _heavy_lock:
+            _heavy["running"] -= 1
+            if _heavy["running"] == 0:
+                if _heavy["freeze"]:
+                    gc.freeze()
+                if _heavy["reenable"]:
+                    gc.enable()

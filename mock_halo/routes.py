@@ -28,7 +28,7 @@ from .auth import check_scope
 from .binding import GENERIC_HEADER, Notes, bind_query, refuse_if_strict, unknown_fields
 from .exceptions import MethodNotAllowed, NotFound, UnsupportedMediaType, ValidationError
 from .generic import LIST_PARAMS, collection_for
-from .gil import paced
+from .gil import heavy, paced
 from .resources import ResourceSpec, spec_for_path
 from .special import hook_for
 from .tenants import Tenant, current_tenant
@@ -232,7 +232,11 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
 
     if len(raw) <= OFF_LOOP_BYTES:
         return JSONResponse(await _run(store, save, write=True))
-    return json_chunks(await anyio.to_thread.run_sync(lambda: save(encoded=True)))
+    def save_big() -> list[bytes]:
+        with heavy():
+            return save(encoded=True)
+
+    return json_chunks(await anyio.to_thread.run_sync(save_big))
 
 
 @router.delete("/{resource}/{record_id}")

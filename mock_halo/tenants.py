@@ -26,6 +26,7 @@ from .clock import SandboxClock
 from .exceptions import HaloError, NotFound, ValidationError
 from .faults import FaultPlane, FaultRule, RateLimiter
 from .generic import GenericStore
+from .gil import heavy
 from .journal import Journal
 from .settings import MockSettings, RateLimit
 
@@ -163,8 +164,9 @@ class TenantRegistry:
         return self._build_world(seed=self.settings.seed, now=clock.now(), tickets=self.settings.tickets)
 
     def _new_store(self, clock: SandboxClock) -> HaloStore:
-        return self._stores()(seed_data=self._world(clock), clock=clock,
-                              max_attachment_bytes=self.settings.max_attachment_bytes)
+        with heavy():  # a generated world can be 100k tickets: see gil.heavy
+            return self._stores()(seed_data=self._world(clock), clock=clock,
+                                  max_attachment_bytes=self.settings.max_attachment_bytes)
 
     # -- tenants ------------------------------------------------------------------------------
     def get(self, name: str | None = None) -> Tenant:

@@ -106,6 +106,7 @@ def mock(
     from rich.table import Table
 
     from .mock.app import create_app
+    from .mock.gil import freeze_after_heavy_work
     from .mock.tenants import TenantRegistry
     from .sandbox import base_url, mock_settings
     from .server.transports import security_settings
@@ -145,6 +146,7 @@ def mock(
     console = Console(soft_wrap=True)
     console.print(table)
     console.print(f"Ready on {base}", style="bold green")
+    freeze_after_heavy_work()  # a served process: see mock.gil.heavy
     serve(create_app(registry=registry), sock=sock, log_level=options.log_level)
 
 
@@ -228,6 +230,7 @@ def up(
     from rich.console import Console
     from rich.table import Table
 
+    from .mock.gil import freeze_after_heavy_work
     from .sandbox import base_url, build_sandbox, served
     from .serving import serve
 
@@ -269,6 +272,7 @@ def up(
     console.print(_claude_desktop_snippet(base=base, client_id=settings.client_id,
                                           client_secret=settings.client_secret), markup=False, highlight=False)
     console.print(f"Ready on {base}", style="bold green")
+    freeze_after_heavy_work()  # a served process: see mock.gil.heavy
     serve(served(sandbox), sock=sock, log_level=options.log_level)
 
 

@@ -4,6 +4,7 @@ another client is served meanwhile; request bodies are capped per route."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 
 import httpx
@@ -84,3 +85,18 @@ async def test_request_bodies_are_capped_per_route(path: str, limit_name: str, h
             streamed = await client.request(method, path, content=stream(), headers=headers)
             assert streamed.status_code == 413
         assert json.dumps(registry.snapshot()["store"], sort_keys=True) == before
+
+
+async def test_the_cycle_collector_is_back_after_heavy_work_even_when_it_is_refused(
+        client: httpx.AsyncClient, auth_headers: H, registry: TenantRegistry) -> None:
+    registry.get()
+    bad_batch = json.dumps([{"summary": f"bulk {i}", "client_id": 104, "details": "x" * 200} for i in range(2000)]
+                           + [{"summary": "bad", "client_id": 987654}])
+    response = await client.post("/api/Tickets", content=bad_batch.encode(),
+                                 headers={**auth_headers, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    snapshot = (await client.get("/_sandbox/snapshot")).json()
+    snapshot["store"]["tables"]["tickets"].append({"id": "not a number"})
+    assert (await client.put("/_sandbox/snapshot", json=snapshot)).status_code == 400
+    assert (await client.post("/_sandbox/reset")).status_code == 200
+    assert gc.isenabled()
