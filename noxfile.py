@@ -92,7 +92,7 @@ def catalogue(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmarks; `--install` first puts the other MCP servers `bench.others` compares with under
     .nox/_others (npm and PyPI packages, once per version; skipped when `others` is not run)."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test]", "py-spy>=0.4,<0.5")  # py-spy: bench.callprofile samples `up` from outside
     session.run("python", "-m", "bench", "--install", *session.posargs)
 
 

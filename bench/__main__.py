@@ -1,4 +1,4 @@
-"""`python -m bench [overhead scale throughput stall startup contracts context others] [--quick] [--profile]
+"""`python -m bench [overhead scale throughput stall startup contracts context others callprofile] [--quick] [--profile]
 [--install]`: run the benchmarks (all by default) and print a summary of the ratios against their targets."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench import context, contracts, others, overhead, scale, stall, startup, throughput
+from bench import callprofile, context, contracts, others, overhead, scale, stall, startup, throughput
 from bench._support import console, report, verdict
 
 BENCHES = {"overhead": overhead, "scale": scale, "throughput": throughput, "stall": stall, "startup": startup,
-           "contracts": contracts, "context": context, "others": others}
+           "contracts": contracts, "context": context, "others": others, "callprofile": callprofile}
 
 
 def _summary(results: dict[str, dict[str, Any]]) -> None:
