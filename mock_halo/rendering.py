@@ -28,14 +28,9 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
     unset ones with Halo's defaults (`facts.full_record`); list rows stay lean. ``defaults=False``
     leaves out the schema's defaults (constants) and keeps everything else of the detailed record:
     what a write checks can be read back, at a fiftieth of the cost of the full record."""
-    schema = facts.record_schema(spec.path) if detail and defaults else None
-    out = facts.full_record(schema) if schema else {}
+    out = _detailed_base(spec).copy() if detail and defaults else {}
     for name in spec.write_only:
         out.pop(name, None)
-    if schema:  # where the table types a field differently, its default follows the table
-        for name, kind in spec.fields.items():
-            if name in out and kind in _TABLE_DEFAULTS:
-                out[name] = _TABLE_DEFAULTS[kind]
     out.update({k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:
@@ -54,6 +49,26 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
     if hook:
         hook(db, row, out, detail)
     return out
+
+
+_BASES: dict[str, Row] = {}
+
+
+def _detailed_base(spec: ResourceSpec) -> Row:
+    """The unset fields of a detailed ``spec`` record, built once per resource: every field of its
+    official schema with Halo's default (`facts.full_record`; none when the document has no schema),
+    where the table types a field differently the table's default, write-only fields left out."""
+    base = _BASES.get(spec.path)
+    if base is None:
+        schema = facts.record_schema(spec.path)
+        base = facts.full_record(schema) if schema else {}
+        for name, kind in spec.fields.items():
+            if name in base and kind in _TABLE_DEFAULTS:
+                base[name] = _TABLE_DEFAULTS[kind]
+        for name in spec.write_only:
+            base.pop(name, None)
+        _BASES[spec.path] = base
+    return base
 
 
 def ref_name(db: Records, spec: ResourceSpec, ref_field: str, attr: str, row: Row) -> str:
