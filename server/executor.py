@@ -444,7 +444,7 @@ def _valid(cache: dict[str, Any], spec: ToolSpec, args: dict[str, Any]) -> bool:
     """Whether `args` satisfy the tool's input schema, by a compiled validator (jsonschema_rs, Draft
     2020-12 like `jsonschema`, built once per tool). False also when it cannot tell (a schema or a
     value it does not take): the caller then asks `jsonschema`, which has the last word and the words."""
-    validator = cache.get(spec.name)
+    validator: Any = cache.get(spec.name)  # a compiled validator, or False: it cannot tell
     if validator is None:
         try:
             validator = jsonschema_rs.validator_for(spec.tool.input_schema)
