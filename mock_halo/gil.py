@@ -10,10 +10,11 @@ whatever an item costs. On the main thread it does nothing.
 full pass holds the GIL while it walks every tracked object, and building a 100k-ticket tenant
 set off one every second or two, each longer than the last (0.1 s, then 0.2-0.4 s, once 10 s on a
 loaded machine): every client waited. In a served process (`freeze_after_heavy_work`, set by
-the CLI's servers) what the operation built is frozen after it (``gc.freeze``), so later passes do
-not walk a tenant's rows either; the store has no reference cycles, so frozen rows are still freed
-when a store is replaced. Tests and scripts that embed the mock leave it off (a frozen cycle is
-never collected).
+the CLI's servers) what a big operation built (`FREEZE_MIN` tracked objects or more) is frozen
+after it (``gc.freeze``), so later passes do not walk a tenant's rows either; the store has no
+reference cycles, so frozen rows are still freed when a store is replaced. A cycle alive at that
+moment is never collected, hence the threshold (small snapshots and restores, as a test suite
+makes many, freeze nothing) and tests and scripts that embed the mock leave it off.
 """
 
 from __future__ import annotations
@@ -49,12 +50,16 @@ def paced(items: Iterable[_T]) -> Iterator[_T]:
         yield item
 
 
+FREEZE_MIN = 20_000
+"""Tracked objects a heavy operation must have added (net) for its end to freeze the heap (a 20 MiB batch of
+tickets adds about 46,000, a default tenant about 4,000)."""
 _heavy = {"running": 0, "reenable": False, "freeze": False}
 _heavy_lock = threading.Lock()
 
 
 def freeze_after_heavy_work() -> None:
-    """From now on, `heavy` freezes what is alive when the last heavy operation ends (served processes)."""
+    """From now on, `heavy` freezes what is alive when the last heavy operation ends, if it added
+    `FREEZE_MIN` tracked objects (served processes)."""
     _heavy["freeze"] = True
 
 
@@ -72,7 +77,7 @@ def heavy() -> Iterator[None]:
         with _heavy_lock:
             _heavy["running"] -= 1
             if _heavy["running"] == 0:
-                if _heavy["freeze"]:
+                if _heavy["freeze"] and gc.get_count()[0] >= FREEZE_MIN:  # net new tracked objects
                     gc.freeze()
                 if _heavy["reenable"]:
                     gc.enable()
