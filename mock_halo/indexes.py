@@ -12,9 +12,10 @@ functions the owner passes in. Which fields are indexed follows from the resourc
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from .gil import pause
 from .resources import RESOURCES, ResourceSpec
 from .search import WordIndex
 from .sorting import KeyView, SortIndex, ordered
@@ -53,6 +54,19 @@ def index_fields(table: str) -> list[str]:
 
 
 _SEARCHES_KEPT = 32
+_BLOCK = 1024
+
+
+def _numbered_blocks(keys: list[Key]) -> Iterator[tuple[int, list[Key]]]:
+    """``(start, keys[start:start + _BLOCK])`` with a `gil.pause` before each (rebuilds of a 100k table
+    are long loops in a worker thread)."""
+    for start in range(0, len(keys), _BLOCK):
+        pause()
+        yield start, keys[start:start + _BLOCK]
+
+
+def _blocks(keys: list[Key]) -> Iterator[list[Key]]:
+    return (part for _start, part in _numbered_blocks(keys))
 
 
 def search_fields(table: str) -> list[str]:
@@ -198,24 +212,28 @@ class Table:
         for f in set(self.index_fields) | {f for comp in self.compound for f in comp}:
             derive = self.derived.get(f)
             if derive:
-                values[f] = [derive(rows[k]) for k in order]
+                values[f] = [derive(rows[k]) for part in _blocks(order) for k in part]
             else:
-                values[f] = [v if type(v) is int else norm(v) for v in (rows[k].get(f) for k in order)]
+                values[f] = [v if type(v) is int else norm(v) for part in _blocks(order)
+                             for v in (rows[k].get(f) for k in part)]
         self.indexes = {}
         for f in self.index_fields:
             idx: dict[Any, list[Key]] = {}
-            for key, value in zip(order, values[f], strict=True):
-                lst = idx.get(value)
-                if lst is None:
-                    idx[value] = [key]
-                else:
-                    lst.append(key)
+            for start, part in _numbered_blocks(order):
+                for key, value in zip(part, values[f][start:start + len(part)], strict=True):
+                    lst = idx.get(value)
+                    if lst is None:
+                        idx[value] = [key]
+                    else:
+                        lst.append(key)
             self.indexes[f] = idx
         self.compound = {}
         for comp in self.spec.compound_indexes:
             cidx: dict[tuple, list[Key]] = {}
-            for key, value in zip(order, zip(*(values[f] for f in comp), strict=True), strict=True):
-                cidx.setdefault(value, []).append(key)
+            for start, part in _numbered_blocks(order):
+                stop = start + len(part)
+                for key, value in zip(part, zip(*(values[f][start:stop] for f in comp), strict=True), strict=True):
+                    cidx.setdefault(value, []).append(key)
             self.compound[comp] = cidx
 
     # -- lookup ---------------------------------------------------------------------------------
