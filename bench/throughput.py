@@ -120,31 +120,36 @@ async def _mcp_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[str
 
 
 async def _plain_rates(cli: str | None, seconds: float) -> dict[str, float]:
-    """Direct GETs and 2026-07-28 get-by-id tool calls on one `up` (started with `cli`): rates and
-    server CPU milliseconds per request / call."""
+    """Direct GETs and the 2026-07-28 tool calls causing them, get by id and list of 50, on one `up`
+    (started with `cli`): rates and server CPU milliseconds per request / call. Keys:
+    `{direct,tool_call}_{per_s,server_ms}` for the get, the same with `list_` in front for the list."""
+    from bench.overhead import OPS
+
     with running("up", cli=cli) as sandbox:
         token = support_token(sandbox)
         async with contextlib.AsyncExitStack() as stack:
             https = [await stack.enter_async_context(connection(sandbox.base)) for _ in range(PLAIN_CONNECTIONS)]
             turn = iter(range(10**12))
             auth = {"Authorization": f"Bearer {token}"}
-            body, headers = modern_call("get_single_halo_itsm_ticket_by_id", {"id": TICKET})
-
-            async def direct() -> None:
-                response = await https[next(turn) % PLAIN_CONNECTIONS].get(f"/api/Tickets/{TICKET}", headers=auth)
-                assert response.status_code == 200
-
-            async def tool_call() -> None:
-                check_tool_result(await https[next(turn) % PLAIN_CONNECTIONS].post("/mcp", content=body,
-                                                                                   headers=headers))
-
             out: dict[str, float] = {}
-            for name, worker in (("direct", direct), ("tool_call", tool_call)):
-                await _load(worker, concurrency=PLAIN_CONNECTIONS, seconds=1)
-                before = _cpu_seconds(sandbox.proc.pid)
-                done, elapsed = await _load(worker, concurrency=PLAIN_CONNECTIONS, seconds=seconds)
-                out[f"{name}_per_s"] = done / elapsed
-                out[f"{name}_server_ms"] = (_cpu_seconds(sandbox.proc.pid) - before) / done * 1000
+            for op, prefix in (("get by id", ""), ("list (limit 50)", "list_")):
+                tool, arguments, path, query = OPS[op]
+                body, headers = modern_call(tool, arguments)
+
+                async def direct(path: str = path, query: dict[str, Any] = query) -> None:
+                    response = await https[next(turn) % PLAIN_CONNECTIONS].get(path, params=query, headers=auth)
+                    assert response.status_code == 200
+
+                async def tool_call(body: bytes = body, headers: dict[str, str] = headers) -> None:
+                    check_tool_result(await https[next(turn) % PLAIN_CONNECTIONS].post("/mcp", content=body,
+                                                                                       headers=headers))
+
+                for name, worker in (("direct", direct), ("tool_call", tool_call)):
+                    await _load(worker, concurrency=PLAIN_CONNECTIONS, seconds=1)
+                    before = _cpu_seconds(sandbox.proc.pid)
+                    done, elapsed = await _load(worker, concurrency=PLAIN_CONNECTIONS, seconds=seconds)
+                    out[f"{prefix}{name}_per_s"] = done / elapsed
+                    out[f"{prefix}{name}_server_ms"] = (_cpu_seconds(sandbox.proc.pid) - before) / done * 1000
     return out
 
 
@@ -166,12 +171,16 @@ def _lean(seconds: float) -> dict[str, Any]:
         return max(values) if key.endswith("_per_s") else min(values)
 
     current = {key: best("current", key) for key in runs["current"][0]}
-    result: dict[str, Any] = {"current": current, "cpu_ratio": current["tool_call_server_ms"] / current["direct_server_ms"],
-                              "baseline_ref": BASELINE_REF}
+    result: dict[str, Any] = {"current": current, "baseline_ref": BASELINE_REF}
+    for prefix in ("", "list_"):
+        result[f"{prefix}cpu_ratio"] = current[f"{prefix}tool_call_server_ms"] / current[f"{prefix}direct_server_ms"]
     if runs["baseline"]:
         old = {key: best("baseline", key) for key in runs["baseline"][0]}
-        result.update(baseline=old, rate_ratio=current["tool_call_per_s"] / old["tool_call_per_s"],
-                      baseline_cpu_ratio=old["tool_call_server_ms"] / old["direct_server_ms"])
+        result["baseline"] = old
+        for prefix in ("", "list_"):
+            result[f"{prefix}rate_ratio"] = current[f"{prefix}tool_call_per_s"] / old[f"{prefix}tool_call_per_s"]
+            result[f"{prefix}baseline_cpu_ratio"] = (old[f"{prefix}tool_call_server_ms"]
+                                                     / old[f"{prefix}direct_server_ms"])
     return result
 
 
@@ -213,17 +222,18 @@ def run(*, quick: bool = False, profile: bool = False) -> dict[str, Any]:
             (f"{use['server_ms_per_request']:.2f} ms ({use['server_cores']:.2f} cores)",
              f"{use['client_ms_per_request']:.2f} ms ({use['client_cores']:.2f} cores)") if use else ("", ""))))
     current = lean["current"]
-    rows.append((f"up, plain direct GET ({PLAIN_CONNECTIONS} connections)", f"{current['direct_per_s']:,.0f}/s",
-                 f"{current['direct_server_ms']:.2f} ms", ""))
-    rows.append((f"up, plain 2026-07-28 tool call ({PLAIN_CONNECTIONS} connections)",
-                 f"{current['tool_call_per_s']:,.0f}/s", f"{current['tool_call_server_ms']:.2f} ms "
-                 f"= {lean['cpu_ratio']:.2f}x direct (target <= {CPU_TARGET:g}x)", ""))
-    if "baseline" in lean:
-        old = lean["baseline"]
-        rows.append((f"  the same on {BASELINE_REF} (today's)", f"{old['tool_call_per_s']:,.0f}/s "
-                     f"(now {lean['rate_ratio']:.2f}x, target >= {RATE_TARGET:g}x)",
-                     f"{old['tool_call_server_ms']:.2f} ms = {lean['baseline_cpu_ratio']:.2f}x its direct "
-                     f"{old['direct_server_ms']:.2f} ms", ""))
+    for prefix, what in (("", "get by id"), ("list_", "list of 50")):
+        rows.append((f"up, plain direct GET, {what} ({PLAIN_CONNECTIONS} connections)",
+                     f"{current[f'{prefix}direct_per_s']:,.0f}/s", f"{current[f'{prefix}direct_server_ms']:.2f} ms", ""))
+        rows.append((f"up, plain 2026-07-28 tool call, {what}", f"{current[f'{prefix}tool_call_per_s']:,.0f}/s",
+                     f"{current[f'{prefix}tool_call_server_ms']:.2f} ms = {lean[f'{prefix}cpu_ratio']:.2f}x direct "
+                     f"(target <= {CPU_TARGET:g}x)", ""))
+        if "baseline" in lean:
+            old = lean["baseline"]
+            rows.append((f"  the same on {BASELINE_REF} (today's)", f"{old[f'{prefix}tool_call_per_s']:,.0f}/s "
+                         f"(now {lean[f'{prefix}rate_ratio']:.2f}x, target >= {RATE_TARGET:g}x)",
+                         f"{old[f'{prefix}tool_call_server_ms']:.2f} ms = {lean[f'{prefix}baseline_cpu_ratio']:.2f}x "
+                         f"its direct {old[f'{prefix}direct_server_ms']:.2f} ms", ""))
     return report("throughput", f"Throughput ({seconds:g} s each, {CONNECTIONS} connections to the mock, "
                   f"{SESSIONS} MCP sessions)", ["load", "rate", "server CPU / request", "load generator CPU / request"],
                   rows, {"rates_per_s": rates, "cpu": cpu, "lean": lean})
