@@ -24,7 +24,7 @@ import gc
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 
@@ -81,3 +81,15 @@ def heavy() -> Iterator[None]:
                     gc.freeze()
                 if _heavy["reenable"]:
                     gc.enable()
+
+
+def drain(container: dict[Any, Any] | list[Any], *, block: int = 256) -> None:
+    """Empty ``container`` ``block`` entries at a time with a `pause()` between (freeing a big dict or
+    list in one go holds the GIL for as long as freeing all it holds takes)."""
+    while container:
+        pause()
+        if isinstance(container, dict):
+            for _ in range(min(block, len(container))):
+                container.popitem()
+        else:
+            del container[-block:]

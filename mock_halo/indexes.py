@@ -15,7 +15,7 @@ import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from .gil import pause
+from .gil import drain, pause
 from .resources import RESOURCES, ResourceSpec
 from .search import WordIndex
 from .sorting import KeyView, SortIndex, ordered
@@ -235,6 +235,19 @@ class Table:
                 for key, value in zip(part, zip(*(values[f][start:stop] for f in comp), strict=True), strict=True):
                     cidx.setdefault(value, []).append(key)
             self.compound[comp] = cidx
+
+    def dismantle(self) -> None:
+        """Empty the table a few hundred entries at a time (`retire`: a table nobody reads any more)."""
+        for idx in [*self.indexes.values(), *self.compound.values()]:
+            drain(idx)
+        if self.words is not None:
+            for vocab in self.words.vocab.values():
+                drain(vocab)
+        for sort in self.sorts.values():
+            drain(sort.asc)
+            drain(sort.desc or [])
+        drain(self.order)
+        drain(self.rows)
 
     # -- lookup ---------------------------------------------------------------------------------
     def select(self, eq: Mapping[str, Any], anyof: Mapping[str, frozenset[Any]]) -> list[Key]:

@@ -140,6 +140,16 @@ class HaloStore:
             row = self._existing(spec, table, key, id)
             return CONTENT[spec.raw_get](self._db, key, row)
 
+    def size(self) -> int:
+        """Rows in all tables."""
+        return sum(len(t.rows) for t in self._db.tables.values())
+
+    def dismantle(self) -> None:
+        """Empty the store a few hundred entries at a time (`retire.retire`: for a store nobody holds)."""
+        for table in self._db.tables.values():
+            table.dismantle()
+        self._db.blobs.clear()
+
     def counts(self) -> dict[str, int]:
         """Rows per table (for admin views and tests)."""
         with self._locks.reading:

@@ -28,6 +28,7 @@ from .faults import FaultPlane, FaultRule, RateLimiter
 from .generic import GenericStore
 from .gil import heavy
 from .journal import Journal
+from .retire import retire
 from .settings import MockSettings, RateLimit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -203,8 +204,10 @@ class TenantRegistry:
         if name == self.settings.default_tenant:
             raise ValidationError({"tenant": [f"The default tenant {name!r} cannot be deleted; reset it instead."]})
         with self._lock:
-            if self._tenants.pop(name, None) is None:
-                raise NotFound(f"No tenant {name!r}.")
+            tenant = self._tenants.pop(name, None)
+        if tenant is None:
+            raise NotFound(f"No tenant {name!r}.")
+        retire(tenant.store)  # freed once the tenant is
 
     def __contains__(self, name: object) -> bool:
         return name in self._tenants
@@ -230,13 +233,14 @@ class TenantRegistry:
         tenant = self.get(name)
         with tenant.lock:
             tenant.clock.reset()
-            tenant.store = self._new_store(tenant.clock)
+            old, tenant.store = tenant.store, self._new_store(tenant.clock)
             tenant.faults.clear()
             tenant.limiter.configure(self.settings.rate_limit)
             tenant.limiter.clear()
             tenant.journal.clear()
             tenant.generic = GenericStore()
             tenant.strict_setting = None
+        retire(old)
         return tenant
 
     def snapshot(self, name: str | None = None) -> dict[str, Any]:
@@ -278,12 +282,14 @@ class TenantRegistry:
                 tenant.clock.freeze(doc.clock.now)
             else:
                 tenant.clock.set(doc.clock.now)
-            tenant.store = store
+            old, tenant.store = tenant.store, store
             tenant.generic = generic
             tenant.strict_setting = doc.strict
             tenant.limiter.configure(config)
             tenant.limiter.clear()
             tenant.faults.restore(doc.faults)
+        del store
+        retire(old)
         return tenant
 
 

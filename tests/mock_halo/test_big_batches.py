@@ -1,17 +1,19 @@
 """Big batches without HTTP: committed in chunks that readers of the same tenant get in between,
-still all-or-nothing, writers one at a time; a replaced store is freed without the cycle collector."""
+still all-or-nothing, writers one at a time; a replaced store is freed without the cycle collector,
+a big one in the background once nobody holds it."""
 
 from __future__ import annotations
 
 import gc
 import json
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from halo_sandbox.mock import locking
+from halo_sandbox.mock import locking, retire
 from halo_sandbox.mock.exceptions import ValidationError
 from halo_sandbox.mock.store import COMMIT_CHUNK, HaloStore
 from halo_sandbox.mock.tenants import TenantRegistry
@@ -140,3 +142,33 @@ def test_a_replaced_store_is_freed_without_the_cycle_collector() -> None:
         assert old() is None
     finally:
         gc.enable()
+
+
+@pytest.fixture
+def every_store_is_big(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retire, "BIG", 1)
+    monkeypatch.setattr(retire, "GRACE", 0.01)
+    monkeypatch.setattr(retire, "PATIENCE", 20)
+
+
+@pytest.mark.usefixtures("every_store_is_big")
+def test_a_replaced_big_store_is_freed_in_the_background() -> None:
+    registry = TenantRegistry()
+    old = weakref.ref(registry.get().store)
+    registry.reset()
+    for _ in range(WAIT * 100):
+        if old() is None:
+            break
+        time.sleep(0.01)
+    assert old() is None
+
+
+@pytest.mark.usefixtures("every_store_is_big")
+def test_a_replaced_store_someone_still_holds_stays_whole() -> None:
+    registry = TenantRegistry()
+    kept = registry.get().store
+    before = json.dumps(kept.snapshot(), sort_keys=True)
+    registry.restore(None, registry.snapshot())
+    time.sleep(20 * 0.01 * 3)  # longer than the background thread waits for the other holders
+    assert json.dumps(kept.snapshot(), sort_keys=True) == before
+    assert kept.get(resource="tickets", id=45920)["id"] == 45920
