@@ -30,7 +30,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp_types import SERVER_INFO_META_KEY
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from .results import Result
+from .results import EncodedResult, Result
 
 __all__ = ["SPLICES", "Splices", "ToolCallLane", "wire_result"]
 
@@ -38,8 +38,6 @@ SPLICES = "halo_sandbox.splices"
 """ASGI scope key of the `Splices` of one HTTP request (set by `transports.RateLimitHeaders`)."""
 
 _PLAIN_PARAMS = frozenset({"name", "arguments", "_meta"})
-_OPTIONS = orjson.OPT_NON_STR_KEYS
-_LINE_SEPARATORS = b"\xe2\x80"
 
 
 class Splices:
@@ -82,13 +80,13 @@ def _encoded(value: Any) -> bytes | None:
     """`value` as JSON by orjson; None for what orjson refuses (integers beyond 64 bits, lone
     surrogates): those stay in the envelope for the SDK to encode."""
     try:
-        encoded = orjson.dumps(value, option=_OPTIONS)
+        return orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        pass
+    try:  # keys that are not strings (slower in orjson, so only when needed)
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except (orjson.JSONEncodeError, TypeError):
         return None
-    if _LINE_SEPARATORS in encoded:  # U+2028/U+2029 escaped, as the SDK's json.dumps writes them: SSE readers
-        # that split lines as Python's `str.splitlines` does would cut the event's data there
-        encoded = encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
-    return encoded
 
 
 def wire_result(result: Result, *, version: str, server_info: Callable[[], dict[str, Any]],
@@ -100,12 +98,14 @@ def wire_result(result: Result, *, version: str, server_info: Callable[[], dict[
     structured = result.structured_content
     if splices is not None:
         first = blocks[0] if blocks else None
-        if first is not None and first.get("type") == "text":
-            text = _encoded(first["text"])
-            if text is not None:
-                first["text"] = splices.add(text)
+        text = first["text"] if first is not None and first.get("type") == "text" else None
+        if text is not None:
+            literal = _encoded(text)
+            if literal is not None:
+                first["text"] = splices.add(literal)
         if structured is not None:
-            encoded = _encoded(structured)
+            # a result built by `results` carries its structured content's JSON as its text already
+            encoded = text.encode() if isinstance(result, EncodedResult) and text is not None else _encoded(structured)
             if encoded is not None:
                 structured = splices.add(encoded)
     wire: dict[str, Any] = {"content": blocks, "isError": bool(result.is_error)}

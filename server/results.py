@@ -19,9 +19,14 @@ from ..protocol import RATELIMIT_META
 from .errors import ServerError, UpstreamError
 from .ratelimit import normalise
 
-__all__ = ["Result", "dumps", "error_result", "ratelimit_fields", "success", "result_json", "wire_safe"]
+__all__ = ["EncodedResult", "Result", "dumps", "error_result", "ratelimit_fields", "success", "result_json", "wire_safe"]
 
 Result = mcp_types.CallToolResult
+
+
+class EncodedResult(mcp_types.CallToolResult):
+    """A result built here (`success`, `error_result`): the text of its first content block is the
+    JSON of its structured content, so a transport can send that text as the structured content too."""
 
 _ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
 _RESULT_PREFIX = '{"result":'
@@ -31,6 +36,10 @@ def dumps(value: Any, *, strict: bool = False) -> str:
     """Compact JSON text of `value` (orjson; unless `strict`, the standard library for what orjson
     refuses, such as integers beyond 64 bits). Objects JSON has no type for are written as `str(obj)`."""
     try:
+        return orjson.dumps(value, default=str).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        pass
+    try:  # keys that are not strings (slower in orjson, so only when needed)
         return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
     except (orjson.JSONEncodeError, TypeError):
         if strict:
@@ -67,7 +76,7 @@ def error_result(exc: ServerError) -> Result:
     meta = None
     if error["ratelimit"] is not None or error["retry_after"] is not None:
         meta = {RATELIMIT_META: {"ratelimit": error["ratelimit"], "retry_after": error["retry_after"]}}
-    return Result(
+    return EncodedResult(
         content=[mcp_types.TextContent(text=text)],
         structured_content=structured,
         is_error=True,
@@ -115,7 +124,7 @@ def success(structured: dict[str, Any], response: httpx.Response | None,
         if info.ratelimit is not None or info.retry_after is not None:
             meta = {RATELIMIT_META: info.as_dict()}
     structured, text = wire_safe(structured)
-    return Result(
+    return EncodedResult(
         content=[mcp_types.TextContent(text=text), *extra],
         structured_content=structured,
         _meta=meta,
