@@ -21,7 +21,9 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     if (ROOT / ".nox" / "contracts").is_dir() and Path(nox).exists():
         command = [nox, "-R", "-s", "contracts"]
     else:
-        command = [sys.executable, "-m", "pytest", "contracts", "-p", "no:cacheprovider", "-q"]
+        # as `nox -s contracts` runs it: the official document's check is `nox -s official`
+        command = [sys.executable, "-m", "pytest", "contracts", "-p", "no:cacheprovider", "-q",
+                   "--ignore", "contracts/test_official_document.py"]
     start = time.perf_counter()
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
