@@ -97,8 +97,8 @@ def wire_result(result: Result, *, version: str, server_info: Callable[[], dict[
                                     for block in result.content]
     structured = result.structured_content
     if splices is not None:
-        first = blocks[0] if blocks else None
-        text = first["text"] if first is not None and first.get("type") == "text" else None
+        first: dict[str, Any] = blocks[0] if blocks else {}
+        text = first["text"] if first.get("type") == "text" else None
         if text is not None:
             literal = _encoded(text)
             if literal is not None:
