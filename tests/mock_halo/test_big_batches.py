@@ -55,6 +55,13 @@ def _in_thread(target: Any) -> tuple[threading.Thread, list[Any]]:
     return thread, out
 
 
+def _paused_batch(store: HaloStore, reached: threading.Event, word: str) -> tuple[threading.Thread, list[Any]]:
+    """A batch of `N` tickets named after `word` posted in a thread, stopped between its first two chunks."""
+    batch, saved = _in_thread(lambda: store.post(resource="tickets", body=_batch(word)))
+    assert reached.wait(WAIT)
+    return batch, saved
+
+
 def _found(store: HaloStore, word: str) -> int:
     return store.list(resource="tickets", params={"search": word, "pageinate": "true", "page_size": "1"})[
         "record_count"]
@@ -64,8 +71,7 @@ def test_a_reader_of_the_same_tenant_is_served_while_a_big_batch_is_committed(
         store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]) -> None:
     reached, go_on = between_chunks
     before = store.counts()["tickets"]
-    batch, saved = _in_thread(lambda: store.post(resource="tickets", body=_batch("zebra")))
-    assert reached.wait(WAIT)
+    batch, saved = _paused_batch(store, reached, "zebra")
     # the batch is between two chunks: reads of every kind are answered now, not after the batch
     reader, got = _in_thread(lambda: store.get(resource="tickets", id=45920))
     reader.join(WAIT)
@@ -86,8 +92,7 @@ def test_a_reader_of_the_same_tenant_is_served_while_a_big_batch_is_committed(
 def test_another_write_waits_for_the_whole_batch(
         store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]) -> None:
     reached, go_on = between_chunks
-    batch, saved = _in_thread(lambda: store.post(resource="tickets", body=_batch("yak")))
-    assert reached.wait(WAIT)
+    batch, saved = _paused_batch(store, reached, "yak")
     single, one = _in_thread(lambda: store.post(resource="tickets", body={"summary": "in between", "client_id": 104}))
     single.join(0.2)
     assert single.is_alive()  # writers take turns: it cannot slip between the batch's chunks
@@ -103,8 +108,7 @@ def test_a_snapshot_taken_during_a_batch_holds_all_of_it_or_none(
         store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]) -> None:
     reached, go_on = between_chunks
     before = store.counts()["tickets"]
-    batch, _ = _in_thread(lambda: store.post(resource="tickets", body=_batch("owl")))
-    assert reached.wait(WAIT)
+    batch, _ = _paused_batch(store, reached, "owl")
     snap, taken = _in_thread(store.snapshot)
     go_on.set()
     batch.join(WAIT)
