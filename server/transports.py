@@ -16,7 +16,7 @@
   call, which would wait on a reply the client cannot see yet). Over the legacy SSE transport results travel on the
   long-lived event stream whose headers went out at connect time, so there the fields are only in
   the result (`structuredContent.error.ratelimit` / `retry_after`). The request body is parsed once
-  (and handed on in the ASGI scope); a held response is not parsed again: only the small
+  (to see whether it is a tool call); a held response is not parsed again: only the small
   `_meta` rate-limit object is decoded where it sits, and an error result (small) in full.
 - One JSON document per request: the server sends nothing while it answers a request (no log
   messages, no progress, no requests to the client), so every `POST` is answered in the SDK's JSON
@@ -167,9 +167,6 @@ def _messages(body: bytes, content_type: str) -> list[Any]:
     return messages
 
 
-PARSED_BODY = "halo_sandbox.jsonrpc"
-"""ASGI scope key under which `RateLimitHeaders` leaves the parsed JSON-RPC body of a POST (absent
-when the body is not JSON or was too large to read)."""
 _META_KEY = json.dumps(RATELIMIT_META).encode()
 _ERROR_FIELD = b'"retry_after"'
 _DECODER = json.JSONDecoder()
@@ -231,8 +228,8 @@ class RateLimitHeaders:
     """Sets `ratelimit-*` / `retry-after` on the HTTP response carrying a `tools/call` result.
 
     Only POSTs whose body is a `tools/call` request are touched; everything else (other methods,
-    GET event streams, bodies over `max_body_size`) passes through unbuffered. The parsed body of a
-    POST is left in the scope under `PARSED_BODY`.
+    GET event streams, bodies over `max_body_size`) passes through unbuffered. A held tool call's
+    scope carries its `lane.Splices` under `lane.SPLICES`.
     """
 
     def __init__(self, app: ASGIApp, *, max_body_size: int = DEFAULT_MAX_REQUEST_BODY_SIZE) -> None:
@@ -262,12 +259,11 @@ class RateLimitHeaders:
         if more or len(body) > self.max_body_size:
             await self.app(scope, replayed, send)
             return
-        parsed = _loads(body)
-        if not _is_tool_call(parsed):
-            await self.app({**scope, PARSED_BODY: parsed}, replayed, send)
+        if not _is_tool_call(_loads(body)):
+            await self.app(scope, replayed, send)
             return
         splices = Splices()
-        scope = {**scope, PARSED_BODY: parsed, SPLICES: splices}
+        scope = {**scope, SPLICES: splices}
 
         start: Message | None = None
         held: list[bytes] = []
