@@ -6,9 +6,9 @@ then the transport dumps the JSON-RPC envelope again and encodes it with the sta
 `json`. For a detailed Halo record (about 900 fields) that was most of a tool call's CPU.
 
 - `ToolCallLane`, a server middleware (`Server.middleware`, inside the SDK's OpenTelemetry span):
-  a `tools/call` request (not a notification of that name) whose params are plain (`name`, `arguments`, `_meta` without a progress token) on
-  a connection that accepts requests is answered by the tool surface directly, and the result is
-  given back already in wire form (`wire_result`: the same members the SDK's serialization writes,
+  a `tools/call` request (not a notification of that name) whose params are plain (`name`,
+  `arguments`, `_meta` without a progress token) on a connection that accepts requests is answered
+  by the tool surface directly, and the result is given back already in wire form (`wire_result`: the same members the SDK's serialization writes,
   `resultType` and the `serverInfo` stamp on 2026-07-28 results). Anything else takes the SDK's path
   unchanged (its validation ladder answers malformed params).
 - `Splices`: over HTTP (`transports.RateLimitHeaders` holds every `tools/call` response anyway),
@@ -30,7 +30,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp_types import SERVER_INFO_META_KEY
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from .results import EncodedResult, Result
+from .results import EncodedResult, Result, encode
 
 __all__ = ["SPLICES", "Splices", "ToolCallLane", "wire_result"]
 
@@ -77,14 +77,10 @@ _COUNTER = itertools.count()
 
 
 def _encoded(value: Any) -> bytes | None:
-    """`value` as JSON by orjson; None for what orjson refuses (integers beyond 64 bits, lone
+    """`value` as JSON (`results.encode`); None for what orjson refuses (integers beyond 64 bits, lone
     surrogates): those stay in the envelope for the SDK to encode."""
     try:
-        return orjson.dumps(value)
-    except (orjson.JSONEncodeError, TypeError):
-        pass
-    try:  # keys that are not strings (slower in orjson, so only when needed)
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+        return encode(value)
     except (orjson.JSONEncodeError, TypeError):
         return None
 

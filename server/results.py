@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ from ..protocol import RATELIMIT_META
 from .errors import ServerError, UpstreamError
 from .ratelimit import normalise
 
-__all__ = ["EncodedResult", "Result", "dumps", "error_result", "ratelimit_fields", "success", "result_json", "wire_safe"]
+__all__ = ["EncodedResult", "Result", "dumps", "encode", "error_result", "ratelimit_fields", "success", "result_json", "wire_safe"]
 
 Result = mcp_types.CallToolResult
 
@@ -28,19 +28,26 @@ class EncodedResult(mcp_types.CallToolResult):
     """A result built here (`success`, `error_result`): the text of its first content block is the
     JSON of its structured content, so a transport can send that text as the structured content too."""
 
-_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
 _RESULT_PREFIX = '{"result":'
 
 
+def encode(value: Any, *, default: Callable[[Any], Any] | None = None) -> bytes:
+    """Compact JSON of `value` in UTF-8 by orjson, keys that are not strings included (orjson's option
+    for them costs a third more, so it is only tried when the plain encoding refuses). Raises
+    `orjson.JSONEncodeError` (a `TypeError`) for what orjson refuses: integers beyond 64 bits, lone
+    surrogates."""
+    try:
+        return orjson.dumps(value, default=default)
+    except (orjson.JSONEncodeError, TypeError):
+        return orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS)
+
+
 def dumps(value: Any, *, strict: bool = False) -> str:
-    """Compact JSON text of `value` (orjson; unless `strict`, the standard library for what orjson
+    """Compact JSON text of `value` (`encode`; unless `strict`, the standard library for what orjson
     refuses, such as integers beyond 64 bits). Objects JSON has no type for are written as `str(obj)`."""
     try:
-        return orjson.dumps(value, default=str).decode()
-    except (orjson.JSONEncodeError, TypeError):
-        pass
-    try:  # keys that are not strings (slower in orjson, so only when needed)
-        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
+        return encode(value, default=str).decode()
     except (orjson.JSONEncodeError, TypeError):
         if strict:
             raise
