@@ -29,6 +29,7 @@ from mcp import Client
 from bench._plain import BASELINE_REF, baseline_cli, check_tool_result, connection, modern_call
 from bench._support import CLIENT_ID, CLIENT_SECRET, report, running
 from bench._support import token as support_token
+from bench.overhead import OPS
 
 PLAIN_CONNECTIONS = 8
 CPU_TARGET, RATE_TARGET = 2.0, 2.0
@@ -123,8 +124,6 @@ async def _plain_rates(cli: str | None, seconds: float) -> dict[str, float]:
     """Direct GETs and the 2026-07-28 tool calls causing them, get by id and list of 50, on one `up`
     (started with `cli`): rates and server CPU milliseconds per request / call. Keys:
     `{direct,tool_call}_{per_s,server_ms}` for the get, the same with `list_` in front for the list."""
-    from bench.overhead import OPS
-
     with running("up", cli=cli) as sandbox:
         token = support_token(sandbox)
         async with contextlib.AsyncExitStack() as stack:

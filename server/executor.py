@@ -439,7 +439,6 @@ class Executor:
         return success({"result": results}, response)
 
 
-
 def _valid(cache: dict[str, Any], spec: ToolSpec, args: dict[str, Any]) -> bool:
     """Whether `args` satisfy the tool's input schema, by a compiled validator (jsonschema_rs, Draft
     2020-12 like `jsonschema`, built once per tool). False also when it cannot tell (a schema or a
@@ -457,6 +456,7 @@ def _valid(cache: dict[str, Any], spec: ToolSpec, args: dict[str, Any]) -> bool:
         return bool(validator.is_valid(args))
     except Exception:  # e.g. an integer beyond what it represents
         return False
+
 
 def _non_finite(value: Any, where: str = "") -> str | None:
     """The path of the first NaN/Infinity in ``value`` (JSON-RPC parsers accept them), else ``None``."""
