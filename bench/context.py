@@ -13,20 +13,26 @@ import json
 from typing import Any
 
 import anyio
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.upstream import HaloClient
 from mcp import Client
 
 from bench._support import report, verdict
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.upstream import HaloClient
 
 TARGET_RATIO = 0.05
-_EXPOSURES = {"all (curated)": {}, "all (breadth)": {"breadth": True},
-              "discovery (breadth)": {"breadth": True, "exposure": "discovery"}}
+_EXPOSURES = {
+    "all (curated)": {},
+    "all (breadth)": {"breadth": True},
+    "discovery (breadth)": {"breadth": True, "exposure": "discovery"},
+}
 
 
 def _bytes(model: Any) -> int:
-    return len(json.dumps(model.model_dump(by_alias=True, exclude_none=True, mode="json"),
-                          separators=(",", ":")).encode())
+    return len(
+        json.dumps(
+            model.model_dump(by_alias=True, exclude_none=True, mode="json"), separators=(",", ":")
+        ).encode()
+    )
 
 
 async def _measure() -> dict[str, Any]:
@@ -44,9 +50,12 @@ async def _measure() -> dict[str, Any]:
                         break
                 entry: dict[str, Any] = {"bytes": size, "tools": tools, "pages": pages}
                 if options.get("exposure") == "discovery":
-                    search = await client.call_tool("search_halo_itsm_tools", {"query": "supplier", "limit": 5})
-                    schema = await client.call_tool("get_halo_itsm_tool_schema",
-                                                    {"name": "create_a_halo_itsm_supplier"})
+                    search = await client.call_tool(
+                        "search_halo_itsm_tools", {"query": "supplier", "limit": 5}
+                    )
+                    schema = await client.call_tool(
+                        "get_halo_itsm_tool_schema", {"name": "create_a_halo_itsm_supplier"}
+                    )
                     entry["reach_one_tool_bytes"] = _bytes(search) + _bytes(schema)
                 out[label] = entry
     finally:
@@ -57,13 +66,34 @@ async def _measure() -> dict[str, Any]:
 def run(*, quick: bool = False) -> dict[str, Any]:
     sizes = anyio.run(_measure)
     curated = sizes["all (curated)"]["bytes"]
-    rows = [(label, f"{s['tools']:,}", f"{s['pages']}", f"{s['bytes']:,}", f"~{s['bytes'] // 4:,}",
-             f"{s['bytes'] / curated:.3f}x") for label, s in sizes.items()]
+    rows = [
+        (
+            label,
+            f"{s['tools']:,}",
+            f"{s['pages']}",
+            f"{s['bytes']:,}",
+            f"~{s['bytes'] // 4:,}",
+            f"{s['bytes'] / curated:.3f}x",
+        )
+        for label, s in sizes.items()
+    ]
     discovery = sizes["discovery (breadth)"]
     ratio = discovery["bytes"] / curated
-    rows.append(("discovery: search + one schema", "", "", f"{discovery['reach_one_tool_bytes']:,}",
-                 f"~{discovery['reach_one_tool_bytes'] // 4:,}", ""))
+    rows.append(
+        (
+            "discovery: search + one schema",
+            "",
+            "",
+            f"{discovery['reach_one_tool_bytes']:,}",
+            f"~{discovery['reach_one_tool_bytes'] // 4:,}",
+            "",
+        )
+    )
     rows.append(("discovery / all (curated)", "", "", "", "", f"{ratio:.3f}x {verdict(ratio, TARGET_RATIO)}"))
-    return report("context", f"tools/list context cost (target: discovery <= {TARGET_RATIO:g}x curated all)",
-                  ["exposure", "tools listed", "pages", "bytes", "tokens (bytes/4)", "vs curated"], rows,
-                  {"sizes": sizes, "ratio": ratio})
+    return report(
+        "context",
+        f"tools/list context cost (target: discovery <= {TARGET_RATIO:g}x curated all)",
+        ["exposure", "tools listed", "pages", "bytes", "tokens (bytes/4)", "vs curated"],
+        rows,
+        {"sizes": sizes, "ratio": ratio},
+    )

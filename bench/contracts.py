@@ -22,13 +22,33 @@ def run(*, quick: bool = False) -> dict[str, Any]:
         command = [nox, "-R", "-s", "contracts"]
     else:
         # as `nox -s contracts` runs it: the official document's check is `nox -s official`
-        command = [sys.executable, "-m", "pytest", "contracts", "-p", "no:cacheprovider", "-q",
-                   "--ignore", "contracts/test_official_document.py"]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "contracts",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--ignore",
+            "contracts/test_official_document.py",
+        ]
     start = time.perf_counter()
     completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     tail = (completed.stdout + completed.stderr).strip().splitlines()[-1:] or [""]
-    rows = [(" ".join(Path(command[0]).name if i == 0 else part for i, part in enumerate(command)),
-             f"{elapsed:.1f} s", verdict(elapsed, TARGET_S) if completed.returncode == 0 else "[red]suite failed[/red]", f"exit {completed.returncode}: {tail[0][:80]}")]
-    return report("contracts", f"Contracts suite (target <= {TARGET_S:g} s)", ["command", "wall", "target", "outcome"],
-                  rows, {"wall_s": elapsed, "exit_code": completed.returncode, "command": command[1:]})
+    rows = [
+        (
+            " ".join(Path(command[0]).name if i == 0 else part for i, part in enumerate(command)),
+            f"{elapsed:.1f} s",
+            verdict(elapsed, TARGET_S) if completed.returncode == 0 else "[red]suite failed[/red]",
+            f"exit {completed.returncode}: {tail[0][:80]}",
+        )
+    ]
+    return report(
+        "contracts",
+        f"Contracts suite (target <= {TARGET_S:g} s)",
+        ["command", "wall", "target", "outcome"],
+        rows,
+        {"wall_s": elapsed, "exit_code": completed.returncode, "command": command[1:]},
+    )

@@ -3,7 +3,7 @@
 No dedicated Halo ITSM/PSA MCP server could be installed from npm or PyPI when this was written (those
 we found are either not published there or not served by the registry mirror), so the others are two
 widely used generic OpenAPI-to-MCP servers, each given Halo's own OpenAPI document for the two
-operations measured (rebuilt from the vendored facts, `halo_sandbox.mock.facts.official_document`, with
+operations measured (rebuilt from the vendored facts, `halo_sandbox.mock.domain.facts.official_document`, with
 readable operation ids): `@ivotoby/openapi-mcp-server` (TypeScript, the official TypeScript SDK; npm)
 and `awslabs.openapi-mcp-server` (Python, FastMCP 3; PyPI). Neither speaks Halo's client-credentials
 flow: the bench fetches a token from the mock's `POST /auth/token` and hands it to them as a static
@@ -45,11 +45,11 @@ import anyio
 import httpx
 from anyio.abc import Process as AnyioProcess
 from anyio.streams.buffered import BufferedByteReceiveStream
-from halo_sandbox.mock import facts
 
 from bench._plain import LEGACY, check_tool_result, connection, modern_call
 from bench._support import CLIENT_ID, CLIENT_SECRET, console, ms, percentile, report, running, token
 from halo_sandbox.harness import clean_env, cli_path, start
+from halo_sandbox.mock.domain import facts
 
 CACHE = Path(__file__).resolve().parent.parent / ".nox" / "_others"
 TICKET = 45920
@@ -89,7 +89,9 @@ class Other:
 
     @property
     def spec(self) -> str:
-        return f"{self.package}@{self.version}" if self.registry == "npm" else f"{self.package}=={self.version}"
+        return (
+            f"{self.package}@{self.version}" if self.registry == "npm" else f"{self.package}=={self.version}"
+        )
 
     def install(self) -> None:
         if self.available() is None:
@@ -99,37 +101,95 @@ class Other:
         if self.registry == "npm":
             if shutil.which("npm") is None:
                 raise RuntimeError("npm is not on PATH")
-            subprocess.run(["npm", "install", "--prefix", str(self.home), "--no-audit", "--no-fund",
-                            "--loglevel=error", self.spec], check=True)
+            subprocess.run(
+                [
+                    "npm",
+                    "install",
+                    "--prefix",
+                    str(self.home),
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    self.spec,
+                ],
+                check=True,
+            )
         else:
             subprocess.run([sys.executable, "-m", "venv", str(self.home / "venv")], check=True)
-            subprocess.run([str(self.home / "venv" / "bin" / "python"), "-m", "pip", "install", "-q",
-                            "--disable-pip-version-check", self.spec], check=True)
+            subprocess.run(
+                [
+                    str(self.home / "venv" / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    self.spec,
+                ],
+                check=True,
+            )
         self.marker.write_text(self.spec)
 
 
 def _ivotoby(home: Path, spec: Path, base: str, bearer: str) -> list[str]:
     entry = home / "node_modules" / "@ivotoby" / "openapi-mcp-server" / "bin" / "mcp-server.js"
-    return ["node", str(entry), "--transport", "stdio", "--openapi-spec", str(spec), "--api-base-url", base,
-            "--headers", f"Authorization:Bearer {bearer}"]
+    return [
+        "node",
+        str(entry),
+        "--transport",
+        "stdio",
+        "--openapi-spec",
+        str(spec),
+        "--api-base-url",
+        base,
+        "--headers",
+        f"Authorization:Bearer {bearer}",
+    ]
 
 
 def _awslabs(home: Path, spec: Path, base: str, bearer: str) -> list[str]:
-    return [str(home / "venv" / "bin" / "awslabs.openapi-mcp-server"), "--api-url", base, "--spec-path", str(spec),
-            "--auth-type", "bearer", "--auth-token", bearer]
+    return [
+        str(home / "venv" / "bin" / "awslabs.openapi-mcp-server"),
+        "--api-url",
+        base,
+        "--spec-path",
+        str(spec),
+        "--auth-type",
+        "bearer",
+        "--auth-token",
+        bearer,
+    ]
 
 
 _OPENAPI_ARGS = {"get": {"id": TICKET}, "list": {"pageinate": True, "page_size": 50, "page_no": 1}}
 OTHERS = (
-    Other(name="@ivotoby/openapi-mcp-server (TS)", registry="npm",
-          package="@ivotoby/openapi-mcp-server", version="1.16.1", tools={"get": ("get-ticket-by-id", _OPENAPI_ARGS["get"]),
-                                   "list": ("lst-tickets", _OPENAPI_ARGS["list"])}, argv=_ivotoby),
-    Other(name="awslabs.openapi-mcp-server (Python)", registry="PyPI",
-          package="awslabs.openapi-mcp-server", version="1.1.6", tools={"get": ("getTicketById", _OPENAPI_ARGS["get"]),
-                                  "list": ("listTickets", _OPENAPI_ARGS["list"])}, argv=_awslabs),
+    Other(
+        name="@ivotoby/openapi-mcp-server (TS)",
+        registry="npm",
+        package="@ivotoby/openapi-mcp-server",
+        version="1.16.1",
+        tools={
+            "get": ("get-ticket-by-id", _OPENAPI_ARGS["get"]),
+            "list": ("lst-tickets", _OPENAPI_ARGS["list"]),
+        },
+        argv=_ivotoby,
+    ),
+    Other(
+        name="awslabs.openapi-mcp-server (Python)",
+        registry="PyPI",
+        package="awslabs.openapi-mcp-server",
+        version="1.1.6",
+        tools={
+            "get": ("getTicketById", _OPENAPI_ARGS["get"]),
+            "list": ("listTickets", _OPENAPI_ARGS["list"]),
+        },
+        argv=_awslabs,
+    ),
 )
-OURS_TOOLS = {"get": ("get_single_halo_itsm_ticket_by_id", {"id": TICKET}),
-              "list": ("list_all_halo_itsm_tickets", {"limit": 50})}
+OURS_TOOLS = {
+    "get": ("get_single_halo_itsm_ticket_by_id", {"id": TICKET}),
+    "list": ("list_all_halo_itsm_tickets", {"limit": 50}),
+}
 
 
 def install() -> None:
@@ -150,7 +210,8 @@ def openapi_spec(path: Path) -> Path:
     paths = document["paths"]
     document["paths"] = {
         "/api/Tickets/{id}": {"get": {**paths["/api/Tickets/{id}"]["get"], "operationId": "getTicketById"}},
-        "/api/Tickets": {"get": {**paths["/api/Tickets"]["get"], "operationId": "listTickets"}}}
+        "/api/Tickets": {"get": {**paths["/api/Tickets"]["get"], "operationId": "listTickets"}},
+    }
     path.write_text(json.dumps(document))
     return path
 
@@ -184,8 +245,16 @@ class StdioClient:
 
     async def handshake(self) -> list[str]:
         """initialize + initialized; returns the names of the tools listed."""
-        answer = json.loads(await self.request("initialize", {
-            "protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}))
+        answer = json.loads(
+            await self.request(
+                "initialize",
+                {
+                    "protocolVersion": LEGACY,
+                    "capabilities": {},
+                    "clientInfo": {"name": "bench", "version": "0"},
+                },
+            )
+        )
         if "result" not in answer:
             raise RuntimeError(f"initialize failed: {answer}")
         await self.notify("notifications/initialized")
@@ -194,7 +263,8 @@ class StdioClient:
 
 @contextlib.asynccontextmanager
 async def stdio_server(argv: Sequence[str], log: Path, tools: Tools) -> AsyncIterator[StdioClient]:
-    """The server started with `argv` (stderr to `log`), after the handshake and a check that it lists `tools`."""
+    """The server started with `argv` (stderr to `log`), after the handshake and a check that it lists
+    `tools`."""
     with log.open("wb") as stderr:
         process = await anyio.open_process(list(argv), stderr=stderr, env=clean_env())
         try:
@@ -226,10 +296,12 @@ def _direct_calls(http: httpx.AsyncClient, bearer: str) -> dict[str, Call]:
     headers = {"Authorization": f"Bearer {bearer}"}
     calls: dict[str, Call] = {}
     for op, (path, params) in DIRECT.items():
+
         async def call(path: str = path, params: dict[str, Any] = params) -> int:
             response = await http.get(path, params=params, headers=headers)
             assert response.status_code == 200, response.text
             return len(response.content)
+
         calls[op] = call
     return calls
 
@@ -242,10 +314,14 @@ def _stdio_calls(client: StdioClient, tools: Tools) -> dict[str, Call]:
         async def call(op: str = op, params: dict[str, Any] = params) -> int:
             line = await client.request("tools/call", params)
             compact = line.replace(b" ", b"")
-            if b'"result"' not in compact or b'"isError":true' in compact or (
-                    op == "get" and str(TICKET).encode() not in line):
+            if (
+                b'"result"' not in compact
+                or b'"isError":true' in compact
+                or (op == "get" and str(TICKET).encode() not in line)
+            ):
                 raise AssertionError(f"tool call failed: {line[:300]!r}")
             return len(line)
+
         calls[op] = call
     return calls
 
@@ -259,19 +335,21 @@ def _http_calls(http: httpx.AsyncClient, tools: Tools) -> dict[str, Call]:
             response = await http.post("/mcp", content=body, headers=headers)
             check_tool_result(response)
             return len(response.content)
+
         calls[op] = call
     return calls
 
 
-async def _interleave(sides: dict[str, dict[str, Call]], *,
-                      samples: int) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, int]]]:
+async def _interleave(
+    sides: dict[str, dict[str, Call]], *, samples: int
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, int]]]:
     """Every side's call of each operation once per round, the order of the sides rotating; 20 rounds
     of warm-up first. Returns the times and the size of each side's (last) answer."""
     labels = list(sides)
     times: dict[str, dict[str, list[float]]] = {label: {op: [] for op in OPS} for label in labels}
     sizes: dict[str, dict[str, int]] = {label: {} for label in labels}
     for i in range(samples + 20):
-        order = labels[i % len(labels):] + labels[:i % len(labels)]
+        order = labels[i % len(labels) :] + labels[: i % len(labels)]
         for op in OPS:
             for label in order:
                 begin = time.perf_counter()
@@ -293,16 +371,29 @@ async def _measure(*, samples: int, work: Path) -> dict[str, Any]:
         bearer = token(mock)
         async with contextlib.AsyncExitStack() as stack:
             for label, process in ((MOCK_DIRECT, mock), (UP_DIRECT, sandbox)):
-                sides[label] = _direct_calls(await stack.enter_async_context(connection(process.base)), token(process))
-            stdio = [(other.name, other.argv(other.home, spec, mock.base, bearer), other.tools)
-                     for other in OTHERS if other.name not in unavailable]
+                sides[label] = _direct_calls(
+                    await stack.enter_async_context(connection(process.base)), token(process)
+                )
+            stdio = [
+                (other.name, other.argv(other.home, spec, mock.base, bearer), other.tools)
+                for other in OTHERS
+                if other.name not in unavailable
+            ]
             ours = ["--halo-url", mock.base, "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
             stdio.append((OURS_STDIO, [cli_path(), "mcp", *ours], OURS_TOOLS))
             for n, (label, argv, tools) in enumerate(stdio):
                 log = work / f"server-{n}.stderr.log"
                 try:
                     client = await stack.enter_async_context(stdio_server(argv, log, tools))
-                except (OSError, RuntimeError, TimeoutError, ValueError, KeyError, anyio.EndOfStream, anyio.IncompleteRead) as exc:
+                except (
+                    OSError,
+                    RuntimeError,
+                    TimeoutError,
+                    ValueError,
+                    KeyError,
+                    anyio.EndOfStream,
+                    anyio.IncompleteRead,
+                ) as exc:
                     if label == OURS_STDIO:
                         raise
                     unavailable[label] = f"failed to start: {exc!r}; its stderr: {log.read_text()[-500:]}"
@@ -311,7 +402,10 @@ async def _measure(*, samples: int, work: Path) -> dict[str, Any]:
                 sides[label], baseline[label] = _stdio_calls(client, tools), MOCK_DIRECT
                 pids[label] = client.process.pid
             ours_http = processes.enter_context(start("mcp", "--transport", "http", *ours, timeout=120))
-            for label, process, direct in ((OURS_HTTP, ours_http, MOCK_DIRECT), (OURS_UP, sandbox, UP_DIRECT)):
+            for label, process, direct in (
+                (OURS_HTTP, ours_http, MOCK_DIRECT),
+                (OURS_UP, sandbox, UP_DIRECT),
+            ):
                 http = await stack.enter_async_context(connection(process.base))
                 sides[label], baseline[label] = _http_calls(http, OURS_TOOLS), direct
                 pids[label] = process.proc.pid
@@ -329,28 +423,74 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _report(times: dict[str, dict[str, list[float]]], sizes: dict[str, dict[str, int]], cpu: dict[str, float],
-            baseline: dict[str, str], *, unavailable: dict[str, str], samples: int, load: list[float]) -> dict[str, Any]:
-    stats = {label: {op: (percentile(v, 50), percentile(v, 99)) for op, v in ops.items()}
-             for label, ops in times.items()}
-    result: dict[str, Any] = {"samples": samples, "load_average_1m": load, "not_available": unavailable,
-                              "servers": {}}
+def _report(
+    times: dict[str, dict[str, list[float]]],
+    sizes: dict[str, dict[str, int]],
+    cpu: dict[str, float],
+    baseline: dict[str, str],
+    *,
+    unavailable: dict[str, str],
+    samples: int,
+    load: list[float],
+) -> dict[str, Any]:
+    stats = {
+        label: {op: (percentile(v, 50), percentile(v, 99)) for op, v in ops.items()}
+        for label, ops in times.items()
+    }
+    result: dict[str, Any] = {
+        "samples": samples,
+        "load_average_1m": load,
+        "not_available": unavailable,
+        "servers": {},
+    }
     rows = []
     for op, op_name in OPS.items():
         for label, direct in baseline.items():
             (p50, p99), (d50, d99) = stats[label][op], stats[direct][op]
             result["servers"].setdefault(label, {})[op] = {
-                "p50_ms": p50 * 1000, "p99_ms": p99 * 1000, "direct_p50_ms": d50 * 1000, "direct_p99_ms": d99 * 1000,
-                "ratio_p50": p50 / d50, "ratio_p99": p99 / d99, "baseline": direct,
-                "answer_bytes": sizes[label][op], "direct_answer_bytes": sizes[direct][op],
-                "server_cpu_ms_per_call": cpu[label] * 1000}
-            rows.append((op_name, label, ms(p50), ms(d50), f"{p50 / d50:.2f}x", ms(p99), f"{p99 / d99:.2f}x",
-                         f"{sizes[label][op]:,} / {sizes[direct][op]:,}", ms(cpu[label])))
+                "p50_ms": p50 * 1000,
+                "p99_ms": p99 * 1000,
+                "direct_p50_ms": d50 * 1000,
+                "direct_p99_ms": d99 * 1000,
+                "ratio_p50": p50 / d50,
+                "ratio_p99": p99 / d99,
+                "baseline": direct,
+                "answer_bytes": sizes[label][op],
+                "direct_answer_bytes": sizes[direct][op],
+                "server_cpu_ms_per_call": cpu[label] * 1000,
+            }
+            rows.append(
+                (
+                    op_name,
+                    label,
+                    ms(p50),
+                    ms(d50),
+                    f"{p50 / d50:.2f}x",
+                    ms(p99),
+                    f"{p99 / d99:.2f}x",
+                    f"{sizes[label][op]:,} / {sizes[direct][op]:,}",
+                    ms(cpu[label]),
+                )
+            )
         rows += [(op_name, name, "not available", "", "", "", "", "", "") for name in unavailable]
-    return report("others", f"Other MCP servers of the same tools on one mock ({samples} interleaved samples; "
-                  f"load average {load[0]:.1f} -> {load[1]:.1f}); ratio = tool call / direct GET",
-                  ["operation", "server", "call p50", "direct p50", "p50 ratio", "call p99", "p99 ratio",
-                   "bytes call/direct", "server CPU/call"], rows, result)
+    return report(
+        "others",
+        f"Other MCP servers of the same tools on one mock ({samples} interleaved samples; "
+        f"load average {load[0]:.1f} -> {load[1]:.1f}); ratio = tool call / direct GET",
+        [
+            "operation",
+            "server",
+            "call p50",
+            "direct p50",
+            "p50 ratio",
+            "call p99",
+            "p99 ratio",
+            "bytes call/direct",
+            "server CPU/call",
+        ],
+        rows,
+        result,
+    )
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:

@@ -24,8 +24,12 @@ TICKET = 45920
 P50_TARGET, P50_LEGACY_TARGET, P99_TARGET = 1.3, 1.6, 2.0
 OPS = {
     "get by id": ("get_single_halo_itsm_ticket_by_id", {"id": TICKET}, f"/api/Tickets/{TICKET}", {}),
-    "list (limit 50)": ("list_all_halo_itsm_tickets", {"limit": 50}, "/api/Tickets",
-                        {"pageinate": "true", "page_size": 50, "page_no": 1}),
+    "list (limit 50)": (
+        "list_all_halo_itsm_tickets",
+        {"limit": 50},
+        "/api/Tickets",
+        {"pageinate": "true", "page_size": 50, "page_no": 1},
+    ),
 }
 SIDES = ("direct", "modern", "legacy", "sdk")
 
@@ -34,7 +38,9 @@ async def _measure(*, samples: int) -> dict[str, Any]:
     with running("up") as sandbox:
         token = support_token(sandbox)
         async with contextlib.AsyncExitStack() as stack:
-            direct, modern, legacy = [await stack.enter_async_context(connection(sandbox.base)) for _ in range(3)]
+            direct, modern, legacy = [
+                await stack.enter_async_context(connection(sandbox.base)) for _ in range(3)
+            ]
             session = await legacy_session(legacy)
             sdk = await stack.enter_async_context(Client(sandbox.mcp_url))
             auth = {"Authorization": f"Bearer {token}"}
@@ -61,7 +67,7 @@ async def _measure(*, samples: int) -> dict[str, Any]:
             times = {op: {side: [] for side in SIDES} for op in OPS}
             for i in range(samples + 20):
                 for op, sides in calls.items():
-                    order = SIDES[i % 4:] + SIDES[:i % 4]
+                    order = SIDES[i % 4 :] + SIDES[: i % 4]
                     for side in order:
                         start = time.perf_counter()
                         await sides[side]()
@@ -72,23 +78,39 @@ async def _measure(*, samples: int) -> dict[str, Any]:
     for op, sides in times.items():
         stats = {side: {"p50": percentile(v, 50), "p99": percentile(v, 99)} for side, v in sides.items()}
         base = stats["direct"]
-        entry: dict[str, Any] = {f"{side}_{q}_ms": stats[side][q] * 1000 for side in SIDES for q in ("p50", "p99")}
+        entry: dict[str, Any] = {
+            f"{side}_{q}_ms": stats[side][q] * 1000 for side in SIDES for q in ("p50", "p99")
+        }
         for side in ("modern", "legacy", "sdk"):
             entry[f"{side}_ratio_p50"] = stats[side]["p50"] / base["p50"]
             entry[f"{side}_ratio_p99"] = stats[side]["p99"] / base["p99"]
         result["get" if op.startswith("get") else "list"] = entry
         for side, target in (("modern", P50_TARGET), ("legacy", P50_LEGACY_TARGET), ("sdk", None)):
             r50, r99 = entry[f"{side}_ratio_p50"], entry[f"{side}_ratio_p99"]
-            rows.append((op, {"modern": "2026-07-28 POST", "legacy": "legacy session POST",
-                              "sdk": "SDK client (context)"}[side],
-                         ms(stats[side]["p50"]), ms(base["p50"]),
-                         f"{r50:.2f}x {verdict(r50, target) if target else ''}",
-                         ms(stats[side]["p99"]), ms(base["p99"]),
-                         f"{r99:.2f}x {verdict(r99, P99_TARGET) if target else ''}"))
-    return report("overhead", f"MCP overhead, plain HTTP client on both sides ({samples} interleaved samples; "
-                  f"targets p50 <= {P50_TARGET}x 2026-07-28, <= {P50_LEGACY_TARGET}x legacy, p99 <= {P99_TARGET}x)",
-                  ["operation", "MCP side", "MCP p50", "direct p50", "p50 ratio", "MCP p99", "direct p99",
-                   "p99 ratio"], rows, result)
+            rows.append(
+                (
+                    op,
+                    {
+                        "modern": "2026-07-28 POST",
+                        "legacy": "legacy session POST",
+                        "sdk": "SDK client (context)",
+                    }[side],
+                    ms(stats[side]["p50"]),
+                    ms(base["p50"]),
+                    f"{r50:.2f}x {verdict(r50, target) if target else ''}",
+                    ms(stats[side]["p99"]),
+                    ms(base["p99"]),
+                    f"{r99:.2f}x {verdict(r99, P99_TARGET) if target else ''}",
+                )
+            )
+    return report(
+        "overhead",
+        f"MCP overhead, plain HTTP client on both sides ({samples} interleaved samples; "
+        f"targets p50 <= {P50_TARGET}x 2026-07-28, <= {P50_LEGACY_TARGET}x legacy, p99 <= {P99_TARGET}x)",
+        ["operation", "MCP side", "MCP p50", "direct p50", "p50 ratio", "MCP p99", "direct p99", "p99 ratio"],
+        rows,
+        result,
+    )
 
 
 def run(*, quick: bool = False) -> dict[str, Any]:

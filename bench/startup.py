@@ -12,8 +12,16 @@ import httpx
 from bench._support import report, running, verdict
 
 TARGET_S = 2.0
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "bench", "version": "1"},
+    },
+}
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -35,7 +43,14 @@ def _once() -> float:
 def run(*, quick: bool = False) -> dict[str, Any]:
     times = [_once() for _ in range(3 if quick else 5)]
     median = statistics.median(times)
-    rows = [("up -> first initialize (median)", f"{median:.2f} s", verdict(median, TARGET_S)),
-            ("all starts", ", ".join(f"{t:.2f} s" for t in times), "")]
-    return report("startup", f"Startup (target <= {TARGET_S:g} s)", ["measure", "time", "target"], rows,
-                  {"median_s": median, "runs_s": times})
+    rows = [
+        ("up -> first initialize (median)", f"{median:.2f} s", verdict(median, TARGET_S)),
+        ("all starts", ", ".join(f"{t:.2f} s" for t in times), ""),
+    ]
+    return report(
+        "startup",
+        f"Startup (target <= {TARGET_S:g} s)",
+        ["measure", "time", "target"],
+        rows,
+        {"median_s": median, "runs_s": times},
+    )

@@ -38,7 +38,9 @@ CONNECTIONS, SESSIONS = 32, 16
 TICKET = 45920
 
 
-async def _load(worker: Callable[[], Awaitable[None]], *, concurrency: int, seconds: float) -> tuple[int, float]:
+async def _load(
+    worker: Callable[[], Awaitable[None]], *, concurrency: int, seconds: float
+) -> tuple[int, float]:
     """Run `worker` in a loop on `concurrency` tasks for `seconds`; (completed calls, elapsed)."""
     done = 0
     start = time.perf_counter()
@@ -72,9 +74,17 @@ async def _mock_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[st
         # one single-connection client per connection: httpx's pool costs CPU per request that grows with
         # its size, and on 2 shared cores the load generator must stay cheaper than the server it measures
         async with contextlib.AsyncExitStack() as stack:
-            https = [await stack.enter_async_context(httpx.AsyncClient(
-                base_url=f"{mock.base}/api", limits=httpx.Limits(max_connections=1), timeout=30,
-                headers={"Authorization": f"Bearer {token}"})) for _ in range(CONNECTIONS)]
+            https = [
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=f"{mock.base}/api",
+                        limits=httpx.Limits(max_connections=1),
+                        timeout=30,
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                )
+                for _ in range(CONNECTIONS)
+            ]
             turn = iter(range(10**12))
 
             async def get() -> None:
@@ -83,8 +93,16 @@ async def _mock_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[st
 
             async def filtered() -> None:
                 http = https[next(turn) % CONNECTIONS]
-                response = await http.get("/Tickets", params={"client_id": 104, "open_only": "true",
-                                                              "pageinate": "true", "page_size": 50, "page_no": 1})
+                response = await http.get(
+                    "/Tickets",
+                    params={
+                        "client_id": 104,
+                        "open_only": "true",
+                        "pageinate": "true",
+                        "page_size": 50,
+                        "page_no": 1,
+                    },
+                )
                 assert response.status_code == 200
 
             for name, worker in (("mock GET /api/Tickets/{id}", get), ("mock filtered list", filtered)):
@@ -92,10 +110,12 @@ async def _mock_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[st
                 server_before, client_before = _cpu_seconds(mock.proc.pid), time.process_time()
                 done, elapsed = await _load(worker, concurrency=CONNECTIONS, seconds=seconds)
                 rates[name] = done / elapsed
-                cpu[name] = {"server_ms_per_request": (_cpu_seconds(mock.proc.pid) - server_before) / done * 1000,
-                             "client_ms_per_request": (time.process_time() - client_before) / done * 1000,
-                             "server_cores": (_cpu_seconds(mock.proc.pid) - server_before) / elapsed,
-                             "client_cores": (time.process_time() - client_before) / elapsed}
+                cpu[name] = {
+                    "server_ms_per_request": (_cpu_seconds(mock.proc.pid) - server_before) / done * 1000,
+                    "client_ms_per_request": (time.process_time() - client_before) / done * 1000,
+                    "server_cores": (_cpu_seconds(mock.proc.pid) - server_before) / elapsed,
+                    "client_cores": (time.process_time() - client_before) / elapsed,
+                }
     return rates, cpu
 
 
@@ -114,10 +134,18 @@ async def _mcp_rps(seconds: float) -> tuple[dict[str, float], dict[str, dict[str
             await _load(call, concurrency=SESSIONS, seconds=1)
             server_before, client_before = _cpu_seconds(sandbox.proc.pid), time.process_time()
             done, elapsed = await _load(call, concurrency=SESSIONS, seconds=seconds)
-            server, client = _cpu_seconds(sandbox.proc.pid) - server_before, time.process_time() - client_before
-    return {name: done / elapsed}, {name: {"server_ms_per_request": server / done * 1000, "server_cores": server / elapsed,
-                                           "client_ms_per_request": client / done * 1000,
-                                           "client_cores": client / elapsed}}
+            server, client = (
+                _cpu_seconds(sandbox.proc.pid) - server_before,
+                time.process_time() - client_before,
+            )
+    return {name: done / elapsed}, {
+        name: {
+            "server_ms_per_request": server / done * 1000,
+            "server_cores": server / elapsed,
+            "client_ms_per_request": client / done * 1000,
+            "client_cores": client / elapsed,
+        }
+    }
 
 
 async def _plain_rates(cli: str | None, seconds: float) -> dict[str, float]:
@@ -127,7 +155,9 @@ async def _plain_rates(cli: str | None, seconds: float) -> dict[str, float]:
     with running("up", cli=cli) as sandbox:
         token = support_token(sandbox)
         async with contextlib.AsyncExitStack() as stack:
-            https = [await stack.enter_async_context(connection(sandbox.base)) for _ in range(PLAIN_CONNECTIONS)]
+            https = [
+                await stack.enter_async_context(connection(sandbox.base)) for _ in range(PLAIN_CONNECTIONS)
+            ]
             turn = iter(range(10**12))
             auth = {"Authorization": f"Bearer {token}"}
             out: dict[str, float] = {}
@@ -136,12 +166,17 @@ async def _plain_rates(cli: str | None, seconds: float) -> dict[str, float]:
                 body, headers = modern_call(tool, arguments)
 
                 async def direct(path: str = path, query: dict[str, Any] = query) -> None:
-                    response = await https[next(turn) % PLAIN_CONNECTIONS].get(path, params=query, headers=auth)
+                    response = await https[next(turn) % PLAIN_CONNECTIONS].get(
+                        path, params=query, headers=auth
+                    )
                     assert response.status_code == 200
 
                 async def tool_call(body: bytes = body, headers: dict[str, str] = headers) -> None:
-                    check_tool_result(await https[next(turn) % PLAIN_CONNECTIONS].post("/mcp", content=body,
-                                                                                       headers=headers))
+                    check_tool_result(
+                        await https[next(turn) % PLAIN_CONNECTIONS].post(
+                            "/mcp", content=body, headers=headers
+                        )
+                    )
 
                 for name, worker in (("direct", direct), ("tool_call", tool_call)):
                     await _load(worker, concurrency=PLAIN_CONNECTIONS, seconds=1)
@@ -172,26 +207,40 @@ def _lean(seconds: float) -> dict[str, Any]:
     current = {key: best("current", key) for key in runs["current"][0]}
     result: dict[str, Any] = {"current": current, "baseline_ref": BASELINE_REF}
     for prefix in ("", "list_"):
-        result[f"{prefix}cpu_ratio"] = current[f"{prefix}tool_call_server_ms"] / current[f"{prefix}direct_server_ms"]
+        result[f"{prefix}cpu_ratio"] = (
+            current[f"{prefix}tool_call_server_ms"] / current[f"{prefix}direct_server_ms"]
+        )
     if runs["baseline"]:
         old = {key: best("baseline", key) for key in runs["baseline"][0]}
         result["baseline"] = old
         for prefix in ("", "list_"):
-            result[f"{prefix}rate_ratio"] = current[f"{prefix}tool_call_per_s"] / old[f"{prefix}tool_call_per_s"]
-            result[f"{prefix}baseline_cpu_ratio"] = (old[f"{prefix}tool_call_server_ms"]
-                                                     / old[f"{prefix}direct_server_ms"])
+            result[f"{prefix}rate_ratio"] = (
+                current[f"{prefix}tool_call_per_s"] / old[f"{prefix}tool_call_per_s"]
+            )
+            result[f"{prefix}baseline_cpu_ratio"] = (
+                old[f"{prefix}tool_call_server_ms"] / old[f"{prefix}direct_server_ms"]
+            )
     return result
 
 
 async def _profile_mock(seconds: float) -> str:
     """The mock app in this process (ASGI transport, no sockets) under cProfile, get-by-id load."""
-    from halo_sandbox.mock.app import create_app
+    from halo_sandbox.mock.http.app import create_app
     from halo_sandbox.mock.settings import MockSettings
 
     app = create_app(MockSettings(rate_limit=None))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:
-        token = (await http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
-                                                       "client_secret": CLIENT_SECRET, "scope": "all"})).json()
+        token = (
+            await http.post(
+                "/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "scope": "all",
+                },
+            )
+        ).json()
         http.headers["Authorization"] = f"Bearer {token['access_token']}"
 
         async def get() -> None:
@@ -217,22 +266,57 @@ def run(*, quick: bool = False, profile: bool = False) -> dict[str, Any]:
     rows = []
     for name, rate in rates.items():
         use = cpu.get(name)
-        rows.append((name, f"{rate:,.0f}/s", *(
-            (f"{use['server_ms_per_request']:.2f} ms ({use['server_cores']:.2f} cores)",
-             f"{use['client_ms_per_request']:.2f} ms ({use['client_cores']:.2f} cores)") if use else ("", ""))))
+        rows.append(
+            (
+                name,
+                f"{rate:,.0f}/s",
+                *(
+                    (
+                        f"{use['server_ms_per_request']:.2f} ms ({use['server_cores']:.2f} cores)",
+                        f"{use['client_ms_per_request']:.2f} ms ({use['client_cores']:.2f} cores)",
+                    )
+                    if use
+                    else ("", "")
+                ),
+            )
+        )
     current = lean["current"]
     for prefix, what in (("", "get by id"), ("list_", "list of 50")):
-        rows.append((f"up, plain direct GET, {what} ({PLAIN_CONNECTIONS} connections)",
-                     f"{current[f'{prefix}direct_per_s']:,.0f}/s", f"{current[f'{prefix}direct_server_ms']:.2f} ms", ""))
-        rows.append((f"up, plain 2026-07-28 tool call, {what}", f"{current[f'{prefix}tool_call_per_s']:,.0f}/s",
-                     f"{current[f'{prefix}tool_call_server_ms']:.2f} ms = {lean[f'{prefix}cpu_ratio']:.2f}x direct "
-                     f"(target <= {CPU_TARGET:g}x)", ""))
+        rows.append(
+            (
+                f"up, plain direct GET, {what} ({PLAIN_CONNECTIONS} connections)",
+                f"{current[f'{prefix}direct_per_s']:,.0f}/s",
+                f"{current[f'{prefix}direct_server_ms']:.2f} ms",
+                "",
+            )
+        )
+        rows.append(
+            (
+                f"up, plain 2026-07-28 tool call, {what}",
+                f"{current[f'{prefix}tool_call_per_s']:,.0f}/s",
+                f"{current[f'{prefix}tool_call_server_ms']:.2f} ms = {lean[f'{prefix}cpu_ratio']:.2f}x "
+                "direct "
+                f"(target <= {CPU_TARGET:g}x)",
+                "",
+            )
+        )
         if "baseline" in lean:
             old = lean["baseline"]
-            rows.append((f"  the same on {BASELINE_REF} (today's)", f"{old[f'{prefix}tool_call_per_s']:,.0f}/s "
-                         f"(now {lean[f'{prefix}rate_ratio']:.2f}x, target >= {RATE_TARGET:g}x)",
-                         f"{old[f'{prefix}tool_call_server_ms']:.2f} ms = {lean[f'{prefix}baseline_cpu_ratio']:.2f}x "
-                         f"its direct {old[f'{prefix}direct_server_ms']:.2f} ms", ""))
-    return report("throughput", f"Throughput ({seconds:g} s each, {CONNECTIONS} connections to the mock, "
-                  f"{SESSIONS} MCP sessions)", ["load", "rate", "server CPU / request", "load generator CPU / request"],
-                  rows, {"rates_per_s": rates, "cpu": cpu, "lean": lean})
+            rows.append(
+                (
+                    f"  the same on {BASELINE_REF} (today's)",
+                    f"{old[f'{prefix}tool_call_per_s']:,.0f}/s "
+                    f"(now {lean[f'{prefix}rate_ratio']:.2f}x, target >= {RATE_TARGET:g}x)",
+                    f"{old[f'{prefix}tool_call_server_ms']:.2f} ms = "
+                    f"{lean[f'{prefix}baseline_cpu_ratio']:.2f}x "
+                    f"its direct {old[f'{prefix}direct_server_ms']:.2f} ms",
+                    "",
+                )
+            )
+    return report(
+        "throughput",
+        f"Throughput ({seconds:g} s each, {CONNECTIONS} connections to the mock, {SESSIONS} MCP sessions)",
+        ["load", "rate", "server CPU / request", "load generator CPU / request"],
+        rows,
+        {"rates_per_s": rates, "cpu": cpu, "lean": lean},
+    )

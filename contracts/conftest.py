@@ -9,12 +9,13 @@ import uuid
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from halo_sandbox.mock.app import create_app
+from hypothesis import HealthCheck, Phase, settings
+
+from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import generate_tools
 from halo_sandbox.server.upstream import HaloClient
-from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile(
     "contracts",
@@ -23,8 +24,12 @@ settings.register_profile(
     deadline=None,
     print_blob=True,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: CI wants the failure fast
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "contracts"))
 
@@ -86,8 +91,11 @@ def tenant() -> str:
 def token_headers(app, tenant: str) -> dict[str, str]:
     """Headers of an authenticated `/api` call on ``tenant``."""
     with TestClient(app) as client:
-        response = client.post("/auth/token", data={"grant_type": "client_credentials", **CLIENT},
-                               headers={TENANT_HEADER: tenant})
+        response = client.post(
+            "/auth/token",
+            data={"grant_type": "client_credentials", **CLIENT},
+            headers={TENANT_HEADER: tenant},
+        )
         response.raise_for_status()
     return {"Authorization": f"Bearer {response.json()['access_token']}", TENANT_HEADER: tenant}
 
@@ -95,7 +103,6 @@ def token_headers(app, tenant: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def api_headers(mock_app, tenant) -> dict[str, str]:
     return token_headers(mock_app, tenant)
-
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
@@ -116,8 +123,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 def halo_client(transport: httpx.AsyncBaseTransport, tenant: str) -> HaloClient:
     """The MCP server's upstream client, pointed at the in-process mock's tenant."""
-    return HaloClient(base_url="http://mock.halo.test", transport=transport, headers={TENANT_HEADER: tenant},
-                      **CLIENT)
+    return HaloClient(
+        base_url="http://mock.halo.test", transport=transport, headers={TENANT_HEADER: tenant}, **CLIENT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +135,11 @@ def env(tenant, portal):
     transport = RecordingTransport(MOCK_APP)
     halo = halo_client(transport, tenant)
     executor = Executor(halo=halo, tools=ALL_TOOLS, cursor_secret=b"contracts")
-    yield transport, lambda name, args: portal.call(executor.call, name, args), MOCK_APP.state.sandbox.get(tenant).store
+    yield (
+        transport,
+        lambda name, args: portal.call(executor.call, name, args),
+        MOCK_APP.state.sandbox.get(tenant).store,
+    )
     portal.call(halo.aclose)
 
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from halo_sandbox.mock.facts import official_document
-from halo_sandbox.mock.openapi import openapi_document
 from jsonschema import Draft202012Validator
+
+from halo_sandbox.mock.domain.facts import official_document
+from halo_sandbox.mock.http.openapi import openapi_document
 
 DOCUMENT = openapi_document()
 GENERIC = official_document()
@@ -21,7 +22,10 @@ does not model are held to this document."""
 
 NOT_OFFERED: dict[str, dict[str, str]] = {
     "tickets": {"body": "dont_do_rules", "delete": "reason", "get": "includedetails includelastaction"},
-    "actions": {"get": "includedetails", "list": "agentonly conversationonly excludeprivate excludesys importantonly includehtmlnote"},
+    "actions": {
+        "get": "includedetails",
+        "list": "agentonly conversationonly excludeprivate excludesys importantonly includehtmlnote",
+    },
     "kb_articles": {"get": "includedetails", "list": "client_id faqlists includeinactive needsreview"},
     "teams": {"get": "includeagents includedetails", "list": "includedisabled showcounts type"},
     "agents": {"get": "includedetails", "list": "includedisabled includeunassigned"},
@@ -35,7 +39,11 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
     "users": {"get": "includedetails", "list": "includeinactive"},
     "projects": {"body": "dont_do_rules", "delete": "reason", "get": "includedetails"},
     "quotes": {"get": "includedetails", "list": "includelines"},
-    "invoices": {"delete": "bypass_accounts_sync", "get": "includedetails", "list": "includelines notpostedonly postedonly site_id"},
+    "invoices": {
+        "delete": "bypass_accounts_sync",
+        "get": "includedetails",
+        "list": "includelines notpostedonly postedonly site_id",
+    },
     "contracts": {"get": "includedetails", "list": "excluderenewed includeinactive"},
     "assets": {"get": "includedetails", "list": "includeinactive inventory_number ticket_id"},
 }
@@ -83,22 +91,30 @@ _TEMPLATES = [(_pattern(t), t) for t in DOCUMENT["paths"]]
 
 def _loose_pattern(template: str) -> re.Pattern[str]:
     """`_pattern` for templates whose placeholders are not plain names (Halo documents `{id}&{seq}`)."""
-    parts = [(f"(?P<{p[1:-1]}>[^/]+)" if p[1:-1].isidentifier() else "[^/]+") if "{" in p else re.escape(p)
-             for p in template.split("/")]
+    parts = [
+        (f"(?P<{p[1:-1]}>[^/]+)" if p[1:-1].isidentifier() else "[^/]+") if "{" in p else re.escape(p)
+        for p in template.split("/")
+    ]
     return re.compile("^" + "/".join(parts) + "$", re.IGNORECASE)
 
 
-_GENERIC_TEMPLATES = sorted(((_loose_pattern(t), t) for t in GENERIC["paths"]), key=lambda pt: pt[1].count("{"))
+_GENERIC_TEMPLATES = sorted(
+    ((_loose_pattern(t), t) for t in GENERIC["paths"]), key=lambda pt: pt[1].count("{")
+)
 
 
-def operation(method: str, path: str, *, document: dict[str, Any] = DOCUMENT) -> tuple[Operation, dict[str, str]]:
+def operation(
+    method: str, path: str, *, document: dict[str, Any] = DOCUMENT
+) -> tuple[Operation, dict[str, str]]:
     """The documented operation for ``method path`` and its path parameters; AssertionError if none."""
     templates = _TEMPLATES if document is DOCUMENT else _GENERIC_TEMPLATES
     for pattern, template in templates:
         match = pattern.match(path)
         if match and not (template.endswith("}") is False and "{" in path):
             ops = document["paths"][template]
-            assert method.lower() in ops, f"{method} {path}: the provider documents only {sorted(ops)} on {template}"
+            assert method.lower() in ops, (
+                f"{method} {path}: the provider documents only {sorted(ops)} on {template}"
+            )
             return Operation(template, method.lower(), ops[method.lower()]), match.groupdict()
     raise AssertionError(f"{method} {path}: no such path in the provider's OpenAPI document")
 
@@ -107,8 +123,13 @@ def _in_table(path: str) -> bool:
     return any(pattern.match(path) for pattern, _ in _TEMPLATES)
 
 
-_REQUESTS = {"list": ("get", ""), "get": ("get", "/{id}"), "create": ("post", ""), "update": ("post", ""),
-             "delete": ("delete", "/{id}")}
+_REQUESTS = {
+    "list": ("get", ""),
+    "get": ("get", "/{id}"),
+    "create": ("post", ""),
+    "update": ("post", ""),
+    "delete": ("delete", "/{id}"),
+}
 
 
 def declares(tool: Any) -> bool:
@@ -118,14 +139,20 @@ def declares(tool: Any) -> bool:
         return False
     verb, suffix = _REQUESTS[tool.method]
     wanted = f"/api{tool.entry.path}{suffix}".lower()
-    return any(template.lower() == wanted and verb in ops
-               for document in (DOCUMENT, GENERIC) for template, ops in document["paths"].items())
+    return any(
+        template.lower() == wanted and verb in ops
+        for document in (DOCUMENT, GENERIC)
+        for template, ops in document["paths"].items()
+    )
 
 
 def _typed(raw: str, schema: dict[str, Any]) -> Any:
     """A query/path string as the JSON value it stands for under ``schema`` (Halo parses them so)."""
-    types = [t for branch in schema.get("anyOf", [schema]) for t in
-             ([branch.get("type")] if isinstance(branch.get("type"), str) else branch.get("type", []))]
+    types = [
+        t
+        for branch in schema.get("anyOf", [schema])
+        for t in ([branch.get("type")] if isinstance(branch.get("type"), str) else branch.get("type", []))
+    ]
     if "boolean" in types and raw in ("true", "false"):
         return raw == "true"
     if ("integer" in types or "number" in types) and re.fullmatch(r"-?\d+", raw):
@@ -138,8 +165,9 @@ def check_value(where: str, raw: str, schema: dict[str, Any]) -> None:
     assert not errors, f"{where}={raw!r} does not fit the provider's schema {schema}: {errors[0].message}"
 
 
-def check_request(request: httpx.Request, *, resource: str = "", method: str = "",
-                  generated: bool = False) -> Operation:
+def check_request(
+    request: httpx.Request, *, resource: str = "", method: str = "", generated: bool = False
+) -> Operation:
     """Assert that ``request`` is one the provider's document declares; return its operation.
     ``resource``/``method`` (catalogue names) admit the query names of the `NOT_OFFERED` ledger.
     ``generated`` (a tool generated from Halo's official document): on a resource of the provider's table it
@@ -159,7 +187,9 @@ def check_request(request: httpx.Request, *, resource: str = "", method: str = "
     for name, value in request.url.params.multi_items():
         if (name in ignored or generated) and name not in declared:
             continue
-        assert name in declared, f"{where}: query parameter {name!r} is not declared (declared: {sorted(declared)})"
+        assert name in declared, (
+            f"{where}: query parameter {name!r} is not declared (declared: {sorted(declared)})"
+        )
         check_value(f"{where} query {name}", value, declared[name]["schema"])
     for name, param in declared.items():
         if param.get("required") and param["in"] == "query":
@@ -168,10 +198,16 @@ def check_request(request: httpx.Request, *, resource: str = "", method: str = "
         schema = op.body_schema
         assert schema is not None, f"{where}: a body was sent, the operation takes none"
         body = json.loads(request.content)
-        branches = [b for b in schema.get("anyOf", [schema])
-                    if b.get("type") == ("array" if isinstance(body, list) else "object")] or [schema]
-        errors = [e for e in _leaf_errors(Draft202012Validator(branches[0]).iter_errors(body))
-                  if not UNTYPED_IN_CATALOGUE & {str(p) for p in e.absolute_path}]
+        branches = [
+            b
+            for b in schema.get("anyOf", [schema])
+            if b.get("type") == ("array" if isinstance(body, list) else "object")
+        ] or [schema]
+        errors = [
+            e
+            for e in _leaf_errors(Draft202012Validator(branches[0]).iter_errors(body))
+            if not UNTYPED_IN_CATALOGUE & {str(p) for p in e.absolute_path}
+        ]
         assert not errors, f"{where}: body does not fit the provider's schema: {errors[0].message}"
     return op
 

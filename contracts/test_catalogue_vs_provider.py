@@ -6,14 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from halo_sandbox.server.catalogue import RESOURCES, Param, Resource
 
 from contracts.provider_document import DOCUMENT, NOT_OFFERED, operation
+from halo_sandbox.server.catalogue import RESOURCES, Param, Resource
 
-_OPS = {"list": ("GET", ""), "get": ("GET", "/1"), "create": ("POST", ""), "update": ("POST", ""),
-        "delete": ("DELETE", "/1")}
-_JSON = {"integer": "integer", "number": "number", "string": "string", "boolean": "boolean", "array": "array",
-         "object": "object"}
+_OPS = {
+    "list": ("GET", ""),
+    "get": ("GET", "/1"),
+    "create": ("POST", ""),
+    "update": ("POST", ""),
+    "delete": ("DELETE", "/1"),
+}
+_JSON = {
+    "integer": "integer",
+    "number": "number",
+    "string": "string",
+    "boolean": "boolean",
+    "array": "array",
+    "object": "object",
+}
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
@@ -50,7 +61,9 @@ def _gaps(entry: Resource) -> list[str]:
             gaps.append(f"{method}: {exc}")
             continue
         declared = {p["name"]: p["schema"] for p in op.spec.get("parameters", [])}
-        params = {"list": entry.filters, "get": entry.get_params, "delete": entry.delete_params}.get(method, ())
+        params = {"list": entry.filters, "get": entry.get_params, "delete": entry.delete_params}.get(
+            method, ()
+        )
         for param in params:
             if param.name not in declared:
                 gaps.append(f"{method}: query parameter {param.name!r} is not offered by the provider")
@@ -71,8 +84,11 @@ def _ledger(entry: Resource) -> set[str]:
     for method, names in NOT_OFFERED.get(entry.name, {}).items():
         for name in names.split():
             if method == "body":
-                listed |= {f"{m}: body field {name!r} is not a field the provider knows"
-                           for m in ("create", "update") if m in entry.methods}
+                listed |= {
+                    f"{m}: body field {name!r} is not a field the provider knows"
+                    for m in ("create", "update")
+                    if m in entry.methods
+                }
             else:
                 listed.add(f"{method}: query parameter {name!r} is not offered by the provider")
     return listed
@@ -82,7 +98,9 @@ def _ledger(entry: Resource) -> set[str]:
 def test_the_consumer_expects_only_what_the_provider_offers(entry: Resource):
     gaps, listed = set(_gaps(entry)), _ledger(entry)
     new, closed = sorted(gaps - listed), sorted(listed - gaps)
-    assert not new, f"{entry.name} ({entry.path}) expects what the provider does not offer:\n  " + "\n  ".join(new)
+    assert not new, (
+        f"{entry.name} ({entry.path}) expects what the provider does not offer:\n  " + "\n  ".join(new)
+    )
     assert not closed, f"{entry.name}: the provider now offers {closed}; remove them from NOT_OFFERED"
 
 

@@ -16,11 +16,12 @@ from email.utils import formatdate
 import httpx
 import pytest
 import respx
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import generate_tools
 from halo_sandbox.server.upstream import HaloClient
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 
 BASE = "http://halo.test"
 TOOLS = generate_tools(breadth=True)
@@ -44,31 +45,57 @@ def env(portal):
     portal.call(halo.aclose)
 
 
-_JSON_BODY = st.dictionaries(st.sampled_from(["message", "error", "detail", "[0].client_id", "code"]),
-                             st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=8), max_size=2)),
-                             max_size=3)
+_JSON_BODY = st.dictionaries(
+    st.sampled_from(["message", "error", "detail", "[0].client_id", "code"]),
+    st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=8), max_size=2)),
+    max_size=3,
+)
 _TEXT_BODY = st.text(st.characters(codec="utf-8", exclude_characters="\r"), min_size=1, max_size=60).filter(
-    lambda t: t.lstrip()[:1] not in ("{", "[") and "Rate Limit" not in t)
+    lambda t: t.lstrip()[:1] not in ("{", "[") and "Rate Limit" not in t
+)
 
 
 @settings(max_examples=80)
-@example(tool="list_all_halo_itsm_tickets", status=429, body=("text", "Rate Limit Reached"), family=None, limit=1,
-         remaining=0, reset=0, epoch_reset=False, retry=("seconds", 42))
-@given(tool=st.sampled_from(sorted(CALLS)), status=st.one_of(st.sampled_from([400, 403, 404, 409, 429, 500, 502, 503, 504]),
-                                                        st.integers(400, 599).filter(lambda s: s != 401)),
-       body=st.one_of(st.none(), _JSON_BODY.map(lambda b: ("json", b)), _TEXT_BODY.map(lambda b: ("text", b))),
-       family=st.sampled_from([None, "X-RateLimit-", "RateLimit-"]), limit=st.integers(1, 10_000),
-       remaining=st.integers(0, 10_000), reset=st.integers(0, 3600), epoch_reset=st.booleans(),
-       retry=st.one_of(st.none(), st.tuples(st.sampled_from(["seconds", "date"]), st.integers(1, 3600))))
-def test_upstream_errors_pass_through_once(env, tool, status, body, family, limit, remaining, reset, epoch_reset,
-                                           retry):
+@example(
+    tool="list_all_halo_itsm_tickets",
+    status=429,
+    body=("text", "Rate Limit Reached"),
+    family=None,
+    limit=1,
+    remaining=0,
+    reset=0,
+    epoch_reset=False,
+    retry=("seconds", 42),
+)
+@given(
+    tool=st.sampled_from(sorted(CALLS)),
+    status=st.one_of(
+        st.sampled_from([400, 403, 404, 409, 429, 500, 502, 503, 504]),
+        st.integers(400, 599).filter(lambda s: s != 401),
+    ),
+    body=st.one_of(st.none(), _JSON_BODY.map(lambda b: ("json", b)), _TEXT_BODY.map(lambda b: ("text", b))),
+    family=st.sampled_from([None, "X-RateLimit-", "RateLimit-"]),
+    limit=st.integers(1, 10_000),
+    remaining=st.integers(0, 10_000),
+    reset=st.integers(0, 3600),
+    epoch_reset=st.booleans(),
+    retry=st.one_of(st.none(), st.tuples(st.sampled_from(["seconds", "date"]), st.integers(1, 3600))),
+)
+def test_upstream_errors_pass_through_once(
+    env, tool, status, body, family, limit, remaining, reset, epoch_reset, retry
+):
     now = time.time()
     headers: dict[str, str] = {}
     if family:
-        headers |= {f"{family}Limit": str(limit), f"{family}Remaining": str(remaining),
-                    f"{family}Reset": str(int(now) + reset if epoch_reset else reset)}
+        headers |= {
+            f"{family}Limit": str(limit),
+            f"{family}Remaining": str(remaining),
+            f"{family}Reset": str(int(now) + reset if epoch_reset else reset),
+        }
     if retry:
-        headers["Retry-After"] = str(retry[1]) if retry[0] == "seconds" else formatdate(now + retry[1], usegmt=True)
+        headers["Retry-After"] = (
+            str(retry[1]) if retry[0] == "seconds" else formatdate(now + retry[1], usegmt=True)
+        )
     if body is None:
         response, expected_body = httpx.Response(status, headers=headers), None
     elif body[0] == "json":
@@ -86,7 +113,9 @@ def test_upstream_errors_pass_through_once(env, tool, status, body, family, limi
     assert api.call_count == 1, "an upstream failure was retried (or never sent)"
     assert error["status"] == status
     assert error["body"] == expected_body
-    slack = 2 if (epoch_reset or (retry and retry[0] == "date")) else 0  # clock-based values, second resolution
+    slack = (
+        2 if (epoch_reset or (retry and retry[0] == "date")) else 0
+    )  # clock-based values, second resolution
     want_retry = retry[1] if retry else None
     if want_retry is None:
         assert error["retry_after"] is None
@@ -98,7 +127,11 @@ def test_upstream_errors_pass_through_once(env, tool, status, body, family, limi
         assert reset - slack <= got["reset"] <= reset
     elif status == 429 and retry:
         got = error["ratelimit"]
-        assert got["limit"] is None and got["remaining"] == 0 and want_retry - slack <= got["reset"] <= want_retry
+        assert (
+            got["limit"] is None
+            and got["remaining"] == 0
+            and want_retry - slack <= got["reset"] <= want_retry
+        )
     else:
         assert error["ratelimit"] is None
 
@@ -113,16 +146,21 @@ class _Halo:
 
     def token(self, request: httpx.Request) -> httpx.Response:
         if self.refuse_after is not None and self.issued >= self.refuse_after:
-            return httpx.Response(400, json={"error": "invalid_grant", "error_description": "The client is disabled."})
+            return httpx.Response(
+                400, json={"error": "invalid_grant", "error_description": "The client is disabled."}
+            )
         self.issued += 1
         self.valid = f"tok{self.issued}"
-        return httpx.Response(200, json={"access_token": self.valid, "token_type": "Bearer", "expires_in": 3600})
+        return httpx.Response(
+            200, json={"access_token": self.valid, "token_type": "Bearer", "expires_in": 3600}
+        )
 
     def api(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("authorization") != f"Bearer {self.valid}":
             return httpx.Response(401, json={"message": "Authorization has been denied for this request."})
-        return httpx.Response(200, json={"record_count": 1, "tickets": [{"id": 1}]} if request.method == "GET"
-                              else {"id": 1})
+        return httpx.Response(
+            200, json={"record_count": 1, "tickets": [{"id": 1}]} if request.method == "GET" else {"id": 1}
+        )
 
     def expire(self) -> None:
         self.valid = None
@@ -134,8 +172,10 @@ def test_token_expiry_anywhere_costs_exactly_one_refresh(portal, expiries, tools
     halo = _Halo()
     client = HaloClient(base_url=BASE, client_id="cid", client_secret="secret")
     executor = Executor(halo=client, tools=TOOLS)
-    names = [tools.draw(st.sampled_from(["list_all_halo_itsm_tickets", "get_single_halo_itsm_ticket_by_id"]))
-             for _ in expiries]
+    names = [
+        tools.draw(st.sampled_from(["list_all_halo_itsm_tickets", "get_single_halo_itsm_ticket_by_id"]))
+        for _ in expiries
+    ]
     try:
         with respx.mock(base_url=BASE, assert_all_called=False) as router:
             token = router.post("/auth/token").mock(side_effect=halo.token)

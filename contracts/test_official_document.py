@@ -1,5 +1,5 @@
 """The mock against Halo's *official* OpenAPI document (normalised from the vendored facts,
-`halo_sandbox.mock.facts.official_document`), with schemathesis.
+`halo_sandbox.mock.domain.facts.official_document`), with schemathesis.
 
 Requests valid by Halo's own document must never meet: a 5xx, a 405, a 404 saying the path is not
 Halo's, or a 400 whose reason FIDELITY.md does not source (`SOURCED_REFUSALS`). A CI-sized run: every
@@ -12,23 +12,28 @@ from __future__ import annotations
 import re
 
 import schemathesis
-from halo_sandbox.mock import facts
-from halo_sandbox.mock.resources import RESOURCES, SPECIAL_PATHS
 from hypothesis import settings
 
 from contracts.conftest import MOCK_APP
+from halo_sandbox.mock.domain import facts
+from halo_sandbox.mock.domain.resources import RESOURCES, SPECIAL_PATHS
 
-SOURCED_REFUSALS = re.compile("|".join((
-    r"does not exist\.",                     # unknown referenced ids: FIDELITY "Integrity and errors"
-    r"field is required\.",                  # required fields on create: FIDELITY "Integrity and errors"
-    r"does not belong to client",            # a ticket's/user's site must belong to its client
-    r"is not a \w+ ticket type",             # Projects/Opportunities views need their domain's ticket type
-    r"base64|file content is required",      # attachments: FIDELITY "Attachments"
-    r"numbered per ticket|cannot move to another ticket|is required to update an action",  # actions
-    r"still referenced by",                  # deletes: FIDELITY "Integrity and errors"
-    r"non-empty array|empty array",          # bodies: FIDELITY "Integrity and errors"
-    r"Could not convert string to DateTime", # a well-formed date outside 1753-9999: FIDELITY "Integrity and errors"
-)))
+SOURCED_REFUSALS = re.compile(
+    "|".join(
+        (
+            r"does not exist\.",  # unknown referenced ids: FIDELITY "Integrity and errors"
+            r"field is required\.",  # required fields on create: FIDELITY "Integrity and errors"
+            r"does not belong to client",  # a ticket's/user's site must belong to its client
+            r"is not a \w+ ticket type",  # Projects/Opportunities views need their domain's ticket type
+            r"base64|file content is required",  # attachments: FIDELITY "Attachments"
+            r"numbered per ticket|cannot move to another ticket|is required to update an action",  # actions
+            r"still referenced by",  # deletes: FIDELITY "Integrity and errors"
+            r"non-empty array|empty array",  # bodies: FIDELITY "Integrity and errors"
+            # a well-formed date outside 1753-9999: FIDELITY "Integrity and errors"
+            r"Could not convert string to DateTime",
+        )
+    )
+)
 
 
 def _sample() -> list[str]:
@@ -44,20 +49,29 @@ def _sample() -> list[str]:
 
 schema = schemathesis.openapi.from_dict(facts.official_document(templates=_sample(), depth=0))
 schema.app = MOCK_APP
-schema.config.generation.update(modes=["positive"], deterministic=True, database="none", no_shrink=True,
-                                allow_x00=False, with_security_parameters=False)
+schema.config.generation.update(
+    modes=["positive"],
+    deterministic=True,
+    database="none",
+    no_shrink=True,
+    allow_x00=False,
+    with_security_parameters=False,
+)
 
 
 @schemathesis.check
 def refused_only_for_sourced_reasons(ctx, response, case) -> None:
     status, text = response.status_code, response.text
-    assert status < 500 and status != 405 and not (status == 404 and "documented API" in text), \
+    assert status < 500 and status != 405 and not (status == 404 and "documented API" in text), (
         f"valid request refused with {status}: {text[:300]}"
+    )
     if status == 400:
         body = response.json()
         messages = [m for ms in body.values() for m in ms] if isinstance(body, dict) else [text]
         unsourced = [str(m) for m in messages if not SOURCED_REFUSALS.search(str(m))]
-        assert not unsourced, f"valid request refused with 400 for a reason FIDELITY.md does not source: {unsourced}"
+        assert not unsourced, (
+            f"valid request refused with 400 for a reason FIDELITY.md does not source: {unsourced}"
+        )
 
 
 @schema.parametrize()

@@ -27,8 +27,11 @@ def tenant() -> str:
 def _dataset(store, statuses: list[int], actions: int) -> tuple[int, int, list[int], int]:
     """A new client with one ticket per status (and `actions` actions on a new ticket)."""
     client = store.post(resource="clients", body={"name": f"paging {uuid.uuid4().hex[:6]}"})["id"]
-    saved = store.post(resource="tickets", body=[{"summary": f"t{n}", "client_id": client, "status_id": s}
-                                                 for n, s in enumerate(statuses)] or [{"summary": "x", "client_id": client}])
+    saved = store.post(
+        resource="tickets",
+        body=[{"summary": f"t{n}", "client_id": client, "status_id": s} for n, s in enumerate(statuses)]
+        or [{"summary": "x", "client_id": client}],
+    )
     saved = saved if isinstance(saved, list) else [saved]
     holder = saved[0]["id"]
     for n in range(actions):
@@ -54,14 +57,27 @@ def traverse(call, tool: str, args: dict, *, between=None) -> tuple[list, int]:
 
 
 @settings(max_examples=15)
-@given(statuses=st.lists(st.sampled_from([1, 2, 9]), max_size=25), limit=st.integers(1, 7),
-       open_only=st.booleans(), actions=st.integers(0, 12))
+@given(
+    statuses=st.lists(st.sampled_from([1, 2, 9]), max_size=25),
+    limit=st.integers(1, 7),
+    open_only=st.booleans(),
+    actions=st.integers(0, 12),
+)
 def test_following_cursors_returns_each_match_once_in_order(env, statuses, limit, open_only, actions):
     transport, call, store = env
     client, holder, _, _ = _dataset(store, statuses, actions)
     filters = {"client_id": client, **({"open_only": True} if open_only else {})}
-    expected = [t["id"] for t in store.list(resource="tickets", params={"client_id": str(client), "count": "1000",
-                                                                         **({"open_only": "true"} if open_only else {})})["tickets"]]
+    expected = [
+        t["id"]
+        for t in store.list(
+            resource="tickets",
+            params={
+                "client_id": str(client),
+                "count": "1000",
+                **({"open_only": "true"} if open_only else {}),
+            },
+        )["tickets"]
+    ]
     before = len(transport.api_requests)
     rows, pages = traverse(call, LIST_TICKETS, {**filters, "limit": limit})
     ids = [r["id"] for r in rows]
@@ -95,10 +111,12 @@ def test_records_created_during_traversal_never_hide_earlier_ones(env, existing,
 def _mutations(cursor: str) -> st.SearchStrategy[str]:
     return st.one_of(
         st.integers(1, len(cursor) - 1).map(lambda n: cursor[:n]),  # truncated
-        st.tuples(st.integers(0, len(cursor) - 1), st.sampled_from("AQgw_-.x=")).map(
-            lambda p: cursor[:p[0]] + p[1] + cursor[p[0] + 1:]).filter(lambda c: c != cursor),  # one char changed
-        st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", min_size=1, max_size=80)
-        .filter(lambda c: c != cursor),  # forged
+        st.tuples(st.integers(0, len(cursor) - 1), st.sampled_from("AQgw_-.x="))
+        .map(lambda p: cursor[: p[0]] + p[1] + cursor[p[0] + 1 :])
+        .filter(lambda c: c != cursor),  # one char changed
+        st.text(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", min_size=1, max_size=80
+        ).filter(lambda c: c != cursor),  # forged
     )
 
 
@@ -109,7 +127,10 @@ def issued(env):
     tickets = call(LIST_TICKETS, {"client_id": client, "limit": 2}).structured_content["next_cursor"]
     actions = call(LIST_ACTIONS, {"ticket_id": holder, "limit": 2}).structured_content["next_cursor"]
     assert tickets and actions
-    return {"tickets": (tickets, {"client_id": client, "limit": 2}), "actions": (actions, {"ticket_id": holder, "limit": 2})}
+    return {
+        "tickets": (tickets, {"client_id": client, "limit": 2}),
+        "actions": (actions, {"ticket_id": holder, "limit": 2}),
+    }
 
 
 @settings(max_examples=25)
@@ -119,7 +140,9 @@ def test_altered_or_foreign_cursors_are_refused_before_halo(env, issued, data):
     kind = data.draw(st.sampled_from(["tickets", "actions"]))
     cursor, args = issued[kind]
     tool = LIST_TICKETS if kind == "tickets" else LIST_ACTIONS
-    other_tool, other_args = (LIST_ACTIONS, issued["actions"][1]) if kind == "tickets" else (LIST_TICKETS, issued["tickets"][1])
+    other_tool, other_args = (
+        (LIST_ACTIONS, issued["actions"][1]) if kind == "tickets" else (LIST_TICKETS, issued["tickets"][1])
+    )
     case = data.draw(st.sampled_from(["mutated", "other tool", "other filters"]))
     if case == "mutated":
         tool_args = {**args, "next_cursor": data.draw(_mutations(cursor))}

@@ -25,9 +25,15 @@ from contracts.conftest import MOCK_APP, TENANT_HEADER, token_headers
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, negative_data_rejection]
 
 schema = schemathesis.openapi.from_asgi("/_sandbox/openapi.json", MOCK_APP)
-schema.config.generation.update(modes=["positive", "negative"], deterministic=True, database="none", no_shrink=True,
-                                # Halo ignores unknown query parameters; the token is sent by the test
-                                allow_extra_parameters=False, with_security_parameters=False)
+schema.config.generation.update(
+    modes=["positive", "negative"],
+    deterministic=True,
+    database="none",
+    no_shrink=True,
+    # Halo ignores unknown query parameters; the token is sent by the test
+    allow_extra_parameters=False,
+    with_security_parameters=False,
+)
 
 
 @schema.parametrize()
@@ -39,7 +45,8 @@ def test_every_operation_keeps_its_contract(case, api_headers):
 # --- stateful: follow the document's links, verify the state they lead to ---------------------
 
 _STATEFUL = schemathesis.openapi.from_asgi("/_sandbox/openapi.json", MOCK_APP).include(
-    path_regex=r"^/api/(Tickets|Actions)(/\{id\})?$")
+    path_regex=r"^/api/(Tickets|Actions)(/\{id\})?$"
+)
 _STATEFUL.config.generation.update(modes=["positive"], deterministic=True, database="none", no_shrink=True)
 _STATEFUL.config.phases.stateful.inference.algorithms = []  # only the document's own links
 FOLLOWED: dict[str, int] = {}
@@ -80,8 +87,12 @@ class TicketLifecycle(_STATEFUL.as_state_machine()):  # type: ignore[misc]
     def validate_response(self, response, case, additional_checks=None, **kwargs) -> None:
         # Request schemas are supersets of what the mock accepts (a random client_id is a 400), so
         # "positive data accepted" is not a property here; the links' own checks are.
-        case.validate_response(response, checks=[*CHECKS, use_after_free, ensure_resource_availability],
-                               transport_kwargs=kwargs or None, recorder=self.recorder)
+        case.validate_response(
+            response,
+            checks=[*CHECKS, use_after_free, ensure_resource_availability],
+            transport_kwargs=kwargs or None,
+            recorder=self.recorder,
+        )
 
     def after_call(self, response, case) -> None:
         resource = case.path.split("/")[2]
@@ -92,7 +103,10 @@ class TicketLifecycle(_STATEFUL.as_state_machine()):  # type: ignore[misc]
         if case.method == "POST":
             body = response.json()
             for record in body if isinstance(body, list) else [body]:
-                key = (resource, (record.get("ticket_id"), record["id"]) if resource == "Actions" else (record["id"],))
+                key = (
+                    resource,
+                    (record.get("ticket_id"), record["id"]) if resource == "Actions" else (record["id"],),
+                )
                 self.saved[key] = record
                 self.deleted.discard(key)
         elif case.method == "GET" and "id" in (case.path_parameters or {}):
@@ -102,9 +116,17 @@ class TicketLifecycle(_STATEFUL.as_state_machine()):  # type: ignore[misc]
                 got = response.json()
                 for name in ("summary", "note", "client_id", "status_id"):
                     if name in self.saved[key]:
-                        assert got.get(name) == self.saved[key][name], (name, got.get(name), self.saved[key][name])
-        elif case.method == "GET" and resource == "Actions" and (case.query or {}).get("ticket_id") not in (None, "") \
-                and not {k for k, v in case.query.items() if v not in (None, "")} & {"search", "count"}:
+                        assert got.get(name) == self.saved[key][name], (
+                            name,
+                            got.get(name),
+                            self.saved[key][name],
+                        )
+        elif (
+            case.method == "GET"
+            and resource == "Actions"
+            and (case.query or {}).get("ticket_id") not in (None, "")
+            and not {k for k, v in case.query.items() if v not in (None, "")} & {"search", "count"}
+        ):
             ticket = int(case.query["ticket_id"])
             listed = {row["id"] for row in response.json()["actions"]}
             expected = {k[1][1] for k in self.saved if k[0] == "Actions" and k[1][0] == ticket}

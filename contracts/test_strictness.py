@@ -24,14 +24,14 @@ import uuid
 import httpx
 import pytest
 import respx
-from halo_sandbox.mock.resources import spec_named
-from halo_sandbox.server.executor import Executor
-from halo_sandbox.server.upstream import HaloClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from contracts.conftest import CURATED, TOOLS
+from halo_sandbox.mock.domain.resources import spec_named
+from halo_sandbox.server.executor import Executor
+from halo_sandbox.server.upstream import HaloClient
 
 BASE = "http://halo.test"
 LIST_TICKETS = "list_all_halo_itsm_tickets"
@@ -52,16 +52,24 @@ def respx_env(portal):
 
 
 # -- error bodies of any shape, any status, any Retry-After --------------------------------------
-_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.floats(allow_nan=False,
-                                                                                        allow_infinity=False)
-                     | st.text(max_size=40),
-                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner,
-                                                                                 max_size=4), max_leaves=25)
-_TEXT = st.one_of(st.text(st.characters(codec="utf-8"), min_size=1, max_size=6000),
-                  st.sampled_from([" ", "\n", "\r\n", "\t ", "x" * 5000, "{not json", "[1, 2", "null garbage"]))
-_RETRY_AFTER = st.one_of(st.none(), st.sampled_from(["0", "-1", "1.5", "soon", "", "86400", "99999999999",
-                                                    "Wed, 21 Oct 2015 07:28:00 GMT"]),
-                         st.integers(0, 10**6).map(str))
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=25,
+)
+_TEXT = st.one_of(
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=6000),
+    st.sampled_from([" ", "\n", "\r\n", "\t ", "x" * 5000, "{not json", "[1, 2", "null garbage"]),
+)
+_RETRY_AFTER = st.one_of(
+    st.none(),
+    st.sampled_from(["0", "-1", "1.5", "soon", "", "86400", "99999999999", "Wed, 21 Oct 2015 07:28:00 GMT"]),
+    st.integers(0, 10**6).map(str),
+)
 
 
 @settings(max_examples=120)
@@ -69,19 +77,31 @@ _RETRY_AFTER = st.one_of(st.none(), st.sampled_from(["0", "-1", "1.5", "soon", "
 @example(status=503, body=("empty", None), retry_after="0")
 @example(status=500, body=("json", "just a string"), retry_after=None)
 @example(status=502, body=("text", "x" * 5000), retry_after="1.5")
-@given(status=st.one_of(st.sampled_from([400, 404, 409, 429, 500, 502, 503, 504]),
-                        st.integers(400, 599).filter(lambda s: s != 401)),
-       body=st.one_of(st.just(("empty", None)), _JSON.map(lambda b: ("json", b)), _TEXT.map(lambda b: ("text", b))),
-       retry_after=_RETRY_AFTER)
+@given(
+    status=st.one_of(
+        st.sampled_from([400, 404, 409, 429, 500, 502, 503, 504]),
+        st.integers(400, 599).filter(lambda s: s != 401),
+    ),
+    body=st.one_of(
+        st.just(("empty", None)), _JSON.map(lambda b: ("json", b)), _TEXT.map(lambda b: ("text", b))
+    ),
+    retry_after=_RETRY_AFTER,
+)
 def test_error_bodies_come_back_exactly_after_one_request(respx_env, status, body, retry_after):
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
     kind, value = body
     if kind == "json":
-        response = httpx.Response(status, headers={**headers, "content-type": "application/json"},
-                                  content=json.dumps(value).encode())
+        response = httpx.Response(
+            status,
+            headers={**headers, "content-type": "application/json"},
+            content=json.dumps(value).encode(),
+        )
     elif kind == "text":
-        response = httpx.Response(status, headers={**headers, "content-type": "text/plain; charset=utf-8"},
-                                  content=value.encode("utf-8"))
+        response = httpx.Response(
+            status,
+            headers={**headers, "content-type": "text/plain; charset=utf-8"},
+            content=value.encode("utf-8"),
+        )
     else:
         response = httpx.Response(status, headers=headers)
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
@@ -96,9 +116,12 @@ def test_error_bodies_come_back_exactly_after_one_request(respx_env, status, bod
 
 # -- the page size a cursor carries --------------------------------------------------------------
 @settings(max_examples=12)
-@given(count=st.integers(1, 30), first=st.integers(1, 7), later=st.lists(st.one_of(st.none(), st.integers(1, 100)),
-                                                                           min_size=30, max_size=30),
-       tool=st.sampled_from([LIST_TICKETS, "list_all_halo_itsm_actions"]))
+@given(
+    count=st.integers(1, 30),
+    first=st.integers(1, 7),
+    later=st.lists(st.one_of(st.none(), st.integers(1, 100)), min_size=30, max_size=30),
+    tool=st.sampled_from([LIST_TICKETS, "list_all_halo_itsm_actions"]),
+)
 def test_the_cursor_carries_the_page_size(env, count, first, later, tool):
     _, call, store = env
     client = store.post(resource="clients", body=[{"name": f"size {uuid.uuid4().hex[:6]}"}])["id"]
@@ -107,20 +130,29 @@ def test_the_cursor_carries_the_page_size(env, count, first, later, tool):
         for n in range(count - 1):
             store.post(resource="tickets", body=[{"summary": f"t{n}", "client_id": client}])
         filters = {"client_id": client}
-        expected = [t["id"] for t in store.list(resource="tickets", params={"client_id": str(client),
-                                                                             "count": "1000"})["tickets"]]
+        expected = [
+            t["id"]
+            for t in store.list(resource="tickets", params={"client_id": str(client), "count": "1000"})[
+                "tickets"
+            ]
+        ]
     else:
         for n in range(count):
             store.post(resource="actions", body=[{"ticket_id": holder, "note": f"a{n}"}])
         filters = {"ticket_id": holder}
-        expected = [a["id"] for a in store.list(resource="actions", params={"ticket_id": str(holder)})["actions"]]
+        expected = [
+            a["id"] for a in store.list(resource="actions", params={"ticket_id": str(holder)})["actions"]
+        ]
     pages = [call(tool, {**filters, "limit": first}).structured_content]
     for limit in later:
         cursor = pages[-1]["next_cursor"]
         if cursor is None:
             break
-        pages.append(call(tool, {**filters, "next_cursor": cursor, **({"limit": limit} if limit else {})})
-                     .structured_content)
+        pages.append(
+            call(
+                tool, {**filters, "next_cursor": cursor, **({"limit": limit} if limit else {})}
+            ).structured_content
+        )
     ids = [r["id"] for page in pages for r in page["result"]]
     assert ids == expected, "following cursors skipped or repeated records"
     assert all(len(page["result"]) == first for page in pages[:-1]), [len(p["result"]) for p in pages]
@@ -139,8 +171,11 @@ def test_creates_refuse_before_halo_what_halo_requires(tool, env):
         pytest.skip(f"Halo requires no field to create {tool.resource}")
     for missing in required:
         args = {f: 1 for f in required if f != missing}
-        args = {k: ("text" if tool.input_schema["properties"].get(k, {}).get("type") == "string" else v)
-                for k, v in args.items() if k in tool.input_schema["properties"]}
+        args = {
+            k: ("text" if tool.input_schema["properties"].get(k, {}).get("type") == "string" else v)
+            for k, v in args.items()
+            if k in tool.input_schema["properties"]
+        }
         before = len(transport.api_requests)
         result = call(tool.name, args)
         assert result.is_error, f"{tool.name} without {missing} was accepted"
@@ -151,8 +186,9 @@ def test_creates_refuse_before_halo_what_halo_requires(tool, env):
 
 # Curated tools only: the generated (breadth) tools take their schemas from Halo's OpenAPI, which
 # marks no body field required (known gap, contracts/README.md).
-@pytest.mark.parametrize("tool", [t for t in CURATED if t.method in ("create", "update", "delete")],
-                         ids=lambda t: t.name)
+@pytest.mark.parametrize(
+    "tool", [t for t in CURATED if t.method in ("create", "update", "delete")], ids=lambda t: t.name
+)
 @settings(max_examples=5)
 @given(data=st.data())
 def test_halo_never_refuses_a_schema_valid_call_for_a_missing_required_field(tool, env, data):
@@ -164,7 +200,8 @@ def test_halo_never_refuses_a_schema_valid_call_for_a_missing_required_field(too
         text = json.dumps(error.get("body"))
         for name in tool.input_schema.get("properties", {}):
             assert f"The {name} field is required" not in text or name in args, (
-                f"Halo refused {tool.name} without {name}, which the server let through: {text[:300]}")
+                f"Halo refused {tool.name} without {name}, which the server let through: {text[:300]}"
+            )
 
 
 # -- annotations against the methods really sent ------------------------------------------------
@@ -192,11 +229,13 @@ def test_annotations_agree_with_the_methods_sent(tool, env, data):
     assert methods - {"GET"}, f"{tool.name} is not read-only but only read"
     if "DELETE" in methods:
         assert hints.destructive_hint, f"{tool.name} deletes but is not destructive"
-    posted_ids = any(isinstance(item, dict) and "id" in item
-                     for r in sent if r.method == "POST" for item in _items(r))
+    posted_ids = any(
+        isinstance(item, dict) and "id" in item for r in sent if r.method == "POST" for item in _items(r)
+    )
     if posted_ids and not hints.destructive_hint:
         assert tool.method == "create" and UPDATING_CREATES_NOT_DESTRUCTIVE, (
-            f"{tool.name} changes an existing record but is not destructive")
+            f"{tool.name} changes an existing record but is not destructive"
+        )
     if tool.method == "update":
         assert posted_ids or "PUT" in methods or "PATCH" in methods, f"{tool.name} updates nothing existing"
 
@@ -209,7 +248,8 @@ def test_the_updating_create_gap_is_still_there(env):
     posted = [item for r in transport.api_requests[before:] for item in _items(r)]
     assert posted and posted[0].get("id") == 104
     assert tool.tool.annotations.destructive_hint is False, (
-        "the gap is closed: drop UPDATING_CREATES_NOT_DESTRUCTIVE and its README entry")
+        "the gap is closed: drop UPDATING_CREATES_NOT_DESTRUCTIVE and its README entry"
+    )
 
 
 def _items(request: httpx.Request) -> list:
@@ -230,8 +270,10 @@ def _unb64(text: str) -> bytes:
 
 
 @settings(max_examples=15)
-@given(page=st.integers(1, 50), signer=st.sampled_from(["original signature", "other secret", "no secret",
-                                                        "truncated hmac"]))
+@given(
+    page=st.integers(1, 50),
+    signer=st.sampled_from(["original signature", "other secret", "no secret", "truncated hmac"]),
+)
 def test_only_the_signature_stands_between_an_edited_position_and_halo(env, page, signer):
     transport, call, store = env
     client = store.post(resource="clients", body=[{"name": f"sig {uuid.uuid4().hex[:6]}"}])["id"]
@@ -243,14 +285,20 @@ def test_only_the_signature_stands_between_an_edited_position_and_halo(env, page
     payload["p"]["page"] = payload["p"]["page"] + page  # same tool, same filters, another position
     edited = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     genuine = _b64(hmac.new(SECRET, edited, hashlib.sha256).digest()[:16])
-    forged = {"original signature": signature,
-              "other secret": _b64(hmac.new(b"not the secret", edited, hashlib.sha256).digest()[:16]),
-              "no secret": _b64(hashlib.sha256(edited).digest()[:16]),
-              "truncated hmac": genuine[:-2]}[signer]
+    forged = {
+        "original signature": signature,
+        "other secret": _b64(hmac.new(b"not the secret", edited, hashlib.sha256).digest()[:16]),
+        "no secret": _b64(hashlib.sha256(edited).digest()[:16]),
+        "truncated hmac": genuine[:-2],
+    }[signer]
     before = len(transport.api_requests)
     refused = call(LIST_TICKETS, {"client_id": client, "limit": 2, "next_cursor": f"{_b64(edited)}.{forged}"})
     assert refused.is_error, f"an edited position signed with {signer} was accepted"
     assert refused.structured_content["error"]["code"] == "invalid_cursor"
     assert len(transport.api_requests) == before, "a forged cursor reached Halo"
-    accepted = call(LIST_TICKETS, {"client_id": client, "limit": 2, "next_cursor": f"{_b64(edited)}.{genuine}"})
-    assert not accepted.is_error, "the same payload, properly signed, must be accepted (only the signature differed)"
+    accepted = call(
+        LIST_TICKETS, {"client_id": client, "limit": 2, "next_cursor": f"{_b64(edited)}.{genuine}"}
+    )
+    assert not accepted.is_error, (
+        "the same payload, properly signed, must be accepted (only the signature differed)"
+    )

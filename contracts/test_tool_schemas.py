@@ -36,25 +36,39 @@ def test_generated_arguments_make_only_declared_requests(tool, env, data):
     sent = transport.api_requests[before:]
     error = (result.structured_content or {}).get("error") if result.is_error else None
     if error and error["code"] in _PRE_UPSTREAM:
-        assert not any(m in error["message"] for m in _SCHEMA_REFUSALS), f"schema-valid arguments refused: {error}"
+        assert not any(m in error["message"] for m in _SCHEMA_REFUSALS), (
+            f"schema-valid arguments refused: {error}"
+        )
         assert sent == [], "a call refused before Halo still reached Halo"
         return
     assert sent, result
     if tool.method != "lookup":
         assert len(sent) == 1, [f"{r.method} {r.url}" for r in sent]
     for request in sent:
-        check_request(request, resource=tool.resource, method=tool.method,
-                      generated=tool.entry is not None and tool.entry.generated)
+        check_request(
+            request,
+            resource=tool.resource,
+            method=tool.method,
+            generated=tool.entry is not None and tool.entry.generated,
+        )
     if error:
-        assert error["status"] is not None and 400 <= error["status"] < 500, f"the mock failed on our request: {error}"
+        assert error["status"] is not None and 400 <= error["status"] < 500, (
+            f"the mock failed on our request: {error}"
+        )
     else:
         errors = list(Draft202012Validator(tool.tool.output_schema).iter_errors(result.structured_content))
         assert not errors, f"result does not fit outputSchema: {errors[0].message}"
 
 
 def _wrong_type(schema: dict) -> st.SearchStrategy:
-    wrong = {"integer": st.text(max_size=3), "number": st.text(max_size=3), "string": st.integers(),
-             "boolean": st.integers(2, 9), "array": st.integers(), "object": st.text(max_size=3)}
+    wrong = {
+        "integer": st.text(max_size=3),
+        "number": st.text(max_size=3),
+        "string": st.integers(),
+        "boolean": st.integers(2, 9),
+        "array": st.integers(),
+        "object": st.text(max_size=3),
+    }
     return wrong.get(schema.get("type"), st.just(object))
 
 
@@ -71,8 +85,10 @@ def test_arguments_outside_the_schema_never_reach_halo(tool, env, data):
         name = data.draw(st.sampled_from(typed), label="argument")
         args[name] = data.draw(_wrong_type(props[name]), label="wrong value")
     else:
-        unknown = data.draw(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
-                            .filter(lambda n: n not in props), label="unknown name")
+        unknown = data.draw(
+            st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12).filter(lambda n: n not in props),
+            label="unknown name",
+        )
         args[unknown] = 1
     before = len(transport.api_requests)
     result = call(tool.name, args)

@@ -16,8 +16,12 @@ class HaloUnavailable(Exception):
 class Halo:
     def __init__(self, base_url: str, client_id: str, client_secret: str, *, sleep=time.sleep) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=10)
-        self.credentials = {"grant_type": "client_credentials", "client_id": client_id,
-                            "client_secret": client_secret, "scope": "all"}
+        self.credentials = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "scope": "all",
+        }
         self.token: str | None = None
         self.sleep = sleep
 
@@ -30,7 +34,9 @@ class Halo:
         if self.token is None:
             self._login()
         for attempt in range(2):
-            response = self.http.request(method, path, headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+            response = self.http.request(
+                method, path, headers={"Authorization": f"Bearer {self.token}"}, **kwargs
+            )
             if response.status_code == 401 and attempt == 0:
                 self._login()
                 continue
@@ -45,11 +51,16 @@ class Halo:
 
 def triage_oldest_open_ticket(halo: Halo, client_id: int, note: str) -> int | None:
     """Add ``note`` to the client's oldest open ticket; returns its id (None when nothing is open)."""
-    listed = halo.request("GET", "/api/Tickets", params={"client_id": client_id, "open_only": "true",
-                                                         "order": "id", "count": 100}).json()
+    listed = halo.request(
+        "GET",
+        "/api/Tickets",
+        params={"client_id": client_id, "open_only": "true", "order": "id", "count": 100},
+    ).json()
     tickets = listed["tickets"]
     if not tickets:
         return None
     oldest = min(tickets, key=lambda t: t["id"])
-    halo.request("POST", "/api/Actions", json=[{"ticket_id": oldest["id"], "note": note, "outcome": "Private Note"}])
+    halo.request(
+        "POST", "/api/Actions", json=[{"ticket_id": oldest["id"], "note": note, "outcome": "Private Note"}]
+    )
     return oldest["id"]

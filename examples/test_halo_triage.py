@@ -17,8 +17,12 @@ def halo(halo_mock):
 def test_adds_the_note_to_the_oldest_open_ticket(halo, halo_mock):
     ticket = triage_oldest_open_ticket(halo, WAYNE, "Looking into it")
 
-    open_ids = [t["id"] for t in halo_mock.store.list(resource="tickets",
-                                                       params={"client_id": "104", "open_only": "true"})["tickets"]]
+    open_ids = [
+        t["id"]
+        for t in halo_mock.store.list(resource="tickets", params={"client_id": "104", "open_only": "true"})[
+            "tickets"
+        ]
+    ]
     assert ticket == min(open_ids)
     notes = halo_mock.store.list(resource="actions", params={"ticket_id": str(ticket)})["actions"]
     assert notes[-1]["note"] == "Looking into it"
@@ -27,8 +31,14 @@ def test_adds_the_note_to_the_oldest_open_ticket(halo, halo_mock):
 
 
 def test_retries_a_rate_limit_once(halo, halo_mock):
-    halo_mock.faults.add(method="GET", path="/api/tickets", status=429, times=1,
-                         headers={"Retry-After": "0"}, body="Rate Limit Reached")
+    halo_mock.faults.add(
+        method="GET",
+        path="/api/tickets",
+        status=429,
+        times=1,
+        headers={"Retry-After": "0"},
+        body="Rate Limit Reached",
+    )
 
     assert triage_oldest_open_ticket(halo, WAYNE, "note") is not None
     assert [r.status for r in halo_mock.requests("GET", "/api/tickets")] == [429, 200]

@@ -29,9 +29,14 @@ class RateLimit:
     def __post_init__(self) -> None:
         if not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 1:
             raise ValueError(f"rate limit must be a positive integer, got {self.limit!r}")
-        if (not isinstance(self.window_seconds, int) or isinstance(self.window_seconds, bool)
-                or self.window_seconds < 1):
-            raise ValueError(f"rate-limit window must be a positive number of seconds, got {self.window_seconds!r}")
+        if (
+            not isinstance(self.window_seconds, int)
+            or isinstance(self.window_seconds, bool)
+            or self.window_seconds < 1
+        ):
+            raise ValueError(
+                f"rate-limit window must be a positive number of seconds, got {self.window_seconds!r}"
+            )
 
     @classmethod
     def parse(cls, text: str) -> RateLimit | None:
@@ -56,7 +61,8 @@ class MockSettings:
     tickets: int | None = None
     """Number of generated tickets; ``None`` = the default hand-written world."""
     rate_limit: RateLimit | None = field(default_factory=RateLimit)
-    """Default limiter of every tenant; ``None`` turns it off (``PUT /_sandbox/ratelimit`` changes it per tenant)."""
+    """Default limiter of every tenant; ``None`` turns it off (``PUT /_sandbox/ratelimit`` changes it per
+    tenant)."""
     token_lifetime_seconds: int = 3600
     max_attachment_bytes: int = 10 * 1024 * 1024
     max_body_bytes: int = 20 * 1024 * 1024
@@ -94,8 +100,16 @@ class MockSettings:
     """Public base URL (for ``/api/authinfo``'s ``auth_url``); ``None`` = taken from the request."""
 
     def __post_init__(self) -> None:
-        positive = ("token_lifetime_seconds", "max_attachment_bytes", "max_body_bytes", "max_token_body_bytes",
-                    "max_control_body_bytes", "max_snapshot_bytes", "journal_size", "max_tenants")
+        positive = (
+            "token_lifetime_seconds",
+            "max_attachment_bytes",
+            "max_body_bytes",
+            "max_token_body_bytes",
+            "max_control_body_bytes",
+            "max_snapshot_bytes",
+            "journal_size",
+            "max_tenants",
+        )
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -18,21 +18,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
-from starlette.requests import Request  # only for the `current_tenant` dependency's signature
 
-from ..protocol import TENANT_HEADER
-from .auth import AuthStore, OAuthClient, parse_scopes
-from .clock import SandboxClock
-from .exceptions import HaloError, NotFound, ValidationError
-from .faults import FaultPlane, FaultRule, RateLimiter
-from .generic import GenericStore
-from .gil import heavy
-from .journal import Journal
-from .retire import retire
-from .settings import MockSettings, RateLimit
+from halo_sandbox.mock.domain.auth import AuthStore, OAuthClient, parse_scopes
+from halo_sandbox.mock.domain.generic import GenericStore
+from halo_sandbox.mock.engine.clock import SandboxClock
+from halo_sandbox.mock.engine.faults import FaultPlane, FaultRule, RateLimiter
+from halo_sandbox.mock.engine.gil import heavy
+from halo_sandbox.mock.engine.journal import Journal
+from halo_sandbox.mock.engine.retire import retire
+from halo_sandbox.mock.exceptions import HaloError, NotFound, ValidationError
+from halo_sandbox.mock.settings import MockSettings, RateLimit
+from halo_sandbox.protocol import TENANT_HEADER
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .store import HaloStore
+    from halo_sandbox.mock.domain.store import HaloStore
 
 SNAPSHOT_FORMAT = "halo-sandbox-snapshot/1"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -41,10 +40,13 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 class StoreClass(Protocol):
     """What the registry needs of the data store class (`mock_halo.store.HaloStore`)."""
 
-    def __call__(self, *, seed_data: dict[str, list[dict[str, Any]]], clock: SandboxClock,
-                 max_attachment_bytes: int) -> Any: ...
+    def __call__(
+        self, *, seed_data: dict[str, list[dict[str, Any]]], clock: SandboxClock, max_attachment_bytes: int
+    ) -> Any: ...
 
-    def from_snapshot(self, data: dict[str, Any], *, clock: SandboxClock, max_attachment_bytes: int) -> Any: ...
+    def from_snapshot(
+        self, data: dict[str, Any], *, clock: SandboxClock, max_attachment_bytes: int
+    ) -> Any: ...
 
 
 WorldBuilder = Callable[..., dict[str, list[dict[str, Any]]]]
@@ -54,20 +56,34 @@ WorldBuilder = Callable[..., dict[str, list[dict[str, Any]]]]
 def check_tenant_name(name: str) -> str:
     """Return ``name`` if it is a valid tenant name, else raise `ValidationError`."""
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ValidationError({TENANT_HEADER: [
-            f"Invalid tenant name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
-            "letter or digit."]})
+        raise ValidationError(
+            {
+                TENANT_HEADER: [
+                    f"Invalid tenant name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting "
+                    "with a "
+                    "letter or digit."
+                ]
+            }
+        )
     return name
 
 
 def new_auth(*, tenant: str, settings: MockSettings, clock: SandboxClock) -> AuthStore:
     """A tenant's OAuth state as the settings configure it: the OAuth client(s) and the agent login."""
     auth = AuthStore(tenant=tenant, clock=clock, token_lifetime_seconds=settings.token_lifetime_seconds)
-    auth.register_client(OAuthClient(client_id=settings.client_id, client_secret=settings.client_secret,
-                                     scopes=parse_scopes(settings.client_scope)))
+    auth.register_client(
+        OAuthClient(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            scopes=parse_scopes(settings.client_scope),
+        )
+    )
     for client_id, client_secret in settings.extra_clients:
-        auth.register_client(OAuthClient(client_id=client_id, client_secret=client_secret,
-                                         scopes=parse_scopes(settings.client_scope)))
+        auth.register_client(
+            OAuthClient(
+                client_id=client_id, client_secret=client_secret, scopes=parse_scopes(settings.client_scope)
+            )
+        )
     auth.add_user(username=settings.agent_username, password=settings.agent_password)
     return auth
 
@@ -141,8 +157,13 @@ def field_errors(errors: Iterable[Mapping[str, Any]], *, prefix: str = "", skip:
 class TenantRegistry:
     """Tenants by name, created from the fixtures on first use (thread-safe)."""
 
-    def __init__(self, settings: MockSettings | None = None, *, store_class: StoreClass | None = None,
-                 build_world: WorldBuilder | None = None) -> None:
+    def __init__(
+        self,
+        settings: MockSettings | None = None,
+        *,
+        store_class: StoreClass | None = None,
+        build_world: WorldBuilder | None = None,
+    ) -> None:
         self.settings = settings or MockSettings()
         self._store_class = store_class
         self._build_world = build_world
@@ -152,22 +173,25 @@ class TenantRegistry:
     # -- seams --------------------------------------------------------------------------------
     def _stores(self) -> StoreClass:
         if self._store_class is None:
-            from .store import HaloStore
+            from halo_sandbox.mock.domain.store import HaloStore
 
             self._store_class = HaloStore
         return self._store_class
 
     def _world(self, clock: SandboxClock) -> dict[str, list[dict[str, Any]]]:
         if self._build_world is None:
-            from ..fixtures import build_world
+            from halo_sandbox.fixtures import build_world
 
             self._build_world = build_world
         return self._build_world(seed=self.settings.seed, now=clock.now(), tickets=self.settings.tickets)
 
     def _new_store(self, clock: SandboxClock) -> HaloStore:
         with heavy():  # a generated world can be 100k tickets: see gil.heavy
-            return self._stores()(seed_data=self._world(clock), clock=clock,
-                                  max_attachment_bytes=self.settings.max_attachment_bytes)
+            return self._stores()(
+                seed_data=self._world(clock),
+                clock=clock,
+                max_attachment_bytes=self.settings.max_attachment_bytes,
+            )
 
     # -- tenants ------------------------------------------------------------------------------
     def get(self, name: str | None = None) -> Tenant:
@@ -188,10 +212,17 @@ class TenantRegistry:
             if tenant is None:
                 others = len(self._tenants) - (self.settings.default_tenant in self._tenants)
                 if name != self.settings.default_tenant and others >= self.settings.max_tenants:
-                    raise ValidationError({TENANT_HEADER: [
-                        f"Too many tenants ({self.settings.max_tenants} besides {self.settings.default_tenant!r}); "
-                        f"cannot create {name!r}. Delete one (DELETE /_sandbox/tenants/{{name}}) or raise "
-                        "max_tenants."]})
+                    raise ValidationError(
+                        {
+                            TENANT_HEADER: [
+                                f"Too many tenants ({self.settings.max_tenants} besides "
+                                f"{self.settings.default_tenant!r}); "
+                                f"cannot create {name!r}. Delete one (DELETE /_sandbox/tenants/{{name}}) "
+                                "or raise "
+                                "max_tenants."
+                            ]
+                        }
+                    )
                 clock = SandboxClock()
                 tenant = Tenant(name=name, settings=self.settings, store=self._new_store(clock), clock=clock)
                 self._tenants[name] = tenant
@@ -202,7 +233,9 @@ class TenantRegistry:
         tenant is reserved: deleting it raises `ValidationError` (reset it instead)."""
         name = check_tenant_name(name)
         if name == self.settings.default_tenant:
-            raise ValidationError({"tenant": [f"The default tenant {name!r} cannot be deleted; reset it instead."]})
+            raise ValidationError(
+                {"tenant": [f"The default tenant {name!r} cannot be deleted; reset it instead."]}
+            )
         with self._lock:
             tenant = self._tenants.pop(name, None)
         if tenant is None:
@@ -248,13 +281,16 @@ class TenantRegistry:
         tenant = self.get(name)
         with tenant.lock:
             limiter = tenant.limiter.state()
-            return {"format": SNAPSHOT_FORMAT, "tenant": tenant.name,
-                    "clock": {"now": tenant.clock.now().isoformat(), "frozen": tenant.clock.frozen},
-                    "ratelimit": {key: limiter[key] for key in ("enabled", "limit", "window_seconds")},
-                    "faults": tenant.faults.snapshot(),
-                    "store": tenant.store.snapshot(),
-                    "generic": tenant.generic.snapshot(),
-                    "strict": tenant.strict_setting}
+            return {
+                "format": SNAPSHOT_FORMAT,
+                "tenant": tenant.name,
+                "clock": {"now": tenant.clock.now().isoformat(), "frozen": tenant.clock.frozen},
+                "ratelimit": {key: limiter[key] for key in ("enabled", "limit", "window_seconds")},
+                "faults": tenant.faults.snapshot(),
+                "store": tenant.store.snapshot(),
+                "generic": tenant.generic.snapshot(),
+                "strict": tenant.strict_setting,
+            }
 
     def restore(self, name: str | None, data: Any) -> Tenant:
         """Replace the tenant's state with a `snapshot`; a bad snapshot raises `ValidationError`
@@ -265,13 +301,19 @@ class TenantRegistry:
         except PydanticValidationError as exc:
             raise field_errors(exc.errors(), prefix="snapshot") from None
         if doc.ratelimit.enabled and (doc.ratelimit.limit is None or doc.ratelimit.window_seconds is None):
-            raise ValidationError({"snapshot.ratelimit": ["limit and window_seconds are required when enabled"]})
-        config = (RateLimit(limit=doc.ratelimit.limit, window_seconds=doc.ratelimit.window_seconds)
-                  if doc.ratelimit.enabled else None)  # type: ignore[arg-type]
+            raise ValidationError(
+                {"snapshot.ratelimit": ["limit and window_seconds are required when enabled"]}
+            )
+        config = (
+            RateLimit(limit=doc.ratelimit.limit, window_seconds=doc.ratelimit.window_seconds)
+            if doc.ratelimit.enabled
+            else None
+        )  # type: ignore[arg-type]
         with tenant.lock:
             try:  # the store is built first, so a bad snapshot leaves everything untouched
-                store = self._stores().from_snapshot(doc.store, clock=tenant.clock,
-                                                     max_attachment_bytes=self.settings.max_attachment_bytes)
+                store = self._stores().from_snapshot(
+                    doc.store, clock=tenant.clock, max_attachment_bytes=self.settings.max_attachment_bytes
+                )
                 generic = GenericStore.from_snapshot(doc.generic)
             except HaloError:
                 raise
@@ -291,12 +333,3 @@ class TenantRegistry:
         del store
         retire(old)
         return tenant
-
-
-async def current_tenant(request: Request) -> Tenant:
-    """FastAPI dependency: the tenant the middleware selected for this request (async, so FastAPI
-    calls it on the event loop instead of hopping to its thread pool on every request)."""
-    tenant = getattr(request.state, "tenant", None)
-    if tenant is None:
-        raise HaloError("internal: no tenant selected for this request (is the sandbox middleware installed?)")
-    return tenant

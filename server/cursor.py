@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import CursorError
+from halo_sandbox.server.errors import CursorError
 
 _SIG_BYTES = 16
 
@@ -27,7 +27,9 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    if not text or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for c in text):
+    if not text or any(
+        c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for c in text
+    ):
         raise ValueError("not base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -48,8 +50,11 @@ class CursorCodec:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()[:_SIG_BYTES]
 
     def encode(self, *, tool: str, filters: Mapping[str, Any], position: Mapping[str, int]) -> str:
-        payload = json.dumps({"t": tool, "f": filters_hash(filters), "p": dict(position)},
-                             sort_keys=True, separators=(",", ":")).encode()
+        payload = json.dumps(
+            {"t": tool, "f": filters_hash(filters), "p": dict(position)},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
     def decode(self, cursor: str, *, tool: str, filters: Mapping[str, Any]) -> dict[str, int]:
@@ -60,7 +65,9 @@ class CursorCodec:
         try:
             payload, sig = _unb64(encoded_payload), _unb64(encoded_sig)
         except (ValueError, binascii.Error):
-            raise CursorError("next_cursor is malformed: pass back the `next_cursor` value unchanged") from None
+            raise CursorError(
+                "next_cursor is malformed: pass back the `next_cursor` value unchanged"
+            ) from None
         if len(sig) != _SIG_BYTES or not hmac.compare_digest(sig, self._sign(payload)):
             raise CursorError("next_cursor is invalid (altered, truncated or issued by another server)")
         try:
@@ -75,6 +82,8 @@ class CursorCodec:
         if data.get("t") != tool:
             raise CursorError(f"next_cursor was issued by another tool, not {tool}")
         if data.get("f") != filters_hash(filters):
-            raise CursorError("next_cursor was issued for other filters: repeat the same filters with "
-                              "the cursor, or start again without it")
+            raise CursorError(
+                "next_cursor was issued for other filters: repeat the same filters with "
+                "the cursor, or start again without it"
+            )
         return position

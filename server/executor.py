@@ -10,7 +10,8 @@ re-authentication `HaloClient` does on 401) and shape the result:
 - errors -> `isError` with `{"error": {"status", "message", "body", "ratelimit", "retry_after", "code"}}`
 
 as structured content plus the same JSON as text content (encoded once, with orjson; the observer's
-`ToolCallRecord.result_json` is a slice of that text, not another encoding). Rate-limit fields upstream sent are also
+`ToolCallRecord.result_json` is a slice of that text, not another encoding). Rate-limit fields upstream sent
+are also
 put in the result's `_meta` under `RATELIMIT_META` (for the HTTP transports' `ratelimit-*` headers).
 
 Pagination: pageable resources drive Halo's `pageinate=true&page_size&page_no`; unpaged ones
@@ -42,10 +43,10 @@ import mcp_types
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ..protocol import CALL_ID_HEADER, TOOL_HEADER
-from .catalogue import Param, Resource
-from .cursor import CursorCodec
-from .errors import (
+from halo_sandbox.protocol import CALL_ID_HEADER, TOOL_HEADER
+from halo_sandbox.server.catalogue import Param, Resource
+from halo_sandbox.server.cursor import CursorCodec
+from halo_sandbox.server.errors import (
     FileAccessError,
     InternalError,
     ServerError,
@@ -53,9 +54,9 @@ from .errors import (
     UnknownToolError,
     UpstreamError,
 )
-from .results import Result, error_result, result_json, success
-from .tools import DEFAULT_LIMIT, ToolSpec
-from .upstream import HaloClient, parse_body, upstream_error
+from halo_sandbox.server.results import Result, error_result, result_json, success
+from halo_sandbox.server.tools import DEFAULT_LIMIT, ToolSpec
+from halo_sandbox.server.upstream import HaloClient, parse_body, upstream_error
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 LOOKUP_PAGE_SIZE = 100
@@ -117,8 +118,9 @@ def _describe(error: ValidationError, properties: Mapping[str, Any], args: Mappi
     if error.validator == "additionalProperties" and not error.path:
         unknown = sorted(k for k in args if k not in properties)
         shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
-        return (f"unknown argument(s): {shown[:500]} "
-                f"(this tool takes: {', '.join(properties) or 'no arguments'})")
+        return (
+            f"unknown argument(s): {shown[:500]} (this tool takes: {', '.join(properties) or 'no arguments'})"
+        )
     if error.validator == "required" and not error.path:
         return error.message.replace(" is a required property", " is required")
     where = ".".join(str(p) for p in error.absolute_path)
@@ -145,8 +147,12 @@ class Executor:
         self._cursors = CursorCodec(cursor_secret)
         self._file_dir = allowed_file_dir.resolve() if allowed_file_dir is not None else None
         self._methods: dict[str, Callable[[ToolSpec, dict[str, Any], dict[str, str]], Awaitable[Result]]] = {
-            "list": self._list, "get": self._get, "create": self._save, "update": self._save,
-            "delete": self._delete, "lookup": self._lookup,
+            "list": self._list,
+            "get": self._get,
+            "create": self._save,
+            "update": self._save,
+            "delete": self._delete,
+            "lookup": self._lookup,
         }
         self._hooks: dict[str, Callable[..., Any]] = {
             "attachment_upload": self._attachment_upload,
@@ -178,14 +184,20 @@ class Executor:
             result = error_result(exc)
         except Exception as exc:  # boundary: every failure of a tool call is a tool error result
             logger.exception("tool call %s failed inside the server", name)
-            result = error_result(InternalError(f"The tool call failed inside the server: "
-                                                f"{type(exc).__name__}: {exc}"[:500]))
+            result = error_result(
+                InternalError(f"The tool call failed inside the server: {type(exc).__name__}: {exc}"[:500])
+            )
         if self._on_tool_call is not None:
-            record = ToolCallRecord(call_id=call_id, tool=name, arguments=dict(arguments or {}),
-                                    started_at=started_at,
-                                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                                    is_error=bool(result.is_error), structured=result.structured_content,
-                                    result_json=result_json(result))
+            record = ToolCallRecord(
+                call_id=call_id,
+                tool=name,
+                arguments=dict(arguments or {}),
+                started_at=started_at,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                is_error=bool(result.is_error),
+                structured=result.structured_content,
+                result_json=result_json(result),
+            )
             try:
                 self._on_tool_call(record)
             except Exception:  # an observer never breaks a tool call
@@ -196,38 +208,56 @@ class Executor:
         args = dict(arguments or {})
         bad = _non_finite(args)
         if bad is not None:
-            raise ToolInputError(f"Invalid arguments for {spec.name}: argument {bad!r} is not a finite number "
-                                 "(NaN and Infinity are not JSON)")
+            raise ToolInputError(
+                f"Invalid arguments for {spec.name}: argument {bad!r} is not a finite number "
+                "(NaN and Infinity are not JSON)"
+            )
         if _valid(self._compiled, spec, args):
             return args
         # refused (or too big for the compiled validator): jsonschema says why, in the words the messages use
         validator = self._validators.get(spec.name)
         if validator is None:
             validator = self._validators[spec.name] = Draft202012Validator(spec.tool.input_schema)
-        errors = sorted(validator.iter_errors(args), key=lambda e: (len(e.path), e.validator != "additionalProperties"))
+        errors = sorted(
+            validator.iter_errors(args), key=lambda e: (len(e.path), e.validator != "additionalProperties")
+        )
         if errors:
             props = spec.tool.input_schema.get("properties", {})
             messages = list(dict.fromkeys(_describe(e, props, args) for e in errors))
             raise ToolInputError(f"Invalid arguments for {spec.name}: " + "; ".join(messages))
         return args
 
-    async def _request(self, method: str, path: str, headers: dict[str, str], *,
-                       params: Mapping[str, Any] | None = None, json_body: Any = None,
-                       raw: bool = False) -> tuple[httpx.Response, Any]:
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        raw: bool = False,
+    ) -> tuple[httpx.Response, Any]:
         try:
             response = await self._halo.request(method, path, params=params, json=json_body, headers=headers)
         except httpx.InvalidURL as exc:  # e.g. a filter value of 70,000 characters
-            raise ToolInputError(f"Invalid arguments: they make a request Halo cannot be sent ({exc})") from None
+            raise ToolInputError(
+                f"Invalid arguments: they make a request Halo cannot be sent ({exc})"
+            ) from None
         body = parse_body(response)
         if not response.is_success:
             raise upstream_error(response, body)
         if not raw and method == "GET" and body is None:
-            raise UpstreamError(f"Halo answered GET {path} with {response.status_code} and no body",
-                                status=response.status_code)
+            raise UpstreamError(
+                f"Halo answered GET {path} with {response.status_code} and no body",
+                status=response.status_code,
+            )
         if not raw and isinstance(body, str) and _is_html(response, body):
-            raise UpstreamError(f"Halo answered {method} {path} with {response.status_code} and an HTML page, not "
-                                "an API answer (a login page, a proxy or the wrong base URL?)",
-                                status=response.status_code, body=body[:500])
+            raise UpstreamError(
+                f"Halo answered {method} {path} with {response.status_code} and an HTML page, not "
+                "an API answer (a login page, a proxy or the wrong base URL?)",
+                status=response.status_code,
+                body=body[:500],
+            )
         return response, body
 
     # --- list -----------------------------------------------------------------------------------
@@ -250,7 +280,8 @@ class Executor:
         raise UpstreamError(
             f"Halo answered {entry.path} with an unexpected list shape "
             f"(expected {'key ' + repr(entry.list_key) if entry.list_key else 'a JSON array'})",
-            status=response.status_code, body=body,
+            status=response.status_code,
+            body=body,
         )
 
     async def _list(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
@@ -276,7 +307,7 @@ class Executor:
             query.update(entry.unpaged_params)
             response, body = await self._request("GET", entry.path, headers, params=query)
             everything, _ = self._rows(entry, response, body)
-            rows = everything[offset:offset + size]
+            rows = everything[offset : offset + size]
             nxt = {"offset": offset + size, "size": size} if offset + size < len(everything) else None
         cursor = self._cursors.encode(tool=spec.name, filters=filters, position=nxt) if nxt else None
         return success({"result": rows, "next_cursor": cursor}, response)
@@ -289,8 +320,9 @@ class Executor:
         hook = entry.hooks.get("get")
         if hook:
             return await self._hooks[hook](entry, args, headers)
-        response, body = await self._request("GET", _record_path(entry, args["id"]), headers,
-                                             params=_query(entry.get_params, args))
+        response, body = await self._request(
+            "GET", _record_path(entry, args["id"]), headers, params=_query(entry.get_params, args)
+        )
         return success({"result": _single(body)}, response)
 
     async def _save(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
@@ -301,7 +333,8 @@ class Executor:
             if missing:
                 raise ToolInputError(
                     f"Invalid arguments for {spec.name}: creating a {entry.singular} needs "
-                    f"{', '.join(missing)} (or pass `id` to update an existing one)")
+                    f"{', '.join(missing)} (or pass `id` to update an existing one)"
+                )
         field_names = {f.name for f in entry.fields}
         record = {k: v for k, v in args.items() if k in field_names or k == "id"}
         hook = entry.hooks.get(spec.method)
@@ -313,8 +346,9 @@ class Executor:
     async def _delete(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
         entry = spec.entry
         assert entry is not None
-        response, body = await self._request("DELETE", _record_path(entry, args["id"]), headers,
-                                             params=_query(entry.delete_params, args))
+        response, body = await self._request(
+            "DELETE", _record_path(entry, args["id"]), headers, params=_query(entry.delete_params, args)
+        )
         body = _single(body)
         result = body if isinstance(body, dict) and body else {"id": args["id"], "deleted": True}
         return success({"result": result}, response)
@@ -325,8 +359,9 @@ class Executor:
         sources = [k for k in ("content_base64", "content_text", "file_path") if k in args]
         if len(sources) != 1:
             offered = "content_base64, content_text" + (" or file_path" if self._file_dir else "")
-            raise ToolInputError(f"give the file as exactly one of {offered} (got "
-                                 f"{', '.join(sources) or 'none'})")
+            raise ToolInputError(
+                f"give the file as exactly one of {offered} (got {', '.join(sources) or 'none'})"
+            )
         source = sources[0]
         if source == "content_base64":
             text = "".join(args["content_base64"].split())
@@ -347,8 +382,9 @@ class Executor:
             raise FileAccessError("file_path is not enabled on this server (no allowed directory)")
         # One refusal for every reason (missing, outside, not a file, unreadable), so an agent cannot
         # probe which paths exist on the machine.
-        refused = FileAccessError(f"file_path {file_path!r} is not a readable regular file inside the allowed "
-                                  "directory")
+        refused = FileAccessError(
+            f"file_path {file_path!r} is not a readable regular file inside the allowed directory"
+        )
         candidate = Path(file_path)
         if not candidate.is_absolute():
             candidate = root / candidate
@@ -363,11 +399,13 @@ class Executor:
             raise FileAccessError(f"file_path {file_path!r} is larger than {MAX_FILE_BYTES} bytes")
         return real.read_bytes()
 
-    async def _attachment_download(self, entry: Resource, args: Mapping[str, Any],
-                                   headers: dict[str, str]) -> Result:
+    async def _attachment_download(
+        self, entry: Resource, args: Mapping[str, Any], headers: dict[str, str]
+    ) -> Result:
         record_id = args["id"]
-        response, body = await self._request("GET", _record_path(entry, record_id), headers,
-                                             params=_query(entry.get_params, args), raw=True)
+        response, body = await self._request(
+            "GET", _record_path(entry, record_id), headers, params=_query(entry.get_params, args), raw=True
+        )
         ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
         metadata: dict[str, Any] = {"id": record_id}
         if isinstance(body, dict) and ("data_base64" in body or "data" in body):
@@ -375,8 +413,11 @@ class Executor:
             try:
                 data = base64.b64decode(encoded)
             except (binascii.Error, ValueError, TypeError):
-                raise UpstreamError("Halo sent attachment data that is not base64", status=response.status_code,
-                                    body={k: v for k, v in body.items() if k not in ("data", "data_base64")}) from None
+                raise UpstreamError(
+                    "Halo sent attachment data that is not base64",
+                    status=response.status_code,
+                    body={k: v for k, v in body.items() if k not in ("data", "data_base64")},
+                ) from None
             metadata.update({k: v for k, v in body.items() if k not in ("data", "data_base64")})
             filename = str(body.get("filename") or f"attachment-{record_id}")
             ctype = str(body.get("content_type") or "")
@@ -391,7 +432,12 @@ class Executor:
         uri = f"halo://attachments/{quote(str(record_id), safe='')}/{quote(filename)}"
         resource: mcp_types.TextResourceContents | mcp_types.BlobResourceContents
         text = None
-        if ctype.startswith("text/") or ctype in _TEXT_MIME or ctype.endswith("+json") or ctype.endswith("+xml"):
+        if (
+            ctype.startswith("text/")
+            or ctype in _TEXT_MIME
+            or ctype.endswith("+json")
+            or ctype.endswith("+xml")
+        ):
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
@@ -399,8 +445,9 @@ class Executor:
         if text is not None:
             resource = mcp_types.TextResourceContents(uri=uri, mime_type=ctype, text=text)
         else:
-            resource = mcp_types.BlobResourceContents(uri=uri, mime_type=ctype,
-                                                      blob=base64.b64encode(data).decode("ascii"))
+            resource = mcp_types.BlobResourceContents(
+                uri=uri, mime_type=ctype, blob=base64.b64encode(data).decode("ascii")
+            )
         return success({"result": metadata}, response, extra=[mcp_types.EmbeddedResource(resource=resource)])
 
     # --- name lookups ---------------------------------------------------------------------------
@@ -478,7 +525,8 @@ def _non_finite(value: Any, where: str = "") -> str | None:
 def _is_html(response: httpx.Response, body: str) -> bool:
     ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return ctype in ("text/html", "application/xhtml+xml") or body.lstrip()[:15].lower().startswith(
-        ("<!doctype html", "<html"))
+        ("<!doctype html", "<html")
+    )
 
 
 def _rank(kind: str, name: str, rows: Sequence[Any], name_field: str, id_field: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .catalogue import RESOURCES
+from halo_sandbox.server.catalogue import RESOURCES
 
 OUTPUT = Path(__file__).with_name("generated_catalogue.json")
 DEFAULT_SOURCE = Path(__file__).resolve().parents[1].parent / "shared" / "halo-swagger.json"
@@ -50,10 +50,18 @@ MAX_NAME = 64
 """MCP tool names are at most 64 characters."""
 
 _SCALARS: Mapping[str, str] = {
-    "bool": "boolean", "boolean": "boolean",
-    "int": "integer", "integer": "integer", "long": "integer",
-    "double": "number", "float": "number", "number": "number", "decimal": "number",
-    "string": "string", "datetime": "string", "guid": "string",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "int": "integer",
+    "integer": "integer",
+    "long": "integer",
+    "double": "number",
+    "float": "number",
+    "number": "number",
+    "decimal": "number",
+    "string": "string",
+    "datetime": "string",
+    "guid": "string",
 }
 _LIST = re.compile(r"^(?:List|IEnumerable|array)<\s*(\w+)\s*>$", re.IGNORECASE)
 
@@ -111,7 +119,9 @@ def field_type(schema: Mapping[str, Any], schemas: Mapping[str, Any] | None = No
     return (_SCALARS.get(raw.lower(), "string"), None)
 
 
-def _params(operation: Mapping[str, Any] | None, skipped: list[str], *, drop: Iterable[str] = ()) -> list[dict[str, Any]]:
+def _params(
+    operation: Mapping[str, Any] | None, skipped: list[str], *, drop: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     if not operation:
         return []
     out: dict[str, dict[str, Any]] = {}
@@ -126,8 +136,10 @@ def _params(operation: Mapping[str, Any] | None, skipped: list[str], *, drop: It
             continue
         typed = query_type(param.get("schema", {}))
         if typed is None:
-            skipped.append(f"query parameter {name!r} (type {param.get('schema', {}).get('type')!r} has no "
-                           "query-string form)")
+            skipped.append(
+                f"query parameter {name!r} (type {param.get('schema', {}).get('type')!r} has no "
+                "query-string form)"
+            )
             continue
         entry: dict[str, Any] = {"name": name, "type": typed[0]}
         if typed[1]:
@@ -138,7 +150,9 @@ def _params(operation: Mapping[str, Any] | None, skipped: list[str], *, drop: It
     return list(out.values())
 
 
-def _body_fields(operation: Mapping[str, Any] | None, schemas: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+def _body_fields(
+    operation: Mapping[str, Any] | None, schemas: Mapping[str, Any]
+) -> list[dict[str, Any]] | None:
     if not operation:
         return None
     content = (operation.get("requestBody") or {}).get("content", {})
@@ -201,14 +215,19 @@ def generate(document: Mapping[str, Any]) -> dict[str, Any]:
         if name in taken or singular in taken:
             singular, name = f"{singular}_resource", f"{singular}_resources"
         taken |= {name, singular}
-        if len(f"get_single_halo_itsm_{singular}_by_id") > MAX_NAME or len(f"update_a_halo_itsm_{singular}_by_id") > MAX_NAME:
+        if (
+            len(f"get_single_halo_itsm_{singular}_by_id") > MAX_NAME
+            or len(f"update_a_halo_itsm_{singular}_by_id") > MAX_NAME
+        ):
             not_generated.append(f"{segment}: tool names would exceed {MAX_NAME} characters")
             continue
         skipped: list[str] = []
         methods: list[str] = []
         entry: dict[str, Any] = {"name": name, "singular": singular, "path": collection_path}
         first = next(iter((collection or item).values()))
-        tags = sorted({snake(t) for op in (*collection.values(), *item.values()) for t in op.get("tags", [])} - {""})
+        tags = sorted(
+            {snake(t) for op in (*collection.values(), *item.values()) for t in op.get("tags", [])} - {""}
+        )
         entry["tags"] = tags
         summary = (collection.get("get") or item.get("get") or first).get("summary") or ""
         entry["summary"] = summary.strip()
@@ -232,14 +251,16 @@ def generate(document: Mapping[str, Any]) -> dict[str, Any]:
             entry["id_type"] = _id_type(item)
         entry["methods"] = methods
         if others:
-            skipped.append(f"operations on {', '.join(sorted(others))} (not the resource's collection or item)")
+            skipped.append(
+                f"operations on {', '.join(sorted(others))} (not the resource's collection or item)"
+            )
         if skipped:
             entry["skipped"] = sorted(set(skipped))
         entry["tags"] = tags or [singular]
         resources.append(entry)
+    info = document.get("info", {})
     return {
-        "source": f"{document.get('info', {}).get('title', 'Halo API')} {document.get('info', {}).get('version', '')}"
-                  .strip(),
+        "source": " ".join(part for part in (info.get("title", "Halo API"), info.get("version", "")) if part),
         "generated_by": "python -m halo_sandbox.server.generate",
         "resources": resources,
         "not_generated": not_generated,
@@ -252,10 +273,14 @@ def render(catalogue: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m halo_sandbox.server.generate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m halo_sandbox.server.generate", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="Halo's OpenAPI document (JSON)")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the generated catalogue")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the output differs instead of writing it")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the output differs instead of writing it"
+    )
     options = parser.parse_args(argv)
     try:
         document = json.loads(options.source.read_text(encoding="utf-8"))
@@ -269,7 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     if options.check:
         current = options.output.read_text(encoding="utf-8") if options.output.exists() else ""
         if current != text:
-            print(f"{options.output} is out of date: run python -m halo_sandbox.server.generate", file=sys.stderr)
+            print(
+                f"{options.output} is out of date: run python -m halo_sandbox.server.generate",
+                file=sys.stderr,
+            )
             return 1
         return 0
     options.output.write_text(text, encoding="utf-8")

@@ -20,7 +20,7 @@ from importlib import resources as _files
 from types import MappingProxyType
 from typing import Any
 
-from .catalogue import CATALOGUE, METHODS, Param, Resource, check_resources
+from halo_sandbox.server.catalogue import CATALOGUE, METHODS, Param, Resource, check_resources
 
 ARTEFACT = "generated_catalogue.json"
 GENERATED_TAG = "generated"
@@ -31,31 +31,51 @@ def _param(raw: Mapping[str, Any], *, where: str) -> Param:
     json_type = str(raw["type"])
     description = f"Halo's `{name}` {where}."
     if json_type == "array" and where == "query parameter":
-        return Param(name=name, type="array", csv=True, item_type=str(raw.get("item_type", "integer")),
-                     description=description, required=bool(raw.get("required", False)))
+        return Param(
+            name=name,
+            type="array",
+            csv=True,
+            item_type=str(raw.get("item_type", "integer")),
+            description=description,
+            required=bool(raw.get("required", False)),
+        )
     enum = raw.get("enum")
-    return Param(name=name, type=json_type, item_type=str(raw.get("item_type", "integer")),
-                 description=description, required=bool(raw.get("required", False)),
-                 enum=tuple(enum) if enum else None)
+    return Param(
+        name=name,
+        type=json_type,
+        item_type=str(raw.get("item_type", "integer")),
+        description=description,
+        required=bool(raw.get("required", False)),
+        enum=tuple(enum) if enum else None,
+    )
 
 
 def _resource(raw: Mapping[str, Any]) -> Resource:
     methods = frozenset(raw["methods"])
     path = str(raw["path"])
-    missing = {m: f"Halo's OpenAPI document declares no such operation on {path}"
-               for m in METHODS if m not in methods}
+    missing = {
+        m: f"Halo's OpenAPI document declares no such operation on {path}"
+        for m in METHODS
+        if m not in methods
+    }
     tags = [t for t in raw.get("tags", [])]
     summary = f"Halo's `{path}` resource (OpenAPI tag{'s' if len(tags) > 1 else ''} {', '.join(tags)})."
     return Resource(
-        name=str(raw["name"]), singular=str(raw["singular"]), path=path,
-        tags=frozenset({*tags, GENERATED_TAG}), summary=summary, methods=methods,
+        name=str(raw["name"]),
+        singular=str(raw["singular"]),
+        path=path,
+        tags=frozenset({*tags, GENERATED_TAG}),
+        summary=summary,
+        methods=methods,
         not_offered=MappingProxyType(missing),
-        pageable=bool(raw.get("pageable", False)), id_type=str(raw.get("id_type", "integer")),
+        pageable=bool(raw.get("pageable", False)),
+        id_type=str(raw.get("id_type", "integer")),
         filters=tuple(_param(p, where="query parameter") for p in raw.get("filters", [])),
         get_params=tuple(_param(p, where="query parameter") for p in raw.get("get_params", [])),
         delete_params=tuple(_param(p, where="query parameter") for p in raw.get("delete_params", [])),
         fields=tuple(_param(p, where="record field") for p in raw.get("fields", [])),
-        object_as_row=True, generated=True,
+        object_as_row=True,
+        generated=True,
     )
 
 

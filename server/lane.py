@@ -8,7 +8,8 @@ then the transport dumps the JSON-RPC envelope again and encodes it with the sta
 - `ToolCallLane`, a server middleware (`Server.middleware`, inside the SDK's OpenTelemetry span):
   a `tools/call` request (not a notification of that name) whose params are plain (`name`,
   `arguments`, `_meta` without a progress token) on a connection that accepts requests is answered
-  by the tool surface directly, and the result is given back already in wire form (`wire_result`: the same members the SDK's serialization writes,
+  by the tool surface directly, and the result is given back already in wire form (`wire_result`: the same
+  members the SDK's serialization writes,
   `resultType` and the `serverInfo` stamp on 2026-07-28 results). Anything else takes the SDK's path
   unchanged (its validation ladder answers malformed params).
 - `Splices`: over HTTP (`transports.RateLimitHeaders` holds every `tools/call` response anyway),
@@ -30,7 +31,7 @@ from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp_types import SERVER_INFO_META_KEY
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from .results import EncodedResult, Result, encode
+from halo_sandbox.server.results import EncodedResult, Result, encode
 
 __all__ = ["SPLICES", "Splices", "ToolCallLane", "wire_result"]
 
@@ -85,12 +86,14 @@ def _encoded(value: Any) -> bytes | None:
         return None
 
 
-def wire_result(result: Result, *, version: str, server_info: Callable[[], dict[str, Any]],
-                splices: Splices | None = None) -> dict[str, Any]:
+def wire_result(
+    result: Result, *, version: str, server_info: Callable[[], dict[str, Any]], splices: Splices | None = None
+) -> dict[str, Any]:
     """`result` in the wire form the SDK writes for `tools/call` at protocol `version`; with
     `splices`, the text of the first content block and the structured content are placeholders."""
-    blocks: list[dict[str, Any]] = [block.model_dump(by_alias=True, mode="json", exclude_none=True)
-                                    for block in result.content]
+    blocks: list[dict[str, Any]] = [
+        block.model_dump(by_alias=True, mode="json", exclude_none=True) for block in result.content
+    ]
     structured = result.structured_content
     if splices is not None:
         first: dict[str, Any] = blocks[0] if blocks else {}
@@ -101,7 +104,11 @@ def wire_result(result: Result, *, version: str, server_info: Callable[[], dict[
                 first["text"] = splices.add(literal)
         if structured is not None:
             # a result built by `results` carries its structured content's JSON as its text already
-            encoded = text.encode() if isinstance(result, EncodedResult) and text is not None else _encoded(structured)
+            encoded = (
+                text.encode()
+                if isinstance(result, EncodedResult) and text is not None
+                else _encoded(structured)
+            )
             if encoded is not None:
                 structured = splices.add(encoded)
     wire: dict[str, Any] = {"content": blocks, "isError": bool(result.is_error)}
@@ -118,8 +125,13 @@ def wire_result(result: Result, *, version: str, server_info: Callable[[], dict[
 
 def _plain(params: Mapping[str, Any] | None) -> bool:
     """`tools/call` params the lane answers exactly as the SDK would: a string `name`, an object or
-    no `arguments`, a `_meta` object without a progress token (progress takes the SDK's path), nothing else."""
-    if not isinstance(params, Mapping) or not params.keys() <= _PLAIN_PARAMS or type(params.get("name")) is not str:
+    no `arguments`, a `_meta` object without a progress token (progress takes the SDK's path), nothing
+    else."""
+    if (
+        not isinstance(params, Mapping)
+        or not params.keys() <= _PLAIN_PARAMS
+        or type(params.get("name")) is not str
+    ):
         return False
     arguments = params.get("arguments")
     if arguments is not None and type(arguments) is not dict:
@@ -132,22 +144,35 @@ class ToolCallLane:
     """Server middleware answering plain `tools/call` requests with `call` (the tool surface) and
     `wire_result`; `server_info` gives the `serverInfo` stamp of 2026-07-28 results."""
 
-    def __init__(self, call: Callable[[str, Mapping[str, Any] | None], Awaitable[Result]], *,
-                 server_info: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        call: Callable[[str, Mapping[str, Any] | None], Awaitable[Result]],
+        *,
+        server_info: Callable[[], dict[str, Any]],
+    ) -> None:
         self._call = call
         self._server_info = server_info
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         params = ctx.params
         # the SDK runs notifications through the same middleware: one named `tools/call` runs nothing
-        if ctx.request_id is None or ctx.method != "tools/call" or not _plain(params) or not _accepts_requests(ctx):
+        if (
+            ctx.request_id is None
+            or ctx.method != "tools/call"
+            or not _plain(params)
+            or not _accepts_requests(ctx)
+        ):
             return await call_next(ctx)
         assert params is not None
         result = await self._call(params["name"], params.get("arguments"))
         scope = getattr(ctx.request, "scope", None)
         splices = scope.get(SPLICES) if isinstance(scope, dict) else None
-        return wire_result(result, version=ctx.protocol_version, server_info=self._server_info,
-                           splices=splices if isinstance(splices, Splices) else None)
+        return wire_result(
+            result,
+            version=ctx.protocol_version,
+            server_info=self._server_info,
+            splices=splices if isinstance(splices, Splices) else None,
+        )
 
 
 def _accepts_requests(ctx: ServerRequestContext[Any, Any]) -> bool:

@@ -17,14 +17,14 @@ import mcp_types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
-from .executor import Executor, ToolCallObserver
-from .lane import ToolCallLane
-from .surface.completions import completion_handlers
-from .surface.prompts import PROMPTS, prompt_handlers
-from .surface.resources import TEMPLATE_COMPLETIONS, resource_handlers
-from .surface.tools import Exposure, ToolSurface, tool_handlers
-from .tools import ToolSpec, generate_tools, with_file_access
-from .upstream import HaloClient
+from halo_sandbox.server.executor import Executor, ToolCallObserver
+from halo_sandbox.server.lane import ToolCallLane
+from halo_sandbox.server.surface.completions import completion_handlers
+from halo_sandbox.server.surface.prompts import PROMPTS, prompt_handlers
+from halo_sandbox.server.surface.resources import TEMPLATE_COMPLETIONS, resource_handlers
+from halo_sandbox.server.surface.tools import Exposure, ToolSurface, tool_handlers
+from halo_sandbox.server.tools import ToolSpec, generate_tools, with_file_access
+from halo_sandbox.server.upstream import HaloClient
 
 __all__ = ["DISCOVERY_INSTRUCTIONS", "INSTRUCTIONS", "SERVER_VERSION", "build_mcp_server"]
 
@@ -42,8 +42,9 @@ DISCOVERY_INSTRUCTIONS = (
 )
 
 
-async def _on_set_logging_level(ctx: ServerRequestContext[Any],
-                                params: mcp_types.SetLevelRequestParams) -> mcp_types.EmptyResult:
+async def _on_set_logging_level(
+    ctx: ServerRequestContext[Any], params: mcp_types.SetLevelRequestParams
+) -> mcp_types.EmptyResult:
     return mcp_types.EmptyResult()
 
 
@@ -67,8 +68,13 @@ def build_mcp_server(
         tools = generate_tools(file_access=allowed_file_dir is not None, breadth=breadth)
     elif allowed_file_dir is not None:
         tools = [with_file_access(t) for t in tools]
-    executor = Executor(halo=halo, tools=tools, cursor_secret=cursor_secret, allowed_file_dir=allowed_file_dir,
-                        on_tool_call=on_tool_call)
+    executor = Executor(
+        halo=halo,
+        tools=tools,
+        cursor_secret=cursor_secret,
+        allowed_file_dir=allowed_file_dir,
+        on_tool_call=on_tool_call,
+    )
     surface = ToolSurface(executor, exposure=exposure, cache_scope=cache_scope)
     server: Server[Any] = Server(
         name,
@@ -78,8 +84,11 @@ def build_mcp_server(
         **tool_handlers(surface),
         **resource_handlers(halo=halo),
         **prompt_handlers(),
-        **completion_handlers(halo=halo, prompts={n: spec.completions for n, spec in PROMPTS.items()},
-                              templates=TEMPLATE_COMPLETIONS),
+        **completion_handlers(
+            halo=halo,
+            prompts={n: spec.completions for n, spec in PROMPTS.items()},
+            templates=TEMPLATE_COMPLETIONS,
+        ),
     )
     # Registered after construction: passing `on_set_logging_level=` makes the SDK warn on every build.
     server.add_request_handler("logging/setLevel", mcp_types.SetLevelRequestParams, _on_set_logging_level)

@@ -33,9 +33,15 @@ _HALO_TEXT = re.compile(
     re.IGNORECASE,
 )
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
-_COMBINED_KEYS = {"limit": "limit", "l": "limit", "q": "limit",
-                  "remaining": "remaining", "r": "remaining",
-                  "reset": "reset", "t": "reset"}
+_COMBINED_KEYS = {
+    "limit": "limit",
+    "l": "limit",
+    "q": "limit",
+    "remaining": "remaining",
+    "r": "remaining",
+    "reset": "reset",
+    "t": "reset",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +153,14 @@ def normalise(
             if retry_after is not None:
                 reset = min(reset, retry_after)
 
-    if status == 429 and (limit is not None or remaining is not None or reset is not None
-                          or retry_after is not None):
+    if status == 429 and (
+        limit is not None or remaining is not None or reset is not None or retry_after is not None
+    ):
         remaining = 0 if remaining is None else remaining
         reset = retry_after if reset is None else reset
 
     if limit is None and remaining is None and reset is None:
         return RateLimitInfo(ratelimit=None, retry_after=retry_after)
-    return RateLimitInfo(ratelimit={"limit": limit, "remaining": remaining, "reset": reset},
-                         retry_after=retry_after)
+    return RateLimitInfo(
+        ratelimit={"limit": limit, "remaining": remaining, "reset": reset}, retry_after=retry_after
+    )

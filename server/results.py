@@ -15,11 +15,21 @@ import httpx
 import mcp_types
 import orjson
 
-from ..protocol import RATELIMIT_META
-from .errors import ServerError, UpstreamError
-from .ratelimit import normalise
+from halo_sandbox.protocol import RATELIMIT_META
+from halo_sandbox.server.errors import ServerError, UpstreamError
+from halo_sandbox.server.ratelimit import normalise
 
-__all__ = ["EncodedResult", "Result", "dumps", "encode", "error_result", "ratelimit_fields", "success", "result_json", "wire_safe"]
+__all__ = [
+    "EncodedResult",
+    "Result",
+    "dumps",
+    "encode",
+    "error_result",
+    "ratelimit_fields",
+    "success",
+    "result_json",
+    "wire_safe",
+]
 
 Result = mcp_types.CallToolResult
 
@@ -56,26 +66,40 @@ def dumps(value: Any, *, strict: bool = False) -> str:
 
 def _text(structured: Mapping[str, Any], *, strict: bool = False) -> str:
     """The text content: `structured` as JSON, each member encoded once."""
-    return "{" + ",".join(f"{dumps(key)}:{dumps(value, strict=strict)}" for key, value in structured.items()) + "}"
+    return (
+        "{"
+        + ",".join(f"{dumps(key)}:{dumps(value, strict=strict)}" for key, value in structured.items())
+        + "}"
+    )
 
 
 def result_json(result: Result) -> str | None:
     """`structuredContent["result"]` as JSON, sliced out of the text content `_text` wrote."""
     structured = result.structured_content
-    if result.is_error or not isinstance(structured, dict) or "result" not in structured or not result.content:
+    if (
+        result.is_error
+        or not isinstance(structured, dict)
+        or "result" not in structured
+        or not result.content
+    ):
         return None
     text = getattr(result.content[0], "text", None)
     if not isinstance(text, str) or not text.startswith(_RESULT_PREFIX):
         return None
     tail = "".join(f",{dumps(key)}:{dumps(value)}" for key, value in list(structured.items())[1:]) + "}"
-    return text[len(_RESULT_PREFIX):-len(tail)] if text.endswith(tail) else None
+    return text[len(_RESULT_PREFIX) : -len(tail)] if text.endswith(tail) else None
 
 
 def error_result(exc: ServerError) -> Result:
     """The one mapping from the server error tree to an `isError` tool result."""
     if isinstance(exc, UpstreamError):
-        error = {"status": exc.status, "message": exc.message, "body": exc.body,
-                 "ratelimit": exc.ratelimit, "retry_after": exc.retry_after}
+        error = {
+            "status": exc.status,
+            "message": exc.message,
+            "body": exc.body,
+            "ratelimit": exc.ratelimit,
+            "retry_after": exc.retry_after,
+        }
     else:
         error = {"status": None, "message": exc.message, "body": None, "ratelimit": None, "retry_after": None}
     error["code"] = exc.code
@@ -123,8 +147,9 @@ def ratelimit_fields(result: Result) -> dict[str, Any] | None:
     return dict(fields) if isinstance(fields, Mapping) else None
 
 
-def success(structured: dict[str, Any], response: httpx.Response | None,
-             extra: Sequence[mcp_types.ContentBlock] = ()) -> Result:
+def success(
+    structured: dict[str, Any], response: httpx.Response | None, extra: Sequence[mcp_types.ContentBlock] = ()
+) -> Result:
     meta = None
     if response is not None:
         info = normalise(response.headers, status=response.status_code)
@@ -136,5 +161,3 @@ def success(structured: dict[str, Any], response: httpx.Response | None,
         structured_content=structured,
         _meta=meta,
     )
-
-

@@ -15,13 +15,19 @@ from typing import Any
 
 import mcp_types
 
-from .catalogue import CATALOGUE, METHODS, READ_METHODS, WRITE_METHODS, Param, Resource
+from halo_sandbox.server.catalogue import CATALOGUE, METHODS, READ_METHODS, WRITE_METHODS, Param, Resource
 
 LOOKUP_TOOL = "find_halo_itsm_ids"
 LOOKUP_METHOD = "lookup"
 ALL_METHODS = (*METHODS, LOOKUP_METHOD)
-METHOD_KIND = {"list": "read", "get": "read", LOOKUP_METHOD: "read",
-               "create": "write", "update": "write", "delete": "write"}
+METHOD_KIND = {
+    "list": "read",
+    "get": "read",
+    LOOKUP_METHOD: "read",
+    "create": "write",
+    "update": "write",
+    "delete": "write",
+}
 DEFAULT_LIMIT = 50
 KNOWN_TAGS = frozenset({"lookups"}).union(*(entry.tags for entry in CATALOGUE.values()))
 MAX_LIMIT = 100
@@ -29,14 +35,22 @@ MAX_LIMIT = 100
 # Arguments that named executor hooks add to a tool (the hook consumes them; they never reach Halo).
 HOOK_ARGUMENTS: Mapping[str, tuple[Param, ...]] = {
     "attachment_upload": (
-        Param(name="content_base64", type="string",
-              description="The file's bytes, base64-encoded. Give exactly one of `content_base64`, "
-                          "`content_text` or `file_path` (when offered)."),
-        Param(name="content_text", type="string",
-              description="The file's content as text (stored UTF-8 encoded)."),
-        Param(name="file_path", type="string",
-              description="Path of a file inside the server's allowed directory (relative to it or "
-                          "absolute)."),
+        Param(
+            name="content_base64",
+            type="string",
+            description="The file's bytes, base64-encoded. Give exactly one of `content_base64`, "
+            "`content_text` or `file_path` (when offered).",
+        ),
+        Param(
+            name="content_text",
+            type="string",
+            description="The file's content as text (stored UTF-8 encoded).",
+        ),
+        Param(
+            name="file_path",
+            type="string",
+            description="Path of a file inside the server's allowed directory (relative to it or absolute).",
+        ),
     ),
 }
 FILE_ACCESS_ARGUMENTS = frozenset({"file_path"})
@@ -57,8 +71,11 @@ _RECORD_OUTPUT = {
 }
 _MATCH = {
     "type": "object",
-    "properties": {"id": {"type": ["integer", "string"]}, "name": {"type": "string"},
-                   "score": {"type": "number"}},
+    "properties": {
+        "id": {"type": ["integer", "string"]},
+        "name": {"type": "string"},
+        "score": {"type": "number"},
+    },
     "required": ["id", "name"],
 }
 _LOOKUP_OUTPUT = {
@@ -123,8 +140,9 @@ def tool_name(resource: Resource, method: str) -> str:
     }[method]
 
 
-def generate_tools(catalogue: Mapping[str, Resource] | None = None, *, file_access: bool = False,
-                   breadth: bool = False) -> list[ToolSpec]:
+def generate_tools(
+    catalogue: Mapping[str, Resource] | None = None, *, file_access: bool = False, breadth: bool = False
+) -> list[ToolSpec]:
     """Every tool the catalogue describes, in catalogue order, then `find_halo_itsm_ids`.
 
     `catalogue` defaults to the curated one; `breadth` adds the tools generated from Halo's OpenAPI
@@ -144,7 +162,7 @@ def _default_tools(*, file_access: bool, breadth: bool) -> tuple[ToolSpec, ...]:
 
 def _generate(catalogue: Mapping[str, Resource], *, file_access: bool, breadth: bool) -> list[ToolSpec]:
     if breadth:
-        from .generated import generated_catalogue
+        from halo_sandbox.server.generated import generated_catalogue
 
         catalogue = {**catalogue, **generated_catalogue()}
     specs = [
@@ -182,8 +200,9 @@ def select_tools(
         methods = list(methods)
         unknown = sorted(m for m in methods if m not in {"read", "write", *ALL_METHODS})
         if unknown:
-            raise ValueError(f"unknown method(s): {', '.join(unknown)} "
-                             f"(known: read, write, {', '.join(ALL_METHODS)})")
+            raise ValueError(
+                f"unknown method(s): {', '.join(unknown)} (known: read, write, {', '.join(ALL_METHODS)})"
+            )
         if methods:
             wanted_methods = set()
             for m in methods:
@@ -202,7 +221,8 @@ def select_tools(
             raise ValueError(f"unknown tag(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
         wanted_tags = set(tags) or None
     return [
-        t for t in tools
+        t
+        for t in tools
         if (wanted_methods is None or t.method in wanted_methods)
         and (wanted_tags is None or t.tags & wanted_tags)
     ]
@@ -230,7 +250,10 @@ def property_schema(param: Param) -> dict[str, Any]:
     description = param.description + (_ref_hint(param.ref) if param.ref else "")
     schema: dict[str, Any]
     if param.type == "array":
-        schema = {"type": "array", "items": {"type": param.item_type, **(_INT32 if param.item_type == "integer" else {})}}
+        schema = {
+            "type": "array",
+            "items": {"type": param.item_type, **(_INT32 if param.item_type == "integer" else {})},
+        }
         if param.csv:
             schema["minItems"] = 1
             description += " Pass a JSON array; it is sent to Halo comma-separated."
@@ -262,8 +285,9 @@ def _id_schema(entry: Resource, what: str) -> dict[str, Any]:
         schema["maximum"] = _INT32["maximum"]
     else:
         schema["minLength"] = 1
-    schema["description"] = (f"{what} Ids come from `list_all_halo_itsm_{entry.plural}`."
-                             + (f" {entry.id_note}" if entry.id_note else ""))
+    schema["description"] = f"{what} Ids come from `list_all_halo_itsm_{entry.plural}`." + (
+        f" {entry.id_note}" if entry.id_note else ""
+    )
     return schema
 
 
@@ -276,13 +300,30 @@ def _hook_params(entry: Resource, method: str, *, file_access: bool) -> tuple[Pa
 def _input_schema(entry: Resource, method: str, *, file_access: bool) -> dict[str, Any]:
     if method == "list":
         props = [(p.name, property_schema(p)) for p in entry.filters]
-        props.append(("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                                "default": DEFAULT_LIMIT,
-                                "description": f"Records per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}). "
-                                               "With `next_cursor` the first call's page size is kept."}))
-        props.append(("next_cursor", {"type": "string", "minLength": 1,
-                                      "description": "The `next_cursor` of the previous page, passed back "
-                                                     "unchanged with the same filters."}))
+        props.append(
+            (
+                "limit",
+                {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_LIMIT,
+                    "default": DEFAULT_LIMIT,
+                    "description": f"Records per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT}). "
+                    "With `next_cursor` the first call's page size is kept.",
+                },
+            )
+        )
+        props.append(
+            (
+                "next_cursor",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The `next_cursor` of the previous page, passed back "
+                    "unchanged with the same filters.",
+                },
+            )
+        )
         return _object(props, [p.name for p in entry.filters if p.required])
     if method in ("get", "delete"):
         params = entry.get_params if method == "get" else entry.delete_params
@@ -291,8 +332,11 @@ def _input_schema(entry: Resource, method: str, *, file_access: bool) -> dict[st
         return _object(props, ["id", *(p.name for p in params if p.required)])
     # create / update
     hook_params = _hook_params(entry, method, file_access=file_access)
-    what = (f"Id of an existing {entry.singular}: updates it instead of creating one."
-            if method == "create" else f"Id of the {entry.singular} to update.")
+    what = (
+        f"Id of an existing {entry.singular}: updates it instead of creating one."
+        if method == "create"
+        else f"Id of the {entry.singular} to update."
+    )
     props = [("id", _id_schema(entry, what))]
     props += [(p.name, property_schema(p)) for p in (*entry.fields, *hook_params)]
     required = [p.name for p in entry.fields if p.required]
@@ -301,8 +345,10 @@ def _input_schema(entry: Resource, method: str, *, file_access: bool) -> dict[st
     return _object(props, required)
 
 
-_GENERATED_NOTE = (" Generated from Halo's official OpenAPI document (breadth catalogue): inputs are Halo's "
-                   "documented parameters and record fields, without curated descriptions.")
+_GENERATED_NOTE = (
+    " Generated from Halo's official OpenAPI document (breadth catalogue): inputs are Halo's "
+    "documented parameters and record fields, without curated descriptions."
+)
 
 
 def _description(entry: Resource, method: str, *, file_access: bool) -> str:
@@ -317,10 +363,12 @@ def _curated_description(entry: Resource, method: str, *, file_access: bool) -> 
         reasons.setdefault(why, []).append(m)
     not_offered = "".join(f" Not offered: {', '.join(ms)} ({why})." for why, ms in reasons.items())
     if method == "list":
-        text = (f"List Halo {entry.plural.replace('_', ' ')}: {summary} Returns "
-                f'{{"result": [records], "next_cursor": string|null}}. `limit` is 1-{MAX_LIMIT} '
-                f"(default {DEFAULT_LIMIT}). To get the next page pass `next_cursor` back unchanged, "
-                "with the same filters; null means this was the last page.")
+        text = (
+            f"List Halo {entry.plural.replace('_', ' ')}: {summary} Returns "
+            f'{{"result": [records], "next_cursor": string|null}}. `limit` is 1-{MAX_LIMIT} '
+            f"(default {DEFAULT_LIMIT}). To get the next page pass `next_cursor` back unchanged, "
+            "with the same filters; null means this was the last page."
+        )
         if not entry.pageable:
             text += " Halo returns this list unpaged: the server fetches it once per call and slices it."
         required = [p.name for p in entry.filters if p.required]
@@ -330,20 +378,24 @@ def _curated_description(entry: Resource, method: str, *, file_access: bool) -> 
     if method == "get":
         text = f'Get one Halo {s} by `id`. Returns {{"result": record}}. {summary}'
         if entry.hooks.get("get") == "attachment_download":
-            text += (" The result holds the file's metadata; the bytes come back as an embedded resource "
-                     "with the file's MIME type.")
+            text += (
+                " The result holds the file's metadata; the bytes come back as an embedded resource "
+                "with the file's MIME type."
+            )
         return text + (f" {entry.id_note}" if entry.id_note else "")
     if method == "delete":
-        return (f"Delete one Halo {s} by `id`. This cannot be undone. Returns {{\"result\": ...}}."
-                + (f" {entry.id_note}" if entry.id_note else ""))
+        return f'Delete one Halo {s} by `id`. This cannot be undone. Returns {{"result": ...}}.' + (
+            f" {entry.id_note}" if entry.id_note else ""
+        )
     if method == "create":
-        text = (f"Create a Halo {s}. {summary} Passing `id` of an existing {s} updates it instead "
-                "(only the fields you pass change), as Halo's POST does. Returns {\"result\": record}.")
+        text = (
+            f"Create a Halo {s}. {summary} Passing `id` of an existing {s} updates it instead "
+            '(only the fields you pass change), as Halo\'s POST does. Returns {"result": record}.'
+        )
         if entry.create_required:
             text += f" Required when creating: {', '.join(f'`{r}`' for r in entry.create_required)}."
     else:
-        text = (f"Update one Halo {s} by `id`: only the fields you pass change. "
-                "Returns {\"result\": record}.")
+        text = f'Update one Halo {s} by `id`: only the fields you pass change. Returns {{"result": record}}.'
     if entry.hooks.get(method) == "attachment_upload":
         sources = ["`content_base64`", "`content_text`"] + (["`file_path`"] if file_access else [])
         text += f" Give the file as exactly one of {', '.join(sources)}."
@@ -365,7 +417,8 @@ def _annotations(method: str, title: str) -> mcp_types.ToolAnnotations:
 
 def _resource_tool(entry: Resource, method: str, *, file_access: bool) -> ToolSpec:
     name = tool_name(entry, method)
-    title = f"{method.capitalize()} Halo {entry.plural.replace('_', ' ') if method == 'list' else entry.singular.replace('_', ' ')}"
+    noun = entry.plural if method == "list" else entry.singular
+    title = f"{method.capitalize()} Halo {noun.replace('_', ' ')}"
     tool = mcp_types.Tool(
         name=name,
         title=title,
@@ -374,9 +427,16 @@ def _resource_tool(entry: Resource, method: str, *, file_access: bool) -> ToolSp
         output_schema=_LIST_OUTPUT if method == "list" else _RECORD_OUTPUT,
         annotations=_annotations(method, title),
     )
-    return ToolSpec(name=name, resource=entry.name, method=method, kind=METHOD_KIND[method],
-                    tags=entry.tags, tool=tool, entry=entry,
-                    file_access=file_access and bool(_hook_params(entry, method, file_access=True)))
+    return ToolSpec(
+        name=name,
+        resource=entry.name,
+        method=method,
+        kind=METHOD_KIND[method],
+        tags=entry.tags,
+        tool=tool,
+        entry=entry,
+        file_access=file_access and bool(_hook_params(entry, method, file_access=True)),
+    )
 
 
 def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
@@ -385,7 +445,11 @@ def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
         "type": "object",
         "properties": {
             "kind": {"type": "string", "enum": kinds, "description": "What the name is of."},
-            "name": {"type": "string", "minLength": 1, "description": "The name to resolve (case-insensitive)."},
+            "name": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The name to resolve (case-insensitive).",
+            },
         },
         "required": ["kind", "name"],
         "additionalProperties": False,
@@ -395,8 +459,13 @@ def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
         "properties": {
             "kind": {**query["properties"]["kind"]},
             "name": {**query["properties"]["name"]},
-            "queries": {"type": "array", "items": query, "minItems": 1, "maxItems": 20,
-                        "description": "Several names at once: objects with `kind` and `name`."},
+            "queries": {
+                "type": "array",
+                "items": query,
+                "minItems": 1,
+                "maxItems": 20,
+                "description": "Several names at once: objects with `kind` and `name`.",
+            },
         },
         "dependentRequired": {"kind": ["name"], "name": ["kind"]},
         "additionalProperties": False,
@@ -406,9 +475,9 @@ def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
         name=LOOKUP_TOOL,
         title=title,
         description=(
-            "Resolve names to Halo ids in one call, e.g. {\"kind\": \"client\", \"name\": \"Wayne\"}, or "
+            'Resolve names to Halo ids in one call, e.g. {"kind": "client", "name": "Wayne"}, or '
             "several at once with `queries`. Kinds: " + ", ".join(kinds) + ". Returns "
-            "{\"result\": [{kind, name, matches: [{id, name}], candidates: [{id, name, score}]}]}: "
+            '{"result": [{kind, name, matches: [{id, name}], candidates: [{id, name, score}]}]}: '
             "`matches` are exact (case-insensitive) matches; when there is none or several, `candidates` "
             "ranks similar names. Priority ids are the integer `priorityid` tickets use."
         ),
@@ -417,11 +486,26 @@ def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
         annotations=_annotations(LOOKUP_METHOD, title),
     )
     tags = frozenset({"lookups"})
-    return ToolSpec(name=LOOKUP_TOOL, resource="lookups", method=LOOKUP_METHOD, kind="read", tags=tags,
-                    tool=tool, entry=None, sources=tuple(entries))
+    return ToolSpec(
+        name=LOOKUP_TOOL,
+        resource="lookups",
+        method=LOOKUP_METHOD,
+        kind="read",
+        tags=tags,
+        tool=tool,
+        entry=None,
+        sources=tuple(entries),
+    )
 
 
 __all__ = [
-    "ALL_METHODS", "DEFAULT_LIMIT", "LOOKUP_TOOL", "MAX_LIMIT", "ToolSpec",
-    "generate_tools", "select_tools", "tool_name", "with_file_access",
+    "ALL_METHODS",
+    "DEFAULT_LIMIT",
+    "LOOKUP_TOOL",
+    "MAX_LIMIT",
+    "ToolSpec",
+    "generate_tools",
+    "select_tools",
+    "tool_name",
+    "with_file_access",
 ]

@@ -13,7 +13,8 @@
   response that carries it. To be able to set headers after the result is known, the response to a
   `tools/call` POST is held until it is complete (notifications sent during the call arrive
   together with the result, in order; the server makes no server-to-client requests during a tool
-  call, which would wait on a reply the client cannot see yet). Over the legacy SSE transport results travel on the
+  call, which would wait on a reply the client cannot see yet). Over the legacy SSE transport results travel
+  on the
   long-lived event stream whose headers went out at connect time, so there the fields are only in
   the result (`structuredContent.error.ratelimit` / `retry_after`). The request body is parsed once
   (to see whether it is a tool call); a held response is not parsed again: only the small
@@ -46,8 +47,8 @@ from starlette.datastructures import Headers
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..protocol import RATELIMIT_META
-from .lane import SPLICES, Splices
+from halo_sandbox.protocol import RATELIMIT_META
+from halo_sandbox.server.lane import SPLICES, Splices
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -77,11 +78,14 @@ def _machine_names() -> set[str]:
     return {n for n in names if n}
 
 
-def security_settings(*, host: str = "127.0.0.1", allowed_origins: Iterable[str] = ()) -> TransportSecuritySettings:
+def security_settings(
+    *, host: str = "127.0.0.1", allowed_origins: Iterable[str] = ()
+) -> TransportSecuritySettings:
     """`Host`/`Origin` validation for a server bound to `host`.
 
     Loopback names are always accepted as `Host` (any port); a non-loopback bind address is accepted
-    too, and for a wildcard bind (`0.0.0.0`, `::`) this machine's host names and addresses. Origins: none (non-browser clients), the loopback origins on any port, and `allowed_origins`
+    too, and for a wildcard bind (`0.0.0.0`, `::`) this machine's host names and addresses. Origins: none
+    (non-browser clients), the loopback origins on any port, and `allowed_origins`
     (exact, e.g. ``https://inspector.example``, or with ``:*`` for any port).
     """
     hosts = ["127.0.0.1", "localhost", "[::1]", "127.0.0.1:*", "localhost:*", "[::1]:*"]
@@ -95,8 +99,9 @@ def security_settings(*, host: str = "127.0.0.1", allowed_origins: Iterable[str]
         if not origin.startswith(("http://", "https://")):
             raise ValueError(f"allowed origin must start with http:// or https://, got {origin!r}")
         origins.append(origin)
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts,
-                                     allowed_origins=origins)
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
+    )
 
 
 def session_manager_factory(
@@ -106,8 +111,9 @@ def session_manager_factory(
     headers (shared by `/mcp` and the provisioned `/mcp/{token}` servers so both behave alike)."""
 
     def build(server: Server[Any]) -> StreamableHTTPSessionManager:
-        return _SessionManager(app=server, security_settings=security, json_response=json_response,
-                               max_sessions=MAX_SESSIONS)
+        return _SessionManager(
+            app=server, security_settings=security, json_response=json_response, max_sessions=MAX_SESSIONS
+        )
 
     return build
 
@@ -117,7 +123,9 @@ class _SessionManager(StreamableHTTPSessionManager):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._with_headers = RateLimitHeaders(super().handle_request, max_body_size=self.max_request_body_size)
+        self._with_headers = RateLimitHeaders(
+            super().handle_request, max_body_size=self.max_request_body_size
+        )
 
     async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._with_headers(scope, receive, send)
@@ -200,7 +208,7 @@ def _meta_fields(payload: bytes) -> list[Any]:
             before -= 1
         end = start + len(_META_KEY)
         if before >= 0 and payload[before] in b"{,":
-            rest = payload[end:end + 2048].lstrip()
+            rest = payload[end : end + 2048].lstrip()
             if rest[:1] == b":":
                 text = rest[1:].decode("utf-8", "replace").lstrip()
                 try:
@@ -243,15 +251,19 @@ class RateLimitHeaders:
         body = bytearray()
         more = True
         trailing: list[Message] = []
-        while more and len(body) <= self.max_body_size:  # read the body so it can be inspected, then replay it
+        while (
+            more and len(body) <= self.max_body_size
+        ):  # read the body so it can be inspected, then replay it
             message = await receive()
             if message["type"] != "http.request":
                 trailing.append(message)
                 break
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        replay: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": more and not trailing},
-                                 *trailing]
+        replay: list[Message] = [
+            {"type": "http.request", "body": bytes(body), "more_body": more and not trailing},
+            *trailing,
+        ]
 
         async def replayed() -> Message:
             return replay.pop(0) if replay else await receive()
@@ -285,8 +297,10 @@ class RateLimitHeaders:
             headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
             if splices:  # the encoded results in place of their placeholders (`lane.Splices`)
                 payload = splices.apply(payload)
-                headers = [(k, str(len(payload)).encode() if k.lower() == b"content-length" else v)
-                           for k, v in headers]
+                headers = [
+                    (k, str(len(payload)).encode() if k.lower() == b"content-length" else v)
+                    for k, v in headers
+                ]
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": payload, "more_body": False})
 
@@ -305,7 +319,8 @@ MAX_SESSIONS = 1000
 
 
 class _Activity:
-    """A read stream (`mcp.shared._stream_protocols.ReadStream`) that remembers when it last gave a message."""
+    """A read stream (`mcp.shared._stream_protocols.ReadStream`) that remembers when it last gave a
+    message."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
@@ -339,8 +354,14 @@ class _SseEndpoint:
     """`GET /sse`: one legacy SSE connection = one run of a fresh server from the factory; at most
     ``max_streams`` at once, each closed after ``idle_seconds`` without a client message."""
 
-    def __init__(self, transport: SseServerTransport, server_factory: ServerFactory, *,
-                 max_streams: int = MAX_SSE_STREAMS, idle_seconds: float = SSE_IDLE_SECONDS) -> None:
+    def __init__(
+        self,
+        transport: SseServerTransport,
+        server_factory: ServerFactory,
+        *,
+        max_streams: int = MAX_SSE_STREAMS,
+        idle_seconds: float = SSE_IDLE_SECONDS,
+    ) -> None:
         self._transport = transport
         self._factory = server_factory
         self._max = max_streams
@@ -349,7 +370,9 @@ class _SseEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.open >= self._max:
-            await _plain(send, 503, f"Too many open SSE streams ({self._max}); close one or use Streamable HTTP.")
+            await _plain(
+                send, 503, f"Too many open SSE streams ({self._max}); close one or use Streamable HTTP."
+            )
             return
         self.open += 1
         try:
@@ -357,6 +380,7 @@ class _SseEndpoint:
                 server = self._factory()
                 reads = _Activity(read_stream)
                 async with anyio.create_task_group() as tg:
+
                     async def watch() -> None:
                         while anyio.current_time() - reads.last < self._idle:
                             await anyio.sleep(min(self._idle, 30.0))
@@ -373,8 +397,16 @@ class _SseEndpoint:
 
 async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -411,13 +443,21 @@ def mcp_asgi_app(
     """
     security = security or security_settings(host=host, allowed_origins=allowed_origins)
     manager = session_manager_factory(security=security, json_response=json_response)(server_factory())
-    routes: list[Route | Mount] = [Route(mcp_path, endpoint=_ManagerEndpoint(manager),
-                                         methods=["GET", "POST", "DELETE"])]
+    routes: list[Route | Mount] = [
+        Route(mcp_path, endpoint=_ManagerEndpoint(manager), methods=["GET", "POST", "DELETE"])
+    ]
     if sse_path is not None:
         sse = SseServerTransport(messages_path, security_settings=security)
-        routes += [Route(sse_path, endpoint=_SseEndpoint(sse, server_factory, max_streams=max_sse_streams,
-                                                                idle_seconds=sse_idle_seconds), methods=["GET"]),
-                   Mount(messages_path, app=sse.handle_post_message)]
+        routes += [
+            Route(
+                sse_path,
+                endpoint=_SseEndpoint(
+                    sse, server_factory, max_streams=max_sse_streams, idle_seconds=sse_idle_seconds
+                ),
+                methods=["GET"],
+            ),
+            Mount(messages_path, app=sse.handle_post_message),
+        ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

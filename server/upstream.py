@@ -29,8 +29,8 @@ from typing import Any
 import httpx
 import orjson
 
-from .errors import UpstreamError, UpstreamUnavailable
-from .ratelimit import normalise
+from halo_sandbox.server.errors import UpstreamError, UpstreamUnavailable
+from halo_sandbox.server.ratelimit import normalise
 
 DEFAULT_TOKEN_LIFETIME = 3600
 _MESSAGE_KEYS = ("message", "Message", "errorMessage", "error_description", "error", "title", "detail")
@@ -74,7 +74,9 @@ def _message(status: int, reason: str, body: Any) -> str:
             if isinstance(value, str) and value:
                 return value
         # ASP.NET model-binding errors: {"[0].agent_id": ["Could not convert ..."]}
-        parts = [f"{k}: {v[0]}" for k, v in body.items() if isinstance(v, list) and v and isinstance(v[0], str)]
+        parts = [
+            f"{k}: {v[0]}" for k, v in body.items() if isinstance(v, list) and v and isinstance(v[0], str)
+        ]
         if parts:
             return "; ".join(parts)
     if isinstance(body, str) and body.strip():
@@ -171,15 +173,25 @@ class HaloClient:
         return response
 
     async def _send(
-        self, method: str, path: str, token: str,
-        params: Mapping[str, Any] | None, json: Any, headers: Mapping[str, str] | None,
+        self,
+        method: str,
+        path: str,
+        token: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
     ) -> httpx.Response:
         if self._auth[0] != token:
             self._auth = (token, f"Bearer {token}")
         merged = {**self._defaults, "Authorization": self._auth[1], **(headers or {})}
         try:
-            request = httpx.Request(method, self._url(path, params), json=json, headers=merged,
-                                    extensions={"timeout": self._timeouts})
+            request = httpx.Request(
+                method,
+                self._url(path, params),
+                json=json,
+                headers=merged,
+                extensions={"timeout": self._timeouts},
+            )
             response = await self._transport.handle_async_request(request)
             response.request = request
             try:
@@ -188,12 +200,17 @@ class HaloClient:
                 await response.aclose()
             return response
         except httpx.TimeoutException:
-            raise UpstreamUnavailable(f"Halo did not answer within {self._timeout:g}s ({method} {path})") from None
+            raise UpstreamUnavailable(
+                f"Halo did not answer within {self._timeout:g}s ({method} {path})"
+            ) from None
         except httpx.TransportError as exc:
-            raise UpstreamUnavailable(f"Halo is unreachable ({method} {path}): {exc or type(exc).__name__}") from None
+            raise UpstreamUnavailable(
+                f"Halo is unreachable ({method} {path}): {exc or type(exc).__name__}"
+            ) from None
         except httpx.RequestError as exc:
-            raise UpstreamUnavailable(f"The request to Halo failed ({method} {path}): "
-                                      f"{exc or type(exc).__name__}") from None
+            raise UpstreamUnavailable(
+                f"The request to Halo failed ({method} {path}): {exc or type(exc).__name__}"
+            ) from None
 
     def _url(self, path: str, params: Mapping[str, Any] | None) -> str:
         """`<base>/api/<path>` with `params` as its query string, as one absolute URL."""
@@ -215,18 +232,32 @@ class HaloClient:
 
     async def _fetch_token(self, previous: _Token | None) -> _Token:
         if previous is not None and previous.refresh_token:
-            response = await self._post_token({"grant_type": "refresh_token", "client_id": self._client_id,
-                                               "refresh_token": previous.refresh_token})
+            response = await self._post_token(
+                {
+                    "grant_type": "refresh_token",
+                    "client_id": self._client_id,
+                    "refresh_token": previous.refresh_token,
+                }
+            )
             if response.is_success:
                 return self._parse_token(response)
         if self._username is not None:
-            form = {"grant_type": "password", "client_id": self._client_id, "username": self._username,
-                    "password": self._password or "", "scope": self._scope}
+            form = {
+                "grant_type": "password",
+                "client_id": self._client_id,
+                "username": self._username,
+                "password": self._password or "",
+                "scope": self._scope,
+            }
             if self._client_secret is not None:
                 form["client_secret"] = self._client_secret
         else:
-            form = {"grant_type": "client_credentials", "client_id": self._client_id,
-                    "client_secret": self._client_secret or "", "scope": self._scope}
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret or "",
+                "scope": self._scope,
+            }
         response = await self._post_token(form)
         if not response.is_success:
             error = upstream_error(response)
@@ -240,19 +271,29 @@ class HaloClient:
         try:
             return await self._http.post(self._token_url, data=form, params=params)
         except httpx.TimeoutException:
-            raise UpstreamUnavailable(f"Halo's token endpoint did not answer within {self._timeout:g}s") from None
+            raise UpstreamUnavailable(
+                f"Halo's token endpoint did not answer within {self._timeout:g}s"
+            ) from None
         except httpx.TransportError as exc:
-            raise UpstreamUnavailable(f"Halo's token endpoint is unreachable: {exc or type(exc).__name__}") from None
+            raise UpstreamUnavailable(
+                f"Halo's token endpoint is unreachable: {exc or type(exc).__name__}"
+            ) from None
 
     def _parse_token(self, response: httpx.Response) -> _Token:
         body = parse_body(response)
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
-            raise UpstreamError("Halo's token endpoint answered without an access_token",
-                                status=response.status_code, body=body)
+            raise UpstreamError(
+                "Halo's token endpoint answered without an access_token",
+                status=response.status_code,
+                body=body,
+            )
         try:
             lifetime = float(body.get("expires_in") or DEFAULT_TOKEN_LIFETIME)
         except (TypeError, ValueError):
             lifetime = DEFAULT_TOKEN_LIFETIME
         margin = min(60.0, lifetime * 0.1)
-        return _Token(value=body["access_token"], expires_at=time.monotonic() + lifetime - margin,
-                      refresh_token=body.get("refresh_token") if isinstance(body.get("refresh_token"), str) else None)
+        return _Token(
+            value=body["access_token"],
+            expires_at=time.monotonic() + lifetime - margin,
+            refresh_token=body.get("refresh_token") if isinstance(body.get("refresh_token"), str) else None,
+        )

@@ -6,8 +6,12 @@ import pytest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--long", action="store_true", default=False,
-                     help="run long-running tests (marked slow) and full-size reliability loads")
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run long-running tests (marked slow) and full-size reliability loads",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

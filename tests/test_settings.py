@@ -1,4 +1,5 @@
-"""Settings: defaults, then the environment (one map of variables), then explicit options; bad values refused."""
+"""Settings: defaults, then the environment (one map of variables), then explicit options; bad values
+refused."""
 
 from pathlib import Path
 
@@ -7,19 +8,35 @@ import pytest
 from halo_sandbox.sandbox import mock_settings, stored_admin_key
 from halo_sandbox.settings import DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, Settings
 
-SANDBOX_ENV = {"HALO_SANDBOX_CLIENT_ID": "env-client", "HALO_SANDBOX_CLIENT_SECRET": "env-secret",
-               "HALO_SANDBOX_AGENT_USERNAME": "ops@example.test", "HALO_SANDBOX_AGENT_PASSWORD": "pw",
-               "HALO_SANDBOX_RATE_LIMIT": "off", "HALO_SANDBOX_SEED": "3", "HALO_SANDBOX_ADMIN_KEY": "k"}
+SANDBOX_ENV = {
+    "HALO_SANDBOX_CLIENT_ID": "env-client",
+    "HALO_SANDBOX_CLIENT_SECRET": "env-secret",
+    "HALO_SANDBOX_AGENT_USERNAME": "ops@example.test",
+    "HALO_SANDBOX_AGENT_PASSWORD": "pw",
+    "HALO_SANDBOX_RATE_LIMIT": "off",
+    "HALO_SANDBOX_SEED": "3",
+    "HALO_SANDBOX_ADMIN_KEY": "k",
+}
 
 
 def test_environment_then_options_and_none_means_not_given():
     settings = Settings.from_env(SANDBOX_ENV, client_secret=None, seed=None)
     assert (settings.client_id, settings.client_secret, settings.seed, settings.rate_limit) == (
-        "env-client", "env-secret", 3, "off")
+        "env-client",
+        "env-secret",
+        3,
+        "off",
+    )
     assert Settings.from_env(SANDBOX_ENV, client_secret="cli-wins").client_secret == "cli-wins"
     assert Settings.from_env({"HALO_SANDBOX_SEED": " "}).seed == 0  # blank variables are unset
-    halo = Settings.from_env({"HALO_URL": "https://acme.haloitsm.com", "HALO_CLIENT_ID": "c", "HALO_TIMEOUT": "2.5",
-                              "HALO_SANDBOX_STATE_DIR": "~/halo"})
+    halo = Settings.from_env(
+        {
+            "HALO_URL": "https://acme.haloitsm.com",
+            "HALO_CLIENT_ID": "c",
+            "HALO_TIMEOUT": "2.5",
+            "HALO_SANDBOX_STATE_DIR": "~/halo",
+        }
+    )
     assert (halo.halo_url, halo.halo_client_id, halo.halo_timeout) == ("https://acme.haloitsm.com", "c", 2.5)
     assert halo.state_dir == Path("~/halo").expanduser() and halo.resolved_state_dir == halo.state_dir
 
@@ -27,7 +44,11 @@ def test_environment_then_options_and_none_means_not_given():
 def test_the_mock_gets_the_shared_settings(tmp_path):
     mock = mock_settings(Settings.from_env(SANDBOX_ENV, state_dir=tmp_path, tickets=5))
     assert (mock.client_id, mock.client_secret, mock.agent_username, mock.agent_password) == (
-        "env-client", "env-secret", "ops@example.test", "pw")
+        "env-client",
+        "env-secret",
+        "ops@example.test",
+        "pw",
+    )
     assert (mock.rate_limit, mock.seed, mock.tickets, mock.admin_key) == (None, 3, 5, "k")
     defaults = mock_settings(Settings(state_dir=tmp_path))
     assert (defaults.client_id, str(defaults.rate_limit)) == ("halo-sandbox", "300/300s")
@@ -42,14 +63,17 @@ def test_up_and_mcp_listen_on_different_ports_by_default():
     assert (settings.port, settings.mcp_port) == (DEFAULT_PORT, DEFAULT_MCP_PORT) == (8765, 8766)
 
 
-@pytest.mark.parametrize(("given", "message"), [
-    ({"port": 0}, "port must be a port number"),
-    ({"mcp_port": 70000}, "mcp_port must be a port number"),
-    ({"log_level": "loud"}, "log_level must be one of"),
-    ({"transport": "carrier-pigeon"}, "transport must be one of"),
-    ({"tickets": -1}, "tickets must be a non-negative integer"),
-    ({"halo_timeout": 0}, "halo_timeout must be a positive number"),
-])
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"port": 0}, "port must be a port number"),
+        ({"mcp_port": 70000}, "mcp_port must be a port number"),
+        ({"log_level": "loud"}, "log_level must be one of"),
+        ({"transport": "carrier-pigeon"}, "transport must be one of"),
+        ({"tickets": -1}, "tickets must be a non-negative integer"),
+        ({"halo_timeout": 0}, "halo_timeout must be a positive number"),
+    ],
+)
 def test_bad_values_are_refused_naming_the_field(given, message):
     with pytest.raises(ValueError, match=message):
         Settings.from_env({}, **given)

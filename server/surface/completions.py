@@ -14,8 +14,8 @@ from typing import Any
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 
-from ..upstream import HaloClient
-from .reads import rows
+from halo_sandbox.server.surface.reads import rows
+from halo_sandbox.server.upstream import HaloClient
 
 __all__ = ["Completer", "client_names", "completion_handlers", "project_names", "ticket_ids"]
 
@@ -56,8 +56,9 @@ def completion_handlers(
     """`on_completion` for `Server(...)`: `prompts` maps prompt name -> argument -> completer,
     `templates` maps URI template -> variable -> completer."""
 
-    async def on_completion(ctx: ServerRequestContext[Any],
-                            params: types.CompleteRequestParams) -> types.CompleteResult:
+    async def on_completion(
+        ctx: ServerRequestContext[Any], params: types.CompleteRequestParams
+    ) -> types.CompleteResult:
         if isinstance(params.ref, types.PromptReference):
             completers = prompts.get(params.ref.name, {})
         else:
@@ -68,7 +69,10 @@ def completion_handlers(
         needle = value.casefold()
         matches = [v for v in dict.fromkeys(values) if needle in v.casefold()]
         matches.sort(key=lambda v: (not v.casefold().startswith(needle), v.casefold()))
-        return types.CompleteResult(completion=types.Completion(
-            values=matches[:MAX_VALUES], total=len(matches), has_more=len(matches) > MAX_VALUES))
+        return types.CompleteResult(
+            completion=types.Completion(
+                values=matches[:MAX_VALUES], total=len(matches), has_more=len(matches) > MAX_VALUES
+            )
+        )
 
     return {"on_completion": on_completion}

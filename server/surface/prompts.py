@@ -20,7 +20,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
-from .completions import Completer, client_names, project_names
+from halo_sandbox.server.surface.completions import Completer, client_names, project_names
 
 __all__ = ["PROMPTS", "PromptSpec", "prompt_handlers"]
 
@@ -36,9 +36,9 @@ class PromptSpec:
 
 def _triage(args: Mapping[str, str]) -> str:
     return (
-        f"Triage this request from the client \"{args['client']}\": {args['problem']}\n\n"
+        f'Triage this request from the client "{args["client"]}": {args["problem"]}\n\n'
         "Work in HaloITSM with the tools, step by step:\n"
-        f"1. Find the client: list_all_halo_itsm_clients with search=\"{args['client']}\" and note its id.\n"
+        f'1. Find the client: list_all_halo_itsm_clients with search="{args["client"]}" and note its id.\n'
         "2. Look at the client's open tickets: list_all_halo_itsm_tickets with client_id=<id> and "
         "open_only=true. If one already covers this problem, add to it instead of creating a duplicate.\n"
         "3. Pick the right team: list_all_halo_itsm_teams (or read halo://lookups/teams) and choose the team "
@@ -56,7 +56,7 @@ def _triage(args: Mapping[str, str]) -> str:
 
 def _project_health(args: Mapping[str, str]) -> str:
     return (
-        f"Report on the health of the project \"{args['project']}\".\n\n"
+        f'Report on the health of the project "{args["project"]}".\n\n'
         "Work in HaloITSM with the tools, step by step:\n"
         "1. Find the project: list_all_halo_itsm_projects with search set to the project name; note its id "
         "and its client (client_id, client_name).\n"
@@ -64,7 +64,8 @@ def _project_health(args: Mapping[str, str]) -> str:
         "3. Read the latest activity: list_all_halo_itsm_actions with ticket_id=<project id>; summarise the "
         "most recent actions (who, when, what).\n"
         "4. Check billing: list_all_halo_itsm_quotes with awaiting_approval=true and ticket_id=<project id> "
-        "(then client_id=<client id> for the client's other quotes); list each unapproved quote with its total.\n"
+        "(then client_id=<client id> for the client's other quotes); list each unapproved quote with its "
+        "total.\n"
         "5. Summarise: status, latest progress, open risks, and the quotes awaiting approval."
     )
 
@@ -74,15 +75,21 @@ PROMPTS: dict[str, PromptSpec] = {
     for spec in (
         PromptSpec(
             prompt=types.Prompt(
-                name="triage_request", title="Triage a client's request",
-                description="Find the client, check its open tickets, pick the right team, create a ticket and "
-                            "ask the user for the error code.",
+                name="triage_request",
+                title="Triage a client's request",
+                description="Find the client, check its open tickets, pick the right team, create a "
+                "ticket and "
+                "ask the user for the error code.",
                 arguments=[
-                    types.PromptArgument(name="client", required=True,
-                                         description="The client's name as it appears in Halo, e.g. "
-                                                     "\"Wayne Enterprises\" (completable)."),
-                    types.PromptArgument(name="problem", required=True,
-                                         description="What the user reported, in their words."),
+                    types.PromptArgument(
+                        name="client",
+                        required=True,
+                        description="The client's name as it appears in Halo, e.g. "
+                        '"Wayne Enterprises" (completable).',
+                    ),
+                    types.PromptArgument(
+                        name="problem", required=True, description="What the user reported, in their words."
+                    ),
                 ],
             ),
             render=_triage,
@@ -90,12 +97,16 @@ PROMPTS: dict[str, PromptSpec] = {
         ),
         PromptSpec(
             prompt=types.Prompt(
-                name="project_health", title="Project health and billing",
+                name="project_health",
+                title="Project health and billing",
                 description="Client -> project -> latest actions -> unapproved quotes, summarised.",
                 arguments=[
-                    types.PromptArgument(name="project", required=True,
-                                         description="The project's name (its summary in Halo), e.g. "
-                                                     "\"Stark Industries Cloud Migration\" (completable)."),
+                    types.PromptArgument(
+                        name="project",
+                        required=True,
+                        description="The project's name (its summary in Halo), e.g. "
+                        '"Stark Industries Cloud Migration" (completable).',
+                    ),
                 ],
             ),
             render=_project_health,
@@ -109,24 +120,30 @@ def prompt_handlers() -> dict[str, Any]:
     """`on_list_prompts` and `on_get_prompt` for `Server(...)`."""
     listing = types.ListPromptsResult(prompts=[spec.prompt for spec in PROMPTS.values()])
 
-    async def on_list_prompts(ctx: ServerRequestContext[Any],
-                              params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+    async def on_list_prompts(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
         return listing
 
-    async def on_get_prompt(ctx: ServerRequestContext[Any],
-                            params: types.GetPromptRequestParams) -> types.GetPromptResult:
+    async def on_get_prompt(
+        ctx: ServerRequestContext[Any], params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
         spec = PROMPTS.get(params.name)
         if spec is None:
-            raise MCPError(code=INVALID_PARAMS, message=f"unknown prompt {params.name!r}; "
-                                                         f"prompts: {', '.join(PROMPTS)}")
+            raise MCPError(
+                code=INVALID_PARAMS, message=f"unknown prompt {params.name!r}; prompts: {', '.join(PROMPTS)}"
+            )
         args = dict(params.arguments or {})
         names = [a.name for a in spec.prompt.arguments or []]
         unknown = sorted(set(args) - set(names))
         missing = [n for n in names if not str(args.get(n) or "").strip()]
         if unknown or missing:
             problems = ([f"missing: {', '.join(missing)}"] if missing else []) + (
-                [f"unknown: {', '.join(unknown)}"] if unknown else [])
-            raise MCPError(code=INVALID_PARAMS, message=f"prompt {params.name!r} arguments {'; '.join(problems)}")
+                [f"unknown: {', '.join(unknown)}"] if unknown else []
+            )
+            raise MCPError(
+                code=INVALID_PARAMS, message=f"prompt {params.name!r} arguments {'; '.join(problems)}"
+            )
         return types.GetPromptResult(
             description=spec.prompt.description,
             messages=[types.PromptMessage(role="user", content=types.TextContent(text=spec.render(args)))],

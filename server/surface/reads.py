@@ -14,8 +14,8 @@ import httpx
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from ..errors import UpstreamError
-from ..upstream import HaloClient, parse_body, upstream_error
+from halo_sandbox.server.errors import UpstreamError
+from halo_sandbox.server.upstream import HaloClient, parse_body, upstream_error
 
 __all__ = ["body_or_raise", "get", "records", "request", "rows"]
 
@@ -36,9 +36,16 @@ def body_or_raise(response: httpx.Response) -> Any:
     body = parse_body(response)
     if not response.is_success:
         error = upstream_error(response, body)
-        raise MCPError(code=types.INTERNAL_ERROR, message=f"Halo answered {response.status_code}: {error.message}",
-                       data={"status": response.status_code, "body": body, "ratelimit": error.ratelimit,
-                             "retry_after": error.retry_after})
+        raise MCPError(
+            code=types.INTERNAL_ERROR,
+            message=f"Halo answered {response.status_code}: {error.message}",
+            data={
+                "status": response.status_code,
+                "body": body,
+                "ratelimit": error.ratelimit,
+                "retry_after": error.retry_after,
+            },
+        )
     return body
 
 
@@ -47,8 +54,9 @@ async def request(halo: HaloClient, path: str, *, params: Mapping[str, Any] | No
     try:
         return await halo.request("GET", path, params=params)
     except UpstreamError as exc:
-        raise MCPError(code=types.INTERNAL_ERROR, message=exc.message,
-                       data={"status": exc.status, "body": exc.body}) from None
+        raise MCPError(
+            code=types.INTERNAL_ERROR, message=exc.message, data={"status": exc.status, "body": exc.body}
+        ) from None
 
 
 async def get(halo: HaloClient, path: str, *, params: Mapping[str, Any] | None = None) -> Any:

@@ -1,4 +1,5 @@
-"""`resources/list`, `resources/templates/list` and `resources/read`: what an agent reads to turn names into ids.
+"""`resources/list`, `resources/templates/list` and `resources/read`: what an agent reads to turn names into
+ids.
 
 - `LOOKUPS`: the lookup tables `halo://lookups/{statuses,priorities,teams,agents,ticket_types,slas}`,
   each read live from its Halo path.
@@ -23,9 +24,9 @@ from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
-from ..upstream import HaloClient
-from .completions import Completer, ticket_ids
-from .reads import body_or_raise, request, rows
+from halo_sandbox.server.surface.completions import Completer, ticket_ids
+from halo_sandbox.server.surface.reads import body_or_raise, request, rows
+from halo_sandbox.server.upstream import HaloClient
 
 __all__ = ["LOOKUPS", "TEMPLATE_COMPLETIONS", "TICKET_TEMPLATE", "Lookup", "resource_handlers"]
 
@@ -48,56 +49,95 @@ class Lookup:
 
 
 LOOKUPS: tuple[Lookup, ...] = (
-    Lookup(name="statuses", path="/Status", title="Ticket statuses",
-           description="Ticket statuses (id, name). Open = not Closed (9) or Cancelled (8)."),
-    Lookup(name="priorities", path="/Priority", title="Priorities",
-           description="Priorities; a ticket's priority_id refers to `priorityid`."),
-    Lookup(name="teams", path="/Team", title="Teams",
-           description="Support teams (id, name); a ticket's team_id refers to `id`."),
-    Lookup(name="agents", path="/Agent", title="Agents",
-           description="Agents (id, name, team); a ticket's agent_id refers to `id`."),
-    Lookup(name="ticket_types", path="/TicketType", title="Ticket types",
-           description="Ticket types (id, name, use: reqs tickets, prjs projects, opps opportunities)."),
-    Lookup(name="slas", path="/SLA", title="SLAs",
-           description="Service level agreements; a ticket's sla_id refers to `id`."),
+    Lookup(
+        name="statuses",
+        path="/Status",
+        title="Ticket statuses",
+        description="Ticket statuses (id, name). Open = not Closed (9) or Cancelled (8).",
+    ),
+    Lookup(
+        name="priorities",
+        path="/Priority",
+        title="Priorities",
+        description="Priorities; a ticket's priority_id refers to `priorityid`.",
+    ),
+    Lookup(
+        name="teams",
+        path="/Team",
+        title="Teams",
+        description="Support teams (id, name); a ticket's team_id refers to `id`.",
+    ),
+    Lookup(
+        name="agents",
+        path="/Agent",
+        title="Agents",
+        description="Agents (id, name, team); a ticket's agent_id refers to `id`.",
+    ),
+    Lookup(
+        name="ticket_types",
+        path="/TicketType",
+        title="Ticket types",
+        description="Ticket types (id, name, use: reqs tickets, prjs projects, opps opportunities).",
+    ),
+    Lookup(
+        name="slas",
+        path="/SLA",
+        title="SLAs",
+        description="Service level agreements; a ticket's sla_id refers to `id`.",
+    ),
 )
 
 TICKET_TEMPLATE = types.ResourceTemplate(
-    uri_template="halo://tickets/{id}", name="ticket", title="Ticket by id", mime_type=JSON,
+    uri_template="halo://tickets/{id}",
+    name="ticket",
+    title="Ticket by id",
+    mime_type=JSON,
     description="One ticket, read live from Halo (GET /Tickets/{id}), with its status, team, SLA and client.",
 )
 _TICKET_PREFIX = "halo://tickets/"
 
 
-TEMPLATE_COMPLETIONS: Mapping[str, Mapping[str, Completer]] = {TICKET_TEMPLATE.uri_template: {"id": ticket_ids}}
+TEMPLATE_COMPLETIONS: Mapping[str, Mapping[str, Completer]] = {
+    TICKET_TEMPLATE.uri_template: {"id": ticket_ids}
+}
 
 
 def _text(uri: str, data: Any) -> types.ReadResourceResult:
-    return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type=JSON,
-                                                                          text=json.dumps(data, default=str))])
+    return types.ReadResourceResult(
+        contents=[types.TextResourceContents(uri=uri, mime_type=JSON, text=json.dumps(data, default=str))]
+    )
 
 
 def resource_handlers(*, halo: HaloClient) -> dict[str, Any]:
     """`on_list_resources`, `on_list_resource_templates` and `on_read_resource` for `Server(...)`."""
     lookups = {lookup.uri: lookup for lookup in LOOKUPS}
-    listing = types.ListResourcesResult(resources=[
-        types.Resource(uri=lookup.uri, name=lookup.name, title=lookup.title, description=lookup.description,
-                       mime_type=JSON)
-        for lookup in LOOKUPS
-    ])
+    listing = types.ListResourcesResult(
+        resources=[
+            types.Resource(
+                uri=lookup.uri,
+                name=lookup.name,
+                title=lookup.title,
+                description=lookup.description,
+                mime_type=JSON,
+            )
+            for lookup in LOOKUPS
+        ]
+    )
     templates = types.ListResourceTemplatesResult(resource_templates=[TICKET_TEMPLATE])
 
-    async def on_list_resources(ctx: ServerRequestContext[Any],
-                                params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+    async def on_list_resources(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
         return listing
 
-    async def on_list_resource_templates(ctx: ServerRequestContext[Any],
-                                         params: types.PaginatedRequestParams | None
-                                         ) -> types.ListResourceTemplatesResult:
+    async def on_list_resource_templates(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
         return templates
 
-    async def on_read_resource(ctx: ServerRequestContext[Any],
-                               params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+    async def on_read_resource(
+        ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
         uri = str(params.uri)
         lookup = lookups.get(uri)
         if lookup is not None:
@@ -105,10 +145,14 @@ def resource_handlers(*, halo: HaloClient) -> dict[str, Any]:
         if uri.startswith(_TICKET_PREFIX):
             ticket_id = uri.removeprefix(_TICKET_PREFIX)
             if not ticket_id.isdigit():
-                raise MCPError(code=INVALID_PARAMS, message=f"ticket id must be a positive integer, got {ticket_id!r}")
+                raise MCPError(
+                    code=INVALID_PARAMS, message=f"ticket id must be a positive integer, got {ticket_id!r}"
+                )
             response = await request(halo, f"/Tickets/{int(ticket_id)}")
             if response.status_code == 404:
-                raise MCPError(code=RESOURCE_NOT_FOUND, message=f"ticket {ticket_id} not found", data={"uri": uri})
+                raise MCPError(
+                    code=RESOURCE_NOT_FOUND, message=f"ticket {ticket_id} not found", data={"uri": uri}
+                )
             return _text(uri, body_or_raise(response))
         raise MCPError(code=RESOURCE_NOT_FOUND, message=f"unknown resource {uri!r}", data={"uri": uri})
 

@@ -35,10 +35,10 @@ from jsonschema import Draft202012Validator
 from mcp.server.context import ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from ..errors import InternalError, ToolInputError, UnknownToolError
-from ..executor import Executor
-from ..results import Result, error_result
-from ..tools import ALL_METHODS, ToolSpec, select_tools
+from halo_sandbox.server.errors import InternalError, ToolInputError, UnknownToolError
+from halo_sandbox.server.executor import Executor
+from halo_sandbox.server.results import Result, error_result
+from halo_sandbox.server.tools import ALL_METHODS, ToolSpec, select_tools
 
 logger = logging.getLogger(__name__)
 
@@ -58,45 +58,84 @@ _METHOD_CHOICES = ["read", "write", *ALL_METHODS]
 _SEARCH_INPUT = {
     "type": "object",
     "properties": {
-        "query": {"type": "string", "maxLength": 500,
-                  "description": "Words to look for in tool names, titles, descriptions and tags, e.g. "
-                                 "\"supplier contract\". Empty lists every tool the filters allow."},
-        "methods": {"type": "array", "items": {"type": "string", "enum": _METHOD_CHOICES}, "uniqueItems": True,
-                    "description": "Only these methods: read, write, or list/get/create/update/delete/lookup."},
-        "tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
-                 "description": "Only tools with any of these tags (e.g. support, crm, billing)."},
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_RESULTS, "default": DEFAULT_RESULTS,
-                  "description": f"Results per call, 1-{MAX_RESULTS} (default {DEFAULT_RESULTS})."},
-        "offset": {"type": "integer", "minimum": 0, "maximum": 100_000, "default": 0,
-                   "description": "Skip this many results (pass the previous `next_offset`)."},
+        "query": {
+            "type": "string",
+            "maxLength": 500,
+            "description": "Words to look for in tool names, titles, descriptions and tags, e.g. "
+            '"supplier contract". Empty lists every tool the filters allow.',
+        },
+        "methods": {
+            "type": "array",
+            "items": {"type": "string", "enum": _METHOD_CHOICES},
+            "uniqueItems": True,
+            "description": "Only these methods: read, write, or list/get/create/update/delete/lookup.",
+        },
+        "tags": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "uniqueItems": True,
+            "description": "Only tools with any of these tags (e.g. support, crm, billing).",
+        },
+        "limit": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_RESULTS,
+            "default": DEFAULT_RESULTS,
+            "description": f"Results per call, 1-{MAX_RESULTS} (default {DEFAULT_RESULTS}).",
+        },
+        "offset": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 100_000,
+            "default": 0,
+            "description": "Skip this many results (pass the previous `next_offset`).",
+        },
     },
     "additionalProperties": False,
 }
 _SEARCH_OUTPUT = {
     "type": "object",
     "properties": {
-        "result": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"name": {"type": "string"}, "summary": {"type": "string"},
-                           "method": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}},
-            "required": ["name", "summary", "method", "tags"],
-        }},
+        "result": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "method": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["name", "summary", "method", "tags"],
+            },
+        },
         "total": {"type": "integer"},
         "next_offset": {"type": ["integer", "null"]},
     },
     "required": ["result", "total", "next_offset"],
 }
-_NAME = {"type": "string", "minLength": 1, "maxLength": 128,
-         "description": f"A tool name, as `{SEARCH_TOOL}` returns it."}
-_SCHEMA_INPUT = {"type": "object", "properties": {"name": _NAME}, "required": ["name"],
-                 "additionalProperties": False}
+_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 128,
+    "description": f"A tool name, as `{SEARCH_TOOL}` returns it.",
+}
+_SCHEMA_INPUT = {
+    "type": "object",
+    "properties": {"name": _NAME},
+    "required": ["name"],
+    "additionalProperties": False,
+}
 _SCHEMA_OUTPUT = {"type": "object", "properties": {"result": {"type": "object"}}, "required": ["result"]}
 _CALL_INPUT = {
     "type": "object",
     "properties": {
         "name": _NAME,
-        "arguments": {"type": "object", "default": {},
-                      "description": f"The tool's arguments, as its `inputSchema` (from `{SCHEMA_TOOL}`) says."},
+        "arguments": {
+            "type": "object",
+            "default": {},
+            "description": f"The tool's arguments, as its `inputSchema` (from `{SCHEMA_TOOL}`) says.",
+        },
     },
     "required": ["name"],
     "additionalProperties": False,
@@ -105,35 +144,51 @@ _CALL_INPUT = {
 
 def _meta_tools(tools: Sequence[ToolSpec]) -> list[mcp_types.Tool]:
     writes = any(t.kind == "write" for t in tools)
-    read = mcp_types.ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                                     open_world_hint=False)
+    read = mcp_types.ToolAnnotations(
+        read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+    )
     tags = sorted(set().union(*(t.tags for t in tools)))
     shown_tags = ", ".join(tags[:12]) + (f", ... ({len(tags)} tags)" if len(tags) > 12 else "")
     return [
         mcp_types.Tool(
-            name=SEARCH_TOOL, title="Search the Halo tools",
-            description=(f"Search this server's {len(tools)} HaloITSM tools by words, methods and tags; returns "
-                         "names with one-line summaries, best match first. Then get a tool's full schema with "
-                         f"{SCHEMA_TOOL} and call it with {CALL_TOOL}. Tags: {shown_tags}."),
-            input_schema=_SEARCH_INPUT, output_schema=_SEARCH_OUTPUT,
+            name=SEARCH_TOOL,
+            title="Search the Halo tools",
+            description=(
+                f"Search this server's {len(tools)} HaloITSM tools by words, methods and tags; returns "
+                "names with one-line summaries, best match first. Then get a tool's full schema with "
+                f"{SCHEMA_TOOL} and call it with {CALL_TOOL}. Tags: {shown_tags}."
+            ),
+            input_schema=_SEARCH_INPUT,
+            output_schema=_SEARCH_OUTPUT,
             annotations=read.model_copy(update={"title": "Search the Halo tools"}),
         ),
         mcp_types.Tool(
-            name=SCHEMA_TOOL, title="Get a Halo tool's schema",
-            description=("Get one tool's full definition by name: description, inputSchema (its arguments), "
-                         "outputSchema and annotations. Returns {\"result\": tool}."),
-            input_schema=_SCHEMA_INPUT, output_schema=_SCHEMA_OUTPUT,
+            name=SCHEMA_TOOL,
+            title="Get a Halo tool's schema",
+            description=(
+                "Get one tool's full definition by name: description, inputSchema (its arguments), "
+                'outputSchema and annotations. Returns {"result": tool}.'
+            ),
+            input_schema=_SCHEMA_INPUT,
+            output_schema=_SCHEMA_OUTPUT,
             annotations=read.model_copy(update={"title": "Get a Halo tool's schema"}),
         ),
         mcp_types.Tool(
-            name=CALL_TOOL, title="Call a Halo tool",
-            description=("Call one of this server's HaloITSM tools by name with its arguments, e.g. "
-                         "{\"name\": \"list_all_halo_itsm_tickets\", \"arguments\": {\"open_only\": true}}. "
-                         "Returns exactly what that tool returns (errors included, never retried)."),
+            name=CALL_TOOL,
+            title="Call a Halo tool",
+            description=(
+                "Call one of this server's HaloITSM tools by name with its arguments, e.g. "
+                '{"name": "list_all_halo_itsm_tickets", "arguments": {"open_only": true}}. '
+                "Returns exactly what that tool returns (errors included, never retried)."
+            ),
             input_schema=_CALL_INPUT,
-            annotations=mcp_types.ToolAnnotations(title="Call a Halo tool", read_only_hint=not writes,
-                                                  destructive_hint=writes, idempotent_hint=not writes,
-                                                  open_world_hint=False),
+            annotations=mcp_types.ToolAnnotations(
+                title="Call a Halo tool",
+                read_only_hint=not writes,
+                destructive_hint=writes,
+                idempotent_hint=not writes,
+                open_world_hint=False,
+            ),
         ),
     ]
 
@@ -142,7 +197,7 @@ def summary(spec: ToolSpec) -> str:
     """The first sentence of a tool's description (at most `SUMMARY_CHARS` characters)."""
     text = spec.tool.description or spec.tool.title or spec.name
     first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    return first if len(first) <= SUMMARY_CHARS else first[:SUMMARY_CHARS - 3].rstrip() + "..."
+    return first if len(first) <= SUMMARY_CHARS else first[: SUMMARY_CHARS - 3].rstrip() + "..."
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -166,8 +221,14 @@ def _stem(word: str) -> str:
 class ToolSurface:
     """What `tools/list` and `tools/call` see of an executor's tools under one exposure."""
 
-    def __init__(self, executor: Executor, *, exposure: Exposure = "all", page_size: int = PAGE_SIZE,
-                 cache_scope: Literal["public", "private"] = "public") -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        *,
+        exposure: Exposure = "all",
+        page_size: int = PAGE_SIZE,
+        cache_scope: Literal["public", "private"] = "public",
+    ) -> None:
         if exposure not in EXPOSURES:
             raise ValueError(f"unknown tool exposure {exposure!r} (choose {', '.join(EXPOSURES)})")
         self._executor = executor
@@ -185,10 +246,13 @@ class ToolSurface:
         """Per tool: the (singular) words of its name, title, tags and resource; of its description.
         Built on the first search."""
         if self._index_cache is None:
-            self._index_cache = {t.name: (
-                {_stem(w) for w in _words(" ".join([t.name, t.tool.title or "", *t.tags, t.resource]))},
-                {_stem(w) for w in _words(t.tool.description or "")},
-            ) for t in self._executor.tools}
+            self._index_cache = {
+                t.name: (
+                    {_stem(w) for w in _words(" ".join([t.name, t.tool.title or "", *t.tags, t.resource]))},
+                    {_stem(w) for w in _words(t.tool.description or "")},
+                )
+                for t in self._executor.tools
+            }
         return self._index_cache
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
@@ -208,8 +272,12 @@ class ToolSurface:
         start = 0 if cursor is None else self._decode(cursor)
         end = start + self._page_size
         more = end < len(self.listed)
-        return mcp_types.ListToolsResult(tools=self.listed[start:end], next_cursor=self._encode(end) if more else None,
-                                         ttl_ms=LIST_TTL_MS, cache_scope=self._cache_scope)
+        return mcp_types.ListToolsResult(
+            tools=self.listed[start:end],
+            next_cursor=self._encode(end) if more else None,
+            ttl_ms=LIST_TTL_MS,
+            cache_scope=self._cache_scope,
+        )
 
     def _encode(self, offset: int) -> str:
         return base64.urlsafe_b64encode(f"tools:{offset}:{len(self.listed)}".encode()).decode().rstrip("=")
@@ -222,8 +290,10 @@ class ToolSurface:
             if kind != "tools" or int(total) != len(self.listed) or not 0 < start < len(self.listed):
                 raise ValueError(text)
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise MCPError(code=mcp_types.INVALID_PARAMS,
-                           message="invalid tools/list cursor: pass back a nextCursor this server returned") from None
+            raise MCPError(
+                code=mcp_types.INVALID_PARAMS,
+                message="invalid tools/list cursor: pass back a nextCursor this server returned",
+            ) from None
         return start
 
     # --- tools/call -------------------------------------------------------------------------------
@@ -244,7 +314,9 @@ class ToolSurface:
             return error_result(exc)
         except Exception as exc:  # boundary: a meta-tool failure is a tool error too, never a protocol error
             logger.exception("meta-tool %s failed", name)
-            return error_result(InternalError(f"The tool call failed inside the server: {type(exc).__name__}"))
+            return error_result(
+                InternalError(f"The tool call failed inside the server: {type(exc).__name__}")
+            )
 
     async def _search(self, args: dict[str, Any]) -> Result:
         try:
@@ -268,9 +340,11 @@ class ToolSurface:
                 scored.append((0.0, order, tool))
         scored.sort(key=lambda item: (item[0], item[1]))
         offset, limit = args.get("offset", 0), args.get("limit", DEFAULT_RESULTS)
-        chosen = scored[offset:offset + limit]
-        result = [{"name": t.name, "summary": summary(t), "method": t.method, "tags": sorted(t.tags)}
-                  for _, _, t in chosen]
+        chosen = scored[offset : offset + limit]
+        result = [
+            {"name": t.name, "summary": summary(t), "method": t.method, "tags": sorted(t.tags)}
+            for _, _, t in chosen
+        ]
         next_offset = offset + limit if offset + limit < len(scored) else None
         return _structured({"result": result, "total": len(scored), "next_offset": next_offset})
 
@@ -288,23 +362,36 @@ class ToolSurface:
 
 
 def _structured(structured: dict[str, Any]) -> Result:
-    return Result(content=[mcp_types.TextContent(text=json.dumps(structured, default=str))],
-                  structured_content=structured)
+    return Result(
+        content=[mcp_types.TextContent(text=json.dumps(structured, default=str))],
+        structured_content=structured,
+    )
 
 
 def tool_handlers(surface: ToolSurface) -> dict[str, Any]:
     """`on_list_tools` and `on_call_tool` for `Server(...)`."""
 
-    async def on_list_tools(ctx: ServerRequestContext[Any],
-                            params: mcp_types.PaginatedRequestParams | None) -> mcp_types.ListToolsResult:
+    async def on_list_tools(
+        ctx: ServerRequestContext[Any], params: mcp_types.PaginatedRequestParams | None
+    ) -> mcp_types.ListToolsResult:
         return surface.page(params.cursor if params is not None else None)
 
-    async def on_call_tool(ctx: ServerRequestContext[Any],
-                           params: mcp_types.CallToolRequestParams) -> mcp_types.CallToolResult:
+    async def on_call_tool(
+        ctx: ServerRequestContext[Any], params: mcp_types.CallToolRequestParams
+    ) -> mcp_types.CallToolResult:
         return await surface.call(params.name, params.arguments)
 
     return {"on_list_tools": on_list_tools, "on_call_tool": on_call_tool}
 
 
-__all__ = ["CALL_TOOL", "EXPOSURES", "Exposure", "PAGE_SIZE", "SCHEMA_TOOL", "SEARCH_TOOL", "ToolSurface", "summary",
-           "tool_handlers"]
+__all__ = [
+    "CALL_TOOL",
+    "EXPOSURES",
+    "Exposure",
+    "PAGE_SIZE",
+    "SCHEMA_TOOL",
+    "SEARCH_TOOL",
+    "ToolSurface",
+    "summary",
+    "tool_handlers",
+]

@@ -9,19 +9,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from .console.cli import journal
-from .provisioning.cli import servers_app, tokens_app
+from halo_sandbox.console.cli import journal
+from halo_sandbox.provisioning.cli import servers_app, tokens_app
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
 
-    from .server.surface.tools import Exposure
+    from halo_sandbox.server.surface.tools import Exposure
 
-from .settings import ADMIN_KEY_FILE, DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, TRANSPORTS, Settings
-from .verify.cli import verify
+from halo_sandbox.settings import ADMIN_KEY_FILE, DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, TRANSPORTS, Settings
+from halo_sandbox.verify.cli import verify
 
-app = typer.Typer(help="HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it.", no_args_is_help=True
+)
 app.add_typer(servers_app, name="servers")
 app.add_typer(tokens_app, name="tokens")
 app.command("journal")(journal)
@@ -33,36 +34,61 @@ def _main() -> None:
     """HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it."""
 
 
-
 # Options shared by `mock` and `up`.
 _Host = Annotated[str, typer.Option(help="Interface to bind.")]
 _Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
-_Seed = Annotated[int | None, typer.Option(envvar=ENV["seed"], help="Fixture seed [default: 0].", show_default=False)]
+_Seed = Annotated[
+    int | None, typer.Option(envvar=ENV["seed"], help="Fixture seed [default: 0].", show_default=False)
+]
 _Tickets = Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")]
-_AdminKey = Annotated[str | None, typer.Option(
-    envvar=ENV["admin_key"], help="Admin key for /_sandbox (default: generated, kept in the state dir).",
-    show_default=False)]
-_ClientId = Annotated[str | None, typer.Option(envvar=ENV["client_id"], help="OAuth client id.",
-                                               show_default=False)]
-_ClientSecret = Annotated[str | None, typer.Option(envvar=ENV["client_secret"],
-                                                   help="OAuth client secret.", show_default=False)]
-_LogLevel = Annotated[str, typer.Option(help="Log level (stderr): critical, error, warning, info, debug, trace.")]
-_Strict = Annotated[bool, typer.Option(
-    "--strict", help="Refuse with 400 what real Halo would silently ignore (undocumented body fields and query "
-                     "parameters, values Halo converts); without it they are reported (journal, X-Sandbox-Ignored).")]
+_AdminKey = Annotated[
+    str | None,
+    typer.Option(
+        envvar=ENV["admin_key"],
+        help="Admin key for /_sandbox (default: generated, kept in the state dir).",
+        show_default=False,
+    ),
+]
+_ClientId = Annotated[
+    str | None, typer.Option(envvar=ENV["client_id"], help="OAuth client id.", show_default=False)
+]
+_ClientSecret = Annotated[
+    str | None, typer.Option(envvar=ENV["client_secret"], help="OAuth client secret.", show_default=False)
+]
+_LogLevel = Annotated[
+    str, typer.Option(help="Log level (stderr): critical, error, warning, info, debug, trace.")
+]
+_Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Refuse with 400 what real Halo would silently ignore (undocumented body fields and query "
+        "parameters, values Halo converts); without it they are reported (journal, X-Sandbox-Ignored).",
+    ),
+]
 # Options shared by `up` and `mcp`.
-_Breadth = Annotated[bool, typer.Option(
-    "--breadth/--no-breadth", envvar=ENV["breadth"],
-    help="Also offer the tools generated from Halo's official OpenAPI for every resource the curated "
-         "catalogue does not cover (about 1,100 more; pair with --tool-exposure discovery).")]
-_ToolExposure = Annotated[str, typer.Option(
-    "--tool-exposure", envvar=ENV["tool_exposure"],
-    help="all: tools/list lists every tool (paged); discovery: three meta-tools to search, describe and "
-         "call the tools.")]
+_Breadth = Annotated[
+    bool,
+    typer.Option(
+        "--breadth/--no-breadth",
+        envvar=ENV["breadth"],
+        help="Also offer the tools generated from Halo's official OpenAPI for every resource the curated "
+        "catalogue does not cover (about 1,100 more; pair with --tool-exposure discovery).",
+    ),
+]
+_ToolExposure = Annotated[
+    str,
+    typer.Option(
+        "--tool-exposure",
+        envvar=ENV["tool_exposure"],
+        help="all: tools/list lists every tool (paged); discovery: three meta-tools to search, describe and "
+        "call the tools.",
+    ),
+]
 
 
 def _exposure(value: str) -> Exposure:
-    from .server.surface.tools import EXPOSURES
+    from halo_sandbox.server.surface.tools import EXPOSURES
 
     for exposure in EXPOSURES:
         if value == exposure:
@@ -71,7 +97,6 @@ def _exposure(value: str) -> Exposure:
 
 
 # ---------------------------------------------------------------- halo-sandbox mock
-
 
 
 def shown_admin_key(given: str | None, key: str, state_dir: Path) -> str:
@@ -88,16 +113,25 @@ def mock(
     port: _Port = DEFAULT_PORT,
     seed: _Seed = None,
     tickets: _Tickets = None,
-    rate_limit: Annotated[str | None, typer.Option(
-        "--rate-limit", envvar=ENV["rate_limit"], show_default=False,
-        help="Requests per rolling window per OAuth client, e.g. 300/300s or 50/5m, or 'off' [default: 300/300s].")]
-    = None,
+    rate_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--rate-limit",
+            envvar=ENV["rate_limit"],
+            show_default=False,
+            help="Requests per rolling window per OAuth client, e.g. 300/300s or 50/5m, or 'off' "
+            "[default: 300/300s].",
+        ),
+    ] = None,
     admin_key: _AdminKey = None,
     client_id: _ClientId = None,
     client_secret: _ClientSecret = None,
-    state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar=ENV["state_dir"], help="Where the admin key is kept.",
-        show_default=False)] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir", envvar=ENV["state_dir"], help="Where the admin key is kept.", show_default=False
+        ),
+    ] = None,
     strict: _Strict = False,
     log_level: _LogLevel = "warning",
 ) -> None:
@@ -105,22 +139,35 @@ def mock(
     from rich.console import Console
     from rich.table import Table
 
-    from .mock.app import create_app
-    from .mock.gil import freeze_after_heavy_work
-    from .mock.tenants import TenantRegistry
-    from .sandbox import base_url, mock_settings
-    from .server.transports import security_settings
-    from .serving import serve
+    from halo_sandbox.mock.engine.gil import freeze_after_heavy_work
+    from halo_sandbox.mock.http.app import create_app
+    from halo_sandbox.mock.tenants import TenantRegistry
+    from halo_sandbox.sandbox import base_url, mock_settings
+    from halo_sandbox.server.transports import security_settings
+    from halo_sandbox.serving import serve
 
-    options = _settings(host=host, port=port, seed=seed, tickets=tickets, rate_limit=rate_limit,
-                        admin_key=admin_key, client_id=client_id, client_secret=client_secret,
-                        state_dir=state_dir, log_level=log_level, strict=strict)
+    options = _settings(
+        host=host,
+        port=port,
+        seed=seed,
+        tickets=tickets,
+        rate_limit=rate_limit,
+        admin_key=admin_key,
+        client_id=client_id,
+        client_secret=client_secret,
+        state_dir=state_dir,
+        log_level=log_level,
+        strict=strict,
+    )
     _log_to_stderr(options.log_level)
     state = options.resolved_state_dir
     try:
         security = security_settings(host=host)
-        settings = mock_settings(options, allowed_hosts=tuple(security.allowed_hosts),
-                                 allowed_origins=tuple(security.allowed_origins))
+        settings = mock_settings(
+            options,
+            allowed_hosts=tuple(security.allowed_hosts),
+            allowed_origins=tuple(security.allowed_origins),
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     key, limit = settings.admin_key or "", settings.rate_limit
@@ -133,10 +180,14 @@ def mock(
     base = base_url(options)
     table = Table(title="Mock HaloITSM tenant", show_header=False, title_justify="left")
     for name, value in [
-        ("API", f"{base}/api"), ("Token URL", f"{base}/auth/token"), ("Admin API", f"{base}/_sandbox"),
-        ("client_id", settings.client_id), ("client_secret", settings.client_secret),
+        ("API", f"{base}/api"),
+        ("Token URL", f"{base}/auth/token"),
+        ("Admin API", f"{base}/_sandbox"),
+        ("client_id", settings.client_id),
+        ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
-        ("admin key", shown_admin_key(admin_key, key, state)), ("default tenant", settings.default_tenant),
+        ("admin key", shown_admin_key(admin_key, key, state)),
+        ("default tenant", settings.default_tenant),
         ("rate limit", f"{limit} per OAuth client" if limit else "off"),
         ("strict", "on: refuses what Halo would ignore" if strict else "off: reports what Halo would ignore"),
         ("seed", f"{settings.seed} ({tickets_loaded} tickets)"),
@@ -163,7 +214,7 @@ def _settings(**given: object) -> Settings:
 
 def _bind(host: str, port: int) -> socket.socket:
     """The listening socket for `host:port`; a busy port ends the command with a clear message (exit 1)."""
-    from .serving import PortInUse, bind
+    from halo_sandbox.serving import PortInUse, bind
 
     try:
         return bind(host, port)
@@ -180,7 +231,8 @@ def _csv(values: list[str] | None) -> list[str] | None:
 
 
 def _log_to_stderr(level: str) -> None:
-    """The package's own loggers (e.g. each upstream request at debug) to stderr at `level` (uvicorn's names)."""
+    """The package's own loggers (e.g. each upstream request at debug) to stderr at `level` (uvicorn's
+    names)."""
     import logging
     import sys
 
@@ -200,8 +252,20 @@ def _claude_desktop_snippet(*, base: str, client_id: str, client_secret: str) ->
     import sys
 
     command = shutil.which("halo-sandbox") or str(Path(sys.argv[0]).resolve())
-    entry = {"command": command, "args": ["mcp", "--transport", "stdio", "--halo-url", base,
-                                          "--client-id", client_id, "--client-secret", client_secret]}
+    entry = {
+        "command": command,
+        "args": [
+            "mcp",
+            "--transport",
+            "stdio",
+            "--halo-url",
+            base,
+            "--client-id",
+            client_id,
+            "--client-secret",
+            client_secret,
+        ],
+    }
     return json.dumps({"mcpServers": {"halo": entry}}, indent=2)
 
 
@@ -211,33 +275,56 @@ def up(
     port: _Port = DEFAULT_PORT,
     seed: _Seed = None,
     tickets: _Tickets = None,
-    state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar=ENV["state_dir"],
-        help="Admin key and provisioned servers (default: the platform's user data directory).",
-        show_default=False)] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            envvar=ENV["state_dir"],
+            help="Admin key and provisioned servers (default: the platform's user data directory).",
+            show_default=False,
+        ),
+    ] = None,
     admin_key: _AdminKey = None,
     client_id: _ClientId = None,
     client_secret: _ClientSecret = None,
-    allow_origin: Annotated[list[str] | None, typer.Option(
-        "--allow-origin", help="Browser origin allowed to call the MCP endpoints (repeatable); "
-                               "localhost origins are always allowed.", show_default=False)] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-origin",
+            help="Browser origin allowed to call the MCP endpoints (repeatable); "
+            "localhost origins are always allowed.",
+            show_default=False,
+        ),
+    ] = None,
     breadth: _Breadth = False,
     tool_exposure: _ToolExposure = "all",
     strict: _Strict = False,
     log_level: _LogLevel = "warning",
 ) -> None:
-    """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin API."""
+    """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin
+    API."""
     from rich.console import Console
     from rich.table import Table
 
-    from .mock.gil import freeze_after_heavy_work
-    from .sandbox import base_url, build_sandbox, served
-    from .serving import serve
+    from halo_sandbox.mock.engine.gil import freeze_after_heavy_work
+    from halo_sandbox.sandbox import base_url, build_sandbox, served
+    from halo_sandbox.serving import serve
 
-    options = _settings(host=host, port=port, seed=seed, tickets=tickets, state_dir=state_dir, admin_key=admin_key,
-                        client_id=client_id, client_secret=client_secret, log_level=log_level,
-                        allowed_origins=tuple(_csv(allow_origin) or ()), breadth=breadth,
-                        tool_exposure=_exposure(tool_exposure), strict=strict)
+    options = _settings(
+        host=host,
+        port=port,
+        seed=seed,
+        tickets=tickets,
+        state_dir=state_dir,
+        admin_key=admin_key,
+        client_id=client_id,
+        client_secret=client_secret,
+        log_level=log_level,
+        allowed_origins=tuple(_csv(allow_origin) or ()),
+        breadth=breadth,
+        tool_exposure=_exposure(tool_exposure),
+        strict=strict,
+    )
     _log_to_stderr(options.log_level)
     state = options.resolved_state_dir
     try:
@@ -251,11 +338,17 @@ def up(
     console = Console(soft_wrap=True)
     table = Table(title="HaloITSM sandbox", show_header=False, title_justify="left")
     for name, value in [
-        ("MCP (Streamable HTTP)", f"{base}/mcp"), ("MCP (SSE)", f"{base}/sse"),
-        ("Halo API", f"{base}/api"), ("Token URL", f"{base}/auth/token"), ("Admin API", f"{base}/_sandbox"),
-        ("client_id", settings.client_id), ("client_secret", settings.client_secret),
+        ("MCP (Streamable HTTP)", f"{base}/mcp"),
+        ("MCP (SSE)", f"{base}/sse"),
+        ("Halo API", f"{base}/api"),
+        ("Token URL", f"{base}/auth/token"),
+        ("Admin API", f"{base}/_sandbox"),
+        ("client_id", settings.client_id),
+        ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
-        ("admin key", shown_admin_key(admin_key, key, state)), ("tenant", settings.default_tenant), ("seed", str(settings.seed)),
+        ("admin key", shown_admin_key(admin_key, key, state)),
+        ("tenant", settings.default_tenant),
+        ("seed", str(settings.seed)),
         ("strict", "on" if settings.strict else "off"),
         ("state dir", str(state)),
         ("tools", f"{'curated + generated (breadth)' if breadth else 'curated'}, exposure {tool_exposure}"),
@@ -265,12 +358,24 @@ def up(
     console.print("Claude Code:", style="bold")
     console.print(f"  claude mcp add --transport http halo {base}/mcp", markup=False, highlight=False)
     console.print("MCP Inspector (Node >= 22):", style="bold")
-    console.print(f"  npx -y @modelcontextprotocol/inspector@1.0.3 --cli {base}/mcp --transport http "
-                  "--method tools/list", markup=False, highlight=False)
-    console.print("claude_desktop_config.json (Claude Desktop starts `halo-sandbox mcp` over stdio):", style="bold",
-                  markup=False)
-    console.print(_claude_desktop_snippet(base=base, client_id=settings.client_id,
-                                          client_secret=settings.client_secret), markup=False, highlight=False)
+    console.print(
+        f"  npx -y @modelcontextprotocol/inspector@1.0.3 --cli {base}/mcp --transport http "
+        "--method tools/list",
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        "claude_desktop_config.json (Claude Desktop starts `halo-sandbox mcp` over stdio):",
+        style="bold",
+        markup=False,
+    )
+    console.print(
+        _claude_desktop_snippet(
+            base=base, client_id=settings.client_id, client_secret=settings.client_secret
+        ),
+        markup=False,
+        highlight=False,
+    )
     console.print(f"Ready on {base}", style="bold green")
     freeze_after_heavy_work()  # a served process: see mock.gil.heavy
     serve(served(sandbox), sock=sock, log_level=options.log_level)
@@ -278,66 +383,137 @@ def up(
 
 @app.command("mcp")
 def mcp(
-    halo_url: Annotated[str, typer.Option(envvar=ENV["halo_url"], help="Halo instance root, e.g. https://acme.haloitsm.com.",
-                                          show_default=False)],
-    client_id: Annotated[str, typer.Option(envvar=ENV["halo_client_id"], help="OAuth client id.", show_default=False)],
-    client_secret: Annotated[str | None, typer.Option(envvar=ENV["halo_client_secret"], help="OAuth client secret.",
-                                                      show_default=False)] = None,
-    username: Annotated[str | None, typer.Option(envvar=ENV["halo_username"], help="Agent login (password grant).",
-                                                 show_default=False)] = None,
-    password: Annotated[str | None, typer.Option(envvar=ENV["halo_password"], help="Agent password (password grant).",
-                                                 show_default=False)] = None,
-    tenant: Annotated[str | None, typer.Option(envvar=ENV["halo_tenant"], help="Halo tenant (hosted multi-tenant).",
-                                               show_default=False)] = None,
-    transport: Annotated[str, typer.Option(help="stdio, http (Streamable HTTP at /mcp) or sse (/sse).")] = "stdio",
+    halo_url: Annotated[
+        str,
+        typer.Option(
+            envvar=ENV["halo_url"],
+            help="Halo instance root, e.g. https://acme.haloitsm.com.",
+            show_default=False,
+        ),
+    ],
+    client_id: Annotated[
+        str, typer.Option(envvar=ENV["halo_client_id"], help="OAuth client id.", show_default=False)
+    ],
+    client_secret: Annotated[
+        str | None,
+        typer.Option(envvar=ENV["halo_client_secret"], help="OAuth client secret.", show_default=False),
+    ] = None,
+    username: Annotated[
+        str | None,
+        typer.Option(envvar=ENV["halo_username"], help="Agent login (password grant).", show_default=False),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar=ENV["halo_password"], help="Agent password (password grant).", show_default=False
+        ),
+    ] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            envvar=ENV["halo_tenant"], help="Halo tenant (hosted multi-tenant).", show_default=False
+        ),
+    ] = None,
+    transport: Annotated[
+        str, typer.Option(help="stdio, http (Streamable HTTP at /mcp) or sse (/sse).")
+    ] = "stdio",
     host: Annotated[str, typer.Option(help="Interface to bind (http, sse).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(
-        min=1, max=65535, help="Port to listen on (http, sse); not up's 8765, so both can run.")] = DEFAULT_MCP_PORT,
-    methods: Annotated[list[str] | None, typer.Option(
-        help="Only these methods: read, write, or list/get/create/update/delete (comma-separated, repeatable).",
-        show_default=False)] = None,
-    tags: Annotated[list[str] | None, typer.Option(
-        help="Only tools with these tags, e.g. support,crm (comma-separated, repeatable).", show_default=False)] = None,
-    allowed_file_dir: Annotated[Path | None, typer.Option(
-        help="Directory create_a_halo_itsm_attachment may read file_path from.", show_default=False)] = None,
-    allow_origin: Annotated[list[str] | None, typer.Option(
-        "--allow-origin", help="Browser origin allowed to call the HTTP endpoints (repeatable).",
-        show_default=False)] = None,
-    timeout: Annotated[float, typer.Option(min=0.1, envvar=ENV["halo_timeout"],
-                                           help="Seconds to wait for each Halo request.")] = 30.0,
+    port: Annotated[
+        int,
+        typer.Option(min=1, max=65535, help="Port to listen on (http, sse); not up's 8765, so both can run."),
+    ] = DEFAULT_MCP_PORT,
+    methods: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only these methods: read, write, or list/get/create/update/delete (comma-separated, "
+            "repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Only tools with these tags, e.g. support,crm (comma-separated, repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    allowed_file_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Directory create_a_halo_itsm_attachment may read file_path from.", show_default=False
+        ),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-origin",
+            help="Browser origin allowed to call the HTTP endpoints (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(min=0.1, envvar=ENV["halo_timeout"], help="Seconds to wait for each Halo request."),
+    ] = 30.0,
     breadth: _Breadth = False,
     tool_exposure: _ToolExposure = "all",
-    log_level: Annotated[str, typer.Option(help="Log level (stderr); debug logs every upstream request.")] = "warning",
+    log_level: Annotated[
+        str, typer.Option(help="Log level (stderr); debug logs every upstream request.")
+    ] = "warning",
 ) -> None:
     """Run the MCP server against any Halo (a real tenant or a running sandbox) over stdio, HTTP or SSE."""
     import anyio
     from rich.console import Console
 
-    from .server.mcp_app import build_mcp_server
-    from .server.tools import generate_tools, select_tools
-    from .server.transports import mcp_asgi_app, run_stdio
-    from .server.upstream import HaloClient
-    from .server.upstream_log import UpstreamLog
+    from halo_sandbox.server.mcp_app import build_mcp_server
+    from halo_sandbox.server.tools import generate_tools, select_tools
+    from halo_sandbox.server.transports import mcp_asgi_app, run_stdio
+    from halo_sandbox.server.upstream import HaloClient
+    from halo_sandbox.server.upstream_log import UpstreamLog
 
     if transport not in TRANSPORTS:
         raise typer.BadParameter("choose stdio, http or sse", param_hint="--transport")
-    options = _settings(halo_url=halo_url, halo_client_id=client_id, halo_client_secret=client_secret,
-                        halo_username=username, halo_password=password, halo_tenant=tenant, halo_timeout=timeout,
-                        transport=transport, host=host, mcp_port=port, log_level=log_level,
-                        methods=tuple(_csv(methods) or ()) or None, tags=tuple(_csv(tags) or ()) or None,
-                        allowed_file_dir=allowed_file_dir, allowed_origins=tuple(_csv(allow_origin) or ()),
-                        breadth=breadth, tool_exposure=tool_exposure)
+    options = _settings(
+        halo_url=halo_url,
+        halo_client_id=client_id,
+        halo_client_secret=client_secret,
+        halo_username=username,
+        halo_password=password,
+        halo_tenant=tenant,
+        halo_timeout=timeout,
+        transport=transport,
+        host=host,
+        mcp_port=port,
+        log_level=log_level,
+        methods=tuple(_csv(methods) or ()) or None,
+        tags=tuple(_csv(tags) or ()) or None,
+        allowed_file_dir=allowed_file_dir,
+        allowed_origins=tuple(_csv(allow_origin) or ()),
+        breadth=breadth,
+        tool_exposure=tool_exposure,
+    )
     _log_to_stderr(options.log_level)
     if allowed_file_dir is not None and not allowed_file_dir.is_dir():
         raise typer.BadParameter(f"{allowed_file_dir} is not a directory", param_hint="--allowed-file-dir")
     exposure = _exposure(tool_exposure)
     try:
-        tools = select_tools(generate_tools(file_access=allowed_file_dir is not None, breadth=breadth),
-                             methods=_csv(methods), tags=_csv(tags))
+        tools = select_tools(
+            generate_tools(file_access=allowed_file_dir is not None, breadth=breadth),
+            methods=_csv(methods),
+            tags=_csv(tags),
+        )
         if not tools:
             raise ValueError("the --methods/--tags filters match no tool")
-        halo = HaloClient(base_url=halo_url, client_id=client_id, client_secret=client_secret, username=username,
-                          password=password, tenant=tenant, timeout=timeout, transport=UpstreamLog())
+        halo = HaloClient(
+            base_url=halo_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            username=username,
+            password=password,
+            tenant=tenant,
+            timeout=timeout,
+            transport=UpstreamLog(),
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -346,19 +522,29 @@ def mcp(
 
     err = Console(stderr=True, soft_wrap=True)
     if transport == "stdio":
-        err.print(f"halo-sandbox mcp: {len(tools)} tools ({exposure}) over stdio, Halo at {halo.base_url}", highlight=False)
+        err.print(
+            f"halo-sandbox mcp: {len(tools)} tools ({exposure}) over stdio, Halo at {halo.base_url}",
+            highlight=False,
+        )
         anyio.run(run_stdio, build())
         return
-    from .serving import serve
+    from halo_sandbox.serving import serve
 
     try:
-        app = mcp_asgi_app(build, host=host, allowed_origins=_csv(allow_origin) or (),
-                           sse_path="/sse" if transport == "sse" else None)
+        app = mcp_asgi_app(
+            build,
+            host=host,
+            allowed_origins=_csv(allow_origin) or (),
+            sse_path="/sse" if transport == "sse" else None,
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--allow-origin") from None
     sock = _bind(host, port)
     shown = f"[{host}]" if ":" in host else host
     path = "/mcp" if transport == "http" else "/sse"
-    err.print(f"halo-sandbox mcp: {len(tools)} tools ({exposure}) at http://{shown}:{port}{path}, Halo at {halo.base_url}",
-              highlight=False)
+    err.print(
+        f"halo-sandbox mcp: {len(tools)} tools ({exposure}) at http://{shown}:{port}{path}, Halo at "
+        f"{halo.base_url}",
+        highlight=False,
+    )
     serve(app, sock=sock, log_level=options.log_level)

@@ -24,10 +24,20 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-from .server.errors import ServerError
+from halo_sandbox.server.errors import ServerError
 
-__all__ = ["BadInput", "Conflict", "ControlPlaneError", "CrossSiteRefused", "InvalidField", "NotAuthorised",
-           "NotFound", "SandboxError", "Unavailable", "json_error"]
+__all__ = [
+    "BadInput",
+    "Conflict",
+    "ControlPlaneError",
+    "CrossSiteRefused",
+    "InvalidField",
+    "NotAuthorised",
+    "NotFound",
+    "SandboxError",
+    "Unavailable",
+    "json_error",
+]
 
 
 class SandboxError(ServerError):

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from .errors import CrossSiteRefused, NotAuthorised
+from halo_sandbox.errors import CrossSiteRefused, NotAuthorised
 
 __all__ = ["ADMIN_KEY_HEADER", "COOKIE", "CSRF_FIELD", "CSRF_HEADER", "AdminGuard", "Session"]
 
@@ -65,8 +65,9 @@ class AdminGuard:
     """Key, Bearer or session cookie (+ CSRF token and same origin for changes). ``key`` ``None``
     means no admin key is configured: every request is the admin's."""
 
-    def __init__(self, key: str | None, *, idle_seconds: float = SESSION_IDLE_SECONDS,
-                 max_sessions: int = MAX_SESSIONS) -> None:
+    def __init__(
+        self, key: str | None, *, idle_seconds: float = SESSION_IDLE_SECONDS, max_sessions: int = MAX_SESSIONS
+    ) -> None:
         self._key = key.encode() if key else None
         self._idle = idle_seconds
         self._max = max_sessions
@@ -134,13 +135,17 @@ class AdminGuard:
             return self.session(request) if self._key is not None else None
         session = self.session(request)
         if session is None:
-            raise NotAuthorised("The sandbox's admin routes need the admin key (X-Admin-Key or Authorization: "
-                                "Bearer) or a console session.")
+            raise NotAuthorised(
+                "The sandbox's admin routes need the admin key (X-Admin-Key or Authorization: "
+                "Bearer) or a console session."
+            )
         if request.method not in _SAFE_METHODS:
             if not _same_origin(request):
                 raise CrossSiteRefused("Cross-site requests cannot change the sandbox.")
             if not hmac.compare_digest((await _csrf_token(request)).encode(), session.csrf.encode()):
-                raise CrossSiteRefused("The request lacks the console's CSRF token; reload the page and retry.")
+                raise CrossSiteRefused(
+                    "The request lacks the console's CSRF token; reload the page and retry."
+                )
         return session
 
 

@@ -35,9 +35,19 @@ from typing import Any
 
 import httpx
 
-from .protocol import ADMIN_KEY_HEADER, CONTROL_PREFIX
+from halo_sandbox.protocol import ADMIN_KEY_HEADER, CONTROL_PREFIX
 
-__all__ = ["HarnessError", "Process", "clean_env", "cli_path", "free_port", "main", "serving", "start", "terminate"]
+__all__ = [
+    "HarnessError",
+    "Process",
+    "clean_env",
+    "cli_path",
+    "free_port",
+    "main",
+    "serving",
+    "start",
+    "terminate",
+]
 
 #: Where each command is ready: the path polled and the status it must answer (None: any answer).
 _READY: Mapping[str, tuple[str, int | None]] = {"up": ("/api/authinfo", 200), "mock": ("/api/authinfo", 200)}
@@ -55,8 +65,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Any, *, sock: socket.socket | None = None, startup_timeout: float = 10,
-                  **config: Any) -> AsyncIterator[int]:
+async def serving(
+    app: Any, *, sock: socket.socket | None = None, startup_timeout: float = 10, **config: Any
+) -> AsyncIterator[int]:
     """Serve ``app`` with uvicorn in a task of the running event loop, on ``sock`` (default: a free
     127.0.0.1 port), until the block ends; yields the port once the server has started. ``config``
     goes to `uvicorn.Config` (default: no log config, lifespan on)."""
@@ -112,8 +123,9 @@ def terminate(proc: subprocess.Popen[Any], *, timeout: float = 15) -> None:
 class Process:
     """A running `halo-sandbox` command. `output()` is everything it printed so far (stdout and stderr)."""
 
-    def __init__(self, proc: subprocess.Popen[str], *, command: str, port: int, state_dir: Path,
-                 admin_key: str | None) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[str], *, command: str, port: int, state_dir: Path, admin_key: str | None
+    ) -> None:
         self.proc = proc
         self.command = command
         self.port = port
@@ -121,7 +133,9 @@ class Process:
         self.admin_key = admin_key
         self.base = f"http://127.0.0.1:{port}"
         self._chunks: list[str] = []
-        self._drainer = threading.Thread(target=self._drain, name=f"halo-sandbox {command} output", daemon=True)
+        self._drainer = threading.Thread(
+            target=self._drain, name=f"halo-sandbox {command} output", daemon=True
+        )
         self._drainer.start()
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
@@ -151,9 +165,13 @@ class Process:
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One call to the admin API (`/_sandbox{path}`) with the admin key; raises on a 4xx/5xx answer."""
         headers = {ADMIN_KEY_HEADER: self.admin_key} if self.admin_key else {}
-        response = httpx.request(method, f"{self.base}{CONTROL_PREFIX}{path}", headers=headers, timeout=60, **kwargs)
+        response = httpx.request(
+            method, f"{self.base}{CONTROL_PREFIX}{path}", headers=headers, timeout=60, **kwargs
+        )
         if response.is_error:
-            raise HarnessError(f"{method} {CONTROL_PREFIX}{path} answered {response.status_code}: {response.text}")
+            raise HarnessError(
+                f"{method} {CONTROL_PREFIX}{path} answered {response.status_code}: {response.text}"
+            )
         return response
 
     def wait_ready(self, *, path: str, status: int | None, timeout: float) -> None:
@@ -163,7 +181,9 @@ class Process:
         while True:
             if self.proc.poll() is not None:
                 self._drainer.join(timeout=5)
-                raise HarnessError(f"halo-sandbox {self.command} exited with {self.proc.returncode}:\n{self.output()}")
+                raise HarnessError(
+                    f"halo-sandbox {self.command} exited with {self.proc.returncode}:\n{self.output()}"
+                )
             try:
                 answer = httpx.get(f"{self.base}{path}", timeout=2)
                 if status is None or answer.status_code == status:
@@ -172,8 +192,10 @@ class Process:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise HarnessError(f"halo-sandbox {self.command} did not answer {path} within {timeout:g} s:\n"
-                                   f"{self.output()}")
+                raise HarnessError(
+                    f"halo-sandbox {self.command} did not answer {path} within {timeout:g} s:\n"
+                    f"{self.output()}"
+                )
             time.sleep(0.05)
 
     def stop(self, *, timeout: float = 15) -> str:
@@ -193,15 +215,26 @@ class Process:
     def __enter__(self) -> Process:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def start(command: str, *args: str, port: int | None = None, state_dir: Path | str | None = None,
-          admin_key: str | None = "harness-admin-key", env: Mapping[str, str] | None = None,
-          ready_path: str | None = None, ready_status: int | None = None, wait: bool = True,
-          timeout: float = 60, cli: str | None = None, extra_args: Sequence[str] = ()) -> Process:
+def start(
+    command: str,
+    *args: str,
+    port: int | None = None,
+    state_dir: Path | str | None = None,
+    admin_key: str | None = "harness-admin-key",
+    env: Mapping[str, str] | None = None,
+    ready_path: str | None = None,
+    ready_status: int | None = None,
+    wait: bool = True,
+    timeout: float = 60,
+    cli: str | None = None,
+    extra_args: Sequence[str] = (),
+) -> Process:
     """Start `halo-sandbox <command> --port <port> [--state-dir <dir>] <args>` and (with `wait`) return
     once it is ready. `port` defaults to a free one; `state_dir` (up, mock) to a temporary directory
     removed on `stop()`; `admin_key` is passed as `HALO_SANDBOX_ADMIN_KEY` (up, mock)."""
@@ -216,15 +249,29 @@ def start(command: str, *args: str, port: int | None = None, state_dir: Path | s
     variables = dict(env or {})
     if admin_key is not None and command in ("up", "mock"):
         variables.setdefault("HALO_SANDBOX_ADMIN_KEY", admin_key)
-    proc = subprocess.Popen([*argv, *args, *extra_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=clean_env(**variables), stdin=subprocess.DEVNULL)
-    process = Process(proc, command=command, port=port, state_dir=Path(state_dir or "."),
-                      admin_key=admin_key if command in ("up", "mock") else None)
+    proc = subprocess.Popen(
+        [*argv, *args, *extra_args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=clean_env(**variables),
+        stdin=subprocess.DEVNULL,
+    )
+    process = Process(
+        proc,
+        command=command,
+        port=port,
+        state_dir=Path(state_dir or "."),
+        admin_key=admin_key if command in ("up", "mock") else None,
+    )
     process._scratch = scratch
     if wait:
         default_path, default_status = _READY.get(command, ("/mcp", None))
-        process.wait_ready(path=ready_path or default_path,
-                           status=ready_status if ready_path is not None else default_status, timeout=timeout)
+        process.wait_ready(
+            path=ready_path or default_path,
+            status=ready_status if ready_path is not None else default_status,
+            timeout=timeout,
+        )
     return process
 
 
@@ -237,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(main.__doc__, file=sys.stderr)
         return 2
     split = args.index("--")
-    command, options, program = args[0], args[1:split], args[split + 1:]
+    command, options, program = args[0], args[1:split], args[split + 1 :]
     try:
         process = start(command, *options, timeout=120)
     except HarnessError as exc:

@@ -1,6 +1,6 @@
 """The whole sandbox as one ASGI app, for `halo-sandbox up`.
 
-    /auth/token, /api/...            the mock Halo tenant (`halo_sandbox.mock.app.create_app`)
+    /auth/token, /api/...            the mock Halo tenant (`halo_sandbox.mock.http.app.create_app`)
     /_sandbox/...                    the mock's control plane, plus provisioning's admin API
     /mcp                             the default MCP server (Streamable HTTP), all tools, on the mock
     /sse, /messages/                 the same server over the legacy HTTP+SSE transport
@@ -28,19 +28,24 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .console import ControlPlane, ToolCallJournal, console_routes
-from .guard import AdminGuard
-from .provisioning.registry import Registry
-from .provisioning.routes import ProvisioningRoutes, build_routes
-from .provisioning.state_files import ensure_state_dir, private_file
-from .server.mcp_app import build_mcp_server
-from .server.transports import WILDCARD_HOSTS, mcp_asgi_app, security_settings, session_manager_factory
-from .server.upstream import HaloClient
-from .server.upstream_log import UpstreamLog
-from .settings import ADMIN_KEY_FILE, Settings
+from halo_sandbox.console import ControlPlane, ToolCallJournal, console_routes
+from halo_sandbox.guard import AdminGuard
+from halo_sandbox.provisioning.registry import Registry
+from halo_sandbox.provisioning.routes import ProvisioningRoutes, build_routes
+from halo_sandbox.provisioning.state_files import ensure_state_dir, private_file
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.transports import (
+    WILDCARD_HOSTS,
+    mcp_asgi_app,
+    security_settings,
+    session_manager_factory,
+)
+from halo_sandbox.server.upstream import HaloClient
+from halo_sandbox.server.upstream_log import UpstreamLog
+from halo_sandbox.settings import ADMIN_KEY_FILE, Settings
 
 if TYPE_CHECKING:
-    from .mock.settings import MockSettings
+    from halo_sandbox.mock.settings import MockSettings
 
 __all__ = ["base_url", "build_sandbox", "mock_settings", "served", "stored_admin_key"]
 
@@ -74,15 +79,21 @@ def _as_on_a_socket(app: ASGIApp) -> ASGIApp:
         except Exception:
             if started:
                 raise
-            await send({"type": "http.response.start", "status": 500,
-                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+                }
+            )
             await send({"type": "http.response.body", "body": b"Internal Server Error"})
 
     return wrapped
 
 
 def stored_admin_key(state_dir: Path) -> str:
-    """The admin key kept in ``state_dir/admin-key``; generated (and stored, mode 0600 from creation) when absent."""
+    """The admin key kept in ``state_dir/admin-key``; generated (and stored, mode 0600 from creation) when
+    absent."""
     path = ensure_state_dir(state_dir) / ADMIN_KEY_FILE
     key = secrets.token_urlsafe(24)
     if not private_file(path, (key + "\n").encode()):
@@ -97,13 +108,23 @@ def mock_settings(settings: Settings, **more: Any) -> MockSettings:
     """The mock's own options from the shared settings (unset credentials keep the mock's defaults; the
     admin key is the one given, else the one kept in the state dir), plus `more` MockSettings fields.
     Raises `ValueError`."""
-    from .mock.settings import MockSettings, RateLimit
+    from halo_sandbox.mock.settings import MockSettings, RateLimit
 
-    given: dict[str, Any] = {"client_id": settings.client_id, "client_secret": settings.client_secret,
-             "agent_username": settings.agent_username, "agent_password": settings.agent_password}
-    return MockSettings(seed=settings.seed, tickets=settings.tickets, strict=settings.strict, rate_limit=RateLimit.parse(settings.rate_limit),
-                        admin_key=settings.admin_key or stored_admin_key(settings.resolved_state_dir),
-                        **{k: v for k, v in given.items() if v is not None}, **more)
+    given: dict[str, Any] = {
+        "client_id": settings.client_id,
+        "client_secret": settings.client_secret,
+        "agent_username": settings.agent_username,
+        "agent_password": settings.agent_password,
+    }
+    return MockSettings(
+        seed=settings.seed,
+        tickets=settings.tickets,
+        strict=settings.strict,
+        rate_limit=RateLimit.parse(settings.rate_limit),
+        admin_key=settings.admin_key or stored_admin_key(settings.resolved_state_dir),
+        **{k: v for k, v in given.items() if v is not None},
+        **more,
+    )
 
 
 def build_sandbox(options: Settings) -> Starlette:
@@ -111,8 +132,8 @@ def build_sandbox(options: Settings) -> Starlette:
     credentials, allowed origins, breadth, tool exposure). `app.state.settings` holds the mock's
     settings (credentials to print), `app.state.sandbox` the mock's tenant registry. Raises
     `ValueError` on a bad option."""
-    from .mock.app import create_app
-    from .mock.hostguard import HostOriginGuard
+    from halo_sandbox.mock.http.app import create_app
+    from halo_sandbox.mock.http.hostguard import HostOriginGuard
 
     # The built-in MCP server is an OAuth client of its own, so it never shares a rate-limit bucket
     # (or a secret) with whoever uses the printed credentials.
@@ -125,29 +146,56 @@ def build_sandbox(options: Settings) -> Starlette:
 
     def halo_for(tenant: str) -> HaloClient:
         if tenant not in clients:
-            clients[tenant] = HaloClient(base_url=_MOCK_BASE, client_id=own_client[0],
-                                         client_secret=own_client[1], tenant=tenant,
-                                         transport=UpstreamLog(to_mock))
+            clients[tenant] = HaloClient(
+                base_url=_MOCK_BASE,
+                client_id=own_client[0],
+                client_secret=own_client[1],
+                tenant=tenant,
+                transport=UpstreamLog(to_mock),
+            )
         return clients[tenant]
 
     tool_calls = ToolCallJournal()
 
-    def build_server(*, halo: HaloClient, tools: Any = None, exposure: Any = "all",
-                     cache_scope: Any = "private") -> Any:
-        return build_mcp_server(halo=halo, tools=tools, cursor_secret=cursor_secret, on_tool_call=tool_calls.record,
-                                breadth=options.breadth, exposure=exposure, cache_scope=cache_scope)
+    def build_server(
+        *, halo: HaloClient, tools: Any = None, exposure: Any = "all", cache_scope: Any = "private"
+    ) -> Any:
+        return build_mcp_server(
+            halo=halo,
+            tools=tools,
+            cursor_secret=cursor_secret,
+            on_tool_call=tool_calls.record,
+            breadth=options.breadth,
+            exposure=exposure,
+            cache_scope=cache_scope,
+        )
 
     security = security_settings(host=options.host, allowed_origins=options.allowed_origins)
     default = halo_for(settings.default_tenant)
-    mcp = mcp_asgi_app(lambda: build_server(halo=default, exposure=options.tool_exposure, cache_scope="public"),
-                       security=security)
+    mcp = mcp_asgi_app(
+        lambda: build_server(halo=default, exposure=options.tool_exposure, cache_scope="public"),
+        security=security,
+    )
     registry = Registry(options.resolved_state_dir, tool_filter=_tool_filter(breadth=options.breadth))
-    guard = AdminGuard(settings.admin_key)  # one admin check (key, Bearer, console session) for console and provisioning
-    provisioning = _provisioning_routes(options, admin_key=settings.admin_key or "", registry=registry, halo_for=halo_for,
-                                        build_server=build_server, security=security, guard=guard)
+    guard = AdminGuard(
+        settings.admin_key
+    )  # one admin check (key, Bearer, console session) for console and provisioning
+    provisioning = _provisioning_routes(
+        options,
+        admin_key=settings.admin_key or "",
+        registry=registry,
+        halo_for=halo_for,
+        build_server=build_server,
+        security=security,
+        guard=guard,
+    )
     control = ControlPlane(base_url=_MOCK_BASE, admin_key=settings.admin_key, transport=to_mock)
-    console = console_routes(control=control, calls=tool_calls, guard=guard,
-                             servers=lambda: [s.to_dict() for s in registry.list_servers()])
+    console = console_routes(
+        control=control,
+        calls=tool_calls,
+        guard=guard,
+        servers=lambda: [s.to_dict() for s in registry.list_servers()],
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -162,9 +210,12 @@ def build_sandbox(options: Settings) -> Starlette:
                 await control.aclose()
 
     routes: list[BaseRoute] = [*console, *provisioning, *mcp.routes, Mount("/", app=mock)]
-    host_guard = Middleware(HostOriginGuard, allowed_hosts=security.allowed_hosts,
-                            allowed_origins=security.allowed_origins)
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[host_guard])  # one Host/Origin policy for every route
+    host_guard = Middleware(
+        HostOriginGuard, allowed_hosts=security.allowed_hosts, allowed_origins=security.allowed_origins
+    )
+    app = Starlette(
+        routes=routes, lifespan=lifespan, middleware=[host_guard]
+    )  # one Host/Origin policy for every route
     app.state.settings = settings
     app.state.sandbox = mock.state.sandbox
     app.state.tool_calls = tool_calls
@@ -174,14 +225,14 @@ def build_sandbox(options: Settings) -> Starlette:
 def served(app: Starlette) -> ASGIApp:
     """What to hand to uvicorn: `app` wrapped so the mock's `drop` faults can abort the client's socket
     (the mock is mounted inside this app, so it cannot see uvicorn's connection by itself)."""
-    from .mock.app import remember_connection
+    from halo_sandbox.mock.http.app import remember_connection
 
     return remember_connection(app)
 
 
 def _tool_filter(*, breadth: bool) -> Any:
     """What provisioned filters select from: the curated tools, plus the generated ones with breadth."""
-    from .server.tools import generate_tools, select_tools
+    from halo_sandbox.server.tools import generate_tools, select_tools
 
     universe = generate_tools(breadth=breadth)
 
@@ -191,12 +242,26 @@ def _tool_filter(*, breadth: bool) -> Any:
     return select
 
 
-def _provisioning_routes(options: Settings, *, admin_key: str, registry: Registry, halo_for: Any, build_server: Any,
-                         security: Any, guard: AdminGuard) -> ProvisioningRoutes:
+def _provisioning_routes(
+    options: Settings,
+    *,
+    admin_key: str,
+    registry: Registry,
+    halo_for: Any,
+    build_server: Any,
+    security: Any,
+    guard: AdminGuard,
+) -> ProvisioningRoutes:
     """Provisioned servers (`/mcp/{token}` and `/_sandbox/integrated-account/...`), mounted here with the
     same server builder, session managers and Host/Origin checks as `/mcp`; an account with no
     registered Halo is the mock tenant of that name."""
-    return build_routes(registry, admin_key=admin_key, halo_for_account=halo_for,
-                        base_url=base_url(options), build_server=build_server,
-                        session_manager=session_manager_factory(security=security), security=security,
-                        guard=guard)
+    return build_routes(
+        registry,
+        admin_key=admin_key,
+        halo_for_account=halo_for,
+        base_url=base_url(options),
+        build_server=build_server,
+        session_manager=session_manager_factory(security=security),
+        security=security,
+        guard=guard,
+    )

@@ -29,8 +29,17 @@ import h11
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "MAX_CONNECTIONS", "BodyDeadline", "DeadlineH11Protocol", "PortInUse",
-           "bind", "serve", "uvicorn_options"]
+__all__ = [
+    "BODY_TIMEOUT",
+    "HEADER_TIMEOUT",
+    "MAX_CONNECTIONS",
+    "BodyDeadline",
+    "DeadlineH11Protocol",
+    "PortInUse",
+    "bind",
+    "serve",
+    "uvicorn_options",
+]
 
 HEADER_TIMEOUT = 10.0
 BODY_TIMEOUT = 60.0
@@ -113,8 +122,12 @@ class BodyDeadline:
 
 def uvicorn_options(**overrides: Any) -> dict[str, Any]:
     """Keyword options for ``uvicorn.run`` / ``uvicorn.Config``."""
-    return {"http": DeadlineH11Protocol, "limit_concurrency": MAX_CONNECTIONS,
-            "timeout_keep_alive": KEEP_ALIVE_TIMEOUT, **overrides}
+    return {
+        "http": DeadlineH11Protocol,
+        "limit_concurrency": MAX_CONNECTIONS,
+        "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
+        **overrides,
+    }
 
 
 class PortInUse(OSError):
@@ -135,8 +148,10 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         shown = f"[{host}]" if ":" in host else host
         if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(exc.errno, f"{shown}:{port} is already in use (another halo-sandbox?); "
-                                       "stop it or choose another --port") from None
+            raise PortInUse(
+                exc.errno,
+                f"{shown}:{port} is already in use (another halo-sandbox?); stop it or choose another --port",
+            ) from None
         raise PortInUse(exc.errno, f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock

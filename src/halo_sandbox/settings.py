@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "ADMIN_KEY_FILE", "DEFAULT_MCP_PORT", "DEFAULT_PORT", "ENV", "LOG_LEVELS", "TRANSPORTS", "Settings",
+    "ADMIN_KEY_FILE",
+    "DEFAULT_MCP_PORT",
+    "DEFAULT_PORT",
+    "ENV",
+    "LOG_LEVELS",
+    "TRANSPORTS",
+    "Settings",
     "default_state_dir",
 ]
 
@@ -78,7 +84,8 @@ class Settings:
     client_secret: str | None = None
     agent_username: str | None = None
     agent_password: str | None = None
-    """`None`: the mock's defaults (`halo-sandbox` / `halo-sandbox-secret`, `agent@sandbox.local` / `sandbox`)."""
+    """`None`: the mock's defaults (`halo-sandbox` / `halo-sandbox-secret`, `agent@sandbox.local` /
+    `sandbox`)."""
     state_dir: Path | None = None
     """`None`: `default_state_dir()`."""
     url: str = f"http://127.0.0.1:{DEFAULT_PORT}"
@@ -118,7 +125,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **given: Any) -> Settings:
-        """Defaults, then the variables of `ENV` (empty ones ignored), then `given` (`None` values ignored)."""
+        """Defaults, then the variables of `ENV` (empty ones ignored), then `given` (`None` values
+        ignored)."""
         env = os.environ if environ is None else environ
         known = {f.name for f in fields(cls)}
         unknown = set(given) - known

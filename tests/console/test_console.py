@@ -12,11 +12,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from halo_sandbox.mock.app import create_app
-from halo_sandbox.mock.settings import MockSettings
-from halo_sandbox.server.executor import ToolCallRecord
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.upstream import HaloClient
 from httpx_sse import aconnect_sse
 from mcp import Client
 from starlette.applications import Starlette
@@ -25,8 +20,13 @@ from starlette.routing import Mount
 from halo_sandbox.console import ControlPlane, ToolCallJournal, console_routes
 from halo_sandbox.console.routes import COOKIE
 from halo_sandbox.harness import serving
+from halo_sandbox.mock.http.app import create_app
+from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.protocol import CALL_ID_HEADER
 from halo_sandbox.provisioning.registry import Registry
+from halo_sandbox.server.executor import ToolCallRecord
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.upstream import HaloClient
 
 ADMIN_KEY = "console-test-admin-key"
 MOCK = "http://halo.internal"
@@ -60,23 +60,37 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     settings = MockSettings(admin_key=ADMIN_KEY)
     mock = create_app(settings)
     to_mock = httpx.ASGITransport(app=mock)
-    halo = HaloClient(base_url=MOCK, client_id=settings.client_id, client_secret=settings.client_secret,
-                      transport=to_mock)
+    halo = HaloClient(
+        base_url=MOCK, client_id=settings.client_id, client_secret=settings.client_secret, transport=to_mock
+    )
     calls = ToolCallJournal()
     server = build_mcp_server(halo=halo, on_tool_call=calls.record)
     registry = Registry(tmp_path / "state")
     control = ControlPlane(base_url=MOCK, admin_key=ADMIN_KEY, transport=to_mock)
-    routes = console_routes(control=control, calls=calls, admin_key=ADMIN_KEY,
-                            servers=lambda: [s.to_dict() for s in registry.list_servers()])
+    routes = console_routes(
+        control=control,
+        calls=calls,
+        admin_key=ADMIN_KEY,
+        servers=lambda: [s.to_dict() for s in registry.list_servers()],
+    )
     app = Starlette(routes=[*routes, Mount("/", app=mock)])
     transport = httpx.ASGITransport(app=app)
     async with (
         Client(server) as mcp,
-        httpx.AsyncClient(transport=transport, base_url="http://sandbox.test",
-                          headers={"X-Admin-Key": ADMIN_KEY}) as http,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://sandbox.test", headers={"X-Admin-Key": ADMIN_KEY}
+        ) as http,
         httpx.AsyncClient(transport=transport, base_url="http://sandbox.test") as anonymous,
     ):
-        yield Rig(mcp=mcp, http=http, anonymous=anonymous, app=app, calls=calls, registry=registry, settings=settings)
+        yield Rig(
+            mcp=mcp,
+            http=http,
+            anonymous=anonymous,
+            app=app,
+            calls=calls,
+            registry=registry,
+            settings=settings,
+        )
     await halo.aclose()
     await control.aclose()
     registry.close()
@@ -93,8 +107,12 @@ def anyio_backend() -> str:
 @pytest.mark.anyio
 async def test_on_tool_call_sees_each_call_with_the_call_id_sent_upstream(rig: Rig, monkeypatch):
     seen: list[ToolCallRecord] = []
-    halo = HaloClient(base_url=MOCK, client_id=rig.settings.client_id, client_secret=rig.settings.client_secret,
-                      transport=httpx.ASGITransport(app=create_app(MockSettings())))
+    halo = HaloClient(
+        base_url=MOCK,
+        client_id=rig.settings.client_id,
+        client_secret=rig.settings.client_secret,
+        transport=httpx.ASGITransport(app=create_app(MockSettings())),
+    )
     sent: list[str] = []
     original = halo.request
 
@@ -118,8 +136,12 @@ async def test_on_tool_call_sees_each_call_with_the_call_id_sent_upstream(rig: R
 
 @pytest.mark.anyio
 async def test_a_failing_observer_does_not_break_the_tool_call(rig: Rig):
-    halo = HaloClient(base_url=MOCK, client_id=rig.settings.client_id, client_secret=rig.settings.client_secret,
-                      transport=httpx.ASGITransport(app=create_app(MockSettings())))
+    halo = HaloClient(
+        base_url=MOCK,
+        client_id=rig.settings.client_id,
+        client_secret=rig.settings.client_secret,
+        transport=httpx.ASGITransport(app=create_app(MockSettings())),
+    )
 
     def broken(record: ToolCallRecord) -> None:
         raise RuntimeError("observer bug")
@@ -141,19 +163,26 @@ async def test_tool_calls_are_grouped_with_their_upstream_requests_and_counted(r
     view = await rig.view()
 
     calls = view["tool_calls"]
-    assert [c["tool"] for c in calls] == ["get_single_halo_itsm_ticket_by_id", "get_single_halo_itsm_ticket_by_id",
-                                          LIST_TICKETS]  # newest first
+    assert [c["tool"] for c in calls] == [
+        "get_single_halo_itsm_ticket_by_id",
+        "get_single_halo_itsm_ticket_by_id",
+        LIST_TICKETS,
+    ]  # newest first
     missing, found, listed = calls
     assert listed["ok"] and listed["result_count"] == 5 and listed["arguments"] == {"limit": 5}
-    assert [(u["method"], u["path"], u["status"]) for u in listed["upstream"]] == [("GET", "/api/Tickets", 200)]
+    assert [(u["method"], u["path"], u["status"]) for u in listed["upstream"]] == [
+        ("GET", "/api/Tickets", 200)
+    ]
     assert "pageinate=true" in listed["upstream"][0]["query"]
     assert found["ok"] and found["upstream"][0]["path"] == "/api/Tickets/45920"
     assert not missing["ok"] and missing["error"]["status"] == 404
     assert missing["upstream"][0]["status"] == 404
     assert all(u["call_id"] == c["call_id"] for c in calls for u in c["upstream"])
 
-    assert view["counts"]["tools"] == {LIST_TICKETS: {"calls": 1, "errors": 0},
-                                       "get_single_halo_itsm_ticket_by_id": {"calls": 2, "errors": 1}}
+    assert view["counts"]["tools"] == {
+        LIST_TICKETS: {"calls": 1, "errors": 0},
+        "get_single_halo_itsm_ticket_by_id": {"calls": 2, "errors": 1},
+    }
     statuses = view["counts"]["statuses"]
     assert statuses["200"] == 3 and statuses["404"] == 1  # token request + two successful reads; one 404
     # the token request belongs to no tool call: it is listed on its own
@@ -180,13 +209,26 @@ async def test_long_arguments_and_results_are_kept_as_previews(rig: Rig):
 
 @pytest.mark.anyio
 async def test_a_429_fault_added_from_the_form_fails_the_next_tool_call_then_retires(rig: Rig):
-    response = await rig.http.post("/_sandbox/console/faults", data={
-        "method": "*", "path": "/api/Tickets*", "status": "429", "times": "1", "after": "0", "latency_ms": "0",
-        "body": '{"message": "slow down"}'})
+    response = await rig.http.post(
+        "/_sandbox/console/faults",
+        data={
+            "method": "*",
+            "path": "/api/Tickets*",
+            "status": "429",
+            "times": "1",
+            "after": "0",
+            "latency_ms": "0",
+            "body": '{"message": "slow down"}',
+        },
+    )
     assert response.status_code == 303 and "notice=" in response.headers["location"]
     [rule] = (await rig.view())["faults"]
-    assert (rule["path"], rule["status"], rule["times"], rule["body"]) == ("/api/Tickets*", 429, 1,
-                                                                          {"message": "slow down"})
+    assert (rule["path"], rule["status"], rule["times"], rule["body"]) == (
+        "/api/Tickets*",
+        429,
+        1,
+        {"message": "slow down"},
+    )
 
     failed = await rig.mcp.call_tool(LIST_TICKETS, {"limit": 1})
     again = await rig.mcp.call_tool(LIST_TICKETS, {"limit": 1})
@@ -209,14 +251,19 @@ async def test_a_429_fault_added_from_the_form_fails_the_next_tool_call_then_ret
     assert (await rig.view())["faults"] == []
 
 
-@pytest.mark.parametrize("form, needle", [
-    ({"path": "/api/Tickets*", "status": "abc"}, "status must be a whole number"),
-    ({"path": "/api/Tickets*", "status": "700"}, "status"),
-    ({"path": "/api/Tickets*"}, "must do something"),
-    ({"path": "/api/Tickets*", "status": "429", "drop": "1"}, "drop"),
-])
+@pytest.mark.parametrize(
+    "form, needle",
+    [
+        ({"path": "/api/Tickets*", "status": "abc"}, "status must be a whole number"),
+        ({"path": "/api/Tickets*", "status": "700"}, "status"),
+        ({"path": "/api/Tickets*"}, "must do something"),
+        ({"path": "/api/Tickets*", "status": "429", "drop": "1"}, "drop"),
+    ],
+)
 @pytest.mark.anyio
-async def test_a_bad_fault_form_is_a_clear_error_and_adds_nothing(rig: Rig, form: dict[str, str], needle: str):
+async def test_a_bad_fault_form_is_a_clear_error_and_adds_nothing(
+    rig: Rig, form: dict[str, str], needle: str
+):
     response = await rig.http.post("/_sandbox/console/faults", data=form)
     assert response.status_code == 303
     location = httpx.URL(response.headers["location"])
@@ -230,8 +277,9 @@ async def test_a_bad_fault_form_is_a_clear_error_and_adds_nothing(rig: Rig, form
 
 @pytest.mark.anyio
 async def test_rate_limit_form_changes_the_limiter_and_shows_its_state(rig: Rig):
-    response = await rig.http.post("/_sandbox/console/ratelimit",
-                                   data={"enabled": "1", "limit": "2", "window_seconds": "60"})
+    response = await rig.http.post(
+        "/_sandbox/console/ratelimit", data={"enabled": "1", "limit": "2", "window_seconds": "60"}
+    )
     assert response.status_code == 303
     await rig.mcp.call_tool(LIST_TICKETS, {"limit": 1})
     await rig.mcp.call_tool(LIST_TICKETS, {"limit": 1})
@@ -251,8 +299,9 @@ async def test_rate_limit_form_changes_the_limiter_and_shows_its_state(rig: Rig)
 
 @pytest.mark.anyio
 async def test_reset_restores_fixtures_and_empties_both_journals(rig: Rig):
-    created = await rig.mcp.call_tool("create_a_halo_itsm_ticket", {"summary": "console reset probe",
-                                                                  "client_id": 104})
+    created = await rig.mcp.call_tool(
+        "create_a_halo_itsm_ticket", {"summary": "console reset probe", "client_id": 104}
+    )
     new_id = created.structured_content["result"]["id"]
     await rig.http.post("/_sandbox/console/faults", data={"path": "/api/Agent*", "status": "500"})
     response = await rig.http.post("/_sandbox/console/reset")
@@ -265,31 +314,41 @@ async def test_reset_restores_fixtures_and_empties_both_journals(rig: Rig):
 
 @pytest.mark.anyio
 async def test_snapshot_downloads_and_restores_through_the_console(rig: Rig):
-    created = await rig.mcp.call_tool("create_a_halo_itsm_ticket", {"summary": "snapshot probe", "client_id": 104})
+    created = await rig.mcp.call_tool(
+        "create_a_halo_itsm_ticket", {"summary": "snapshot probe", "client_id": 104}
+    )
     new_id = created.structured_content["result"]["id"]
     download = await rig.http.get("/_sandbox/console/snapshot")
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
     await rig.http.post("/_sandbox/console/reset")
     assert (await rig.mcp.call_tool("get_single_halo_itsm_ticket_by_id", {"id": new_id})).is_error
 
-    restored = await rig.http.post("/_sandbox/console/snapshot/restore",
-                                   files={"snapshot": ("snap.json", download.content, "application/json")})
+    restored = await rig.http.post(
+        "/_sandbox/console/snapshot/restore",
+        files={"snapshot": ("snap.json", download.content, "application/json")},
+    )
     assert "restored" in httpx.URL(restored.headers["location"]).params["notice"]
     back = await rig.mcp.call_tool("get_single_halo_itsm_ticket_by_id", {"id": new_id})
     assert not back.is_error and back.structured_content["result"]["summary"] == "snapshot probe"
 
 
-@pytest.mark.parametrize("content, needle", [
-    (b"not json", "not JSON"),
-    (b"", "empty"),
-    (json.dumps({"format": "nope"}).encode(), "snapshot"),
-])
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        (b"not json", "not JSON"),
+        (b"", "empty"),
+        (json.dumps({"format": "nope"}).encode(), "snapshot"),
+    ],
+)
 @pytest.mark.anyio
-async def test_a_bad_snapshot_upload_is_a_clear_error_and_changes_nothing(rig: Rig, content: bytes, needle: str):
+async def test_a_bad_snapshot_upload_is_a_clear_error_and_changes_nothing(
+    rig: Rig, content: bytes, needle: str
+):
     created = await rig.mcp.call_tool("create_a_halo_itsm_ticket", {"summary": "keep me", "client_id": 104})
     new_id = created.structured_content["result"]["id"]
-    response = await rig.http.post("/_sandbox/console/snapshot/restore",
-                                   files={"snapshot": ("bad.json", content, "application/json")})
+    response = await rig.http.post(
+        "/_sandbox/console/snapshot/restore", files={"snapshot": ("bad.json", content, "application/json")}
+    )
     assert response.status_code == 303
     assert needle in httpx.URL(response.headers["location"]).params["error"]
     kept = await rig.mcp.call_tool("get_single_halo_itsm_ticket_by_id", {"id": new_id})
@@ -305,8 +364,12 @@ async def test_a_bad_snapshot_upload_is_a_clear_error_and_changes_nothing(rig: R
 async def test_the_console_needs_the_admin_key_and_a_wrong_key_changes_nothing(rig: Rig):
     page = await rig.anonymous.get("/_sandbox/")
     assert page.status_code == 401 and 'name="key"' in page.text
-    for path in ("/_sandbox/console.json", "/_sandbox/console/live", "/_sandbox/console/events",
-                 "/_sandbox/console/snapshot"):
+    for path in (
+        "/_sandbox/console.json",
+        "/_sandbox/console/live",
+        "/_sandbox/console/events",
+        "/_sandbox/console/snapshot",
+    ):
         response = await rig.anonymous.get(path)
         assert response.status_code == 401, path
         assert response.json()["error"]["code"] == "not_authorised"
@@ -317,13 +380,17 @@ async def test_the_console_needs_the_admin_key_and_a_wrong_key_changes_nothing(r
     wrong = await rig.anonymous.post("/_sandbox/console/login", data={"key": "guess"})
     assert wrong.status_code == 401 and "not the admin key" in wrong.text
     assert COOKIE not in wrong.cookies
-    bearer = await rig.anonymous.get("/_sandbox/console.json", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    bearer = await rig.anonymous.get(
+        "/_sandbox/console.json", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+    )
     assert bearer.status_code == 200
 
 
 @pytest.mark.anyio
 async def test_login_sets_a_session_cookie_that_is_not_the_key(rig: Rig):
-    async with httpx.AsyncClient(transport=rig.anonymous._transport, base_url="http://sandbox.test") as browser:
+    async with httpx.AsyncClient(
+        transport=rig.anonymous._transport, base_url="http://sandbox.test"
+    ) as browser:
         login = await browser.post("/_sandbox/console/login", data={"key": ADMIN_KEY})
         assert login.status_code == 303 and login.headers["location"] == "/_sandbox/"
         cookie = login.headers["set-cookie"]
@@ -368,16 +435,27 @@ async def test_sessions_are_random_and_not_derived_from_the_key(rig: Rig):
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("headers", [{"Origin": "http://127.0.0.1:9999"}, {"Origin": "null"},
-                                     {"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "same-site"},
-                                     {"Sec-Fetch-Site": "cross-site"}, {}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://127.0.0.1:9999"},
+        {"Origin": "null"},
+        {"Origin": "http://evil.example"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {},
+    ],
+)
 async def test_cross_site_form_posts_change_nothing(rig: Rig, headers: dict[str, str]):
     """A page on another port or site posting the console's forms with the victim's cookie is refused
     (no CSRF token, and/or a foreign origin), and nothing changes."""
     async with _signed_in(rig) as (browser, _):
-        for path, data in (("/_sandbox/console/faults", {"path": "/api/*", "status": "500"}),
-                           ("/_sandbox/console/reset", {}), ("/_sandbox/console/ratelimit", {"limit": "1"}),
-                           ("/_sandbox/console/faults/clear", {})):
+        for path, data in (
+            ("/_sandbox/console/faults", {"path": "/api/*", "status": "500"}),
+            ("/_sandbox/console/reset", {}),
+            ("/_sandbox/console/ratelimit", {"limit": "1"}),
+            ("/_sandbox/console/faults/clear", {}),
+        ):
             response = await browser.post(path, data=data, headers=headers)
             assert response.status_code == 403, (path, response.status_code)
             assert response.json()["error"]["code"] == "cross_site"
@@ -387,8 +465,11 @@ async def test_cross_site_form_posts_change_nothing(rig: Rig, headers: dict[str,
 @pytest.mark.anyio
 async def test_the_page_with_its_token_changes_things(rig: Rig):
     async with _signed_in(rig) as (browser, csrf):
-        added = await browser.post("/_sandbox/console/faults", data={"path": "/api/*", "status": "500", "csrf": csrf},
-                                   headers={"Origin": "http://sandbox.test", "Sec-Fetch-Site": "same-origin"})
+        added = await browser.post(
+            "/_sandbox/console/faults",
+            data={"path": "/api/*", "status": "500", "csrf": csrf},
+            headers={"Origin": "http://sandbox.test", "Sec-Fetch-Site": "same-origin"},
+        )
         assert added.status_code == 303 and "added" in added.headers["location"]
         assert len((await rig.view())["faults"]) == 1
         wrong = await browser.post("/_sandbox/console/faults/clear", data={"csrf": csrf[::-1]})
@@ -398,31 +479,48 @@ async def test_the_page_with_its_token_changes_things(rig: Rig):
 @pytest.mark.anyio
 async def test_no_other_site_may_frame_the_console(rig: Rig):
     async with _signed_in(rig) as (browser, _):
-        for response in (await browser.get("/_sandbox/"), await rig.anonymous.get("/_sandbox/"),
-                         await browser.get("/_sandbox/console.json")):
+        for response in (
+            await browser.get("/_sandbox/"),
+            await rig.anonymous.get("/_sandbox/"),
+            await browser.get("/_sandbox/console.json"),
+        ):
             assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
             assert response.headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.anyio
 async def test_no_token_or_secret_reaches_the_page_or_its_json(rig: Rig):
-    server, url_token = rig.registry.create_server(name="triage bot", config={"methods": ["read"],
-                                                                             "tags": ["support"]},
-                                                   expires_at="2099-01-01T00:00:00Z")
+    server, url_token = rig.registry.create_server(
+        name="triage bot",
+        config={"methods": ["read"], "tags": ["support"]},
+        expires_at="2099-01-01T00:00:00Z",
+    )
     await rig.mcp.call_tool(LIST_TICKETS, {"limit": 2})
-    token = await rig.anonymous.post("/auth/token", data={
-        "grant_type": "client_credentials", "client_id": rig.settings.client_id,
-        "client_secret": rig.settings.client_secret, "scope": "all"})
+    token = await rig.anonymous.post(
+        "/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": rig.settings.client_id,
+            "client_secret": rig.settings.client_secret,
+            "scope": "all",
+        },
+    )
     access_token = token.json()["access_token"]
     used = await rig.anonymous.get("/api/Tickets/45920", headers={"Authorization": f"Bearer {access_token}"})
     assert used.status_code == 200
     view = await rig.view()
     [listed] = view["servers"]
-    assert listed["name"] == "triage bot" and listed["config"] == {"methods": ["read"], "tags": ["support"],
-                                                                   "tool_exposure": "all"}
+    assert listed["name"] == "triage bot" and listed["config"] == {
+        "methods": ["read"],
+        "tags": ["support"],
+        "tool_exposure": "all",
+    }
     assert listed["expires_at"].startswith("2099-01-01")
-    texts = {"json": json.dumps(view), "page": (await rig.http.get("/_sandbox/")).text,
-             "live": (await rig.http.get("/_sandbox/console/live")).text}
+    texts = {
+        "json": json.dumps(view),
+        "page": (await rig.http.get("/_sandbox/")).text,
+        "live": (await rig.http.get("/_sandbox/console/live")).text,
+    }
     assert "triage bot" in texts["page"] and "2099-01-01" in texts["page"]
     assert "/api/Tickets/45920" in texts["page"]  # the direct request is shown, its token is not
     secrets = [ADMIN_KEY, url_token, rig.settings.client_secret, access_token]
@@ -436,7 +534,10 @@ async def test_no_token_or_secret_reaches_the_page_or_its_json(rig: Rig):
 
 @pytest.mark.anyio
 async def test_the_event_stream_reports_changes_and_stays_quiet_otherwise(rig: Rig):
-    async with serving(rig.app, startup_timeout=5, lifespan="off") as port, anyio.create_task_group() as pumping:
+    async with (
+        serving(rig.app, startup_timeout=5, lifespan="off") as port,
+        anyio.create_task_group() as pumping,
+    ):
         base = f"http://127.0.0.1:{port}"
         async with (
             httpx.AsyncClient(base_url=base, headers={"X-Admin-Key": ADMIN_KEY}, timeout=10) as http,

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from halo_sandbox.server.catalogue import CATALOGUE
 
-SOURCE = ("Halo's official OpenAPI document (HaloITSM API, the subset of paths the curated catalogue uses): "
-          "for each path, the query parameter names of GET (list), GET/DELETE {id}, and the property names "
-          "of the POST body's item schema. Derived with tests/data/derive_halo_names.py.")
+SOURCE = (
+    "Halo's official OpenAPI document (HaloITSM API, the subset of paths the curated catalogue uses): "
+    "for each path, the query parameter names of GET (list), GET/DELETE {id}, and the property names "
+    "of the POST body's item schema. Derived with tests/data/derive_halo_names.py."
+)
 
 
 def derive(document: dict) -> dict:

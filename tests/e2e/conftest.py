@@ -13,8 +13,18 @@ import pytest
 
 from halo_sandbox.harness import Process, clean_env, cli_path, free_port, start, terminate
 
-__all__ = ["ADMIN_KEY", "CLI", "CLIENT_ID", "CLIENT_SECRET", "Sandbox", "_start", "_stop", "clean_env", "free_port",
-           "terminate"]
+__all__ = [
+    "ADMIN_KEY",
+    "CLI",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "Sandbox",
+    "_start",
+    "_stop",
+    "clean_env",
+    "free_port",
+    "terminate",
+]
 
 CLI = cli_path()
 ADMIN_KEY = "e2e-admin-key"
@@ -40,7 +50,7 @@ class Sandbox:
         """What `up` printed at start, up to its "Ready on" line."""
         output = self.process.wait_output("Ready on")
         end = output.find("\n", output.find("Ready on"))
-        return output if end < 0 else output[:end + 1]
+        return output if end < 0 else output[: end + 1]
 
     # -- admin API
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -60,11 +70,20 @@ class Sandbox:
     # -- the mock's own data, read with a token of our own
     def api(self, path: str, **params: Any) -> Any:
         if self._token is None:
-            token = self.http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": CLIENT_ID,
-                                                        "client_secret": CLIENT_SECRET, "scope": "all"})
+            token = self.http.post(
+                "/auth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "scope": "all",
+                },
+            )
             assert token.status_code == 200, token.text
             self._token = token.json()["access_token"]
-        response = self.http.get(f"/api{path}", params=params, headers={"Authorization": f"Bearer {self._token}"})
+        response = self.http.get(
+            f"/api{path}", params=params, headers={"Authorization": f"Bearer {self._token}"}
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -13,7 +13,17 @@ from halo_sandbox.harness import clean_env, cli_path, start
 
 pytestmark = pytest.mark.e2e
 
-MCP = ["mcp", "--transport", "http", "--halo-url", "http://127.0.0.1:9", "--client-id", "c", "--client-secret", "s"]
+MCP = [
+    "mcp",
+    "--transport",
+    "http",
+    "--halo-url",
+    "http://127.0.0.1:9",
+    "--client-id",
+    "c",
+    "--client-secret",
+    "s",
+]
 
 
 @pytest.mark.parametrize("command", [["up"], ["mock"], MCP], ids=["up", "mock", "mcp"])
@@ -23,8 +33,13 @@ def test_busy_port_is_a_clear_error_before_any_banner(command: list[str], tmp_pa
         taken.listen()
         port = taken.getsockname()[1]
         state = ["--state-dir", str(tmp_path)] if command[0] != "mcp" else []
-        done = subprocess.run([cli_path(), *command, "--port", str(port), *state], capture_output=True, text=True,
-                              env=clean_env(), timeout=120)
+        done = subprocess.run(
+            [cli_path(), *command, "--port", str(port), *state],
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            timeout=120,
+        )
     assert done.returncode == 1
     assert f"127.0.0.1:{port} is already in use" in " ".join(done.stderr.split())
     assert "Ready" not in done.stdout and "admin key" not in done.stdout

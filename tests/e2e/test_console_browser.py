@@ -19,12 +19,22 @@ from tests.e2e.conftest import ADMIN_KEY, Sandbox
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LIST_TICKETS = "list_all_halo_itsm_tickets"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the 'browser' extra)")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (the 'browser' extra)"
+)
 if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
@@ -32,6 +42,7 @@ if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
 def _call_tool(url: str, name: str, arguments: dict[str, Any]) -> Any:
     """One MCP tool call over Streamable HTTP, run in its own thread and event loop (Playwright's sync
     API owns this thread's loop)."""
+
     async def call() -> Any:
         async with Client(url) as client:
             return await client.call_tool(name, arguments)

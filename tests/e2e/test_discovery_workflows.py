@@ -77,61 +77,100 @@ async def test_discovery_lists_three_tools_over_a_catalogue_with_breadth(sandbox
 
 
 async def test_triage_wayne_enterprises_through_the_meta_tools(sandbox: Sandbox):
-    expected_open = {t["id"] for t in sandbox.api_all("/Tickets", "tickets", client_id=104)
-                     if t["status_id"] not in CLOSED}
+    expected_open = {
+        t["id"] for t in sandbox.api_all("/Tickets", "tickets", client_id=104) if t["status_id"] not in CLOSED
+    }
     async with Client(sandbox.mcp_url) as client:
         list_clients = await find(client, "clients", "list")
-        wayne = next(c for c in await every(client, list_clients, search="Wayne") if c["name"] == "Wayne Enterprises")
+        wayne = next(
+            c for c in await every(client, list_clients, search="Wayne") if c["name"] == "Wayne Enterprises"
+        )
         list_tickets = await find(client, "tickets", "list")
         open_tickets = await every(client, list_tickets, client_id=wayne["id"], open_only=True)
-        identity = next(t for t in await every(client, await find(client, "teams", "list")) if t["name"] == "Identity")
+        identity = next(
+            t for t in await every(client, await find(client, "teams", "list")) if t["name"] == "Identity"
+        )
         create_ticket = await find(client, "ticket", "create")
-        ticket = (await via(client, create_ticket, client_id=wayne["id"], team_id=identity["id"],
-                            summary="Users cannot sign in to the HR portal",
-                            details="Several users report a sign-in failure since this morning."))["result"]
+        ticket = (
+            await via(
+                client,
+                create_ticket,
+                client_id=wayne["id"],
+                team_id=identity["id"],
+                summary="Users cannot sign in to the HR portal",
+                details="Several users report a sign-in failure since this morning.",
+            )
+        )["result"]
         create_action = await find(client, "action note ticket", "create")
-        action = (await via(client, create_action, ticket_id=ticket["id"],
-                            note="Could you send us the exact error code shown when sign-in fails?"))["result"]
+        action = (
+            await via(
+                client,
+                create_action,
+                ticket_id=ticket["id"],
+                note="Could you send us the exact error code shown when sign-in fails?",
+            )
+        )["result"]
     assert (list_clients, list_tickets, create_ticket, create_action) == (
-        "list_all_halo_itsm_clients", "list_all_halo_itsm_tickets", "create_a_halo_itsm_ticket",
-        "create_a_halo_itsm_action")
+        "list_all_halo_itsm_clients",
+        "list_all_halo_itsm_tickets",
+        "create_a_halo_itsm_ticket",
+        "create_a_halo_itsm_action",
+    )
     assert expected_open and {t["id"] for t in open_tickets} == expected_open
     stored = sandbox.api(f"/Tickets/{ticket['id']}")
     assert (stored["client_id"], stored["team_id"], stored["summary"]) == (
-        104, identity["id"], "Users cannot sign in to the HR portal")
+        104,
+        identity["id"],
+        "Users cannot sign in to the HR portal",
+    )
     stored_actions = sandbox.api("/Actions", ticket_id=ticket["id"])["actions"]
     assert any(a["id"] == action["id"] and "error code" in a["note"] for a in stored_actions)
 
 
 async def test_billing_stark_quotes_awaiting_approval_through_the_meta_tools(sandbox: Sandbox):
     async with Client(sandbox.mcp_url) as client:
-        stark = next(c for c in await every(client, await find(client, "clients", "list"), search="Stark")
-                     if c["name"] == "Stark Industries")
+        stark = next(
+            c
+            for c in await every(client, await find(client, "clients", "list"), search="Stark")
+            if c["name"] == "Stark Industries"
+        )
         projects = await every(client, await find(client, "projects", "list"), client_id=stark["id"])
         project = next(p for p in projects if p["summary"] == "Stark Industries Cloud Migration")
         list_quotes = await find(client, "quotes", "list")
         quotes = await every(client, list_quotes, client_id=stark["id"], awaiting_approval=True)
         invoices = await every(client, await find(client, "invoices", "list"), client_id=stark["id"])
     assert list_quotes == "list_all_halo_itsm_quotes" and project["client_id"] == stark["id"]
-    unapproved = {q["id"] for q in sandbox.api_all("/Quotation", "quotes", client_id=stark["id"])
-                  if q["approvalstate"] == 0}
+    unapproved = {
+        q["id"]
+        for q in sandbox.api_all("/Quotation", "quotes", client_id=stark["id"])
+        if q["approvalstate"] == 0
+    }
     assert unapproved and {q["id"] for q in quotes} == unapproved
-    assert {i["id"] for i in invoices} == {i["id"] for i in sandbox.api_all("/Invoice", "invoices",
-                                                                             client_id=stark["id"])}
+    assert {i["id"] for i in invoices} == {
+        i["id"] for i in sandbox.api_all("/Invoice", "invoices", client_id=stark["id"])
+    }
 
 
 async def test_provisioned_discovery_url_refuses_a_hidden_tool_named_in_call_tool(sandbox: Sandbox):
-    created = sandbox.admin("POST", "/integrated-account/sandbox/mcp", json={
-        "name": "billing-ro", "config": {"methods": ["read"], "tags": ["billing"], "tool_exposure": "discovery"},
-    }).json()
+    created = sandbox.admin(
+        "POST",
+        "/integrated-account/sandbox/mcp",
+        json={
+            "name": "billing-ro",
+            "config": {"methods": ["read"], "tags": ["billing"], "tool_exposure": "discovery"},
+        },
+    ).json()
     async with Client(created["url"]) as client:
         names = [t.name for t in (await client.list_tools()).tools]
         found = await client.call_tool(SEARCH, {"query": "ticket"})
-        hidden = await client.call_tool(CALL, {"name": "create_a_halo_itsm_ticket",
-                                               "arguments": {"summary": "should never exist"}})
+        hidden = await client.call_tool(
+            CALL, {"name": "create_a_halo_itsm_ticket", "arguments": {"summary": "should never exist"}}
+        )
         quotes = await via(client, "list_all_halo_itsm_quotes", limit=5)
     assert names == [SEARCH, SCHEMA, CALL] and created["config"]["tool_exposure"] == "discovery"
-    assert all(r["method"] in ("list", "get") and "billing" in r["tags"] for r in found.structured_content["result"])
+    assert all(
+        r["method"] in ("list", "get") and "billing" in r["tags"] for r in found.structured_content["result"]
+    )
     assert hidden.is_error and hidden.structured_content["error"]["code"] == "unknown_tool"
     assert quotes["result"]
     assert not [r for r in sandbox.journal() if r["method"] == "POST" and "/api/tickets" in r["path"].lower()]

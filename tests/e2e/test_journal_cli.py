@@ -26,6 +26,7 @@ def _call_tool(sandbox: Sandbox, name: str, arguments: dict[str, Any]) -> Any:
     async def call() -> Any:
         async with Client(sandbox.mcp_url) as client:
             return await client.call_tool(name, arguments)
+
     return anyio.run(call)
 
 
@@ -36,8 +37,13 @@ def _fresh(sandbox: Sandbox) -> None:
 
 
 def _journal(sandbox: Sandbox, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, "journal", "--url", sandbox.base, *args], capture_output=True, text=True,
-                          timeout=60, env=clean_env(**env))
+    return subprocess.run(
+        [CLI, "journal", "--url", sandbox.base, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(**env),
+    )
 
 
 def test_journal_prints_tool_calls_with_their_upstream_requests(sandbox: Sandbox, tmp_path: Path):
@@ -48,8 +54,10 @@ def test_journal_prints_tool_calls_with_their_upstream_requests(sandbox: Sandbox
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert LIST_TICKETS in out and "GET /api/Tickets?pageinate=true" in out and "ok (2 records)" in out
-    assert "get_single_halo_itsm_ticket_by_id" in out and "error 404" in out and "/api/Tickets/99999999" in out
-    calls = out[out.index("Tool calls"):]
+    assert (
+        "get_single_halo_itsm_ticket_by_id" in out and "error 404" in out and "/api/Tickets/99999999" in out
+    )
+    calls = out[out.index("Tool calls") :]
     assert calls.index(LIST_TICKETS) < calls.index("get_single_halo_itsm_ticket_by_id")  # oldest first
     assert ADMIN_KEY not in out
 
@@ -59,22 +67,33 @@ def test_journal_prints_tool_calls_with_their_upstream_requests(sandbox: Sandbox
     assert view["tool_calls"][0]["upstream"][0]["status"] == 404
 
 
-def test_journal_reads_the_admin_key_from_the_state_dir_and_refuses_without_one(sandbox: Sandbox,
-                                                                                tmp_path: Path):
+def test_journal_reads_the_admin_key_from_the_state_dir_and_refuses_without_one(
+    sandbox: Sandbox, tmp_path: Path
+):
     refused = _journal(sandbox, "--state-dir", str(tmp_path))
     assert refused.returncode != 0 and "admin key" in refused.stderr
     assert not (tmp_path / "admin-key").exists()  # the journal command never invents a key
     (tmp_path / "admin-key").write_text(ADMIN_KEY + "\n")
     assert _journal(sandbox, "--state-dir", str(tmp_path)).returncode == 0
-    unreachable = subprocess.run([CLI, "journal", "--url", "http://127.0.0.1:9", "--admin-key", "x"],
-                                 capture_output=True, text=True, timeout=60, env=clean_env())
+    unreachable = subprocess.run(
+        [CLI, "journal", "--url", "http://127.0.0.1:9", "--admin-key", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+    )
     assert unreachable.returncode != 0 and "cannot reach the sandbox" in unreachable.stderr
 
 
 def test_journal_follow_prints_new_tool_calls_as_they_happen(sandbox: Sandbox):
     _fresh(sandbox)
-    proc = subprocess.Popen([CLI, "journal", "--url", sandbox.base, "--admin-key", ADMIN_KEY, "--follow", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean_env())
+    proc = subprocess.Popen(
+        [CLI, "journal", "--url", sandbox.base, "--admin-key", ADMIN_KEY, "--follow", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=clean_env(),
+    )
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     stdout = proc.stdout
@@ -85,8 +104,9 @@ def test_journal_follow_prints_new_tool_calls_as_they_happen(sandbox: Sandbox):
         assert not _call_tool(sandbox, "get_single_halo_itsm_ticket_by_id", {"id": 45920}).is_error
         deadline = time.monotonic() + 20
         seen: list[dict[str, Any]] = []
-        while not any(item.get("tool") == "get_single_halo_itsm_ticket_by_id" and "upstream" in item
-                      for item in seen):
+        while not any(
+            item.get("tool") == "get_single_halo_itsm_ticket_by_id" and "upstream" in item for item in seen
+        ):
             assert time.monotonic() < deadline, seen
             try:
                 line = lines.get(timeout=1)

@@ -16,8 +16,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "e2e", "version": "1"},
+    },
+}
 
 
 def _rpc_result(response: httpx.Response) -> dict:
@@ -34,10 +42,12 @@ async def test_sdk_client_sees_tools_resources_and_prompts_on_live_data(sandbox:
         prompts = {p.name for p in (await client.list_prompts()).prompts}
         teams = await client.read_resource("halo://lookups/teams")
         ticket = await client.read_resource("halo://tickets/45920")
-        names = await client.complete(mcp_types.PromptReference(name="triage_request"),
-                                      {"name": "client", "value": "wayne"})
-        ids = await client.complete(mcp_types.ResourceTemplateReference(uri="halo://tickets/{id}"),
-                                    {"name": "id", "value": "4592"})
+        names = await client.complete(
+            mcp_types.PromptReference(name="triage_request"), {"name": "client", "value": "wayne"}
+        )
+        ids = await client.complete(
+            mcp_types.ResourceTemplateReference(uri="halo://tickets/{id}"), {"name": "id", "value": "4592"}
+        )
     assert {"list_all_halo_itsm_tickets", "create_a_halo_itsm_ticket", "list_all_halo_itsm_quotes"} <= tools
     assert "halo://lookups/teams" in resources and prompts == {"triage_request", "project_health"}
     assert json.loads(teams.contents[0].text) == sandbox.api("/Team")
@@ -50,22 +60,47 @@ async def test_sdk_client_sees_tools_resources_and_prompts_on_live_data(sandbox:
 
 
 async def test_scripted_429_is_passed_through_once_with_ratelimit_headers(sandbox: Sandbox):
-    sandbox.admin("POST", "/faults", json={"method": "GET", "path": "/api/Tickets", "status": 429, "body": HALO_429,
-                                           "headers": {"Retry-After": "42"}, "times": 1})
+    sandbox.admin(
+        "POST",
+        "/faults",
+        json={
+            "method": "GET",
+            "path": "/api/Tickets",
+            "status": 429,
+            "body": HALO_429,
+            "headers": {"Retry-After": "42"},
+            "times": 1,
+        },
+    )
     async with httpx.AsyncClient(base_url=sandbox.base, timeout=30) as http:
         opened = await http.post("/mcp", json=INIT, headers=ACCEPT)
-        headers = {**ACCEPT, "mcp-session-id": opened.headers["mcp-session-id"], "mcp-protocol-version": "2025-11-25"}
-        await http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
-        response = await http.post("/mcp", headers=headers, json={
-            "jsonrpc": "2.0", "id": 2, "method": "tools/call",
-            "params": {"name": "list_all_halo_itsm_tickets", "arguments": {"limit": 5}}})
+        headers = {
+            **ACCEPT,
+            "mcp-session-id": opened.headers["mcp-session-id"],
+            "mcp-protocol-version": "2025-11-25",
+        }
+        await http.post(
+            "/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers
+        )
+        response = await http.post(
+            "/mcp",
+            headers=headers,
+            json={
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "list_all_halo_itsm_tickets", "arguments": {"limit": 5}},
+            },
+        )
     result = _rpc_result(response)["result"]
     error = result["structuredContent"]["error"]
     assert result["isError"] is True
     assert (error["status"], error["message"], error["body"]) == (429, HALO_429, HALO_429)
     # normalised from the mock's X-RateLimit-* headers and the scripted Retry-After
     limits = error["ratelimit"]
-    assert limits["limit"] == 300 and isinstance(limits["remaining"], int) and isinstance(limits["reset"], int)
+    assert (
+        limits["limit"] == 300 and isinstance(limits["remaining"], int) and isinstance(limits["reset"], int)
+    )
     assert error["retry_after"] == 42
     # ... and the same fields are on the HTTP response that carried the result
     assert response.headers["ratelimit-limit"] == str(limits["limit"])
@@ -88,15 +123,20 @@ async def test_foreign_origin_is_refused_and_changes_nothing(sandbox: Sandbox):
         post = await http.post("/mcp", json=INIT, headers={**ACCEPT, **evil})
         sse = await http.get("/sse", headers=evil)
         rebound = await http.post("/mcp", json=INIT, headers={**ACCEPT, "Host": "evil.example.com"})
-        local = await http.post("/mcp", json=INIT, headers={**ACCEPT, "Origin": f"http://localhost:{sandbox.port}"})
+        local = await http.post(
+            "/mcp", json=INIT, headers={**ACCEPT, "Origin": f"http://localhost:{sandbox.port}"}
+        )
     assert (post.status_code, sse.status_code, rebound.status_code) == (403, 403, 421)
     assert local.status_code == 200
     assert sandbox.journal() == []  # nothing reached Halo
 
 
 async def test_provisioned_server_is_filtered_and_origin_checked(sandbox: Sandbox):
-    created = sandbox.admin("POST", "/integrated-account/sandbox/mcp",
-                            json={"name": "support-readonly", "config": {"methods": ["read"], "tags": ["support"]}})
+    created = sandbox.admin(
+        "POST",
+        "/integrated-account/sandbox/mcp",
+        json={"name": "support-readonly", "config": {"methods": ["read"], "tags": ["support"]}},
+    )
     url = created.json()["url"]
     assert url.startswith(f"{sandbox.base}/mcp/")
     async with Client(url) as client:
@@ -116,8 +156,20 @@ def test_mcp_command_serves_http_against_the_sandbox(sandbox: Sandbox):
     from halo_sandbox.harness import start
     from tests.e2e.conftest import CLIENT_ID, CLIENT_SECRET
 
-    with start("mcp", "--transport", "http", "--halo-url", sandbox.base, "--client-id", CLIENT_ID,
-               "--client-secret", CLIENT_SECRET, "--tags", "billing", timeout=30) as mcp:
+    with start(
+        "mcp",
+        "--transport",
+        "http",
+        "--halo-url",
+        sandbox.base,
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--tags",
+        "billing",
+        timeout=30,
+    ) as mcp:
 
         async def use() -> tuple[set[str], dict]:
             async with Client(mcp.mcp_url) as client:
@@ -135,8 +187,18 @@ async def test_modern_sdk_client_gets_the_ratelimit_headers_too(sandbox: Sandbox
     import httpx2
     from mcp.client.streamable_http import streamable_http_client
 
-    sandbox.admin("POST", "/faults", json={"method": "GET", "path": "/api/Quotation", "status": 429,
-                                           "body": HALO_429, "headers": {"Retry-After": "7"}, "times": 1})
+    sandbox.admin(
+        "POST",
+        "/faults",
+        json={
+            "method": "GET",
+            "path": "/api/Quotation",
+            "status": 429,
+            "body": HALO_429,
+            "headers": {"Retry-After": "7"},
+            "times": 1,
+        },
+    )
     seen: list[httpx2.Response] = []
 
     async def keep(response: httpx2.Response) -> None:
@@ -157,7 +219,9 @@ async def test_modern_sdk_client_gets_the_ratelimit_headers_too(sandbox: Sandbox
 
 
 async def test_dropped_connection_faults_in_the_composed_sandbox(sandbox: Sandbox):
-    sandbox.admin("POST", "/faults", json={"method": "GET", "path": "/api/Client/104", "drop": True, "times": 2})
+    sandbox.admin(
+        "POST", "/faults", json={"method": "GET", "path": "/api/Client/104", "drop": True, "times": 2}
+    )
     sandbox.api("/Status")  # get a token first; the drop rule only matches the client read
     with pytest.raises(httpx.RemoteProtocolError):  # a direct caller sees the socket closed
         sandbox.api("/Client/104")
@@ -193,21 +257,35 @@ async def test_the_mocks_real_rate_limiter_reaches_the_client(sandbox: Sandbox):
     try:
         async with httpx.AsyncClient(base_url=sandbox.base, timeout=30) as http:
             opened = await http.post("/mcp", json=INIT, headers=ACCEPT)
-            headers = {**ACCEPT, "mcp-session-id": opened.headers["mcp-session-id"],
-                       "mcp-protocol-version": "2025-11-25"}
-            await http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
+            headers = {
+                **ACCEPT,
+                "mcp-session-id": opened.headers["mcp-session-id"],
+                "mcp-protocol-version": "2025-11-25",
+            }
+            await http.post(
+                "/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers
+            )
             answers = []
             for n in range(6):
-                response = await http.post("/mcp", headers=headers, json={
-                    "jsonrpc": "2.0", "id": 10 + n, "method": "tools/call",
-                    "params": {"name": "get_single_halo_itsm_client_by_id", "arguments": {"id": 104}}})
+                response = await http.post(
+                    "/mcp",
+                    headers=headers,
+                    json={
+                        "jsonrpc": "2.0",
+                        "id": 10 + n,
+                        "method": "tools/call",
+                        "params": {"name": "get_single_halo_itsm_client_by_id", "arguments": {"id": 104}},
+                    },
+                )
                 answers.append((response, _rpc_result(response)["result"]))
     finally:
         sandbox.admin("PUT", "/ratelimit", json={"enabled": True, "limit": 300, "window_seconds": 300})
     ok = [(r, res) for r, res in answers if not res["isError"]]
     limited = [(r, res) for r, res in answers if res["isError"]]
     assert ok and limited and len(ok) <= 3
-    assert [res["isError"] for _, res in answers] == sorted(res["isError"] for _, res in answers)  # ok, then 429s
+    assert [res["isError"] for _, res in answers] == sorted(
+        res["isError"] for _, res in answers
+    )  # ok, then 429s
     # successful calls carry the upstream limiter's state too, counting down
     remaining = [int(r.headers["ratelimit-remaining"]) for r, _ in ok]
     assert all(r.headers["ratelimit-limit"] == "3" for r, _ in ok)

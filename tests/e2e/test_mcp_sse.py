@@ -18,8 +18,10 @@ async def test_sse_serves_tools_resources_and_writes(sandbox: Sandbox):
         tools = {t.name for t in (await client.list_tools()).tools}
         wayne = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
         statuses = await client.read_resource("halo://lookups/statuses")
-        created = await client.call_tool("create_a_halo_itsm_ticket", {
-            "client_id": 104, "summary": "Created over SSE", "details": "legacy transport"})
+        created = await client.call_tool(
+            "create_a_halo_itsm_ticket",
+            {"client_id": 104, "summary": "Created over SSE", "details": "legacy transport"},
+        )
         missing = await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 999999})
     assert {"list_all_halo_itsm_tickets", "create_a_halo_itsm_ticket"} <= tools
     assert wayne.structured_content["result"]["name"] == sandbox.api("/Client/104")["name"]
@@ -33,8 +35,9 @@ async def test_sse_and_streamable_http_share_one_tenant(sandbox: Sandbox):
     async with Client(sse_client(sandbox.sse_url), mode="legacy") as sse:
         made = await sse.call_tool("create_a_halo_itsm_client", {"name": "Wonka Industries"})
         async with Client(sandbox.mcp_url) as http:
-            seen = await http.call_tool("get_single_halo_itsm_client_by_id",
-                                        {"id": made.structured_content["result"]["id"]})
+            seen = await http.call_tool(
+                "get_single_halo_itsm_client_by_id", {"id": made.structured_content["result"]["id"]}
+            )
     assert seen.structured_content["result"]["name"] == "Wonka Industries"
 
 
@@ -44,12 +47,22 @@ def test_mcp_command_serves_sse_against_the_sandbox(sandbox: Sandbox):
     from halo_sandbox.harness import start
     from tests.e2e.conftest import CLIENT_ID, CLIENT_SECRET
 
-    with start("mcp", "--transport", "sse", "--halo-url", sandbox.base, ready_path="/messages/", timeout=30,
-               env={"HALO_CLIENT_ID": CLIENT_ID, "HALO_CLIENT_SECRET": CLIENT_SECRET}) as mcp:
+    with start(
+        "mcp",
+        "--transport",
+        "sse",
+        "--halo-url",
+        sandbox.base,
+        ready_path="/messages/",
+        timeout=30,
+        env={"HALO_CLIENT_ID": CLIENT_ID, "HALO_CLIENT_SECRET": CLIENT_SECRET},
+    ) as mcp:
 
         async def use() -> dict:
             async with Client(sse_client(mcp.sse_url), mode="legacy") as client:
-                return (await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 45920})).structured_content
+                return (
+                    await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 45920})
+                ).structured_content
 
         ticket = anyio.run(use)
     assert ticket["result"]["summary"] == sandbox.api("/Tickets/45920")["summary"]

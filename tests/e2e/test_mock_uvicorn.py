@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from halo_sandbox.mock.app import create_app, remember_connection
-from halo_sandbox.mock.tenants import TenantRegistry
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from halo_sandbox.harness import Process, clean_env, cli_path, free_port, start
+from halo_sandbox.mock.http.app import create_app, remember_connection
+from halo_sandbox.mock.tenants import TenantRegistry
 from tests.mock_halo.conftest import FakeStore, tiny_world
 
 pytestmark = pytest.mark.e2e
@@ -38,7 +38,9 @@ class Mock:
 
 @pytest.fixture
 def mock(tmp_path: Path) -> Iterator[Mock]:
-    process = start("mock", "--rate-limit", "30/300s", state_dir=tmp_path, admin_key=None)  # the key is generated
+    process = start(
+        "mock", "--rate-limit", "30/300s", state_dir=tmp_path, admin_key=None
+    )  # the key is generated
     running = Mock(process, tmp_path)
     try:
         yield running
@@ -52,8 +54,14 @@ def test_mock_serves_auth_api_admin_faults_and_rate_limit(mock: Mock) -> None:
     with httpx.Client(base_url=mock.base, timeout=10) as client:
         info = client.get("/api/authinfo").json()
         assert info == {"auth_url": f"{mock.base}/auth", "tenant_id": "sandbox"}
-        token = client.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "halo-sandbox",
-                                                 "client_secret": "halo-sandbox-secret"}).json()["access_token"]
+        token = client.post(
+            "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "halo-sandbox",
+                "client_secret": "halo-sandbox-secret",
+            },
+        ).json()["access_token"]
         api = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/Tickets").status_code == 401
         tickets = client.get("/api/Tickets", headers=api)
@@ -62,7 +70,9 @@ def test_mock_serves_auth_api_admin_faults_and_rate_limit(mock: Mock) -> None:
 
         assert client.get("/_sandbox/faults").status_code == 401
         admin = {"Authorization": f"Bearer {admin_key}"}
-        rule = client.post("/_sandbox/faults", json={"path": "/api/tickets", "drop": True, "times": 1}, headers=admin)
+        rule = client.post(
+            "/_sandbox/faults", json={"path": "/api/tickets", "drop": True, "times": 1}, headers=admin
+        )
         assert rule.status_code == 201
         with pytest.raises(httpx.TransportError):
             client.get("/api/Tickets", headers=api)
@@ -86,8 +96,13 @@ def test_mock_serves_auth_api_admin_faults_and_rate_limit(mock: Mock) -> None:
 
 
 def test_bad_rate_limit_option_is_a_clear_error(tmp_path: Path) -> None:
-    result = subprocess.run([CLI, "mock", "--port", str(free_port()), "--rate-limit", "lots"], capture_output=True,
-                            text=True, env=_env(tmp_path), timeout=60)
+    result = subprocess.run(
+        [CLI, "mock", "--port", str(free_port()), "--rate-limit", "lots"],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "rate limit must look like" in result.stderr
 
@@ -128,7 +143,12 @@ def test_drop_fault_is_a_connection_error_under_uvicorn(layout: str) -> None:
 
 
 def test_too_few_tickets_is_a_clear_error_before_serving(tmp_path: Path) -> None:
-    result = subprocess.run([CLI, "mock", "--port", str(free_port()), "--tickets", "1"], capture_output=True,
-                            text=True, env=_env(tmp_path), timeout=60)
+    result = subprocess.run(
+        [CLI, "mock", "--port", str(free_port()), "--tickets", "1"],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "tickets must be at least" in result.stderr

@@ -19,8 +19,16 @@ from tests.e2e.conftest import CLI, Sandbox, _start, _stop, clean_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "e2e", "version": "1"},
+    },
+}
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -30,8 +38,13 @@ def _up(state_dir: Path) -> Sandbox:
 
 
 def _cli(*args: str, state_dir: Path) -> str:
-    done = subprocess.run([CLI, *args, "--state-dir", str(state_dir)], capture_output=True, text=True,
-                          env=clean_env(), timeout=60)
+    done = subprocess.run(
+        [CLI, *args, "--state-dir", str(state_dir)],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -55,8 +68,21 @@ def _status(url: str, **headers: str) -> int:
 
 
 async def test_cli_minted_url_serves_live_data_then_revoke_stops_it(up: Sandbox, state_dir: Path):
-    created = json.loads(_cli("servers", "create", "support-ro", "-m", "read", "-t", "support",
-                              "--base-url", up.base, "--json", state_dir=state_dir))
+    created = json.loads(
+        _cli(
+            "servers",
+            "create",
+            "support-ro",
+            "-m",
+            "read",
+            "-t",
+            "support",
+            "--base-url",
+            up.base,
+            "--json",
+            state_dir=state_dir,
+        )
+    )
     async with Client(created["url"], cache=None) as client:
         tools = {t.name for t in (await client.list_tools()).tools}
         ticket = await client.call_tool("get_single_halo_itsm_ticket_by_id", {"id": 45920})
@@ -73,10 +99,16 @@ async def test_cli_minted_url_serves_live_data_then_revoke_stops_it(up: Sandbox,
 
 
 async def test_api_token_auth_with_a_cli_minted_token(up: Sandbox, state_dir: Path):
-    created = up.admin("POST", "/integrated-account/sandbox/mcp",
-                       json={"name": "guarded", "config": {"tags": ["billing"]}, "require_api_token_auth": True}).json()
-    secret = next(line for line in _cli("tokens", "create", "agent", state_dir=state_dir).splitlines()
-                  if line.startswith("hst_"))
+    created = up.admin(
+        "POST",
+        "/integrated-account/sandbox/mcp",
+        json={"name": "guarded", "config": {"tags": ["billing"]}, "require_api_token_auth": True},
+    ).json()
+    secret = next(
+        line
+        for line in _cli("tokens", "create", "agent", state_dir=state_dir).splitlines()
+        if line.startswith("hst_")
+    )
     assert _status(created["url"]) == 401
     assert _status(created["url"], Authorization="Bearer hst_guess") == 401
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {secret}"}, timeout=30)

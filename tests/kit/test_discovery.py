@@ -15,21 +15,31 @@ def tool(name, schema=NONE, description=""):
     return SimpleNamespace(name=name, description=description, input_schema=schema)
 
 
-@pytest.mark.parametrize(("name", "schema", "expected"), [
-    ("list_all_halo_itsm_tickets", NONE, ("tickets", "list")),
-    ("get_single_halo_itsm_ticket_by_id", ID, ("tickets", "get")),
-    ("create_a_halo_itsm_kb_article", NONE, ("kb_articles", "create")),
-    ("update_a_halo_itsm_ticket_type_by_id", ID, ("ticket_types", "update")),
-    ("halo_tickets_list", NONE, ("tickets", "list")),
-    ("list_tickets", NONE, ("tickets", "list")),
-    ("listTickets", NONE, ("tickets", "list")),
-    ("getTicket", {"type": "object", "properties": {"ticketId": {"type": "integer"}}, "required": ["ticketId"]},
-     ("tickets", "get")),
-    ("get_tickets", NONE, ("tickets", "list")),
-    ("halo-delete-client", ID, ("clients", "delete")),
-    ("search_customers", NONE, ("clients", "list")),
-    ("add_ticket_note", {"type": "object", "properties": {"ticket_id": {"type": "integer"}}}, ("actions", "create")),
-])
+@pytest.mark.parametrize(
+    ("name", "schema", "expected"),
+    [
+        ("list_all_halo_itsm_tickets", NONE, ("tickets", "list")),
+        ("get_single_halo_itsm_ticket_by_id", ID, ("tickets", "get")),
+        ("create_a_halo_itsm_kb_article", NONE, ("kb_articles", "create")),
+        ("update_a_halo_itsm_ticket_type_by_id", ID, ("ticket_types", "update")),
+        ("halo_tickets_list", NONE, ("tickets", "list")),
+        ("list_tickets", NONE, ("tickets", "list")),
+        ("listTickets", NONE, ("tickets", "list")),
+        (
+            "getTicket",
+            {"type": "object", "properties": {"ticketId": {"type": "integer"}}, "required": ["ticketId"]},
+            ("tickets", "get"),
+        ),
+        ("get_tickets", NONE, ("tickets", "list")),
+        ("halo-delete-client", ID, ("clients", "delete")),
+        ("search_customers", NONE, ("clients", "list")),
+        (
+            "add_ticket_note",
+            {"type": "object", "properties": {"ticket_id": {"type": "integer"}}},
+            ("actions", "create"),
+        ),
+    ],
+)
 def test_naming_styles_map_to_resource_and_role(name, schema, expected):
     found = discover([tool(name, schema)])
     assert list(found.mapped) == [expected], found.unmapped
@@ -49,16 +59,28 @@ def test_description_names_the_resource_when_the_name_does_not():
 
 def test_mapping_file_overrides_and_ignores(tmp_path):
     path = tmp_path / "map.json"
-    path.write_text(json.dumps({"tools": {"fetch_case": {"resource": "tickets", "role": "get", "id_param": "no"}},
-                                "ignore": ["listTickets"]}))
+    path.write_text(
+        json.dumps(
+            {
+                "tools": {"fetch_case": {"resource": "tickets", "role": "get", "id_param": "no"}},
+                "ignore": ["listTickets"],
+            }
+        )
+    )
     found = discover([tool("fetch_case"), tool("listTickets")], load_mapping(path))
     assert found.tool("tickets", "get").id_param == "no"
     assert found.unmapped == {"listTickets": "ignored by the mapping file"}
 
 
-@pytest.mark.parametrize("content", ['{"tools": {"x": {"resource": "widgets", "role": "list"}}}',
-                                     '{"tools": {"x": {"resource": "tickets", "role": "munge"}}}',
-                                     '{"other": 1}', "not json"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"tools": {"x": {"resource": "widgets", "role": "list"}}}',
+        '{"tools": {"x": {"resource": "tickets", "role": "munge"}}}',
+        '{"other": 1}',
+        "not json",
+    ],
+)
 def test_bad_mapping_files_are_refused_clearly(tmp_path, content):
     path = tmp_path / "map.json"
     path.write_text(content)

@@ -33,7 +33,9 @@ def statuses(report) -> dict[str, str]:
 
 
 def failures(report) -> str:
-    return "\n".join(f"{c.property}/{c.subject}: {c.detail} {c.calls}" for c in report.checks if c.status == "failed")
+    return "\n".join(
+        f"{c.property}/{c.subject}: {c.detail} {c.calls}" for c in report.checks if c.status == "failed"
+    )
 
 
 async def test_our_server_scores_100_percent_over_stdio():
@@ -52,22 +54,37 @@ async def test_our_server_scores_100_percent_over_streamable_http():
 
 
 async def test_our_server_over_legacy_sse():
-    target = ServerTarget(command=_cli(OURS_HTTP.replace("--transport http", "--transport sse")),
-                          url="http://127.0.0.1:{port}/sse")
+    target = ServerTarget(
+        command=_cli(OURS_HTTP.replace("--transport http", "--transport sse")),
+        url="http://127.0.0.1:{port}/sse",
+    )
     report = await run_verify(VerifyOptions(target=target, only=("reads", "errors", "auth")))
     assert not report.failed, failures(report)
     assert {p: s for p, s in statuses(report).items() if p in ("reads", "errors", "auth")} == dict.fromkeys(
-        ("reads", "errors", "auth"), "passed")
+        ("reads", "errors", "auth"), "passed"
+    )
 
 
 async def test_a_server_already_running_is_verified_by_url():
     from halo_sandbox.harness import free_port, start
 
     sandbox_port = free_port()
-    with start("mcp", "--transport", "http", "--halo-url", f"http://127.0.0.1:{sandbox_port}",
-               "--client-id", "halo-sandbox", "--client-secret", "halo-sandbox-secret") as server:
-        report = await run_verify(VerifyOptions(target=ServerTarget(url=server.mcp_url), sandbox_port=sandbox_port,
-                                                only=("reads", "auth")))
+    with start(
+        "mcp",
+        "--transport",
+        "http",
+        "--halo-url",
+        f"http://127.0.0.1:{sandbox_port}",
+        "--client-id",
+        "halo-sandbox",
+        "--client-secret",
+        "halo-sandbox-secret",
+    ) as server:
+        report = await run_verify(
+            VerifyOptions(
+                target=ServerTarget(url=server.mcp_url), sandbox_port=sandbox_port, only=("reads", "auth")
+            )
+        )
     assert not report.failed, failures(report)
     assert report.property_status("reads") == report.property_status("auth") == "passed"
 
@@ -80,29 +97,47 @@ async def test_an_honest_server_of_another_style_passes():
     assert exit_code(report) == 0
 
 
-@pytest.mark.parametrize(("defect", "caught_by", "says"), [
-    ("retry-429", "errors", "upstream requests for one call (retried)"),
-    ("drop-error-body", "errors", "does not carry Halo's message"),
-    ("paging-skip", "pagination", "never returned"),
-    ("schema-lie", "schemas", "the schema calls 'summary' optional"),
-    ("auth-loop", "auth", "token requests"),
-    ("stale-read", "reads", "summary: server said"),
-    ("write-drops", "writes", "client_id: sent"),
-])
+@pytest.mark.parametrize(
+    ("defect", "caught_by", "says"),
+    [
+        ("retry-429", "errors", "upstream requests for one call (retried)"),
+        ("drop-error-body", "errors", "does not carry Halo's message"),
+        ("paging-skip", "pagination", "never returned"),
+        ("schema-lie", "schemas", "the schema calls 'summary' optional"),
+        ("auth-loop", "auth", "token requests"),
+        ("stale-read", "reads", "summary: server said"),
+        ("write-drops", "writes", "client_id: sent"),
+    ],
+)
 async def test_each_defect_is_caught_by_its_property(defect, caught_by, says):
     report = await run_verify(VerifyOptions(target=ServerTarget(command=defective(defect)), examples=3))
     failed = {p for p, s in statuses(report).items() if s == "failed"}
     assert failed == {caught_by}, failures(report)
     failure = next(c for c in report.checks if c.status == "failed")
     assert says in failure.detail
-    assert failure.calls and failure.calls[0]["upstream"], "a failure shows the call and its upstream requests"
+    assert failure.calls and failure.calls[0]["upstream"], (
+        "a failure shows the call and its upstream requests"
+    )
     assert exit_code(report) == 1
 
 
 def test_cli_writes_json_and_junit_and_exits_1_on_a_failure(tmp_path):
-    result = CliRunner().invoke(app, ["verify", "--server-command", defective("retry-429"), "--examples", "2",
-                                      "--only", "errors", "--json", str(tmp_path / "r.json"),
-                                      "--junit", str(tmp_path / "r.xml")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "verify",
+            "--server-command",
+            defective("retry-429"),
+            "--examples",
+            "2",
+            "--only",
+            "errors",
+            "--json",
+            str(tmp_path / "r.json"),
+            "--junit",
+            str(tmp_path / "r.xml"),
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "FAILED errors" in result.output
     data = json.loads((tmp_path / "r.json").read_text())
@@ -116,14 +151,29 @@ def test_cli_writes_json_and_junit_and_exits_1_on_a_failure(tmp_path):
 
 
 def test_cli_exits_2_for_a_server_that_never_answers():
-    result = CliRunner().invoke(app, ["verify", "--server-command", f"{sys.executable} -c 'import sys; sys.exit(3)'",
-                                      "--startup-timeout", "10"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "verify",
+            "--server-command",
+            f"{sys.executable} -c 'import sys; sys.exit(3)'",
+            "--startup-timeout",
+            "10",
+        ],
+    )
     assert result.exit_code == 2
     assert "could not connect" in result.output or "could not connect" in (result.stderr or "")
 
 
-@pytest.mark.parametrize("args", [[], ["--server-command", "x", "--env", "NOEQUALS"],
-                                  ["--server-url", "ftp://x"], ["--server-command", "x", "--only", "vibes"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--server-command", "x", "--env", "NOEQUALS"],
+        ["--server-url", "ftp://x"],
+        ["--server-command", "x", "--only", "vibes"],
+    ],
+)
 def test_cli_usage_errors_exit_2(args):
     assert CliRunner().invoke(app, ["verify", *args]).exit_code == 2
 
@@ -132,8 +182,9 @@ async def test_unreachable_url_is_a_target_error():
     from halo_sandbox.harness import free_port
 
     with pytest.raises(TargetError):
-        await run_verify(VerifyOptions(target=ServerTarget(url=f"http://127.0.0.1:{free_port()}/mcp",
-                                                           startup_timeout=3)))
+        await run_verify(
+            VerifyOptions(target=ServerTarget(url=f"http://127.0.0.1:{free_port()}/mcp", startup_timeout=3))
+        )
 
 
 def _cli(command: str) -> str:
@@ -144,10 +195,26 @@ def _cli(command: str) -> str:
 
 def test_cli_mapping_file_places_and_ignores_tools(tmp_path):
     mapping = tmp_path / "tools.toml"
-    mapping.write_text('ignore = ["halo_tickets_create"]\n\n[tools.halo_tickets_get]\nresource = "tickets"\n'
-                       'role = "get"\nid_param = "ticket_id"\n')
-    result = CliRunner().invoke(app, ["verify", "--server-command", defective("none"), "--mapping", str(mapping),
-                                      "--only", "writes", "--only", "reads", "--json", str(tmp_path / "r.json")])
+    mapping.write_text(
+        'ignore = ["halo_tickets_create"]\n\n[tools.halo_tickets_get]\nresource = "tickets"\n'
+        'role = "get"\nid_param = "ticket_id"\n'
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "verify",
+            "--server-command",
+            defective("none"),
+            "--mapping",
+            str(mapping),
+            "--only",
+            "writes",
+            "--only",
+            "reads",
+            "--json",
+            str(tmp_path / "r.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "r.json").read_text())
     assert {"tool": "halo_tickets_create", "reason": "ignored by the mapping file"} in data["unmapped"]

@@ -14,10 +14,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
-from halo_sandbox.mock.app import create_app
-from halo_sandbox.mock.auth import check_scope
+
+from halo_sandbox.mock.domain.auth import check_scope
+from halo_sandbox.mock.http.app import create_app
+from halo_sandbox.mock.http.deps import current_tenant
 from halo_sandbox.mock.settings import MockSettings
-from halo_sandbox.mock.tenants import Tenant, TenantRegistry, current_tenant
+from halo_sandbox.mock.tenants import Tenant, TenantRegistry
 
 BASE_URL = "http://mock.test"
 CLIENT_ID = "halo-sandbox"
@@ -50,8 +52,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def fetch_token(client: httpx.AsyncClient, *, tenant: str | None = None, scope: str | None = None,
-                      client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET) -> str:
+async def fetch_token(
+    client: httpx.AsyncClient,
+    *,
+    tenant: str | None = None,
+    scope: str | None = None,
+    client_id: str = CLIENT_ID,
+    client_secret: str = CLIENT_SECRET,
+) -> str:
     data = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
     if scope is not None:
         data["scope"] = scope
@@ -76,7 +84,9 @@ def auth_headers(token: str) -> dict[str, str]:
 class FakeStore:
     """The two construction seams of `HaloStore` over a dict of tables (control-plane tests only)."""
 
-    def __init__(self, *, seed_data: dict[str, list[dict[str, Any]]], clock: Any, max_attachment_bytes: int) -> None:
+    def __init__(
+        self, *, seed_data: dict[str, list[dict[str, Any]]], clock: Any, max_attachment_bytes: int
+    ) -> None:
         self.tables = copy.deepcopy(seed_data)
         self.clock = clock
         self.max_attachment_bytes = max_attachment_bytes

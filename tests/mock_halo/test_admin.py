@@ -6,9 +6,9 @@ import json
 
 import httpx
 import pytest
+
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
-
 from tests.mock_halo.conftest import fetch_token
 
 pytestmark = pytest.mark.anyio
@@ -17,20 +17,24 @@ KEY = "s3cret-admin-key"
 
 
 @pytest.mark.parametrize("settings", [MockSettings(admin_key=KEY)])
-async def test_admin_key_is_required_when_configured(control_client: httpx.AsyncClient,
-                                                     control_registry: TenantRegistry) -> None:
+async def test_admin_key_is_required_when_configured(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"X-Admin-Key": "wrong"}, {"Authorization": KEY}):
         refused = await control_client.post("/_sandbox/faults", json={"status": 500}, headers=headers)
         assert refused.status_code == 401, headers
         assert "admin key" in refused.json()["message"]
     assert control_registry.get().faults.rules() == []
-    ok = await control_client.post("/_sandbox/faults", json={"path": "/x", "status": 500},
-                                   headers={"Authorization": f"Bearer {KEY}"})
+    ok = await control_client.post(
+        "/_sandbox/faults", json={"path": "/x", "status": 500}, headers={"Authorization": f"Bearer {KEY}"}
+    )
     assert ok.status_code == 201
     assert (await control_client.get("/_sandbox/faults", headers={"X-Admin-Key": KEY})).status_code == 200
     # The API itself is unaffected by the admin key.
     token = await fetch_token(control_client)
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
 
 
 async def test_without_admin_key_control_plane_is_open(control_client: httpx.AsyncClient) -> None:
@@ -58,12 +62,17 @@ async def test_journal_newest_first_bounded_and_limited(control_client: httpx.As
 
 async def test_journal_records_client_and_filters(control_client: httpx.AsyncClient) -> None:
     token = await fetch_token(control_client)
-    await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}", "X-Sandbox-Tool": "t1",
-                                                    "X-Sandbox-Call-Id": "c1"})
+    await control_client.get(
+        "/api/probe",
+        headers={"Authorization": f"Bearer {token}", "X-Sandbox-Tool": "t1", "X-Sandbox-Call-Id": "c1"},
+    )
     await control_client.get("/api/probe", headers={"Authorization": "Bearer nope"})
     entries = (await control_client.get("/_sandbox/requests")).json()["requests"]
     assert [(e["path"], e["status"], e["client"]) for e in entries] == [
-        ("/api/probe", 401, None), ("/api/probe", 200, "halo-sandbox"), ("/auth/token", 200, "halo-sandbox")]
+        ("/api/probe", 401, None),
+        ("/api/probe", 200, "halo-sandbox"),
+        ("/auth/token", 200, "halo-sandbox"),
+    ]
     by_tool = (await control_client.get("/_sandbox/requests", params={"tool": "t1"})).json()["requests"]
     assert len(by_tool) == 1 and by_tool[0]["call_id"] == "c1"
     # control-plane calls are not journaled
@@ -80,9 +89,10 @@ async def test_bad_journal_limit(control_client: httpx.AsyncClient, params: dict
     assert "limit" in response.json()
 
 
-async def test_expire_tokens_of_one_client(control_client: httpx.AsyncClient,
-                                           control_registry: TenantRegistry) -> None:
-    from halo_sandbox.mock.auth import OAuthClient
+async def test_expire_tokens_of_one_client(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
+    from halo_sandbox.mock.domain.auth import OAuthClient
 
     control_registry.get().auth.register_client(OAuthClient(client_id="other", client_secret="s"))
     mine = await fetch_token(control_client)
@@ -92,8 +102,12 @@ async def test_expire_tokens_of_one_client(control_client: httpx.AsyncClient,
     assert all(mine not in str(t) for t in listed)  # only a prefix is shown
     response = await control_client.post("/_sandbox/tokens/expire", json={"client_id": "other"})
     assert response.json()["expired"] == 1
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {other}"})).status_code == 401
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {mine}"})).status_code == 200
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {other}"})
+    ).status_code == 401
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {mine}"})
+    ).status_code == 200
 
 
 @pytest.mark.parametrize("body", [{"client": "x"}, {"refresh_tokens": "maybe"}, [1]])
@@ -101,21 +115,30 @@ async def test_bad_expire_body_changes_nothing(control_client: httpx.AsyncClient
     token = await fetch_token(control_client)
     response = await control_client.post("/_sandbox/tokens/expire", json=body)
     assert response.status_code == 400
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
 
 
 async def test_tenants_listing(control_client: httpx.AsyncClient) -> None:
     await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "zeta"})
     assert (await control_client.get("/_sandbox/tenants")).json() == {
-        "tenants": ["sandbox", "zeta"], "default": "sandbox", "max_tenants": 256}
+        "tenants": ["sandbox", "zeta"],
+        "default": "sandbox",
+        "max_tenants": 256,
+    }
 
 
 @pytest.mark.parametrize("settings", [MockSettings(max_body_bytes=1000)])
-async def test_request_body_limit(control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
+async def test_request_body_limit(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     token = await fetch_token(control_client)
     limit = control_registry.settings.max_body_bytes
     headers = {"Authorization": f"Bearer {token}"}
-    assert (await control_client.post("/api/probe", content=b"x" * 10, headers=headers)).json() == {"received": 10}
+    assert (await control_client.post("/api/probe", content=b"x" * 10, headers=headers)).json() == {
+        "received": 10
+    }
     too_big = await control_client.post("/api/probe", content=b"x" * (limit + 1), headers=headers)
     assert too_big.status_code == 413
     assert "exceeds the limit" in too_big.json()["message"]
@@ -137,9 +160,14 @@ async def test_unknown_path_is_halo_404(control_client: httpx.AsyncClient) -> No
 async def test_secrets_in_query_strings_are_not_journalled(client: httpx.AsyncClient) -> None:
     """A careless client sends its secret in the token URL: the journal (and the console built from it)
     keeps the parameter name, not the value."""
-    await client.post("/auth/token?client_id=halo-sandbox&client_secret=halo-sandbox-secret&password=hunter2",
-                      data={"grant_type": "client_credentials", "client_id": "halo-sandbox",
-                            "client_secret": "halo-sandbox-secret"})
+    await client.post(
+        "/auth/token?client_id=halo-sandbox&client_secret=halo-sandbox-secret&password=hunter2",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "halo-sandbox",
+            "client_secret": "halo-sandbox-secret",
+        },
+    )
     await client.get("/api/Tickets?refresh_token=abc123&client_secret=s3cr3t&count=1")
     journal = (await client.get("/_sandbox/requests")).json()["requests"]
     text = json.dumps(journal)
@@ -151,8 +179,7 @@ async def test_secrets_in_query_strings_are_not_journalled(client: httpx.AsyncCl
 def test_the_access_log_filters_redact_secrets_and_session_ids() -> None:
     import logging
 
-    from halo_sandbox.mock.journal import RedactSecrets
-
+    from halo_sandbox.mock.engine.journal import RedactSecrets
     from halo_sandbox.provisioning.routes import RedactTokens
 
     line = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("POST", "/auth/token?client_secret=s3cr3t&x=1", 200))

@@ -6,6 +6,7 @@ import base64
 
 import httpx
 import pytest
+
 from halo_sandbox.mock.settings import MockSettings
 
 pytestmark = pytest.mark.anyio
@@ -29,8 +30,11 @@ async def count(client: httpx.AsyncClient, headers: H, ticket_id: int = 45920) -
 
 async def test_upload_list_and_download(client: httpx.AsyncClient, auth_headers: H) -> None:
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
-    response = await client.post("/api/Attachment", headers=auth_headers,
-                                 json=[{"ticket_id": 45920, "filename": "tunnel.png", "data_base64": b64(png)}])
+    response = await client.post(
+        "/api/Attachment",
+        headers=auth_headers,
+        json=[{"ticket_id": 45920, "filename": "tunnel.png", "data_base64": b64(png)}],
+    )
     assert response.status_code == 200
     meta = response.json()
     assert meta["filesize"] == len(png) and meta["content_type"] == "image/png" and meta["isimage"] is True
@@ -59,34 +63,44 @@ async def test_seeded_attachments_download(client: httpx.AsyncClient, auth_heade
 
 
 async def test_upload_in_data_with_an_action(client: httpx.AsyncClient, auth_headers: H) -> None:
-    response = await client.post("/api/Attachment", headers=auth_headers,
-                                 json={"ticket_id": 45920, "action_id": 2, "filename": "notes.txt",
-                                       "data": b64(b"call notes")})
+    response = await client.post(
+        "/api/Attachment",
+        headers=auth_headers,
+        json={"ticket_id": 45920, "action_id": 2, "filename": "notes.txt", "data": b64(b"call notes")},
+    )
     assert response.status_code == 200 and response.json()["action_id"] == 2
-    by_action = (await client.get("/api/Attachment", headers=auth_headers,
-                                  params={"ticket_id": "45920", "action_id": "2"})).json()
+    by_action = (
+        await client.get(
+            "/api/Attachment", headers=auth_headers, params={"ticket_id": "45920", "action_id": "2"}
+        )
+    ).json()
     assert [a["filename"] for a in by_action["attachments"]] == ["notes.txt"]
     download = await client.get(f"/api/Attachment/{response.json()['id']}", headers=auth_headers)
     assert download.content == b"call notes"
 
 
-@pytest.mark.parametrize("item, field", [
-    ({"ticket_id": 45920, "filename": "x.txt", "data_base64": "not base64!!"}, "[0].data_base64"),
-    ({"ticket_id": 45920, "filename": "x.txt"}, "[0].data_base64"),
-    ({"ticket_id": 99999999, "filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
-    ({"filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
-    ({"ticket_id": 45920, "action_id": 999, "data_base64": "aGk="}, "[0].action_id"),
-])
-async def test_bad_uploads_are_400_and_store_nothing(client: httpx.AsyncClient, auth_headers: H,
-                                                     item: dict, field: str) -> None:
+@pytest.mark.parametrize(
+    "item, field",
+    [
+        ({"ticket_id": 45920, "filename": "x.txt", "data_base64": "not base64!!"}, "[0].data_base64"),
+        ({"ticket_id": 45920, "filename": "x.txt"}, "[0].data_base64"),
+        ({"ticket_id": 99999999, "filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
+        ({"filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
+        ({"ticket_id": 45920, "action_id": 999, "data_base64": "aGk="}, "[0].action_id"),
+    ],
+)
+async def test_bad_uploads_are_400_and_store_nothing(
+    client: httpx.AsyncClient, auth_headers: H, item: dict, field: str
+) -> None:
     before = await count(client, auth_headers)
     response = await client.post("/api/Attachment", headers=auth_headers, json=[item])
     assert response.status_code == 400 and field in response.json(), response.text
     assert await count(client, auth_headers) == before
 
 
-async def test_decoded_size_over_the_limit_is_413_and_stores_nothing(client: httpx.AsyncClient,
-                                                                      auth_headers: H) -> None:
+async def test_decoded_size_over_the_limit_is_413_and_stores_nothing(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     before = await count(client, auth_headers)
     ok = {"ticket_id": 45920, "filename": "ok.bin", "data_base64": b64(b"x" * LIMIT)}
     too_big = {"ticket_id": 45920, "filename": "big.bin", "data_base64": b64(b"x" * (LIMIT + 1))}
@@ -110,8 +124,13 @@ async def test_unknown_attachment_is_404(client: httpx.AsyncClient, auth_headers
 
 
 async def test_delete_attachment(client: httpx.AsyncClient, auth_headers: H) -> None:
-    created = (await client.post("/api/Attachment", headers=auth_headers,
-                                 json={"ticket_id": 45931, "filename": "a.txt", "data_base64": "aGk="})).json()
+    created = (
+        await client.post(
+            "/api/Attachment",
+            headers=auth_headers,
+            json={"ticket_id": 45931, "filename": "a.txt", "data_base64": "aGk="},
+        )
+    ).json()
     assert (await client.delete(f"/api/Attachment/{created['id']}", headers=auth_headers)).status_code == 200
     assert (await client.get(f"/api/Attachment/{created['id']}", headers=auth_headers)).status_code == 404
     assert await count(client, auth_headers, 45931) == 0
@@ -119,8 +138,13 @@ async def test_delete_attachment(client: httpx.AsyncClient, auth_headers: H) -> 
 
 async def test_awkward_filenames_download_safely(client: httpx.AsyncClient, auth_headers: H) -> None:
     name = 'Résumé "final"\r\nX-Evil: 1.pdf'
-    created = (await client.post("/api/Attachment", headers=auth_headers,
-                                 json={"ticket_id": 45920, "filename": name, "data_base64": "aGk="})).json()
+    created = (
+        await client.post(
+            "/api/Attachment",
+            headers=auth_headers,
+            json={"ticket_id": 45920, "filename": name, "data_base64": "aGk="},
+        )
+    ).json()
     download = await client.get(f"/api/Attachment/{created['id']}", headers=auth_headers)
     assert download.status_code == 200 and "x-evil" not in download.headers
     assert download.headers["content-type"] == "application/pdf"
@@ -129,18 +153,28 @@ async def test_awkward_filenames_download_safely(client: httpx.AsyncClient, auth
     assert "filename*=UTF-8''R%C3%A9sum%C3%A9" in disposition
 
 
-async def test_a_tenants_files_have_a_quota(client: httpx.AsyncClient, auth_headers: H,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from halo_sandbox.mock.rules import attachments
+async def test_a_tenants_files_have_a_quota(
+    client: httpx.AsyncClient, auth_headers: H, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from halo_sandbox.mock.domain.rules import attachments
 
-    monkeypatch.setattr(attachments, "TENANT_ATTACHMENT_BYTES", 3 * LIMIT + sum(
-        len(b) for b in client._transport.app.state.sandbox.get().store._db.blobs.values()))  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        attachments,
+        "TENANT_ATTACHMENT_BYTES",
+        3 * LIMIT + sum(len(b) for b in client._transport.app.state.sandbox.get().store._db.blobs.values()),
+    )  # type: ignore[attr-defined]
     for _ in range(3):
-        ok = await client.post("/api/Attachment", headers=auth_headers,
-                               json=[{"ticket_id": 45920, "filename": "a.bin", "data_base64": b64(b"x" * LIMIT)}])
+        ok = await client.post(
+            "/api/Attachment",
+            headers=auth_headers,
+            json=[{"ticket_id": 45920, "filename": "a.bin", "data_base64": b64(b"x" * LIMIT)}],
+        )
         assert ok.status_code == 200
     before = await count(client, auth_headers)
-    over = await client.post("/api/Attachment", headers=auth_headers,
-                             json=[{"ticket_id": 45920, "filename": "b.bin", "data_base64": b64(b"x" * 10)}])
+    over = await client.post(
+        "/api/Attachment",
+        headers=auth_headers,
+        json=[{"ticket_id": 45920, "filename": "b.bin", "data_base64": b64(b"x" * 10)}],
+    )
     assert over.status_code == 413 and "quota" in over.json()["message"]
     assert await count(client, auth_headers) == before

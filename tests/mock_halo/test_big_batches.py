@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from halo_sandbox.mock import locking, retire
+
+from halo_sandbox.mock.domain.store import COMMIT_CHUNK, HaloStore
+from halo_sandbox.mock.engine import locking, retire
 from halo_sandbox.mock.exceptions import ValidationError
-from halo_sandbox.mock.store import COMMIT_CHUNK, HaloStore
 from halo_sandbox.mock.tenants import TenantRegistry
 
 N = COMMIT_CHUNK * 5 + 7
@@ -55,7 +56,9 @@ def _in_thread(target: Any) -> tuple[threading.Thread, list[Any]]:
     return thread, out
 
 
-def _paused_batch(store: HaloStore, reached: threading.Event, word: str) -> tuple[threading.Thread, list[Any]]:
+def _paused_batch(
+    store: HaloStore, reached: threading.Event, word: str
+) -> tuple[threading.Thread, list[Any]]:
     """A batch of `N` tickets named after `word` posted in a thread, stopped between its first two chunks."""
     batch, saved = _in_thread(lambda: store.post(resource="tickets", body=_batch(word)))
     assert reached.wait(WAIT)
@@ -64,11 +67,13 @@ def _paused_batch(store: HaloStore, reached: threading.Event, word: str) -> tupl
 
 def _found(store: HaloStore, word: str) -> int:
     return store.list(resource="tickets", params={"search": word, "pageinate": "true", "page_size": "1"})[
-        "record_count"]
+        "record_count"
+    ]
 
 
 def test_a_reader_of_the_same_tenant_is_served_while_a_big_batch_is_committed(
-        store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]) -> None:
+    store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]
+) -> None:
     reached, go_on = between_chunks
     before = store.counts()["tickets"]
     batch, saved = _paused_batch(store, reached, "zebra")
@@ -90,10 +95,13 @@ def test_a_reader_of_the_same_tenant_is_served_while_a_big_batch_is_committed(
 
 
 def test_another_write_waits_for_the_whole_batch(
-        store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]) -> None:
+    store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]
+) -> None:
     reached, go_on = between_chunks
     batch, saved = _paused_batch(store, reached, "yak")
-    single, one = _in_thread(lambda: store.post(resource="tickets", body={"summary": "in between", "client_id": 104}))
+    single, one = _in_thread(
+        lambda: store.post(resource="tickets", body={"summary": "in between", "client_id": 104})
+    )
     single.join(0.2)
     assert single.is_alive()  # writers take turns: it cannot slip between the batch's chunks
     go_on.set()
@@ -105,7 +113,8 @@ def test_another_write_waits_for_the_whole_batch(
 
 
 def test_a_snapshot_taken_during_a_batch_holds_all_of_it_or_none(
-        store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]) -> None:
+    store: HaloStore, between_chunks: tuple[threading.Event, threading.Event]
+) -> None:
     reached, go_on = between_chunks
     before = store.counts()["tickets"]
     batch, _ = _paused_batch(store, reached, "owl")
@@ -131,8 +140,11 @@ def test_a_big_batch_answers_in_json_chunks_what_it_answers_as_records(store: Ha
     answered = json.loads(b"".join(pieces))
     assert len(pieces) > 1
     assert answered == [store.get(resource="tickets", id=row["id"]) for row in answered]
-    one = json.loads(b"".join(store.post(resource="tickets", body=[{"summary": "emu alone", "client_id": 104}],
-                                         encoded=True)))
+    one = json.loads(
+        b"".join(
+            store.post(resource="tickets", body=[{"summary": "emu alone", "client_id": 104}], encoded=True)
+        )
+    )
     assert one == store.get(resource="tickets", id=one["id"])
 
 

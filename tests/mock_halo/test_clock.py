@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from halo_sandbox.mock.clock import SandboxClock
+
+from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.tenants import TenantRegistry
 
 pytestmark = pytest.mark.anyio
@@ -37,22 +38,27 @@ async def test_set_accepts_offsets(control_client: httpx.AsyncClient) -> None:
     assert moved["now"] == "2026-06-01T10:00:00"
 
 
-@pytest.mark.parametrize("body", [
-    {"action": "rewind"},
-    {"action": "set"},
-    {"action": "set", "at": "next tuesday"},
-    {"action": "advance"},
-    {"action": "advance", "seconds": "lots"},
-    {"action": "advance", "seconds": 1e12},
-    {"action": "advance", "seconds": 5, "at": "2026-01-01T00:00:00"},
-    {"action": "freeze", "seconds": 5},
-    {"action": "set", "at": "0001-01-01T00:00:00"},
-    {"action": "unfreeze", "extra": True},
-    {},
-    [],
-    "freeze",
-])
-async def test_bad_clock_body_is_400_and_changes_nothing(control_client: httpx.AsyncClient, body: object) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"action": "rewind"},
+        {"action": "set"},
+        {"action": "set", "at": "next tuesday"},
+        {"action": "advance"},
+        {"action": "advance", "seconds": "lots"},
+        {"action": "advance", "seconds": 1e12},
+        {"action": "advance", "seconds": 5, "at": "2026-01-01T00:00:00"},
+        {"action": "freeze", "seconds": 5},
+        {"action": "set", "at": "0001-01-01T00:00:00"},
+        {"action": "unfreeze", "extra": True},
+        {},
+        [],
+        "freeze",
+    ],
+)
+async def test_bad_clock_body_is_400_and_changes_nothing(
+    control_client: httpx.AsyncClient, body: object
+) -> None:
     await clock_cmd(control_client, {"action": "freeze", "at": "2026-03-02T09:00:00"})
     response = await clock_cmd(control_client, body)
     assert response.status_code == 400
@@ -62,21 +68,31 @@ async def test_bad_clock_body_is_400_and_changes_nothing(control_client: httpx.A
 
 async def test_non_finite_and_malformed_json(control_client: httpx.AsyncClient) -> None:
     await clock_cmd(control_client, {"action": "freeze", "at": "2026-03-02T09:00:00"})
-    for raw in (b'{"action": "advance", "seconds": NaN}', b'{"action": "advance", "seconds": Infinity}', b"{"):
-        response = await control_client.post("/_sandbox/clock", content=raw,
-                                             headers={"Content-Type": "application/json"})
+    for raw in (
+        b'{"action": "advance", "seconds": NaN}',
+        b'{"action": "advance", "seconds": Infinity}',
+        b"{",
+    ):
+        response = await control_client.post(
+            "/_sandbox/clock", content=raw, headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 400, raw
     assert (await control_client.get("/_sandbox/clock")).json()["now"] == "2026-03-02T09:00:00"
 
 
-async def test_clock_is_per_tenant_and_scriptable_in_process(control_client: httpx.AsyncClient,
-                                                             control_registry: TenantRegistry) -> None:
-    await clock_cmd(control_client, {"action": "freeze", "at": "2026-03-02T09:00:00"},
-                    headers={"X-Sandbox-Tenant": "a"})
+async def test_clock_is_per_tenant_and_scriptable_in_process(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
+    await clock_cmd(
+        control_client, {"action": "freeze", "at": "2026-03-02T09:00:00"}, headers={"X-Sandbox-Tenant": "a"}
+    )
     control_registry.get("a").clock.advance(60)
-    assert (await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "a"})).json()["now"] \
-        == "2026-03-02T09:01:00"
-    assert (await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "b"})).json()["frozen"] is False
+    assert (await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "a"})).json()[
+        "now"
+    ] == "2026-03-02T09:01:00"
+    assert (await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "b"})).json()[
+        "frozen"
+    ] is False
 
 
 async def test_journal_times_follow_the_sandbox_clock(control_client: httpx.AsyncClient) -> None:
@@ -101,9 +117,11 @@ async def test_advancing_the_clock_breaches_slas_on_the_real_store(client: httpx
 
     async def breached() -> int:
         token = await fetch_token(client)  # a fresh token: the old one expires with the jump
-        response = await client.get("/api/Tickets", params={"includebreached": "true", "pageinate": "true",
-                                                            "page_size": 1},
-                                    headers={"Authorization": f"Bearer {token}"})
+        response = await client.get(
+            "/api/Tickets",
+            params={"includebreached": "true", "pageinate": "true", "page_size": 1},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 200
         return response.json()["record_count"]
 

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import httpx
 import pytest
+
 from halo_sandbox.fixtures import build_world
-from halo_sandbox.mock.app import create_app
+from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
-
 from tests.mock_halo.conftest import fetch_token
 
 pytestmark = pytest.mark.anyio
@@ -26,15 +26,18 @@ async def test_team_agents_only_with_includedetails(client: httpx.AsyncClient, a
     plain = (await client.get(f"/api/Team/{team['id']}", headers=auth_headers)).json()
     assert not plain.get("agents") and not plain.get("managers")  # the full record's empty defaults
     detailed = await client.get(f"/api/Team/{team['id']}", headers=auth_headers, params=DETAILS)
-    assert detailed.status_code == 200 and "includedetails" not in detailed.headers.get("X-Sandbox-Ignored", "")
+    assert detailed.status_code == 200 and "includedetails" not in detailed.headers.get(
+        "X-Sandbox-Ignored", ""
+    )
     members = detailed.json()["agents"]
     agents = (await client.get("/api/Agent", headers=auth_headers)).json()
     expected = {a["id"] for a in agents if any(m.get("team_id") == team["id"] for m in a.get("teams") or [])}
     assert expected and {m["agent_id"] for m in members} == expected
     assert all(m["team_name"] == team["name"] and m["agent_name"] for m in members)
     assert {m["agent_id"] for m in detailed.json()["managers"]} <= expected
-    off = (await client.get(f"/api/Team/{team['id']}", headers=auth_headers,
-                            params={"includedetails": "false"})).json()
+    off = (
+        await client.get(f"/api/Team/{team['id']}", headers=auth_headers, params={"includedetails": "false"})
+    ).json()
     assert not off.get("agents")
 
 
@@ -46,7 +49,9 @@ async def test_ticket_and_client_expansions(client: httpx.AsyncClient, auth_head
     assert all(a["filesize"] > 0 and "data_base64" not in a for a in detailed["attachments"])
     assert detailed["user"]["id"] == plain["user_id"] and detailed["user"]["name"] == plain["user_name"]
     assert not plain.get("user")
-    listed = (await client.get("/api/Tickets", headers=auth_headers, params={"client_id": plain["client_id"]})).json()
+    listed = (
+        await client.get("/api/Tickets", headers=auth_headers, params={"client_id": plain["client_id"]})
+    ).json()
     assert all("user" not in t and "customfields" not in t for t in listed["tickets"])
     client_plain = (await client.get("/api/Client/104", headers=auth_headers)).json()
     client_detailed = (await client.get("/api/Client/104", headers=auth_headers, params=DETAILS)).json()
@@ -65,13 +70,22 @@ async def test_seeded_custom_values_are_answered(client: httpx.AsyncClient, auth
     assert values["CFAffectedUsers"]["display"] == str(values["CFAffectedUsers"]["value"])
     wayne = (await client.get("/api/Client/104", headers=auth_headers)).json()
     tier = {f["name"]: f for f in wayne["customfields"]}["CFAccountTier"]
-    assert tier["value"] in ("Gold", "Silver", "Bronze") and tier["type"] == 2 and tier["label"] == "Account tier"
-    for path, listing, key in (("Site", "/api/Site", "sites"), ("Users", "/api/Users", "users"),
-                               ("Asset", "/api/Asset", "assets")):
+    assert (
+        tier["value"] in ("Gold", "Silver", "Bronze")
+        and tier["type"] == 2
+        and tier["label"] == "Account tier"
+    )
+    for path, listing, key in (
+        ("Site", "/api/Site", "sites"),
+        ("Users", "/api/Users", "users"),
+        ("Asset", "/api/Asset", "assets"),
+    ):
         rows = (await client.get(listing, headers=auth_headers, params={"count": "500"})).json()
         rows = rows[key] if isinstance(rows, dict) else rows
         assert all("customfields" not in r for r in rows)
-        records = [(await client.get(f"/api/{path}/{r['id']}", headers=auth_headers)).json() for r in rows[:12]]
+        records = [
+            (await client.get(f"/api/{path}/{r['id']}", headers=auth_headers)).json() for r in rows[:12]
+        ]
         assert any(f["value"] not in ("", None) for rec in records for f in rec["customfields"]), path
 
 
@@ -80,8 +94,11 @@ def test_seeded_values_are_deterministic_per_seed() -> None:
 
     def values(seed: int) -> list[object]:
         world = build_world(seed=seed, now=now, tickets=400)
-        return [(name, r["id"], r.get("customfields")) for name in ("tickets", "clients", "sites", "users", "assets")
-                for r in world[name]]
+        return [
+            (name, r["id"], r.get("customfields"))
+            for name in ("tickets", "clients", "sites", "users", "assets")
+            for r in world[name]
+        ]
 
     first = values(3)
     assert first == values(3)
@@ -89,11 +106,16 @@ def test_seeded_values_are_deterministic_per_seed() -> None:
     assert first != values(4)
 
 
-async def test_values_set_by_name_survive_snapshot_and_restore(client: httpx.AsyncClient, auth_headers: H) -> None:
+async def test_values_set_by_name_survive_snapshot_and_restore(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     before = (await client.get("/api/Client/104", headers=auth_headers)).json()["customfields"]
     snapshot = (await client.get("/_sandbox/snapshot")).json()
-    saved = await client.post("/api/Client", headers=auth_headers,
-                              json=[{"id": 104, "customfields": [{"name": "CFAccountTier", "value": "Platinum"}]}])
+    saved = await client.post(
+        "/api/Client",
+        headers=auth_headers,
+        json=[{"id": 104, "customfields": [{"name": "CFAccountTier", "value": "Platinum"}]}],
+    )
     assert saved.status_code == 200, saved.text
     assert {f["name"]: f["value"] for f in saved.json()["customfields"]}["CFAccountTier"] == "Platinum"
     changed = (await client.get("/_sandbox/snapshot")).json()
@@ -108,7 +130,9 @@ async def test_same_seed_same_values_over_the_api() -> None:
     answers = []
     for _ in range(2):
         app = create_app(registry=TenantRegistry(MockSettings(seed=7)))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://mock.test"
+        ) as c:
             headers = {"Authorization": f"Bearer {await fetch_token(c)}"}
             answers.append((await c.get("/api/Tickets/45920", headers=headers)).json()["customfields"])
     assert answers[0] == answers[1] and any(f["value"] != "" for f in answers[0])

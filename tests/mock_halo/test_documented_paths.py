@@ -1,7 +1,7 @@
 """Every path and method of Halo's official document answers (neither 404 nor 405), generic
 collections behave statefully, the named paths act, and undocumented paths say so.
 
-The paths come from the vendored facts (`halo_sandbox.mock.facts`, derived from Halo's official
+The paths come from the vendored facts (`halo_sandbox.mock.domain.facts`, derived from Halo's official
 OpenAPI document), never from ``../shared``.
 """
 
@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from halo_sandbox.mock import facts
+
+from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.settings import MockSettings
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +35,12 @@ def test_the_vendored_facts_cover_halos_whole_document() -> None:
     assert len(facts.facts()["paths"]) == 886 and len(ops) == 1331
     assert "Halo API v2" in facts.source()
     assert len(facts.schema("Faults")) == 890  # the ticket schema's documented properties
-    types = {kind for ops_ in facts.facts()["paths"].values() for op in ops_.values() for kind in op["query"].values()}
+    types = {
+        kind
+        for ops_ in facts.facts()["paths"].values()
+        for op in ops_.values()
+        for kind in op["query"].values()
+    }
     assert not types & {"bool", "int", "List<int>", "DateTime", "obj"}  # normalised to OpenAPI types
 
 
@@ -86,8 +92,13 @@ async def test_every_documented_path_and_method_answers(client: httpx.AsyncClien
     for template, method in [op for op in ops if op[1] != "DELETE"] + deletes:
         path = _fill(template, ids)
         params = {"ticket_id": "45920"} if template.lower().startswith("/actions/") else {}
-        response = await client.request(method, f"/api{path}", headers=auth_headers, params=params,
-                                        json=[{}] if method == "POST" else None)
+        response = await client.request(
+            method,
+            f"/api{path}",
+            headers=auth_headers,
+            params=params,
+            json=[{}] if method == "POST" else None,
+        )
         assert response.status_code not in (401, 403, 429, 500), f"{method} {path}: {response.text[:200]}"
         if response.status_code == 405 or (response.status_code == 404 and "{" not in template):
             refused.append(f"{method} {path}: {response.status_code} {response.text[:120]}")
@@ -103,14 +114,19 @@ async def test_undocumented_paths_and_methods_say_so(client: httpx.AsyncClient, 
     assert invented.status_code == 404
     assert "not a path of Halo's documented API" in invented.json()["message"]
     missing_record = await client.get("/api/Supplier/424242", headers=auth_headers)
-    assert missing_record.status_code == 404 and "Supplier 424242 not found" in missing_record.json()["message"]
+    assert (
+        missing_record.status_code == 404 and "Supplier 424242 not found" in missing_record.json()["message"]
+    )
     wrong_method = await client.delete("/api/Agent/me", headers=auth_headers)
     assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "GET"
 
 
 async def test_a_generic_collection_is_stateful_and_typed(client: httpx.AsyncClient, auth_headers: H) -> None:
-    created = await client.post("/api/Supplier", headers=auth_headers,
-                                json=[{"name": "Contoso Parts", "inactive": False, "zz_not_a_halo_field": 1}])
+    created = await client.post(
+        "/api/Supplier",
+        headers=auth_headers,
+        json=[{"name": "Contoso Parts", "inactive": False, "zz_not_a_halo_field": 1}],
+    )
     assert created.status_code == 200 and created.headers["x-sandbox-generic"] == "/Supplier"
     record = created.json()
     assert record["name"] == "Contoso Parts" and "zz_not_a_halo_field" not in record
@@ -119,7 +135,9 @@ async def test_a_generic_collection_is_stateful_and_typed(client: httpx.AsyncCli
     listing = (await client.get("/api/Supplier", headers=auth_headers, params={"pageinate": "true"})).json()
     assert listing["record_count"] == 1 and listing["page_no"] == 1
     assert listing["suppliers"] == [{"id": record["id"], "name": "Contoso Parts", "inactive": False}]  # lean
-    updated = await client.post("/api/Supplier", headers=auth_headers, json=[{"id": record["id"], "notes": "x"}])
+    updated = await client.post(
+        "/api/Supplier", headers=auth_headers, json=[{"id": record["id"], "notes": "x"}]
+    )
     assert updated.json()["name"] == "Contoso Parts" and updated.json()["notes"] == "x"
     wrong = await client.post("/api/Supplier", headers=auth_headers, json=[{"inactive": {"an": "object"}}])
     assert wrong.status_code == 400 and "[0].inactive" in wrong.json()
@@ -127,8 +145,9 @@ async def test_a_generic_collection_is_stateful_and_typed(client: httpx.AsyncCli
     assert (await client.get(f"/api/Supplier/{record['id']}", headers=auth_headers)).status_code == 404
 
 
-async def test_bare_array_collections_follow_the_documented_paging(client: httpx.AsyncClient,
-                                                                    auth_headers: H) -> None:
+async def test_bare_array_collections_follow_the_documented_paging(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     # /Workflow's GET documents no pageinate: Halo's lookups without paging answer bare arrays.
     await client.post("/api/Workflow", headers=auth_headers, json=[{"name": "Onboarding"}])
     listing = await client.get("/api/Workflow", headers=auth_headers)
@@ -141,8 +160,11 @@ async def test_me_paths_answer_the_tokens_agent(client: httpx.AsyncClient, auth_
     assert me == (await client.get(f"/api/Agent/{me['id']}", headers=auth_headers)).json()
     user = await client.get("/api/Users/me", headers=auth_headers)
     assert user.status_code == 200 and user.json()["id"] == 0  # no user is linked to the agent
-    linked = await client.post("/api/Users", headers=auth_headers,
-                               json=[{"name": "Agent Self", "site_id": 1, "linked_agent_id": me["id"]}])
+    linked = await client.post(
+        "/api/Users",
+        headers=auth_headers,
+        json=[{"name": "Agent Self", "site_id": 1, "linked_agent_id": me["id"]}],
+    )
     assert linked.status_code == 200
     user = (await client.get("/api/Users/me", headers=auth_headers)).json()
     assert user["id"] == linked.json()["id"]
@@ -152,7 +174,9 @@ async def test_me_paths_answer_the_tokens_agent(client: httpx.AsyncClient, auth_
 
 async def test_next_tag_and_invoice_void(client: httpx.AsyncClient, auth_headers: H) -> None:
     tag = (await client.get("/api/Asset/NextTag", headers=auth_headers)).json()
-    await client.post("/api/Asset", headers=auth_headers, json=[{"client_id": 101, "inventory_number": f"ACME-{tag}"}])
+    await client.post(
+        "/api/Asset", headers=auth_headers, json=[{"client_id": 101, "inventory_number": f"ACME-{tag}"}]
+    )
     assert (await client.get("/api/Asset/NextTag", headers=auth_headers)).json() == tag + 1
     invoices = (await client.get("/api/Invoice", headers=auth_headers)).json()["invoices"]
     voided = await client.post(f"/api/Invoice/{invoices[0]['id']}/void", headers=auth_headers)

@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
-from halo_sandbox.mock.faults import FaultPlane
-from halo_sandbox.mock.tenants import TenantRegistry
 from pydantic import ValidationError as PydanticValidationError
 
+from halo_sandbox.mock.engine.faults import FaultPlane
+from halo_sandbox.mock.tenants import TenantRegistry
 from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, fetch_token
 
 pytestmark = pytest.mark.anyio
@@ -32,8 +32,17 @@ async def add(client: httpx.AsyncClient, rule: object) -> httpx.Response:
 
 
 async def test_status_headers_body_once(api: httpx.AsyncClient) -> None:
-    created = await add(api, {"method": "GET", "path": "/api/probe", "status": 503, "times": 1,
-                              "headers": {"X-Upstream": "down"}, "body": {"message": "Service Unavailable"}})
+    created = await add(
+        api,
+        {
+            "method": "GET",
+            "path": "/api/probe",
+            "status": 503,
+            "times": 1,
+            "headers": {"X-Upstream": "down"},
+            "body": {"message": "Service Unavailable"},
+        },
+    )
     assert created.status_code == 201
     rule = created.json()["faults"][0]
     assert rule["id"] == 1 and rule["fired"] == 0
@@ -63,8 +72,9 @@ async def test_tool_match_and_call_id_in_journal(api: httpx.AsyncClient) -> None
     await add(api, {"tool": "list_all_halo_itsm_tickets", "status": 429, "body": "slow down"})
     plain = await api.get("/api/probe", headers={"X-Sandbox-Tool": "get_single_halo_itsm_ticket_by_id"})
     assert plain.status_code == 200
-    hit = await api.get("/api/probe", headers={"X-Sandbox-Tool": "list_all_halo_itsm_tickets",
-                                                "X-Sandbox-Call-Id": "call-7"})
+    hit = await api.get(
+        "/api/probe", headers={"X-Sandbox-Tool": "list_all_halo_itsm_tickets", "X-Sandbox-Call-Id": "call-7"}
+    )
     assert hit.status_code == 429
     assert hit.text == "slow down"
     journal = (await api.get("/_sandbox/requests", params={"call_id": "call-7"})).json()["requests"]
@@ -101,24 +111,28 @@ async def test_fault_on_token_endpoint(control_client: httpx.AsyncClient) -> Non
     assert (await control_client.post("/auth/token", data=data)).status_code == 200
 
 
-@pytest.mark.parametrize(("rule", "field"), [
-    ({"path": "/api/probe"}, "faults.0"),                          # does nothing
-    ({"status": 99}, "faults.0.status"),
-    ({"status": 700}, "faults.0.status"),
-    ({"status": 500, "times": 0}, "faults.0.times"),
-    ({"status": 500, "after": -1}, "faults.0.after"),
-    ({"status": 500, "method": "FETCH"}, "faults.0"),
-    ({"status": 500, "path": "api/probe"}, "faults.0"),
-    ({"drop": True, "status": 500}, "faults.0"),
-    ({"body": {"x": 1}, "latency_ms": 5}, "faults.0"),
-    ({"status": 500, "colour": "red"}, "faults.0.colour"),
-    ({"latency_ms": -1}, "faults.0.latency_ms"),
-    ({"status": "five hundred"}, "faults.0.status"),
-    ([{"status": 500}, {"status": 1}], "faults.1.status"),          # one bad rule: none added
-    ("not an object", "faults.0"),
-])
-async def test_malformed_rules_are_refused_and_nothing_changes(api: httpx.AsyncClient, rule: object,
-                                                               field: str) -> None:
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        ({"path": "/api/probe"}, "faults.0"),  # does nothing
+        ({"status": 99}, "faults.0.status"),
+        ({"status": 700}, "faults.0.status"),
+        ({"status": 500, "times": 0}, "faults.0.times"),
+        ({"status": 500, "after": -1}, "faults.0.after"),
+        ({"status": 500, "method": "FETCH"}, "faults.0"),
+        ({"status": 500, "path": "api/probe"}, "faults.0"),
+        ({"drop": True, "status": 500}, "faults.0"),
+        ({"body": {"x": 1}, "latency_ms": 5}, "faults.0"),
+        ({"status": 500, "colour": "red"}, "faults.0.colour"),
+        ({"latency_ms": -1}, "faults.0.latency_ms"),
+        ({"status": "five hundred"}, "faults.0.status"),
+        ([{"status": 500}, {"status": 1}], "faults.1.status"),  # one bad rule: none added
+        ("not an object", "faults.0"),
+    ],
+)
+async def test_malformed_rules_are_refused_and_nothing_changes(
+    api: httpx.AsyncClient, rule: object, field: str
+) -> None:
     await add(api, {"path": "/nothing/*", "status": 500})
     before = (await api.get("/_sandbox/faults")).json()
     response = await add(api, rule)
@@ -129,7 +143,9 @@ async def test_malformed_rules_are_refused_and_nothing_changes(api: httpx.AsyncC
 
 
 async def test_malformed_json_body(api: httpx.AsyncClient) -> None:
-    response = await api.post("/_sandbox/faults", content=b"{not json", headers={"Content-Type": "application/json"})
+    response = await api.post(
+        "/_sandbox/faults", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert "Malformed JSON" in response.json()["body"][0]
     empty = await api.post("/_sandbox/faults")
@@ -184,7 +200,9 @@ UNSERVABLE = [
 
 
 @pytest.mark.parametrize("rule", UNSERVABLE, ids=range(len(UNSERVABLE)))
-async def test_unservable_fault_rules_are_refused_on_creation(control_client: httpx.AsyncClient, rule) -> None:
+async def test_unservable_fault_rules_are_refused_on_creation(
+    control_client: httpx.AsyncClient, rule
+) -> None:
     response = await control_client.post("/_sandbox/faults", json=rule)
     assert response.status_code == 400, response.text
     assert (await control_client.get("/_sandbox/faults")).json()["faults"] == []
@@ -192,8 +210,11 @@ async def test_unservable_fault_rules_are_refused_on_creation(control_client: ht
 
 
 async def test_a_latin1_header_value_is_served(control_client: httpx.AsyncClient, auth_headers) -> None:
-    added = await control_client.post("/_sandbox/faults", json={"status": 503, "path": "/api/probe",
-                                                               "headers": {"X-Reason": "caf\u00e9"}})
+    added = await control_client.post(
+        "/_sandbox/faults", json={"status": 503, "path": "/api/probe", "headers": {"X-Reason": "caf\u00e9"}}
+    )
     assert added.status_code == 201
     response = await control_client.get("/api/probe", headers=auth_headers)
-    assert response.status_code == 503 and response.headers["x-reason"].encode("latin-1") == "caf\u00e9".encode("latin-1")
+    assert response.status_code == 503 and response.headers["x-reason"].encode(
+        "latin-1"
+    ) == "caf\u00e9".encode("latin-1")

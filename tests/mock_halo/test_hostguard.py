@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from halo_sandbox.mock.app import create_app
-from halo_sandbox.mock.hostguard import LOOPBACK_HOSTS, LOOPBACK_ORIGINS
+
+from halo_sandbox.mock.http.app import create_app
+from halo_sandbox.mock.http.hostguard import LOOPBACK_HOSTS, LOOPBACK_ORIGINS
 from halo_sandbox.mock.settings import MockSettings
 
 pytestmark = pytest.mark.anyio
 
 GUARDED = MockSettings(allowed_hosts=LOOPBACK_HOSTS, allowed_origins=LOOPBACK_ORIGINS, admin_key="k")
-ROUTES = [("GET", "/api/tickets"), ("GET", "/api/authinfo"), ("POST", "/auth/token"),
-          ("GET", "/_sandbox/tenants"), ("POST", "/_sandbox/reset"), ("GET", "/_sandbox/openapi.json"),
-          ("GET", "/nowhere")]
+ROUTES = [
+    ("GET", "/api/tickets"),
+    ("GET", "/api/authinfo"),
+    ("POST", "/auth/token"),
+    ("GET", "/_sandbox/tenants"),
+    ("POST", "/_sandbox/reset"),
+    ("GET", "/_sandbox/openapi.json"),
+    ("GET", "/nowhere"),
+]
 
 
 @pytest.fixture
 async def guarded() -> httpx.AsyncClient:
     app = create_app(GUARDED)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8765") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8765"
+    ) as client:
         yield client
 
 
@@ -31,10 +40,12 @@ async def test_foreign_host_is_421_on_every_route(guarded: httpx.AsyncClient, me
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://127.0.0.1.evil.example:80",
-                                    "https://localhost:abc"])
-async def test_foreign_origin_is_403_on_every_route(guarded: httpx.AsyncClient, method: str, path: str,
-                                                    origin: str) -> None:
+@pytest.mark.parametrize(
+    "origin", ["http://evil.example", "null", "http://127.0.0.1.evil.example:80", "https://localhost:abc"]
+)
+async def test_foreign_origin_is_403_on_every_route(
+    guarded: httpx.AsyncClient, method: str, path: str, origin: str
+) -> None:
     response = await guarded.request(method, path, headers={"Origin": origin})
     assert response.status_code == 403
 
@@ -49,5 +60,7 @@ async def test_loopback_names_and_origins_pass(guarded: httpx.AsyncClient) -> No
 async def test_no_check_without_allowed_hosts() -> None:
     """In-process users (tests, notebooks) reach the app under any name."""
     app = create_app(MockSettings())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock.test"
+    ) as client:
         assert (await client.get("/api/authinfo")).status_code == 200

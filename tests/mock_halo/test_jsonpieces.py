@@ -5,24 +5,30 @@ from __future__ import annotations
 import json
 
 import pytest
-from halo_sandbox.mock import jsonpieces
 from hypothesis import given
 from hypothesis import strategies as st
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-                    | st.text(), lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=30)
+from halo_sandbox.mock.engine import jsonpieces
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=30,
+)
 
 
 @given(value=JSON, spaced=st.booleans())
 def test_pieces_round_trip_like_json(value: object, spaced: bool) -> None:
     text = json.dumps(value, indent=2 if spaced else None, ensure_ascii=spaced)
     assert jsonpieces.loads(text.encode()) == json.loads(text)
-    assert jsonpieces.dumps(value) == json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    assert jsonpieces.dumps(value) == json.dumps(
+        value, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    )
 
 
-@pytest.mark.parametrize("bad", [b"", b"[1,]", b"[1 2]", b'{"a" 1}', b"{1: 2}", b"[1] x", b"[NaN]", b'{"a":1,}',
-                                 b"[", b"\xff"])
+@pytest.mark.parametrize(
+    "bad", [b"", b"[1,]", b"[1 2]", b'{"a" 1}', b"{1: 2}", b"[1] x", b"[NaN]", b'{"a":1,}', b"[", b"\xff"]
+)
 def test_malformed_documents_are_refused_like_json(bad: bytes) -> None:
     def no_constants(name: str) -> object:
         raise ValueError(name)

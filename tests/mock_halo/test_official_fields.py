@@ -17,51 +17,82 @@ async def _teams(client: httpx.AsyncClient, headers: H) -> dict[str, int]:
     return {t["name"]: t["id"] for t in (await client.get("/api/Team", headers=headers)).json()}
 
 
-async def test_a_ticket_team_given_by_name_assigns_the_team(client: httpx.AsyncClient, auth_headers: H) -> None:
+async def test_a_ticket_team_given_by_name_assigns_the_team(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     teams = await _teams(client, auth_headers)
     name, team_id = next(iter(teams.items()))
-    saved = await client.post("/api/Tickets", headers=auth_headers, json=[{"summary": "x", "team": name.upper()}])
+    saved = await client.post(
+        "/api/Tickets", headers=auth_headers, json=[{"summary": "x", "team": name.upper()}]
+    )
     assert saved.status_code == 200, saved.text
     assert saved.json()["team_id"] == team_id and saved.json()["team"] == name
-    listed = (await client.get("/api/Tickets", headers=auth_headers, params={"team": str(team_id), "count": "1000"}))
+    listed = await client.get(
+        "/api/Tickets", headers=auth_headers, params={"team": str(team_id), "count": "1000"}
+    )
     assert saved.json()["id"] in [t["id"] for t in listed.json()["tickets"]]
-    unknown = await client.post("/api/Tickets", headers=auth_headers, json=[{"summary": "x", "team": "No Such Team"}])
+    unknown = await client.post(
+        "/api/Tickets", headers=auth_headers, json=[{"summary": "x", "team": "No Such Team"}]
+    )
     assert unknown.status_code == 400 and "does not exist" in unknown.json()["[0].team"][0]
 
 
-async def test_action_new_team_by_name_new_status_and_new_agent_update_the_ticket(client: httpx.AsyncClient,
-                                                                                    auth_headers: H) -> None:
+async def test_action_new_team_by_name_new_status_and_new_agent_update_the_ticket(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     teams = await _teams(client, auth_headers)
     name = sorted(teams)[-1]
-    action = await client.post("/api/Actions", headers=auth_headers,
-                               json=[{"ticket_id": 45920, "note": "handing over", "new_team": name,
-                                      "new_status": 2, "new_agent": 3}])
+    action = await client.post(
+        "/api/Actions",
+        headers=auth_headers,
+        json=[
+            {"ticket_id": 45920, "note": "handing over", "new_team": name, "new_status": 2, "new_agent": 3}
+        ],
+    )
     assert action.status_code == 200, action.text
     ticket = (await client.get("/api/Tickets/45920", headers=auth_headers)).json()
-    assert (ticket["team_id"], ticket["team"], ticket["status_id"], ticket["agent_id"]) == (teams[name], name, 2, 3)
+    assert (ticket["team_id"], ticket["team"], ticket["status_id"], ticket["agent_id"]) == (
+        teams[name],
+        name,
+        2,
+        3,
+    )
 
 
 async def test_validate_only_answers_without_saving(client: httpx.AsyncClient, auth_headers: H) -> None:
     before = (await client.get("/api/Tickets", headers=auth_headers)).json()["record_count"]
-    dry = await client.post("/api/Tickets", headers=auth_headers,
-                            json=[{"summary": "dry run", "client_id": 101, "_validate_only": True}])
+    dry = await client.post(
+        "/api/Tickets",
+        headers=auth_headers,
+        json=[{"summary": "dry run", "client_id": 101, "_validate_only": True}],
+    )
     assert dry.status_code == 200 and dry.json()["summary"] == "dry run" and dry.json()["id"] == 0
     assert (await client.get("/api/Tickets", headers=auth_headers)).json()["record_count"] == before
-    bad = await client.post("/api/Tickets", headers=auth_headers,
-                            json=[{"summary": "x", "client_id": 999999, "_validate_only": True}])
+    bad = await client.post(
+        "/api/Tickets",
+        headers=auth_headers,
+        json=[{"summary": "x", "client_id": 999999, "_validate_only": True}],
+    )
     assert bad.status_code == 400  # a dry run still validates
-    update = await client.post("/api/Tickets", headers=auth_headers,
-                               json=[{"id": 45920, "summary": "renamed?", "_validate_only": True}])
+    update = await client.post(
+        "/api/Tickets",
+        headers=auth_headers,
+        json=[{"id": 45920, "summary": "renamed?", "_validate_only": True}],
+    )
     assert update.json()["summary"] == "renamed?"
     assert (await client.get("/api/Tickets/45920", headers=auth_headers)).json()["summary"] != "renamed?"
 
 
-async def test_an_outcome_given_by_name_sets_outcome_id_and_who_is_the_tokens_agent(client: httpx.AsyncClient,
-                                                                                     auth_headers: H) -> None:
+async def test_an_outcome_given_by_name_sets_outcome_id_and_who_is_the_tokens_agent(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     outcomes = (await client.get("/api/Outcome", headers=auth_headers)).json()
     chosen = outcomes[-1]
-    action = await client.post("/api/Actions", headers=auth_headers,
-                               json=[{"ticket_id": 45920, "note": "n", "outcome": chosen["outcome"].lower()}])
+    action = await client.post(
+        "/api/Actions",
+        headers=auth_headers,
+        json=[{"ticket_id": 45920, "note": "n", "outcome": chosen["outcome"].lower()}],
+    )
     assert action.status_code == 200, action.text
     saved = action.json()
     assert saved["outcome_id"] == chosen["id"]
@@ -69,21 +100,38 @@ async def test_an_outcome_given_by_name_sets_outcome_id_and_who_is_the_tokens_ag
     assert saved["who"] == me["name"] and saved["actionby_agent_id"] == me["id"]
 
 
-async def test_attachments_embedded_in_an_action_are_created_with_it(client: httpx.AsyncClient,
-                                                                     auth_headers: H) -> None:
+async def test_attachments_embedded_in_an_action_are_created_with_it(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     data = base64.b64encode(b"log line\n").decode()
-    action = await client.post("/api/Actions", headers=auth_headers,
-                               json=[{"ticket_id": 45920, "note": "logs attached",
-                                      "attachments": [{"filename": "app.log", "data_base64": data}]}])
+    action = await client.post(
+        "/api/Actions",
+        headers=auth_headers,
+        json=[
+            {
+                "ticket_id": 45920,
+                "note": "logs attached",
+                "attachments": [{"filename": "app.log", "data_base64": data}],
+            }
+        ],
+    )
     assert action.status_code == 200, action.text
-    listed = (await client.get("/api/Attachment", headers=auth_headers,
-                               params={"ticket_id": "45920", "action_id": str(action.json()["id"])})).json()
+    listed = (
+        await client.get(
+            "/api/Attachment",
+            headers=auth_headers,
+            params={"ticket_id": "45920", "action_id": str(action.json()["id"])},
+        )
+    ).json()
     assert [a["filename"] for a in listed["attachments"]] == ["app.log"]
     content = await client.get(f"/api/Attachment/{listed['attachments'][0]['id']}", headers=auth_headers)
     assert content.content == b"log line\n"
     before = (await client.get("/api/Actions", headers=auth_headers, params={"ticket_id": "45920"})).json()
-    refused = await client.post("/api/Actions", headers=auth_headers,
-                                json=[{"ticket_id": 45920, "note": "x", "attachments": [{"data_base64": "!!"}]}])
+    refused = await client.post(
+        "/api/Actions",
+        headers=auth_headers,
+        json=[{"ticket_id": 45920, "note": "x", "attachments": [{"data_base64": "!!"}]}],
+    )
     assert refused.status_code == 400 and "[0].attachments[0].data_base64" in refused.json()
     after = (await client.get("/api/Actions", headers=auth_headers, params={"ticket_id": "45920"})).json()
     assert after["record_count"] == before["record_count"]
@@ -91,47 +139,72 @@ async def test_attachments_embedded_in_an_action_are_created_with_it(client: htt
 
 async def test_attachments_belong_to_any_record_type(client: httpx.AsyncClient, auth_headers: H) -> None:
     data = base64.b64encode(b"%PDF").decode()
-    saved = await client.post("/api/Attachment", headers=auth_headers,
-                              json=[{"filename": "contract.pdf", "type": 2, "unique_id": 101, "data_base64": data}])
+    saved = await client.post(
+        "/api/Attachment",
+        headers=auth_headers,
+        json=[{"filename": "contract.pdf", "type": 2, "unique_id": 101, "data_base64": data}],
+    )
     assert saved.status_code == 200, saved.text
-    listed = (await client.get("/api/Attachment", headers=auth_headers,
-                               params={"type": "2", "unique_id": "101"})).json()["attachments"]
+    listed = (
+        await client.get("/api/Attachment", headers=auth_headers, params={"type": "2", "unique_id": "101"})
+    ).json()["attachments"]
     assert [a["filename"] for a in listed] == ["contract.pdf"]
-    orphan = await client.post("/api/Attachment", headers=auth_headers, json=[{"filename": "x", "data_base64": data}])
+    orphan = await client.post(
+        "/api/Attachment", headers=auth_headers, json=[{"filename": "x", "data_base64": data}]
+    )
     assert orphan.status_code == 400 and "ticket_id" in orphan.text
 
 
 async def test_refusals_halo_does_not_document_are_gone(client: httpx.AsyncClient, auth_headers: H) -> None:
     every = (await client.get("/api/Tickets", headers=auth_headers)).json()["record_count"]
     assert (await client.get("/api/Tickets", headers=auth_headers, params={"count": "-1"})).status_code == 200
-    statuses = await client.get("/api/Status", headers=auth_headers, params={"type": "abc"})  # documented string
+    statuses = await client.get(
+        "/api/Status", headers=auth_headers, params={"type": "abc"}
+    )  # documented string
     assert statuses.status_code == 200
     breached = await client.get("/api/Tickets", headers=auth_headers, params={"includebreached": "1,2"})
     assert breached.status_code == 200 and breached.json()["record_count"] < every
     priorities = (await client.get("/api/Priority", headers=auth_headers)).json()
     by_number = await client.get(f"/api/Priority/{priorities[0]['priorityid']}", headers=auth_headers)
     assert by_number.status_code == 200 and by_number.json()["priorityid"] == priorities[0]["priorityid"]
-    wrong = await client.get("/api/Tickets", headers=auth_headers, params={"client_id": "abc"})  # documented int
+    wrong = await client.get(
+        "/api/Tickets", headers=auth_headers, params={"client_id": "abc"}
+    )  # documented int
     assert wrong.status_code == 400 and "client_id" in wrong.json()
 
 
-async def test_custom_fields_are_answered_and_set_by_id_or_name(client: httpx.AsyncClient, auth_headers: H) -> None:
+async def test_custom_fields_are_answered_and_set_by_id_or_name(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     ticket = (await client.get("/api/Tickets/45920", headers=auth_headers)).json()
     fields = {f["name"]: f for f in ticket["customfields"]}
     assert set(fields) >= {"CFCostCentre", "CFAffectedUsers"}
     assert {"id", "name", "label", "type", "value", "display"} <= set(fields["CFCostCentre"])
     cost = fields["CFCostCentre"]["id"]
-    saved = await client.post("/api/Tickets", headers=auth_headers,
-                              json=[{"id": 45920, "customfields": [{"id": cost, "value": "CC-42"},
-                                                                   {"name": "cfaffectedusers", "value": 12}]}])
+    saved = await client.post(
+        "/api/Tickets",
+        headers=auth_headers,
+        json=[
+            {
+                "id": 45920,
+                "customfields": [{"id": cost, "value": "CC-42"}, {"name": "cfaffectedusers", "value": 12}],
+            }
+        ],
+    )
     assert saved.status_code == 200, saved.text
-    again = await client.post("/api/Tickets", headers=auth_headers,
-                              json=[{"id": 45920, "customfields": [{"name": "CFRootCause", "value": "DNS"}]}])
+    again = await client.post(
+        "/api/Tickets",
+        headers=auth_headers,
+        json=[{"id": 45920, "customfields": [{"name": "CFRootCause", "value": "DNS"}]}],
+    )
     values = {f["name"]: (f["value"], f["display"]) for f in again.json()["customfields"]}
     assert values["CFCostCentre"] == ("CC-42", "CC-42") and values["CFAffectedUsers"] == (12, "12")
     assert values["CFRootCause"] == ("DNS", "DNS")
-    unknown = await client.post("/api/Tickets", headers=auth_headers,
-                                json=[{"id": 45920, "customfields": [{"id": 999, "value": "x"}]}])
+    unknown = await client.post(
+        "/api/Tickets",
+        headers=auth_headers,
+        json=[{"id": 45920, "customfields": [{"id": 999, "value": "x"}]}],
+    )
     assert unknown.status_code == 400 and "does not exist" in unknown.json()["[0].customfields[0]"][0]
     for path in ("Client/101", "Site/1", "Users/1001"):
         record = (await client.get(f"/api/{path}", headers=auth_headers)).json()

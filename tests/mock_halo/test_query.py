@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from halo_sandbox.mock.domain.query import MAX_PAGE_SIZE, ListQuery
+from halo_sandbox.mock.domain.resources import spec_named
 from halo_sandbox.mock.exceptions import FieldErrors, ValidationError
-from halo_sandbox.mock.query import MAX_PAGE_SIZE, ListQuery
-from halo_sandbox.mock.resources import spec_named
 
 
 def no_predicate(hook: str, params: Any, errors: FieldErrors) -> None:
@@ -60,9 +61,14 @@ def test_a_required_parameter_missing_is_reported_not_refused() -> None:
     assert parse("actions", ticket_id="10").missing_required is None
 
 
-@pytest.mark.parametrize("params", [
-    {"page_size": "x"}, {"pageinate": "yes"}, {"orderdesc": "\ud800"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page_size": "x"},
+        {"pageinate": "yes"},
+        {"orderdesc": "\ud800"},
+    ],
+)
 def test_bad_parameters_are_refused_naming_each(params: dict[str, str]) -> None:
     with pytest.raises(ValidationError) as err:
         parse("tickets", **params)

@@ -6,11 +6,11 @@ from datetime import datetime
 
 import httpx
 import pytest
-from halo_sandbox.mock.auth import OAuthClient
-from halo_sandbox.mock.faults import rate_limit_message
+
+from halo_sandbox.mock.domain.auth import OAuthClient
+from halo_sandbox.mock.engine.faults import rate_limit_message
 from halo_sandbox.mock.settings import MockSettings, RateLimit
 from halo_sandbox.mock.tenants import TenantRegistry
-
 from tests.mock_halo.conftest import fetch_token
 
 pytestmark = pytest.mark.anyio
@@ -31,13 +31,22 @@ async def _frozen_token(client: httpx.AsyncClient, registry: TenantRegistry, ten
 
 def test_message_is_halos_text() -> None:
     assert rate_limit_message(RateLimit()) == "Rate Limit Reached - 300 Requests per rolling 5 minute window"
-    assert rate_limit_message(RateLimit(limit=10, window_seconds=90)) == \
-        "Rate Limit Reached - 10 Requests per rolling 90 second window"
+    assert (
+        rate_limit_message(RateLimit(limit=10, window_seconds=90))
+        == "Rate Limit Reached - 10 Requests per rolling 90 second window"
+    )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("300/300s", RateLimit(limit=300, window_seconds=300)), ("50/5m", RateLimit(limit=50, window_seconds=300)),
-    ("10/60", RateLimit(limit=10, window_seconds=60)), ("off", None), ("OFF", None)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("300/300s", RateLimit(limit=300, window_seconds=300)),
+        ("50/5m", RateLimit(limit=50, window_seconds=300)),
+        ("10/60", RateLimit(limit=10, window_seconds=60)),
+        ("off", None),
+        ("OFF", None),
+    ],
+)
 def test_parse(text: str, expected: RateLimit | None) -> None:
     assert RateLimit.parse(text) == expected
 
@@ -48,8 +57,9 @@ def test_parse_rejects_bad_text(text: str) -> None:
         RateLimit.parse(text)
 
 
-async def test_limit_then_429_with_headers_then_window_rolls(control_client: httpx.AsyncClient,
-                                                             control_registry: TenantRegistry) -> None:
+async def test_limit_then_429_with_headers_then_window_rolls(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     headers = await _frozen_token(control_client, control_registry)
     remaining = []
     for _ in range(3):
@@ -73,8 +83,9 @@ async def test_limit_then_429_with_headers_then_window_rolls(control_client: htt
     assert (await control_client.get("/api/probe", headers=headers)).status_code == 200
 
 
-async def test_window_is_rolling_not_fixed(control_client: httpx.AsyncClient,
-                                           control_registry: TenantRegistry) -> None:
+async def test_window_is_rolling_not_fixed(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     headers = await _frozen_token(control_client, control_registry)
     clock = control_registry.get().clock
     assert (await control_client.get("/api/probe", headers=headers)).status_code == 200  # t=0
@@ -86,8 +97,9 @@ async def test_window_is_rolling_not_fixed(control_client: httpx.AsyncClient,
     assert (await control_client.get("/api/probe", headers=headers)).status_code == 429
 
 
-async def test_refused_requests_do_not_count(control_client: httpx.AsyncClient,
-                                             control_registry: TenantRegistry) -> None:
+async def test_refused_requests_do_not_count(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     headers = await _frozen_token(control_client, control_registry)
     for _ in range(3):
         await control_client.get("/api/probe", headers=headers)
@@ -98,18 +110,23 @@ async def test_refused_requests_do_not_count(control_client: httpx.AsyncClient,
         assert (await control_client.get("/api/probe", headers=headers)).status_code == 200
 
 
-async def test_limit_is_per_oauth_client(control_client: httpx.AsyncClient,
-                                         control_registry: TenantRegistry) -> None:
+async def test_limit_is_per_oauth_client(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     headers = await _frozen_token(control_client, control_registry)
     control_registry.get().auth.register_client(OAuthClient(client_id="other", client_secret="s"))
     other = await fetch_token(control_client, client_id="other", client_secret="s")
     for _ in range(3):
         await control_client.get("/api/probe", headers=headers)
     assert (await control_client.get("/api/probe", headers=headers)).status_code == 429
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {other}"})).status_code == 200
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {other}"})
+    ).status_code == 200
 
 
-async def test_limit_is_per_tenant(control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
+async def test_limit_is_per_tenant(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     a = await _frozen_token(control_client, control_registry, "a")
     b = await _frozen_token(control_client, control_registry, "b")
     for _ in range(3):
@@ -118,8 +135,9 @@ async def test_limit_is_per_tenant(control_client: httpx.AsyncClient, control_re
     assert (await control_client.get("/api/probe", headers=b)).status_code == 200
 
 
-async def test_put_ratelimit_changes_and_switches_off(control_client: httpx.AsyncClient,
-                                                      control_registry: TenantRegistry) -> None:
+async def test_put_ratelimit_changes_and_switches_off(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     headers = await _frozen_token(control_client, control_registry)
     changed = await control_client.put("/_sandbox/ratelimit", json={"limit": 1, "window_seconds": 10})
     assert changed.status_code == 200
@@ -138,8 +156,9 @@ async def test_put_ratelimit_changes_and_switches_off(control_client: httpx.Asyn
         assert "x-ratelimit-limit" not in response.headers
 
 
-@pytest.mark.parametrize("body", [{"limit": 0}, {"limit": "many"}, {"window_seconds": -5}, {"burst": 3},
-                                  [1, 2], "off"])
+@pytest.mark.parametrize(
+    "body", [{"limit": 0}, {"limit": "many"}, {"window_seconds": -5}, {"burst": 3}, [1, 2], "off"]
+)
 async def test_bad_ratelimit_update_changes_nothing(control_client: httpx.AsyncClient, body: object) -> None:
     before = (await control_client.get("/_sandbox/ratelimit")).json()
     response = await control_client.put("/_sandbox/ratelimit", json=body)

@@ -5,24 +5,65 @@ from __future__ import annotations
 
 from typing import Any
 
-from halo_sandbox.mock.clock import SandboxClock
-from halo_sandbox.mock.store import HaloStore
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .test_store import NOW, small_world
+from halo_sandbox.mock.domain.store import HaloStore
+from halo_sandbox.mock.engine.clock import SandboxClock
+from tests.mock_halo.test_store import NOW, small_world
 
-WORDS = ["vpn", "VPN-drops", "printer", "Ärger", "pRint", "déjà", "ab", "a", "tunnel", "45", "10", "0",
-         "x_y", ""]
+WORDS = [
+    "vpn",
+    "VPN-drops",
+    "printer",
+    "Ärger",
+    "pRint",
+    "déjà",
+    "ab",
+    "a",
+    "tunnel",
+    "45",
+    "10",
+    "0",
+    "x_y",
+    "",
+]
 TEXT = st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join)
-NEEDLES = st.one_of(st.sampled_from(["vpn", "print", "rint", "VPN drops", "drops vpn", "-", "ärg", "10", "010",
-                                     "x_y", "a", "45", "²", "٤٥", "déjà vu", "nothing-here", " tunnel "]), TEXT)
-ORDERS = st.sampled_from(["summary", "details", "dateoccurred", "status_id", "client_name", "id", "nosuchfield"])
-OPERATIONS = st.lists(st.one_of(
-    st.tuples(st.just("create"), TEXT, TEXT),
-    st.tuples(st.just("update"), st.integers(0, 20), TEXT),
-    st.tuples(st.just("delete"), st.integers(0, 20), st.just("")),
-), max_size=12)
+NEEDLES = st.one_of(
+    st.sampled_from(
+        [
+            "vpn",
+            "print",
+            "rint",
+            "VPN drops",
+            "drops vpn",
+            "-",
+            "ärg",
+            "10",
+            "010",
+            "x_y",
+            "a",
+            "45",
+            "²",
+            "٤٥",
+            "déjà vu",
+            "nothing-here",
+            " tunnel ",
+        ]
+    ),
+    TEXT,
+)
+ORDERS = st.sampled_from(
+    ["summary", "details", "dateoccurred", "status_id", "client_name", "id", "nosuchfield"]
+)
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("create"), TEXT, TEXT),
+        st.tuples(st.just("update"), st.integers(0, 20), TEXT),
+        st.tuples(st.just("delete"), st.integers(0, 20), st.just("")),
+    ),
+    max_size=12,
+)
 
 
 def _scan(store: HaloStore, params: dict[str, Any]) -> list[Any]:
@@ -30,17 +71,25 @@ def _scan(store: HaloStore, params: dict[str, Any]) -> list[Any]:
     everything = store.list(resource="tickets", params={"count": "100000"})["tickets"]
     needle = str(params.get("search", "")).strip().lower()
     if needle:
-        everything = [t for t in everything if any(needle in str(t.get(f) or "").lower() if isinstance(t.get(f), str)
-                                                   else False for f in ("summary", "details"))
-                      or (needle.isdigit() and str(t["id"]) == needle)]
+        everything = [
+            t
+            for t in everything
+            if any(
+                needle in str(t.get(f) or "").lower() if isinstance(t.get(f), str) else False
+                for f in ("summary", "details")
+            )
+            or (needle.isdigit() and str(t["id"]) == needle)
+        ]
     order = params.get("order")
     desc = params.get("orderdesc") == "true"
     if order and order != "id":
+
         def key(t: dict[str, Any]) -> tuple[int, Any]:
             v = t.get(order)
             if v is None or isinstance(v, list | dict):
                 return (0, 0)
             return (2, v.lower()) if isinstance(v, str) else (1, v)
+
         everything = sorted(everything, key=key, reverse=desc)
     elif desc:
         everything = everything[::-1]
@@ -49,8 +98,9 @@ def _scan(store: HaloStore, params: dict[str, Any]) -> list[Any]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(operations=OPERATIONS, needle=NEEDLES, order=ORDERS, desc=st.booleans(), open_only=st.booleans())
-def test_search_and_order_match_a_scan_after_writes(operations: list[tuple[str, Any, Any]], needle: str, order: str,
-                                                    desc: bool, open_only: bool) -> None:
+def test_search_and_order_match_a_scan_after_writes(
+    operations: list[tuple[str, Any, Any]], needle: str, order: str, desc: bool, open_only: bool
+) -> None:
     store = HaloStore(seed_data=small_world(), clock=SandboxClock(frozen_at=NOW))
     probe = {"order": order, "orderdesc": "true" if desc else "false"}
     store.list(resource="tickets", params={**probe, "count": "5"})  # the sort index exists before the writes
@@ -69,12 +119,18 @@ def test_search_and_order_match_a_scan_after_writes(operations: list[tuple[str, 
     answer = [t["id"] for t in store.list(resource="tickets", params=params)["tickets"]]
     expected = _scan(store, {**probe, "search": needle})
     if open_only:
-        open_ids = {t["id"] for t in store.list(resource="tickets", params={"open_only": "true",
-                                                                             "count": "100000"})["tickets"]}
+        open_ids = {
+            t["id"]
+            for t in store.list(resource="tickets", params={"open_only": "true", "count": "100000"})[
+                "tickets"
+            ]
+        }
         expected = [i for i in expected if i in open_ids]
     assert answer == expected
-    paged = store.list(resource="tickets", params={**probe, "search": needle, "pageinate": "true", "page_size": "2",
-                                                   "page_no": "2"})
+    paged = store.list(
+        resource="tickets",
+        params={**probe, "search": needle, "pageinate": "true", "page_size": "2", "page_no": "2"},
+    )
     assert paged["record_count"] == len(_scan(store, {**probe, "search": needle}))
     assert [t["id"] for t in paged["tickets"]] == expected_all(store, probe, needle)[2:4]
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from halo_sandbox.mock import store as store_module
-from halo_sandbox.mock.clock import UNSET_DATE, SandboxClock
+
+from halo_sandbox.mock.domain import store as store_module
+from halo_sandbox.mock.domain.store import HaloStore
+from halo_sandbox.mock.engine.clock import UNSET_DATE, SandboxClock
+from halo_sandbox.mock.engine.indexes import Table
 from halo_sandbox.mock.exceptions import NotFound, ValidationError
-from halo_sandbox.mock.indexes import Table
-from halo_sandbox.mock.store import HaloStore
 
 NOW = datetime(2026, 11, 25, 12, 0, 0)
 
@@ -20,41 +21,128 @@ def small_world() -> dict[str, list[dict[str, Any]]]:
     return {
         "slas": [{"id": 1, "name": "Standard SLA"}],
         "priorities": [
-            {"id": "p-1", "slaid": 1, "priorityid": 1, "name": "Critical", "fixtime": 4, "fixunits": "H",
-             "responsetime": 1, "responseunits": "H"},
+            {
+                "id": "p-1",
+                "slaid": 1,
+                "priorityid": 1,
+                "name": "Critical",
+                "fixtime": 4,
+                "fixunits": "H",
+                "responsetime": 1,
+                "responseunits": "H",
+            },
             {"id": "p-3", "slaid": 1, "priorityid": 3, "name": "Medium", "fixtime": 2, "fixunits": "D"},
         ],
-        "statuses": [{"id": 1, "name": "New"}, {"id": 2, "name": "In Progress"}, {"id": 8, "name": "Cancelled"},
-                     {"id": 9, "name": "Closed"}],
-        "ticket_types": [{"id": 1, "name": "Incident", "use": "reqs"}, {"id": 5, "name": "Project", "use": "prjs"}],
+        "statuses": [
+            {"id": 1, "name": "New"},
+            {"id": 2, "name": "In Progress"},
+            {"id": 8, "name": "Cancelled"},
+            {"id": 9, "name": "Closed"},
+        ],
+        "ticket_types": [
+            {"id": 1, "name": "Incident", "use": "reqs"},
+            {"id": 5, "name": "Project", "use": "prjs"},
+        ],
         "teams": [{"id": 1, "name": "Network Operations"}, {"id": 2, "name": "Identity"}],
         "agents": [{"id": 1, "name": "Unassigned"}, {"id": 3, "name": "Maya Chen", "team_id": 1}],
         "outcomes": [{"id": 1, "outcome": "Private Note"}],
-        "clients": [{"id": 104, "name": "Wayne Enterprises", "main_site_id": 7},
-                    {"id": 102, "name": "Stark Industries"}],
-        "sites": [{"id": 7, "name": "Gotham Data Centre", "client_id": 104},
-                  {"id": 3, "name": "Stark Tower", "client_id": 102}],
+        "clients": [
+            {"id": 104, "name": "Wayne Enterprises", "main_site_id": 7},
+            {"id": 102, "name": "Stark Industries"},
+        ],
+        "sites": [
+            {"id": 7, "name": "Gotham Data Centre", "client_id": 104},
+            {"id": 3, "name": "Stark Tower", "client_id": 102},
+        ],
         "users": [{"id": 1035, "name": "Ethan Morales", "site_id": 7, "client_id": 104}],
         "tickets": [
-            {"id": 10, "summary": "VPN drops", "client_id": 104, "site_id": 7, "status_id": 2, "team_id": 1,
-             "agent_id": 3, "sla_id": 1, "priority_id": 1, "tickettype_id": 1, "dateoccurred": "2026-11-25T06:00:00"},
-            {"id": 11, "summary": "Printer jam", "client_id": 104, "site_id": 7, "status_id": 9, "team_id": 2,
-             "sla_id": 1, "priority_id": 3, "tickettype_id": 1, "dateoccurred": "2026-11-20T06:00:00"},
-            {"id": 12, "summary": "SSO loop", "client_id": 104, "site_id": 7, "status_id": 1, "team_id": 2,
-             "sla_id": 1, "priority_id": 3, "tickettype_id": 1, "dateoccurred": "2026-11-25T09:00:00"},
-            {"id": 13, "summary": "Cloud migration", "client_id": 102, "site_id": 3, "status_id": 1,
-             "tickettype_id": 5, "dateoccurred": "2026-11-01T09:00:00"},
+            {
+                "id": 10,
+                "summary": "VPN drops",
+                "client_id": 104,
+                "site_id": 7,
+                "status_id": 2,
+                "team_id": 1,
+                "agent_id": 3,
+                "sla_id": 1,
+                "priority_id": 1,
+                "tickettype_id": 1,
+                "dateoccurred": "2026-11-25T06:00:00",
+            },
+            {
+                "id": 11,
+                "summary": "Printer jam",
+                "client_id": 104,
+                "site_id": 7,
+                "status_id": 9,
+                "team_id": 2,
+                "sla_id": 1,
+                "priority_id": 3,
+                "tickettype_id": 1,
+                "dateoccurred": "2026-11-20T06:00:00",
+            },
+            {
+                "id": 12,
+                "summary": "SSO loop",
+                "client_id": 104,
+                "site_id": 7,
+                "status_id": 1,
+                "team_id": 2,
+                "sla_id": 1,
+                "priority_id": 3,
+                "tickettype_id": 1,
+                "dateoccurred": "2026-11-25T09:00:00",
+            },
+            {
+                "id": 13,
+                "summary": "Cloud migration",
+                "client_id": 102,
+                "site_id": 3,
+                "status_id": 1,
+                "tickettype_id": 5,
+                "dateoccurred": "2026-11-01T09:00:00",
+            },
         ],
-        "actions": [{"id": 1, "ticket_id": 10, "note": "logged", "outcome_id": 1, "who_agentid": 3,
-                     "datetime": "2026-11-25T06:00:00"}],
-        "quotes": [{"id": 501, "client_id": 102, "title": "Landing zone", "approvalstate": 0, "status": 1,
-                    "expiry_date": "2026-11-28T00:00:00",
-                    "lines": [{"id": 1, "quantity": 10, "price": 100.0, "costprice": 60.0, "tax": 20},
-                              {"id": 2, "quantity": 2, "price": 50.0, "discount_perc": 10}]},
-                   {"id": 502, "client_id": 102, "title": "Licences", "approvalstate": 1, "status": 2,
-                    "expiry_date": "2026-11-20T00:00:00"}],
-        "invoices": [{"id": 701, "client_id": 104, "amountpaid": 50.0,
-                      "lines": [{"id": 1, "qty_order": 3, "unit_price": 100.0, "tax_rate": 20.0}]}],
+        "actions": [
+            {
+                "id": 1,
+                "ticket_id": 10,
+                "note": "logged",
+                "outcome_id": 1,
+                "who_agentid": 3,
+                "datetime": "2026-11-25T06:00:00",
+            }
+        ],
+        "quotes": [
+            {
+                "id": 501,
+                "client_id": 102,
+                "title": "Landing zone",
+                "approvalstate": 0,
+                "status": 1,
+                "expiry_date": "2026-11-28T00:00:00",
+                "lines": [
+                    {"id": 1, "quantity": 10, "price": 100.0, "costprice": 60.0, "tax": 20},
+                    {"id": 2, "quantity": 2, "price": 50.0, "discount_perc": 10},
+                ],
+            },
+            {
+                "id": 502,
+                "client_id": 102,
+                "title": "Licences",
+                "approvalstate": 1,
+                "status": 2,
+                "expiry_date": "2026-11-20T00:00:00",
+            },
+        ],
+        "invoices": [
+            {
+                "id": 701,
+                "client_id": 104,
+                "amountpaid": 50.0,
+                "lines": [{"id": 1, "qty_order": 3, "unit_price": 100.0, "tax_rate": 20.0}],
+            }
+        ],
     }
 
 
@@ -74,6 +162,7 @@ def ids(result: Any, key: str = "tickets") -> list[Any]:
 
 
 # -- lists ---------------------------------------------------------------------------------------
+
 
 def test_list_envelope_counts_before_paging_and_defaults_to_ascending_id(store: HaloStore) -> None:
     result = store.list(resource="tickets", params={"pageinate": "true", "page_size": "2", "page_no": "2"})
@@ -112,8 +201,12 @@ def test_ticket_filters(store: HaloStore) -> None:
     assert ids(store.list(resource="tickets", params={"status_id": "1", "client_id": "104"})) == [12]
     assert ids(store.list(resource="tickets", params={"search": "vpn"})) == [10]
     assert ids(store.list(resource="tickets", params={"open_only": "true", "closed_only": "true"})) == []
-    assert ids(store.list(resource="tickets", params={"datesearch": "dateoccured", "startdate": "2026-11-25",
-                                                       "enddate": "2026-11-25"})) == [10, 12]
+    assert ids(
+        store.list(
+            resource="tickets",
+            params={"datesearch": "dateoccured", "startdate": "2026-11-25", "enddate": "2026-11-25"},
+        )
+    ) == [10, 12]
 
 
 def test_unknown_params_are_ignored_and_team_id_is_not_a_list_filter(store: HaloStore) -> None:
@@ -129,14 +222,19 @@ def test_values_halo_documents_no_refusal_for_are_read_leniently(store: HaloStor
     assert ids(store.list(resource="tickets", params={"team": "x"})) == every
     assert ids(store.list(resource="tickets", params={"count": "-1"})) == every
     assert ids(store.list(resource="tickets", params={"team": "1,x"})) == ids(
-        store.list(resource="tickets", params={"team": "1"}))
+        store.list(resource="tickets", params={"team": "1"})
+    )
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"page_size": "x", "pageinate": "true"}, "page_size"),
-    ({"pageinate": "maybe"}, "pageinate"), ({"open_only": "yes"}, "open_only"),
-    ({"datesearch": "nonsense"}, "datesearch"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"page_size": "x", "pageinate": "true"}, "page_size"),
+        ({"pageinate": "maybe"}, "pageinate"),
+        ({"open_only": "yes"}, "open_only"),
+        ({"datesearch": "nonsense"}, "datesearch"),
+    ],
+)
 def test_wrong_typed_params_are_400_naming_the_param(store: HaloStore, params: dict, field: str) -> None:
     with pytest.raises(ValidationError) as err:
         store.list(resource="tickets", params=params)
@@ -146,7 +244,11 @@ def test_wrong_typed_params_are_400_naming_the_param(store: HaloStore, params: d
 def test_order_and_orderdesc(store: HaloStore) -> None:
     assert ids(store.list(resource="tickets", params={"order": "summary"})) == [13, 11, 12, 10]
     assert ids(store.list(resource="tickets", params={"orderdesc": "true"})) == [13, 12, 11, 10]
-    assert ids(store.list(resource="tickets", params={"order": "client_name", "orderdesc": "true"}))[0] in (10, 11, 12)
+    assert ids(store.list(resource="tickets", params={"order": "client_name", "orderdesc": "true"}))[0] in (
+        10,
+        11,
+        12,
+    )
 
 
 def test_projects_are_a_view_of_tickets(store: HaloStore) -> None:
@@ -175,10 +277,15 @@ def test_actions_need_ticket_id(store: HaloStore) -> None:
 
 # -- computed fields -----------------------------------------------------------------------------
 
+
 def test_ticket_computed_fields(store: HaloStore) -> None:
     t = store.get(resource="tickets", id=10)
     assert t["client_name"] == "Wayne Enterprises" and t["site_name"] == "Gotham Data Centre"
-    assert t["status_name"] == "In Progress" and t["team"] == "Network Operations" and t["agent_name"] == "Maya Chen"
+    assert (
+        t["status_name"] == "In Progress"
+        and t["team"] == "Network Operations"
+        and t["agent_name"] == "Maya Chen"
+    )
     assert t["tickettype_name"] == "Incident" and t["sla_name"] == "Standard SLA"
     assert t["priority"]["name"] == "Critical" and t["priority_name"] == "Critical"
     assert t["fixbydate"] == "2026-11-25T10:00:00" and t["respondbydate"] == "2026-11-25T07:00:00"
@@ -202,7 +309,9 @@ def test_quote_totals_and_filters(store: HaloStore, clock: SandboxClock) -> None
     # line 1: 10 x 100 = 1000 net + 20% tax; line 2: 2 x 50 = 100 less 10% = 90
     assert q["revenue"] == 1090.0 and q["tax_total"] == 200.0 and q["total"] == 1290.0
     assert q["lines"][0]["total_price"] == 1200.0 and q["lines"][1]["net_total"] == 90.0
-    assert q["client_name"] == "Stark Industries" and "expired" not in q and "profit" not in q  # not Halo's fields
+    assert (
+        q["client_name"] == "Stark Industries" and "expired" not in q and "profit" not in q
+    )  # not Halo's fields
     assert ids(store.list(resource="quotes", params={"awaiting_approval": "true"}), "quotes") == [501]
     assert ids(store.list(resource="quotes", params={"quote_status": "1,2"}), "quotes") == [501, 502]
 
@@ -213,6 +322,7 @@ def test_invoice_totals(store: HaloStore) -> None:
 
 
 # -- writes --------------------------------------------------------------------------------------
+
 
 def test_create_fills_defaults_and_update_is_a_partial_merge(store: HaloStore) -> None:
     created = store.post(resource="tickets", body=[{"summary": "New laptop", "client_id": 104}])
@@ -234,14 +344,22 @@ def test_post_returns_an_array_for_several_items(store: HaloStore) -> None:
 def test_refused_batch_changes_nothing(store: HaloStore) -> None:
     before = store.snapshot()
     with pytest.raises(ValidationError) as err:
-        store.post(resource="tickets", body=[
-            {"summary": "fine", "client_id": 104},
-            {"summary": "bad", "client_id": 999, "team_id": 77, "agent_id": "abc"},
-            {"client_id": 104},
-            {"id": 10, "status_id": 55},
-        ])
-    assert err.value.errors.keys() >= {"[1].client_id", "[1].team_id", "[1].agent_id", "[2].summary",
-                                       "[3].status_id"}
+        store.post(
+            resource="tickets",
+            body=[
+                {"summary": "fine", "client_id": 104},
+                {"summary": "bad", "client_id": 999, "team_id": 77, "agent_id": "abc"},
+                {"client_id": 104},
+                {"id": 10, "status_id": 55},
+            ],
+        )
+    assert err.value.errors.keys() >= {
+        "[1].client_id",
+        "[1].team_id",
+        "[1].agent_id",
+        "[2].summary",
+        "[3].status_id",
+    }
     assert "Client 999 does not exist." in err.value.errors["[1].client_id"]
     assert store.snapshot() == before
 
@@ -252,8 +370,15 @@ def test_site_must_belong_to_client(store: HaloStore) -> None:
     assert "[0].site_id" in err.value.errors
 
 
-@pytest.mark.parametrize("body", [{"summary": 5, "tags": "x"}, {"summary": "x", "onhold": "perhaps"},
-                                  {"summary": "x", "dateoccurred": "yesterday"}, {"summary": "x", "client_id": 2**40}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"summary": 5, "tags": "x"},
+        {"summary": "x", "onhold": "perhaps"},
+        {"summary": "x", "dateoccurred": "yesterday"},
+        {"summary": "x", "client_id": 2**40},
+    ],
+)
 def test_wrong_types_are_refused(store: HaloStore, body: dict) -> None:
     before = store.counts()
     with pytest.raises(ValidationError):
@@ -276,8 +401,9 @@ def test_malformed_bodies(store: HaloStore, body: Any) -> None:
 
 def test_action_with_new_status_updates_the_ticket(store: HaloStore, clock: SandboxClock) -> None:
     clock.set(datetime(2026, 11, 25, 13, 30))
-    action = store.post(resource="actions", body={"ticket_id": 12, "note": "closing", "new_status": 9,
-                                                  "outcome_id": 1})
+    action = store.post(
+        resource="actions", body={"ticket_id": 12, "note": "closing", "new_status": 9, "outcome_id": 1}
+    )
     assert action["id"] == 1 and action["new_status_name"] == "Closed" and action["outcome"] == "Private Note"
     ticket = store.get(resource="tickets", id=12)
     assert ticket["status_id"] == 9 and ticket["lastactiondate"] == "2026-11-25T13:30:00"
@@ -307,13 +433,17 @@ def test_delete(store: HaloStore) -> None:
 
 
 def test_deleting_another_record_with_the_same_id_keeps_an_attachment_content(store: HaloStore) -> None:
-    attachment = store.post(resource="attachments", body={"ticket_id": 12, "filename": "a.txt",
-                                                          "data_base64": "aGVsbG8="})
+    attachment = store.post(
+        resource="attachments", body={"ticket_id": 12, "filename": "a.txt", "data_base64": "aGVsbG8="}
+    )
     article = store.post(resource="kb_articles", body={"name": "How to"})
     assert article["id"] == attachment["id"]
     store.delete(resource="kb_articles", id=article["id"])
-    assert store.attachment_content(resource="attachments", id=attachment["id"]) == (b"hello", "a.txt",
-                                                                                      "text/plain")
+    assert store.attachment_content(resource="attachments", id=attachment["id"]) == (
+        b"hello",
+        "a.txt",
+        "text/plain",
+    )
     assert store.get(resource="attachments", id=attachment["id"])["filesize"] == 5
 
 
@@ -324,12 +454,19 @@ def test_ticket_type_change_moves_tickets_between_views(store: HaloStore) -> Non
 
 # -- snapshot and concurrency --------------------------------------------------------------------
 
+
 def test_snapshot_round_trip_keeps_records_counters_and_bytes(store: HaloStore, clock: SandboxClock) -> None:
     import base64
     import json
 
-    store.post(resource="attachments", body={"ticket_id": 10, "filename": "a.bin",
-                                             "data_base64": base64.b64encode(b"\x00\x01binary").decode()})
+    store.post(
+        resource="attachments",
+        body={
+            "ticket_id": 10,
+            "filename": "a.bin",
+            "data_base64": base64.b64encode(b"\x00\x01binary").decode(),
+        },
+    )
     store.post(resource="actions", body={"ticket_id": 10, "note": "x"})
     store.post(resource="tickets", body={"summary": "later deleted"})
     store.delete(resource="tickets", id=14)
@@ -344,19 +481,22 @@ def test_snapshot_round_trip_keeps_records_counters_and_bytes(store: HaloStore, 
         HaloStore.from_snapshot({"format": "nope"}, clock=clock)
 
 
-@pytest.mark.parametrize("damage", [
-    lambda d: d["tables"]["tickets"].append({"id": 10, "summary": "duplicate"}),
-    lambda d: d["tables"]["tickets"].append({"id": 77, "summary": "x", "client_id": 4242}),
-    lambda d: d["tables"]["tickets"].append({"id": 78, "summary": "x", "status_id": "open"}),
-    lambda d: d["tables"]["quotes"].append({"id": 9, "client_id": 104, "lines": "none"}),
-    lambda d: d["tables"]["actions"].append({"id": 5, "note": "no ticket"}),
-    lambda d: d["tables"].update(tickets="not a list"),
-    lambda d: d["tables"].update(widgets=[]),
-    lambda d: d["tables"]["clients"].append("not a row"),
-    lambda d: d["blobs"].append([999, "aGk="]),
-    lambda d: d["blobs"].append([1, "not base64!"]),
-    lambda d: d["next_ids"].update(tickets="many"),
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d["tables"]["tickets"].append({"id": 10, "summary": "duplicate"}),
+        lambda d: d["tables"]["tickets"].append({"id": 77, "summary": "x", "client_id": 4242}),
+        lambda d: d["tables"]["tickets"].append({"id": 78, "summary": "x", "status_id": "open"}),
+        lambda d: d["tables"]["quotes"].append({"id": 9, "client_id": 104, "lines": "none"}),
+        lambda d: d["tables"]["actions"].append({"id": 5, "note": "no ticket"}),
+        lambda d: d["tables"].update(tickets="not a list"),
+        lambda d: d["tables"].update(widgets=[]),
+        lambda d: d["tables"]["clients"].append("not a row"),
+        lambda d: d["blobs"].append([999, "aGk="]),
+        lambda d: d["blobs"].append([1, "not base64!"]),
+        lambda d: d["next_ids"].update(tickets="many"),
+    ],
+)
 def test_malformed_snapshots_are_refused(store: HaloStore, clock: SandboxClock, damage: Any) -> None:
     import base64
 
@@ -397,10 +537,20 @@ def test_concurrent_creates_get_unique_ids(store: HaloStore) -> None:
 
 # -- indexes -------------------------------------------------------------------------------------
 
-def test_indexed_filter_does_not_visit_every_record(clock: SandboxClock, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_indexed_filter_does_not_visit_every_record(
+    clock: SandboxClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = small_world()
-    world["tickets"] += [{"id": 100 + i, "summary": f"t{i}", "client_id": 104 if i % 5 else 102,
-                          "status_id": 9 if i % 3 == 0 else 1} for i in range(2000)]
+    world["tickets"] += [
+        {
+            "id": 100 + i,
+            "summary": f"t{i}",
+            "client_id": 104 if i % 5 else 102,
+            "status_id": 9 if i % 3 == 0 else 1,
+        }
+        for i in range(2000)
+    ]
     store = HaloStore(seed_data=world, clock=clock)
     calls = {"value": 0, "render": 0}
     value, render = Table.value, store_module.render
@@ -415,15 +565,30 @@ def test_indexed_filter_does_not_visit_every_record(clock: SandboxClock, monkeyp
 
     monkeypatch.setattr(Table, "value", counting_value)
     monkeypatch.setattr(store_module, "render", counting_render)
-    late = store.list(resource="tickets", params={"client_id": "104", "open_only": "true", "pageinate": "true",
-                                                  "page_size": "25", "page_no": "40"})
+    late = store.list(
+        resource="tickets",
+        params={
+            "client_id": "104",
+            "open_only": "true",
+            "pageinate": "true",
+            "page_size": "25",
+            "page_no": "40",
+        },
+    )
     assert late["record_count"] == 1069  # 1067 generated + tickets 10 and 12 and len(late["tickets"]) == 25
     assert calls == {"value": 0, "render": 25}
 
 
-_FILTERS = [{"client_id": "104"}, {"client_id": "102", "open_only": "true"}, {"team": "1,2"},
-            {"closed_only": "true", "team": "2"}, {"status_id": "2", "client_id": "104"}, {"agent_id": "3"},
-            {"open_only": "true", "priority": "1,3"}, {"domain": "prjs"}]
+_FILTERS = [
+    {"client_id": "104"},
+    {"client_id": "102", "open_only": "true"},
+    {"team": "1,2"},
+    {"closed_only": "true", "team": "2"},
+    {"status_id": "2", "client_id": "104"},
+    {"agent_id": "3"},
+    {"open_only": "true", "priority": "1,3"},
+    {"domain": "prjs"},
+]
 
 
 def _brute(store: HaloStore, params: dict[str, str]) -> list[int]:
@@ -458,11 +623,16 @@ def test_indexes_agree_with_a_scan_after_random_writes(clock: SandboxClock) -> N
     from hypothesis import strategies as st
 
     op = st.one_of(
-        st.tuples(st.just("create"), st.sampled_from([104, 102]), st.sampled_from([1, 2, 9]),
-                  st.sampled_from([1, 2])),
+        st.tuples(
+            st.just("create"),
+            st.sampled_from([104, 102]),
+            st.sampled_from([1, 2, 9]),
+            st.sampled_from([1, 2]),
+        ),
         st.tuples(st.just("status"), st.sampled_from([10, 11, 12, 13]), st.sampled_from([1, 2, 8, 9])),
-        st.tuples(st.just("move"), st.sampled_from([10, 11, 12]), st.sampled_from([1, 2]),
-                  st.sampled_from([1, 3])),
+        st.tuples(
+            st.just("move"), st.sampled_from([10, 11, 12]), st.sampled_from([1, 2]), st.sampled_from([1, 3])
+        ),
         st.tuples(st.just("type"), st.sampled_from([1, 5]), st.sampled_from(["reqs", "prjs"])),
         st.tuples(st.just("delete"), st.sampled_from([11, 12])),
         st.tuples(st.just("action"), st.sampled_from([10, 12, 13]), st.sampled_from([2, 9])),
@@ -475,8 +645,10 @@ def test_indexes_agree_with_a_scan_after_random_writes(clock: SandboxClock) -> N
         for o in ops:
             try:
                 if o[0] == "create":
-                    store.post(resource="tickets", body={"summary": "c", "client_id": o[1], "status_id": o[2],
-                                                         "team_id": o[3]})
+                    store.post(
+                        resource="tickets",
+                        body={"summary": "c", "client_id": o[1], "status_id": o[2], "team_id": o[3]},
+                    )
                 elif o[0] == "status":
                     store.post(resource="tickets", body={"id": o[1], "status_id": o[2]})
                 elif o[0] == "move":
@@ -517,24 +689,49 @@ def test_random_bodies_never_break_the_store(clock: SandboxClock) -> None:
     record that every later read can render as JSON."""
     import json
 
-    from halo_sandbox.mock.exceptions import HaloError
-    from halo_sandbox.mock.resources import RESOURCES
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 2**33), st.floats(allow_nan=False,
-                        allow_infinity=False), st.text(max_size=8), st.sampled_from(["2026-11-25T10:00:00", "abc", "5"]))
-    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.text(max_size=5), inner, max_size=3), max_leaves=6)
+    from halo_sandbox.mock.domain.resources import RESOURCES
+    from halo_sandbox.mock.exceptions import HaloError
+
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 2**33),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+        st.sampled_from(["2026-11-25T10:00:00", "abc", "5"]),
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=6,
+    )
 
     ids = st.sampled_from([1, 2, 3, 7, 9, 10, 12, 102, 104, 501])
-    typed = {"int": ids | st.integers(-2, 3), "id": ids, "float": st.floats(-10, 1000), "str": st.text(max_size=8),
-             "bool": st.booleans(), "date": st.sampled_from(["2026-11-25T10:00:00", "2026-12-01", "1900-01-01T00:00:00"]),
-             "list": st.lists(scalars, max_size=2), "object": st.dictionaries(st.text(max_size=3), scalars, max_size=2),
-             "lines": st.lists(st.fixed_dictionaries({}, optional={"quantity": st.integers(0, 5),
-                                                                   "price": st.floats(0, 100),
-                                                                   "qty_order": st.integers(0, 5),
-                                                                   "unit_price": st.floats(0, 100)}), max_size=2)}
+    typed = {
+        "int": ids | st.integers(-2, 3),
+        "id": ids,
+        "float": st.floats(-10, 1000),
+        "str": st.text(max_size=8),
+        "bool": st.booleans(),
+        "date": st.sampled_from(["2026-11-25T10:00:00", "2026-12-01", "1900-01-01T00:00:00"]),
+        "list": st.lists(scalars, max_size=2),
+        "object": st.dictionaries(st.text(max_size=3), scalars, max_size=2),
+        "lines": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "quantity": st.integers(0, 5),
+                    "price": st.floats(0, 100),
+                    "qty_order": st.integers(0, 5),
+                    "unit_price": st.floats(0, 100),
+                },
+            ),
+            max_size=2,
+        ),
+    }
 
     def item_for(spec: Any) -> Any:
         names = sorted(set(spec.fields) | set(spec.computed) | {"id"})
@@ -566,7 +763,16 @@ def test_random_bodies_never_break_the_store(clock: SandboxClock) -> None:
 
 
 def test_line_ids_are_kept_or_numbered(store: HaloStore) -> None:
-    quote = store.post(resource="quotes", body={"client_id": 104, "lines": [
-        {"id": 4, "quantity": 1, "price": 1}, {"quantity": 1, "price": 2}, {"id": 4, "quantity": 1, "price": 3}]})
+    quote = store.post(
+        resource="quotes",
+        body={
+            "client_id": 104,
+            "lines": [
+                {"id": 4, "quantity": 1, "price": 1},
+                {"quantity": 1, "price": 2},
+                {"id": 4, "quantity": 1, "price": 3},
+            ],
+        },
+    )
     assert [line["id"] for line in quote["lines"]] == [4, 5, 6]
     assert all(line["qhid"] == quote["id"] for line in quote["lines"]) and quote["total"] == 6.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 
@@ -17,8 +18,11 @@ async def _journal(client: httpx.AsyncClient) -> list[dict]:
 
 
 async def test_ignored_query_parameters_are_reported(client: httpx.AsyncClient, auth_headers: H) -> None:
-    response = await client.get("/api/Tickets", headers=auth_headers,
-                                params={"team_id": "1", "ticketidonly": "true", "client_id": "101"})
+    response = await client.get(
+        "/api/Tickets",
+        headers=auth_headers,
+        params={"team_id": "1", "ticketidonly": "true", "client_id": "101"},
+    )
     assert response.status_code == 200
     ignored = response.headers["x-sandbox-ignored"]
     assert "query team_id: not a documented parameter of GET /Tickets" in ignored
@@ -28,10 +32,14 @@ async def test_ignored_query_parameters_are_reported(client: httpx.AsyncClient, 
     assert entry["path"] == "/api/Tickets" and any("team_id" in note for note in entry["ignored"])
 
 
-async def test_unknown_body_fields_and_converted_values_are_reported(client: httpx.AsyncClient,
-                                                                     auth_headers: H) -> None:
-    response = await client.post("/api/Supplier", headers=auth_headers,
-                                 json=[{"name": "Acme Parts", "zz_not_a_halo_field": 1, "inactive": "false"}])
+async def test_unknown_body_fields_and_converted_values_are_reported(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    response = await client.post(
+        "/api/Supplier",
+        headers=auth_headers,
+        json=[{"name": "Acme Parts", "zz_not_a_halo_field": 1, "inactive": "false"}],
+    )
     assert response.status_code == 200
     ignored = response.headers["x-sandbox-ignored"]
     assert "body [0].zz_not_a_halo_field: not a field of Company; Halo ignores it" in ignored
@@ -41,12 +49,16 @@ async def test_unknown_body_fields_and_converted_values_are_reported(client: htt
 
 
 async def test_a_clean_request_carries_no_notes(client: httpx.AsyncClient, auth_headers: H) -> None:
-    response = await client.get("/api/Tickets", headers=auth_headers, params={"client_id": "101", "count": "5"})
+    response = await client.get(
+        "/api/Tickets", headers=auth_headers, params={"client_id": "101", "count": "5"}
+    )
     assert response.status_code == 200 and "x-sandbox-ignored" not in response.headers
     assert (await _journal(client))[0]["ignored"] == []
 
 
-async def test_wrong_types_for_documented_parameters_are_refused(client: httpx.AsyncClient, auth_headers: H) -> None:
+async def test_wrong_types_for_documented_parameters_are_refused(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     # ticketidonly is documented as a boolean: the mock does not act on it but still binds it.
     response = await client.get("/api/Tickets", headers=auth_headers, params={"ticketidonly": "maybe"})
     assert response.status_code == 400 and "ticketidonly" in response.json()
@@ -58,8 +70,9 @@ async def test_a_strict_tenant_refuses_before_writing(client: httpx.AsyncClient,
     switched = await client.put("/_sandbox/strict", json={"enabled": True})
     assert switched.json() == {"tenant": "sandbox", "enabled": True, "source": "tenant"}
     before = (await client.get("/api/Supplier", headers=auth_headers)).json()["record_count"]
-    refused = await client.post("/api/Supplier", headers=auth_headers,
-                                json=[{"name": "Typo Ltd", "zz_not_a_halo_field": 1}])
+    refused = await client.post(
+        "/api/Supplier", headers=auth_headers, json=[{"name": "Typo Ltd", "zz_not_a_halo_field": 1}]
+    )
     assert refused.status_code == 400
     assert any("zz_not_a_halo_field" in message for message in refused.json()["strict"])
     assert (await client.get("/api/Supplier", headers=auth_headers)).json()["record_count"] == before
@@ -77,22 +90,27 @@ async def test_a_strict_tenant_refuses_before_writing(client: httpx.AsyncClient,
 
 
 async def test_the_strict_setting_applies_to_every_tenant() -> None:
-    from halo_sandbox.mock.app import create_app
-
-    from .conftest import fetch_token
+    from halo_sandbox.mock.http.app import create_app
+    from tests.mock_halo.conftest import fetch_token
 
     app = create_app(registry=TenantRegistry(MockSettings(strict=True)))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock.test"
+    ) as client:
         headers = {"Authorization": f"Bearer {await fetch_token(client)}"}
-        assert (await client.get("/_sandbox/strict")).json() == {"tenant": "sandbox", "enabled": True,
-                                                                 "source": "instance"}
+        assert (await client.get("/_sandbox/strict")).json() == {
+            "tenant": "sandbox",
+            "enabled": True,
+            "source": "instance",
+        }
         response = await client.get("/api/Client", headers=headers, params={"not_a_param": "1"})
         assert response.status_code == 400
         assert (await client.get("/api/Client", headers=headers)).status_code == 200
 
 
-async def test_generic_records_and_strictness_survive_snapshot_and_reset(client: httpx.AsyncClient,
-                                                                         auth_headers: H) -> None:
+async def test_generic_records_and_strictness_survive_snapshot_and_reset(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
     await client.post("/api/Item", headers=auth_headers, json=[{"name": "Laptop"}])
     await client.put("/_sandbox/strict", json={"enabled": True})
     snapshot = (await client.get("/_sandbox/snapshot")).json()

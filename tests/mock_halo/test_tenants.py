@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from halo_sandbox.mock.exceptions import ValidationError
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import SNAPSHOT_FORMAT, TenantRegistry, check_tenant_name
-
 from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
 
 CC = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
@@ -70,8 +70,9 @@ def test_invalid_tenant_names(name: str) -> None:
         check_tenant_name(name)
 
 
-async def test_invalid_tenant_header_is_400_and_creates_nothing(control_client: httpx.AsyncClient,
-                                                                control_registry: TenantRegistry) -> None:
+async def test_invalid_tenant_header_is_400_and_creates_nothing(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     for path in ("/api/probe", "/_sandbox/faults", "/api/authinfo"):
         response = await control_client.get(path, headers=tenant_header("bad name"))
         assert response.status_code == 400
@@ -81,7 +82,8 @@ async def test_invalid_tenant_header_is_400_and_creates_nothing(control_client: 
 
 @pytest.mark.parametrize("settings", [MockSettings(max_tenants=2)])
 async def test_tenant_count_is_bounded_and_the_default_tenant_is_reserved(
-        control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     await fetch_token(control_client, tenant="one")
     await fetch_token(control_client, tenant="two")
     refused = await control_client.post("/auth/token", data={**CC, "tenant": "three"})
@@ -89,7 +91,11 @@ async def test_tenant_count_is_bounded_and_the_default_tenant_is_reserved(
     assert "Too many tenants" in refused.json()["error_description"]
     assert (await control_client.post("/_sandbox/tenants", json={"name": "three"})).status_code == 400
     # The default tenant is not counted: it is still served.
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {await fetch_token(control_client)}"})).status_code == 200
+    assert (
+        await control_client.get(
+            "/api/probe", headers={"Authorization": f"Bearer {await fetch_token(control_client)}"}
+        )
+    ).status_code == 200
     assert control_registry.names() == ["one", "sandbox", "two"]
     # Deleting one makes room again.
     deleted = await control_client.delete("/_sandbox/tenants/one")
@@ -98,8 +104,9 @@ async def test_tenant_count_is_bounded_and_the_default_tenant_is_reserved(
     assert control_registry.names() == ["sandbox", "three", "two"]
 
 
-async def test_unauthenticated_callers_create_no_tenant(control_client: httpx.AsyncClient,
-                                                        control_registry: TenantRegistry) -> None:
+async def test_unauthenticated_callers_create_no_tenant(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     """A cross-site page (no credentials, `no-cors`) or a random client naming tenants creates none."""
     for index in range(60):
         name = f"spam{index}"
@@ -108,36 +115,57 @@ async def test_unauthenticated_callers_create_no_tenant(control_client: httpx.As
             control_client.get("/api/authinfo", headers=tenant_header(name)),
             control_client.post(f"/auth/token?tenant={name}", data={"grant_type": "client_credentials"}),
             control_client.post("/auth/token", data={**CC, "client_secret": "wrong", "tenant": name}),
-            control_client.post("/auth/token", data={"grant_type": "password", "client_id": CC["client_id"],
-                                                     "username": "agent@sandbox.local", "password": "no",
-                                                     "tenant": name}),
-            control_client.post("/auth/token", data={"grant_type": "refresh_token", "client_id": CC["client_id"],
-                                                     "refresh_token": "x", "tenant": name}),
+            control_client.post(
+                "/auth/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": CC["client_id"],
+                    "username": "agent@sandbox.local",
+                    "password": "no",
+                    "tenant": name,
+                },
+            ),
+            control_client.post(
+                "/auth/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "client_id": CC["client_id"],
+                    "refresh_token": "x",
+                    "tenant": name,
+                },
+            ),
         ]
         statuses = [(await attempt).status_code for attempt in attempts]
         assert all(status in (400, 401) for status in statuses), statuses
     assert set(control_registry.names()) <= {"sandbox"}
     # The sandbox is still usable.
     token = await fetch_token(control_client)
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})).status_code == 200
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
 
 
 @pytest.mark.parametrize("settings", [MockSettings(admin_key="k3y")])
-async def test_control_plane_creates_tenants_only_for_the_admin(control_client: httpx.AsyncClient,
-                                                                control_registry: TenantRegistry) -> None:
+async def test_control_plane_creates_tenants_only_for_the_admin(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     refused = await control_client.get("/_sandbox/clock", headers=tenant_header("intruder"))
     assert refused.status_code == 401
     assert (await control_client.post("/_sandbox/tenants", json={"name": "intruder"})).status_code == 401
     assert "intruder" not in control_registry.names()
     admin = {"X-Admin-Key": "k3y"}
-    assert (await control_client.get("/_sandbox/clock", headers={**admin, **tenant_header("mine")})).status_code == 200
+    assert (
+        await control_client.get("/_sandbox/clock", headers={**admin, **tenant_header("mine")})
+    ).status_code == 200
     assert "mine" in control_registry.names()
     assert (await control_client.delete("/_sandbox/tenants/mine")).status_code == 401
     assert (await control_client.delete("/_sandbox/tenants/mine", headers=admin)).status_code == 200
     assert "mine" not in control_registry.names()
 
 
-async def test_tenant_deletion_refusals(control_client: httpx.AsyncClient, control_registry: TenantRegistry) -> None:
+async def test_tenant_deletion_refusals(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     await fetch_token(control_client, tenant="gone")
     reserved = await control_client.delete("/_sandbox/tenants/sandbox")
     assert reserved.status_code == 400 and "cannot be deleted" in str(reserved.json())
@@ -146,24 +174,37 @@ async def test_tenant_deletion_refusals(control_client: httpx.AsyncClient, contr
     token = await fetch_token(control_client, tenant="gone")
     assert (await control_client.delete("/_sandbox/tenants/gone")).status_code == 200
     # Its tokens die with it, and using them does not bring it back.
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})).status_code == 401
-    gone = await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}", **tenant_header("gone")})
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 401
+    gone = await control_client.get(
+        "/api/probe", headers={"Authorization": f"Bearer {token}", **tenant_header("gone")}
+    )
     assert gone.status_code == 401
     assert "gone" not in control_registry.names()
 
 
-async def test_tenants_do_not_share_faults_journal_clock_or_data(control_client: httpx.AsyncClient,
-                                                                 control_registry: TenantRegistry) -> None:
+async def test_tenants_do_not_share_faults_journal_clock_or_data(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     a = await fetch_token(control_client, tenant="a")
     b = await fetch_token(control_client, tenant="b")
-    await control_client.post("/_sandbox/faults", json={"path": "/api/probe", "status": 500},
-                              headers=tenant_header("a"))
-    await control_client.post("/_sandbox/clock", json={"action": "advance", "seconds": 600},
-                              headers=tenant_header("a"))
+    await control_client.post(
+        "/_sandbox/faults", json={"path": "/api/probe", "status": 500}, headers=tenant_header("a")
+    )
+    await control_client.post(
+        "/_sandbox/clock", json={"action": "advance", "seconds": 600}, headers=tenant_header("a")
+    )
     control_registry.get("a").store.tables["tickets"].append({"id": 2})
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {a}"})).status_code == 500
-    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {b}"})).status_code == 200
-    journal_b = (await control_client.get("/_sandbox/requests", headers=tenant_header("b"))).json()["requests"]
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {a}"})
+    ).status_code == 500
+    assert (
+        await control_client.get("/api/probe", headers={"Authorization": f"Bearer {b}"})
+    ).status_code == 200
+    journal_b = (await control_client.get("/_sandbox/requests", headers=tenant_header("b"))).json()[
+        "requests"
+    ]
     assert all(e["status"] != 500 for e in journal_b)
     assert len(journal_b) == 2  # its token request and its probe
     clock_a = (await control_client.get("/_sandbox/clock", headers=tenant_header("a"))).json()
@@ -172,9 +213,9 @@ async def test_tenants_do_not_share_faults_journal_clock_or_data(control_client:
     assert len(control_registry.get("b").store.tables["tickets"]) == 1
 
 
-async def test_reset_recreates_from_seed_and_keeps_tokens(control_client: httpx.AsyncClient,
-                                                          control_registry: TenantRegistry,
-                                                          auth_headers: dict[str, str]) -> None:
+async def test_reset_recreates_from_seed_and_keeps_tokens(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry, auth_headers: dict[str, str]
+) -> None:
     tenant = control_registry.get()
     tenant.store.tables["tickets"].clear()
     tenant.faults.add(path="/nothing", status=500)
@@ -196,8 +237,9 @@ async def token(control_client: httpx.AsyncClient) -> str:
     return await fetch_token(control_client)
 
 
-async def test_snapshot_restore_round_trip(control_client: httpx.AsyncClient,
-                                           control_registry: TenantRegistry) -> None:
+async def test_snapshot_restore_round_trip(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     tenant = control_registry.get()
     tenant.clock.freeze()
     await control_client.post("/_sandbox/faults", json={"path": "/api/x", "status": 500, "times": 3})
@@ -219,19 +261,24 @@ async def test_snapshot_restore_round_trip(control_client: httpx.AsyncClient,
     assert control_registry.get("copy").store.tables == tenant.store.tables
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda s: s.update(format="something-else/9"),
-    lambda s: s.pop("store"),
-    lambda s: s.pop("clock"),
-    lambda s: s["clock"].update(now="yesterday"),
-    lambda s: s.update(faults=[{"status": 1}]),
-    lambda s: s.update(ratelimit={"enabled": True, "limit": 0, "window_seconds": 60}),
-    lambda s: s.update(ratelimit={"enabled": True}),
-    lambda s: s.update(store={"tables": "not a dict of lists"}),
-    lambda s: s.update(store={"no": "tables"}),
-    lambda s: s.update(extra=1),
-])
-async def test_bad_snapshot_is_refused_and_changes_nothing(control_client: httpx.AsyncClient, mutate: Any) -> None:
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda s: s.update(format="something-else/9"),
+        lambda s: s.pop("store"),
+        lambda s: s.pop("clock"),
+        lambda s: s["clock"].update(now="yesterday"),
+        lambda s: s.update(faults=[{"status": 1}]),
+        lambda s: s.update(ratelimit={"enabled": True, "limit": 0, "window_seconds": 60}),
+        lambda s: s.update(ratelimit={"enabled": True}),
+        lambda s: s.update(store={"tables": "not a dict of lists"}),
+        lambda s: s.update(store={"no": "tables"}),
+        lambda s: s.update(extra=1),
+    ],
+)
+async def test_bad_snapshot_is_refused_and_changes_nothing(
+    control_client: httpx.AsyncClient, mutate: Any
+) -> None:
     good = (await control_client.get("/_sandbox/snapshot")).json()
     await control_client.post("/_sandbox/clock", json={"action": "freeze"})
     before = (await control_client.get("/_sandbox/snapshot")).json()
@@ -252,8 +299,9 @@ async def test_snapshot_must_be_json(control_client: httpx.AsyncClient) -> None:
     assert not_object.status_code == 400
 
 
-async def test_fifty_concurrent_clients_on_many_tenants(control_client: httpx.AsyncClient,
-                                                        control_registry: TenantRegistry) -> None:
+async def test_fifty_concurrent_clients_on_many_tenants(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
     names = [f"w{i % 10}" for i in range(50)]
 
     async def one(name: str) -> list[int]:
@@ -274,7 +322,9 @@ async def test_fifty_concurrent_clients_on_many_tenants(control_client: httpx.As
         assert len(tenant.auth.live_tokens()) == 5
 
 
-async def test_real_store_reset_and_snapshot_round_trip(client: httpx.AsyncClient, registry: TenantRegistry) -> None:
+async def test_real_store_reset_and_snapshot_round_trip(
+    client: httpx.AsyncClient, registry: TenantRegistry
+) -> None:
     """The registry over the real `HaloStore` and `fixtures.build_world`."""
     tenant = registry.get()
     counts = tenant.store.counts()
@@ -293,14 +343,18 @@ async def test_real_store_reset_and_snapshot_round_trip(client: httpx.AsyncClien
     assert registry.get().store.counts() == counts
 
 
-async def test_fifty_concurrent_writers_on_one_real_tenant(client: httpx.AsyncClient,
-                                                           registry: TenantRegistry) -> None:
+async def test_fifty_concurrent_writers_on_one_real_tenant(
+    client: httpx.AsyncClient, registry: TenantRegistry
+) -> None:
     auth_headers = {"Authorization": f"Bearer {await fetch_token(client)}"}
     before = registry.get().store.counts()["tickets"]
 
     async def create(i: int) -> int:
-        response = await client.post("/api/Tickets", headers={**auth_headers, "X-Sandbox-Call-Id": f"c{i}"},
-                                     json=[{"summary": f"concurrent {i}", "client_id": 104}])
+        response = await client.post(
+            "/api/Tickets",
+            headers={**auth_headers, "X-Sandbox-Call-Id": f"c{i}"},
+            json=[{"summary": f"concurrent {i}", "client_id": 104}],
+        )
         assert response.status_code in (200, 201), response.text
         body = response.json()
         return (body[0] if isinstance(body, list) else body)["id"]
@@ -313,9 +367,12 @@ async def test_fifty_concurrent_writers_on_one_real_tenant(client: httpx.AsyncCl
     assert registry.get().limiter.state()["clients"]["halo-sandbox"]["used"] == 50
 
 
-async def test_a_refused_control_request_creates_no_tenant(control_client: httpx.AsyncClient,
-                                                           control_registry: TenantRegistry) -> None:
-    refused = await control_client.post("/_sandbox/faults", json={"status": 101}, headers=tenant_header("fresh"))
+async def test_a_refused_control_request_creates_no_tenant(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
+    refused = await control_client.post(
+        "/_sandbox/faults", json={"status": 101}, headers=tenant_header("fresh")
+    )
     assert refused.status_code == 400
     assert "fresh" not in control_registry.names()
     accepted = await control_client.get("/_sandbox/faults", headers=tenant_header("fresh"))

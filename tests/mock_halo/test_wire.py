@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from halo_sandbox.mock.wire import MAX_DEPTH, wire_check
+
+from halo_sandbox.mock.engine.wire import MAX_DEPTH, wire_check
 
 
 def _nested(levels: int, inner: object) -> object:
@@ -13,11 +14,18 @@ def _nested(levels: int, inner: object) -> object:
     return value
 
 
-@pytest.mark.parametrize(("levels", "inner", "ok"), [
-    (MAX_DEPTH, 1, True), (MAX_DEPTH + 1, 1, False),
-    (MAX_DEPTH, [], True), (MAX_DEPTH + 1, [], False),
-    (MAX_DEPTH, "text", True), (3, float("nan"), False), (2, "lone \ud800", False),
-])
+@pytest.mark.parametrize(
+    ("levels", "inner", "ok"),
+    [
+        (MAX_DEPTH, 1, True),
+        (MAX_DEPTH + 1, 1, False),
+        (MAX_DEPTH, [], True),
+        (MAX_DEPTH + 1, [], False),
+        (MAX_DEPTH, "text", True),
+        (3, float("nan"), False),
+        (2, "lone \ud800", False),
+    ],
+)
 def test_depth_and_values_are_checked(levels: int, inner: object, ok: bool) -> None:
     value = _nested(levels, inner)
     if ok:

@@ -31,20 +31,37 @@ def _url(output: str) -> str:
 
 
 def test_servers_create_prints_the_url_and_claude_config(state):
-    result = run("servers", "create", "support-ro", "--methods", "read", "--tags", "support,lookups",
-                 "--tool-exposure", "discovery", "--expires-at", "2099-01-01T00:00:00Z", "--state-dir", str(state))
+    result = run(
+        "servers",
+        "create",
+        "support-ro",
+        "--methods",
+        "read",
+        "--tags",
+        "support,lookups",
+        "--tool-exposure",
+        "discovery",
+        "--expires-at",
+        "2099-01-01T00:00:00Z",
+        "--state-dir",
+        str(state),
+    )
     assert result.exit_code == 0, result.output
     url = _url(result.output)
     assert url.startswith("http://127.0.0.1:8765/mcp/")
     assert f"claude mcp add --transport http support-ro {url}" in result.output
-    snippet = json.loads(result.output[result.output.index("{"):])
+    snippet = json.loads(result.output[result.output.index("{") :])
     assert snippet == {"mcpServers": {"support-ro": {"type": "http", "url": url}}}
 
     registry = Registry(state)
     try:
         server = registry.server_for_token(url.rsplit("/", 1)[1])
         assert server.name == "support-ro"
-        assert server.config == {"methods": ["read"], "tags": ["support", "lookups"], "tool_exposure": "discovery"}
+        assert server.config == {
+            "methods": ["read"],
+            "tags": ["support", "lookups"],
+            "tool_exposure": "discovery",
+        }
         assert server.to_dict()["expires_at"] == "2099-01-01T00:00:00Z"
     finally:
         registry.close()
@@ -52,9 +69,23 @@ def test_servers_create_prints_the_url_and_claude_config(state):
 
 
 def test_servers_create_json_and_base_url(state):
-    result = run("servers", "create", "x", "-m", "list", "-m", "get", "--account", "tenant-b",
-                 "--require-api-token-auth", "--base-url", "http://10.0.0.5:9000/", "--json",
-                 "--state-dir", str(state))
+    result = run(
+        "servers",
+        "create",
+        "x",
+        "-m",
+        "list",
+        "-m",
+        "get",
+        "--account",
+        "tenant-b",
+        "--require-api-token-auth",
+        "--base-url",
+        "http://10.0.0.5:9000/",
+        "--json",
+        "--state-dir",
+        str(state),
+    )
     assert result.exit_code == 0, result.output
     created = json.loads(result.output)
     assert created["url"].startswith("http://10.0.0.5:9000/mcp/")
@@ -91,7 +122,10 @@ def test_servers_list_show_revoke(state):
     assert token not in listed.output
     as_json = json.loads(run("servers", "list", "--json", "--state-dir", str(state)).output)
     assert [s["id"] for s in as_json] == [created["id"]]
-    assert json.loads(run("servers", "list", "--json", "--account", "other", "--state-dir", str(state)).output) == []
+    assert (
+        json.loads(run("servers", "list", "--json", "--account", "other", "--state-dir", str(state)).output)
+        == []
+    )
 
     shown = run("servers", "show", created["id"], "--state-dir", str(state))
     assert json.loads(shown.output)["name"] == "alpha"

@@ -42,7 +42,9 @@ _GROUPS = {"read": {"list", "get"}, "write": {"create", "update", "delete"}}
 def fake_filter(*, methods, tags):
     """Shaped like `server.tools.select_tools` (read/write or method names; ValueError names unknowns)."""
     if methods is not None:
-        unknown = [m for m in methods if m not in _GROUPS and m not in {"list", "get", "create", "update", "delete"}]
+        unknown = [
+            m for m in methods if m not in _GROUPS and m not in {"list", "get", "create", "update", "delete"}
+        ]
         if unknown:
             raise ValueError(f"unknown method(s): {', '.join(unknown)}")
         methods = set().union(*(_GROUPS.get(m, {m}) for m in methods))
@@ -50,8 +52,11 @@ def fake_filter(*, methods, tags):
         unknown = [t for t in tags if t not in _TAGS]
         if unknown:
             raise ValueError(f"unknown tag(s): {', '.join(unknown)}")
-    return [name for name, method, tool_tags in _TOOLS
-            if (methods is None or method in methods) and (tags is None or tool_tags & set(tags))]
+    return [
+        name
+        for name, method, tool_tags in _TOOLS
+        if (methods is None or method in methods) and (tags is None or tool_tags & set(tags))
+    ]
 
 
 class Clock:
@@ -89,8 +94,11 @@ def _db_dump(state: Path) -> bytes:
 
 
 def test_create_returns_a_256_bit_token_and_stores_only_its_hash(registry, tmp_path):
-    server, token = registry.create_server(name="support-ro", config={"methods": ["read"], "tags": ["support"]},
-                                           expires_at="2030-02-01T00:00:00Z")
+    server, token = registry.create_server(
+        name="support-ro",
+        config={"methods": ["read"], "tags": ["support"]},
+        expires_at="2030-02-01T00:00:00Z",
+    )
     assert len(token) >= 43  # token_urlsafe(32): 32 random bytes
     assert server.config == {"methods": ["read"], "tags": ["support"], "tool_exposure": "all"}
     assert server.expires_at == datetime(2030, 2, 1, tzinfo=UTC)
@@ -114,7 +122,9 @@ def test_unknown_token_is_not_found(registry):
 
 def test_read_selects_list_and_get(registry):
     assert sorted(registry.tools_for(methods=["read"], tags=["support"])) == [
-        "get_single_halo_itsm_ticket_by_id", "list_all_halo_itsm_tickets"]
+        "get_single_halo_itsm_ticket_by_id",
+        "list_all_halo_itsm_tickets",
+    ]
     with pytest.raises(InvalidField) as err:
         registry.tools_for(methods=["write"], tags=["billing"])
     assert err.value.field == "config"
@@ -171,8 +181,10 @@ def test_filters_against_the_real_catalogue(tmp_path, clock):
         assert "list_all_halo_itsm_invoices" not in names
         fine = {t.name for t in reg.tools_for(methods=["delete"], tags=["billing"])}
         assert fine and all(n.startswith("delete_a_halo_itsm_") for n in fine)
-        for methods, tags, field in ((["read", "purge"], None, "config.methods"),
-                                     (None, ["support", "payroll"], "config.tags")):
+        for methods, tags, field in (
+            (["read", "purge"], None, "config.methods"),
+            (None, ["support", "payroll"], "config.tags"),
+        ):
             with pytest.raises(InvalidField) as err:
                 reg.create_server(name="x", config={"methods": methods, "tags": tags})
             assert err.value.field == field
@@ -254,7 +266,9 @@ def test_a_new_registry_on_the_same_state_dir_sees_everything(tmp_path, clock):
     first = Registry(state, now=clock, tool_filter=fake_filter)
     server, token = first.create_server(name="persisted", config={"tags": ["billing"]})
     api, api_secret = first.create_api_token(name="ci")
-    first.register_account("acme", halo_url="https://acme.example.test", client_id="cid", client_secret="s3cr3t")
+    first.register_account(
+        "acme", halo_url="https://acme.example.test", client_id="cid", client_secret="s3cr3t"
+    )
     first.close()
 
     second = Registry(state, now=clock, tool_filter=fake_filter)
@@ -307,10 +321,19 @@ def test_api_token_bad_inputs(registry):
 
 def test_account_secret_is_encrypted_at_rest_with_a_0600_key(registry, tmp_path):
     state = tmp_path / "state"
-    account = registry.register_account("acme", halo_url="https://acme.example.test/", client_id="cid",
-                                        client_secret="very-secret-value", tenant="acme")
-    assert account.to_dict() == {"account": "acme", "halo_url": "https://acme.example.test",
-                                 "client_id": "cid", "tenant": "acme"}
+    account = registry.register_account(
+        "acme",
+        halo_url="https://acme.example.test/",
+        client_id="cid",
+        client_secret="very-secret-value",
+        tenant="acme",
+    )
+    assert account.to_dict() == {
+        "account": "acme",
+        "halo_url": "https://acme.example.test",
+        "client_id": "cid",
+        "tenant": "acme",
+    }
     assert "very-secret-value" not in repr(account) + repr(registry.account_credentials("acme"))
     assert b"very-secret-value" not in (state / DB_FILE).read_bytes()
     assert b"very-secret-value" not in _db_dump(state)
@@ -377,7 +400,9 @@ def test_no_token_or_secret_in_logs(registry, caplog):
     caplog.set_level(logging.DEBUG)
     server, token = registry.create_server(name="a", config={"methods": ["read"]})
     api, api_secret = registry.create_api_token(name="b")
-    registry.register_account("acme", halo_url="https://x.test", client_id="c", client_secret="hunter2-secret")
+    registry.register_account(
+        "acme", halo_url="https://x.test", client_id="c", client_secret="hunter2-secret"
+    )
     registry.server_for_token(token)
     registry.verify_api_token(api_secret)
     registry.delete_server(server.id)
@@ -388,7 +413,9 @@ def test_no_token_or_secret_in_logs(registry, caplog):
 
 
 def test_tool_exposure_is_stored_updated_with_the_filters_kept_and_migrated(registry, tmp_path, clock):
-    server, token = registry.create_server(name="big", config={"tags": ["support"], "tool_exposure": "discovery"})
+    server, token = registry.create_server(
+        name="big", config={"tags": ["support"], "tool_exposure": "discovery"}
+    )
     assert server.config == {"methods": None, "tags": ["support"], "tool_exposure": "discovery"}
     assert registry.server_for_token(token).tool_exposure == "discovery"
     back = registry.update_server(server.id, config={"tool_exposure": "all"})
@@ -400,15 +427,20 @@ def test_tool_exposure_is_stored_updated_with_the_filters_kept_and_migrated(regi
     old = tmp_path / "old"  # a registry file from before tool exposure: no column, servers default to all
     old.mkdir()
     with sqlite3.connect(old / DB_FILE) as conn:
-        conn.executescript("CREATE TABLE servers (id TEXT PRIMARY KEY, name TEXT NOT NULL, account TEXT NOT NULL,"
-                           " methods TEXT, tags TEXT, expires_at REAL, require_api_token_auth INTEGER NOT NULL,"
-                           " token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL,"
-                           " revision INTEGER NOT NULL DEFAULT 1);"
-                           f"INSERT INTO servers VALUES ('srv_old', 'legacy', 'sandbox', NULL, NULL, NULL, 0,"
-                           f" '{hash_token('legacy-token')}', 0, 1);")
+        conn.executescript(
+            "CREATE TABLE servers (id TEXT PRIMARY KEY, name TEXT NOT NULL, account TEXT NOT NULL,"
+            " methods TEXT, tags TEXT, expires_at REAL, require_api_token_auth INTEGER NOT NULL,"
+            " token_hash TEXT NOT NULL UNIQUE, created_at REAL NOT NULL,"
+            " revision INTEGER NOT NULL DEFAULT 1);"
+            f"INSERT INTO servers VALUES ('srv_old', 'legacy', 'sandbox', NULL, NULL, NULL, 0,"
+            f" '{hash_token('legacy-token')}', 0, 1);"
+        )
     reopened = Registry(old, now=clock, tool_filter=fake_filter)
     try:
         assert reopened.server_for_token("legacy-token").tool_exposure == "all"
-        assert reopened.create_server(name="new", config={"tool_exposure": "discovery"})[0].tool_exposure == "discovery"
+        assert (
+            reopened.create_server(name="new", config={"tool_exposure": "discovery"})[0].tool_exposure
+            == "discovery"
+        )
     finally:
         reopened.close()

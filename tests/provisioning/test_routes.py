@@ -67,12 +67,14 @@ def stand_in_server(*, halo: Any, tools: list[Any], exposure: str = "all") -> Se
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         if params.name not in by_name:
-            return types.CallToolResult(content=[types.TextContent(type="text", text=f"Unknown tool: {params.name}")],
-                                        is_error=True)
+            return types.CallToolResult(
+                content=[types.TextContent(type="text", text=f"Unknown tool: {params.name}")], is_error=True
+            )
         record = {"tool": params.name, "account": halo.account}
         structured = {"result": [record], "next_cursor": None}
-        return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(record))],
-                                    structured_content=structured)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=json.dumps(record))], structured_content=structured
+        )
 
     return Server("provisioned", on_list_tools=list_tools, on_call_tool=call_tool)
 
@@ -85,8 +87,13 @@ class Sandbox:
         self.registry = Registry(tmp_path / "state", now=self.clock)
         self.bound: list[str] = []
         seams: dict[str, Any] = {"build_server": stand_in_server, "halo_for_credentials": self._real_halo}
-        self.routes = build_routes(self.registry, admin_key=ADMIN, halo_for_account=self._halo, base_url=BASE,
-                                   **(seams if stand_ins else {}))
+        self.routes = build_routes(
+            self.registry,
+            admin_key=ADMIN,
+            halo_for_account=self._halo,
+            base_url=BASE,
+            **(seams if stand_ins else {}),
+        )
         self.app = Starlette(routes=list(self.routes))
         self.responses: list[str] = []
 
@@ -100,12 +107,15 @@ class Sandbox:
     def http(self, **headers: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=BASE, headers=headers)
 
-    async def admin(self, method: str, path: str, body: Any = None, *, key: str | None = ADMIN,
-                    raw: bytes | None = None) -> httpx.Response:
+    async def admin(
+        self, method: str, path: str, body: Any = None, *, key: str | None = ADMIN, raw: bytes | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
         async with self.http(**headers) as http:
             if raw is not None:
-                response = await http.request(method, path, content=raw, headers={"content-type": "application/json"})
+                response = await http.request(
+                    method, path, content=raw, headers={"content-type": "application/json"}
+                )
             else:
                 response = await http.request(method, path, json=body)
         self.responses.append(response.text)
@@ -126,8 +136,11 @@ class Sandbox:
     async def post_mcp(self, url: str, **headers: str) -> httpx.Response:
         """A raw JSON-RPC ping to a provisioned URL (to read the HTTP status)."""
         async with self.http(**headers) as http:
-            response = await http.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
-                                       headers={"accept": "application/json, text/event-stream"})
+            response = await http.post(
+                url,
+                json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                headers={"accept": "application/json, text/event-stream"},
+            )
         self.responses.append(response.text)
         return response
 
@@ -149,8 +162,9 @@ def _token(url: str) -> str:
 
 @pytest.mark.anyio
 async def test_create_returns_201_with_a_one_time_url(sandbox):
-    created = await sandbox.provision(config={"methods": ["read"], "tags": ["support"]},
-                                      expires_at="2030-02-01T00:00:00Z")
+    created = await sandbox.provision(
+        config={"methods": ["read"], "tags": ["support"]}, expires_at="2030-02-01T00:00:00Z"
+    )
     assert {"id", "name", "config", "expires_at", "url"} <= set(created)
     assert created["config"] == {"methods": ["read"], "tags": ["support"], "tool_exposure": "all"}
     assert created["expires_at"] == "2030-02-01T00:00:00Z"
@@ -207,8 +221,11 @@ async def test_admin_routes_need_the_admin_key(sandbox, key):
         ("GET", f"/_sandbox/integrated-account/sandbox/mcp/{sid}", None),
         ("PATCH", f"/_sandbox/integrated-account/sandbox/mcp/{sid}", {"name": "renamed"}),
         ("DELETE", f"/_sandbox/integrated-account/sandbox/mcp/{sid}", None),
-        ("PUT", "/_sandbox/integrated-account/acme", {"halo_url": "https://x.test", "client_id": "c",
-                                                        "client_secret": "s"}),
+        (
+            "PUT",
+            "/_sandbox/integrated-account/acme",
+            {"halo_url": "https://x.test", "client_id": "c", "client_secret": "s"},
+        ),
         ("POST", "/_sandbox/api-tokens", {"name": "intruder"}),
         ("GET", "/_sandbox/api-tokens", None),
     ]
@@ -234,8 +251,11 @@ async def test_the_admin_key_header_form_is_accepted(sandbox):
 async def test_patch_renames_and_refilters_and_delete_revokes(sandbox):
     created = await sandbox.provision(config={"methods": ["read"], "tags": ["support"]})
     path = f"/_sandbox/integrated-account/sandbox/mcp/{created['id']}"
-    patched = await sandbox.admin("PATCH", path, {"name": "billing-ro", "config": {"tags": ["billing"]},
-                                                  "expires_at": "2030-03-01T00:00:00+00:00"})
+    patched = await sandbox.admin(
+        "PATCH",
+        path,
+        {"name": "billing-ro", "config": {"tags": ["billing"]}, "expires_at": "2030-03-01T00:00:00+00:00"},
+    )
     assert patched.status_code == 200
     assert patched.json()["name"] == "billing-ro"
     assert patched.json()["config"] == {"methods": ["read"], "tags": ["billing"], "tool_exposure": "all"}
@@ -245,7 +265,9 @@ async def test_patch_renames_and_refilters_and_delete_revokes(sandbox):
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "config.methods"
     assert (await sandbox.admin("GET", path)).json()["config"]["methods"] == ["read"]
 
-    assert (await sandbox.admin("GET", f"/_sandbox/integrated-account/other/mcp/{created['id']}")).status_code == 404
+    assert (
+        await sandbox.admin("GET", f"/_sandbox/integrated-account/other/mcp/{created['id']}")
+    ).status_code == 404
     assert (await sandbox.admin("DELETE", path)).status_code == 204
     assert (await sandbox.admin("GET", path)).status_code == 404
     assert (await sandbox.admin("DELETE", path)).status_code == 404
@@ -269,19 +291,31 @@ async def test_api_tokens_create_list_revoke(sandbox):
 
 @pytest.mark.anyio
 async def test_integrated_account_never_returns_its_secret(sandbox):
-    body = {"halo_url": "https://acme.example.test", "client_id": "acme-client",
-            "client_secret": "acme-very-secret", "tenant": "acme"}
+    body = {
+        "halo_url": "https://acme.example.test",
+        "client_id": "acme-client",
+        "client_secret": "acme-very-secret",
+        "tenant": "acme",
+    }
     put = await sandbox.admin("PUT", "/_sandbox/integrated-account/acme", body)
     assert put.status_code == 200
-    assert put.json() == {"account": "acme", "halo_url": "https://acme.example.test", "client_id": "acme-client",
-                          "tenant": "acme", "kind": "halo"}
+    assert put.json() == {
+        "account": "acme",
+        "halo_url": "https://acme.example.test",
+        "client_id": "acme-client",
+        "tenant": "acme",
+        "kind": "halo",
+    }
     assert (await sandbox.admin("GET", "/_sandbox/integrated-account/acme")).json()["kind"] == "halo"
     assert (await sandbox.admin("GET", "/_sandbox/integrated-account/sandbox")).json() == {
-        "account": "sandbox", "kind": "mock"}
+        "account": "sandbox",
+        "kind": "mock",
+    }
     bad = await sandbox.admin("PUT", "/_sandbox/integrated-account/acme", {**body, "halo_url": "acme"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "halo_url"
-    assert (await sandbox.admin("GET", "/_sandbox/integrated-account/acme")).json()["halo_url"] == \
-        "https://acme.example.test"
+    assert (await sandbox.admin("GET", "/_sandbox/integrated-account/acme")).json()[
+        "halo_url"
+    ] == "https://acme.example.test"
     assert all("acme-very-secret" not in text for text in sandbox.responses)
     in_use = await sandbox.provision(account="acme")
     conflict = await sandbox.admin("DELETE", "/_sandbox/integrated-account/acme")
@@ -305,13 +339,19 @@ async def test_tools_list_shows_only_what_the_filters_allow(sandbox):
         assert "list_all_halo_itsm_invoices" not in names
         result = await client.call_tool("list_all_halo_itsm_tickets", {})
         assert not result.is_error
-        assert json.loads(result.content[0].text) == {"tool": "list_all_halo_itsm_tickets", "account": "sandbox"}
+        assert json.loads(result.content[0].text) == {
+            "tool": "list_all_halo_itsm_tickets",
+            "account": "sandbox",
+        }
 
 
 @pytest.mark.anyio
 async def test_each_account_gets_its_own_upstream(sandbox):
-    await sandbox.admin("PUT", "/_sandbox/integrated-account/acme",
-                        {"halo_url": "https://acme.example.test", "client_id": "c", "client_secret": "s"})
+    await sandbox.admin(
+        "PUT",
+        "/_sandbox/integrated-account/acme",
+        {"halo_url": "https://acme.example.test", "client_id": "c", "client_secret": "s"},
+    )
     mock_b = await sandbox.provision(account="tenant-b", config={"tags": ["support"]})
     acme = await sandbox.provision(account="acme", config={"tags": ["support"]})
     for created, account in ((mock_b, "tenant-b"), (acme, "registered:https://acme.example.test")):
@@ -323,7 +363,9 @@ async def test_each_account_gets_its_own_upstream(sandbox):
 @pytest.mark.anyio
 async def test_unknown_token_is_404(sandbox):
     await sandbox.provision()
-    assert (await sandbox.post_mcp(f"{BASE}/mcp/not-a-real-token-not-a-real-token-not-a-real")).status_code == 404
+    assert (
+        await sandbox.post_mcp(f"{BASE}/mcp/not-a-real-token-not-a-real-token-not-a-real")
+    ).status_code == 404
 
 
 @pytest.mark.anyio
@@ -331,8 +373,11 @@ async def test_patch_changes_what_a_live_url_serves(sandbox):
     created = await sandbox.provision(config={"methods": ["read"], "tags": ["support"]})
     async with sandbox.mcp(created["url"]) as client:
         assert "list_all_halo_itsm_invoices" not in {t.name for t in (await client.list_tools()).tools}
-    await sandbox.admin("PATCH", f"/_sandbox/integrated-account/sandbox/mcp/{created['id']}",
-                        {"config": {"tags": ["billing"]}})
+    await sandbox.admin(
+        "PATCH",
+        f"/_sandbox/integrated-account/sandbox/mcp/{created['id']}",
+        {"config": {"tags": ["billing"]}},
+    )
     async with sandbox.mcp(created["url"]) as client:
         names = {t.name for t in (await client.list_tools()).tools}
     assert "list_all_halo_itsm_invoices" in names
@@ -377,8 +422,11 @@ async def test_foreign_origin_is_refused(sandbox):
 async def test_no_token_or_secret_leaks_into_responses_or_logs(sandbox, caplog, access_log):
     created = await sandbox.provision(require_api_token_auth=True)
     minted = (await sandbox.admin("POST", "/_sandbox/api-tokens", {"name": "agent"})).json()
-    await sandbox.admin("PUT", "/_sandbox/integrated-account/acme",
-                        {"halo_url": "https://acme.example.test", "client_id": "c", "client_secret": "acme-s3cret"})
+    await sandbox.admin(
+        "PUT",
+        "/_sandbox/integrated-account/acme",
+        {"halo_url": "https://acme.example.test", "client_id": "c", "client_secret": "acme-s3cret"},
+    )
     start = len(sandbox.responses)
     async with sandbox.mcp(created["url"], Authorization=f"Bearer {minted['token']}") as client:
         await client.list_tools()
@@ -389,14 +437,16 @@ async def test_no_token_or_secret_leaks_into_responses_or_logs(sandbox, caplog, 
     await sandbox.admin("GET", "/_sandbox/integrated-account")
     await sandbox.admin("DELETE", f"/_sandbox/integrated-account/sandbox/mcp/{created['id']}")
     # uvicorn's access log line for a provisioned URL, as `halo-sandbox up` would write it
-    access_log.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST",
-                    f"/mcp/{_token(created['url'])}", "1.1", 200)
+    access_log.info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST", f"/mcp/{_token(created['url'])}", "1.1", 200
+    )
     url_token, api_token = _token(created["url"]), minted["token"]
     later = sandbox.responses[start:]
     assert len(later) >= 6
     # the test's own client libraries (the agent's side) log URLs; the server side must not
-    server_side = "\n".join(r.getMessage() for r in caplog.records
-                            if not r.name.startswith(("httpx", "mcp.client")))
+    server_side = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "mcp.client"))
+    )
     assert "POST /mcp/*** HTTP/1.1" in server_side
     for secret in (url_token, api_token, "acme-s3cret", ADMIN):
         assert all(secret not in text for text in later), secret
@@ -415,14 +465,23 @@ async def test_real_server_for_a_registered_halo_filters_and_hides_tools(tmp_pat
     box = Sandbox(tmp_path, stand_ins=False)
     with respx.mock(base_url="https://acme.example.test", assert_all_called=False) as upstream:
         token_route = upstream.post("/auth/token").respond(
-            json={"access_token": "upstream-access", "token_type": "Bearer", "expires_in": 3600})
+            json={"access_token": "upstream-access", "token_type": "Bearer", "expires_in": 3600}
+        )
         tickets = upstream.get("/api/Tickets").respond(
-            json={"record_count": 1, "tickets": [{"id": 45920, "summary": "VPN down"}]})
+            json={"record_count": 1, "tickets": [{"id": 45920, "summary": "VPN down"}]}
+        )
         deletes = upstream.delete(url__regex=r".*").respond(json={})
         async with box.routes.lifespan(box.app):
-            await box.admin("PUT", "/_sandbox/integrated-account/acme",
-                            {"halo_url": "https://acme.example.test", "client_id": "acme-id",
-                             "client_secret": "acme-secret", "tenant": "acme"})
+            await box.admin(
+                "PUT",
+                "/_sandbox/integrated-account/acme",
+                {
+                    "halo_url": "https://acme.example.test",
+                    "client_id": "acme-id",
+                    "client_secret": "acme-secret",
+                    "tenant": "acme",
+                },
+            )
             created = await box.provision(account="acme", config={"methods": ["read"], "tags": ["support"]})
             async with box.mcp(created["url"]) as client:
                 names = {t.name for t in (await client.list_tools()).tools}
@@ -443,8 +502,10 @@ async def test_real_server_for_a_registered_halo_filters_and_hides_tools(tmp_pat
     assert "client_id=acme-id" in form and "client_secret=acme-secret" in form
     assert hidden.is_error and absent.is_error
     assert hidden.structured_content == json.loads(
-        json.dumps(absent.structured_content).replace("delete_a_halo_itsm_nothing_by_id",
-                                                      "delete_a_halo_itsm_ticket_by_id"))
+        json.dumps(absent.structured_content).replace(
+            "delete_a_halo_itsm_nothing_by_id", "delete_a_halo_itsm_ticket_by_id"
+        )
+    )
 
 
 @pytest.mark.anyio
@@ -455,28 +516,52 @@ async def test_discovery_url_reaches_allowed_tools_through_meta_tools_and_refuse
 
     box = Sandbox(tmp_path, stand_ins=False)
     with respx.mock(base_url="https://acme.example.test", assert_all_called=False) as upstream:
-        upstream.post("/auth/token").respond(json={"access_token": "a", "token_type": "Bearer", "expires_in": 3600})
+        upstream.post("/auth/token").respond(
+            json={"access_token": "a", "token_type": "Bearer", "expires_in": 3600}
+        )
         tickets = upstream.get("/api/Tickets").respond(json={"record_count": 1, "tickets": [{"id": 45920}]})
         writes = upstream.route(method__in=["POST", "DELETE"], path__startswith="/api/").respond(json={})
         async with box.routes.lifespan(box.app):
-            await box.admin("PUT", "/_sandbox/integrated-account/acme",
-                            {"halo_url": "https://acme.example.test", "client_id": "acme-id",
-                             "client_secret": "acme-secret", "tenant": "acme"})
-            refused = await box.admin("POST", "/_sandbox/integrated-account/acme/mcp",
-                                      {"name": "x", "config": {"tool_exposure": "some"}})
-            created = await box.provision(account="acme", config={"methods": ["read"], "tags": ["support"],
-                                                                  "tool_exposure": "discovery"})
+            await box.admin(
+                "PUT",
+                "/_sandbox/integrated-account/acme",
+                {
+                    "halo_url": "https://acme.example.test",
+                    "client_id": "acme-id",
+                    "client_secret": "acme-secret",
+                    "tenant": "acme",
+                },
+            )
+            refused = await box.admin(
+                "POST",
+                "/_sandbox/integrated-account/acme/mcp",
+                {"name": "x", "config": {"tool_exposure": "some"}},
+            )
+            created = await box.provision(
+                account="acme",
+                config={"methods": ["read"], "tags": ["support"], "tool_exposure": "discovery"},
+            )
             async with box.mcp(created["url"]) as client:
                 names = [t.name for t in (await client.list_tools()).tools]
                 found = await client.call_tool("search_halo_itsm_tools", {"query": "ticket"})
-                schema = await client.call_tool("get_halo_itsm_tool_schema", {"name": "delete_a_halo_itsm_ticket_by_id"})
-                hidden = await client.call_tool("call_halo_itsm_tool", {"name": "delete_a_halo_itsm_ticket_by_id",
-                                                                        "arguments": {"id": 45920}})
-                invoices = await client.call_tool("call_halo_itsm_tool", {"name": "list_all_halo_itsm_invoices"})
-                listed = await client.call_tool("call_halo_itsm_tool", {"name": "list_all_halo_itsm_tickets",
-                                                                        "arguments": {"limit": 1}})
-            switched = await box.admin("PATCH", f"/_sandbox/integrated-account/acme/mcp/{created['id']}",
-                                       {"config": {"tool_exposure": "all"}})
+                schema = await client.call_tool(
+                    "get_halo_itsm_tool_schema", {"name": "delete_a_halo_itsm_ticket_by_id"}
+                )
+                hidden = await client.call_tool(
+                    "call_halo_itsm_tool",
+                    {"name": "delete_a_halo_itsm_ticket_by_id", "arguments": {"id": 45920}},
+                )
+                invoices = await client.call_tool(
+                    "call_halo_itsm_tool", {"name": "list_all_halo_itsm_invoices"}
+                )
+                listed = await client.call_tool(
+                    "call_halo_itsm_tool", {"name": "list_all_halo_itsm_tickets", "arguments": {"limit": 1}}
+                )
+            switched = await box.admin(
+                "PATCH",
+                f"/_sandbox/integrated-account/acme/mcp/{created['id']}",
+                {"config": {"tool_exposure": "all"}},
+            )
             async with box.mcp(created["url"]) as client:
                 all_names = [t.name for t in (await client.list_tools()).tools]
         box.registry.close()
@@ -484,9 +569,14 @@ async def test_discovery_url_reaches_allowed_tools_through_meta_tools_and_refuse
     assert created["config"]["tool_exposure"] == "discovery"
     assert names == ["search_halo_itsm_tools", "get_halo_itsm_tool_schema", "call_halo_itsm_tool"]
     found_names = {r["name"] for r in found.structured_content["result"]}
-    assert "list_all_halo_itsm_tickets" in found_names and not any(n.startswith("delete_") for n in found_names)
-    for result, name in ((schema, "delete_a_halo_itsm_ticket_by_id"), (hidden, "delete_a_halo_itsm_ticket_by_id"),
-                         (invoices, "list_all_halo_itsm_invoices")):
+    assert "list_all_halo_itsm_tickets" in found_names and not any(
+        n.startswith("delete_") for n in found_names
+    )
+    for result, name in (
+        (schema, "delete_a_halo_itsm_ticket_by_id"),
+        (hidden, "delete_a_halo_itsm_ticket_by_id"),
+        (invoices, "list_all_halo_itsm_invoices"),
+    ):
         assert result.is_error and result.structured_content["error"]["code"] == "unknown_tool"
         assert result.structured_content["error"]["message"] == f"Unknown tool: {name}"
     assert not listed.is_error and listed.structured_content["result"] == [{"id": 45920}]
@@ -495,7 +585,8 @@ async def test_discovery_url_reaches_allowed_tools_through_meta_tools_and_refuse
     assert "list_all_halo_itsm_tickets" in all_names and "search_halo_itsm_tools" not in all_names
 
 
-# ------------------------------------------------------------ a real uvicorn on 127.0.0.1 (lifespan, access log)
+# ------------------------------------------------------------ a real uvicorn on 127.0.0.1 (lifespan, access
+# log)
 
 
 @pytest.mark.e2e
@@ -511,11 +602,13 @@ async def test_over_real_http_with_the_app_lifespan(tmp_path, caplog, access_log
         port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     registry = Registry(tmp_path / "state")
-    routes = build_routes(registry, admin_key=ADMIN, halo_for_account=FakeHalo, base_url=base,
-                          build_server=stand_in_server)
+    routes = build_routes(
+        registry, admin_key=ADMIN, halo_for_account=FakeHalo, base_url=base, build_server=stand_in_server
+    )
     app = Starlette(routes=list(routes), lifespan=routes.lifespan)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True,
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True, lifespan="on")
+    )
     async with anyio.create_task_group() as tg:
         tg.start_soon(server.serve)
         with anyio.fail_after(20):
@@ -523,8 +616,12 @@ async def test_over_real_http_with_the_app_lifespan(tmp_path, caplog, access_log
                 await anyio.sleep(0.02)
         try:
             async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {ADMIN}"}) as http:
-                created = (await http.post("/_sandbox/integrated-account/tenant-b/mcp",
-                                           json={"name": "ro", "config": {"methods": ["read"]}})).json()
+                created = (
+                    await http.post(
+                        "/_sandbox/integrated-account/tenant-b/mcp",
+                        json={"name": "ro", "config": {"methods": ["read"]}},
+                    )
+                ).json()
             async with Client(created["url"], cache=None) as client:
                 names = {t.name for t in (await client.list_tools()).tools}
                 assert names and not any(n.startswith(("create_", "update_", "delete_")) for n in names)
@@ -557,8 +654,14 @@ async def test_the_periodic_sweep_purges_expired_records(tmp_path):
     from halo_sandbox.provisioning.registry import DB_FILE
 
     box = Sandbox(tmp_path)
-    box.routes = build_routes(box.registry, admin_key=ADMIN, halo_for_account=FakeHalo, base_url=BASE,
-                              build_server=stand_in_server, sweep_interval=0.01)
+    box.routes = build_routes(
+        box.registry,
+        admin_key=ADMIN,
+        halo_for_account=FakeHalo,
+        base_url=BASE,
+        build_server=stand_in_server,
+        sweep_interval=0.01,
+    )
     box.app = Starlette(routes=list(box.routes))
 
     def rows() -> int:

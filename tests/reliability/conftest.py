@@ -58,8 +58,9 @@ class SplitPair:
         self.mcp: Process | None = None
 
     def start_mock(self) -> None:
-        self.mock = start("mock", "--rate-limit", "off", port=self.mock_port, state_dir=self.state_dir,
-                          admin_key=ADMIN_KEY)
+        self.mock = start(
+            "mock", "--rate-limit", "off", port=self.mock_port, state_dir=self.state_dir, admin_key=ADMIN_KEY
+        )
 
     def stop_mock(self) -> None:
         assert self.mock is not None
@@ -73,12 +74,29 @@ class SplitPair:
         self.mock = None
 
     def start_mcp(self) -> None:
-        self.mcp = start("mcp", "--transport", "http", "--halo-url", self.mock_base, "--client-id", CLIENT_ID,
-                         "--client-secret", CLIENT_SECRET, "--timeout", str(UPSTREAM_TIMEOUT), port=self.mcp_port)
+        self.mcp = start(
+            "mcp",
+            "--transport",
+            "http",
+            "--halo-url",
+            self.mock_base,
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--timeout",
+            str(UPSTREAM_TIMEOUT),
+            port=self.mcp_port,
+        )
 
     def admin(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        response = httpx.request(method, f"{self.mock_base}/_sandbox{path}", headers={"X-Admin-Key": ADMIN_KEY},
-                                 timeout=30, **kwargs)  # type: ignore[arg-type]
+        response = httpx.request(
+            method,
+            f"{self.mock_base}/_sandbox{path}",
+            headers={"X-Admin-Key": ADMIN_KEY},
+            timeout=30,
+            **kwargs,
+        )  # type: ignore[arg-type]
         assert response.status_code < 400, response.text
         return response
 

@@ -22,7 +22,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 SESSIONS = 50
 PER_ROUND = 10
-CREATE, GET, ACTION = "create_a_halo_itsm_ticket", "get_single_halo_itsm_ticket_by_id", "create_a_halo_itsm_action"
+CREATE, GET, ACTION = (
+    "create_a_halo_itsm_ticket",
+    "get_single_halo_itsm_ticket_by_id",
+    "create_a_halo_itsm_action",
+)
 
 
 async def _ok(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -31,11 +35,21 @@ async def _ok(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
     return result.structured_content["result"]
 
 
-async def _session_round(client: Client, *, session: int, round_no: int, client_ids: list[int],
-                         sent: dict[int, dict[str, Any]], counts: Counter[str]) -> None:
+async def _session_round(
+    client: Client,
+    *,
+    session: int,
+    round_no: int,
+    client_ids: list[int],
+    sent: dict[int, dict[str, Any]],
+    counts: Counter[str],
+) -> None:
     for i in range(PER_ROUND):
-        body = {"summary": f"reliability s{session} r{round_no} n{i}", "details": f"load test {session}/{i}",
-                "client_id": client_ids[(session + i) % len(client_ids)]}
+        body = {
+            "summary": f"reliability s{session} r{round_no} n{i}",
+            "details": f"load test {session}/{i}",
+            "client_id": client_ids[(session + i) % len(client_ids)],
+        }
         created = await _ok(client, CREATE, **body)
         counts[CREATE] += 1
         assert created["id"] not in sent, f"duplicate id {created['id']}"
@@ -63,15 +77,29 @@ async def test_concurrent_sessions_create_unique_readable_tickets(sandbox: Sandb
             counts: Counter[str] = Counter()
             async with anyio.create_task_group() as tg:
                 for index, client in enumerate(clients):
-                    tg.start_soon(functools.partial(_session_round, client, session=index, round_no=round_no,
-                                                    client_ids=client_ids, sent=sent, counts=counts))
+                    tg.start_soon(
+                        functools.partial(
+                            _session_round,
+                            client,
+                            session=index,
+                            round_no=round_no,
+                            client_ids=client_ids,
+                            sent=sent,
+                            counts=counts,
+                        )
+                    )
             journal = sandbox.journal(limit=100_000)
-            assert len(journal) < sandbox_journal_size(sandbox), "the journal overflowed; counts would be wrong"
+            assert len(journal) < sandbox_journal_size(sandbox), (
+                "the journal overflowed; counts would be wrong"
+            )
             assert [e for e in journal if e["status"] is None or e["status"] >= 500] == []
             api = [e for e in journal if e["path"].lower().startswith("/api/")]
             by_tool = Counter(e["tool"] for e in api)
             assert by_tool == counts, "one upstream request per tool call, each recorded"
-            assert sum(1 for e in api if e["method"] == "POST" and e["path"].lower() == "/api/tickets") == counts[CREATE]
+            assert (
+                sum(1 for e in api if e["method"] == "POST" and e["path"].lower() == "/api/tickets")
+                == counts[CREATE]
+            )
             assert counts[CREATE] == SESSIONS * PER_ROUND
 
     assert len(sent) == SESSIONS * PER_ROUND * rounds and not set(sent) & before
@@ -81,7 +109,10 @@ async def test_concurrent_sessions_create_unique_readable_tickets(sandbox: Sandb
     assert set(ids) == before | set(sent), "nothing lost, nothing extra"
     stored = {t["id"]: t for t in after}
     for ticket_id, body in sent.items():
-        assert (stored[ticket_id]["summary"], stored[ticket_id]["client_id"]) == (body["summary"], body["client_id"])
+        assert (stored[ticket_id]["summary"], stored[ticket_id]["client_id"]) == (
+            body["summary"],
+            body["client_id"],
+        )
 
 
 def sandbox_journal_size(sandbox: Sandbox) -> int:

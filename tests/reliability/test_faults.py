@@ -18,7 +18,11 @@ from tests.reliability.conftest import UPSTREAM_TIMEOUT, SplitPair
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
-GET, LIST, CREATE = "get_single_halo_itsm_ticket_by_id", "list_all_halo_itsm_tickets", "create_a_halo_itsm_ticket"
+GET, LIST, CREATE = (
+    "get_single_halo_itsm_ticket_by_id",
+    "list_all_halo_itsm_tickets",
+    "create_a_halo_itsm_ticket",
+)
 TICKET = 45920
 
 
@@ -59,13 +63,17 @@ async def outcomes(client: Client, calls: list[tuple[str, dict[str, Any]]]) -> l
 
 async def assert_serving(client: Client) -> None:
     """A fresh read and a write both succeed (on this session and on a new one)."""
-    got = await outcomes(client, [(GET, {"id": TICKET}), (CREATE, {"summary": "after the fault", "client_id": 104})])
+    got = await outcomes(
+        client, [(GET, {"id": TICKET}), (CREATE, {"summary": "after the fault", "client_id": 104})]
+    )
     assert [list(o) for o in got] == [["ok"], ["ok"]], got
     assert got[0]["ok"]["id"] == TICKET
 
 
 async def test_latency_beyond_the_timeout_is_a_clear_error_then_calls_succeed(pair: SplitPair) -> None:
-    pair.admin("POST", "/faults", json={"method": "GET", "path": "/api/Tickets/*", "latency_ms": 4000, "times": 3})
+    pair.admin(
+        "POST", "/faults", json={"method": "GET", "path": "/api/Tickets/*", "latency_ms": 4000, "times": 3}
+    )
     async with session(pair) as client:
         got = await outcomes(client, [(GET, {"id": TICKET})] * 3)
         for outcome in got:
@@ -78,18 +86,31 @@ async def test_latency_beyond_the_timeout_is_a_clear_error_then_calls_succeed(pa
 async def test_dropped_connections_are_clear_errors_then_calls_succeed(pair: SplitPair) -> None:
     pair.admin("POST", "/faults", json={"path": "/api/Tickets*", "drop": True, "times": 4})
     async with session(pair) as client:
-        got = await outcomes(client, [(GET, {"id": TICKET}), (LIST, {"limit": 5}),
-                                      (CREATE, {"summary": "dropped", "client_id": 104}), (GET, {"id": TICKET})])
+        got = await outcomes(
+            client,
+            [
+                (GET, {"id": TICKET}),
+                (LIST, {"limit": 5}),
+                (CREATE, {"summary": "dropped", "client_id": 104}),
+                (GET, {"id": TICKET}),
+            ],
+        )
         assert all(o["error"]["code"] == "upstream_unavailable" for o in got), got
         await assert_serving(client)
-    dropped = [e for e in pair.admin("GET", "/requests", params={"limit": 1000}).json()["requests"]
-               if e["status"] is None]
+    dropped = [
+        e
+        for e in pair.admin("GET", "/requests", params={"limit": 1000}).json()["requests"]
+        if e["status"] is None
+    ]
     assert len(dropped) == 4  # one upstream attempt per call: nothing retried
 
 
 async def test_5xx_burst_is_passed_through_once_per_call_then_calls_succeed(pair: SplitPair) -> None:
-    pair.admin("POST", "/faults", json={"path": "/api/Tickets*", "status": 503, "body": {"message": "Halo is down"},
-                                        "times": 8})
+    pair.admin(
+        "POST",
+        "/faults",
+        json={"path": "/api/Tickets*", "status": 503, "body": {"message": "Halo is down"}, "times": 8},
+    )
     async with session(pair) as client:
         got = await outcomes(client, [(GET, {"id": TICKET}), (LIST, {"limit": 5})] * 4)
         assert [(o["error"]["status"], o["error"]["message"]) for o in got] == [(503, "Halo is down")] * 8
@@ -114,8 +135,14 @@ async def test_mock_killed_and_restarted_under_the_server(pair: SplitPair) -> No
     async with session(pair) as client:
         await assert_serving(client)
         pair.kill_mock()
-        got = await outcomes(client, [(GET, {"id": TICKET}), (LIST, {"limit": 5}),
-                                      (CREATE, {"summary": "while down", "client_id": 104})])
+        got = await outcomes(
+            client,
+            [
+                (GET, {"id": TICKET}),
+                (LIST, {"limit": 5}),
+                (CREATE, {"summary": "while down", "client_id": 104}),
+            ],
+        )
         for outcome in got:
             assert outcome["error"]["code"] == "upstream_unavailable"
             assert "unreachable" in outcome["error"]["message"]

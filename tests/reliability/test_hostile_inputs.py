@@ -20,14 +20,15 @@ import anyio.from_thread
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from halo_sandbox.mock.app import create_app
-from halo_sandbox.mock.resources import RESOURCES
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from halo_sandbox.mock.domain.resources import RESOURCES
+from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import generate_tools
 from halo_sandbox.server.upstream import HaloClient
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 CI_EXAMPLES = 60
 FULL_EXAMPLES = 2000
@@ -37,25 +38,84 @@ TALLY: Counter[str] = Counter()
 
 # ---------------------------------------------------------------- strategies
 
-EDGE_STRINGS = ["", " ", "\x00", "\ud800", "\udfff", "a\ud800b", "\ufeff", "\u202e", "💥" * 50, "'; DROP TABLE x;--",
-                "<script>alert(1)</script>", "%00", "../../etc/passwd", "\r\nSet-Cookie: x=1", "null", "NaN",
-                "x" * 70_000]
-EDGE_NUMBERS: list[Any] = [0, -1, 2**31 - 1, 2**31, -(2**31) - 1, 2**53 + 1, 2**63 - 1, 2**63, -(2**63) - 1, 2**64,
-                           10**400, -(10**400), 1e308, -1e308, 5e-324, 1.7976931348623157e308, float("inf"),
-                           float("-inf"), float("nan"), 0.1, -0.0]
-EDGE_DATES = ["0001-01-01T00:00:00", "0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59", "9999-12-31T23:00:00-05:00",
-              "1752-12-31T23:59:59", "1753-01-01T00:00:00", "1899-12-30T00:00:00", "1900-01-01T00:00:00",
-              "2024-02-29T24:00:00", "2023-02-29T00:00:00", "2024-13-01T00:00:00", "2024-01-01T00:00:00+25:00",
-              "10000-01-01T00:00:00", "-0001-01-01T00:00:00", "2024-01-01T00:00:00.9999999999Z", "T", "2024"]
+EDGE_STRINGS = [
+    "",
+    " ",
+    "\x00",
+    "\ud800",
+    "\udfff",
+    "a\ud800b",
+    "\ufeff",
+    "\u202e",
+    "💥" * 50,
+    "'; DROP TABLE x;--",
+    "<script>alert(1)</script>",
+    "%00",
+    "../../etc/passwd",
+    "\r\nSet-Cookie: x=1",
+    "null",
+    "NaN",
+    "x" * 70_000,
+]
+EDGE_NUMBERS: list[Any] = [
+    0,
+    -1,
+    2**31 - 1,
+    2**31,
+    -(2**31) - 1,
+    2**53 + 1,
+    2**63 - 1,
+    2**63,
+    -(2**63) - 1,
+    2**64,
+    10**400,
+    -(10**400),
+    1e308,
+    -1e308,
+    5e-324,
+    1.7976931348623157e308,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    0.1,
+    -0.0,
+]
+EDGE_DATES = [
+    "0001-01-01T00:00:00",
+    "0001-01-01T00:30:00+01:00",
+    "9999-12-31T23:59:59",
+    "9999-12-31T23:00:00-05:00",
+    "1752-12-31T23:59:59",
+    "1753-01-01T00:00:00",
+    "1899-12-30T00:00:00",
+    "1900-01-01T00:00:00",
+    "2024-02-29T24:00:00",
+    "2023-02-29T00:00:00",
+    "2024-13-01T00:00:00",
+    "2024-01-01T00:00:00+25:00",
+    "10000-01-01T00:00:00",
+    "-0001-01-01T00:00:00",
+    "2024-01-01T00:00:00.9999999999Z",
+    "T",
+    "2024",
+]
 
-texts = st.one_of(st.sampled_from(EDGE_STRINGS),
-                  st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=40))
-numbers = st.one_of(st.sampled_from(EDGE_NUMBERS), st.integers(min_value=-(2**80), max_value=2**80),
-                    st.floats(allow_nan=True, allow_infinity=True))
+texts = st.one_of(
+    st.sampled_from(EDGE_STRINGS),
+    st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=40),
+)
+numbers = st.one_of(
+    st.sampled_from(EDGE_NUMBERS),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
 dates = st.one_of(st.sampled_from(EDGE_DATES), st.datetimes().map(lambda d: d.isoformat()))
 scalars = st.one_of(texts, numbers, dates, st.booleans(), st.none())
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
-                      max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def _deep(depth: int, kind: str) -> Any:
@@ -79,24 +139,63 @@ def _encode(value: Any) -> bytes:
 raw_bodies = st.one_of(
     st.builds(lambda v: _encode(v), st.one_of(records, st.lists(records, max_size=3), hostile)),
     st.binary(max_size=200),
-    st.sampled_from([b"", b"[", b"[{}", b'{"a":' * 50, b"\xff\xfe", b"[" * 5000 + b"]" * 5000, b"NaN",
-                     b'[{"summary": "' + b"x" * 300_000 + b'", "client_id": 104}]']),
+    st.sampled_from(
+        [
+            b"",
+            b"[",
+            b"[{}",
+            b'{"a":' * 50,
+            b"\xff\xfe",
+            b"[" * 5000 + b"]" * 5000,
+            b"NaN",
+            b'[{"summary": "' + b"x" * 300_000 + b'", "client_id": 104}]',
+        ]
+    ),
 )
+
+
 def _q(text: str) -> str:
-    """``text`` percent-encoded as raw UTF-8 bytes (a lone surrogate becomes the bytes a hostile client sends)."""
+    """``text`` percent-encoded as raw UTF-8 bytes (a lone surrogate becomes the bytes a hostile client
+    sends)."""
     return quote(text[:2000].encode("utf-8", "surrogatepass"), safe="")  # httpx refuses URLs over 64 KB
 
 
 PATHS = sorted({spec.path for spec in RESOURCES})
 paths = st.one_of(st.sampled_from(PATHS), texts.map(lambda t: _q(t) or "x"))
-ids = st.one_of(st.integers(min_value=-(2**70), max_value=2**70).map(str), texts.map(_q), st.sampled_from(
-    ["45_920", _q("٤٥"), "+1", "%201", "1.0", "0x1", "1e3", "45001", "99999999999", "%00", "..", "-"]))
-query = st.dictionaries(st.one_of(st.sampled_from(["pageinate", "page_size", "page_no", "count", "order", "orderdesc",
-                                                   "search", "client_id", "team", "includebreached", "open_only",
-                                                   "ticket_id", "quote_status", "includedetails", "tenant",
-                                                   "client_secret"]), texts),
-                        st.one_of(texts, numbers.map(str), dates), max_size=5).map(
-    lambda params: "&".join(f"{_q(k)}={_q(v)}" for k, v in params.items()))
+ids = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    texts.map(_q),
+    st.sampled_from(
+        ["45_920", _q("٤٥"), "+1", "%201", "1.0", "0x1", "1e3", "45001", "99999999999", "%00", "..", "-"]
+    ),
+)
+query = st.dictionaries(
+    st.one_of(
+        st.sampled_from(
+            [
+                "pageinate",
+                "page_size",
+                "page_no",
+                "count",
+                "order",
+                "orderdesc",
+                "search",
+                "client_id",
+                "team",
+                "includebreached",
+                "open_only",
+                "ticket_id",
+                "quote_status",
+                "includedetails",
+                "tenant",
+                "client_secret",
+            ]
+        ),
+        texts,
+    ),
+    st.one_of(texts, numbers.map(str), dates),
+    max_size=5,
+).map(lambda params: "&".join(f"{_q(k)}={_q(v)}" for k, v in params.items()))
 
 # ---------------------------------------------------------------- the rig
 
@@ -108,21 +207,32 @@ class Rig:
         self.app = create_app(MockSettings(rate_limit=None, admin_key=ADMIN["X-Admin-Key"], max_tenants=8))
         self.registry = self.app.state.sandbox
         self.http = TestClient(self.app, base_url="http://mock.test", raise_server_exceptions=True)
-        token = self.http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": "halo-sandbox",
-                                                    "client_secret": "halo-sandbox-secret"}).json()["access_token"]
+        token = self.http.post(
+            "/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "halo-sandbox",
+                "client_secret": "halo-sandbox-secret",
+            },
+        ).json()["access_token"]
         self.auth = {"Authorization": f"Bearer {token}"}
 
     def state(self) -> str:
         tenant = self.registry.get()
-        return json.dumps(tenant.store.snapshot(), sort_keys=True) + json.dumps(tenant.faults.snapshot()) + \
-            json.dumps(self.registry.names())
+        return (
+            json.dumps(tenant.store.snapshot(), sort_keys=True)
+            + json.dumps(tenant.faults.snapshot())
+            + json.dumps(self.registry.names())
+        )
 
     def check(self, target: str, response: httpx.Response, before: str) -> None:
         """No 5xx; a refusal is a JSON 4xx and changes nothing."""
         TALLY[target] += 1
         assert response.status_code < 500, (target, response.status_code, response.text[:300])
         if response.status_code >= 400:
-            assert response.headers.get("content-type", "").startswith("application/json"), response.text[:200]
+            assert response.headers.get("content-type", "").startswith("application/json"), response.text[
+                :200
+            ]
             assert response.json(), response.text[:200]
             assert self.state() == before, f"{target}: a refused request changed the tenant"
 
@@ -135,9 +245,14 @@ def rig() -> Iterator[Rig]:
 
 
 def _examples(long_run: bool) -> Any:
-    return settings(max_examples=FULL_EXAMPLES if long_run else CI_EXAMPLES, deadline=None, derandomize=not long_run,
-                    suppress_health_check=list(HealthCheck), database=None,
-                    phases=[Phase.explicit, Phase.generate])  # no shrinking: a failure prints its raw input
+    return settings(
+        max_examples=FULL_EXAMPLES if long_run else CI_EXAMPLES,
+        deadline=None,
+        derandomize=not long_run,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+    )  # no shrinking: a failure prints its raw input
 
 
 # ---------------------------------------------------------------- /api
@@ -145,8 +260,13 @@ def _examples(long_run: bool) -> Any:
 
 def test_api_writes(rig: Rig, long_run: bool) -> None:
     @_examples(long_run)
-    @given(path=paths, body=raw_bodies, content_type=st.sampled_from(["application/json", "text/json", "text/plain",
-                                                                      "application/x-www-form-urlencoded", ""]))
+    @given(
+        path=paths,
+        body=raw_bodies,
+        content_type=st.sampled_from(
+            ["application/json", "text/json", "text/plain", "application/x-www-form-urlencoded", ""]
+        ),
+    )
     def run(path: str, body: bytes, content_type: str) -> None:
         before = rig.state()
         headers = {**rig.auth, **({"Content-Type": content_type} if content_type else {})}
@@ -169,8 +289,12 @@ def test_api_reads_and_deletes(rig: Rig, long_run: bool) -> None:
         rig.check("api GET list", listed, before)
         one = rig.http.get(f"/api/{path}/{record_id}?{params}", headers=rig.auth)
         rig.check("api GET one", one, before)
-        if delete and not record_id.strip().lstrip("-").isdigit():  # deleting real seed rows is allowed, not hostile
-            rig.check("api DELETE", rig.http.delete(f"/api/{path}/{record_id}?{params}", headers=rig.auth), before)
+        if (
+            delete and not record_id.strip().lstrip("-").isdigit()
+        ):  # deleting real seed rows is allowed, not hostile
+            rig.check(
+                "api DELETE", rig.http.delete(f"/api/{path}/{record_id}?{params}", headers=rig.auth), before
+            )
 
     run()
 
@@ -179,12 +303,40 @@ def test_api_reads_and_deletes(rig: Rig, long_run: bool) -> None:
 
 
 def test_token_requests(rig: Rig, long_run: bool) -> None:
-    names = ["grant_type", "client_id", "client_secret", "username", "password", "refresh_token", "scope", "tenant"]
-    fields = st.dictionaries(st.sampled_from(names), st.one_of(texts, st.sampled_from(
-        ["client_credentials", "password", "refresh_token", "halo-sandbox", "all", "authorization_code"])), max_size=6)
+    names = [
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "username",
+        "password",
+        "refresh_token",
+        "scope",
+        "tenant",
+    ]
+    fields = st.dictionaries(
+        st.sampled_from(names),
+        st.one_of(
+            texts,
+            st.sampled_from(
+                [
+                    "client_credentials",
+                    "password",
+                    "refresh_token",
+                    "halo-sandbox",
+                    "all",
+                    "authorization_code",
+                ]
+            ),
+        ),
+        max_size=6,
+    )
 
     @_examples(long_run)
-    @given(form=fields, tenant_query=st.one_of(st.none(), texts), raw=st.one_of(st.none(), st.binary(max_size=100)))
+    @given(
+        form=fields,
+        tenant_query=st.one_of(st.none(), texts),
+        raw=st.one_of(st.none(), st.binary(max_size=100)),
+    )
     def run(form: dict[str, str], tenant_query: str | None, raw: bytes | None) -> None:
         form = {k: v.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for k, v in form.items()}
         if form.get("client_secret") == "halo-sandbox-secret":
@@ -192,7 +344,9 @@ def test_token_requests(rig: Rig, long_run: bool) -> None:
         before = rig.state()
         url = "/auth/token" + (f"?tenant={_q(tenant_query)}" if tenant_query else "")
         if raw is not None:
-            response = rig.http.post(url, content=raw, headers={"Content-Type": "application/x-www-form-urlencoded"})
+            response = rig.http.post(
+                url, content=raw, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            )
         else:
             response = rig.http.post(url, data=form)
         rig.check("auth token", response, before)
@@ -205,18 +359,48 @@ def test_token_requests(rig: Rig, long_run: bool) -> None:
 
 
 def test_control_plane(rig: Rig, long_run: bool) -> None:
-    routes = st.sampled_from([("POST", "/_sandbox/faults"), ("POST", "/_sandbox/clock"), ("PUT", "/_sandbox/ratelimit"),
-                              ("PUT", "/_sandbox/snapshot"), ("POST", "/_sandbox/tenants"),
-                              ("POST", "/_sandbox/tokens/expire")])
-    fault_like = st.fixed_dictionaries({}, optional={
-        "method": texts, "path": st.one_of(texts, st.just("/api/*")), "tool": texts, "status": numbers,
-        "headers": st.dictionaries(texts, texts, max_size=3), "body": hostile, "latency_ms": numbers,
-        "drop": st.booleans(), "times": numbers, "after": numbers, "action": texts, "at": dates,
-        "seconds": numbers, "enabled": st.booleans(), "limit": numbers, "window_seconds": numbers, "name": texts,
-        "format": texts, "store": hostile, "clock": hostile, "ratelimit": hostile, "faults": hostile})
+    routes = st.sampled_from(
+        [
+            ("POST", "/_sandbox/faults"),
+            ("POST", "/_sandbox/clock"),
+            ("PUT", "/_sandbox/ratelimit"),
+            ("PUT", "/_sandbox/snapshot"),
+            ("POST", "/_sandbox/tenants"),
+            ("POST", "/_sandbox/tokens/expire"),
+        ]
+    )
+    fault_like = st.fixed_dictionaries(
+        {},
+        optional={
+            "method": texts,
+            "path": st.one_of(texts, st.just("/api/*")),
+            "tool": texts,
+            "status": numbers,
+            "headers": st.dictionaries(texts, texts, max_size=3),
+            "body": hostile,
+            "latency_ms": numbers,
+            "drop": st.booleans(),
+            "times": numbers,
+            "after": numbers,
+            "action": texts,
+            "at": dates,
+            "seconds": numbers,
+            "enabled": st.booleans(),
+            "limit": numbers,
+            "window_seconds": numbers,
+            "name": texts,
+            "format": texts,
+            "store": hostile,
+            "clock": hostile,
+            "ratelimit": hostile,
+            "faults": hostile,
+        },
+    )
 
     @_examples(long_run)
-    @given(route=routes, body=st.one_of(fault_like.map(_encode), raw_bodies), tenant=st.one_of(st.none(), texts))
+    @given(
+        route=routes, body=st.one_of(fault_like.map(_encode), raw_bodies), tenant=st.one_of(st.none(), texts)
+    )
     def run(route: tuple[str, str], body: bytes, tenant: str | None) -> None:
         method, path = route
         before = rig.state()
@@ -242,14 +426,26 @@ def test_control_plane(rig: Rig, long_run: bool) -> None:
 
 def test_no_admin_key_no_change(rig: Rig, long_run: bool) -> None:
     @_examples(long_run)
-    @given(path=st.sampled_from(["/_sandbox/reset", "/_sandbox/faults", "/_sandbox/clock", "/_sandbox/tenants",
-                                 "/_sandbox/snapshot"]), body=raw_bodies,
-           key=st.one_of(st.none(), texts.map(lambda t: t.encode("ascii", "replace").decode()[:100])))
+    @given(
+        path=st.sampled_from(
+            [
+                "/_sandbox/reset",
+                "/_sandbox/faults",
+                "/_sandbox/clock",
+                "/_sandbox/tenants",
+                "/_sandbox/snapshot",
+            ]
+        ),
+        body=raw_bodies,
+        key=st.one_of(st.none(), texts.map(lambda t: t.encode("ascii", "replace").decode()[:100])),
+    )
     def run(path: str, body: bytes, key: str | None) -> None:
         before = rig.state()
         headers = {"X-Admin-Key": key} if key else {}
         try:
-            response = rig.http.post(path, content=body, headers={**headers, "Content-Type": "application/json"})
+            response = rig.http.post(
+                path, content=body, headers={**headers, "Content-Type": "application/json"}
+            )
         except (httpx.LocalProtocolError, UnicodeEncodeError):
             return
         rig.check("sandbox without the key", response, before)
@@ -264,8 +460,12 @@ def test_no_admin_key_no_change(rig: Rig, long_run: bool) -> None:
 @pytest.fixture(scope="module")
 def executor(rig: Rig) -> Iterator[tuple[anyio.from_thread.BlockingPortal, Executor]]:
     with anyio.from_thread.start_blocking_portal() as portal:
-        halo = HaloClient(base_url="http://mock.test", client_id="halo-sandbox", client_secret="halo-sandbox-secret",
-                          transport=httpx.ASGITransport(app=rig.app))
+        halo = HaloClient(
+            base_url="http://mock.test",
+            client_id="halo-sandbox",
+            client_secret="halo-sandbox-secret",
+            transport=httpx.ASGITransport(app=rig.app),
+        )
         yield portal, Executor(halo=halo, tools=generate_tools(), cursor_secret=b"hostile")
         portal.call(halo.aclose)
 
@@ -281,8 +481,9 @@ def test_tool_arguments(rig: Rig, executor: Any, long_run: bool) -> None:
     def run(data: st.DataObject) -> None:
         name = data.draw(st.one_of(st.sampled_from(names), texts), label="tool")
         keys = known.get(name) or ["id"]
-        arguments = data.draw(st.dictionaries(st.one_of(st.sampled_from(keys), texts), hostile, max_size=5),
-                              label="arguments")
+        arguments = data.draw(
+            st.dictionaries(st.one_of(st.sampled_from(keys), texts), hostile, max_size=5), label="arguments"
+        )
         before = rig.state()
         result = portal.call(ex.call, name, arguments)
         TALLY["mcp tools/call"] += 1

@@ -34,15 +34,19 @@ async def _traffic(client: Client, *, worker: int, until: float, counts: dict[st
     for n in itertools.count():
         if time.monotonic() >= until:
             return
-        created = await client.call_tool("create_a_halo_itsm_ticket",
-                                         {"summary": f"long run w{worker} n{n}", "client_id": 104})
+        created = await client.call_tool(
+            "create_a_halo_itsm_ticket", {"summary": f"long run w{worker} n{n}", "client_id": 104}
+        )
         assert created.is_error is False, created.structured_content
         ticket_id = created.structured_content["result"]["id"]
         calls: list[tuple[str, dict[str, Any], bool]] = [
             ("get_single_halo_itsm_ticket_by_id", {"id": ticket_id}, False),
             ("create_a_halo_itsm_action", {"ticket_id": ticket_id, "note": "progress"}, False),
-            ("update_a_halo_itsm_ticket_by_id", {"id": ticket_id, "summary": f"long run w{worker} n{n} (edited)"},
-             False),
+            (
+                "update_a_halo_itsm_ticket_by_id",
+                {"id": ticket_id, "summary": f"long run w{worker} n{n} (edited)"},
+                False,
+            ),
             ("list_all_halo_itsm_tickets", {"client_id": 104, "open_only": True, "limit": 20}, False),
             ("get_single_halo_itsm_ticket_by_id", {"id": "not-a-number"}, True),
             ("list_all_halo_itsm_tickets", {"next_cursor": "tampered"}, True),
@@ -71,12 +75,15 @@ async def test_ten_minutes_of_mixed_traffic_keep_rss_flat_and_the_journal_bounde
         async with anyio.create_task_group() as tg:
             tg.start_soon(sample)
             for worker, client in enumerate(clients):
-                tg.start_soon(lambda c=client, w=worker: _traffic(c, worker=w, until=start + DURATION_S,
-                                                                  counts=counts))
+                tg.start_soon(
+                    lambda c=client, w=worker: _traffic(c, worker=w, until=start + DURATION_S, counts=counts)
+                )
     baseline = max(rss for t, rss in samples if t <= WARMUP_S)
     final = max(rss for t, rss in samples if t >= DURATION_S - 30)
     assert counts["calls"] > 1000
-    assert final <= baseline * 1.10, f"RSS grew from {baseline} KiB to {final} KiB after {counts['calls']} calls"
+    assert final <= baseline * 1.10, (
+        f"RSS grew from {baseline} KiB to {final} KiB after {counts['calls']} calls"
+    )
     assert sandbox.proc.poll() is None
     journal = sandbox.admin("GET", "/requests", params={"limit": 100_000}).json()
     assert journal["count"] <= 1000, "the journal is a bounded ring buffer"

@@ -22,14 +22,16 @@ async def _abandons(scope, receive, send):
 
 
 async def test_a_failure_before_the_response_is_a_500():
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=_as_on_a_socket(_fails_early)),
-                                 base_url="http://mock") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=_as_on_a_socket(_fails_early)), base_url="http://mock"
+    ) as http:
         answer = await http.get("/api/Tickets")
     assert answer.status_code == 500 and answer.text == "Internal Server Error"
 
 
 async def test_an_abandoned_response_is_a_transport_error_not_an_empty_200():
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=_as_on_a_socket(_abandons)),
-                                 base_url="http://mock") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=_as_on_a_socket(_abandons)), base_url="http://mock"
+    ) as http:
         with pytest.raises(httpx.TransportError):
             await http.get("/api/Client/104")

@@ -1,5 +1,6 @@
 import pytest
 import respx
+
 from halo_sandbox.server.upstream import HaloClient
 
 # The Halo instance the unit tests fake at the HTTP layer with respx.

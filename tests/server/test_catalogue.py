@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from halo_sandbox.server.catalogue import CATALOGUE, METHODS, resource
 
 # Halo's own names for each catalogue path (derived from Halo's official OpenAPI document; see its "source").
@@ -84,6 +85,9 @@ def test_query_params_and_body_fields_use_halo_names():
         if entry.fields:
             props = set(names["body_fields"])
             # team_id: in the newer Halo schema (ARCHITECTURE.md, shared conventions)
-            problems += [f"{entry.name}: field {f.name}" for f in entry.fields
-                         if f.name not in props and f.name != "team_id"]
+            problems += [
+                f"{entry.name}: field {f.name}"
+                for f in entry.fields
+                if f.name not in props and f.name != "team_id"
+            ]
     assert problems == []

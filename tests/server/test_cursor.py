@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+
 from halo_sandbox.server.cursor import CursorCodec
 from halo_sandbox.server.errors import CursorError
 
@@ -21,7 +22,10 @@ def test_round_trip_and_url_safe(codec):
     cursor = codec.encode(tool=TOOL, filters=FILTERS, position={"page": 3, "size": 50})
     assert re.fullmatch(r"[A-Za-z0-9_\-.]+", cursor)
     assert "104" not in cursor  # opaque: filters are hashed, not carried
-    assert codec.decode(cursor, tool=TOOL, filters={"open_only": True, "client_id": 104}) == {"page": 3, "size": 50}
+    assert codec.decode(cursor, tool=TOOL, filters={"open_only": True, "client_id": 104}) == {
+        "page": 3,
+        "size": 50,
+    }
 
 
 def test_secret_per_process_unless_given():
@@ -29,21 +33,25 @@ def test_secret_per_process_unless_given():
     cursor = a.encode(tool=TOOL, filters={}, position={"page": 2})
     with pytest.raises(CursorError, match="invalid"):
         b.decode(cursor, tool=TOOL, filters={})
-    assert CursorCodec(b"s").decode(CursorCodec(b"s").encode(tool=TOOL, filters={}, position={"offset": 5}),
-                                    tool=TOOL, filters={}) == {"offset": 5}
+    assert CursorCodec(b"s").decode(
+        CursorCodec(b"s").encode(tool=TOOL, filters={}, position={"offset": 5}), tool=TOOL, filters={}
+    ) == {"offset": 5}
 
 
 def _flip(text: str, index: int) -> str:
     c = text[index]
-    return text[:index] + ("A" if c != "A" else "B") + text[index + 1:]
+    return text[:index] + ("A" if c != "A" else "B") + text[index + 1 :]
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda c: _flip(c, 3),                         # payload byte changed
-    lambda c: _flip(c, len(c) - 2),                # signature changed
-    lambda c: c[:-4],                              # truncated signature
-    lambda c: c[: c.index(".") - 2] + c[c.index("."):],  # truncated payload
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda c: _flip(c, 3),  # payload byte changed
+        lambda c: _flip(c, len(c) - 2),  # signature changed
+        lambda c: c[:-4],  # truncated signature
+        lambda c: c[: c.index(".") - 2] + c[c.index(".") :],  # truncated payload
+    ],
+)
 def test_tampered_or_truncated_cursor_is_rejected(codec, mutate):
     cursor = codec.encode(tool=TOOL, filters=FILTERS, position={"page": 2})
     with pytest.raises(CursorError):

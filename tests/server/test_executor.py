@@ -10,11 +10,11 @@ import jsonschema
 import mcp_types
 import pytest
 import respx
+
+from halo_sandbox.protocol import RATELIMIT_META
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import generate_tools, with_file_access
 from halo_sandbox.server.upstream import HaloClient
-
-from halo_sandbox.protocol import RATELIMIT_META
 from tests.server.conftest import BASE
 
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
@@ -44,19 +44,30 @@ def body_of(call):
 
 async def test_list_routes_filters_to_query_and_drives_halo_paging(mock, run):
     route = mock.get("/api/Tickets").respond(json={"record_count": 1, "tickets": [{"id": 5}]})
-    result = await run("list_all_halo_itsm_tickets", {"client_id": 104, "team": [3, 4], "open_only": True,
-                                                      "includebreached": True, "limit": 10})
+    result = await run(
+        "list_all_halo_itsm_tickets",
+        {"client_id": 104, "team": [3, 4], "open_only": True, "includebreached": True, "limit": 10},
+    )
     assert not result.is_error
     assert result.structured_content == {"result": [{"id": 5}], "next_cursor": None}
     assert json.loads(result.content[0].text) == result.structured_content
     params = dict(route.calls[0].request.url.params)
-    assert params == {"client_id": "104", "team": "3,4", "open_only": "true", "includebreached": "true",
-                      "pageinate": "true", "page_size": "10", "page_no": "1"}
+    assert params == {
+        "client_id": "104",
+        "team": "3,4",
+        "open_only": "true",
+        "includebreached": "true",
+        "pageinate": "true",
+        "page_size": "10",
+        "page_no": "1",
+    }
 
 
 async def test_get_routes_id_to_path_and_options_to_query(mock, run):
     route = mock.get("/api/Actions/3").respond(json={"id": 3, "ticket_id": 45920, "note": "hi"})
-    result = await run("get_single_halo_itsm_action_by_id", {"id": 3, "ticket_id": 45920, "includedetails": True})
+    result = await run(
+        "get_single_halo_itsm_action_by_id", {"id": 3, "ticket_id": 45920, "includedetails": True}
+    )
     assert result.structured_content == {"result": {"id": 3, "ticket_id": 45920, "note": "hi"}}
     assert dict(route.calls[0].request.url.params) == {"ticket_id": "45920", "includedetails": "true"}
 
@@ -107,22 +118,25 @@ async def test_sandbox_headers_name_the_tool_and_call(mock, run):
 # --- validation before any request ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name,args,needle", [
-    ("list_all_halo_itsm_tickets", {"bogus": 1, "other": 2}, "unknown argument(s): bogus, other"),
-    ("list_all_halo_itsm_tickets", {"limit": 500}, "limit"),
-    ("list_all_halo_itsm_tickets", {"limit": 0}, "limit"),
-    ("list_all_halo_itsm_tickets", {"client_id": "104"}, "client_id"),
-    ("list_all_halo_itsm_tickets", {"team": []}, "team"),
-    ("list_all_halo_itsm_actions", {}, "ticket_id"),
-    ("get_single_halo_itsm_ticket_by_id", {}, "id"),
-    ("get_single_halo_itsm_ticket_by_id", {"id": True}, "id"),
-    ("update_a_halo_itsm_ticket_by_id", {"summary": "x"}, "id"),
-    ("create_a_halo_itsm_ticket", {"client_id": 1}, "summary"),
-    ("create_a_halo_itsm_team", {"name": "x"}, "Unknown tool"),
-    ("find_halo_itsm_ids", {"kind": "client"}, "name"),
-    ("find_halo_itsm_ids", {"kind": "planet", "name": "x"}, "kind"),
-    ("find_halo_itsm_ids", {}, "queries"),
-])
+@pytest.mark.parametrize(
+    "name,args,needle",
+    [
+        ("list_all_halo_itsm_tickets", {"bogus": 1, "other": 2}, "unknown argument(s): bogus, other"),
+        ("list_all_halo_itsm_tickets", {"limit": 500}, "limit"),
+        ("list_all_halo_itsm_tickets", {"limit": 0}, "limit"),
+        ("list_all_halo_itsm_tickets", {"client_id": "104"}, "client_id"),
+        ("list_all_halo_itsm_tickets", {"team": []}, "team"),
+        ("list_all_halo_itsm_actions", {}, "ticket_id"),
+        ("get_single_halo_itsm_ticket_by_id", {}, "id"),
+        ("get_single_halo_itsm_ticket_by_id", {"id": True}, "id"),
+        ("update_a_halo_itsm_ticket_by_id", {"summary": "x"}, "id"),
+        ("create_a_halo_itsm_ticket", {"client_id": 1}, "summary"),
+        ("create_a_halo_itsm_team", {"name": "x"}, "Unknown tool"),
+        ("find_halo_itsm_ids", {"kind": "client"}, "name"),
+        ("find_halo_itsm_ids", {"kind": "planet", "name": "x"}, "kind"),
+        ("find_halo_itsm_ids", {}, "queries"),
+    ],
+)
 async def test_bad_arguments_never_reach_upstream(mock, run, name, args, needle):
     result = await run(name, args)
     assert result.is_error
@@ -139,18 +153,26 @@ async def test_429_with_halo_text_is_passed_through_once(mock, run):
     route = mock.get("/api/Tickets").respond(429, json={"message": HALO_429})
     result = await run("list_all_halo_itsm_tickets")
     assert result.is_error and route.call_count == 1
-    assert result.structured_content == {"error": {
-        "status": 429, "message": HALO_429, "body": {"message": HALO_429},
-        "ratelimit": {"limit": 300, "remaining": 0, "reset": 300}, "retry_after": None,
-        "code": "upstream_error"}}
+    assert result.structured_content == {
+        "error": {
+            "status": 429,
+            "message": HALO_429,
+            "body": {"message": HALO_429},
+            "ratelimit": {"limit": 300, "remaining": 0, "reset": 300},
+            "retry_after": None,
+            "code": "upstream_error",
+        }
+    }
     assert json.loads(result.content[0].text) == result.structured_content
     assert result.meta[RATELIMIT_META]["ratelimit"]["limit"] == 300
 
 
 async def test_429_with_headers(mock, run):
     route = mock.get("/api/Tickets/1").respond(
-        429, text=HALO_429, headers={"Retry-After": "42", "X-RateLimit-Limit": "300",
-                                     "X-RateLimit-Remaining": "0"})
+        429,
+        text=HALO_429,
+        headers={"Retry-After": "42", "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0"},
+    )
     error = (await run("get_single_halo_itsm_ticket_by_id", {"id": 1})).structured_content["error"]
     assert route.call_count == 1
     assert error["body"] == HALO_429 and error["message"] == HALO_429
@@ -174,7 +196,9 @@ async def test_halo_400_validation_body_is_parsed(mock, run):
 
 
 async def test_401_refresh_and_replay_then_second_401_surfaces(mock, run):
-    route = mock.get("/api/Status").mock(side_effect=[httpx.Response(401), httpx.Response(200, json=[{"id": 1}])])
+    route = mock.get("/api/Status").mock(
+        side_effect=[httpx.Response(401), httpx.Response(200, json=[{"id": 1}])]
+    )
     ok = await run("list_all_halo_itsm_statuses")
     assert not ok.is_error and route.call_count == 2
     always = mock.get("/api/Team").respond(401, json={"message": "token expired"})
@@ -184,8 +208,12 @@ async def test_401_refresh_and_replay_then_second_401_surfaces(mock, run):
 
 
 async def test_unreachable_upstream_is_an_error_and_server_keeps_serving(mock, run):
-    mock.get("/api/Tickets").mock(side_effect=[httpx.ConnectError("connection refused"),
-                                               httpx.Response(200, json={"record_count": 0, "tickets": []})])
+    mock.get("/api/Tickets").mock(
+        side_effect=[
+            httpx.ConnectError("connection refused"),
+            httpx.Response(200, json={"record_count": 0, "tickets": []}),
+        ]
+    )
     down = await run("list_all_halo_itsm_tickets")
     assert down.is_error
     assert down.structured_content["error"]["status"] is None
@@ -195,11 +223,14 @@ async def test_unreachable_upstream_is_an_error_and_server_keeps_serving(mock, r
 
 
 async def test_success_carries_ratelimit_meta(mock, run):
-    mock.get("/api/Status").respond(json=[], headers={"RateLimit-Limit": "300", "RateLimit-Remaining": "299",
-                                                      "RateLimit-Reset": "300"})
+    mock.get("/api/Status").respond(
+        json=[], headers={"RateLimit-Limit": "300", "RateLimit-Remaining": "299", "RateLimit-Reset": "300"}
+    )
     result = await run("list_all_halo_itsm_statuses")
-    assert result.meta[RATELIMIT_META] == {"ratelimit": {"limit": 300, "remaining": 299, "reset": 300},
-                                           "retry_after": None}
+    assert result.meta[RATELIMIT_META] == {
+        "ratelimit": {"limit": 300, "remaining": 299, "reset": 300},
+        "retry_after": None,
+    }
 
 
 # --- pagination ------------------------------------------------------------------------------------
@@ -211,7 +242,10 @@ def paged_halo(records, key):
         assert p["pageinate"] == "true"
         size, page = int(p["page_size"]), int(p["page_no"])
         rows = [r for r in records if "client_id" not in p or r["client_id"] == int(p["client_id"])]
-        return httpx.Response(200, json={"record_count": len(rows), key: rows[(page - 1) * size: page * size]})
+        return httpx.Response(
+            200, json={"record_count": len(rows), key: rows[(page - 1) * size : page * size]}
+        )
+
     return respond
 
 
@@ -247,7 +281,9 @@ async def test_following_cursors_returns_every_record_once_unpaged(mock, run, li
 
 
 async def test_actions_are_fetched_unpaged_with_a_large_count(mock, run):
-    route = mock.get("/api/Actions").respond(json={"record_count": 3, "actions": [{"id": 1}, {"id": 2}, {"id": 3}]})
+    route = mock.get("/api/Actions").respond(
+        json={"record_count": 3, "actions": [{"id": 1}, {"id": 2}, {"id": 3}]}
+    )
     result = await run("list_all_halo_itsm_actions", {"ticket_id": 45920, "limit": 2})
     params = route.calls[0].request.url.params
     assert params["ticket_id"] == "45920" and int(params["count"]) >= 1000 and "page_no" not in params
@@ -308,16 +344,30 @@ async def test_attachment_base64_round_trip(mock, run):
     def upload(request):
         item = json.loads(request.content)[0]
         stored.update(item)
-        return httpx.Response(201, json={"id": 77, "filename": item["filename"], "ticket_id": item["ticket_id"]})
+        return httpx.Response(
+            201, json={"id": 77, "filename": item["filename"], "ticket_id": item["ticket_id"]}
+        )
 
     post = mock.post("/api/Attachment").mock(side_effect=upload)
-    mock.get("/api/Attachment/77").mock(side_effect=lambda r: httpx.Response(
-        200, content=base64.b64decode(stored["data_base64"]),
-        headers={"content-type": "application/octet-stream",
-                 "content-disposition": 'attachment; filename="trace.png"'}))
-    created = await run("create_a_halo_itsm_attachment", {
-        "ticket_id": 45920, "action_id": 2, "filename": "trace.png",
-        "content_base64": base64.b64encode(payload).decode()})
+    mock.get("/api/Attachment/77").mock(
+        side_effect=lambda r: httpx.Response(
+            200,
+            content=base64.b64decode(stored["data_base64"]),
+            headers={
+                "content-type": "application/octet-stream",
+                "content-disposition": 'attachment; filename="trace.png"',
+            },
+        )
+    )
+    created = await run(
+        "create_a_halo_itsm_attachment",
+        {
+            "ticket_id": 45920,
+            "action_id": 2,
+            "filename": "trace.png",
+            "content_base64": base64.b64encode(payload).decode(),
+        },
+    )
     assert not created.is_error, created.structured_content
     assert created.structured_content == {"result": {"id": 77, "filename": "trace.png", "ticket_id": 45920}}
     sent = body_of(post.calls[0])
@@ -325,8 +375,12 @@ async def test_attachment_base64_round_trip(mock, run):
     assert "content_base64" not in sent[0]
 
     got = await run("get_single_halo_itsm_attachment_by_id", {"id": 77})
-    assert got.structured_content["result"] == {"id": 77, "filename": "trace.png", "content_type": "image/png",
-                                                "filesize": len(payload)}
+    assert got.structured_content["result"] == {
+        "id": 77,
+        "filename": "trace.png",
+        "content_type": "image/png",
+        "filesize": len(payload),
+    }
     embedded = got.content[1]
     assert isinstance(embedded, mcp_types.EmbeddedResource)
     assert isinstance(embedded.resource, mcp_types.BlobResourceContents)
@@ -336,11 +390,18 @@ async def test_attachment_base64_round_trip(mock, run):
 
 async def test_text_attachment_and_download_as_text_resource(mock, run):
     post = mock.post("/api/Attachment").respond(json={"id": 5})
-    await run("create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "notes.txt", "content_text": "héllo"})
+    await run(
+        "create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "notes.txt", "content_text": "héllo"}
+    )
     assert base64.b64decode(body_of(post.calls[0])[0]["data_base64"]).decode() == "héllo"
-    mock.get("/api/Attachment/5").respond(200, content="héllo".encode(), headers={
-        "content-type": "text/plain; charset=utf-8",
-        "content-disposition": "attachment; filename*=UTF-8''n%C3%B6tes.txt"})
+    mock.get("/api/Attachment/5").respond(
+        200,
+        content="héllo".encode(),
+        headers={
+            "content-type": "text/plain; charset=utf-8",
+            "content-disposition": "attachment; filename*=UTF-8''n%C3%B6tes.txt",
+        },
+    )
     got = await run("get_single_halo_itsm_attachment_by_id", {"id": 5})
     resource = got.content[1].resource
     assert isinstance(resource, mcp_types.TextResourceContents)
@@ -348,12 +409,15 @@ async def test_text_attachment_and_download_as_text_resource(mock, run):
     assert got.structured_content["result"]["filename"] == "nötes.txt"
 
 
-@pytest.mark.parametrize("args,needle", [
-    ({"content_base64": "not base64!!"}, "not valid base64"),
-    ({"content_base64": "QUJD", "content_text": "x"}, "exactly one"),
-    ({}, "exactly one"),
-    ({"file_path": "/etc/passwd"}, "unknown argument"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        ({"content_base64": "not base64!!"}, "not valid base64"),
+        ({"content_base64": "QUJD", "content_text": "x"}, "exactly one"),
+        ({}, "exactly one"),
+        ({"file_path": "/etc/passwd"}, "unknown argument"),
+    ],
+)
 async def test_bad_attachment_input_never_reaches_upstream(mock, run, args, needle):
     result = await run("create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "a.bin", **args})
     assert result.is_error and needle in result.structured_content["error"]["message"]
@@ -372,13 +436,15 @@ async def test_file_path_only_inside_allowed_dir(mock, halo, tmp_path):
     executor = Executor(halo=halo, tools=tools, allowed_file_dir=allowed)
     post = mock.post("/api/Attachment").respond(json={"id": 1})
 
-    ok = await executor.call("create_a_halo_itsm_attachment",
-                             {"ticket_id": 1, "filename": "report.csv", "file_path": "report.csv"})
+    ok = await executor.call(
+        "create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "report.csv", "file_path": "report.csv"}
+    )
     assert not ok.is_error
     assert base64.b64decode(body_of(post.calls[0])[0]["data_base64"]) == b"a,b\n1,2\n"
     for bad in ["../secret.txt", str(secret), "link.txt", "sub", "missing.txt", "sub/../../secret.txt"]:
-        result = await executor.call("create_a_halo_itsm_attachment",
-                                     {"ticket_id": 1, "filename": "x", "file_path": bad})
+        result = await executor.call(
+            "create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "x", "file_path": bad}
+        )
         assert result.is_error, bad
         assert result.structured_content["error"]["code"] == "file_access_denied"
     assert post.call_count == 1
@@ -388,16 +454,37 @@ async def test_file_path_only_inside_allowed_dir(mock, halo, tmp_path):
 
 
 async def test_lookup_exact_and_ambiguous(mock, run):
-    mock.get("/api/Team").respond(json=[{"id": 1, "name": "Network Operations"}, {"id": 2, "name": "Identity"},
-                                        {"id": 3, "name": "Security"}, {"id": 4, "name": "Service Desk"}])
-    clients = mock.get("/api/Client").respond(json={"record_count": 2, "clients": [
-        {"id": 104, "name": "Wayne Enterprises"}, {"id": 108, "name": "Wayne Foundation"}]})
-    result = await run("find_halo_itsm_ids", {"queries": [
-        {"kind": "team", "name": "network operations"}, {"kind": "team", "name": "Servce Desk"},
-        {"kind": "client", "name": "Wayne"}]})
+    mock.get("/api/Team").respond(
+        json=[
+            {"id": 1, "name": "Network Operations"},
+            {"id": 2, "name": "Identity"},
+            {"id": 3, "name": "Security"},
+            {"id": 4, "name": "Service Desk"},
+        ]
+    )
+    clients = mock.get("/api/Client").respond(
+        json={
+            "record_count": 2,
+            "clients": [{"id": 104, "name": "Wayne Enterprises"}, {"id": 108, "name": "Wayne Foundation"}],
+        }
+    )
+    result = await run(
+        "find_halo_itsm_ids",
+        {
+            "queries": [
+                {"kind": "team", "name": "network operations"},
+                {"kind": "team", "name": "Servce Desk"},
+                {"kind": "client", "name": "Wayne"},
+            ]
+        },
+    )
     team, typo, client = result.structured_content["result"]
-    assert team == {"kind": "team", "name": "network operations",
-                    "matches": [{"id": 1, "name": "Network Operations"}], "candidates": []}
+    assert team == {
+        "kind": "team",
+        "name": "network operations",
+        "matches": [{"id": 1, "name": "Network Operations"}],
+        "candidates": [],
+    }
     assert typo["matches"] == [] and typo["candidates"][0]["id"] == 4
     assert client["matches"] == [] and {c["id"] for c in client["candidates"]} == {104, 108}
     assert clients.calls[0].request.url.params["search"] == "Wayne"
@@ -405,10 +492,13 @@ async def test_lookup_exact_and_ambiguous(mock, run):
 
 
 async def test_lookup_priority_uses_priorityid_and_dedupes(mock, run):
-    mock.get("/api/Priority").respond(json=[
-        {"id": "u1", "priorityid": 1, "name": "Critical", "slaid": 1},
-        {"id": "u2", "priorityid": 1, "name": "Critical", "slaid": 2},
-        {"id": "u3", "priorityid": 2, "name": "High", "slaid": 1}])
+    mock.get("/api/Priority").respond(
+        json=[
+            {"id": "u1", "priorityid": 1, "name": "Critical", "slaid": 1},
+            {"id": "u2", "priorityid": 1, "name": "Critical", "slaid": 2},
+            {"id": "u3", "priorityid": 2, "name": "High", "slaid": 1},
+        ]
+    )
     result = await run("find_halo_itsm_ids", {"kind": "priority", "name": "CRITICAL"})
     assert result.structured_content["result"][0]["matches"] == [{"id": 1, "name": "Critical"}]
 
@@ -416,12 +506,15 @@ async def test_lookup_priority_uses_priorityid_and_dedupes(mock, run):
 async def test_ratelimit_fields_helper_reads_success_and_error_results(mock, run):
     from halo_sandbox.server.results import ratelimit_fields
 
-    mock.get("/api/Status").respond(json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "5",
-                                                      "X-RateLimit-Reset": "60"})
+    mock.get("/api/Status").respond(
+        json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "5", "X-RateLimit-Reset": "60"}
+    )
     mock.get("/api/Team").respond(json=[])
     mock.get("/api/SLA").respond(429, text=HALO_429)
     assert ratelimit_fields(await run("list_all_halo_itsm_statuses")) == {
-        "ratelimit": {"limit": 300, "remaining": 5, "reset": 60}, "retry_after": None}
+        "ratelimit": {"limit": 300, "remaining": 5, "reset": 60},
+        "retry_after": None,
+    }
     assert ratelimit_fields(await run("list_all_halo_itsm_teams")) is None
     assert ratelimit_fields(await run("list_all_halo_itsm_slas"))["ratelimit"]["remaining"] == 0
     assert ratelimit_fields(await run("list_all_halo_itsm_slas", {"bogus": 1})) is None
@@ -440,8 +533,13 @@ async def test_lookup_ranks_first_page_when_search_finds_nothing(mock, run):
     def clients(request):
         if "search" in request.url.params:
             return httpx.Response(200, json={"record_count": 0, "clients": []})
-        return httpx.Response(200, json={"record_count": 2, "clients": [
-            {"id": 1, "name": "Stark Industries"}, {"id": 2, "name": "Acme Corp"}]})
+        return httpx.Response(
+            200,
+            json={
+                "record_count": 2,
+                "clients": [{"id": 1, "name": "Stark Industries"}, {"id": 2, "name": "Acme Corp"}],
+            },
+        )
 
     route = mock.get("/api/Client").mock(side_effect=clients)
     result = await run("find_halo_itsm_ids", {"kind": "client", "name": "Strak Industries"})
@@ -485,10 +583,15 @@ def from_schema(schema):
 
     @st.composite
     def draw_args(draw):
-        chosen = sorted(required) + draw(st.lists(st.sampled_from(optional), unique=True)) if optional else sorted(required)
+        chosen = (
+            sorted(required) + draw(st.lists(st.sampled_from(optional), unique=True))
+            if optional
+            else sorted(required)
+        )
         return {name: draw(_value(props[name])) for name in chosen}
 
     return draw_args()
+
 
 TOOLS = generate_tools()
 
@@ -496,7 +599,9 @@ TOOLS = generate_tools()
 def generic_halo(request):
     path = request.url.path.rstrip("/")
     if request.method == "GET" and path.lower().startswith("/api/attachment/"):
-        return httpx.Response(200, content=b"bytes", headers={"content-disposition": "attachment; filename=a.bin"})
+        return httpx.Response(
+            200, content=b"bytes", headers={"content-disposition": "attachment; filename=a.bin"}
+        )
     if request.method == "GET" and path.count("/") == 2:
         return httpx.Response(200, json=[{"id": 1, "name": "x", "priorityid": 1, "summary": "x"}])
     return httpx.Response(200, json={"id": 1})
@@ -506,7 +611,10 @@ def generic_halo(request):
 async def test_schema_valid_arguments_always_give_a_result(spec):
     schema = spec.tool.input_schema
     if spec.method == "list":  # cursors are minted by the server, not generated
-        schema = {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != "next_cursor"}}
+        schema = {
+            **schema,
+            "properties": {k: v for k, v in schema["properties"].items() if k != "next_cursor"},
+        }
     examples = []
 
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -534,8 +642,12 @@ async def test_schema_valid_arguments_always_give_a_result(spec):
 
 @pytest.mark.parametrize("spec", TOOLS[::7], ids=[t.name for t in TOOLS[::7]])
 async def test_schema_invalid_arguments_never_reach_upstream(spec):
-    junk = st.dictionaries(st.text(min_size=1, max_size=8), st.none() | st.integers() | st.text(max_size=5),
-                           min_size=1, max_size=4)
+    junk = st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.none() | st.integers() | st.text(max_size=5),
+        min_size=1,
+        max_size=4,
+    )
     examples = []
 
     @settings(max_examples=25, deadline=None, database=None)

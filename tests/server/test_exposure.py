@@ -4,11 +4,12 @@
 import json
 
 import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.surface.tools import CALL_TOOL, PAGE_SIZE, SCHEMA_TOOL, SEARCH_TOOL
 from halo_sandbox.server.tools import generate_tools, select_tools
-from mcp import Client
-from mcp.shared.exceptions import MCPError
 
 pytestmark = pytest.mark.anyio
 META = [SEARCH_TOOL, SCHEMA_TOOL, CALL_TOOL]
@@ -51,37 +52,55 @@ async def test_discovery_lists_three_meta_tools_and_finds_generated_ones(halo):
         instructions = client.instructions
         listed = (await client.list_tools()).tools
         _, found = await _call(client, SEARCH_TOOL, {"query": "supplier", "methods": ["list"]})
-        _, writes = await _call(client, SEARCH_TOOL, {"query": "tickets", "methods": ["write"], "tags": ["support"]})
+        _, writes = await _call(
+            client, SEARCH_TOOL, {"query": "tickets", "methods": ["write"], "tags": ["support"]}
+        )
         _, everything = await _call(client, SEARCH_TOOL, {"limit": 100})
         bad, refused = await _call(client, SEARCH_TOOL, {"tags": ["no-such-tag"]})
     assert [t.name for t in listed] == META
     assert SEARCH_TOOL in instructions and CALL_TOOL in instructions
     assert "list_all_halo_itsm_suppliers" in [r["name"] for r in found["result"]]
     assert all(r["method"] == "list" for r in found["result"])
-    assert writes["result"][0]["name"] in {"create_a_halo_itsm_ticket", "update_a_halo_itsm_ticket_by_id",
-                                           "delete_a_halo_itsm_ticket_by_id"}
+    assert writes["result"][0]["name"] in {
+        "create_a_halo_itsm_ticket",
+        "update_a_halo_itsm_ticket_by_id",
+        "delete_a_halo_itsm_ticket_by_id",
+    }
     assert {r["method"] for r in writes["result"]} <= {"create", "update", "delete"}
     assert everything["total"] == len(generate_tools(breadth=True)) and everything["next_offset"] == 100
     assert bad.is_error and "no-such-tag" in refused["error"]["message"]
 
 
 async def test_discovery_describes_and_calls_a_tool_with_its_own_result(mock, halo):
-    route = mock.get("/api/Supplier").respond(json={"record_count": 1, "suppliers": [{"id": 7, "name": "Acme"}]})
+    route = mock.get("/api/Supplier").respond(
+        json={"record_count": 1, "suppliers": [{"id": 7, "name": "Acme"}]}
+    )
     async with Client(build_mcp_server(halo=halo, breadth=True, exposure="discovery")) as client:
         _, described = await _call(client, SCHEMA_TOOL, {"name": "list_all_halo_itsm_suppliers"})
-        called, result = await _call(client, CALL_TOOL, {"name": "list_all_halo_itsm_suppliers",
-                                                         "arguments": {"limit": 5, "includeinactive": True}})
-        wrong, refused = await _call(client, CALL_TOOL, {"name": "list_all_halo_itsm_suppliers",
-                                                         "arguments": {"nope": 1}})
+        called, result = await _call(
+            client,
+            CALL_TOOL,
+            {"name": "list_all_halo_itsm_suppliers", "arguments": {"limit": 5, "includeinactive": True}},
+        )
+        wrong, refused = await _call(
+            client, CALL_TOOL, {"name": "list_all_halo_itsm_suppliers", "arguments": {"nope": 1}}
+        )
     schema = described["result"]
-    assert schema["name"] == "list_all_halo_itsm_suppliers" and "includeinactive" in schema["inputSchema"]["properties"]
+    assert (
+        schema["name"] == "list_all_halo_itsm_suppliers"
+        and "includeinactive" in schema["inputSchema"]["properties"]
+    )
     assert schema["outputSchema"]["required"] == ["result", "next_cursor"] and "generated" in schema["tags"]
     assert not called.is_error and result == {"result": [{"id": 7, "name": "Acme"}], "next_cursor": None}
     assert json.loads(called.content[0].text) == result
     assert route.call_count == 1
     params = route.calls[0].request.url.params
     assert (params["includeinactive"], params["pageinate"], params["page_size"]) == ("true", "true", "5")
-    assert wrong.is_error and refused["error"]["code"] == "invalid_arguments" and "nope" in refused["error"]["message"]
+    assert (
+        wrong.is_error
+        and refused["error"]["code"] == "invalid_arguments"
+        and "nope" in refused["error"]["message"]
+    )
 
 
 async def test_discovery_keeps_hidden_tools_unknown(mock, halo):
@@ -91,8 +110,9 @@ async def test_discovery_keeps_hidden_tools_unknown(mock, halo):
         _, found = await _call(client, SEARCH_TOOL, {"query": "create ticket"})
         _, writes = await _call(client, SEARCH_TOOL, {"methods": ["write"]})
         hidden_schema, schema_error = await _call(client, SCHEMA_TOOL, {"name": "create_a_halo_itsm_ticket"})
-        hidden_call, call_error = await _call(client, CALL_TOOL, {"name": "create_a_halo_itsm_ticket",
-                                                                  "arguments": {"summary": "x"}})
+        hidden_call, call_error = await _call(
+            client, CALL_TOOL, {"name": "create_a_halo_itsm_ticket", "arguments": {"summary": "x"}}
+        )
         direct, direct_error = await _call(client, "create_a_halo_itsm_ticket", {"summary": "x"})
         loop, loop_error = await _call(client, CALL_TOOL, {"name": CALL_TOOL, "arguments": {}})
         listed = (await client.list_tools()).tools
@@ -109,11 +129,18 @@ async def test_discovery_keeps_hidden_tools_unknown(mock, halo):
 
 async def test_meta_tool_arguments_are_validated(halo):
     async with Client(build_mcp_server(halo=halo, exposure="discovery")) as client:
-        for name, args in ((SEARCH_TOOL, {"limit": 0}), (SEARCH_TOOL, {"methods": ["frobnicate"]}),
-                           (SCHEMA_TOOL, {}), (CALL_TOOL, {"name": "x", "arguments": [1]}),
-                           (SEARCH_TOOL, {"query": "\ud800" * 3, "extra": True})):
+        for name, args in (
+            (SEARCH_TOOL, {"limit": 0}),
+            (SEARCH_TOOL, {"methods": ["frobnicate"]}),
+            (SCHEMA_TOOL, {}),
+            (CALL_TOOL, {"name": "x", "arguments": [1]}),
+            (SEARCH_TOOL, {"query": "\ud800" * 3, "extra": True}),
+        ):
             result = await client.call_tool(name, args)
-            assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments", (name, args)
+            assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments", (
+                name,
+                args,
+            )
 
 
 async def test_a_failing_meta_tool_is_a_tool_error_not_a_protocol_error(halo, monkeypatch):

@@ -18,36 +18,77 @@ DOCUMENT = {
     "info": {"title": "Halo API", "version": "v2"},
     "paths": {
         "/Supplier": {
-            "get": {**_OP, "parameters": [
-                _q("search", "string"), _q("count", "int"), _q("includeinactive", "bool"),
-                _q("Search", "string"),  # a duplicate in another case: kept once
-                _q("price_over", "double"), _q("ids", "List<int>"), _q("filters", "obj"),
-                _q("limit", "int"), _q("pageinate", "bool"), _q("page_size", "int"), _q("page_no", "int"),
-            ]},
-            "post": {**_OP, "requestBody": {"content": {"application/json": {
-                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Company"}}}}}},
+            "get": {
+                **_OP,
+                "parameters": [
+                    _q("search", "string"),
+                    _q("count", "int"),
+                    _q("includeinactive", "bool"),
+                    _q("Search", "string"),  # a duplicate in another case: kept once
+                    _q("price_over", "double"),
+                    _q("ids", "List<int>"),
+                    _q("filters", "obj"),
+                    _q("limit", "int"),
+                    _q("pageinate", "bool"),
+                    _q("page_size", "int"),
+                    _q("page_no", "int"),
+                ],
+            },
+            "post": {
+                **_OP,
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Company"}}
+                        }
+                    }
+                },
+            },
         },
         "/Supplier/{id}": {
-            "get": {**_OP, "parameters": [{"name": "id", "in": "path", "required": True,
-                                           "schema": {"type": "integer"}}, _q("includedetails", "bool")]},
-            "delete": {**_OP, "parameters": [{"name": "id", "in": "path", "required": True,
-                                              "schema": {"type": "integer"}}]},
+            "get": {
+                **_OP,
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    _q("includedetails", "bool"),
+                ],
+            },
+            "delete": {
+                **_OP,
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            },
         },
         "/Supplier/sync": {"post": _OP},
         "/Client": {"get": _OP},  # curated: left to the curated catalogue
         "/CannedText": {"get": {**_OP, "parameters": [_q("type", "int", required=True)]}},
         "/Example/Get": {"get": _OP},  # no collection or item path
-        "/Token/{id}": {"get": {**_OP, "parameters": [{"name": "id", "in": "path", "schema": {"type": "string",
-                                                                                             "format": "uuid"}}]}},
+        "/Token/{id}": {
+            "get": {
+                **_OP,
+                "parameters": [{"name": "id", "in": "path", "schema": {"type": "string", "format": "uuid"}}],
+            }
+        },
     },
-    "components": {"schemas": {"Company": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string", "nullable": True},
-        "is_vip": {"type": "boolean"}, "rating": {"type": "number", "format": "double"},
-        "created": {"type": "string", "format": "date-time"}, "row_version": {"type": "integer", "readOnly": True},
-        "contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
-        "tag_ids": {"type": "array", "items": {"type": "integer"}}, "address": {"$ref": "#/components/schemas/A"},
-        "action": {"$ref": "#/components/schemas/Action"},
-    }}, "Action": {"enum": [0, 1, 2, 3], "type": "integer", "format": "int32"}}},
+    "components": {
+        "schemas": {
+            "Company": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string", "nullable": True},
+                    "is_vip": {"type": "boolean"},
+                    "rating": {"type": "number", "format": "double"},
+                    "created": {"type": "string", "format": "date-time"},
+                    "row_version": {"type": "integer", "readOnly": True},
+                    "contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
+                    "tag_ids": {"type": "array", "items": {"type": "integer"}},
+                    "address": {"$ref": "#/components/schemas/A"},
+                    "action": {"$ref": "#/components/schemas/Action"},
+                },
+            },
+            "Action": {"enum": [0, 1, 2, 3], "type": "integer", "format": "int32"},
+        }
+    },
 }
 
 
@@ -71,15 +112,18 @@ def test_query_parameters_are_normalised_deduplicated_and_paging_left_to_the_cur
     supplier = _by_name(generate.generate(DOCUMENT))["suppliers"]
     assert supplier["pageable"] is True
     assert supplier["filters"] == [
-        {"name": "search", "type": "string"}, {"name": "count", "type": "integer"},
-        {"name": "includeinactive", "type": "boolean"}, {"name": "price_over", "type": "number"},
+        {"name": "search", "type": "string"},
+        {"name": "count", "type": "integer"},
+        {"name": "includeinactive", "type": "boolean"},
+        {"name": "price_over", "type": "number"},
         {"name": "ids", "type": "array", "item_type": "integer"},
     ]
     skipped = " ".join(supplier["skipped"])
     assert "'filters'" in skipped and "'limit'" in skipped and "/Supplier/sync" in skipped
     assert supplier["get_params"] == [{"name": "includedetails", "type": "boolean"}]
     assert _by_name(generate.generate(DOCUMENT))["canned_texts"]["filters"] == [
-        {"name": "type", "type": "integer", "required": True}]
+        {"name": "type", "type": "integer", "required": True}
+    ]
 
 
 def test_body_fields_come_from_the_record_schema_without_read_only_ones():

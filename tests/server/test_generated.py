@@ -6,9 +6,10 @@ import re
 
 import httpx
 import pytest
-from halo_sandbox.mock.app import create_app
-from halo_sandbox.mock.facts import official_document
-from halo_sandbox.mock.openapi import openapi_document
+
+from halo_sandbox.mock.domain.facts import official_document
+from halo_sandbox.mock.http.app import create_app
+from halo_sandbox.mock.http.openapi import openapi_document
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.catalogue import CATALOGUE
 from halo_sandbox.server.executor import Executor
@@ -20,16 +21,26 @@ pytestmark = pytest.mark.anyio
 BREADTH = generate_tools(breadth=True)
 CURATED = generate_tools()
 _TOOL_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
-_OPERATION = {("get", False): "list", ("get", True): "get", ("post", False): "create", ("delete", True): "delete"}
+_OPERATION = {
+    ("get", False): "list",
+    ("get", True): "get",
+    ("post", False): "create",
+    ("delete", True): "delete",
+}
 
 
 def test_breadth_adds_generated_tools_after_the_curated_ones_and_default_stays_curated():
-    assert [t.name for t in BREADTH[:len(CURATED) - 1]] == [t.name for t in CURATED[:-1]]
+    assert [t.name for t in BREADTH[: len(CURATED) - 1]] == [t.name for t in CURATED[:-1]]
     assert len(CURATED) == 74 and len(BREADTH) > 10 * len(CURATED)
     names = [t.name for t in BREADTH]
     assert len(names) == len(set(names)) and all(_TOOL_NAME.match(n) for n in names)
-    assert {"list_all_halo_itsm_suppliers", "get_single_halo_itsm_supplier_by_id", "create_a_halo_itsm_supplier",
-            "update_a_halo_itsm_supplier_by_id", "delete_a_halo_itsm_supplier_by_id"} <= set(names)
+    assert {
+        "list_all_halo_itsm_suppliers",
+        "get_single_halo_itsm_supplier_by_id",
+        "create_a_halo_itsm_supplier",
+        "update_a_halo_itsm_supplier_by_id",
+        "delete_a_halo_itsm_supplier_by_id",
+    } <= set(names)
 
 
 def test_generated_entries_leave_curated_paths_alone_and_say_they_are_generated():
@@ -41,7 +52,9 @@ def test_generated_entries_leave_curated_paths_alone_and_say_they_are_generated(
         if entry is None or not entry.generated:
             assert "Generated from Halo's official OpenAPI" not in (tool.tool.description or "")
             continue
-        assert GENERATED_TAG in tool.tags and "Generated from Halo's official OpenAPI" in tool.tool.description
+        assert (
+            GENERATED_TAG in tool.tags and "Generated from Halo's official OpenAPI" in tool.tool.description
+        )
         assert tool.input_schema["additionalProperties"] is False
         assert tool.tool.annotations.read_only_hint is (tool.method in ("list", "get"))
 
@@ -50,11 +63,17 @@ def test_generated_inputs_are_flat_and_typed():
     tools = {t.name: t for t in BREADTH}
     listing = tools["list_all_halo_itsm_suppliers"].input_schema["properties"]
     assert listing["includeinactive"]["type"] == "boolean" and listing["count"]["type"] == "integer"
-    assert {"limit", "next_cursor"} <= set(listing) and not {"pageinate", "page_no", "page_size"} & set(listing)
+    assert {"limit", "next_cursor"} <= set(listing) and not {"pageinate", "page_no", "page_size"} & set(
+        listing
+    )
     create = tools["create_a_halo_itsm_supplier"].input_schema["properties"]
     assert create["id"]["type"] == "integer" and create["name"]["type"] == "string"
-    assert all(p.get("type") in ("integer", "number", "string", "boolean", "array", "object")
-               for t in BREADTH for p in t.input_schema.get("properties", {}).values() if "type" in p)
+    assert all(
+        p.get("type") in ("integer", "number", "string", "boolean", "array", "object")
+        for t in BREADTH
+        for p in t.input_schema.get("properties", {}).values()
+        if "type" in p
+    )
 
 
 def _served():
@@ -84,8 +103,12 @@ def test_every_resource_the_mock_serves_is_reachable_as_a_tool_with_breadth_on()
 async def executor():
     app = create_app(MockSettings(rate_limit=None))
     transport = httpx.ASGITransport(app=app)
-    halo = HaloClient(base_url="http://mock.halo.test", transport=transport,
-                      client_id="halo-sandbox", client_secret="halo-sandbox-secret")
+    halo = HaloClient(
+        base_url="http://mock.halo.test",
+        transport=transport,
+        client_id="halo-sandbox",
+        client_secret="halo-sandbox-secret",
+    )
     async with app.router.lifespan_context(app):
         yield Executor(halo=halo, tools=BREADTH, cursor_secret=b"test")
     await halo.aclose()
@@ -93,8 +116,14 @@ async def executor():
 
 async def test_generated_tools_the_mock_serves_list_and_get_its_records(executor):
     served = set(_served())
-    generated = [t for t in BREADTH if t.entry is not None and t.entry.generated
-                 and (t.entry.path.lower(), t.method) in served and t.method in ("list", "get")]
+    generated = [
+        t
+        for t in BREADTH
+        if t.entry is not None
+        and t.entry.generated
+        and (t.entry.path.lower(), t.method) in served
+        and t.method in ("list", "get")
+    ]
     assert generated, "the mock serves no generated resource yet"
     by_path = {t.entry.path.lower(): t for t in generated if t.method == "get"}
     for tool in (t for t in generated if t.method == "list"):
@@ -113,11 +142,22 @@ async def test_generated_tools_the_mock_serves_list_and_get_its_records(executor
 
 async def test_generated_tools_the_mock_serves_create_read_and_delete_records(executor):
     served = set(_served())
-    tools = {(t.entry.name, t.method): t for t in BREADTH if t.entry is not None and t.entry.generated
-             and (t.entry.path.lower(), t.method) in served}
-    modelled = {t.lower() for t in openapi_document()["paths"]}  # the table's rules (required fields) apply there
-    resources = sorted({name for name, _ in tools if {(name, m) for m in ("create", "get", "delete")} <= set(tools)
-                        and f"/api{tools[name, 'create'].entry.path}".lower() not in modelled})
+    tools = {
+        (t.entry.name, t.method): t
+        for t in BREADTH
+        if t.entry is not None and t.entry.generated and (t.entry.path.lower(), t.method) in served
+    }
+    modelled = {
+        t.lower() for t in openapi_document()["paths"]
+    }  # the table's rules (required fields) apply there
+    resources = sorted(
+        {
+            name
+            for name, _ in tools
+            if {(name, m) for m in ("create", "get", "delete")} <= set(tools)
+            and f"/api{tools[name, 'create'].entry.path}".lower() not in modelled
+        }
+    )
     assert resources
     for name in resources:
         created = await executor.call(tools[name, "create"].name, {})

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from halo_sandbox.server.executor import Executor
-from halo_sandbox.server.tools import generate_tools, with_file_access
 
 from halo_sandbox.console.journal import ARGUMENTS_CHARS, ToolCallJournal
+from halo_sandbox.server.executor import Executor
+from halo_sandbox.server.tools import generate_tools, with_file_access
 
 pytestmark = pytest.mark.anyio
 
@@ -30,11 +30,17 @@ def run(halo, journal):
 
 def _console_json(journal: ToolCallJournal) -> str:
     """What console.json sends: strict JSON (no NaN) encodable as UTF-8."""
-    return json.dumps([c.public() for c in journal.calls()], allow_nan=False, ensure_ascii=False).encode().decode()
+    return (
+        json.dumps([c.public() for c in journal.calls()], allow_nan=False, ensure_ascii=False)
+        .encode()
+        .decode()
+    )
 
 
 async def test_an_unexpected_exception_is_a_tool_error_and_a_console_entry(mock, run, journal):
-    mock.get("/api/Tickets/1").mock(side_effect=UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"))
+    mock.get("/api/Tickets/1").mock(
+        side_effect=UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+    )
     result = await run("get_single_halo_itsm_ticket_by_id", {"id": 1})
     assert result.is_error
     assert result.structured_content["error"]["code"] == "internal_error"
@@ -53,15 +59,19 @@ async def test_a_2xx_html_page_is_a_tool_error(mock, run, body):
 
 
 async def test_an_html_attachment_is_still_downloaded(mock, run):
-    mock.get("/api/Attachment/5").respond(200, content=b"<html>report</html>", headers={
-        "Content-Type": "text/html", "Content-Disposition": 'attachment; filename="r.html"'})
+    mock.get("/api/Attachment/5").respond(
+        200,
+        content=b"<html>report</html>",
+        headers={"Content-Type": "text/html", "Content-Disposition": 'attachment; filename="r.html"'},
+    )
     result = await run("get_single_halo_itsm_attachment_by_id", {"id": 5})
     assert not result.is_error
 
 
 async def test_lone_surrogates_from_upstream_become_replacement_characters(mock, run, journal):
-    mock.get("/api/Tickets/1").respond(200, content=b'{"id": 1, "summary": "a\\ud800b"}',
-                                       headers={"Content-Type": "application/json"})
+    mock.get("/api/Tickets/1").respond(
+        200, content=b'{"id": 1, "summary": "a\\ud800b"}', headers={"Content-Type": "application/json"}
+    )
     result = await run("get_single_halo_itsm_ticket_by_id", {"id": 1})
     assert result.structured_content == {"result": {"id": 1, "summary": "a\ufffdb"}}
     result.model_dump_json()  # the SDK can put it on the wire
@@ -93,12 +103,22 @@ async def test_file_path_refusals_do_not_reveal_what_exists(mock, halo, tmp_path
     (tmp_path / "exists.txt").write_text("x")
     (allowed / "dir").mkdir()
     os.symlink(tmp_path / "exists.txt", allowed / "link.txt")
-    executor = Executor(halo=halo, tools=[with_file_access(t) for t in generate_tools()], allowed_file_dir=allowed)
+    executor = Executor(
+        halo=halo, tools=[with_file_access(t) for t in generate_tools()], allowed_file_dir=allowed
+    )
     messages = set()
-    for path in ("../exists.txt", "../missing.txt", str(tmp_path / "exists.txt"), str(tmp_path / "missing.txt"),
-                 "dir", "link.txt", "nothing-here"):
-        result = await executor.call("create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "x",
-                                                                        "file_path": path})
+    for path in (
+        "../exists.txt",
+        "../missing.txt",
+        str(tmp_path / "exists.txt"),
+        str(tmp_path / "missing.txt"),
+        "dir",
+        "link.txt",
+        "nothing-here",
+    ):
+        result = await executor.call(
+            "create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "x", "file_path": path}
+        )
         assert result.structured_content["error"]["code"] == "file_access_denied"
         messages.add(result.structured_content["error"]["message"].replace(repr(path), "PATH"))
     assert len(messages) == 1, messages

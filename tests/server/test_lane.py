@@ -9,37 +9,46 @@ from typing import Any
 import httpx
 import mcp_types
 import pytest
-from halo_sandbox.server.errors import UpstreamError
-from halo_sandbox.server.lane import Splices, ToolCallLane, wire_result
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.results import error_result, success
-from halo_sandbox.server.transports import mcp_asgi_app
-from halo_sandbox.server.upstream import HaloClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mcp_types import SERVER_INFO_META_KEY
 from mcp_types import methods as sdk_methods
 
 from halo_sandbox.harness import serving
+from halo_sandbox.server.errors import UpstreamError
+from halo_sandbox.server.lane import Splices, ToolCallLane, wire_result
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.results import error_result, success
+from halo_sandbox.server.transports import mcp_asgi_app
+from halo_sandbox.server.upstream import HaloClient
 
 MODERN, LEGACY = "2026-07-28", "2025-11-25"
 STAMP = {"name": "halo-itsm", "version": "0.1.0"}
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-_META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {},
-         "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}}
+_META = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": {},
+    "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+}
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([1e308, -1e-308, 0.1])
-    | st.text(max_size=40) | st.sampled_from(["\ud800", "a\udfffb", "halo-sandbox-splice:00", '"\\\n</x>', "é" * 300]),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e308, -1e-308, 0.1])
+    | st.text(max_size=40)
+    | st.sampled_from(["\ud800", "a\udfffb", "halo-sandbox-splice:00", '"\\\n</x>', "é" * 300]),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
-    max_leaves=40)
+    max_leaves=40,
+)
 
 
 def _sdk_wire(result: Any, version: str) -> dict[str, Any]:
     """What the SDK's `ServerRunner._serialize` makes of a handler's `CallToolResult`."""
     dumped = sdk_methods.serialize_server_result(
-        "tools/call", version, result.model_dump(by_alias=True, mode="json", exclude_none=True))
+        "tools/call", version, result.model_dump(by_alias=True, mode="json", exclude_none=True)
+    )
     if version == MODERN:
         dumped.setdefault("resultType", "complete")
         dumped["_meta"] = {**(dumped.get("_meta") or {}), SERVER_INFO_META_KEY: STAMP}
@@ -47,19 +56,26 @@ def _sdk_wire(result: Any, version: str) -> dict[str, Any]:
 
 
 def _results(value: Any) -> list[Any]:
-    return [success({"result": value}, None),
-            error_result(UpstreamError("boom", status=429, body=value, retry_after=0, ratelimit={"limit": 5})),
-            success({"result": value, "next_cursor": None}, httpx.Response(200, headers={"RateLimit-Remaining": "3"})),
-            # not built by `results`: its text is not its structured content's JSON
-            mcp_types.CallToolResult(content=[mcp_types.TextContent(text="a summary")],
-                                     structured_content={"result": value})]
+    return [
+        success({"result": value}, None),
+        error_result(UpstreamError("boom", status=429, body=value, retry_after=0, ratelimit={"limit": 5})),
+        success(
+            {"result": value, "next_cursor": None}, httpx.Response(200, headers={"RateLimit-Remaining": "3"})
+        ),
+        # not built by `results`: its text is not its structured content's JSON
+        mcp_types.CallToolResult(
+            content=[mcp_types.TextContent(text="a summary")], structured_content={"result": value}
+        ),
+    ]
 
 
 @settings(max_examples=150, deadline=None)
 @given(value=json_values, version=st.sampled_from([MODERN, LEGACY]))
 def test_the_wire_form_is_what_the_sdk_writes(value: Any, version: str) -> None:
     for result in _results(value):
-        assert wire_result(result, version=version, server_info=lambda: dict(STAMP)) == _sdk_wire(result, version)
+        assert wire_result(result, version=version, server_info=lambda: dict(STAMP)) == _sdk_wire(
+            result, version
+        )
 
 
 @settings(max_examples=150, deadline=None)
@@ -77,8 +93,9 @@ def test_spliced_responses_decode_to_what_the_sdk_writes(value: Any, version: st
 
 def test_values_orjson_refuses_stay_in_the_envelope() -> None:
     splices = Splices()
-    result = mcp_types.CallToolResult(content=[mcp_types.TextContent(text="big")],
-                                      structured_content={"result": {"n": 2**80}})
+    result = mcp_types.CallToolResult(
+        content=[mcp_types.TextContent(text="big")], structured_content={"result": {"n": 2**80}}
+    )
     wire = wire_result(result, version=MODERN, server_info=dict, splices=splices)
     assert wire["structuredContent"] == {"result": {"n": 2**80}}  # for the SDK's encoder
     assert wire["content"][0]["text"].startswith("halo-sandbox-splice:")
@@ -87,16 +104,28 @@ def test_values_orjson_refuses_stay_in_the_envelope() -> None:
 # ---------------------------------------------------------------- over HTTP
 
 
-RECORD = {"id": 1, "summary": "halo-sandbox-splice:" + "0" * 32, "details": "é\u2028\"</script>" * 200,
-          "big": 2**70, "nested": {"list": [1.5, None, True]}}
+RECORD = {
+    "id": 1,
+    "summary": "halo-sandbox-splice:" + "0" * 32,
+    "details": 'é\u2028"</script>' * 200,
+    "big": 2**70,
+    "nested": {"list": [1.5, None, True]},
+}
 
 
 def _halo(request: httpx.Request) -> httpx.Response:
     if request.url.path == "/auth/token":
         return httpx.Response(200, json={"access_token": "tok", "expires_in": 3600})
     if request.url.path == "/api/Tickets/1":
-        return httpx.Response(200, content=json.dumps(RECORD).encode(), headers={
-            "content-type": "application/json", "RateLimit-Limit": "700", "RateLimit-Remaining": "699"})
+        return httpx.Response(
+            200,
+            content=json.dumps(RECORD).encode(),
+            headers={
+                "content-type": "application/json",
+                "RateLimit-Limit": "700",
+                "RateLimit-Remaining": "699",
+            },
+        )
     return httpx.Response(404, json={"message": "no such ticket"})
 
 
@@ -108,8 +137,9 @@ def _without_lane(server: Any) -> Any:
 @contextlib.asynccontextmanager
 async def _both():
     """Two servers on real sockets, one with the lane and one with the SDK's path only."""
-    halo = HaloClient(base_url="http://halo.test", client_id="cid", client_secret="s",
-                      transport=httpx.MockTransport(_halo))
+    halo = HaloClient(
+        base_url="http://halo.test", client_id="cid", client_secret="s", transport=httpx.MockTransport(_halo)
+    )
     lane = mcp_asgi_app(lambda: build_mcp_server(halo=halo))
     plain = mcp_asgi_app(lambda: _without_lane(build_mcp_server(halo=halo)))
     async with serving(lane, startup_timeout=5) as a, serving(plain, startup_timeout=5) as b:
@@ -127,8 +157,16 @@ def _message(response: httpx.Response) -> dict[str, Any]:
 
 
 async def _legacy(http: httpx.AsyncClient, url: str) -> dict[str, str]:
-    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    init = {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": LEGACY,
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
     response = await http.post(url, json=init, headers=ACCEPT)
     headers = {**ACCEPT, "mcp-session-id": response.headers["mcp-session-id"], "mcp-protocol-version": LEGACY}
     await http.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
@@ -157,8 +195,9 @@ async def test_a_2026_07_28_tool_call_answers_as_without_the_lane(params: dict[s
         ours, theirs = [await http.post(url, json=body, headers=headers) for url in (lane, plain)]
     assert ours.status_code == theirs.status_code
     assert _message(ours) == _message(theirs)
-    assert {k: v for k, v in ours.headers.items() if k.startswith(("ratelimit", "retry-after"))} == \
-        {k: v for k, v in theirs.headers.items() if k.startswith(("ratelimit", "retry-after"))}
+    assert {k: v for k, v in ours.headers.items() if k.startswith(("ratelimit", "retry-after"))} == {
+        k: v for k, v in theirs.headers.items() if k.startswith(("ratelimit", "retry-after"))
+    }
     assert int(ours.headers["content-length"]) == len(ours.content)
     assert b"halo-sandbox-splice:" not in ours.content.replace(RECORD["summary"].encode(), b"")
 
@@ -179,11 +218,26 @@ async def test_the_record_comes_back_whole_with_a_progress_token_and_without() -
     async with _both() as (lane, _), httpx.AsyncClient(timeout=10) as http:
         results = []
         for meta in (_META, {**_META, "progressToken": "p1"}):
-            body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
-                "name": "get_single_halo_itsm_ticket_by_id", "arguments": {"id": 1}, "_meta": meta}}
-            response = await http.post(lane, json=body, headers={
-                **ACCEPT, "MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call",
-                "Mcp-Name": "get_single_halo_itsm_ticket_by_id"})
+            body = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {
+                    "name": "get_single_halo_itsm_ticket_by_id",
+                    "arguments": {"id": 1},
+                    "_meta": meta,
+                },
+            }
+            response = await http.post(
+                lane,
+                json=body,
+                headers={
+                    **ACCEPT,
+                    "MCP-Protocol-Version": MODERN,
+                    "Mcp-Method": "tools/call",
+                    "Mcp-Name": "get_single_halo_itsm_ticket_by_id",
+                },
+            )
             results.append(_message(response)["result"])
     for result in results:
         assert result["structuredContent"] == {"result": RECORD}

@@ -6,11 +6,11 @@ import httpx
 import mcp_types
 import pytest
 import respx
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.tools import generate_tools, select_tools
 from mcp import Client
 from mcp.shared.exceptions import MCPDeprecationWarning
 
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.tools import generate_tools, select_tools
 from tests.server.conftest import BASE
 
 pytestmark = pytest.mark.anyio
@@ -65,13 +65,16 @@ async def test_filtered_server_hides_tools_like_unknown_ones(mock, halo):
     assert hidden.is_error and unknown.is_error
     assert hidden.structured_content["error"]["message"] == "Unknown tool: create_a_halo_itsm_ticket"
     assert (hidden.structured_content["error"]["code"], unknown.structured_content["error"]["code"]) == (
-        "unknown_tool", "unknown_tool")
+        "unknown_tool",
+        "unknown_tool",
+    )
     assert route.call_count == 0
 
 
 async def test_attachment_bytes_come_back_as_embedded_resource(mock, halo):
-    mock.get("/api/Attachment/9").respond(200, content=b"%PDF-1.4 fake", headers={
-        "content-disposition": 'attachment; filename="invoice.pdf"'})
+    mock.get("/api/Attachment/9").respond(
+        200, content=b"%PDF-1.4 fake", headers={"content-disposition": 'attachment; filename="invoice.pdf"'}
+    )
     async with Client(build_mcp_server(halo=halo)) as client:
         result = await client.call_tool("get_single_halo_itsm_attachment_by_id", {"id": 9})
     assert result.structured_content["result"]["content_type"] == "application/pdf"
@@ -85,8 +88,9 @@ async def test_allowed_file_dir_offers_file_path(mock, halo, tmp_path):
     post = mock.post("/api/Attachment").respond(json={"id": 3})
     async with Client(build_mcp_server(halo=halo, allowed_file_dir=tmp_path)) as client:
         tool = next(t for t in (await client.list_tools()).tools if t.name == "create_a_halo_itsm_attachment")
-        result = await client.call_tool("create_a_halo_itsm_attachment",
-                                        {"ticket_id": 1, "filename": "a.txt", "file_path": "a.txt"})
+        result = await client.call_tool(
+            "create_a_halo_itsm_attachment", {"ticket_id": 1, "filename": "a.txt", "file_path": "a.txt"}
+        )
     assert "file_path" in tool.input_schema["properties"]
     assert not result.is_error and post.call_count == 1
 
@@ -124,9 +128,12 @@ async def test_unreachable_halo_is_an_error_result_not_a_crash(halo):
 async def test_ratelimit_meta_reaches_the_client(mock, halo):
     from halo_sandbox.protocol import RATELIMIT_META
 
-    mock.get("/api/Status").respond(json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "7",
-                                                      "X-RateLimit-Reset": "12"})
+    mock.get("/api/Status").respond(
+        json=[], headers={"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "7", "X-RateLimit-Reset": "12"}
+    )
     async with Client(build_mcp_server(halo=halo)) as client:
         result = await client.call_tool("list_all_halo_itsm_statuses", {})
-    assert result.meta[RATELIMIT_META] == {"ratelimit": {"limit": 300, "remaining": 7, "reset": 12},
-                                           "retry_after": None}
+    assert result.meta[RATELIMIT_META] == {
+        "ratelimit": {"limit": 300, "remaining": 7, "reset": 12},
+        "retry_after": None,
+    }

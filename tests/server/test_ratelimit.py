@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
+
 from halo_sandbox.server.ratelimit import normalise
 
 NOW = 1_800_000_000.0
@@ -21,8 +22,10 @@ def test_separate_header_families(prefix):
 
 
 def test_epoch_reset_becomes_delta_seconds():
-    assert normalise({"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0",
-                      "X-RateLimit-Reset": str(int(NOW) + 30)}, now=NOW).ratelimit == rl(100, 0, 30)
+    assert normalise(
+        {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(NOW) + 30)},
+        now=NOW,
+    ).ratelimit == rl(100, 0, 30)
     assert normalise({"X-RateLimit-Reset": str(int(NOW * 1000) + 9000)}, now=NOW).ratelimit["reset"] == 9
     assert normalise({"X-RateLimit-Reset": str(int(NOW) - 100)}, now=NOW).ratelimit["reset"] == 0
 
@@ -33,10 +36,13 @@ def test_combined_ratelimit_field():
 
 
 def test_structured_ratelimit_with_policy():
-    info = normalise({"RateLimit": '"default";r=50;t=30', "RateLimit-Policy": '"default";q=100;w=60'}, now=NOW)
+    info = normalise(
+        {"RateLimit": '"default";r=50;t=30', "RateLimit-Policy": '"default";q=100;w=60'}, now=NOW
+    )
     assert info.ratelimit == rl(100, 50, 30)
-    info = normalise({"RateLimit-Remaining": "7", "RateLimit-Reset": "5", "RateLimit-Policy": "100;w=60"},
-                     now=NOW)
+    info = normalise(
+        {"RateLimit-Remaining": "7", "RateLimit-Reset": "5", "RateLimit-Policy": "100;w=60"}, now=NOW
+    )
     assert info.ratelimit == rl(100, 7, 5)
 
 
@@ -64,8 +70,12 @@ def test_halo_429_text_when_no_headers():
 
 def test_headers_win_over_text():
     text = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
-    info = normalise({"X-RateLimit-Limit": "700", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9"},
-                     status=429, body_text=text, now=NOW)
+    info = normalise(
+        {"X-RateLimit-Limit": "700", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "9"},
+        status=429,
+        body_text=text,
+        now=NOW,
+    )
     assert info.ratelimit == rl(700, 0, 9)
 
 

@@ -11,15 +11,15 @@ import socket
 import anyio
 import httpx
 import pytest
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.transports import mcp_asgi_app
-from halo_sandbox.server.upstream import HaloClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from halo_sandbox.harness import serving
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.transports import mcp_asgi_app
+from halo_sandbox.server.upstream import HaloClient
 from halo_sandbox.serving import BodyDeadline, DeadlineH11Protocol, bind, uvicorn_options
 
 pytestmark = pytest.mark.anyio
@@ -83,13 +83,19 @@ def _rss_mb() -> float:
 
 
 async def test_open_sse_streams_are_capped_and_memory_stays_bounded() -> None:
-    halo = HaloClient(base_url="http://halo.test", client_id="c", client_secret="s",
-                      transport=httpx.MockTransport(lambda r: httpx.Response(404)))
+    halo = HaloClient(
+        base_url="http://halo.test",
+        client_id="c",
+        client_secret="s",
+        transport=httpx.MockTransport(lambda r: httpx.Response(404)),
+    )
     app = mcp_asgi_app(lambda: build_mcp_server(halo=halo), max_sse_streams=10)
     async with _serve(app) as port:
         before = _rss_mb()
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10, limits=limits) as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=10, limits=limits
+        ) as client:
             async with contextlib.AsyncExitStack() as stack:
                 statuses = []
                 for _ in range(300):
@@ -109,8 +115,12 @@ async def test_open_sse_streams_are_capped_and_memory_stays_bounded() -> None:
 
 
 async def test_an_idle_sse_stream_is_closed() -> None:
-    halo = HaloClient(base_url="http://halo.test", client_id="c", client_secret="s",
-                      transport=httpx.MockTransport(lambda r: httpx.Response(404)))
+    halo = HaloClient(
+        base_url="http://halo.test",
+        client_id="c",
+        client_secret="s",
+        transport=httpx.MockTransport(lambda r: httpx.Response(404)),
+    )
     app = mcp_asgi_app(lambda: build_mcp_server(halo=halo), sse_idle_seconds=0.5)
     async with _serve(app) as port:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:

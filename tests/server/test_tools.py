@@ -2,6 +2,7 @@
 
 import jsonschema
 import pytest
+
 from halo_sandbox.server.catalogue import CATALOGUE
 from halo_sandbox.server.tools import LOOKUP_TOOL, generate_tools, select_tools, with_file_access
 
@@ -22,9 +23,14 @@ def test_names_for_every_resource_and_method():
         expected |= {names[m] for m in e.methods}
     assert set(BY_NAME) == expected
     assert len(BY_NAME) == len(TOOLS)
-    for name in ("list_all_halo_itsm_tickets", "get_single_halo_itsm_kb_article_by_id",
-                 "create_a_halo_itsm_attachment", "list_all_halo_itsm_priorities",
-                 "delete_a_halo_itsm_quote_by_id", "update_a_halo_itsm_contract_by_id"):
+    for name in (
+        "list_all_halo_itsm_tickets",
+        "get_single_halo_itsm_kb_article_by_id",
+        "create_a_halo_itsm_attachment",
+        "list_all_halo_itsm_priorities",
+        "delete_a_halo_itsm_quote_by_id",
+        "update_a_halo_itsm_contract_by_id",
+    ):
         assert name in BY_NAME
     assert "create_a_halo_itsm_team" not in BY_NAME  # lookups are read-only
     assert "update_a_halo_itsm_attachment_by_id" not in BY_NAME
@@ -44,8 +50,13 @@ def test_schemas_are_valid_flat_draft_2020_12():
 
 def test_list_tools_take_limit_and_cursor():
     s = BY_NAME["list_all_halo_itsm_tickets"].tool.input_schema
-    assert s["properties"]["limit"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 50,
-                                        "description": s["properties"]["limit"]["description"]}
+    assert s["properties"]["limit"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 50,
+        "description": s["properties"]["limit"]["description"],
+    }
     assert "next_cursor" in s["properties"]
     v = jsonschema.Draft202012Validator(s)
     assert v.is_valid({"limit": 100, "team": [1, 2], "open_only": True})
@@ -58,7 +69,10 @@ def test_list_tools_take_limit_and_cursor():
 def test_update_requires_id_and_create_does_not():
     assert "id" in BY_NAME["update_a_halo_itsm_ticket_by_id"].tool.input_schema["required"]
     assert "id" not in BY_NAME["create_a_halo_itsm_ticket"].tool.input_schema.get("required", [])
-    assert BY_NAME["get_single_halo_itsm_priority_by_id"].tool.input_schema["properties"]["id"]["type"] == "string"
+    assert (
+        BY_NAME["get_single_halo_itsm_priority_by_id"].tool.input_schema["properties"]["id"]["type"]
+        == "string"
+    )
     assert BY_NAME["get_single_halo_itsm_action_by_id"].tool.input_schema["required"] == ["id", "ticket_id"]
 
 
@@ -98,8 +112,8 @@ def test_select_by_methods_and_tags():
     assert {t.method for t in writes} == {"create", "update", "delete"}
     billing_reads = select_tools(TOOLS, methods=["list", "get"], tags=["billing"])
     assert {t.name for t in billing_reads} == {
-        f"{p}_halo_itsm_{r}" for p, r in [
-            ("list_all", "quotes"), ("list_all", "invoices"), ("list_all", "contracts")]
+        f"{p}_halo_itsm_{r}"
+        for p, r in [("list_all", "quotes"), ("list_all", "invoices"), ("list_all", "contracts")]
     } | {f"get_single_halo_itsm_{r}_by_id" for r in ("quote", "invoice", "contract")}
     assert select_tools(TOOLS) == TOOLS
     assert {t.name for t in select_tools(TOOLS, methods=["delete"], tags=["lookups"])} == set()

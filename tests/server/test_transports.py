@@ -7,13 +7,13 @@ import socket
 
 import httpx
 import pytest
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.transports import mcp_asgi_app, ratelimit_headers, security_settings
-from halo_sandbox.server.upstream import HaloClient
 from mcp import Client
 from mcp.client.sse import sse_client
 
 from halo_sandbox.harness import serving
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.transports import mcp_asgi_app, ratelimit_headers, security_settings
+from halo_sandbox.server.upstream import HaloClient
 
 pytestmark = pytest.mark.anyio
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
@@ -30,6 +30,7 @@ def _halo_handler(calls: list[str]):
         if request.url.path == "/api/Tickets/1":
             return httpx.Response(200, json={"id": 1, "summary": "VPN"})
         return httpx.Response(404, json={"message": "nope"})
+
     return handle
 
 
@@ -42,21 +43,36 @@ async def _serve(app):
 @pytest.fixture
 async def sandbox():
     calls: list[str] = []
-    halo = HaloClient(base_url="http://halo.test", client_id="cid", client_secret="s",
-                      transport=httpx.MockTransport(_halo_handler(calls)))
-    app = mcp_asgi_app(lambda: build_mcp_server(halo=halo),
-                       allowed_origins=["https://inspector.example"])
+    halo = HaloClient(
+        base_url="http://halo.test",
+        client_id="cid",
+        client_secret="s",
+        transport=httpx.MockTransport(_halo_handler(calls)),
+    )
+    app = mcp_asgi_app(lambda: build_mcp_server(halo=halo), allowed_origins=["https://inspector.example"])
     async with _serve(app) as base:
         yield base, calls
     await halo.aclose()
 
 
 async def _session(http: httpx.AsyncClient, url: str) -> dict[str, str]:
-    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
     response = await http.post(url, json=init, headers=ACCEPT)
     assert response.status_code == 200
-    headers = {**ACCEPT, "mcp-session-id": response.headers["mcp-session-id"], "mcp-protocol-version": "2025-11-25"}
+    headers = {
+        **ACCEPT,
+        "mcp-session-id": response.headers["mcp-session-id"],
+        "mcp-protocol-version": "2025-11-25",
+    }
     await http.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
     return headers
 
@@ -83,15 +99,27 @@ async def test_tool_error_with_rate_limit_fields_sets_the_http_headers(sandbox):
     async with httpx.AsyncClient(timeout=10) as http:
         headers = await _session(http, f"{base}/mcp")
         calls.clear()
-        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                "params": {"name": "list_all_halo_itsm_tickets", "arguments": {}}}
+        call = {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "list_all_halo_itsm_tickets", "arguments": {}},
+        }
         response = await http.post(f"{base}/mcp", json=call, headers=headers)
         api_calls = [c for c in calls if "/api/" in c]
-        ok = await http.post(f"{base}/mcp", headers=headers, json={
-            "jsonrpc": "2.0", "id": 3, "method": "tools/call",
-            "params": {"name": "get_single_halo_itsm_ticket_by_id", "arguments": {"id": 1}}})
-        listing = await http.post(f"{base}/mcp", json={"jsonrpc": "2.0", "id": 4, "method": "tools/list"},
-                                  headers=headers)
+        ok = await http.post(
+            f"{base}/mcp",
+            headers=headers,
+            json={
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "tools/call",
+                "params": {"name": "get_single_halo_itsm_ticket_by_id", "arguments": {"id": 1}},
+            },
+        )
+        listing = await http.post(
+            f"{base}/mcp", json={"jsonrpc": "2.0", "id": 4, "method": "tools/list"}, headers=headers
+        )
     assert response.status_code == 200
     result = _result(response)["result"]
     assert result["isError"] is True
@@ -109,14 +137,28 @@ async def test_tool_error_with_rate_limit_fields_sets_the_http_headers(sandbox):
 
 async def test_foreign_origin_and_host_are_refused_everywhere(sandbox):
     base, _ = sandbox
-    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
     async with httpx.AsyncClient(timeout=10) as http:
-        evil = await http.post(f"{base}/mcp", json=init, headers={**ACCEPT, "Origin": "http://evil.example.com"})
+        evil = await http.post(
+            f"{base}/mcp", json=init, headers={**ACCEPT, "Origin": "http://evil.example.com"}
+        )
         rebound = await http.post(f"{base}/mcp", json=init, headers={**ACCEPT, "Host": "evil.example.com"})
         sse_evil = await http.get(f"{base}/sse", headers={"Origin": "http://evil.example.com"})
-        local = await http.post(f"{base}/mcp", json=init, headers={**ACCEPT, "Origin": "http://localhost:6274"})
-        allowed = await http.post(f"{base}/mcp", json=init, headers={**ACCEPT, "Origin": "https://inspector.example"})
+        local = await http.post(
+            f"{base}/mcp", json=init, headers={**ACCEPT, "Origin": "http://localhost:6274"}
+        )
+        allowed = await http.post(
+            f"{base}/mcp", json=init, headers={**ACCEPT, "Origin": "https://inspector.example"}
+        )
     assert evil.status_code == 403
     assert rebound.status_code == 421
     assert sse_evil.status_code == 403
@@ -135,14 +177,29 @@ async def test_legacy_sse_transport_serves_the_same_tools(sandbox):
 
 
 def test_ratelimit_headers_come_from_meta_or_the_error():
-    from_error = {"structuredContent": {"error": {"ratelimit": {"limit": 10, "remaining": 0, "reset": 5},
-                                                  "retry_after": None}}}
-    from_meta = {"_meta": {"halo-sandbox/ratelimit": {"ratelimit": {"limit": 300, "remaining": 299,
-                                                                    "reset": None}, "retry_after": 3}}}
-    assert ratelimit_headers(from_error) == {"ratelimit-limit": "10", "ratelimit-remaining": "0",
-                                             "ratelimit-reset": "5"}
-    assert ratelimit_headers(from_meta) == {"ratelimit-limit": "300", "ratelimit-remaining": "299",
-                                            "retry-after": "3"}
+    from_error = {
+        "structuredContent": {
+            "error": {"ratelimit": {"limit": 10, "remaining": 0, "reset": 5}, "retry_after": None}
+        }
+    }
+    from_meta = {
+        "_meta": {
+            "halo-sandbox/ratelimit": {
+                "ratelimit": {"limit": 300, "remaining": 299, "reset": None},
+                "retry_after": 3,
+            }
+        }
+    }
+    assert ratelimit_headers(from_error) == {
+        "ratelimit-limit": "10",
+        "ratelimit-remaining": "0",
+        "ratelimit-reset": "5",
+    }
+    assert ratelimit_headers(from_meta) == {
+        "ratelimit-limit": "300",
+        "ratelimit-remaining": "299",
+        "retry-after": "3",
+    }
     assert ratelimit_headers({"structuredContent": {"result": []}}) == {}
 
 
@@ -166,20 +223,36 @@ async def _echo_app(scope, receive, send):
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
-    result = {"jsonrpc": "2.0", "id": 1, "result": {"structuredContent": {"error": {
-        "ratelimit": {"limit": 5, "remaining": 0, "reset": 9}, "retry_after": 9}}, "isError": True}}
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+    )
+    result = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "result": {
+            "structuredContent": {
+                "error": {"ratelimit": {"limit": 5, "remaining": 0, "reset": 9}, "retry_after": 9}
+            },
+            "isError": True,
+        },
+    }
     await send({"type": "http.response.body", "body": json.dumps(result).encode(), "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-@pytest.mark.parametrize(("body", "buffered"), [
-    (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}), True),
-    (json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}]), True),
-    (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}), False),
-    ("not json", False),
-    (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"pad": "x" * 200}}), False),
-])
+@pytest.mark.parametrize(
+    ("body", "buffered"),
+    [
+        (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}), True),
+        (json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}]), True),
+        (json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}), False),
+        ("not json", False),
+        (
+            json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"pad": "x" * 200}}),
+            False,
+        ),
+    ],
+)
 async def test_only_tool_calls_within_the_size_limit_get_the_headers(body: str, buffered: bool):
     from halo_sandbox.server.transports import RateLimitHeaders
 

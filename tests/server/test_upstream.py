@@ -6,6 +6,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import respx
+
 from halo_sandbox.server.errors import UpstreamError, UpstreamUnavailable
 from halo_sandbox.server.upstream import HaloClient
 
@@ -26,8 +27,10 @@ def mock():
 def tokens(mock, *values, expires_in=3600):
     it = iter(values)
     return mock.post("/auth/token").mock(
-        side_effect=lambda req: httpx.Response(200, json={"access_token": next(it), "token_type": "Bearer",
-                                                          "expires_in": expires_in}))
+        side_effect=lambda req: httpx.Response(
+            200, json={"access_token": next(it), "token_type": "Bearer", "expires_in": expires_in}
+        )
+    )
 
 
 def client(**kw):
@@ -45,8 +48,12 @@ async def test_client_credentials_token_is_cached_and_sent(mock):
     req = token.calls[0].request
     assert req.url.params["tenant"] == "acme"
     assert req.headers["content-type"] == "application/x-www-form-urlencoded"
-    assert form(req) == {"grant_type": "client_credentials", "client_id": "cid", "client_secret": "secret",
-                         "scope": "all"}
+    assert form(req) == {
+        "grant_type": "client_credentials",
+        "client_id": "cid",
+        "client_secret": "secret",
+        "scope": "all",
+    }
     assert api.call_count == 2
     assert api.calls[0].request.headers["authorization"] == "Bearer t1"
     assert api.calls[0].request.url.params["count"] == "5"
@@ -57,13 +64,18 @@ async def test_client_credentials_token_is_cached_and_sent(mock):
 async def test_password_grant(mock):
     token = tokens(mock, "t1")
     mock.get("/api/Agent/me").respond(json={"id": 1})
-    async with HaloClient(base_url=BASE + "/api/", client_id="cid", username="agent@sandbox.local",
-                          password="sandbox") as halo:
+    async with HaloClient(
+        base_url=BASE + "/api/", client_id="cid", username="agent@sandbox.local", password="sandbox"
+    ) as halo:
         response = await halo.request("GET", "/Agent/me")
     assert response.json() == {"id": 1}
-    assert form(token.calls[0].request) == {"grant_type": "password", "client_id": "cid",
-                                            "username": "agent@sandbox.local", "password": "sandbox",
-                                            "scope": "all"}
+    assert form(token.calls[0].request) == {
+        "grant_type": "password",
+        "client_id": "cid",
+        "username": "agent@sandbox.local",
+        "password": "sandbox",
+        "scope": "all",
+    }
 
 
 async def test_concurrent_callers_share_one_token_request(mock):
@@ -91,7 +103,9 @@ async def test_expired_token_is_refetched(mock):
 
 async def test_401_reauthenticates_once_and_replays_once(mock):
     token = tokens(mock, "t1", "t2")
-    api = mock.post("/api/Tickets").mock(side_effect=[httpx.Response(401), httpx.Response(200, json=[{"id": 7}])])
+    api = mock.post("/api/Tickets").mock(
+        side_effect=[httpx.Response(401), httpx.Response(200, json=[{"id": 7}])]
+    )
     async with client() as halo:
         response = await halo.request("POST", "/Tickets", json=[{"summary": "x"}])
     assert response.status_code == 200
@@ -143,8 +157,13 @@ async def test_transport_argument_reaches_an_in_process_app():
     async def app(scope, receive, send):
         assert scope["type"] == "http"
         body = b'{"access_token": "a", "expires_in": 60}' if scope["path"] == "/auth/token" else b"[]"
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async with client(transport=httpx.ASGITransport(app=app)) as halo:
@@ -160,12 +179,14 @@ def test_credentials_are_required():
 
 
 async def test_password_grant_refresh_token_is_used_then_falls_back(mock):
-    answers = iter([
-        httpx.Response(200, json={"access_token": "p1", "refresh_token": "r1", "expires_in": 0.05}),
-        httpx.Response(200, json={"access_token": "p2", "refresh_token": "r2", "expires_in": 0.05}),
-        httpx.Response(400, json={"error": "invalid_grant"}),
-        httpx.Response(200, json={"access_token": "p3", "expires_in": 3600}),
-    ])
+    answers = iter(
+        [
+            httpx.Response(200, json={"access_token": "p1", "refresh_token": "r1", "expires_in": 0.05}),
+            httpx.Response(200, json={"access_token": "p2", "refresh_token": "r2", "expires_in": 0.05}),
+            httpx.Response(400, json={"error": "invalid_grant"}),
+            httpx.Response(200, json={"access_token": "p3", "expires_in": 3600}),
+        ]
+    )
     token = mock.post("/auth/token").mock(side_effect=lambda req: next(answers))
     api = mock.get("/api/Status").respond(json=[])
     async with HaloClient(base_url=BASE, client_id="cid", username="u", password="pw") as halo:

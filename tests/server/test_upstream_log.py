@@ -4,9 +4,9 @@ import logging
 
 import httpx
 import pytest
+
 from halo_sandbox.server.upstream import HaloClient
 from halo_sandbox.server.upstream_log import LOGGER_NAME, UpstreamLog
-
 from tests.server.conftest import BASE
 
 pytestmark = pytest.mark.anyio
@@ -15,7 +15,9 @@ pytestmark = pytest.mark.anyio
 async def test_each_upstream_request_is_logged_without_headers_or_bodies(mock, caplog):
     mock.get("/api/Tickets/7").respond(json={"id": 7, "summary": "secret summary"})
     mock.get("/api/Status").mock(side_effect=httpx.ConnectError("connection refused"))
-    async with HaloClient(base_url=BASE, client_id="cid", client_secret="s3cret", transport=UpstreamLog()) as halo:
+    async with HaloClient(
+        base_url=BASE, client_id="cid", client_secret="s3cret", transport=UpstreamLog()
+    ) as halo:
         with caplog.at_level(logging.DEBUG, logger=LOGGER_NAME):
             await halo.request("GET", "/Tickets/7")
             with pytest.raises(Exception, match="unreachable"):

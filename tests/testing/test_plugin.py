@@ -20,9 +20,14 @@ URL = "https://acme.haloitsm.com"
 
 
 def token(base: str = URL, client=httpx) -> str:
-    response = client.post(f"{base}/auth/token", data={"grant_type": "client_credentials",
-                                                      "client_id": "halo-sandbox",
-                                                      "client_secret": "halo-sandbox-secret"})
+    response = client.post(
+        f"{base}/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "halo-sandbox",
+            "client_secret": "halo-sandbox-secret",
+        },
+    )
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
@@ -34,6 +39,7 @@ def auth(base: str = URL) -> dict[str, str]:
 @pytest.fixture
 def local_server():
     """A plain HTTP server on 127.0.0.1 (a host the plugin must leave alone)."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
             self.send_response(200)
@@ -67,8 +73,9 @@ def test_httpx_sync_calls_reach_the_mock_and_its_journal(halo_mock):
 async def test_httpx_async_calls_reach_the_mock(halo_mock):
     headers = auth()
     async with httpx.AsyncClient(base_url="https://eu.halopsa.com") as client:
-        created = await client.post("/api/Tickets", json=[{"summary": "from async", "client_id": 104}],
-                                    headers=headers)
+        created = await client.post(
+            "/api/Tickets", json=[{"summary": "from async", "client_id": 104}], headers=headers
+        )
         assert created.status_code == 201 or created.status_code == 200, created.text
         ticket = created.json()["id"]
         read = await client.get(f"/api/Tickets/{ticket}", headers=headers)
@@ -78,8 +85,11 @@ async def test_httpx_async_calls_reach_the_mock(halo_mock):
 
 def test_requests_calls_reach_the_mock(halo_mock):
     tok = token(client=requests)
-    response = requests.get("https://desk.haloservicedesk.com/api/Client", params={"count": 3},
-                            headers={"Authorization": f"Bearer {tok}"})
+    response = requests.get(
+        "https://desk.haloservicedesk.com/api/Client",
+        params={"count": 3},
+        headers={"Authorization": f"Bearer {tok}"},
+    )
     assert response.status_code == 200
     assert len(response.json()["clients"]) == 3
     halo_mock.assert_called_once("GET", "/api/client")
@@ -95,15 +105,19 @@ def test_unmatched_hosts_are_untouched(halo_mock, local_server):
 @pytest.mark.halo_mock(base_url="http://halo.internal:8080/")
 def test_a_given_base_url_is_served(halo_mock):
     assert halo_mock.url == "http://halo.internal:8080"
-    assert httpx.get("http://halo.internal:8080/api/Team", headers=auth("http://halo.internal:8080")).status_code == 200
+    assert (
+        httpx.get("http://halo.internal:8080/api/Team", headers=auth("http://halo.internal:8080")).status_code
+        == 200
+    )
     with pytest.raises(httpx.ConnectError):  # same host, other port: not the mock's
         httpx.get("http://halo.internal:8081/api/Team", timeout=2)
 
 
 def test_faults_answer_then_retire(halo_mock):
     headers = auth()
-    halo_mock.faults.add(path="/api/tickets", status=429, times=1, headers={"Retry-After": "0"},
-                         body="Rate Limit Reached")
+    halo_mock.faults.add(
+        path="/api/tickets", status=429, times=1, headers={"Retry-After": "0"}, body="Rate Limit Reached"
+    )
     first = requests.get(f"{URL}/api/Tickets", headers=headers)
     second = httpx.get(f"{URL}/api/Tickets", headers=headers)
     assert (first.status_code, first.text, first.headers["Retry-After"]) == (429, "Rate Limit Reached", "0")
@@ -143,7 +157,9 @@ def test_each_mock_is_its_own_tenant_and_is_removed_after():
         assert "Only in the first" in names
         with mock_halo() as second:  # the innermost mock answers
             assert second.name != first.name
-            names = [c["name"] for c in second.store.list(resource="clients", params={"count": "1000"})["clients"]]
+            names = [
+                c["name"] for c in second.store.list(resource="clients", params={"count": "1000"})["clients"]
+            ]
             assert "Only in the first" not in names
     assert first.name not in first.registry
     assert httpx.HTTPTransport.handle_request.__qualname__ == "HTTPTransport.handle_request"  # unpatched
@@ -171,7 +187,9 @@ def test_a_snapshot_seeds_the_tenant(tmp_path):
         path = tmp_path / "snap.json"
         path.write_text(json.dumps(source.snapshot()))
     with mock_halo(snapshot=path) as seeded:
-        names = [c["name"] for c in seeded.store.list(resource="clients", params={"count": "1000"})["clients"]]
+        names = [
+            c["name"] for c in seeded.store.list(resource="clients", params={"count": "1000"})["clients"]
+        ]
         assert "From the snapshot" in names
 
 
@@ -189,22 +207,28 @@ async def test_halo_mcp_is_our_server_over_the_tenant(halo_mcp, halo_mock):
     failed = await halo_mcp.call_tool("list_all_halo_itsm_tickets", {})
     assert failed.is_error and failed.structured_content["error"]["status"] == 503
     assert [e.tool for e in halo_mock.requests("GET", "/api/tickets*")] == [
-        "get_single_halo_itsm_ticket_by_id", "list_all_halo_itsm_tickets"]
+        "get_single_halo_itsm_ticket_by_id",
+        "list_all_halo_itsm_tickets",
+    ]
 
 
 @pytest.mark.e2e
 def test_halo_sandbox_is_a_real_up_process_reset_per_test(halo_sandbox):
-    created = httpx.post(f"{halo_sandbox.api_url}/Client", json=[{"name": "temporary"}],
-                         headers={"Authorization": f"Bearer {token(halo_sandbox.url)}"})
+    created = httpx.post(
+        f"{halo_sandbox.api_url}/Client",
+        json=[{"name": "temporary"}],
+        headers={"Authorization": f"Bearer {token(halo_sandbox.url)}"},
+    )
     assert created.status_code in (200, 201)
     halo_sandbox.reset()
     listed = halo_sandbox.admin("GET", "/requests").json()
     assert listed["count"] == 0
-    assert httpx.post(halo_sandbox.mcp_url, json={}, headers={"Accept": "application/json, text/event-stream"}
-                      ).status_code in (400, 406)
+    assert httpx.post(
+        halo_sandbox.mcp_url, json={}, headers={"Accept": "application/json, text/event-stream"}
+    ).status_code in (400, 406)
 
 
-EXAMPLE_TESTS = '''
+EXAMPLE_TESTS = """
 import os, httpx, pytest
 
 @pytest.mark.parametrize("n", range(6))
@@ -212,16 +236,19 @@ def test_isolated(halo_mock, n):
     worker = os.environ["PYTEST_XDIST_WORKER"]
     assert halo_mock.name.startswith(f"t-{worker}-")
     tok = httpx.post("https://x.haloitsm.com/auth/token", data={"grant_type": "client_credentials",
-                     "client_id": "halo-sandbox", "client_secret": "halo-sandbox-secret"}).json()["access_token"]
+                     "client_id": "halo-sandbox", "client_secret":
+                     "halo-sandbox-secret"}).json()["access_token"]
     h = {"Authorization": f"Bearer {tok}"}
-    before = len(httpx.get("https://x.haloitsm.com/api/Client", params={"count": 1000}, headers=h).json()["clients"])
+    before = len(httpx.get("https://x.haloitsm.com/api/Client", params={"count": 1000},
+    headers=h).json()["clients"])
     httpx.post("https://x.haloitsm.com/api/Client", json=[{"name": f"c{n}"}], headers=h)
-    after = httpx.get("https://x.haloitsm.com/api/Client", params={"count": 1000}, headers=h).json()["clients"]
+    after = httpx.get("https://x.haloitsm.com/api/Client", params={"count": 1000},
+    headers=h).json()["clients"]
     assert len(after) == before + 1 and before == 7   # every test starts from the seed
-'''
+"""
 
 
-MODULE_SCOPED = '''
+MODULE_SCOPED = """
 import httpx, pytest
 
 pytestmark = pytest.mark.halo_mock(scope="module")
@@ -235,22 +262,32 @@ def test_second(halo_mock):
     assert halo_mock.name == seen[0]
     names = [c["name"] for c in halo_mock.store.list(resource="clients", params={"count": "1000"})["clients"]]
     assert "kept for the module" in names
-'''
+"""
 
 
 @pytest.mark.e2e
 def test_a_module_can_share_one_tenant(tmp_path):
     (tmp_path / "test_module_scope.py").write_text(MODULE_SCOPED)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert "2 passed" in result.stdout, result.stdout + result.stderr
 
 
 @pytest.mark.e2e
 def test_the_entry_point_plugin_works_under_xdist(tmp_path):
     (tmp_path / "test_isolation.py").write_text(EXAMPLE_TESTS)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider",
-                             str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert "6 passed" in result.stdout, result.stdout + result.stderr
 
 

@@ -9,16 +9,15 @@
   (``/_sandbox/console/events``) and the form actions.
 """
 
-
 from __future__ import annotations
 
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .control import ControlPlane
-    from .journal import ToolCallJournal
-    from .routes import console_routes
+    from halo_sandbox.console.control import ControlPlane
+    from halo_sandbox.console.journal import ToolCallJournal
+    from halo_sandbox.console.routes import console_routes
 
 __all__ = ["ControlPlane", "ToolCallJournal", "console_routes"]
 

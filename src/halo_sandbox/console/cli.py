@@ -19,10 +19,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..protocol import ADMIN_KEY_HEADER
-from ..settings import ADMIN_KEY_FILE, ENV, Settings, default_state_dir
+from halo_sandbox.protocol import ADMIN_KEY_HEADER
+from halo_sandbox.settings import ADMIN_KEY_FILE, ENV, Settings, default_state_dir
 
 __all__ = ["journal"]
+
 
 def _admin_key(admin_key: str | None, state_dir: Path | None) -> str | None:
     """The given key, else the one `halo-sandbox up` stored in the state directory (never generated here)."""
@@ -72,8 +73,14 @@ def _calls_table(calls: list[dict[str, Any]]) -> Table:
     for column in ("started", "tool", "arguments", "outcome", "ms", "upstream requests"):
         table.add_column(column, overflow="fold")
     for call in calls:
-        table.add_row(call["started_at"][11:23], call["tool"], json.dumps(call["arguments"]), _outcome(call),
-                      str(call["duration_ms"]), _upstream(call["upstream"]))
+        table.add_row(
+            call["started_at"][11:23],
+            call["tool"],
+            json.dumps(call["arguments"]),
+            _outcome(call),
+            str(call["duration_ms"]),
+            _upstream(call["upstream"]),
+        )
     return table
 
 
@@ -94,8 +101,11 @@ def _counts(view: dict[str, Any]) -> Table:
     for tool, counts in view["counts"]["tools"].items():
         table.add_row(tool, str(counts["calls"]), str(counts["errors"]))
     for status, count in view["counts"]["statuses"].items():
-        table.add_row(Text("upstream ").append_text(_status(None if status == "dropped" else int(status))),
-                      str(count), "")
+        table.add_row(
+            Text("upstream ").append_text(_status(None if status == "dropped" else int(status))),
+            str(count),
+            "",
+        )
     return table
 
 
@@ -107,36 +117,54 @@ class _Reader:
         try:
             response = self.http.get("/_sandbox/console.json")
         except httpx.HTTPError as exc:
-            raise typer.BadParameter(f"cannot reach the sandbox at {self.http.base_url}: {exc}",
-                                     param_hint="--url") from None
+            raise typer.BadParameter(
+                f"cannot reach the sandbox at {self.http.base_url}: {exc}", param_hint="--url"
+            ) from None
         if response.status_code == 401:
-            raise typer.BadParameter("the sandbox needs its admin key (--admin-key or HALO_SANDBOX_ADMIN_KEY)",
-                                     param_hint="--admin-key")
+            raise typer.BadParameter(
+                "the sandbox needs its admin key (--admin-key or HALO_SANDBOX_ADMIN_KEY)",
+                param_hint="--admin-key",
+            )
         if response.status_code == 404:
-            raise typer.BadParameter(f"{self.http.base_url} serves no sandbox console (is it `halo-sandbox up`?)",
-                                     param_hint="--url")
+            raise typer.BadParameter(
+                f"{self.http.base_url} serves no sandbox console (is it `halo-sandbox up`?)",
+                param_hint="--url",
+            )
         response.raise_for_status()
         return response.json()
 
 
 def journal(
-    url: Annotated[str, typer.Option(envvar=ENV["url"], help="The running sandbox.")]
-    = Settings().url,
-    admin_key: Annotated[str | None, typer.Option(
-        envvar=ENV["admin_key"], help="Admin key (default: the one kept in the state dir).",
-        show_default=False)] = None,
-    state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", envvar=ENV["state_dir"], help="Where `up` keeps the admin key.",
-        show_default=False)] = None,
+    url: Annotated[str, typer.Option(envvar=ENV["url"], help="The running sandbox.")] = Settings().url,
+    admin_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar=ENV["admin_key"],
+            help="Admin key (default: the one kept in the state dir).",
+            show_default=False,
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir", envvar=ENV["state_dir"], help="Where `up` keeps the admin key.", show_default=False
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many tool calls and requests.")] = 20,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new calls as they happen.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the console's JSON instead of tables.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new calls as they happen.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the console's JSON instead of tables.")
+    ] = False,
 ) -> None:
     """Print the request journal of a running sandbox: MCP tool calls with the Halo requests they caused."""
     key = _admin_key(admin_key, state_dir)
     headers = {ADMIN_KEY_HEADER: key} if key else {}
     out = Console(soft_wrap=not follow)
-    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=httpx.Timeout(30, read=None)) as http:
+    with httpx.Client(
+        base_url=url.rstrip("/"), headers=headers, timeout=httpx.Timeout(30, read=None)
+    ) as http:
         reader = _Reader(http)
         view = reader.view()
         if as_json and not follow:

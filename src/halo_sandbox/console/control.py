@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from ..protocol import ADMIN_KEY_HEADER, TENANT_HEADER
-from .exceptions import ControlPlaneError
+from halo_sandbox.console.exceptions import ControlPlaneError
+from halo_sandbox.protocol import ADMIN_KEY_HEADER, TENANT_HEADER
 
 
 def _message(body: Any) -> str | None:
@@ -21,30 +21,48 @@ def _message(body: Any) -> str | None:
         return None
     if isinstance(body.get("message"), str):
         return body["message"]
-    fields = [f"{key}: {'; '.join(map(str, value))}" for key, value in body.items() if isinstance(value, list)]
+    fields = [
+        f"{key}: {'; '.join(map(str, value))}" for key, value in body.items() if isinstance(value, list)
+    ]
     return "; ".join(fields) or None
 
 
 class ControlPlane:
     """Calls to ``{base_url}/_sandbox/...``; a non-2xx answer raises `ControlPlaneError`."""
 
-    def __init__(self, *, base_url: str, admin_key: str | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        admin_key: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         headers = {ADMIN_KEY_HEADER: admin_key} if admin_key else {}
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/_sandbox", transport=transport,
-                                         headers=headers, timeout=timeout)
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/_sandbox", transport=transport, headers=headers, timeout=timeout
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _call(self, method: str, path: str, *, tenant: str | None = None, json: Any = None,
-                    content: bytes | None = None, params: dict[str, Any] | None = None) -> Any:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        tenant: str | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
         headers = {TENANT_HEADER: tenant} if tenant else {}
         if content is not None:
             headers["Content-Type"] = "application/json"
         try:
-            response = await self._client.request(method, path, json=json, content=content, params=params,
-                                                  headers=headers)
+            response = await self._client.request(
+                method, path, json=json, content=content, params=params, headers=headers
+            )
         except httpx.HTTPError as exc:
             raise ControlPlaneError(f"The control plane is unreachable: {exc}", status=502) from None
         try:
@@ -53,8 +71,11 @@ class ControlPlane:
             body = response.text
         if not response.is_success:
             message = _message(body)
-            raise ControlPlaneError(str(message or f"{method} /_sandbox{path} answered {response.status_code}"),
-                                    status=response.status_code, detail=body)
+            raise ControlPlaneError(
+                str(message or f"{method} /_sandbox{path} answered {response.status_code}"),
+                status=response.status_code,
+                detail=body,
+            )
         return body
 
     async def requests(self, *, tenant: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
@@ -86,5 +107,6 @@ class ControlPlane:
         return await self._call("GET", "/snapshot", tenant=tenant)
 
     async def restore(self, raw: bytes, *, tenant: str | None = None) -> dict[str, Any]:
-        """Restore from the raw JSON bytes of a snapshot (the mock validates it; a bad one changes nothing)."""
+        """Restore from the raw JSON bytes of a snapshot (the mock validates it; a bad one changes
+        nothing)."""
         return await self._call("PUT", "/snapshot", tenant=tenant, content=raw)

@@ -3,7 +3,7 @@ maps them to HTTP in one place."""
 
 from __future__ import annotations
 
-from ..errors import BadInput, ControlPlaneError, CrossSiteRefused, NotAuthorised
-from ..errors import SandboxError as ConsoleError
+from halo_sandbox.errors import BadInput, ControlPlaneError, CrossSiteRefused, NotAuthorised
+from halo_sandbox.errors import SandboxError as ConsoleError
 
 __all__ = ["BadInput", "ConsoleError", "ControlPlaneError", "CrossSiteRefused", "NotAuthorised"]

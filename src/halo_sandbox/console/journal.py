@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from ..server.executor import ToolCallRecord
+from halo_sandbox.server.executor import ToolCallRecord
 
 PREVIEW_CHARS = 2000
 """Results and long argument values are kept as previews of at most this many characters."""
@@ -78,9 +78,18 @@ class ToolCall:
     result_preview: str | None
 
     def public(self) -> dict[str, Any]:
-        return {"seq": self.seq, "call_id": self.call_id, "tool": self.tool, "arguments": self.arguments,
-                "started_at": self.started_at, "duration_ms": self.duration_ms, "ok": self.ok,
-                "error": self.error, "result_count": self.result_count, "result_preview": self.result_preview}
+        return {
+            "seq": self.seq,
+            "call_id": self.call_id,
+            "tool": self.tool,
+            "arguments": self.arguments,
+            "started_at": self.started_at,
+            "duration_ms": self.duration_ms,
+            "ok": self.ok,
+            "error": self.error,
+            "result_count": self.result_count,
+            "result_preview": self.result_preview,
+        }
 
     @classmethod
     def from_record(cls, record: ToolCallRecord, *, seq: int) -> ToolCall:
@@ -88,15 +97,26 @@ class ToolCall:
         error = structured.get("error") if record.is_error else None
         result = structured.get("result") if not record.is_error else None
         return cls(
-            seq=seq, call_id=record.call_id, tool=record.tool, arguments=_short_arguments(record.arguments),
-            started_at=record.started_at.isoformat(timespec="milliseconds"), duration_ms=record.duration_ms,
+            seq=seq,
+            call_id=record.call_id,
+            tool=record.tool,
+            arguments=_short_arguments(record.arguments),
+            started_at=record.started_at.isoformat(timespec="milliseconds"),
+            duration_ms=record.duration_ms,
             ok=not record.is_error,
-            error={"status": error.get("status"), "message": _short_value(error.get("message"), limit=PREVIEW_CHARS),
-                   "code": error.get("code")}
-            if isinstance(error, dict) else None,
+            error={
+                "status": error.get("status"),
+                "message": _short_value(error.get("message"), limit=PREVIEW_CHARS),
+                "code": error.get("code"),
+            }
+            if isinstance(error, dict)
+            else None,
             result_count=len(result) if isinstance(result, list) else None,
-            result_preview=None if record.is_error else _cut(record.result_json, limit=PREVIEW_CHARS)
-            if record.result_json is not None else _preview(result, limit=PREVIEW_CHARS),
+            result_preview=None
+            if record.is_error
+            else _cut(record.result_json, limit=PREVIEW_CHARS)
+            if record.result_json is not None
+            else _preview(result, limit=PREVIEW_CHARS),
         )
 
 

@@ -6,7 +6,8 @@
     GET  /_sandbox/console.json             the page's data (`timeline.build_view`)
     GET  /_sandbox/console/live             the page's live part as an HTML fragment
     GET  /_sandbox/console/events           SSE: an ``update`` event whenever the data changes
-    POST /_sandbox/console/faults           add a fault rule (form)      POST .../faults/clear, .../faults/{id}/delete
+    POST /_sandbox/console/faults           add a fault rule (form)      POST .../faults/clear,
+    .../faults/{id}/delete
     POST /_sandbox/console/ratelimit        change the rate limit (form)
     POST /_sandbox/console/reset            back to the fixtures (and an empty tool-call journal)
     GET  /_sandbox/console/snapshot         download a snapshot          POST (file upload) restore it
@@ -36,26 +37,34 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..guard import COOKIE, MAX_FORM_BYTES, AdminGuard
-from .control import ControlPlane
-from .exceptions import BadInput, ConsoleError, CrossSiteRefused, NotAuthorised
-from .journal import ToolCallJournal
-from .timeline import build_view
+from halo_sandbox.console.control import ControlPlane
+from halo_sandbox.console.exceptions import BadInput, ConsoleError, CrossSiteRefused, NotAuthorised
+from halo_sandbox.console.journal import ToolCallJournal
+from halo_sandbox.console.timeline import build_view
+from halo_sandbox.guard import COOKIE, MAX_FORM_BYTES, AdminGuard
 
 __all__ = ["COOKIE", "PAGE", "console_routes"]
 
 PAGE = "/_sandbox/"
 _HERE = Path(__file__).parent
-_templates = Environment(loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"]),
-                         trim_blocks=True, lstrip_blocks=True)
+_templates = Environment(
+    loader=FileSystemLoader(_HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _FAULT_INTS = ("status", "times", "after", "latency_ms")
 
 Handler = Callable[[Request], Awaitable[Response]]
 ServersSource = Callable[[], Sequence[dict[str, Any]]]
 
 
-_FRAMING = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY",
-            "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
+_FRAMING = {
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
 """Sent with every console response: no other site may frame the console (clickjacking)."""
 
 
@@ -73,12 +82,22 @@ def _back(**message: str) -> RedirectResponse:
 
 
 def _login_page(*, status: int, error: str | None = None) -> HTMLResponse:
-    return HTMLResponse(_templates.get_template("login.html").render(page=PAGE, error=error), status_code=status)
+    return HTMLResponse(
+        _templates.get_template("login.html").render(page=PAGE, error=error), status_code=status
+    )
 
 
 class _Console:
-    def __init__(self, *, control: ControlPlane, calls: ToolCallJournal, guard: AdminGuard,
-                 servers: ServersSource, tenant: str | None, poll_interval: float) -> None:
+    def __init__(
+        self,
+        *,
+        control: ControlPlane,
+        calls: ToolCallJournal,
+        guard: AdminGuard,
+        servers: ServersSource,
+        tenant: str | None,
+        poll_interval: float,
+    ) -> None:
         self.control = control
         self.calls = calls
         self.guard = guard
@@ -89,11 +108,19 @@ class _Console:
     # -- data
     async def view(self) -> dict[str, Any]:
         requests, faults, ratelimit = await asyncio.gather(
-            self.control.requests(tenant=self.tenant), self.control.faults(tenant=self.tenant),
-            self.control.ratelimit(tenant=self.tenant))
+            self.control.requests(tenant=self.tenant),
+            self.control.faults(tenant=self.tenant),
+            self.control.ratelimit(tenant=self.tenant),
+        )
         servers = await asyncio.to_thread(lambda: list(self.servers()))
-        return build_view(calls=self.calls.calls(), requests=requests, faults=faults, ratelimit=ratelimit,
-                          servers=servers, tenant=ratelimit.get("tenant") or self.tenant or "")
+        return build_view(
+            calls=self.calls.calls(),
+            requests=requests,
+            faults=faults,
+            ratelimit=ratelimit,
+            servers=servers,
+            tenant=ratelimit.get("tenant") or self.tenant or "",
+        )
 
 
 def _framed(handler: Handler) -> Handler:
@@ -102,6 +129,7 @@ def _framed(handler: Handler) -> Handler:
         for name, value in _FRAMING.items():
             response.headers.setdefault(name, value)
         return response
+
     return endpoint
 
 
@@ -112,6 +140,7 @@ def _guarded(console: _Console, handler: Handler, *, form: bool = False) -> Hand
             return await handler(request)
         except ConsoleError as exc:
             return _error_response(exc, form=form)
+
     return _framed(endpoint)
 
 
@@ -147,15 +176,23 @@ def _fault_rule(form: Any) -> dict[str, Any]:
     return rule
 
 
-def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: str | None = None,
-                   guard: AdminGuard | None = None, servers: ServersSource = tuple, tenant: str | None = None,
-                   poll_interval: float = 0.5) -> list[BaseRoute]:
+def console_routes(
+    *,
+    control: ControlPlane,
+    calls: ToolCallJournal,
+    admin_key: str | None = None,
+    guard: AdminGuard | None = None,
+    servers: ServersSource = tuple,
+    tenant: str | None = None,
+    poll_interval: float = 0.5,
+) -> list[BaseRoute]:
     """The console's routes. ``guard`` is the sandbox's admin guard (default: one for ``admin_key``);
     ``servers()`` lists provisioned servers (public fields only, no tokens); ``tenant`` is the mock
     tenant shown (None: the mock's default)."""
     guard = guard or AdminGuard(admin_key)
-    console = _Console(control=control, calls=calls, guard=guard, servers=servers, tenant=tenant,
-                       poll_interval=poll_interval)
+    console = _Console(
+        control=control, calls=calls, guard=guard, servers=servers, tenant=tenant, poll_interval=poll_interval
+    )
 
     async def page(request: Request) -> Response:
         try:
@@ -167,8 +204,13 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
         except ConsoleError as exc:
             return _error_response(exc, form=False)
         html = _templates.get_template("console.html").render(
-            view=view, page=PAGE, notice=request.query_params.get("notice"),
-            error=request.query_params.get("error"), login=guard.enabled, csrf=session.csrf if session else "")
+            view=view,
+            page=PAGE,
+            notice=request.query_params.get("notice"),
+            error=request.query_params.get("error"),
+            login=guard.enabled,
+            csrf=session.csrf if session else "",
+        )
         return HTMLResponse(html)
 
     async def login(request: Request) -> Response:
@@ -194,8 +236,11 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
 
     async def live(request: Request) -> Response:
         session = request.state.session
-        return HTMLResponse(_templates.get_template("_live.html").render(view=await console.view(), page=PAGE,
-                                                                         csrf=session.csrf if session else ""))
+        return HTMLResponse(
+            _templates.get_template("_live.html").render(
+                view=await console.view(), page=PAGE, csrf=session.csrf if session else ""
+            )
+        )
 
     async def events(request: Request) -> Response:
         async def stream() -> Any:
@@ -206,12 +251,18 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
                 except ConsoleError as exc:
                     yield {"event": "error", "data": json.dumps(exc.body())}
                 else:
-                    digest = hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()
+                    digest = hashlib.sha256(
+                        json.dumps(view, sort_keys=True, default=str).encode()
+                    ).hexdigest()
                     if digest != last:
                         last = digest
-                        yield {"event": "update", "id": digest[:16],
-                               "data": json.dumps({"version": digest[:16], "counts": view["counts"]})}
+                        yield {
+                            "event": "update",
+                            "id": digest[:16],
+                            "data": json.dumps({"version": digest[:16], "counts": view["counts"]}),
+                        }
                 await asyncio.sleep(console.poll_interval)
+
         return EventSourceResponse(stream(), ping=15)
 
     async def add_fault(request: Request) -> Response:
@@ -246,8 +297,11 @@ def console_routes(*, control: ControlPlane, calls: ToolCallJournal, admin_key: 
     async def download(request: Request) -> Response:
         snapshot = await control.snapshot(tenant=tenant)
         name = f"halo-sandbox-{snapshot.get('tenant', 'tenant')}-snapshot.json"
-        return Response(json.dumps(snapshot), media_type="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            json.dumps(snapshot),
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     async def restore(request: Request) -> Response:
         form = await request.form(max_part_size=MAX_FORM_BYTES)

@@ -8,11 +8,18 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from .journal import ToolCall
+from halo_sandbox.console.journal import ToolCall
 
 
-def build_view(*, calls: Sequence[ToolCall], requests: Sequence[dict[str, Any]], faults: Sequence[dict[str, Any]],
-               ratelimit: dict[str, Any], servers: Sequence[dict[str, Any]], tenant: str) -> dict[str, Any]:
+def build_view(
+    *,
+    calls: Sequence[ToolCall],
+    requests: Sequence[dict[str, Any]],
+    faults: Sequence[dict[str, Any]],
+    ratelimit: dict[str, Any],
+    servers: Sequence[dict[str, Any]],
+    tenant: str,
+) -> dict[str, Any]:
     """The JSON document behind the page (``/_sandbox/console.json``). ``calls`` and ``requests`` newest
     first; each tool call carries its ``upstream`` requests (oldest first), requests with no known tool
     call (direct API use, token requests, calls older than the tool-call journal) are in ``requests``."""
@@ -36,8 +43,12 @@ def build_view(*, calls: Sequence[ToolCall], requests: Sequence[dict[str, Any]],
         "tenant": tenant,
         "tool_calls": timeline,
         "requests": other,
-        "counts": {"tools": dict(sorted(per_tool.items())), "statuses": dict(sorted(per_status.items())),
-                   "tool_calls": len(calls), "requests": len(requests)},
+        "counts": {
+            "tools": dict(sorted(per_tool.items())),
+            "statuses": dict(sorted(per_status.items())),
+            "tool_calls": len(calls),
+            "requests": len(requests),
+        },
         "faults": list(faults),
         "ratelimit": ratelimit,
         "servers": list(servers),
@@ -45,5 +56,19 @@ def build_view(*, calls: Sequence[ToolCall], requests: Sequence[dict[str, Any]],
 
 
 def _request(entry: dict[str, Any]) -> dict[str, Any]:
-    return {key: entry.get(key) for key in ("id", "time", "method", "path", "query", "status", "latency_ms",
-                                            "client", "tool", "call_id", "fault")}
+    return {
+        key: entry.get(key)
+        for key in (
+            "id",
+            "time",
+            "method",
+            "path",
+            "query",
+            "status",
+            "latency_ms",
+            "client",
+            "tool",
+            "call_id",
+            "fault",
+        )
+    }

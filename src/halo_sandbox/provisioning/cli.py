@@ -13,22 +13,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..settings import ENV, Settings, default_state_dir
-from .registry import ProvisioningError, Registry
+from halo_sandbox.provisioning.registry import ProvisioningError, Registry
+from halo_sandbox.settings import ENV, Settings, default_state_dir
 
 __all__ = ["servers_app", "tokens_app"]
 
-servers_app = typer.Typer(help="Provisioned MCP servers: filtered, expiring URLs for one account.",
-                          no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens checked by servers created with --require-api-token-auth.",
-                         no_args_is_help=True)
+servers_app = typer.Typer(
+    help="Provisioned MCP servers: filtered, expiring URLs for one account.", no_args_is_help=True
+)
+tokens_app = typer.Typer(
+    help="API tokens checked by servers created with --require-api-token-auth.", no_args_is_help=True
+)
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-StateDir = Annotated[Path | None, typer.Option(
-    "--state-dir", envvar=ENV["state_dir"],
-    help="Where the registry lives (default: the platform's user data directory).")]
+StateDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        envvar=ENV["state_dir"],
+        help="Where the registry lives (default: the platform's user data directory).",
+    ),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -75,22 +82,41 @@ def claude_config(name: str, url: str) -> tuple[str, str]:
 @servers_app.command("create")
 def create_server(
     name: Annotated[str, typer.Argument(help="A name for the server (also used in the Claude config).")],
-    account: Annotated[str, typer.Option(help="Integrated account: a mock tenant name or a registered Halo.")]
-    = "sandbox",
-    methods: Annotated[list[str] | None, typer.Option(
-        "--methods", "-m", help="read, write, or list/get/create/update/delete (comma-separated or repeated).")]
-    = None,
-    tags: Annotated[list[str] | None, typer.Option(
-        "--tags", "-t", help="support, crm, billing, projects, assets, lookups (comma-separated or repeated).")]
-    = None,
-    tool_exposure: Annotated[str, typer.Option(
-        "--tool-exposure", help="all (every allowed tool listed) or discovery (three meta-tools reach them).")]
-    = "all",
-    expires_at: Annotated[str | None, typer.Option(help="ISO 8601 date-time, e.g. 2030-01-31T17:00:00Z.")] = None,
-    require_api_token_auth: Annotated[bool, typer.Option(
-        "--require-api-token-auth", help="Calls need Authorization: Bearer <api token>.")] = False,
-    base_url: Annotated[str, typer.Option(envvar=ENV["url"], help="Where halo-sandbox up listens.")]
-    = Settings().url,
+    account: Annotated[
+        str, typer.Option(help="Integrated account: a mock tenant name or a registered Halo.")
+    ] = "sandbox",
+    methods: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--methods",
+            "-m",
+            help="read, write, or list/get/create/update/delete (comma-separated or repeated).",
+        ),
+    ] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tags",
+            "-t",
+            help="support, crm, billing, projects, assets, lookups (comma-separated or repeated).",
+        ),
+    ] = None,
+    tool_exposure: Annotated[
+        str,
+        typer.Option(
+            "--tool-exposure",
+            help="all (every allowed tool listed) or discovery (three meta-tools reach them).",
+        ),
+    ] = "all",
+    expires_at: Annotated[
+        str | None, typer.Option(help="ISO 8601 date-time, e.g. 2030-01-31T17:00:00Z.")
+    ] = None,
+    require_api_token_auth: Annotated[
+        bool, typer.Option("--require-api-token-auth", help="Calls need Authorization: Bearer <api token>.")
+    ] = False,
+    base_url: Annotated[
+        str, typer.Option(envvar=ENV["url"], help="Where halo-sandbox up listens.")
+    ] = Settings().url,
     state_dir: StateDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -98,9 +124,12 @@ def create_server(
     registry = _registry(state_dir)
     try:
         server, token = registry.create_server(
-            name=name, account=account, config={"methods": _csv(methods), "tags": _csv(tags),
-                                                   "tool_exposure": tool_exposure},
-            expires_at=expires_at, require_api_token_auth=require_api_token_auth)
+            name=name,
+            account=account,
+            config={"methods": _csv(methods), "tags": _csv(tags), "tool_exposure": tool_exposure},
+            expires_at=expires_at,
+            require_api_token_auth=require_api_token_auth,
+        )
     except ProvisioningError as exc:
         raise _fail(exc) from None
     finally:
@@ -110,11 +139,16 @@ def create_server(
     if as_json:
         _dump({**server.to_dict(), "url": url})
         return
-    _out.print(f"[green]Created[/green] {server.id} ({server.name}) for account {server.account}", markup=True)
-    _out.print(f"methods: {', '.join(server.methods or ['all'])}   tags: {', '.join(server.tags or ['all'])}   "
-               f"tool exposure: {server.tool_exposure}   "
-               f"expires: {server.to_dict()['expires_at'] or 'never'}   "
-               f"api token required: {'yes' if server.require_api_token_auth else 'no'}", markup=False)
+    _out.print(
+        f"[green]Created[/green] {server.id} ({server.name}) for account {server.account}", markup=True
+    )
+    _out.print(
+        f"methods: {', '.join(server.methods or ['all'])}   tags: {', '.join(server.tags or ['all'])}   "
+        f"tool exposure: {server.tool_exposure}   "
+        f"expires: {server.to_dict()['expires_at'] or 'never'}   "
+        f"api token required: {'yes' if server.require_api_token_auth else 'no'}",
+        markup=False,
+    )
     _out.print("\nURL (shown once; keep it secret):", markup=False)
     _out.print(url, markup=False)
     _out.print("\nClaude Code:", markup=False)
@@ -141,8 +175,16 @@ def list_servers(
     table = _table("name", "account", "methods", "tags", "exposure", "expires", "api token", "id")
     for s in servers:
         record = s.to_dict()
-        table.add_row(s.name, s.account, ", ".join(s.methods or ["all"]), ", ".join(s.tags or ["all"]),
-                      s.tool_exposure, record["expires_at"] or "never", "yes" if s.require_api_token_auth else "no", s.id)
+        table.add_row(
+            s.name,
+            s.account,
+            ", ".join(s.methods or ["all"]),
+            ", ".join(s.tags or ["all"]),
+            s.tool_exposure,
+            record["expires_at"] or "never",
+            "yes" if s.require_api_token_auth else "no",
+            s.id,
+        )
     _out.print(table)
 
 
@@ -183,7 +225,9 @@ def revoke_server(
 @tokens_app.command("create")
 def create_token(
     name: Annotated[str, typer.Argument(help="Who or what the token is for.")],
-    expires_at: Annotated[str | None, typer.Option(help="ISO 8601 date-time, e.g. 2030-01-31T17:00:00Z.")] = None,
+    expires_at: Annotated[
+        str | None, typer.Option(help="ISO 8601 date-time, e.g. 2030-01-31T17:00:00Z.")
+    ] = None,
     state_dir: StateDir = None,
     as_json: AsJson = False,
 ) -> None:

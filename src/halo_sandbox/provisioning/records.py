@@ -12,11 +12,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import InvalidField
+from halo_sandbox.errors import InvalidField
 
 __all__ = [
-    "AccountCredentials", "ApiToken", "IntegratedAccount", "ProvisionedServer", "account_name", "api_token_from_row",
-    "bool_field", "dump_list", "from_epoch", "iso", "load_list", "parse_expiry", "server_from_row", "string_list",
+    "AccountCredentials",
+    "ApiToken",
+    "IntegratedAccount",
+    "ProvisionedServer",
+    "account_name",
+    "api_token_from_row",
+    "bool_field",
+    "dump_list",
+    "from_epoch",
+    "iso",
+    "load_list",
+    "parse_expiry",
+    "server_from_row",
+    "string_list",
     "valid_name",
 ]
 
@@ -91,8 +103,12 @@ class IntegratedAccount:
     tenant: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"account": self.name, "halo_url": self.halo_url, "client_id": self.client_id,
-                "tenant": self.tenant}
+        return {
+            "account": self.name,
+            "halo_url": self.halo_url,
+            "client_id": self.client_id,
+            "tenant": self.tenant,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +121,14 @@ class AccountCredentials:
     tenant: str | None
 
     def __repr__(self) -> str:  # the secret never reaches a log line or traceback
-        return f"AccountCredentials(halo_url={self.halo_url!r}, client_id={self.client_id!r}, client_secret='***')"
+        url, client = self.halo_url, self.client_id
+        return f"AccountCredentials(halo_url={url!r}, client_id={client!r}, client_secret='***')"
 
 
 def iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        None if value is None else value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
 
 
 def from_epoch(value: float | None) -> datetime | None:
@@ -125,8 +144,9 @@ def parse_expiry(value: Any, *, field: str, now: datetime) -> datetime | None:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidField(field, f"{value!r} is not an ISO 8601 date-time "
-                                      "(e.g. 2030-01-31T17:00:00Z)") from None
+            raise InvalidField(
+                field, f"{value!r} is not an ISO 8601 date-time (e.g. 2030-01-31T17:00:00Z)"
+            ) from None
     else:
         raise InvalidField(field, "must be an ISO 8601 date-time string or null")
     if moment.tzinfo is None:
@@ -160,7 +180,9 @@ def valid_name(value: Any, *, field: str = "name") -> str:
 
 def account_name(value: Any) -> str:
     if not isinstance(value, str) or not _ACCOUNT_RE.match(value):
-        raise InvalidField("account", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise InvalidField(
+            "account", "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     return value
 
 
@@ -168,7 +190,6 @@ def bool_field(value: Any, *, field: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidField(field, "must be true or false")
     return value
-
 
 
 def dump_list(values: tuple[str, ...] | None) -> str | None:
@@ -181,15 +202,23 @@ def load_list(text: str | None) -> tuple[str, ...] | None:
 
 def server_from_row(row: sqlite3.Row) -> ProvisionedServer:
     return ProvisionedServer(
-        id=row["id"], name=row["name"], account=row["account"], methods=load_list(row["methods"]),
-        tags=load_list(row["tags"]), expires_at=from_epoch(row["expires_at"]),
+        id=row["id"],
+        name=row["name"],
+        account=row["account"],
+        methods=load_list(row["methods"]),
+        tags=load_list(row["tags"]),
+        expires_at=from_epoch(row["expires_at"]),
         require_api_token_auth=bool(row["require_api_token_auth"]),
-        created_at=from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC), revision=row["revision"],
+        created_at=from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC),
+        revision=row["revision"],
         tool_exposure=row["tool_exposure"],
     )
 
 
 def api_token_from_row(row: sqlite3.Row) -> ApiToken:
-    return ApiToken(id=row["id"], name=row["name"],
-                    created_at=from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC),
-                    expires_at=from_epoch(row["expires_at"]))
+    return ApiToken(
+        id=row["id"],
+        name=row["name"],
+        created_at=from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC),
+        expires_at=from_epoch(row["expires_at"]),
+    )

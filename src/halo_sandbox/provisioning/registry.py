@@ -56,8 +56,8 @@ __all__ = [
     "hash_token",
 ]
 
-from ..errors import Conflict, InvalidField, NotAuthorised, NotFound, SandboxError, Unavailable
-from .records import (
+from halo_sandbox.errors import Conflict, InvalidField, NotAuthorised, NotFound, SandboxError, Unavailable
+from halo_sandbox.provisioning.records import (
     AccountCredentials,
     ApiToken,
     IntegratedAccount,
@@ -72,7 +72,7 @@ from .records import (
     string_list,
     valid_name,
 )
-from .state_files import ensure_state_dir, private_file
+from halo_sandbox.provisioning.state_files import ensure_state_dir, private_file
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def hash_token(token: str) -> str:
 
 
 def _default_tool_filter(*, methods: list[str] | None, tags: list[str] | None) -> Sequence[Any]:
-    from ..server import tools
+    from halo_sandbox.server import tools
 
     return tools.select_tools(tools.generate_tools(), methods=methods, tags=tags)
 
@@ -203,13 +203,20 @@ class Registry:
         except ValueError as exc:
             raise InvalidField("config.methods", str(exc)) from None
         try:
-            selected = list(self._tool_filter(methods=list(methods) if methods is not None else None,
-                                              tags=list(tags) if tags is not None else None))
+            selected = list(
+                self._tool_filter(
+                    methods=list(methods) if methods is not None else None,
+                    tags=list(tags) if tags is not None else None,
+                )
+            )
         except ValueError as exc:
             raise InvalidField("config.tags", str(exc)) from None
         if not selected:
-            raise InvalidField("config", f"the filter (methods={list(methods) if methods is not None else 'all'}, "
-                                         f"tags={list(tags) if tags is not None else 'all'}) matches no tool")
+            raise InvalidField(
+                "config",
+                f"the filter (methods={list(methods) if methods is not None else 'all'}, "
+                f"tags={list(tags) if tags is not None else 'all'}) matches no tool",
+            )
         return selected
 
     def _check_config(self, config: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str]:
@@ -219,7 +226,9 @@ class Registry:
             raise InvalidField("config", _CONFIG_SHAPE)
         extra = sorted(set(config) - set(_CONFIG_KEYS))
         if extra:
-            raise InvalidField("config", f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(_CONFIG_KEYS)}")
+            raise InvalidField(
+                "config", f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(_CONFIG_KEYS)}"
+            )
         methods = string_list(config.get("methods"), field="config.methods")
         tags = string_list(config.get("tags"), field="config.tags")
         exposure = config.get("tool_exposure")
@@ -253,9 +262,18 @@ class Registry:
             self._conn.execute(
                 "INSERT INTO servers (id, name, account, methods, tags, expires_at, require_api_token_auth,"
                 " token_hash, created_at, revision, tool_exposure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                (server_id, name, account, dump_list(methods), dump_list(tags),
-                 expiry.timestamp() if expiry else None, int(require), hash_token(token), now.timestamp(),
-                 exposure),
+                (
+                    server_id,
+                    name,
+                    account,
+                    dump_list(methods),
+                    dump_list(tags),
+                    expiry.timestamp() if expiry else None,
+                    int(require),
+                    hash_token(token),
+                    now.timestamp(),
+                    exposure,
+                ),
             )
         logger.info("provisioned server %s (%s) created for account %s", server_id, name, account)
         return self.get_server(server_id), token
@@ -314,12 +332,16 @@ class Registry:
             expiry = parse_expiry(expires_at, field="expires_at", now=self.now())
             changes["expires_at"] = expiry.timestamp() if expiry else None
         if require_api_token_auth is not ...:
-            changes["require_api_token_auth"] = int(bool_field(require_api_token_auth, field="require_api_token_auth"))
+            changes["require_api_token_auth"] = int(
+                bool_field(require_api_token_auth, field="require_api_token_auth")
+            )
         if changes:
             assignments = ", ".join(f"{column} = ?" for column in changes)
             with self._lock, self._conn:
-                self._conn.execute(f"UPDATE servers SET {assignments}, revision = revision + 1 WHERE id = ?",
-                                   (*changes.values(), server_id))
+                self._conn.execute(
+                    f"UPDATE servers SET {assignments}, revision = revision + 1 WHERE id = ?",
+                    (*changes.values(), server_id),
+                )
             logger.info("provisioned server %s updated (%s)", server_id, ", ".join(changes))
         return self.get_server(server_id)
 
@@ -334,12 +356,24 @@ class Registry:
         """Delete expired servers and API tokens; returns the ids deleted."""
         cutoff = self.now().timestamp()
         with self._lock, self._conn:
-            ids = [r["id"] for r in self._conn.execute(
-                "SELECT id FROM servers WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))]
-            ids += [r["id"] for r in self._conn.execute(
-                "SELECT id FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))]
-            self._conn.execute("DELETE FROM servers WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))
-            self._conn.execute("DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))
+            ids = [
+                r["id"]
+                for r in self._conn.execute(
+                    "SELECT id FROM servers WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,)
+                )
+            ]
+            ids += [
+                r["id"]
+                for r in self._conn.execute(
+                    "SELECT id FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,)
+                )
+            ]
+            self._conn.execute(
+                "DELETE FROM servers WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,)
+            )
+            self._conn.execute(
+                "DELETE FROM api_tokens WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,)
+            )
         if ids:
             logger.info("swept %d expired record(s): %s", len(ids), ", ".join(ids))
         return ids
@@ -358,7 +392,8 @@ class Registry:
         token_id = "tok_" + secrets.token_hex(8)
         with self._lock, self._conn:
             self._conn.execute(
-                "INSERT INTO api_tokens (id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO api_tokens (id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, "
+                "?, ?)",
                 (token_id, name, hash_token(token), now.timestamp(), expiry.timestamp() if expiry else None),
             )
         logger.info("API token %s (%s) created", token_id, name)
@@ -386,7 +421,9 @@ class Registry:
     def verify_api_token(self, token: str | None) -> ApiToken:
         """The live API token presented; ``AuthenticationFailed`` otherwise."""
         if not token:
-            raise AuthenticationFailed("this MCP server requires an API token (Authorization: Bearer <api token>)")
+            raise AuthenticationFailed(
+                "this MCP server requires an API token (Authorization: Bearer <api token>)"
+            )
         digest = hash_token(token)
         with self._lock:
             row = self._conn.execute("SELECT * FROM api_tokens WHERE token_hash = ?", (digest,)).fetchone()
@@ -431,8 +468,9 @@ class Registry:
             row = self._conn.execute("SELECT * FROM accounts WHERE name = ?", (account,)).fetchone()
         if row is None:
             raise NotFound(f"no registered integrated account {account!r}")
-        return IntegratedAccount(name=row["name"], halo_url=row["halo_url"], client_id=row["client_id"],
-                                 tenant=row["tenant"])
+        return IntegratedAccount(
+            name=row["name"], halo_url=row["halo_url"], client_id=row["client_id"], tenant=row["tenant"]
+        )
 
     def list_accounts(self) -> list[IntegratedAccount]:
         with self._lock:
@@ -448,18 +486,22 @@ class Registry:
         try:
             secret = self._fernet.decrypt(row["client_secret_enc"]).decode("utf-8")
         except InvalidToken:
-            raise ProvisioningError(f"the stored secret of account {account!r} cannot be decrypted "
-                                    f"with {KEY_FILE}; register the account again") from None
-        return AccountCredentials(halo_url=row["halo_url"], client_id=row["client_id"], client_secret=secret,
-                                  tenant=row["tenant"])
+            raise ProvisioningError(
+                f"the stored secret of account {account!r} cannot be decrypted "
+                f"with {KEY_FILE}; register the account again"
+            ) from None
+        return AccountCredentials(
+            halo_url=row["halo_url"], client_id=row["client_id"], client_secret=secret, tenant=row["tenant"]
+        )
 
     def delete_account(self, account: str) -> None:
         """Forget a registered Halo; refused while live servers use the account (they would
         silently fall back to the mock tenant of that name)."""
         in_use = [s.id for s in self.list_servers() if s.account == account]
         if in_use:
-            raise Conflict(f"account {account!r} is used by provisioned server(s) {', '.join(in_use)}; "
-                           "revoke them first")
+            raise Conflict(
+                f"account {account!r} is used by provisioned server(s) {', '.join(in_use)}; revoke them first"
+            )
         with self._lock, self._conn:
             deleted = self._conn.execute("DELETE FROM accounts WHERE name = ?", (account,)).rowcount
         if not deleted:

@@ -49,10 +49,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from ..errors import SandboxError, json_error
-from ..guard import AdminGuard
-from ..protocol import SECRET_QUERY_PARAMS
-from .registry import (
+from halo_sandbox.errors import SandboxError, json_error
+from halo_sandbox.guard import AdminGuard
+from halo_sandbox.protocol import SECRET_QUERY_PARAMS
+from halo_sandbox.provisioning.registry import (
     AccountCredentials,
     InvalidField,
     NotFound,
@@ -126,8 +126,11 @@ async def _body(request: Request, model: type[_Body]) -> dict[str, Any]:
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
-        message = "unknown field; allowed: " + ", ".join(model.model_fields) \
-            if first["type"] == "extra_forbidden" else first["msg"]
+        message = (
+            "unknown field; allowed: " + ", ".join(model.model_fields)
+            if first["type"] == "extra_forbidden"
+            else first["msg"]
+        )
         raise InvalidField(where, message) from None
     return parsed.model_dump(exclude_unset=True)
 
@@ -220,15 +223,23 @@ class _McpDispatch:
                 halo, owns = self._halo_for_credentials(credentials), True
             tools = self._registry.tools_for(methods=server.methods, tags=server.tags)
             mcp_server = self._build_server(halo=halo, tools=tools, exposure=server.tool_exposure)
-            entry = _Entry(server_id=server.id, token_hash=token_hash, revision=server.revision,
-                           manager=self._session_manager(mcp_server), halo=halo, owns_halo=owns)
+            entry = _Entry(
+                server_id=server.id,
+                token_hash=token_hash,
+                revision=server.revision,
+                manager=self._session_manager(mcp_server),
+                halo=halo,
+                owns_halo=owns,
+            )
             assert self._tg is not None
             await self._tg.start(self._serve, entry)
             self._entries[server.id] = entry
             logger.info("provisioned server %s started (%d tools)", server.id, len(tools))
             return entry
 
-    async def _serve(self, entry: _Entry, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def _serve(
+        self, entry: _Entry, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
         try:
             with entry.cancel:
                 async with entry.manager.run():
@@ -288,9 +299,11 @@ class RedactTokens(logging.Filter):
     in ``/mcp/<token>``, legacy SSE ``session_id=`` values, and OAuth secrets a careless client put in
     a query string (``client_secret=``, ``password=``, ``refresh_token=``, ...)."""
 
-    _pattern = re.compile(r"(/mcp/)[A-Za-z0-9_\-]{16,}"
-                          r"|((?:^|[?&\s\"'])(?:" + "|".join(("session_id", *SECRET_QUERY_PARAMS)) + r")=)[^&\s\"']*",
-                          re.IGNORECASE)
+    _pattern = re.compile(
+        r"(/mcp/)[A-Za-z0-9_\-]{16,}"
+        r"|((?:^|[?&\s\"'])(?:" + "|".join(("session_id", *SECRET_QUERY_PARAMS)) + r")=)[^&\s\"']*",
+        re.IGNORECASE,
+    )
 
     def redact(self, text: str) -> str:
         return self._pattern.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
@@ -334,16 +347,20 @@ class ProvisioningRoutes(list[BaseRoute]):
 
 
 def _default_build_server(*, halo: Any, tools: Any, exposure: Any = "all") -> Any:
-    from ..server.mcp_app import build_mcp_server
+    from halo_sandbox.server.mcp_app import build_mcp_server
 
     return build_mcp_server(halo=halo, tools=tools, exposure=exposure, cache_scope="private")
 
 
 def _default_halo_for_credentials(credentials: AccountCredentials) -> Any:
-    from ..server.upstream import HaloClient
+    from halo_sandbox.server.upstream import HaloClient
 
-    return HaloClient(base_url=credentials.halo_url, client_id=credentials.client_id,
-                      client_secret=credentials.client_secret, tenant=credentials.tenant)
+    return HaloClient(
+        base_url=credentials.halo_url,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        tenant=credentials.tenant,
+    )
 
 
 def _security_for(base_url: str) -> Any:
@@ -357,9 +374,11 @@ def _security_for(base_url: str) -> Any:
             allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
         )
     origin = f"{urlsplit(base_url).scheme}://{urlsplit(base_url).netloc}"
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True,
-                                     allowed_hosts=[urlsplit(base_url).netloc, f"{host}:*", host],
-                                     allowed_origins=[origin])
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=[urlsplit(base_url).netloc, f"{host}:*", host],
+        allowed_origins=[origin],
+    )
 
 
 def build_routes(
@@ -397,15 +416,17 @@ def build_routes(
         halo_for_account=halo_for_account,
         halo_for_credentials=halo_for_credentials or _default_halo_for_credentials,
         build_server=build_server or _default_build_server,
-        session_manager=session_manager or (lambda app: StreamableHTTPSessionManager(app=app,
-                                                                                     security_settings=security)),
+        session_manager=session_manager
+        or (lambda app: StreamableHTTPSessionManager(app=app, security_settings=security)),
     )
     admin = _admin(guard or AdminGuard(admin_key))
 
     def _in_account(request: Request) -> ProvisionedServer:
         server = registry.get_server(request.path_params["server_id"])
         if server.account != request.path_params["account"]:
-            raise NotFound(f"no provisioned server {server.id!r} for account {request.path_params['account']!r}")
+            raise NotFound(
+                f"no provisioned server {server.id!r} for account {request.path_params['account']!r}"
+            )
         return server
 
     @admin

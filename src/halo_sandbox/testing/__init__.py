@@ -12,11 +12,11 @@ __all__ = ["HaloMock", "SandboxProcess", "mock_halo"]
 
 def __getattr__(name: str) -> Any:
     if name in ("HaloMock", "mock_halo"):
-        from . import mock
+        from halo_sandbox.testing import mock
 
         return getattr(mock, name)
     if name == "SandboxProcess":
-        from .process import SandboxProcess
+        from halo_sandbox.testing.process import SandboxProcess
 
         return SandboxProcess
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -70,13 +70,18 @@ class Interceptor:
         content = body.encode("utf-8") if isinstance(body, str) else (body or b"")
         if not isinstance(content, bytes):  # a file-like or generator body
             content = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in content)
-        request = httpx.Request(prepared.method, prepared.url, headers=dict(prepared.headers), content=content)
+        request = httpx.Request(
+            prepared.method, prepared.url, headers=dict(prepared.headers), content=content
+        )
         try:
             response = self.portal.call(self.forward, request)
         except httpx.TransportError as exc:
             raise requests.exceptions.ConnectionError(str(exc) or "connection dropped by a fault") from exc
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length",
-                                                                                    "content-encoding")}
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-length", "content-encoding")
+        }
         return response.status_code, headers, response.content
 
     def __enter__(self) -> Interceptor:

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from .intercept import Interceptor, host_pattern
+from halo_sandbox.testing.intercept import Interceptor, host_pattern
 
 __all__ = ["HaloMock", "mock_halo"]
 
@@ -41,9 +41,9 @@ def _registry_and_app() -> tuple[Any, Any]:
     """The process's mock application (built on first use: about a second of imports)."""
     with _app_lock:
         if "app" not in _shared:
-            from ..mock.app import create_app
-            from ..mock.settings import MockSettings
-            from ..mock.tenants import TenantRegistry
+            from halo_sandbox.mock.http.app import create_app
+            from halo_sandbox.mock.settings import MockSettings
+            from halo_sandbox.mock.tenants import TenantRegistry
 
             registry = TenantRegistry(MockSettings(max_tenants=100_000))
             _shared["registry"], _shared["app"] = registry, create_app(registry=registry)
@@ -58,8 +58,13 @@ def _tenant_name() -> str:
 class HaloMock:
     """One isolated mock tenant and the controls a test needs."""
 
-    def __init__(self, *, base_urls: Sequence[str] = (), snapshot: str | Path | Mapping[str, Any] | None = None,
-                 rate_limit: tuple[int, int] | None | bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        base_urls: Sequence[str] = (),
+        snapshot: str | Path | Mapping[str, Any] | None = None,
+        rate_limit: tuple[int, int] | None | bool = True,
+    ) -> None:
         self.registry, self.app = _registry_and_app()
         self.name = _tenant_name()
         self.url = (list(base_urls) or [DEFAULT_URL])[0].rstrip("/")
@@ -82,7 +87,9 @@ class HaloMock:
         inner = httpx.Request(request.method, request.url, headers=headers, content=await request.aread())
         response = await self._transport.handle_async_request(inner)
         content = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
+        return httpx.Response(
+            response.status_code, headers=response.headers, content=content, request=request
+        )
 
     def start(self) -> HaloMock:
         from anyio.from_thread import start_blocking_portal
@@ -128,10 +135,11 @@ class HaloMock:
 
     def ratelimit(self, limit: int | None, window_seconds: int | None = None) -> None:
         """``ratelimit(5, 60)``: 5 requests per rolling minute per OAuth client; ``ratelimit(None)``: off."""
-        from ..mock.settings import RateLimit
+        from halo_sandbox.mock.settings import RateLimit
 
         self.tenant.limiter.configure(
-            None if limit is None else RateLimit(limit=limit, window_seconds=window_seconds or 300))
+            None if limit is None else RateLimit(limit=limit, window_seconds=window_seconds or 300)
+        )
 
     def expire_tokens(self, *, client_id: str | None = None) -> int:
         """Expire every live access token now; the next call with one gets Halo's 401."""
@@ -142,8 +150,13 @@ class HaloMock:
         self.registry.reset(self.name)
 
     def load_snapshot(self, snapshot: str | Path | Mapping[str, Any]) -> None:
-        """Replace the tenant's state with a snapshot (``GET /_sandbox/snapshot`` output, a dict or a file)."""
-        data = snapshot if isinstance(snapshot, Mapping) else json.loads(Path(snapshot).read_text(encoding="utf-8"))
+        """Replace the tenant's state with a snapshot (``GET /_sandbox/snapshot`` output, a dict or a
+        file)."""
+        data = (
+            snapshot
+            if isinstance(snapshot, Mapping)
+            else json.loads(Path(snapshot).read_text(encoding="utf-8"))
+        )
         self.registry.restore(self.name, data)
 
     def snapshot(self) -> dict[str, Any]:
@@ -160,13 +173,17 @@ class HaloMock:
             entries = [e for e in entries if fnmatch.fnmatchcase(e.path.lower(), path.lower())]
         return entries
 
-    def assert_called(self, method: str | None = None, path: str | None = None, *, times: int | None = None) -> None:
+    def assert_called(
+        self, method: str | None = None, path: str | None = None, *, times: int | None = None
+    ) -> None:
         found = self.requests(method, path)
         if times is None and not found:
             raise AssertionError(f"no {method or ''} {path or ''} request reached Halo; saw:\n{self._seen()}")
         if times is not None and len(found) != times:
-            raise AssertionError(f"expected {times} {method or ''} {path or ''} request(s), got {len(found)}; "
-                                 f"saw:\n{self._seen()}")
+            raise AssertionError(
+                f"expected {times} {method or ''} {path or ''} request(s), got {len(found)}; "
+                f"saw:\n{self._seen()}"
+            )
 
     def assert_called_once(self, method: str | None = None, path: str | None = None) -> None:
         self.assert_called(method, path, times=1)
@@ -175,7 +192,9 @@ class HaloMock:
         self.assert_called(method, path, times=0)
 
     def _seen(self) -> str:
-        lines = [f"  {e.method} {e.path}{'?' + e.query if e.query else ''} -> {e.status}" for e in self.requests()]
+        lines = [
+            f"  {e.method} {e.path}{'?' + e.query if e.query else ''} -> {e.status}" for e in self.requests()
+        ]
         return "\n".join(lines) or "  (nothing)"
 
 
@@ -186,11 +205,18 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
     snapshot file or dict; ``rate_limit``: ``(limit, window_seconds)``, ``None`` for off, or the
     default (Halo's 300 per 5 minutes)."""
 
-    def __init__(self, base_url: str | Sequence[str] | None = None, *,
-                 snapshot: str | Path | Mapping[str, Any] | None = None,
-                 rate_limit: tuple[int, int] | None | bool = True) -> None:
-        self._options = {"base_urls": [base_url] if isinstance(base_url, str) else list(base_url or ()),
-                         "snapshot": snapshot, "rate_limit": rate_limit}
+    def __init__(
+        self,
+        base_url: str | Sequence[str] | None = None,
+        *,
+        snapshot: str | Path | Mapping[str, Any] | None = None,
+        rate_limit: tuple[int, int] | None | bool = True,
+    ) -> None:
+        self._options = {
+            "base_urls": [base_url] if isinstance(base_url, str) else list(base_url or ()),
+            "snapshot": snapshot,
+            "rate_limit": rate_limit,
+        }
         host_pattern(self._options["base_urls"])  # a bad URL fails here, at decoration time
         self._active: HaloMock | None = None
 
@@ -213,21 +239,27 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
         wants = "halo_mock" in inspect.signature(func).parameters
 
         if inspect.iscoroutinefunction(func):
+
             @functools.wraps(func)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 with mock_halo(**self._public()) as halo:
                     return await func(*args, **({"halo_mock": halo} if wants else {}), **kwargs)
+
             return _hide(run_async, wants)
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
             with mock_halo(**self._public()) as halo:
                 return func(*args, **({"halo_mock": halo} if wants else {}), **kwargs)
+
         return _hide(run, wants)
 
     def _public(self) -> dict[str, Any]:
-        return {"base_url": self._options["base_urls"], "snapshot": self._options["snapshot"],
-                "rate_limit": self._options["rate_limit"]}
+        return {
+            "base_url": self._options["base_urls"],
+            "snapshot": self._options["snapshot"],
+            "rate_limit": self._options["rate_limit"],
+        }
 
 
 def _hide(wrapper: Any, wants: bool) -> Any:
@@ -236,5 +268,6 @@ def _hide(wrapper: Any, wants: bool) -> Any:
     if wants:
         signature = inspect.signature(wrapper)
         wrapper.__signature__ = signature.replace(
-            parameters=[p for n, p in signature.parameters.items() if n != "halo_mock"])
+            parameters=[p for n, p in signature.parameters.items() if n != "halo_mock"]
+        )
     return wrapper

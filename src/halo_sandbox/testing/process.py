@@ -15,8 +15,8 @@ class SandboxProcess:
     ``admin(method, path)``); `reset()` brings its default tenant back to the seed."""
 
     def __init__(self, *args: str, timeout: float = 60) -> None:
-        from ..harness import start
-        from ..mock.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+        from halo_sandbox.harness import start
+        from halo_sandbox.mock.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
         self.client_id = DEFAULT_CLIENT_ID
         self.client_secret = DEFAULT_CLIENT_SECRET

@@ -20,8 +20,11 @@ import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "halo_mock(base_url=None, snapshot=None, rate_limit=True, scope='function'): "
-                                       "options of the halo_mock fixture")
+    config.addinivalue_line(
+        "markers",
+        "halo_mock(base_url=None, snapshot=None, rate_limit=True, scope='function'): "
+        "options of the halo_mock fixture",
+    )
 
 
 def _options(node: Any) -> tuple[str, dict[str, Any]]:
@@ -35,7 +38,7 @@ def _options(node: Any) -> tuple[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def _halo_mock_module(request: pytest.FixtureRequest) -> Iterator[Any]:
-    from .mock import mock_halo
+    from halo_sandbox.testing.mock import mock_halo
 
     with mock_halo(**_options(request.node)[1]) as halo:
         yield halo
@@ -45,7 +48,7 @@ def _halo_mock_module(request: pytest.FixtureRequest) -> Iterator[Any]:
 def halo_mock(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh mock Halo tenant serving every httpx/requests call to Halo hosts in this test (one
     for the whole module with ``pytestmark = pytest.mark.halo_mock(scope="module")``)."""
-    from .mock import mock_halo
+    from halo_sandbox.testing.mock import mock_halo
 
     scope, options = _options(request.node)
     if scope == "module":
@@ -60,10 +63,12 @@ async def halo_mcp(halo_mock: Any) -> AsyncIterator[Any]:
     """An MCP client session on this project's MCP server (every tool), over the test's tenant."""
     from mcp import Client
 
-    from ..server.mcp_app import build_mcp_server
-    from ..server.upstream import HaloClient
+    from halo_sandbox.server.mcp_app import build_mcp_server
+    from halo_sandbox.server.upstream import HaloClient
 
-    halo = HaloClient(base_url=halo_mock.url, client_id=halo_mock.client_id, client_secret=halo_mock.client_secret)
+    halo = HaloClient(
+        base_url=halo_mock.url, client_id=halo_mock.client_id, client_secret=halo_mock.client_secret
+    )
     try:
         async with Client(build_mcp_server(halo=halo), cache=None) as client:
             yield client
@@ -73,7 +78,7 @@ async def halo_mcp(halo_mock: Any) -> AsyncIterator[Any]:
 
 @pytest.fixture(scope="session")
 def _halo_sandbox_process() -> Iterator[Any]:
-    from .process import SandboxProcess
+    from halo_sandbox.testing.process import SandboxProcess
 
     process = SandboxProcess()
     try:

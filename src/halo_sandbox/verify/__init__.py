@@ -12,7 +12,7 @@ through the MCP SDK's client while counting what reached Halo in the mock's requ
       properties.*                reads, pagination, writes, attachments, errors, auth, schemas
 """
 
-from .runner import VerifyOptions, exit_code, run_verify
-from .target import ServerTarget, TargetError
+from halo_sandbox.verify.runner import VerifyOptions, exit_code, run_verify
+from halo_sandbox.verify.target import ServerTarget, TargetError
 
 __all__ = ["ServerTarget", "TargetError", "VerifyOptions", "exit_code", "run_verify"]

@@ -11,30 +11,62 @@ __all__ = ["verify"]
 
 
 def verify(
-    server_command: Annotated[str | None, typer.Option(
-        "--server-command", help="Command starting the server under test (stdio, or with --server-url the HTTP "
-                                 "server to start first). Placeholders: {halo_url} {api_url} {auth_url} "
-                                 "{client_id} {client_secret} {tenant} {port} {python}.", show_default=False)] = None,
-    server_url: Annotated[str | None, typer.Option(
-        "--server-url", help="MCP endpoint to verify over Streamable HTTP (or legacy SSE for a URL ending "
-                             "in /sse); same placeholders.", show_default=False)] = None,
-    env: Annotated[list[str] | None, typer.Option(
-        "--env", help="NAME=VALUE for the server command (repeatable; placeholders allowed).",
-        show_default=False)] = None,
-    mapping: Annotated[Path | None, typer.Option(
-        "--mapping", help="JSON or TOML file mapping tool names to {resource, role}.", show_default=False)] = None,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the report as JSON here.",
-                                                   show_default=False)] = None,
-    junit_path: Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report here.",
-                                                    show_default=False)] = None,
-    only: Annotated[list[str] | None, typer.Option(
-        "--only", help="Run only these properties (repeatable): reads, pagination, writes, attachments, "
-                       "errors, auth, schemas.", show_default=False)] = None,
+    server_command: Annotated[
+        str | None,
+        typer.Option(
+            "--server-command",
+            help="Command starting the server under test (stdio, or with --server-url the HTTP "
+            "server to start first). Placeholders: {halo_url} {api_url} {auth_url} "
+            "{client_id} {client_secret} {tenant} {port} {python}.",
+            show_default=False,
+        ),
+    ] = None,
+    server_url: Annotated[
+        str | None,
+        typer.Option(
+            "--server-url",
+            help="MCP endpoint to verify over Streamable HTTP (or legacy SSE for a URL ending "
+            "in /sse); same placeholders.",
+            show_default=False,
+        ),
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            help="NAME=VALUE for the server command (repeatable; placeholders allowed).",
+            show_default=False,
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help="JSON or TOML file mapping tool names to {resource, role}.", show_default=False
+        ),
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the report as JSON here.", show_default=False)
+    ] = None,
+    junit_path: Annotated[
+        Path | None, typer.Option("--junit", help="Write a JUnit XML report here.", show_default=False)
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only",
+            help="Run only these properties (repeatable): reads, pagination, writes, attachments, "
+            "errors, auth, schemas.",
+            show_default=False,
+        ),
+    ] = None,
     examples: Annotated[int, typer.Option(min=1, max=1000, help="Generated calls per tool (schemas).")] = 5,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds one tool call may take.")] = 20.0,
-    startup_timeout: Annotated[float, typer.Option(min=1, help="Seconds the server may take to answer.")] = 30.0,
-    sandbox_port: Annotated[int, typer.Option(min=0, max=65535,
-                                              help="Port of the sandbox's mock Halo (0: a free one).")] = 0,
+    startup_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds the server may take to answer.")
+    ] = 30.0,
+    sandbox_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port of the sandbox's mock Halo (0: a free one).")
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Fixture seed of the sandbox.")] = 0,
 ) -> None:
     """Score any Halo MCP server against a fresh sandbox: schemas, true reads, pagination, error
@@ -43,25 +75,34 @@ def verify(
     import anyio
     from rich.console import Console
 
-    from .discovery import load_mapping
-    from .runner import VerifyOptions, exit_code, run_verify, write_reports
-    from .target import ServerTarget, TargetError, parse_env
+    from halo_sandbox.verify.discovery import load_mapping
+    from halo_sandbox.verify.runner import VerifyOptions, exit_code, run_verify, write_reports
+    from halo_sandbox.verify.target import ServerTarget, TargetError, parse_env
 
     console = Console(soft_wrap=True)
     if not console.is_terminal:
         console = Console(soft_wrap=True, width=160)
     try:
-        target = ServerTarget(command=server_command, url=server_url, env=parse_env(env or []),
-                              startup_timeout=startup_timeout)
-        options = VerifyOptions(target=target, mapping=load_mapping(mapping) if mapping else None,
-                                examples=examples, timeout=timeout, sandbox_port=sandbox_port, seed=seed,
-                                only=tuple(only or ()))
+        target = ServerTarget(
+            command=server_command, url=server_url, env=parse_env(env or []), startup_timeout=startup_timeout
+        )
+        options = VerifyOptions(
+            target=target,
+            mapping=load_mapping(mapping) if mapping else None,
+            examples=examples,
+            timeout=timeout,
+            sandbox_port=sandbox_port,
+            seed=seed,
+            only=tuple(only or ()),
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     try:
         report = anyio.run(run_verify, options)
     except TargetError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"halo-sandbox verify: {exc}", markup=False, highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"halo-sandbox verify: {exc}", markup=False, highlight=False
+        )
         raise typer.Exit(2) from None
     report.render(console)
     write_reports(report, json_path=json_path, junit_path=junit_path)

@@ -42,14 +42,38 @@ class KitResource:
 
 RESOURCES: tuple[KitResource, ...] = (
     KitResource(name="ticket_types", aliases=("ticket type", "ticket types", "tickettype", "tickettypes")),
-    KitResource(name="tickets", aliases=("ticket", "tickets", "incident", "incidents", "case", "cases"),
-                sample={"summary": "@text", "client_id": "@client", "details": "@text"}, text_field="summary"),
-    KitResource(name="actions", aliases=("action", "actions", "ticket action", "ticket actions", "note", "notes"),
-                scope="ticket_id", sample={"ticket_id": "@ticket", "note": "@text"}, text_field="note"),
-    KitResource(name="attachments", aliases=("attachment", "attachments", "file", "files"), scope="ticket_id"),
-    KitResource(name="kb_articles", aliases=("kb article", "kb articles", "kbarticle", "kbarticles", "kb",
-                                             "knowledge base", "knowledgebase", "article", "articles"),
-                sample={"name": "@text", "description": "@text"}, text_field="name"),
+    KitResource(
+        name="tickets",
+        aliases=("ticket", "tickets", "incident", "incidents", "case", "cases"),
+        sample={"summary": "@text", "client_id": "@client", "details": "@text"},
+        text_field="summary",
+    ),
+    KitResource(
+        name="actions",
+        aliases=("action", "actions", "ticket action", "ticket actions", "note", "notes"),
+        scope="ticket_id",
+        sample={"ticket_id": "@ticket", "note": "@text"},
+        text_field="note",
+    ),
+    KitResource(
+        name="attachments", aliases=("attachment", "attachments", "file", "files"), scope="ticket_id"
+    ),
+    KitResource(
+        name="kb_articles",
+        aliases=(
+            "kb article",
+            "kb articles",
+            "kbarticle",
+            "kbarticles",
+            "kb",
+            "knowledge base",
+            "knowledgebase",
+            "article",
+            "articles",
+        ),
+        sample={"name": "@text", "description": "@text"},
+        text_field="name",
+    ),
     KitResource(name="teams", aliases=("team", "teams")),
     KitResource(name="agents", aliases=("agent", "agents", "technician", "technicians")),
     KitResource(name="statuses", aliases=("status", "statuses")),
@@ -57,8 +81,12 @@ RESOURCES: tuple[KitResource, ...] = (
     KitResource(name="slas", aliases=("sla", "slas")),
     KitResource(name="categories", aliases=("category", "categories")),
     KitResource(name="outcomes", aliases=("outcome", "outcomes")),
-    KitResource(name="clients", aliases=("client", "clients", "customer", "customers", "company", "companies"),
-                sample={"name": "@text"}, text_field="name"),
+    KitResource(
+        name="clients",
+        aliases=("client", "clients", "customer", "customers", "company", "companies"),
+        sample={"name": "@text"},
+        text_field="name",
+    ),
     KitResource(name="sites", aliases=("site", "sites")),
     KitResource(name="users", aliases=("user", "users", "contact", "contacts", "end user", "end users")),
     KitResource(name="projects", aliases=("project", "projects")),
@@ -68,15 +96,40 @@ RESOURCES: tuple[KitResource, ...] = (
     KitResource(name="assets", aliases=("asset", "assets", "device", "devices", "configuration item")),
 )
 _BY_NAME = {r.name: r for r in RESOURCES}
-_PLURALS = {alias for r in RESOURCES for alias in r.aliases if alias.endswith("s") and alias[:-1] in r.aliases
-            or alias.endswith("ies") or alias.endswith("ses")}
+_PLURALS = {
+    alias
+    for r in RESOURCES
+    for alias in r.aliases
+    if alias.endswith("s") and alias[:-1] in r.aliases or alias.endswith("ies") or alias.endswith("ses")
+}
 
 _VERBS: dict[str, Role] = {
-    "list": "list", "search": "list", "query": "list", "browse": "list", "enumerate": "list",
-    "get": "get", "read": "get", "fetch": "get", "retrieve": "get", "show": "get", "view": "get", "describe": "get",
-    "create": "create", "add": "create", "new": "create", "post": "create", "log": "create", "open": "create",
-    "update": "update", "edit": "update", "modify": "update", "patch": "update", "change": "update",
-    "delete": "delete", "remove": "delete", "destroy": "delete",
+    "list": "list",
+    "search": "list",
+    "query": "list",
+    "browse": "list",
+    "enumerate": "list",
+    "get": "get",
+    "read": "get",
+    "fetch": "get",
+    "retrieve": "get",
+    "show": "get",
+    "view": "get",
+    "describe": "get",
+    "create": "create",
+    "add": "create",
+    "new": "create",
+    "post": "create",
+    "log": "create",
+    "open": "create",
+    "update": "update",
+    "edit": "update",
+    "modify": "update",
+    "patch": "update",
+    "change": "update",
+    "delete": "delete",
+    "remove": "delete",
+    "destroy": "delete",
 }
 _NOISE = {"halo", "itsm", "psa", "servicedesk", "a", "an", "the", "single", "by", "of", "for", "one", "tool"}
 
@@ -102,8 +155,14 @@ class MappedTool:
     """How it was mapped: ``name``, ``description`` or ``mapping file``."""
 
     def public(self) -> dict[str, Any]:
-        return {"tool": self.name, "resource": self.resource, "role": self.role, "id_param": self.id_param,
-                "scope_param": self.scope_param, "source": self.source}
+        return {
+            "tool": self.name,
+            "resource": self.resource,
+            "role": self.role,
+            "id_param": self.id_param,
+            "scope_param": self.scope_param,
+            "source": self.source,
+        }
 
 
 @dataclass(kw_only=True)
@@ -128,7 +187,7 @@ def _find_resource(words: Sequence[str]) -> tuple[KitResource, str] | None:
             parts = alias.split()
             for start in range(len(words) - len(parts) + 1):
                 rank = (len(parts), start)
-                if list(words[start:start + len(parts)]) == parts and (best is None or rank > best[0]):
+                if list(words[start : start + len(parts)]) == parts and (best is None or rank > best[0]):
                     best = (rank, resource, alias)
     return (best[1], best[2]) if best else None
 
@@ -143,7 +202,9 @@ def _role(words: Sequence[str]) -> Role | None:
 def _props(schema: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     props = schema.get("properties") if isinstance(schema, Mapping) else None
     required = schema.get("required") if isinstance(schema, Mapping) else None
-    return (dict(props) if isinstance(props, Mapping) else {}), [r for r in (required or []) if isinstance(r, str)]
+    return (dict(props) if isinstance(props, Mapping) else {}), [
+        r for r in (required or []) if isinstance(r, str)
+    ]
 
 
 def _id_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None:
@@ -174,7 +235,9 @@ def _classify(name: str, description: str, schema: Mapping[str, Any]) -> tuple[K
     source = "name"
     if found is None and role is not None:
         first = re.split(r"[.\n]", description or "", maxsplit=1)[0]
-        candidates = {r.name: (r, a) for w in [tokens(first)] for r, a in [_find_resource(w) or (None, "")] if r}
+        candidates = {
+            r.name: (r, a) for w in [tokens(first)] for r, a in [_find_resource(w) or (None, "")] if r
+        }
         if len(candidates) == 1:
             found = next(iter(candidates.values()))
             source = "description"
@@ -190,7 +253,12 @@ def _classify(name: str, description: str, schema: Mapping[str, Any]) -> tuple[K
         role = "list"
     if role == "list" and not plural and id_param and id_param in required and "all" not in words:
         role = "get"
-    if role == "create" and id_param and id_param in required and norm(id_param) != norm(resource.scope or ""):
+    if (
+        role == "create"
+        and id_param
+        and id_param in required
+        and norm(id_param) != norm(resource.scope or "")
+    ):
         role = "update"
     return resource, role, source
 
@@ -208,10 +276,14 @@ def discover(tools: Iterable[Any], mapping: Mapping[str, Any] | None = None) -> 
         if tool.name in overrides:
             entry = overrides[tool.name]
             resource = _BY_NAME[entry["resource"]]
-            mapped = MappedTool(name=tool.name, resource=resource.name, role=entry["role"],
-                                id_param=entry.get("id_param", _id_param(resource, schema)),
-                                scope_param=entry.get("scope_param", _scope_param(resource, schema)),
-                                source="mapping file")
+            mapped = MappedTool(
+                name=tool.name,
+                resource=resource.name,
+                role=entry["role"],
+                id_param=entry.get("id_param", _id_param(resource, schema)),
+                scope_param=entry.get("scope_param", _scope_param(resource, schema)),
+                source="mapping file",
+            )
         else:
             verdict = _classify(tool.name, tool.description or "", schema)
             if isinstance(verdict, str):
@@ -222,12 +294,20 @@ def discover(tools: Iterable[Any], mapping: Mapping[str, Any] | None = None) -> 
             if role in ("get", "update", "delete") and id_param is None:
                 found.unmapped[tool.name] = f"looks like {resource.name}.{role} but has no id argument"
                 continue
-            mapped = MappedTool(name=tool.name, resource=resource.name, role=role, id_param=id_param,
-                                scope_param=_scope_param(resource, schema), source=source)
+            mapped = MappedTool(
+                name=tool.name,
+                resource=resource.name,
+                role=role,
+                id_param=id_param,
+                scope_param=_scope_param(resource, schema),
+                source=source,
+            )
         key = (mapped.resource, mapped.role)
         if key in found.mapped and found.mapped[key].source != "mapping file":
             if mapped.source == "mapping file":
-                found.unmapped[found.mapped[key].name] = f"{key[0]}.{key[1]} is mapped to {tool.name} by the mapping file"
+                found.unmapped[found.mapped[key].name] = (
+                    f"{key[0]}.{key[1]} is mapped to {tool.name} by the mapping file"
+                )
                 found.mapped[key] = mapped
             else:
                 found.unmapped[tool.name] = f"{key[0]}.{key[1]} is already {found.mapped[key].name}"
@@ -252,15 +332,23 @@ def load_mapping(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read mapping file {path}: {exc}") from None
     if not isinstance(data, dict) or not set(data) <= {"tools", "ignore"}:
-        raise ValueError("a mapping file holds 'tools' (name -> {resource, role, id_param?, scope_param?}) "
-                         "and 'ignore' (names)")
+        raise ValueError(
+            "a mapping file holds 'tools' (name -> {resource, role, id_param?, scope_param?}) "
+            "and 'ignore' (names)"
+        )
     tools = data.get("tools", {})
     if not isinstance(tools, dict):
         raise ValueError("'tools' must map tool names to {resource, role}")
     for name, entry in tools.items():
-        if not isinstance(entry, dict) or entry.get("resource") not in _BY_NAME or entry.get("role") not in ROLES:
-            raise ValueError(f"tool {name!r}: resource must be one of {', '.join(sorted(_BY_NAME))} and role one "
-                             f"of {', '.join(ROLES)}")
+        if (
+            not isinstance(entry, dict)
+            or entry.get("resource") not in _BY_NAME
+            or entry.get("role") not in ROLES
+        ):
+            raise ValueError(
+                f"tool {name!r}: resource must be one of {', '.join(sorted(_BY_NAME))} and role one "
+                f"of {', '.join(ROLES)}"
+            )
         unknown = set(entry) - {"resource", "role", "id_param", "scope_param"}
         if unknown:
             raise ValueError(f"tool {name!r}: unknown keys {', '.join(sorted(unknown))}")

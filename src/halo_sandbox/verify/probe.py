@@ -15,8 +15,8 @@ from typing import Any
 
 import anyio
 
-from .discovery import norm
-from .sandbox import Exchange, VerifySandbox
+from halo_sandbox.verify.discovery import norm
+from halo_sandbox.verify.sandbox import Exchange, VerifySandbox
 
 __all__ = ["CallRecord", "Probe", "find_cursor", "find_record", "find_records"]
 
@@ -53,9 +53,11 @@ class CallRecord:
         return [e for e in self.api if e.method not in ("GET", "HEAD", "OPTIONS")]
 
     def upstream_lines(self) -> list[str]:
-        return [f"{e.method} {e.path}{'?' + e.query if e.query else ''} -> "
-                f"{e.status if e.status is not None else 'dropped'}{f' (fault {e.fault})' if e.fault else ''}"
-                for e in self.journal]
+        return [
+            f"{e.method} {e.path}{'?' + e.query if e.query else ''} -> "
+            f"{e.status if e.status is not None else 'dropped'}{f' (fault {e.fault})' if e.fault else ''}"
+            for e in self.journal
+        ]
 
     def payload(self) -> Any:
         """The structured content, else the first text content that parses as JSON, else the text."""
@@ -92,8 +94,11 @@ class CallRecord:
                 if isinstance(blob, str):
                     found.append(_b64(blob))
         for value in _walk(self.payload()):
-            if isinstance(value, tuple) and norm(value[0]) in {"database64", "contentbase64", "base64", "data",
-                                                               "content", "blob"} and isinstance(value[1], str):
+            if (
+                isinstance(value, tuple)
+                and norm(value[0]) in {"database64", "contentbase64", "base64", "data", "content", "blob"}
+                and isinstance(value[1], str)
+            ):
                 try:
                     found.append(base64.b64decode(value[1], validate=True))
                 except ValueError:
@@ -107,7 +112,12 @@ class CallRecord:
             outcome = f"protocol error: {self.protocol_error}"
         else:
             outcome = ("tool error: " if self.tool_error else "ok: ") + _short(self.text())
-        return {"tool": self.tool, "arguments": self.arguments, "outcome": outcome, "upstream": self.upstream_lines()}
+        return {
+            "tool": self.tool,
+            "arguments": self.arguments,
+            "outcome": outcome,
+            "upstream": self.upstream_lines(),
+        }
 
 
 def _b64(text: str) -> bytes:
@@ -148,7 +158,9 @@ class Probe:
         """Give requests still in flight (a retrying server's) a moment to land in the journal."""
         await anyio.sleep(0.05)
 
-    async def call(self, tool: str, arguments: Mapping[str, Any], *, timeout: float | None = None) -> CallRecord:
+    async def call(
+        self, tool: str, arguments: Mapping[str, Any], *, timeout: float | None = None
+    ) -> CallRecord:
         from mcp.shared.exceptions import MCPError
 
         record = CallRecord(tool=tool, arguments=dict(arguments))
@@ -174,7 +186,9 @@ def find_records(payload: Any, *, list_keys: Iterable[str] = ()) -> list[dict[st
     """The records of a list result: the payload itself when it is a list of objects, else the
     first list of objects under a usual key (``result``, ``items``, ``data``, ``tickets``, ...)."""
     if isinstance(payload, list):
-        return [r for r in payload if isinstance(r, dict)] if all(isinstance(r, dict) for r in payload) else None
+        return (
+            [r for r in payload if isinstance(r, dict)] if all(isinstance(r, dict) for r in payload) else None
+        )
     if not isinstance(payload, Mapping):
         return None
     keys = ["result", "results", "records", "items", "data", "rows", "value", *list_keys]
@@ -210,8 +224,16 @@ def find_record(payload: Any) -> dict[str, Any] | None:
     return None
 
 
-_CURSOR_KEYS = {"nextcursor", "cursor", "nextpagetoken", "pagetoken", "nexttoken", "continuationtoken",
-                "nextpage", "next"}
+_CURSOR_KEYS = {
+    "nextcursor",
+    "cursor",
+    "nextpagetoken",
+    "pagetoken",
+    "nexttoken",
+    "continuationtoken",
+    "nextpage",
+    "next",
+}
 
 
 def find_cursor(payload: Any) -> str | None:

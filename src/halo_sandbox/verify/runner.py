@@ -11,16 +11,16 @@ from typing import Any
 
 import anyio
 
-from .discovery import discover
-from .probe import Probe
-from .properties import Context
-from .properties.errors import auth, error_pass_through
-from .properties.reads import pagination, reads_are_true
-from .properties.schemas import schemas
-from .properties.writes import attachments, writes_land
-from .report import PROPERTIES, Check, Report
-from .sandbox import running_sandbox
-from .target import ServerTarget, TargetError, connect
+from halo_sandbox.verify.discovery import discover
+from halo_sandbox.verify.probe import Probe
+from halo_sandbox.verify.properties import Context
+from halo_sandbox.verify.properties.errors import auth, error_pass_through
+from halo_sandbox.verify.properties.reads import pagination, reads_are_true
+from halo_sandbox.verify.properties.schemas import schemas
+from halo_sandbox.verify.properties.writes import attachments, writes_land
+from halo_sandbox.verify.report import PROPERTIES, Check, Report
+from halo_sandbox.verify.sandbox import running_sandbox
+from halo_sandbox.verify.target import ServerTarget, TargetError, connect
 
 __all__ = ["VerifyOptions", "exit_code", "run_verify"]
 
@@ -51,7 +51,9 @@ class VerifyOptions:
     def __post_init__(self) -> None:
         unknown = set(self.only) - set(PROPERTIES)
         if unknown:
-            raise ValueError(f"unknown properties {', '.join(sorted(unknown))}; choose from {', '.join(PROPERTIES)}")
+            raise ValueError(
+                f"unknown properties {', '.join(sorted(unknown))}; choose from {', '.join(PROPERTIES)}"
+            )
         if self.examples < 1:
             raise ValueError("examples must be at least 1")
 
@@ -85,11 +87,17 @@ async def _run(options: VerifyOptions) -> Report:
             report.tools = [m.public() for m in found.mapped.values()]
             report.unmapped = dict(found.unmapped)
             report.add(_discovery_checks(found, tools))
-            ctx = Context(probe=Probe(client, sandbox, timeout=options.timeout), discovery=found, tools=tools,
-                          examples=options.examples)
+            ctx = Context(
+                probe=Probe(client, sandbox, timeout=options.timeout),
+                discovery=found,
+                tools=tools,
+                examples=options.examples,
+            )
             for name, function in PROPERTY_FUNCTIONS.items():
                 if options.only and name not in options.only:
-                    report.add([Check(property=name, subject=name, status="skipped", detail="not selected (--only)")])
+                    report.add(
+                        [Check(property=name, subject=name, status="skipped", detail="not selected (--only)")]
+                    )
                     continue
                 sandbox.registry.reset(sandbox.settings.default_tenant)
                 report.add(await function(ctx))
@@ -98,14 +106,30 @@ async def _run(options: VerifyOptions) -> Report:
 
 
 def _discovery_checks(found: Any, tools: dict[str, Any]) -> list:
-    checks = [Check(property="discovery", subject=m.name, tool=m.name, status="passed",
-                    detail=f"{m.resource}.{m.role} (from its {m.source})") for m in found.mapped.values()]
-    checks += [Check(property="discovery", subject=name, tool=name, status="skipped", detail=f"unmapped: {why}")
-               for name, why in found.unmapped.items()]
+    checks = [
+        Check(
+            property="discovery",
+            subject=m.name,
+            tool=m.name,
+            status="passed",
+            detail=f"{m.resource}.{m.role} (from its {m.source})",
+        )
+        for m in found.mapped.values()
+    ]
+    checks += [
+        Check(property="discovery", subject=name, tool=name, status="skipped", detail=f"unmapped: {why}")
+        for name, why in found.unmapped.items()
+    ]
     if not found.mapped:
-        checks.append(Check(property="discovery", subject="tools", status="failed",
-                            detail=f"none of the {len(tools)} tools could be mapped to a Halo resource; "
-                                   "give a mapping file (--mapping)"))
+        checks.append(
+            Check(
+                property="discovery",
+                subject="tools",
+                status="failed",
+                detail=f"none of the {len(tools)} tools could be mapped to a Halo resource; "
+                "give a mapping file (--mapping)",
+            )
+        )
     return checks
 
 

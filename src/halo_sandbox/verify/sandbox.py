@@ -14,8 +14,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..harness import free_port, serving
-from ..serving import bind
+from halo_sandbox.harness import free_port, serving
+from halo_sandbox.serving import bind
 
 __all__ = ["Exchange", "VerifySandbox", "fill_placeholders", "running_sandbox"]
 
@@ -72,10 +72,17 @@ class _Tap:
         try:
             await self.app(scope, tapped_receive, tapped_send)
         finally:
-            self.exchanges.append(Exchange(
-                seq=len(self.exchanges) + 1, method=scope["method"], path=path,
-                query=scope.get("query_string", b"").decode("latin-1"), status=status[0] if status else None,
-                request_body=bytes(request), response_body=bytes(response)))
+            self.exchanges.append(
+                Exchange(
+                    seq=len(self.exchanges) + 1,
+                    method=scope["method"],
+                    path=path,
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status=status[0] if status else None,
+                    request_body=bytes(request),
+                    response_body=bytes(response),
+                )
+            )
 
 
 @dataclass(kw_only=True)
@@ -101,9 +108,16 @@ class VerifySandbox:
         return self.tenant.store
 
     def placeholders(self) -> dict[str, str]:
-        return {"halo_url": self.base_url, "api_url": f"{self.base_url}/api", "auth_url": f"{self.base_url}/auth",
-                "client_id": self.settings.client_id, "client_secret": self.settings.client_secret,
-                "tenant": self.settings.default_tenant, "port": str(self.server_port), "python": sys.executable}
+        return {
+            "halo_url": self.base_url,
+            "api_url": f"{self.base_url}/api",
+            "auth_url": f"{self.base_url}/auth",
+            "client_id": self.settings.client_id,
+            "client_secret": self.settings.client_secret,
+            "tenant": self.settings.default_tenant,
+            "port": str(self.server_port),
+            "python": sys.executable,
+        }
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:
@@ -116,11 +130,13 @@ def _free_socket(port: int = 0) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def running_sandbox(*, port: int = 0, seed: int = 0, tenant: str = "sandbox") -> AsyncIterator[VerifySandbox]:
+async def running_sandbox(
+    *, port: int = 0, seed: int = 0, tenant: str = "sandbox"
+) -> AsyncIterator[VerifySandbox]:
     """Serve a fresh mock (rate limiting off, no admin key) until the block ends."""
-    from ..mock.app import create_app
-    from ..mock.settings import MockSettings
-    from ..mock.tenants import TenantRegistry
+    from halo_sandbox.mock.http.app import create_app
+    from halo_sandbox.mock.settings import MockSettings
+    from halo_sandbox.mock.tenants import TenantRegistry
 
     sock = _free_socket(port)
     bound = sock.getsockname()[1]
@@ -130,5 +146,6 @@ async def running_sandbox(*, port: int = 0, seed: int = 0, tenant: str = "sandbo
     registry.get()  # build the tenant's world before the server under test starts
     tap = _Tap(create_app(registry=registry))
     async with serving(tap, sock=sock, log_level="critical", lifespan="off"):
-        yield VerifySandbox(base_url=base, port=bound, server_port=free_port(), registry=registry,
-                            settings=settings, tap=tap)
+        yield VerifySandbox(
+            base_url=base, port=bound, server_port=free_port(), registry=registry, settings=settings, tap=tap
+        )

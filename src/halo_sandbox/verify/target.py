@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from .sandbox import fill_placeholders
+from halo_sandbox.verify.sandbox import fill_placeholders
 
 __all__ = ["ServerTarget", "TargetError", "connect"]
 
@@ -50,9 +50,11 @@ class ServerTarget:
         return "sse" if self.url.rstrip("/").endswith("/sse") else "streamable-http"
 
     def describe(self, values: Mapping[str, str]) -> dict[str, Any]:
-        return {"transport": self.transport,
-                "command": fill_placeholders(self.command, dict(values)) if self.command else None,
-                "url": fill_placeholders(self.url, dict(values)) if self.url else None}
+        return {
+            "transport": self.transport,
+            "command": fill_placeholders(self.command, dict(values)) if self.command else None,
+            "url": fill_placeholders(self.url, dict(values)) if self.url else None,
+        }
 
 
 def parse_env(pairs: Sequence[str]) -> dict[str, str]:
@@ -70,12 +72,14 @@ def _wait_for_url(url: str, process: subprocess.Popen[bytes], timeout: float, lo
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise TargetError(f"the server command exited with {process.returncode} before {url} answered:\n"
-                              + _tail(log))
+            raise TargetError(
+                f"the server command exited with {process.returncode} before {url} answered:\n" + _tail(log)
+            )
         parts = urlsplit(url)
         try:  # a listening socket is enough: an SSE endpoint's GET would never finish
-            socket.create_connection((parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),
-                                     timeout=1.0).close()
+            socket.create_connection(
+                (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)), timeout=1.0
+            ).close()
             return
         except OSError:
             if time.monotonic() > deadline:
@@ -109,17 +113,23 @@ async def connect(target: ServerTarget, values: Mapping[str, str], *, timeout: f
             process = None
             try:
                 if url is None:
-                    transport: Any = stdio_client(StdioServerParameters(command=argv[0], args=argv[1:], env=env),
-                                                  errlog=log)
+                    transport: Any = stdio_client(
+                        StdioServerParameters(command=argv[0], args=argv[1:], env=env), errlog=log
+                    )
                     client = Client(transport, read_timeout_seconds=timeout, cache=None)
                 else:
                     if argv:
                         process = _spawn(argv, env, log)
-                        await anyio.to_thread.run_sync(_wait_for_url, url, process, target.startup_timeout,
-                                                       log_path)
+                        await anyio.to_thread.run_sync(
+                            _wait_for_url, url, process, target.startup_timeout, log_path
+                        )
                     transport = sse_client(url) if target.transport == "sse" else streamable_http_client(url)
-                    client = Client(transport, read_timeout_seconds=timeout, cache=None,
-                                    mode="legacy" if target.transport == "sse" else "auto")
+                    client = Client(
+                        transport,
+                        read_timeout_seconds=timeout,
+                        cache=None,
+                        mode="legacy" if target.transport == "sse" else "auto",
+                    )
                 entered = False
                 try:
                     async with client:
@@ -129,8 +139,9 @@ async def connect(target: ServerTarget, values: Mapping[str, str], *, timeout: f
                     if entered:
                         raise
                     log.flush()
-                    raise TargetError(f"could not connect to the server under test: {exc!r}\n{_tail(log_path)}") \
-                        from None
+                    raise TargetError(
+                        f"could not connect to the server under test: {exc!r}\n{_tail(log_path)}"
+                    ) from None
             finally:
                 if process is not None:
                     _stop(process)
@@ -138,8 +149,14 @@ async def connect(target: ServerTarget, values: Mapping[str, str], *, timeout: f
 
 def _spawn(argv: list[str], env: Mapping[str, str], log: IO[str]) -> subprocess.Popen[bytes]:
     try:
-        return subprocess.Popen(argv, env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True)
+        return subprocess.Popen(
+            argv,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
     except OSError as exc:
         raise TargetError(f"cannot start {argv[0]!r}: {exc}") from None
 

@@ -26,15 +26,27 @@ import mcp_types
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
 
-DEFECTS = ("none", "retry-429", "drop-error-body", "paging-skip", "schema-lie", "auth-loop", "stale-read",
-           "write-drops")
+DEFECTS = (
+    "none",
+    "retry-429",
+    "drop-error-body",
+    "paging-skip",
+    "schema-lie",
+    "auth-loop",
+    "stale-read",
+    "write-drops",
+)
 
 
 class Halo:
     def __init__(self, *, url: str, client_id: str, client_secret: str, defect: str) -> None:
         self.http = httpx.AsyncClient(base_url=url, timeout=10)
-        self.credentials = {"grant_type": "client_credentials", "client_id": client_id,
-                            "client_secret": client_secret, "scope": "all"}
+        self.credentials = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "scope": "all",
+        }
         self.defect = defect
         self.token: str | None = None
 
@@ -66,7 +78,9 @@ class Halo:
         return response
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.http.request(method, path, headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        return await self.http.request(
+            method, path, headers={"Authorization": f"Bearer {self.token}"}, **kwargs
+        )
 
 
 def _text(value: Any, *, error: bool = False) -> mcp_types.CallToolResult:
@@ -77,20 +91,42 @@ def _text(value: Any, *, error: bool = False) -> mcp_types.CallToolResult:
 def tools(defect: str) -> list[mcp_types.Tool]:
     create_required = [] if defect == "schema-lie" else ["summary"]
     return [
-        mcp_types.Tool(name="halo_tickets_list", description="List Halo tickets, one page at a time.",
-                       input_schema={"type": "object", "additionalProperties": False, "properties": {
-                           "client_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-                           "page": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1},
-                           "page_size": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}}}),
-        mcp_types.Tool(name="halo_tickets_get", description="Get one Halo ticket.",
-                       input_schema={"type": "object", "additionalProperties": False, "required": ["ticket_id"],
-                                     "properties": {"ticket_id": {"type": "integer", "minimum": 1,
-                                                                  "maximum": 2147483647}}}),
-        mcp_types.Tool(name="halo_tickets_create", description="Create a Halo ticket.",
-                       input_schema={"type": "object", "additionalProperties": False, "required": create_required,
-                                     "properties": {"summary": {"type": "string", "minLength": 1},
-                                                    "client_id": {"type": "integer", "minimum": 1,
-                                                                  "maximum": 2147483647}}}),
+        mcp_types.Tool(
+            name="halo_tickets_list",
+            description="List Halo tickets, one page at a time.",
+            input_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "client_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                    "page": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1},
+                    "page_size": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
+                },
+            },
+        ),
+        mcp_types.Tool(
+            name="halo_tickets_get",
+            description="Get one Halo ticket.",
+            input_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["ticket_id"],
+                "properties": {"ticket_id": {"type": "integer", "minimum": 1, "maximum": 2147483647}},
+            },
+        ),
+        mcp_types.Tool(
+            name="halo_tickets_create",
+            description="Create a Halo ticket.",
+            input_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "required": create_required,
+                "properties": {
+                    "summary": {"type": "string", "minLength": 1},
+                    "client_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                },
+            },
+        ),
     ]
 
 
@@ -105,7 +141,9 @@ def build(halo: Halo) -> Server[Any]:
     async def on_call_tool(ctx: Any, params: mcp_types.CallToolRequestParams) -> mcp_types.CallToolResult:
         args = dict(params.arguments or {})
         if params.name in schemas:
-            problems = sorted(jsonschema.Draft202012Validator(schemas[params.name]).iter_errors(args), key=str)
+            problems = sorted(
+                jsonschema.Draft202012Validator(schemas[params.name]).iter_errors(args), key=str
+            )
             if problems:
                 return _text(f"Invalid arguments: {problems[0].message}", error=True)
         if params.name == "halo_tickets_list":
@@ -123,7 +161,9 @@ def build(halo: Halo) -> Server[Any]:
             if response.is_success:
                 record = response.json()
                 if halo.defect == "stale-read":  # the bug: a cache that never learns of changes
-                    record["summary"] = remembered.setdefault(args["ticket_id"], f"(cached) {record['summary']}")
+                    record["summary"] = remembered.setdefault(
+                        args["ticket_id"], f"(cached) {record['summary']}"
+                    )
                 return _text(record)
         elif params.name == "halo_tickets_create":
             body = {k: v for k, v in args.items() if not (halo.defect == "write-drops" and k == "client_id")}
@@ -136,13 +176,22 @@ def build(halo: Halo) -> Server[Any]:
             return _text(f"Halo request failed (HTTP {response.status_code})", error=True)
         return _text(f"Halo answered {response.status_code}: {response.text}", error=True)
 
-    return Server("defective-halo", version="0.0.1", on_list_tools=on_list_tools, on_call_tool=on_call_tool,
-                  get_tool_input_schema=schemas.get)
+    return Server(
+        "defective-halo",
+        version="0.0.1",
+        on_list_tools=on_list_tools,
+        on_call_tool=on_call_tool,
+        get_tool_input_schema=schemas.get,
+    )
 
 
 async def main(options: argparse.Namespace) -> None:
-    halo = Halo(url=options.halo_url, client_id=options.client_id, client_secret=options.client_secret,
-                defect=options.defect)
+    halo = Halo(
+        url=options.halo_url,
+        client_id=options.client_id,
+        client_secret=options.client_secret,
+        defect=options.defect,
+    )
     server = build(halo)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())

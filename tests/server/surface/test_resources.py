@@ -3,10 +3,11 @@
 import httpx
 import mcp_types
 import pytest
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.surface.resources import LOOKUPS
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.surface.resources import LOOKUPS
 
 pytestmark = pytest.mark.anyio
 
@@ -17,8 +18,9 @@ async def test_lookup_resources_are_listed_and_read_live(mock, halo):
     async with Client(build_mcp_server(halo=halo)) as client:
         listed = (await client.list_resources()).resources
         read = await client.read_resource("halo://lookups/statuses")
-    assert [str(r.uri) for r in listed] == [f"halo://lookups/{n}" for n in
-                                            ("statuses", "priorities", "teams", "agents", "ticket_types", "slas")]
+    assert [str(r.uri) for r in listed] == [
+        f"halo://lookups/{n}" for n in ("statuses", "priorities", "teams", "agents", "ticket_types", "slas")
+    ]
     assert all(r.description and r.mime_type == "application/json" for r in listed)
     assert route.call_count == 1
     assert read.contents[0].mime_type == "application/json"
@@ -53,7 +55,9 @@ async def test_ticket_template_reads_one_ticket_and_refuses_bad_ids(mock, halo):
 
 
 async def test_upstream_failure_of_a_resource_is_a_clear_error_after_one_request(mock, halo):
-    teams = mock.get("/api/Team").respond(429, text="Rate Limit Reached - 300 Requests per rolling 5 minute window")
+    teams = mock.get("/api/Team").respond(
+        429, text="Rate Limit Reached - 300 Requests per rolling 5 minute window"
+    )
     ticket = mock.get("/api/Tickets/5").respond(503, json={"message": "maintenance"})
     async with Client(build_mcp_server(halo=halo)) as client:
         with pytest.raises(MCPError, match="Halo answered 429") as limited:
@@ -72,6 +76,8 @@ async def test_unreachable_halo_is_a_clear_error_and_the_server_keeps_serving(mo
         with pytest.raises(MCPError, match="unreachable"):
             await client.read_resource("halo://lookups/statuses")
         with pytest.raises(MCPError, match="unreachable"):
-            await client.complete(mcp_types.PromptReference(name="triage_request"), {"name": "client", "value": "a"})
+            await client.complete(
+                mcp_types.PromptReference(name="triage_request"), {"name": "client", "value": "a"}
+            )
         teams = await client.read_resource("halo://lookups/teams")
     assert "Network Operations" in teams.contents[0].text

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..discovery import Discovery, KitResource, MappedTool, norm, resource
-from ..probe import CallRecord, Probe
-from ..report import Check
+from halo_sandbox.verify.discovery import Discovery, KitResource, MappedTool, norm, resource
+from halo_sandbox.verify.probe import CallRecord, Probe
+from halo_sandbox.verify.report import Check
 
 __all__ = ["Context", "fill_arguments", "parameters_for", "store_rows"]
 
@@ -52,10 +52,28 @@ class Context:
     def unique(self, label: str = "verify") -> str:
         return f"{label} {uuid.uuid4().hex[:10]}"
 
-    def check(self, prop: str, subject: str, status: str, detail: str = "", *, tool: str | None = None,
-              calls: list[CallRecord] = (), expected: str = "", example: str = "") -> Check:  # type: ignore[assignment]
-        return Check(property=prop, subject=subject, status=status, detail=detail, tool=tool, expected=expected,
-                     calls=[c.summary() for c in calls], example=example)  # type: ignore[arg-type]
+    def check(
+        self,
+        prop: str,
+        subject: str,
+        status: str,
+        detail: str = "",
+        *,
+        tool: str | None = None,
+        calls: list[CallRecord] = (),
+        expected: str = "",
+        example: str = "",
+    ) -> Check:  # type: ignore[assignment]
+        return Check(
+            property=prop,
+            subject=subject,
+            status=status,
+            detail=detail,
+            tool=tool,
+            expected=expected,
+            calls=[c.summary() for c in calls],
+            example=example,
+        )  # type: ignore[arg-type]
 
 
 def store_rows(store: Any, name: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
@@ -131,9 +149,14 @@ def same(a: Any, b: Any) -> bool:
 
 
 def scalar_mismatches(got: Mapping[str, Any], truth: Mapping[str, Any]) -> list[str]:
-    return [f"{key}: server said {got[key]!r}, Halo holds {truth[key]!r}" for key in got
-            if key in truth and isinstance(got[key], (str, int, float, bool)) and
-            isinstance(truth[key], (str, int, float, bool)) and not same(got[key], truth[key])]
+    return [
+        f"{key}: server said {got[key]!r}, Halo holds {truth[key]!r}"
+        for key in got
+        if key in truth
+        and isinstance(got[key], (str, int, float, bool))
+        and isinstance(truth[key], (str, int, float, bool))
+        and not same(got[key], truth[key])
+    ]
 
 
 __all__ += ["resource", "sample_values", "same", "scalar_mismatches", "seeded_ticket"]

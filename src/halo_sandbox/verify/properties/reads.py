@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..discovery import norm, resource
-from ..probe import find_cursor, find_record, find_records
-from . import Context, fill_arguments, scalar_mismatches, seeded_ticket, store_rows
+from halo_sandbox.verify.discovery import norm, resource
+from halo_sandbox.verify.probe import find_cursor, find_record, find_records
+from halo_sandbox.verify.properties import (
+    Context,
+    fill_arguments,
+    scalar_mismatches,
+    seeded_ticket,
+    store_rows,
+)
 
 _SIZE = {"limit", "pagesize", "perpage", "count", "top", "maxresults", "size", "pagelimit", "maxitems"}
 _CURSOR = {"nextcursor", "cursor", "pagetoken", "nextpagetoken", "continuationtoken", "after", "nexttoken"}
@@ -30,23 +36,32 @@ async def reads_are_true(ctx: Context) -> list:
             continue  # bytes: the attachments property
         rows, scope = _scope_rows(ctx, mapped.resource)
         if not rows:
-            checks.append(ctx.check("reads", mapped.name, "skipped", "the tenant holds no such record", tool=mapped.name))
+            checks.append(
+                ctx.check(
+                    "reads", mapped.name, "skipped", "the tenant holds no such record", tool=mapped.name
+                )
+            )
             continue
         picks = [rows[0], rows[len(rows) // 2], rows[-1]]
         failures, calls = [], []
         for row in {r["id"]: r for r in picks}.values():
-            args, missing = fill_arguments(ctx.schema(mapped.name), {**scope, **{k: v for k, v in row.items()
-                                                                                  if k.endswith("_id")}})
+            args, missing = fill_arguments(
+                ctx.schema(mapped.name), {**scope, **{k: v for k, v in row.items() if k.endswith("_id")}}
+            )
             args[mapped.id_param] = row["id"]
             missing = [m for m in missing if m != mapped.id_param]
             if missing:
-                checks.append(ctx.check("reads", mapped.name, "skipped", f"cannot fill {', '.join(missing)}",
-                                        tool=mapped.name))
+                checks.append(
+                    ctx.check(
+                        "reads", mapped.name, "skipped", f"cannot fill {', '.join(missing)}", tool=mapped.name
+                    )
+                )
                 break
             call = await ctx.probe.call(mapped.name, args)
             calls.append(call)
-            truth = ctx.store.get(resource=mapped.resource, id=row["id"],
-                                  params={k: str(v) for k, v in scope.items()})
+            truth = ctx.store.get(
+                resource=mapped.resource, id=row["id"], params={k: str(v) for k, v in scope.items()}
+            )
             got = find_record(call.payload()) if call.ok else None
             if not call.ok:
                 failures.append(f"reading {mapped.resource} {row['id']} failed")
@@ -57,15 +72,26 @@ async def reads_are_true(ctx: Context) -> list:
             else:
                 failures += scalar_mismatches(got, truth)
         else:
-            checks.append(ctx.check("reads", mapped.name, "failed" if failures else "passed", "; ".join(failures[:5]),
-                                    tool=mapped.name, calls=calls if failures else [],
-                                    expected="the record the mock holds, field for field"))
+            checks.append(
+                ctx.check(
+                    "reads",
+                    mapped.name,
+                    "failed" if failures else "passed",
+                    "; ".join(failures[:5]),
+                    tool=mapped.name,
+                    calls=calls if failures else [],
+                    expected="the record the mock holds, field for field",
+                )
+            )
     for mapped in ctx.mapped("list"):
         rows, scope = _scope_rows(ctx, mapped.resource)
         args, missing = fill_arguments(ctx.schema(mapped.name), scope)
         if missing:
-            checks.append(ctx.check("reads", mapped.name, "skipped", f"cannot fill {', '.join(missing)}",
-                                    tool=mapped.name))
+            checks.append(
+                ctx.check(
+                    "reads", mapped.name, "skipped", f"cannot fill {', '.join(missing)}", tool=mapped.name
+                )
+            )
             continue
         call = await ctx.probe.call(mapped.name, args)
         records = find_records(call.payload(), list_keys=[mapped.resource]) if call.ok else None
@@ -84,9 +110,17 @@ async def reads_are_true(ctx: Context) -> list:
                     failures.append(f"record id {record.get('id')!r} is not in the tenant (invented)")
                 else:
                     failures += [f"id {key}: {m}" for m in scalar_mismatches(record, by_id[key])]
-        checks.append(ctx.check("reads", mapped.name, "failed" if failures else "passed", "; ".join(failures[:5]),
-                                tool=mapped.name, calls=[call] if failures else [],
-                                expected="only records the mock holds, with their values"))
+        checks.append(
+            ctx.check(
+                "reads",
+                mapped.name,
+                "failed" if failures else "passed",
+                "; ".join(failures[:5]),
+                tool=mapped.name,
+                calls=[call] if failures else [],
+                expected="only records the mock holds, with their values",
+            )
+        )
     return checks
 
 
@@ -115,13 +149,28 @@ async def pagination(ctx: Context) -> list:
         cursor_param = _param(schema, _CURSOR)
         page_param = _param(schema, _PAGE)
         offset_param = _param(schema, _OFFSET)
-        style = "cursor" if cursor_param else "page" if page_param else "offset" if offset_param else "single call"
+        style = (
+            "cursor"
+            if cursor_param
+            else "page"
+            if page_param
+            else "offset"
+            if offset_param
+            else "single call"
+        )
         size = _bounded(schema, size_param, 5) if size_param and style != "single call" else None
         count = 3 * size + 2 if size else 105
         args, expected = _dataset(ctx, name, schema, count)
         if args is None:
-            checks.append(ctx.check("pagination", mapped.name, "skipped", "no filter to isolate a dataset "
-                                    f"({expected})", tool=mapped.name))
+            checks.append(
+                ctx.check(
+                    "pagination",
+                    mapped.name,
+                    "skipped",
+                    f"no filter to isolate a dataset ({expected})",
+                    tool=mapped.name,
+                )
+            )
             continue
         if size:
             args[size_param] = size
@@ -165,21 +214,38 @@ async def pagination(ctx: Context) -> list:
         if dupes:
             problems.append(f"returned more than once: {dupes[:10]}")
         if missing:
-            problems.append(f"never returned: {missing[:10]}{' ...' if len(missing) > 10 else ''} "
-                            f"({len(missing)} of {len(expected)})")
+            problems.append(
+                f"never returned: {missing[:10]}{' ...' if len(missing) > 10 else ''} "
+                f"({len(missing)} of {len(expected)})"
+            )
         if extra:
             problems.append(f"not matching: {extra[:10]}")
-        detail = (f"{style} paging, {len(calls)} calls, {len(expected)} records"
-                  + (f", page size {size}" if size else "") + (": " + "; ".join(problems) if problems else ""))
-        checks.append(ctx.check("pagination", mapped.name, "failed" if problems else "passed", detail,
-                                tool=mapped.name, calls=calls[-3:] if problems else [],
-                                expected="every matching record exactly once"))
+        detail = (
+            f"{style} paging, {len(calls)} calls, {len(expected)} records"
+            + (f", page size {size}" if size else "")
+            + (": " + "; ".join(problems) if problems else "")
+        )
+        checks.append(
+            ctx.check(
+                "pagination",
+                mapped.name,
+                "failed" if problems else "passed",
+                detail,
+                tool=mapped.name,
+                calls=calls[-3:] if problems else [],
+                expected="every matching record exactly once",
+            )
+        )
     if not checks:
-        checks.append(ctx.check("pagination", "list tools", "skipped", "no list tool for tickets, actions or clients"))
+        checks.append(
+            ctx.check("pagination", "list tools", "skipped", "no list tool for tickets, actions or clients")
+        )
     return checks
 
 
-def _dataset(ctx: Context, name: str, schema: dict[str, Any], count: int) -> tuple[dict[str, Any] | None, Any]:
+def _dataset(
+    ctx: Context, name: str, schema: dict[str, Any], count: int
+) -> tuple[dict[str, Any] | None, Any]:
     """Seed ``count`` matching records; returns (arguments selecting them, their ids)."""
     store = ctx.store
     marker = ctx.unique("paging")
@@ -192,7 +258,9 @@ def _dataset(ctx: Context, name: str, schema: dict[str, Any], count: int) -> tup
             return {}, [r["id"] for r in store_rows(store, "tickets")]
         return args, [r["id"] for r in store_rows(store, "tickets", {"client_id": str(client)})]
     if name == "actions":
-        ticket = store.post(resource="tickets", body=[{"summary": marker, "client_id": store_rows(store, "clients")[0]["id"]}])["id"]
+        ticket = store.post(
+            resource="tickets", body=[{"summary": marker, "client_id": store_rows(store, "clients")[0]["id"]}]
+        )["id"]
         for n in range(count):
             store.post(resource="actions", body=[{"ticket_id": ticket, "note": f"{marker} {n}"}])
         args, missing = fill_arguments(schema, {"ticket_id": ticket})

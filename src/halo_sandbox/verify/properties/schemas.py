@@ -12,8 +12,8 @@ from typing import Any
 import anyio
 import anyio.from_thread
 
-from ..probe import CallRecord
-from . import Context
+from halo_sandbox.verify.probe import CallRecord
+from halo_sandbox.verify.properties import Context
 
 _REQUIRED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*) (?:field )?is required", re.IGNORECASE)
 
@@ -30,16 +30,23 @@ def _judge(call: CallRecord, tool: Any, schema: dict[str, Any]) -> None:
     if call.timed_out:
         raise _Finding("the call never returned", call, "a result or a tool error")
     if call.protocol_error is not None:
-        raise _Finding(f"protocol error for schema-valid arguments: {call.protocol_error}", call,
-                       "a result or a tool error")
+        raise _Finding(
+            f"protocol error for schema-valid arguments: {call.protocol_error}",
+            call,
+            "a result or a tool error",
+        )
     annotations = getattr(tool, "annotations", None)
     if annotations is not None and getattr(annotations, "read_only_hint", None) and call.writes:
-        raise _Finding(f"hinted read-only but sent {call.writes[0].method} {call.writes[0].path}", call,
-                       "no write request from a read-only tool")
+        raise _Finding(
+            f"hinted read-only but sent {call.writes[0].method} {call.writes[0].path}",
+            call,
+            "no write request from a read-only tool",
+        )
     output = getattr(tool, "output_schema", None)
     if call.ok and output and call.result.structured_content is not None:
-        errors = sorted(jsonschema.Draft202012Validator(output).iter_errors(call.result.structured_content),
-                        key=str)
+        errors = sorted(
+            jsonschema.Draft202012Validator(output).iter_errors(call.result.structured_content), key=str
+        )
         if errors:
             raise _Finding(f"result does not match outputSchema: {errors[0].message}", call, "outputSchema")
     optional = set(schema.get("properties") or {}) - set(schema.get("required") or [])
@@ -47,9 +54,12 @@ def _judge(call: CallRecord, tool: Any, schema: dict[str, Any]) -> None:
         if exchange.status == 400 and exchange.path.lower().startswith("/api/"):
             for name in _REQUIRED.findall(exchange.response_body.decode("utf-8", "replace")):
                 if name in optional and name not in call.arguments:
-                    raise _Finding(f"the schema calls {name!r} optional, Halo refused the call without it: "
-                                   f"{exchange.response_body[:300].decode('utf-8', 'replace')}", call,
-                                   f"{name!r} in the schema's required list, or refused before Halo")
+                    raise _Finding(
+                        f"the schema calls {name!r} optional, Halo refused the call without it: "
+                        f"{exchange.response_body[:300].decode('utf-8', 'replace')}",
+                        call,
+                        f"{name!r} in the schema's required list, or refused before Halo",
+                    )
 
 
 async def schemas(ctx: Context) -> list:
@@ -63,44 +73,94 @@ async def schemas(ctx: Context) -> list:
         try:
             jsonschema.validators.validator_for(schema).check_schema(schema)
         except jsonschema.SchemaError as exc:
-            checks.append(ctx.check("schemas", name, "failed", f"inputSchema is not valid JSON Schema: {exc.message}",
-                                    tool=name))
+            checks.append(
+                ctx.check(
+                    "schemas",
+                    name,
+                    "failed",
+                    f"inputSchema is not valid JSON Schema: {exc.message}",
+                    tool=name,
+                )
+            )
             continue
         try:
             strategy = from_schema(schema)
         except Exception as exc:  # noqa: BLE001 - hypothesis-jsonschema's refusals are of many types
-            checks.append(ctx.check("schemas", name, "skipped", f"cannot generate arguments: {exc}", tool=name))
+            checks.append(
+                ctx.check("schemas", name, "skipped", f"cannot generate arguments: {exc}", tool=name)
+            )
             continue
         found: list[_Finding] = []
         drawn: list[Any] = []
 
-        run = _property(ctx, name, tool, schema, strategy, found, drawn, settings=settings, given=given,
-                        phases=[Phase.explicit, Phase.generate], health=list(HealthCheck))
+        run = _property(
+            ctx,
+            name,
+            tool,
+            schema,
+            strategy,
+            found,
+            drawn,
+            settings=settings,
+            given=given,
+            phases=[Phase.explicit, Phase.generate],
+            health=list(HealthCheck),
+        )
         try:
             await anyio.to_thread.run_sync(run)
         except _Finding:
             pass
         except Exception as exc:  # noqa: BLE001 - e.g. hypothesis giving up on a schema
-            checks.append(ctx.check("schemas", name, "skipped", f"generation stopped: {type(exc).__name__}: {exc}",
-                                    tool=name))
+            checks.append(
+                ctx.check(
+                    "schemas", name, "skipped", f"generation stopped: {type(exc).__name__}: {exc}", tool=name
+                )
+            )
             continue
         if found:
             finding = found[0]
-            checks.append(ctx.check("schemas", name, "failed", finding.detail, tool=name, calls=[finding.call],
-                                    expected=finding.expected,
-                                    example=f"arguments={json.dumps(finding.call.arguments, default=str)} "
-                                            f"(hypothesis-jsonschema, derandomized)"))
+            checks.append(
+                ctx.check(
+                    "schemas",
+                    name,
+                    "failed",
+                    finding.detail,
+                    tool=name,
+                    calls=[finding.call],
+                    expected=finding.expected,
+                    example=f"arguments={json.dumps(finding.call.arguments, default=str)} "
+                    f"(hypothesis-jsonschema, derandomized)",
+                )
+            )
         else:
             checks.append(ctx.check("schemas", name, "passed", f"{len(drawn)} generated calls", tool=name))
     return checks
 
 
-def _property(ctx: Context, name: str, tool: Any, schema: dict[str, Any], strategy: Any, found: list[_Finding],
-              drawn: list[Any], *, settings: Any, given: Any, phases: Any, health: Any) -> Any:
+def _property(
+    ctx: Context,
+    name: str,
+    tool: Any,
+    schema: dict[str, Any],
+    strategy: Any,
+    found: list[_Finding],
+    drawn: list[Any],
+    *,
+    settings: Any,
+    given: Any,
+    phases: Any,
+    health: Any,
+) -> Any:
     """The hypothesis test of one tool: runs in a worker thread, each example a call on the loop."""
 
-    @settings(max_examples=ctx.examples, derandomize=True, database=None, deadline=None, phases=phases,
-              suppress_health_check=health)
+    @settings(
+        max_examples=ctx.examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=phases,
+        suppress_health_check=health,
+    )
     @given(arguments=strategy)
     def run(arguments: Any) -> None:
         drawn.append(arguments)

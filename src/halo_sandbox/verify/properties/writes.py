@@ -8,9 +8,17 @@ import base64
 import os
 from typing import Any
 
-from ..discovery import RESOURCES, norm
-from ..probe import find_record
-from . import Context, fill_arguments, parameters_for, same, sample_values, seeded_ticket, store_rows
+from halo_sandbox.verify.discovery import RESOURCES, norm
+from halo_sandbox.verify.probe import find_record
+from halo_sandbox.verify.properties import (
+    Context,
+    fill_arguments,
+    parameters_for,
+    same,
+    sample_values,
+    seeded_ticket,
+    store_rows,
+)
 
 
 def _new_ids(before: set[Any], ctx: Context, name: str, scope: dict[str, str]) -> list[Any]:
@@ -27,8 +35,11 @@ async def writes_land(ctx: Context) -> list:
         values = sample_values(ctx, spec, marker)
         args, missing = fill_arguments(ctx.schema(create.name), values)
         if missing:
-            checks.append(ctx.check("writes", create.name, "skipped", f"cannot fill {', '.join(missing)}",
-                                    tool=create.name))
+            checks.append(
+                ctx.check(
+                    "writes", create.name, "skipped", f"cannot fill {', '.join(missing)}", tool=create.name
+                )
+            )
             continue
         scope = {spec.scope: str(values[spec.scope])} if spec.scope else {}
         before = {r["id"] for r in store_rows(ctx.store, spec.name, scope)}
@@ -42,24 +53,40 @@ async def writes_land(ctx: Context) -> list:
         else:
             row = ctx.store.get(resource=spec.name, id=new[0], params=scope)
             sent = parameters_for(ctx.schema(create.name), values)
-            wrong = [f"{k}: sent {values[k]!r} as {param}, Halo holds {row.get(k)!r}" for k, param in sent.items()
-                     if not same(row.get(k), values[k])]
+            wrong = [
+                f"{k}: sent {values[k]!r} as {param}, Halo holds {row.get(k)!r}"
+                for k, param in sent.items()
+                if not same(row.get(k), values[k])
+            ]
             problems += wrong
             got = find_record(call.payload())
             if call.ok and got is not None and str(got.get("id")) != str(new[0]):
                 problems.append(f"the result names id {got.get('id')!r}, Halo saved {new[0]}")
-        checks.append(ctx.check("writes", f"{create.name} / create", "failed" if problems else "passed",
-                                "; ".join(problems) or f"created {spec.name} {new[0]} with the fields sent",
-                                tool=create.name, calls=[call] if problems else [],
-                                expected="one new record holding the fields sent"))
+        checks.append(
+            ctx.check(
+                "writes",
+                f"{create.name} / create",
+                "failed" if problems else "passed",
+                "; ".join(problems) or f"created {spec.name} {new[0]} with the fields sent",
+                tool=create.name,
+                calls=[call] if problems else [],
+                expected="one new record holding the fields sent",
+            )
+        )
         if problems:
             continue
         record_id = new[0]
         checks += await _invalid_never_reaches_halo(ctx, create.name, args)
         checks += await _update_and_delete(ctx, spec, record_id, scope, marker)
     if not checks:
-        checks.append(ctx.check("writes", "create tools", "skipped", "no create tool for tickets, actions, clients "
-                                                                     "or kb articles"))
+        checks.append(
+            ctx.check(
+                "writes",
+                "create tools",
+                "skipped",
+                "no create tool for tickets, actions, clients or kb articles",
+            )
+        )
     return checks
 
 
@@ -79,8 +106,11 @@ def _violation(schema: dict[str, Any], args: dict[str, Any]) -> tuple[str, Any] 
 async def _invalid_never_reaches_halo(ctx: Context, tool: str, args: dict[str, Any]) -> list:
     bad = _violation(ctx.schema(tool), args)
     if bad is None:
-        return [ctx.check("writes", f"{tool} / invalid arguments", "skipped", "no typed argument to violate",
-                          tool=tool)]
+        return [
+            ctx.check(
+                "writes", f"{tool} / invalid arguments", "skipped", "no typed argument to violate", tool=tool
+            )
+        ]
     sent = {**args, bad[0]: bad[1]}
     call = await ctx.probe.call(tool, sent)
     problems = []
@@ -88,32 +118,53 @@ async def _invalid_never_reaches_halo(ctx: Context, tool: str, args: dict[str, A
         problems.append(f"{len(call.writes)} write request(s) reached Halo with {bad[0]}={bad[1]!r}")
     if call.ok:
         problems.append("the call succeeded")
-    return [ctx.check("writes", f"{tool} / invalid arguments", "failed" if problems else "passed",
-                      "; ".join(problems) or f"{bad[0]}={bad[1]!r} refused before Halo", tool=tool,
-                      calls=[call] if problems else [],
-                      expected="a tool or protocol error and no request to Halo", example=str(sent))]
+    return [
+        ctx.check(
+            "writes",
+            f"{tool} / invalid arguments",
+            "failed" if problems else "passed",
+            "; ".join(problems) or f"{bad[0]}={bad[1]!r} refused before Halo",
+            tool=tool,
+            calls=[call] if problems else [],
+            expected="a tool or protocol error and no request to Halo",
+            example=str(sent),
+        )
+    ]
 
 
-async def _update_and_delete(ctx: Context, spec: Any, record_id: Any, scope: dict[str, str], marker: str) -> list:
+async def _update_and_delete(
+    ctx: Context, spec: Any, record_id: Any, scope: dict[str, str], marker: str
+) -> list:
     checks = []
     update = ctx.discovery.tool(spec.name, "update")
     if update is not None and spec.text_field:
         new_text = f"{marker} updated"
-        args, missing = fill_arguments(ctx.schema(update.name), {**{k: int(v) for k, v in scope.items()},
-                                                                 spec.text_field: new_text})
+        args, missing = fill_arguments(
+            ctx.schema(update.name), {**{k: int(v) for k, v in scope.items()}, spec.text_field: new_text}
+        )
         args[update.id_param] = record_id
         missing = [m for m in missing if m != update.id_param]
         if missing:
-            checks.append(ctx.check("writes", f"{update.name} / update", "skipped", f"cannot fill {missing}",
-                                    tool=update.name))
+            checks.append(
+                ctx.check(
+                    "writes", f"{update.name} / update", "skipped", f"cannot fill {missing}", tool=update.name
+                )
+            )
         else:
             call = await ctx.probe.call(update.name, args)
             row = ctx.store.get(resource=spec.name, id=record_id, params=scope)
             ok = call.ok and row.get(spec.text_field) == new_text
-            checks.append(ctx.check("writes", f"{update.name} / update", "passed" if ok else "failed",
-                                    "" if ok else f"{spec.text_field} is {row.get(spec.text_field)!r} in Halo",
-                                    tool=update.name, calls=[] if ok else [call],
-                                    expected=f"{spec.text_field} = {new_text!r} in Halo"))
+            checks.append(
+                ctx.check(
+                    "writes",
+                    f"{update.name} / update",
+                    "passed" if ok else "failed",
+                    "" if ok else f"{spec.text_field} is {row.get(spec.text_field)!r} in Halo",
+                    tool=update.name,
+                    calls=[] if ok else [call],
+                    expected=f"{spec.text_field} = {new_text!r} in Halo",
+                )
+            )
     delete = ctx.discovery.tool(spec.name, "delete")
     if delete is not None:
         args, missing = fill_arguments(ctx.schema(delete.name), {k: int(v) for k, v in scope.items()})
@@ -123,10 +174,17 @@ async def _update_and_delete(ctx: Context, spec: Any, record_id: Any, scope: dic
             call = await ctx.probe.call(delete.name, args)
             gone = record_id not in {r["id"] for r in store_rows(ctx.store, spec.name, scope)}
             ok = call.ok and gone
-            checks.append(ctx.check("writes", f"{delete.name} / delete", "passed" if ok else "failed",
-                                    "" if ok else ("the record is still in Halo" if not gone else "the delete failed"),
-                                    tool=delete.name, calls=[] if ok else [call],
-                                    expected="the record is gone from Halo"))
+            checks.append(
+                ctx.check(
+                    "writes",
+                    f"{delete.name} / delete",
+                    "passed" if ok else "failed",
+                    "" if ok else ("the record is still in Halo" if not gone else "the delete failed"),
+                    tool=delete.name,
+                    calls=[] if ok else [call],
+                    expected="the record is gone from Halo",
+                )
+            )
     return checks
 
 
@@ -141,7 +199,9 @@ async def attachments(ctx: Context) -> list:
     props = schema.get("properties") or {}
     content = next((p for p in props if norm(p) in _BYTES_PARAMS), None)
     if content is None:
-        return [ctx.check("attachments", create.name, "skipped", "no base64 content argument", tool=create.name)]
+        return [
+            ctx.check("attachments", create.name, "skipped", "no base64 content argument", tool=create.name)
+        ]
     payload = b"\x00\xff verify \xe2\x82\xac " + os.urandom(48)
     ticket = seeded_ticket(ctx)
     args, missing = fill_arguments(schema, {"ticket_id": ticket, "filename": "verify.bin"})
@@ -154,18 +214,42 @@ async def attachments(ctx: Context) -> list:
     new = _new_ids(before, ctx, "attachments", {"ticket_id": str(ticket)})
     checks = []
     if not call.ok or len(new) != 1:
-        return [ctx.check("attachments", create.name, "failed", f"upload failed ({len(new)} new attachments)",
-                          tool=create.name, calls=[call])]
+        return [
+            ctx.check(
+                "attachments",
+                create.name,
+                "failed",
+                f"upload failed ({len(new)} new attachments)",
+                tool=create.name,
+                calls=[call],
+            )
+        ]
     stored, _, _ = ctx.store.attachment_content(resource="attachments", id=new[0])
     ok = stored == payload
-    checks.append(ctx.check("attachments", f"{create.name} / upload", "passed" if ok else "failed",
-                            "" if ok else f"Halo holds {len(stored)} bytes that differ from the {len(payload)} sent",
-                            tool=create.name, calls=[] if ok else [call], expected="the bytes sent"))
+    checks.append(
+        ctx.check(
+            "attachments",
+            f"{create.name} / upload",
+            "passed" if ok else "failed",
+            "" if ok else f"Halo holds {len(stored)} bytes that differ from the {len(payload)} sent",
+            tool=create.name,
+            calls=[] if ok else [call],
+            expected="the bytes sent",
+        )
+    )
     get = ctx.discovery.tool("attachments", "get")
     if get is not None:
         read = await ctx.probe.call(get.name, {get.id_param: new[0]})
         ok = read.ok and payload in read.blobs()
-        checks.append(ctx.check("attachments", f"{get.name} / download", "passed" if ok else "failed",
-                                "" if ok else "the bytes read back differ from the bytes uploaded",
-                                tool=get.name, calls=[] if ok else [read], expected="the bytes uploaded"))
+        checks.append(
+            ctx.check(
+                "attachments",
+                f"{get.name} / download",
+                "passed" if ok else "failed",
+                "" if ok else "the bytes read back differ from the bytes uploaded",
+                tool=get.name,
+                calls=[] if ok else [read],
+                expected="the bytes uploaded",
+            )
+        )
     return checks

@@ -1,0 +1,94 @@
+"""Halo's business rules per domain, as the named hooks the resource table refers to.
+
+``ResourceSpec`` names hooks by string; the registries below map each name to its function:
+
+    DERIVED      name -> (records, row) -> index value               ``derived``
+    COMPUTE      name -> (records, row, out, detail) -> None         ``compute`` (fields added on read)
+    DETAILS      name -> (records, row, out) -> None                 ``details`` (``includedetails=true``)
+    ON_WRITE     name -> (records, spec, row, old, prefix, errors)   ``on_write`` (defaults, checks;
+                         -> attachment bytes or None                  runs on every create/update)
+    AFTER_WRITE  name -> (records, row, old) -> None                 ``after_write`` (other tables)
+    PREDICATES   name -> (records, params, errors) -> row test|None  ``Filter(kind="hook")``
+    CONTENT      name -> (records, key, row) -> (bytes, filename, content type)   ``raw_get``
+
+`check_hooks` runs at import, so a hook the table names but nobody registered fails at start-up
+rather than at request time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from halo_sandbox.mock.domain.query import RowPredicate
+from halo_sandbox.mock.domain.records import Records
+from halo_sandbox.mock.domain.resources import RESOURCES
+from halo_sandbox.mock.domain.rules import attachments, billing, people, tickets
+from halo_sandbox.mock.exceptions import FieldErrors
+
+Row = dict[str, Any]
+
+DERIVED: Mapping[str, Callable[[Records, Row], Any]] = {
+    "ticket_open": tickets.ticket_open,
+    "ticket_domain": tickets.ticket_domain,
+}
+COMPUTE: Mapping[str, Callable[[Records, Row, Row, bool], None]] = {
+    "ticket": tickets.compute_ticket,
+    "action": tickets.compute_action,
+    "quote": billing.compute_quote,
+    "invoice": billing.compute_invoice,
+    "contract": billing.compute_contract,
+    "client": people.compute_client,
+    "attachment": attachments.compute_attachment,
+}
+DETAILS: Mapping[str, Callable[[Records, Row, Row], None]] = {
+    "ticket": tickets.details_ticket,
+    "client": people.details_client,
+    "team": people.details_team,
+}
+ON_WRITE: Mapping[str, Callable[..., bytes | None]] = {
+    "ticket": tickets.write_ticket,
+    "action": tickets.write_action,
+    "user": people.write_user,
+    "attachment": attachments.write_attachment,
+    "quote": billing.write_lines,
+    "invoice": billing.write_lines,
+}
+AFTER_WRITE: Mapping[str, Callable[[Records, Row, Row | None], None]] = {
+    "action": tickets.after_action,
+}
+PREDICATES: Mapping[str, Callable[[Records, Mapping[str, str], FieldErrors], RowPredicate | None]] = {
+    "breached": tickets.predicate_breached,
+    "daterange": tickets.predicate_daterange,
+}
+CONTENT: Mapping[str, Callable[[Records, Any, Row], tuple[bytes, str, str]]] = {
+    "attachment": attachments.file_content,
+}
+
+
+def check_hooks() -> None:
+    """Every hook named in the resource table exists (raises `AssertionError` otherwise)."""
+    for spec in RESOURCES:
+        for registry, name in (
+            (COMPUTE, spec.compute),
+            (DETAILS, spec.details),
+            (ON_WRITE, spec.on_write),
+            (AFTER_WRITE, spec.after_write),
+            (CONTENT, spec.raw_get),
+        ):
+            if name and name not in registry:
+                raise AssertionError(f"{spec.name}: unknown hook {name!r}")
+        for hook in spec.derived.values():
+            if hook not in DERIVED:
+                raise AssertionError(f"{spec.name}: unknown derived hook {hook!r}")
+        for name, (ref_field, _attr) in spec.names.items():
+            if ref_field not in spec.refs:
+                raise AssertionError(
+                    f"{spec.name}: name {name!r} uses {ref_field!r}, which is not a reference"
+                )
+        for flt in spec.filters:
+            if flt.kind == "hook" and flt.hook not in PREDICATES:
+                raise AssertionError(f"{spec.name}: unknown predicate {flt.hook!r}")
+
+
+check_hooks()

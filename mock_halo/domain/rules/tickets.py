@@ -1,0 +1,296 @@
+"""Halo's rules for tickets (and their project view), SLAs and actions.
+
+Open means any status but Cancelled (8) and Closed (9). A ticket's SLA dates are the stored
+ones, else ``dateoccurred`` plus the response/fix times of its SLA's priority (Halo's
+``Policy``); it is breached while open past its fix-by date. Creates fill Halo's defaults from
+the state (status New, a ticket type of the view's domain, site/client from the user, the SLA
+from the site or type). An action stamps the ticket's ``lastactiondate`` and applies its
+``new_status``/``new_agent``/``new_team``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from halo_sandbox.mock.domain.coercion import CoercionError, coerce
+from halo_sandbox.mock.domain.query import RowPredicate
+from halo_sandbox.mock.domain.records import Records
+from halo_sandbox.mock.domain.resources import UNSET_IDS, ResourceSpec
+from halo_sandbox.mock.engine.clock import UNSET_DATE, halo_datetime
+from halo_sandbox.mock.exceptions import FieldErrors
+
+Row = dict[str, Any]
+
+CLOSED_STATUS_IDS = frozenset({8, 9})
+"""Halo's default Cancelled (8) and Closed (9); open = any other status."""
+
+DATE_FIELDS = {
+    "dateoccured": "dateoccurred",
+    "dateoccurred": "dateoccurred",
+    "datecleared": "dateclosed",
+    "dateclosed": "dateclosed",
+    "lastactiondate": "lastactiondate",
+    "fixbydate": "fixbydate",
+    "respondbydate": "respondbydate",
+    "deadlinedate": "deadlinedate",
+    "startdate": "startdate",
+    "targetdate": "targetdate",
+}
+"""``datesearch`` values (Halo's spelling ``dateoccured`` included) -> the field compared."""
+
+
+def _parse(date: str) -> datetime:
+    return datetime.strptime(date[:19], "%Y-%m-%dT%H:%M:%S")
+
+
+def _to_delta(amount: Any, units: Any) -> timedelta:
+    n = float(amount or 0)
+    unit = str(units or "h").lower()[:1]
+    return {"m": timedelta(minutes=n), "d": timedelta(days=n)}.get(unit, timedelta(hours=n))
+
+
+# -- derived index values ---------------------------------------------------------------------------
+def ticket_open(db: Records, row: Row) -> bool:
+    return row.get("status_id") not in CLOSED_STATUS_IDS
+
+
+def ticket_domain(db: Records, row: Row) -> str:
+    """The ``use`` of the ticket's type: ``reqs`` tickets, ``prjs`` projects, ``opps`` opportunities."""
+    tt = db.tables["ticket_types"].rows.get(row.get("tickettype_id"))
+    return (tt.get("use") or "reqs").lower() if tt else "reqs"
+
+
+# -- SLAs -------------------------------------------------------------------------------------------
+def priority_row(db: Records, sla_id: Any, priority_id: Any) -> Row | None:
+    """The priority (policy) row of ``priority_id`` under ``sla_id``, else the first with that id."""
+    table = db.tables["priorities"]
+    found = None
+    for key in table.indexes["priorityid"].get(priority_id, ()):
+        row = table.rows[key]
+        if row.get("slaid") == sla_id:
+            return row
+        found = found or row
+    return found
+
+
+def sla_dates(db: Records, row: Row) -> tuple[str, str]:
+    """(respondbydate, fixbydate): stored values, else dateoccurred + the SLA priority's times."""
+    respond, fix = row.get("respondbydate"), row.get("fixbydate")
+    if (respond and fix) or not row.get("dateoccurred"):
+        return respond or UNSET_DATE, fix or UNSET_DATE
+    policy = priority_row(db, row.get("sla_id"), row.get("priority_id"))
+    if policy is None or row.get("excludefromsla"):
+        return respond or UNSET_DATE, fix or UNSET_DATE
+    logged = _parse(row["dateoccurred"])
+    if not respond and policy.get("responsetime"):
+        respond = halo_datetime(logged + _to_delta(policy.get("responsetime"), policy.get("responseunits")))
+    if not fix and policy.get("fixtime"):
+        fix = halo_datetime(logged + _to_delta(policy.get("fixtime"), policy.get("fixunits")))
+    return respond or UNSET_DATE, fix or UNSET_DATE
+
+
+def breached(db: Records, row: Row, now: str) -> bool:
+    if not ticket_open(db, row) or row.get("excludefromsla"):
+        return False
+    fix = sla_dates(db, row)[1]
+    return fix != UNSET_DATE and fix < now
+
+
+# -- computed fields --------------------------------------------------------------------------------
+def compute_ticket(db: Records, row: Row, out: Row, detail: bool) -> None:
+    policy = priority_row(db, row.get("sla_id"), row.get("priority_id"))
+    out["priority_name"] = policy.get("name", "") if policy else ""
+    if detail and policy is not None:
+        out["priority"] = dict(policy)
+    respond, fix = sla_dates(db, row)
+    out["respondbydate"], out["fixbydate"] = respond, fix
+    out["slastate"] = "O" if breached(db, row, db.now()) else "I"
+    domain = ticket_domain(db, row)
+    out["use"] = domain
+    out["is_project"] = domain == "prjs"
+    out["is_opportunity"] = domain == "opps"
+    if "lastactiondate" not in row:
+        out["lastactiondate"] = row.get("dateoccurred", UNSET_DATE)
+    out["attachment_count"] = len(db.keys_where("attachments", "ticket_id", row["id"]))
+
+
+def compute_action(db: Records, row: Row, out: Row, detail: bool) -> None:
+    agent = row.get("who_agentid") or row.get("actionby_agent_id")
+    user = row.get("actionby_user_id")
+    out["who"] = db.name("agents", agent) or db.name("users", user)
+    if row.get("outcome_id") and not row.get("outcome"):
+        out["outcome"] = db.name("outcomes", row["outcome_id"], "outcome")
+    out["attachment_count"] = len(
+        [
+            k
+            for k in db.keys_where("attachments", "ticket_id", row["ticket_id"])
+            if db.tables["attachments"].rows[k].get("action_id") == row["id"]
+        ]
+    )
+
+
+# -- writes -----------------------------------------------------------------------------------------
+def ticket_status_dates(db: Records, row: Row, old: Row | None) -> None:
+    """Closing stamps ``dateclosed``; reopening clears the stamp (unless one was sent)."""
+    was_open = old is None or old.get("status_id") not in CLOSED_STATUS_IDS
+    is_open = row.get("status_id") not in CLOSED_STATUS_IDS
+    if was_open and not is_open and "dateclosed" not in row:
+        row["dateclosed"] = db.now()
+    elif is_open and not was_open and old is not None and row.get("dateclosed") == old.get("dateclosed"):
+        row.pop("dateclosed", None)
+
+
+def write_ticket(
+    db: Records, spec: ResourceSpec, row: Row, old: Row | None, prefix: str, errors: FieldErrors
+) -> None:
+    tables = db.tables
+    if old is None:
+        if "dateoccurred" not in row:
+            row["dateoccurred"] = db.now()
+        row.setdefault("lastactiondate", row["dateoccurred"])
+        if "status_id" not in row and tables["statuses"].order:
+            row["status_id"] = 1 if 1 in tables["statuses"].rows else tables["statuses"].order[0]
+        if "tickettype_id" not in row:
+            wanted = spec.view[1] if spec.view else "reqs"
+            types = tables["ticket_types"]
+            match = [k for k in types.order if (types.rows[k].get("use") or "reqs").lower() == wanted]
+            if match:
+                row["tickettype_id"] = match[0]
+        site = tables["sites"].rows.get(row.get("site_id"))
+        user = tables["users"].rows.get(row.get("user_id"))
+        if "site_id" not in row and user is not None and user.get("site_id"):
+            row["site_id"] = user["site_id"]
+            site = tables["sites"].rows.get(row["site_id"])
+        if "client_id" not in row and site is not None:
+            row["client_id"] = site.get("client_id")
+        client = tables["clients"].rows.get(row.get("client_id"))
+        if "site_id" not in row and client is not None and client.get("main_site_id") in tables["sites"].rows:
+            row["site_id"] = client["main_site_id"]
+            site = tables["sites"].rows[row["site_id"]]
+        if "sla_id" not in row:
+            tt = tables["ticket_types"].rows.get(row.get("tickettype_id")) or {}
+            sla = (site or {}).get("sla_id") or tt.get("sla_id") or (tables["slas"].order or [None])[0]
+            if sla is not None:
+                row["sla_id"] = sla
+    site = tables["sites"].rows.get(row.get("site_id"))
+    if (
+        site is not None
+        and row.get("client_id") not in UNSET_IDS
+        and site.get("client_id") != row.get("client_id")
+    ):
+        errors.add(
+            f"{prefix}.site_id", f"Site {row['site_id']} does not belong to client {row['client_id']}."
+        )
+    if spec.view and ticket_domain(db, row) != spec.view[1]:
+        errors.add(
+            f"{prefix}.tickettype_id",
+            f"Ticket type {row.get('tickettype_id')} is not a {spec.path} ticket type "
+            f"(its use is not '{spec.view[1]}').",
+        )
+    ticket_status_dates(db, row, old)
+
+
+def write_action(
+    db: Records, spec: ResourceSpec, row: Row, old: Row | None, prefix: str, errors: FieldErrors
+) -> None:
+    if old is None and "datetime" not in row:
+        row["datetime"] = db.now()
+    if old is None and not any(
+        row.get(f) not in UNSET_IDS for f in ("who_agentid", "actionby_agent_id", "actionby_user_id")
+    ):
+        agent = db.acting_agent()
+        if agent is not None:  # the action is by the agent the token acts as
+            row["actionby_agent_id"] = agent
+    if "outcome_id" in row and not row.get("outcome"):
+        outcome = db.row("outcomes", row["outcome_id"])
+        if outcome:
+            row["outcome"] = outcome.get("outcome", "")
+
+
+def after_action(db: Records, row: Row, old: Row | None) -> None:
+    """A new action updates its ticket: ``lastactiondate``, and status/agent/team when set."""
+    if old is not None:
+        return
+    changes: Row = {"lastactiondate": db.now()}
+    for source, target in (("new_status", "status_id"), ("new_agent", "agent_id"), ("new_team", "team_id")):
+        if row.get(source) not in UNSET_IDS:
+            changes[target] = row[source]
+    key = row["ticket_id"]
+    current = db.tables["tickets"].rows[key]
+    new = {**current, **changes}
+    ticket_status_dates(db, new, current)
+    db.replace("tickets", key, new)
+
+
+# -- list predicates --------------------------------------------------------------------------------
+def predicate_breached(db: Records, params: Mapping[str, str], errors: FieldErrors) -> RowPredicate | None:
+    """``includebreached``: only tickets past their fix-by date while open. Halo documents it as an
+    "array of int" string: any value but ``false``/``0``/empty turns the filter on (``1,2`` too)."""
+    raw = (params.get("includebreached") or "").strip().lower()
+    if raw in ("", "false", "0"):
+        return None
+    now = db.now()
+    return lambda row: breached(db, row, now)
+
+
+def predicate_daterange(db: Records, params: Mapping[str, str], errors: FieldErrors) -> RowPredicate | None:
+    """``datesearch=<field>`` with ``startdate``/``enddate`` (a bare end date includes its day)."""
+    name = params.get("datesearch", "").strip().lower()
+    if not name:
+        return None
+    target = DATE_FIELDS.get(name)
+    if target is None:
+        errors.add(
+            "datesearch",
+            f"The value '{params['datesearch']}' is not a date field; use one of "
+            f"{', '.join(sorted(DATE_FIELDS))}.",
+        )
+        return None
+    bounds = []
+    for bound in ("startdate", "enddate"):
+        raw = params.get(bound)
+        try:
+            bounds.append(coerce("date", raw) if raw else None)
+        except CoercionError:
+            errors.add(bound, f"The value '{raw}' is not valid.")
+            return None
+    start, end = bounds
+    if end is not None and len(params.get("enddate", "").strip()) == 10:  # a bare date includes that day
+        end = end[:10] + "T23:59:59"
+
+    def predicate(row: Row) -> bool:
+        value = row.get(target)
+        if target in ("fixbydate", "respondbydate"):
+            value = sla_dates(db, row)[0 if target == "respondbydate" else 1]
+        if not value or value == UNSET_DATE:
+            return False
+        return (start is None or value >= start) and (end is None or value <= end)
+
+    return predicate
+
+
+# -- includedetails ---------------------------------------------------------------------------------
+def details_ticket(db: Records, row: Row, out: Row) -> None:
+    """A ticket read with ``includedetails=true`` nests its requester (``user``) and its attachments
+    (``attachments``, list-row shape without the bytes)."""
+    user = db.tables["users"].rows.get(row.get("user_id"))
+    if user is not None:
+        out["user"] = {k: user.get(k, "") for k in ("id", "name", "emailaddress", "site_id", "client_id")}
+    out["attachments"] = [
+        _attachment_summary(db, db.tables["attachments"].rows[k])
+        for k in db.keys_where("attachments", "ticket_id", row["id"])
+    ]
+
+
+def _attachment_summary(db: Records, attachment: Row) -> Row:
+    return {
+        "id": attachment["id"],
+        "filename": attachment.get("filename", ""),
+        "ticket_id": attachment.get("ticket_id", 0),
+        "action_id": attachment.get("action_id", 0),
+        "note": attachment.get("note", ""),
+        "datecreated": attachment.get("datecreated", UNSET_DATE),
+        "filesize": len(db.blobs.get(attachment["id"], b"")),
+    }
