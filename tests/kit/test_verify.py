@@ -172,6 +172,7 @@ def test_cli_exits_2_for_a_server_that_never_answers():
         ["--server-command", "x", "--env", "NOEQUALS"],
         ["--server-url", "ftp://x"],
         ["--server-command", "x", "--only", "vibes"],
+        ["--server-command", "x", "--retry-policy", "forever"],
     ],
 )
 def test_cli_usage_errors_exit_2(args):

@@ -68,6 +68,15 @@ def verify(
         int, typer.Option(min=0, max=65535, help="Port of the sandbox's mock Halo (0: a free one).")
     ] = 0,
     seed: Annotated[int, typer.Option(help="Fixture seed of the sandbox.")] = 0,
+    retry_policy: Annotated[
+        str,
+        typer.Option(
+            "--retry-policy",
+            help="How retries on 429/5xx are judged: harm-only (fail only retried writes, ignored "
+            "Retry-After, unbounded waits, lost status or message), bounded (also more than 3 "
+            "retries of a read, or a retried 4xx), pass-through (any retry fails).",
+        ),
+    ] = "harm-only",
 ) -> None:
     """Score any Halo MCP server against a fresh sandbox: schemas, true reads, pagination, error
     pass-through, writes, auth and attachments. Exit 0 when every applicable property holds, 1 when
@@ -94,6 +103,7 @@ def verify(
             sandbox_port=sandbox_port,
             seed=seed,
             only=tuple(only or ()),
+            retry_policy=retry_policy,  # type: ignore[arg-type]  # checked by VerifyOptions
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None

@@ -42,6 +42,8 @@ class Report:
     tools: list[dict[str, Any]] = field(default_factory=list)
     unmapped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    findings: list[str] = field(default_factory=list)
+    """What the run learned about the server that is no verdict (e.g. its retry policy)."""
 
     def add(self, checks: Iterable[Check]) -> None:
         self.checks.extend(checks)
@@ -83,6 +85,7 @@ class Report:
             ],
             "tools": self.tools,
             "unmapped": [{"tool": n, "reason": r} for n, r in self.unmapped.items()],
+            "findings": self.findings,
         }
 
     def write_json(self, path: Path) -> None:
@@ -162,6 +165,10 @@ class Report:
             console.print("[bold]Unmapped tools[/] (not verified; map them with --mapping FILE):")
             for name, reason in self.unmapped.items():
                 console.print(f"  {name}: {reason}", markup=False)
+        if self.findings:
+            console.print("[bold]Findings[/] (not verdicts):")
+            for finding in self.findings:
+                console.print(f"  {finding}", markup=False, highlight=False)
         for check in self.checks:
             if check.status == "failed":
                 console.print(f"\n[red bold]FAILED[/] {check.property} / {check.subject}")

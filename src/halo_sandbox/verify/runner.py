@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 
@@ -22,7 +22,10 @@ from halo_sandbox.verify.report import PROPERTIES, Check, Report
 from halo_sandbox.verify.sandbox import running_sandbox
 from halo_sandbox.verify.target import ServerTarget, TargetError, connect
 
-__all__ = ["VerifyOptions", "exit_code", "run_verify"]
+__all__ = ["RETRY_POLICIES", "VerifyOptions", "exit_code", "run_verify"]
+
+RetryPolicy = Literal["harm-only", "bounded", "pass-through"]
+RETRY_POLICIES: tuple[RetryPolicy, ...] = ("harm-only", "bounded", "pass-through")
 
 PROPERTY_FUNCTIONS = {
     "reads": reads_are_true,
@@ -47,6 +50,10 @@ class VerifyOptions:
     seed: int = 0
     only: Sequence[str] = field(default_factory=tuple)
     """Run only these properties (default: all)."""
+    retry_policy: RetryPolicy = "harm-only"
+    """How the retries property judges a server's retries on 429/5xx (`properties.retries`):
+    ``harm-only`` fails only what harms the caller, ``bounded`` also retries of reads beyond three or
+    after a 4xx, ``pass-through`` any retry at all."""
 
     def __post_init__(self) -> None:
         unknown = set(self.only) - set(PROPERTIES)
@@ -56,6 +63,10 @@ class VerifyOptions:
             )
         if self.examples < 1:
             raise ValueError("examples must be at least 1")
+        if self.retry_policy not in RETRY_POLICIES:
+            raise ValueError(
+                f"unknown retry policy {self.retry_policy!r}; choose from {', '.join(RETRY_POLICIES)}"
+            )
 
 
 async def run_verify(options: VerifyOptions) -> Report:
@@ -92,6 +103,8 @@ async def _run(options: VerifyOptions) -> Report:
                 discovery=found,
                 tools=tools,
                 examples=options.examples,
+                seed=options.seed,
+                retry_policy=options.retry_policy,
             )
             for name, function in PROPERTY_FUNCTIONS.items():
                 if options.only and name not in options.only:
@@ -101,6 +114,7 @@ async def _run(options: VerifyOptions) -> Report:
                     continue
                 sandbox.registry.reset(sandbox.settings.default_tenant)
                 report.add(await function(ctx))
+            report.findings = list(ctx.findings)
     report.seconds = time.monotonic() - started
     return report
 

@@ -8,7 +8,8 @@ import contextlib
 import re
 import socket
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,18 +35,27 @@ class Exchange:
     status: int | None
     request_body: bytes
     response_body: bytes
+    at: float = 0.0
+    """`time.monotonic()` when the request arrived (how long a server waited before a retry)."""
 
     def line(self) -> str:
         query = f"?{self.query}" if self.query else ""
         return f"{self.method} {self.path}{query} -> {self.status if self.status is not None else 'dropped'}"
 
 
+Rewrite = Callable[[str, str, bytes], bytes | None]
+"""``(path, query, JSON body of a 200) -> new body or None (unchanged)``."""
+
+
 class _Tap:
-    """ASGI middleware recording every `/api` and `/auth` exchange (bodies cut at 4 KB)."""
+    """ASGI middleware recording every `/api` and `/auth` exchange (bodies cut at 4 KB). While
+    `rewrite` is set, the JSON bodies of successful `/api` GETs pass through it (a property's way to
+    answer as other Halo versions do, e.g. a list without ``record_count``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.exchanges: list[Exchange] = []
+        self.rewrite: Rewrite | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -55,6 +65,9 @@ class _Tap:
         request = bytearray()
         response = bytearray()
         status: list[int] = []
+        arrived = time.monotonic()
+        rewrite = self.rewrite if scope["method"] == "GET" and path.lower().startswith("/api/") else None
+        held: list[Message] = []
 
         async def tapped_receive() -> Message:
             message = await receive()
@@ -65,7 +78,15 @@ class _Tap:
         async def tapped_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
-            elif message["type"] == "http.response.body" and len(response) < _BODY_LIMIT:
+                if rewrite is not None and message["status"] == 200:
+                    held.append(message)
+                    return
+            elif held:
+                held.append(message)
+                if message.get("more_body"):
+                    return
+                message = await _rewritten(held, rewrite, path, scope, send)  # type: ignore[arg-type]
+            if message["type"] == "http.response.body" and len(response) < _BODY_LIMIT:
                 response.extend(message.get("body", b"")[: _BODY_LIMIT - len(response)])
             await send(message)
 
@@ -81,8 +102,21 @@ class _Tap:
                     status=status[0] if status else None,
                     request_body=bytes(request),
                     response_body=bytes(response),
+                    at=arrived,
                 )
             )
+
+
+async def _rewritten(held: list[Message], rewrite: Rewrite, path: str, scope: Scope, send: Send) -> Message:
+    """Send the held response start with the rewritten body's length; return the body message."""
+    start, body = held[0], b"".join(m.get("body", b"") for m in held[1:])
+    query = scope.get("query_string", b"").decode("latin-1")
+    new = rewrite(path, query, body)
+    if new is not None:
+        body = new
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    return {"type": "http.response.body", "body": body}
 
 
 @dataclass(kw_only=True)

@@ -32,7 +32,13 @@ class Context:
     tools: dict[str, Any]
     """`mcp.types.Tool` by name."""
     examples: int = 5
+    """Generated examples per hypothesis-driven scenario (`--examples`)."""
+    seed: int = 0
+    """The run's seed: hypothesis derives its examples from it (same seed, same scenarios)."""
+    retry_policy: str = "harm-only"
     notes: dict[str, Any] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+    """What a property learned about the server that is not a verdict (its retry policy)."""
 
     @property
     def sandbox(self) -> Any:
