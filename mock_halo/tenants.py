@@ -41,7 +41,7 @@ class StoreClass(Protocol):
     """What the registry needs of the data store class (`mock_halo.store.HaloStore`)."""
 
     def __call__(
-        self, *, seed_data: dict[str, list[dict[str, Any]]], clock: SandboxClock, max_attachment_bytes: int
+        self, *, seed_data: Mapping[str, list[dict[str, Any]]], clock: SandboxClock, max_attachment_bytes: int
     ) -> Any: ...
 
     def from_snapshot(
@@ -300,15 +300,14 @@ class TenantRegistry:
             doc = _SnapshotDoc.model_validate(data)
         except PydanticValidationError as exc:
             raise field_errors(exc.errors(), prefix="snapshot") from None
-        if doc.ratelimit.enabled and (doc.ratelimit.limit is None or doc.ratelimit.window_seconds is None):
-            raise ValidationError(
-                {"snapshot.ratelimit": ["limit and window_seconds are required when enabled"]}
-            )
-        config = (
-            RateLimit(limit=doc.ratelimit.limit, window_seconds=doc.ratelimit.window_seconds)
-            if doc.ratelimit.enabled
-            else None
-        )  # type: ignore[arg-type]
+        config: RateLimit | None = None
+        if doc.ratelimit.enabled:
+            limit, window = doc.ratelimit.limit, doc.ratelimit.window_seconds
+            if limit is None or window is None:
+                raise ValidationError(
+                    {"snapshot.ratelimit": ["limit and window_seconds are required when enabled"]}
+                )
+            config = RateLimit(limit=limit, window_seconds=window)
         with tenant.lock:
             try:  # the store is built first, so a bad snapshot leaves everything untouched
                 store = self._stores().from_snapshot(

@@ -81,8 +81,10 @@ def field_type(schema: dict[str, Any]) -> str:
 
 
 def _body_schema(op: dict[str, Any]) -> str | None:
-    content = (op.get("requestBody") or {}).get("content") or {}
-    schema = (content.get("application/json") or next(iter(content.values()), {})).get("schema")
+    body: dict[str, Any] = op.get("requestBody") or {}
+    content: dict[str, Any] = body.get("content") or {}
+    media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
+    schema = media.get("schema")
     if not schema:
         return None
     if schema.get("type") == "array":

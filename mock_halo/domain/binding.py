@@ -73,8 +73,8 @@ def _query_value(kind: str, raw: str) -> tuple[Any, bool]:
             return low == "1", True
         raise _Bad(f"The value '{raw}' is not valid for a boolean (true or false).")
     if kind in ("int32", "int64"):
-        low, high = _INT32 if kind == "int32" else _INT64
-        if _ASCII_INT.fullmatch(raw) and low <= int(text) <= high:
+        least, most = _INT32 if kind == "int32" else _INT64
+        if _ASCII_INT.fullmatch(raw) and least <= int(text) <= most:
             return int(text), text != raw
         raise _Bad(f"The value '{raw}' is not valid for an integer ({kind}).")
     if kind in ("double", "float"):

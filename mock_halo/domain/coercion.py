@@ -29,7 +29,14 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _FLOAT_MAX = int(1.7976931348623157e308)
 MIN_YEAR, MAX_YEAR = 1753, 9999
 """Dates Halo stores (SQL Server ``datetime``)."""
-_EXACT: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "object": dict}
+_EXACT: dict[str, type[Any]] = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+    "list": list,
+    "object": dict,
+}
 _CANONICAL_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 from halo_sandbox.mock.exceptions import NotFound
@@ -228,7 +229,10 @@ _TICKET_FILTERS = (
     Filter(param="datesearch", kind="hook", hook="daterange"),
 )
 
-_TICKET_COMMON = dict(
+# Tickets and projects share one table and all but their name, path and scopes (a partial of the
+# spec, so every field is checked against ResourceSpec's types).
+_ticket_spec = partial(
+    ResourceSpec,
     singular="Ticket",
     table="tickets",
     list_key="tickets",
@@ -278,30 +282,33 @@ _TICKET_COMMON = dict(
     attachment_links={"ticket_id": "id"},
 )
 
-_LOOKUP = dict(
-    pageable=False, count_default=None, list_key=None, read_scope="read:tickets", edit_scope="admin"
+_lookup_spec = partial(
+    ResourceSpec,
+    pageable=False,
+    count_default=None,
+    list_key=None,
+    read_scope="read:tickets",
+    edit_scope="admin",
 )
 
 RESOURCES: tuple[ResourceSpec, ...] = (
     # Lookups first: seed data loads in this order, so references resolve.
-    ResourceSpec(
+    _lookup_spec(
         name="slas",
         singular="SLA",
         path="SLA",
         table="slas",
-        **_LOOKUP,
         fields=_types(
             id="id", str="name workday_name", int="workday_id", bool="trackslaresponsetime trackslafixbytime"
         ),
         required=("name",),
         not_implemented=("showpriorities/showworkdays (priorities and workdays are not nested)",),
     ),
-    ResourceSpec(
+    _lookup_spec(
         name="priorities",
         singular="Priority",
         path="Priority",
         table="priorities",
-        **_LOOKUP,
         id_kind="uuid",
         fields=_types(
             id="id",
@@ -317,23 +324,21 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         notes="Halo `Policy`: one row per priority per SLA; `id` is a uuid string and tickets' "
         "`priority_id` refers to `priorityid`.",
     ),
-    ResourceSpec(
+    _lookup_spec(
         name="statuses",
         singular="Status",
         path="Status",
         table="statuses",
-        **_LOOKUP,
         fields=_types(id="id", str="name shortname colour", int="type sequence"),
         required=("name",),
         filters=(Filter(param="type", kind="int", field="type"),),
         not_implemented=("showcounts (ticket_count is not computed)", "excludeclosed/excludepending"),
     ),
-    ResourceSpec(
+    _lookup_spec(
         name="ticket_types",
         singular="Ticket type",
         path="TicketType",
         table="ticket_types",
-        **_LOOKUP,
         fields=_types(
             id="id",
             str="name use group_name",
@@ -347,12 +352,11 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         reindex=("tickets",),
         notes="`use` is Halo's domain: `reqs` tickets, `prjs` projects, `opps` opportunities.",
     ),
-    ResourceSpec(
+    _lookup_spec(
         name="teams",
         singular="Team",
         path="Team",
         table="teams",
-        **_LOOKUP,
         fields=_types(
             id="id",
             str="name emailaddress department_name",
@@ -367,12 +371,11 @@ RESOURCES: tuple[ResourceSpec, ...] = (
             "includeagents (agents[] comes with includedetails)",
         ),
     ),
-    ResourceSpec(
+    _lookup_spec(
         name="agents",
         singular="Agent",
         path="Agent",
         table="agents",
-        **_LOOKUP,
         paged_list_key="results",
         fields=_types(
             id="id",
@@ -388,23 +391,21 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         search_fields=("name", "email"),
         notes="`team_id` is the agent's default team; `team` (its name) is computed.",
     ),
-    ResourceSpec(
+    _lookup_spec(
         name="categories",
         singular="Category",
         path="Category",
         table="categories",
-        **_LOOKUP,
         fields=_types(id="id", str="value category_name note", int="type_id sla_id priority_id"),
         required=("value",),
         filters=(Filter(param="type_id", kind="int", field="type_id"),),
         search_fields=("value",),
     ),
-    ResourceSpec(
+    _lookup_spec(
         name="outcomes",
         singular="Outcome",
         path="Outcome",
         table="outcomes",
-        **_LOOKUP,
         fields=_types(
             id="id",
             str="outcome buttonname labellong",
@@ -520,10 +521,9 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         read_scope="read:contracts",
         edit_scope="edit:contracts",
     ),
-    ResourceSpec(
+    _ticket_spec(
         name="tickets",
         path="Tickets",
-        **_TICKET_COMMON,
         read_scope="read:tickets",
         edit_scope="edit:tickets",
         not_implemented=(
@@ -534,10 +534,9 @@ RESOURCES: tuple[ResourceSpec, ...] = (
             "category_1..4 and other array filters not in the table",
         ),
     ),
-    ResourceSpec(
+    _ticket_spec(
         name="projects",
         path="Projects",
-        **_TICKET_COMMON,
         view=("domain", "prjs"),
         read_scope="read:projects",
         edit_scope="edit:projects",

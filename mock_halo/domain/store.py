@@ -51,6 +51,15 @@ from halo_sandbox.mock.engine.wire import wire_check, wire_problem
 from halo_sandbox.mock.exceptions import FieldErrors, NotFound, ValidationError
 
 SNAPSHOT_FORMAT = "halo-store/1"
+
+# Module-level names for the write path's types: inside `HaloStore`, `list` is the method.
+_Plan = tuple[Key, Row, Row | None, bytes | None]
+"""A validated write: key (``None`` for a create), merged row, old row, attachment bytes."""
+_Plans = list[_Plan]
+_Embedded = list[list[Row]]
+"""The attachments embedded in each posted item."""
+_Items = list[Any]
+_Rows = list[Row]
 COMMIT_CHUNK = 64
 """Records of a batch committed per hold of the store's lock (a few milliseconds of work)."""
 
@@ -70,7 +79,7 @@ class HaloStore:
     def __init__(
         self,
         *,
-        seed_data: Mapping[str, list[Mapping[str, Any]]],
+        seed_data: Mapping[str, list[Row]],
         clock: SandboxClock,
         max_attachment_bytes: int = 10 * 1024 * 1024,
     ) -> None:
@@ -236,15 +245,13 @@ class HaloStore:
                 self._db.acting_login = None
         return out[0] if len(out) == 1 else out
 
-    def _validate(
-        self, spec: ResourceSpec, items: list[Any], *, single: bool
-    ) -> tuple[list[tuple], list[list[Row]]]:
+    def _validate(self, spec: ResourceSpec, items: _Items, *, single: bool) -> tuple[_Plans, _Embedded]:
         """The plan of each item (key, merged row, old row, attachment bytes) and its embedded
         attachments; raises `ValidationError` naming every bad item. Holds only ``writing``: rows
         change only under it, so readers may run meanwhile."""
         errors = FieldErrors()
         items, embedded = self._embedded_attachments(spec, items, errors)
-        plans = []
+        plans: _Plans = []
         for i, item in enumerate(items):
             pause()
             plan = self._plan(spec, item, f"[{i}]", errors)
@@ -257,8 +264,8 @@ class HaloStore:
         return plans, embedded
 
     def _commit(
-        self, spec: ResourceSpec, plans: list[tuple], embedded: list[list[Row]], acting_login: str | None
-    ) -> list[Row]:
+        self, spec: ResourceSpec, plans: _Plans, embedded: _Embedded, acting_login: str | None
+    ) -> _Rows:
         """Apply validated plans, `COMMIT_CHUNK` at a time under the store's lock (readers get in
         between chunks), then create the embedded attachments."""
         saved: list[Row] = []
@@ -275,8 +282,8 @@ class HaloStore:
         return saved
 
     def _embedded_attachments(
-        self, spec: ResourceSpec, items: list[Any], errors: FieldErrors
-    ) -> tuple[list[Any], list[list[Row]]]:
+        self, spec: ResourceSpec, items: _Items, errors: FieldErrors
+    ) -> tuple[_Items, _Embedded]:
         """Items without their embedded ``attachments`` (validated like attachment creates) and the
         attachments of each item."""
         embedded: list[list[Row]] = [[] for _ in items]
@@ -540,7 +547,7 @@ class HaloStore:
                 item.pop(name)
         return item
 
-    def _plan(self, spec: ResourceSpec, item: Any, prefix: str, errors: FieldErrors) -> tuple | None:
+    def _plan(self, spec: ResourceSpec, item: Any, prefix: str, errors: FieldErrors) -> _Plan | None:
         if not isinstance(item, dict):
             errors.add(prefix, "Each item must be a JSON object.")
             return None

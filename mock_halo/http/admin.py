@@ -40,7 +40,9 @@ def admin_authorised(settings: Any, headers: Mapping[str, str]) -> bool:
     if not key:
         return True
     given = headers.get(ADMIN_KEY_HEADER) or bearer_token(headers.get("authorization"))
-    return bool(given) and secrets.compare_digest(given.encode(), key.encode())
+    if not given:
+        return False
+    return secrets.compare_digest(given.encode(), key.encode())
 
 
 def require_admin(request: Request) -> None:
@@ -111,7 +113,9 @@ async def create_tenant(request: Request) -> dict[str, Any]:
     """Create a tenant from the fixtures (``{"name"}``); an existing one is left as it is."""
     body: NewTenant = _validated(NewTenant, await _json(request))
     registry = _registry(request)
-    tenant = registry.find(body.name) or await anyio.to_thread.run_sync(registry.create, body.name)
+    tenant = registry.find(body.name)
+    if tenant is None:
+        tenant = await anyio.to_thread.run_sync(registry.create, body.name)
     return {"tenant": tenant.name, "tenants": registry.names()}
 
 

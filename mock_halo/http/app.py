@@ -71,7 +71,10 @@ async def _create_tenant(registry: TenantRegistry, name: str | None) -> Tenant:
     """The tenant called ``name``, created if new: only for a caller already authenticated (admin key,
     or OAuth credentials checked by `_issue_token`), or for the reserved default tenant. A new one is
     built from the fixtures in a worker thread so a large generated world does not stall other requests."""
-    return registry.find(name) or await anyio.to_thread.run_sync(registry.create, name)
+    tenant = registry.find(name)
+    if tenant is None:
+        tenant = await anyio.to_thread.run_sync(registry.create, name)
+    return tenant
 
 
 def _unknown_tenant(name: str, *, foreign: bool) -> Unauthorized:

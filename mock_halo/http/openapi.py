@@ -110,7 +110,7 @@ def _json(schema: dict[str, Any], description: str, **extra: Any) -> dict[str, A
 
 def _errors(*statuses: int) -> dict[str, Any]:
     """Halo-style error responses: ``{"message"}``, or for 400 the ASP.NET field map."""
-    texts = {
+    texts: dict[int, tuple[str, dict[str, Any]]] = {
         400: ("Invalid parameters or body: the field map names each bad field", _FIELD_ERRORS),
         401: ("Missing, unknown or expired Bearer token", _MESSAGE),
         403: ("The token's scopes do not cover this resource", _MESSAGE),
@@ -270,7 +270,7 @@ def _id_parameters(spec: ResourceSpec) -> list[dict[str, Any]]:
 
 def _resource_paths(spec: ResourceSpec) -> dict[str, Any]:
     tag = [spec.name]
-    security = [{"bearer": []}]
+    security: list[dict[str, list[str]]] = [{"bearer": []}]
     collection = {
         "get": {
             "operationId": _op_id("list", spec),
@@ -439,7 +439,7 @@ def _add_links(paths: dict[str, Any], specs: list[ResourceSpec]) -> None:
         if spec.id_scope:
             item_params[spec.id_scope] = f"$response.body#/{spec.id_scope}"
             item_params_list = {spec.id_scope: f"$response.body#/{spec.id_scope}"}
-        links = {
+        links: dict[str, dict[str, Any]] = {
             f"Get{spec.path}": {"operationId": _op_id("get", spec), "parameters": dict(item_params)},
             f"Delete{spec.path}": {"operationId": _op_id("delete", spec), "parameters": dict(item_params)},
         }

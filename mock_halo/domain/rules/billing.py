@@ -93,4 +93,4 @@ def compute_invoice(db: Records, row: Row, out: Row, detail: bool) -> None:
 
 def compute_contract(db: Records, row: Row, out: Row, detail: bool) -> None:
     end = row.get("end_date")
-    out["expired"] = bool(end) and end < db.now()
+    out["expired"] = end < db.now() if end else False
