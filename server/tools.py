@@ -441,7 +441,7 @@ def _resource_tool(entry: Resource, method: str, *, file_access: bool) -> ToolSp
 
 def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
     kinds = [e.lookup.kind for e in entries if e.lookup]
-    query = {
+    query: dict[str, Any] = {
         "type": "object",
         "properties": {
             "kind": {"type": "string", "enum": kinds, "description": "What the name is of."},

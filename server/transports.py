@@ -180,7 +180,7 @@ _ERROR_FIELD = b'"retry_after"'
 _DECODER = json.JSONDecoder()
 
 
-def _loads(body: bytes) -> Any:
+def _loads(body: bytes | bytearray) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:

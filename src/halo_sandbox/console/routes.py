@@ -158,13 +158,13 @@ def _fault_rule(form: Any) -> dict[str, Any]:
     """A fault rule from the page's form; empty fields are left to the mock's defaults."""
     rule: dict[str, Any] = {}
     for name in ("method", "path", "tool"):
-        value = str(form.get(name) or "").strip()
-        if value:
-            rule[name] = value
+        text = str(form.get(name) or "").strip()
+        if text:
+            rule[name] = text
     for name in _FAULT_INTS:
-        value = _int(form, name)
-        if value is not None:
-            rule[name] = value
+        number = _int(form, name)
+        if number is not None:
+            rule[name] = number
     body = str(form.get("body") or "").strip()
     if body:
         try:

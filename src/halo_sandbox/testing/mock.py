@@ -212,16 +212,16 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
         snapshot: str | Path | Mapping[str, Any] | None = None,
         rate_limit: tuple[int, int] | None | bool = True,
     ) -> None:
-        self._options = {
-            "base_urls": [base_url] if isinstance(base_url, str) else list(base_url or ()),
-            "snapshot": snapshot,
-            "rate_limit": rate_limit,
-        }
-        host_pattern(self._options["base_urls"])  # a bad URL fails here, at decoration time
+        self._base_urls = [base_url] if isinstance(base_url, str) else list(base_url or ())
+        self._snapshot = snapshot
+        self._rate_limit = rate_limit
+        host_pattern(self._base_urls)  # a bad URL fails here, at decoration time
         self._active: HaloMock | None = None
 
     def __enter__(self) -> HaloMock:
-        self._active = HaloMock(**self._options).start()
+        self._active = HaloMock(
+            base_urls=self._base_urls, snapshot=self._snapshot, rate_limit=self._rate_limit
+        ).start()
         return self._active
 
     def __exit__(self, *exc: Any) -> None:
@@ -256,9 +256,9 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
 
     def _public(self) -> dict[str, Any]:
         return {
-            "base_url": self._options["base_urls"],
-            "snapshot": self._options["snapshot"],
-            "rate_limit": self._options["rate_limit"],
+            "base_url": self._base_urls,
+            "snapshot": self._snapshot,
+            "rate_limit": self._rate_limit,
         }
 
 
