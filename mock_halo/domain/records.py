@@ -40,7 +40,7 @@ class Records:
         # restore) is freed at once, not by a pass of the cycle collector over the whole heap
         records = weakref.ref(self)
         derived = {
-            name: (lambda row, fn=self._derived[hook]: fn(records(), row))  # type: ignore[arg-type]
+            name: (lambda row, fn=self._derived[hook]: fn(records(), row))
             for name, hook in spec.derived.items()
         }
         return Table(spec, index_fields(spec.table), derived, words=search_fields(spec.table))

@@ -86,3 +86,13 @@ def test_bad_mapping_files_are_refused_clearly(tmp_path, content):
     path.write_text(content)
     with pytest.raises(ValueError):
         load_mapping(path)
+
+
+def test_a_mapping_file_entry_needing_an_id_argument_it_cannot_find_is_left_unmapped(tmp_path):
+    # A get tool with no id-like argument and no id_param in the file: verify could not name the
+    # record to read, so the tool is reported as unmapped with the fix rather than called.
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps({"tools": {"fetch_case": {"resource": "tickets", "role": "get"}}}))
+    found = discover([tool("fetch_case")], load_mapping(path))
+    assert found.tool("tickets", "get") is None
+    assert "give its id_param" in found.unmapped["fetch_case"]

@@ -164,6 +164,13 @@ class MappedTool:
             "source": self.source,
         }
 
+    @property
+    def id_arg(self) -> str:
+        """The id argument of a get, update or delete tool (discovery maps none without one)."""
+        if self.id_param is None:
+            raise LookupError(f"{self.name} ({self.resource}.{self.role}) has no id argument")
+        return self.id_param
+
 
 @dataclass(kw_only=True)
 class Discovery:
@@ -284,6 +291,12 @@ def discover(tools: Iterable[Any], mapping: Mapping[str, Any] | None = None) -> 
                 scope_param=entry.get("scope_param", _scope_param(resource, schema)),
                 source="mapping file",
             )
+            if mapped.role in ("get", "update", "delete") and mapped.id_param is None:
+                found.unmapped[tool.name] = (
+                    f"mapped to {mapped.resource}.{mapped.role} by the mapping file, but no id argument"
+                    " was found: give its id_param"
+                )
+                continue
         else:
             verdict = _classify(tool.name, tool.description or "", schema)
             if isinstance(verdict, str):

@@ -74,7 +74,7 @@ async def run_verify(options: VerifyOptions) -> Report:
     try:
         return await _run(options)
     except BaseExceptionGroup as group:  # the sandbox's task group wraps what its body raised
-        found = group.subgroup(TargetError)
+        found: TargetError | BaseExceptionGroup[TargetError] | None = group.subgroup(TargetError)
         while isinstance(found, BaseExceptionGroup):
             found = found.exceptions[0]
         if found is None:

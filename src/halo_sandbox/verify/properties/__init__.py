@@ -5,13 +5,13 @@ to its seed before each)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from halo_sandbox.verify.discovery import Discovery, KitResource, MappedTool, norm, resource
 from halo_sandbox.verify.probe import CallRecord, Probe
-from halo_sandbox.verify.report import Check
+from halo_sandbox.verify.report import Check, Status
 
 __all__ = ["Context", "fill_arguments", "parameters_for", "store_rows"]
 
@@ -62,14 +62,14 @@ class Context:
         self,
         prop: str,
         subject: str,
-        status: str,
+        status: Status,
         detail: str = "",
         *,
         tool: str | None = None,
-        calls: list[CallRecord] = (),
+        calls: Sequence[CallRecord] = (),
         expected: str = "",
         example: str = "",
-    ) -> Check:  # type: ignore[assignment]
+    ) -> Check:
         return Check(
             property=prop,
             subject=subject,
@@ -79,7 +79,7 @@ class Context:
             expected=expected,
             calls=[c.summary() for c in calls],
             example=example,
-        )  # type: ignore[arg-type]
+        )
 
 
 def store_rows(store: Any, name: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:

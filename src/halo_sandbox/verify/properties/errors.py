@@ -76,8 +76,8 @@ def read_call(ctx: Context, mapped: MappedTool) -> dict[str, Any] | None:
         values = {"ticket_id": seeded_ticket(ctx)}
     args, missing = fill_arguments(ctx.schema(mapped.name), values)
     if mapped.role == "get":
-        args[mapped.id_param] = rows[0]["id"]
-        missing = [m for m in missing if m != mapped.id_param]
+        args[mapped.id_arg] = rows[0]["id"]
+        missing = [m for m in missing if m != mapped.id_arg]
     return None if missing else args
 
 

@@ -48,8 +48,8 @@ async def reads_are_true(ctx: Context) -> list:
             args, missing = fill_arguments(
                 ctx.schema(mapped.name), {**scope, **{k: v for k, v in row.items() if k.endswith("_id")}}
             )
-            args[mapped.id_param] = row["id"]
-            missing = [m for m in missing if m != mapped.id_param]
+            args[mapped.id_arg] = row["id"]
+            missing = [m for m in missing if m != mapped.id_arg]
             if missing:
                 checks.append(
                     ctx.check(
@@ -158,6 +158,7 @@ async def pagination(ctx: Context) -> list:
             if offset_param
             else "single call"
         )
+        step_param = cursor_param or page_param or offset_param or ""  # what moves to the next page
         size = _bounded(schema, size_param, 5) if size_param and style != "single call" else None
         count = 3 * size + 2 if size else 105
         args, expected = _dataset(ctx, name, schema, count)
@@ -172,19 +173,19 @@ async def pagination(ctx: Context) -> list:
                 )
             )
             continue
-        if size:
+        if size_param and size:
             args[size_param] = size
         seen: list[Any] = []
         calls = []
-        page = _bounded(schema, page_param, 1) if page_param else None
+        page = _bounded(schema, step_param, 1) if style == "page" else 1
         offset = 0
         failure = ""
         for _ in range(200):
             call_args = dict(args)
             if style == "page":
-                call_args[page_param] = page
+                call_args[step_param] = page
             elif style == "offset":
-                call_args[offset_param] = offset
+                call_args[step_param] = offset
             call = await ctx.probe.call(mapped.name, call_args)
             calls.append(call)
             if not call.ok:
@@ -198,7 +199,7 @@ async def pagination(ctx: Context) -> list:
                 cursor = find_cursor(call.payload())
                 if not cursor:
                     break
-                args[cursor_param] = cursor
+                args[step_param] = cursor
             elif style == "single call" or not records or not fresh or (size and len(records) < size):
                 break
             elif style == "page":

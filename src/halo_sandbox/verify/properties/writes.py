@@ -142,8 +142,8 @@ async def _update_and_delete(
         args, missing = fill_arguments(
             ctx.schema(update.name), {**{k: int(v) for k, v in scope.items()}, spec.text_field: new_text}
         )
-        args[update.id_param] = record_id
-        missing = [m for m in missing if m != update.id_param]
+        args[update.id_arg] = record_id
+        missing = [m for m in missing if m != update.id_arg]
         if missing:
             checks.append(
                 ctx.check(
@@ -168,8 +168,8 @@ async def _update_and_delete(
     delete = ctx.discovery.tool(spec.name, "delete")
     if delete is not None:
         args, missing = fill_arguments(ctx.schema(delete.name), {k: int(v) for k, v in scope.items()})
-        args[delete.id_param] = record_id
-        missing = [m for m in missing if m != delete.id_param]
+        args[delete.id_arg] = record_id
+        missing = [m for m in missing if m != delete.id_arg]
         if not missing:
             call = await ctx.probe.call(delete.name, args)
             gone = record_id not in {r["id"] for r in store_rows(ctx.store, spec.name, scope)}
@@ -239,7 +239,7 @@ async def attachments(ctx: Context) -> list:
     )
     get = ctx.discovery.tool("attachments", "get")
     if get is not None:
-        read = await ctx.probe.call(get.name, {get.id_param: new[0]})
+        read = await ctx.probe.call(get.name, {get.id_arg: new[0]})
         ok = read.ok and payload in read.blobs()
         checks.append(
             ctx.check(
