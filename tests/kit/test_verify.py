@@ -156,13 +156,15 @@ def test_cli_exits_2_for_a_server_that_never_answers():
         [
             "verify",
             "--server-command",
-            f"{sys.executable} -c 'import sys; sys.exit(3)'",
+            f"{sys.executable} -c 'import sys; print(\"no such tenant\", file=sys.stderr); sys.exit(3)'",
             "--startup-timeout",
             "10",
         ],
     )
     assert result.exit_code == 2
-    assert "could not connect" in result.output or "could not connect" in (result.stderr or "")
+    assert "did not complete the MCP handshake" in result.output
+    assert "no such tenant" in result.output  # the tail of its stderr
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(
@@ -222,3 +224,97 @@ def test_cli_mapping_file_places_and_ignores_tools(tmp_path):
     assert next(t for t in data["tools"] if t["tool"] == "halo_tickets_get")["source"] == "mapping file"
     writes = next(p for p in data["properties"] if p["name"] == "writes")
     assert writes["status"] == "skipped"
+
+
+PING_ONLY = """
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("ping-only")
+
+
+@server.tool()
+def ping() -> str:
+    return "pong"
+
+
+server.run("stdio")
+"""
+
+
+def test_a_server_with_nothing_to_verify_exits_3_not_passed(tmp_path):
+    script = tmp_path / "ping.py"
+    script.write_text(PING_ONLY)
+    result = CliRunner().invoke(
+        app, ["verify", "--server-command", f"{{python}} {script}", "--json", str(tmp_path / "r.json")]
+    )
+    assert result.exit_code == 3, result.output
+    assert "NOTHING VERIFIED" in result.output
+    assert "PASSED" not in result.output
+    assert json.loads((tmp_path / "r.json").read_text())["verdict"] == "nothing verified"
+
+
+def test_a_mistyped_placeholder_is_a_usage_error_naming_the_known_ones():
+    result = CliRunner().invoke(app, ["verify", "--server-command", "srv --url {halourl} --id {client_id}"])
+    assert result.exit_code == 2
+    assert "{halourl}" in result.output
+    assert "{halo_url}" in result.output and "{auth_url}" in result.output
+
+
+async def test_auth_url_is_the_token_endpoint():
+    """Halo's token endpoint is POST {host}/auth/token (client credentials as a form)."""
+    import httpx
+
+    from halo_sandbox.verify.sandbox import running_sandbox
+
+    async with running_sandbox() as sandbox:
+        values = sandbox.placeholders()
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                values["auth_url"],
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": values["client_id"],
+                    "client_secret": values["client_secret"],
+                    "scope": "all",
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            token = answer.json()["access_token"]
+            tickets = await http.get(
+                f"{values['api_url']}/Tickets", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert tickets.status_code == 200
+            assert (await http.post(f"{values['auth_server']}/token", data={})).status_code != 404
+
+
+def test_an_internal_error_exits_2_with_one_line_and_a_log(monkeypatch, tmp_path):
+    import halo_sandbox.verify.runner as runner
+
+    async def broken(options):
+        raise KeyError("the kit itself broke")
+
+    monkeypatch.setattr(runner, "run_verify", broken)
+    result = CliRunner().invoke(app, ["verify", "--server-command", "srv"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "internal error" in lines[0] and "the kit itself broke" in lines[0]
+    log = Path(lines[0].rsplit("full log: ", 1)[1].rstrip(")"))
+    assert "Traceback" in log.read_text() and "the kit itself broke" in log.read_text()
+    log.unlink()
+
+
+def test_a_property_that_crashes_is_an_error_not_a_failure(monkeypatch, tmp_path):
+    import halo_sandbox.verify.runner as runner
+
+    async def crashing(ctx):
+        raise RuntimeError("property bug")
+
+    monkeypatch.setitem(runner.PROPERTY_FUNCTIONS, "reads", crashing)
+    result = CliRunner().invoke(
+        app, ["verify", "--server-command", defective("none"), "--only", "reads", "--only", "auth"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "RuntimeError: property bug (full log: " in result.output
+    assert "pass" in result.output  # the other property still ran

@@ -16,8 +16,9 @@ def verify(
         typer.Option(
             "--server-command",
             help="Command starting the server under test (stdio, or with --server-url the HTTP "
-            "server to start first). Placeholders: {halo_url} {api_url} {auth_url} "
-            "{client_id} {client_secret} {tenant} {port} {python}.",
+            "server to start first). Placeholders: {halo_url} (the sandbox's base URL), {api_url} "
+            "({halo_url}/api), {auth_url} (the token endpoint {halo_url}/auth/token), {auth_server} "
+            "({halo_url}/auth), {client_id} {client_secret} {tenant}, {port} (a free port), {python}.",
             show_default=False,
         ),
     ] = None,
@@ -79,12 +80,68 @@ def verify(
     ] = "harm-only",
 ) -> None:
     """Score any Halo MCP server against a fresh sandbox: schemas, true reads, pagination, error
-    pass-through, writes, auth and attachments. Exit 0 when every applicable property holds, 1 when
-    one fails, 2 for usage errors or a server that never answers."""
+    pass-through, writes, auth and attachments. Exit codes: 0 every applicable property holds; 1 a
+    property failed; 2 verify could not run (usage error, a server that never answers, an internal
+    error: one line and the path of a full log); 3 nothing verified (every check skipped)."""
+    from rich.console import Console
+
+    errors = Console(stderr=True, soft_wrap=True)
+    try:
+        _verify(
+            server_command=server_command,
+            server_url=server_url,
+            env=env or [],
+            mapping=mapping,
+            json_path=json_path,
+            junit_path=junit_path,
+            only=only or [],
+            examples=examples,
+            timeout=timeout,
+            startup_timeout=startup_timeout,
+            sandbox_port=sandbox_port,
+            seed=seed,
+            retry_policy=retry_policy,
+        )
+    except (typer.Exit, typer.BadParameter):
+        raise
+    except KeyboardInterrupt:
+        errors.print("halo-sandbox verify: interrupted", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except Exception as exc:  # noqa: BLE001 - never a traceback, never exit 1 (a property failed)
+        from halo_sandbox.verify.report import clean
+        from halo_sandbox.verify.runner import crash_log
+
+        log = crash_log(exc, context="the verify run")
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        errors.print(
+            f"halo-sandbox verify: internal error: {type(exc).__name__}: {clean(first)} (full log: {log})",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+
+
+def _verify(
+    *,
+    server_command: str | None,
+    server_url: str | None,
+    env: list[str],
+    mapping: Path | None,
+    json_path: Path | None,
+    junit_path: Path | None,
+    only: list[str],
+    examples: int,
+    timeout: float,
+    startup_timeout: float,
+    sandbox_port: int,
+    seed: int,
+    retry_policy: str,
+) -> None:
     import anyio
     from rich.console import Console
 
     from halo_sandbox.verify.discovery import load_mapping
+    from halo_sandbox.verify.report import clean
     from halo_sandbox.verify.runner import VerifyOptions, exit_code, run_verify, write_reports
     from halo_sandbox.verify.target import ServerTarget, TargetError, parse_env
 
@@ -93,7 +150,7 @@ def verify(
         console = Console(soft_wrap=True, width=160)
     try:
         target = ServerTarget(
-            command=server_command, url=server_url, env=parse_env(env or []), startup_timeout=startup_timeout
+            command=server_command, url=server_url, env=parse_env(env), startup_timeout=startup_timeout
         )
         options = VerifyOptions(
             target=target,
@@ -102,7 +159,7 @@ def verify(
             timeout=timeout,
             sandbox_port=sandbox_port,
             seed=seed,
-            only=tuple(only or ()),
+            only=tuple(only),
             retry_policy=retry_policy,  # type: ignore[arg-type]  # checked by VerifyOptions
         )
     except ValueError as exc:
@@ -111,7 +168,7 @@ def verify(
         report = anyio.run(run_verify, options)
     except TargetError as exc:
         Console(stderr=True, soft_wrap=True).print(
-            f"halo-sandbox verify: {exc}", markup=False, highlight=False
+            f"halo-sandbox verify: {clean(str(exc))}", markup=False, highlight=False
         )
         raise typer.Exit(2) from None
     report.render(console)

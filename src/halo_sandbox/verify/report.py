@@ -1,19 +1,50 @@
-"""Outcomes of a verify run and their renderings: the scorecard (rich), JSON and JUnit XML."""
+"""Outcomes of a verify run and their renderings: the scorecard (rich), JSON and JUnit XML.
+
+Everything the server under test said (tool names, messages, arguments) passes `clean` before it
+reaches the terminal or the JUnit XML: control characters (terminal escape codes, bidi overrides)
+and characters XML 1.0 cannot hold are shown as ``\\xNN`` / ``\\uNNNN`` escapes."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree
 
-__all__ = ["PROPERTIES", "Check", "Report"]
+__all__ = ["EXIT_CODES", "PROPERTIES", "Check", "Report", "Verdict", "clean"]
 
-Status = Literal["passed", "failed", "skipped"]
+Status = Literal["passed", "failed", "skipped", "error"]
+Verdict = Literal["passed", "failed", "error", "nothing verified"]
 PROPERTIES = ("discovery", "schemas", "reads", "pagination", "errors", "writes", "auth", "attachments")
-_MARK = {"passed": "[green]pass[/]", "failed": "[red]FAIL[/]", "skipped": "[dim]skip[/]"}
+_STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")
+_MARK = {
+    "passed": "[green]pass[/]",
+    "failed": "[red]FAIL[/]",
+    "skipped": "[dim]skip[/]",
+    "error": "[red]ERROR[/]",
+}
+EXIT_CODES: dict[Verdict, int] = {"passed": 0, "failed": 1, "error": 2, "nothing verified": 3}
+"""0: every applicable property holds; 1: a property failed; 2: verify could not run (usage, a server
+that never answers, an internal error); 3: nothing verified (every check skipped)."""
+
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069"
+    "\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def clean(text: str) -> str:
+    """``text`` safe for a terminal and for XML 1.0: control, bidi-override and non-XML characters
+    escaped (``\\x1b``), newlines and tabs kept."""
+    return _UNSAFE.sub(lambda m: _escape(m.group(0)), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(kw_only=True)
@@ -50,29 +81,58 @@ class Report:
 
     def property_status(self, name: str) -> Status:
         statuses = {c.status for c in self.checks if c.property == name}
-        if "failed" in statuses:
-            return "failed"
-        return "passed" if "passed" in statuses else "skipped"
+        for status in ("failed", "error", "passed"):
+            if status in statuses:
+                return status
+        return "skipped"
 
     @property
     def failed(self) -> bool:
         return any(c.status == "failed" for c in self.checks)
 
+    @property
+    def verified(self) -> bool:
+        """Whether any check held or failed about Halo: discovery only names tools, and the schemas
+        property on a tool discovery could not place (``ping``) says nothing about Halo."""
+        mapped = {entry["tool"] for entry in self.tools}
+        return any(
+            c.status in ("passed", "failed")
+            for c in self.checks
+            if c.property != "discovery" and (c.property != "schemas" or c.tool in mapped)
+        )
+
+    @property
+    def verdict(self) -> Verdict:
+        """``failed`` when a check failed, else ``error`` when one could not run, else ``nothing
+        verified`` when every check was skipped, else ``passed``."""
+        if self.failed:
+            return "failed"
+        if any(c.status == "error" for c in self.checks):
+            return "error"
+        return "passed" if self.verified else "nothing verified"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
     def score(self) -> dict[str, Any]:
-        applicable = [p for p in PROPERTIES if self.property_status(p) != "skipped"]
+        applicable = [
+            p for p in PROPERTIES if p != "discovery" and self.property_status(p) in ("passed", "failed")
+        ]
         held = [p for p in applicable if self.property_status(p) == "passed"]
         return {
+            "verdict": self.verdict,
             "properties_held": len(held),
             "properties_applicable": len(applicable),
-            "percent": round(100 * len(held) / len(applicable), 1) if applicable else 0.0,
-            "checks": {
-                s: sum(1 for c in self.checks if c.status == s) for s in ("passed", "failed", "skipped")
-            },
+            "percent": round(100 * len(held) / len(applicable), 1) if applicable else None,
+            "checks": {s: sum(1 for c in self.checks if c.status == s) for s in _STATUSES},
         }
 
     def public(self) -> dict[str, Any]:
         return {
             "server": self.server,
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
             "score": self.score(),
             "seconds": round(self.seconds, 2),
             "properties": [
@@ -103,34 +163,44 @@ class Report:
                 name=prop,
                 tests=str(len(checks)),
                 failures=str(sum(c.status == "failed" for c in checks)),
+                errors=str(sum(c.status == "error" for c in checks)),
                 skipped=str(sum(c.status == "skipped" for c in checks)),
             )
             for check in checks:
                 case = ElementTree.SubElement(
-                    suite, "testcase", classname=f"verify.{prop}", name=check.subject
+                    suite, "testcase", classname=f"verify.{prop}", name=clean(check.subject)
                 )
-                if check.status == "failed":
-                    failure = ElementTree.SubElement(case, "failure", message=check.detail[:500])
-                    failure.text = _failure_text(check)
+                if check.status in ("failed", "error"):
+                    failure = ElementTree.SubElement(
+                        case,
+                        "failure" if check.status == "failed" else "error",
+                        message=clean(check.detail[:500]),
+                    )
+                    failure.text = clean(_failure_text(check))
                 elif check.status == "skipped":
-                    ElementTree.SubElement(case, "skipped", message=check.detail[:500])
+                    ElementTree.SubElement(case, "skipped", message=clean(check.detail[:500]))
         ElementTree.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 
     def render(self, console: Any) -> None:
         from rich.table import Table
+        from rich.text import Text
 
         score = self.score()
         table = Table(
-            title=f"halo-sandbox verify: {self.server.get('transport')} "
-            f"{self.server.get('url') or self.server.get('command')}",
+            title=Text(
+                clean(
+                    f"halo-sandbox verify: {self.server.get('transport')} "
+                    f"{self.server.get('url') or self.server.get('command')}"
+                )
+            ),
             title_justify="left",
         )
         for column in ("property", "verdict", "passed", "failed", "skipped", "note"):
             table.add_column(column)
         for prop in PROPERTIES:
             checks = [c for c in self.checks if c.property == prop]
-            counts = {s: sum(c.status == s for c in checks) for s in ("passed", "failed", "skipped")}
-            note = next((c.detail for c in checks if c.status == "failed"), "") or (
+            counts = {s: sum(c.status == s for c in checks) for s in _STATUSES}
+            note = next((c.detail for c in checks if c.status in ("failed", "error")), "") or (
                 next((c.detail for c in checks if c.status == "skipped"), "") if counts["passed"] == 0 else ""
             )
             table.add_row(
@@ -139,7 +209,7 @@ class Report:
                 str(counts["passed"]),
                 str(counts["failed"]),
                 str(counts["skipped"]),
-                note[:90],
+                Text(clean(note[:90])),
             )
         console.print(table)
         tools = Table(title="per tool", title_justify="left")
@@ -152,34 +222,48 @@ class Report:
             cells = []
             for prop in PROPERTIES[1:]:
                 statuses = {c.status for c in self.checks if c.property == prop and c.tool == name}
-                cells.append(
-                    _MARK["failed"]
-                    if "failed" in statuses
-                    else _MARK["passed"]
-                    if "passed" in statuses
-                    else "[dim]-[/]"
-                )
-            tools.add_row(name, f"{entry['resource']}.{entry['role']}", *cells)
+                mark = next((s for s in ("failed", "error", "passed") if s in statuses), None)
+                cells.append(_MARK[mark] if mark else "[dim]-[/]")
+            tools.add_row(Text(clean(name)), Text(clean(f"{entry['resource']}.{entry['role']}")), *cells)
         console.print(tools)
         if self.unmapped:
             console.print("[bold]Unmapped tools[/] (not verified; map them with --mapping FILE):")
             for name, reason in self.unmapped.items():
-                console.print(f"  {name}: {reason}", markup=False)
+                console.print(clean(f"  {name}: {reason}"), markup=False, highlight=False)
         if self.findings:
             console.print("[bold]Findings[/] (not verdicts):")
             for finding in self.findings:
-                console.print(f"  {finding}", markup=False, highlight=False)
+                console.print(clean(f"  {finding}"), markup=False, highlight=False)
         for check in self.checks:
-            if check.status == "failed":
-                console.print(f"\n[red bold]FAILED[/] {check.property} / {check.subject}")
-                console.print(_failure_text(check), markup=False, highlight=False)
-        verdict = "[red bold]FAILED[/]" if self.failed else "[green bold]PASSED[/]"
-        console.print(
-            f"\n{verdict}: {score['properties_held']}/{score['properties_applicable']} applicable "
-            f"properties hold ({score['percent']}%); checks: {score['checks']['passed']} passed, "
-            f"{score['checks']['failed']} failed, {score['checks']['skipped']} skipped "
-            f"in {self.seconds:.1f} s"
+            if check.status in ("failed", "error"):
+                console.print(
+                    Text.assemble(
+                        ("\nFAILED " if check.status == "failed" else "\nERROR ", "red bold"),
+                        clean(f"{check.property} / {check.subject}"),
+                    )
+                )
+                console.print(clean(_failure_text(check)), markup=False, highlight=False)
+        counts = score["checks"]
+        tally = (
+            f"checks: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped"
+            + (f", {counts['error']} could not run" if counts["error"] else "")
+            + f" in {self.seconds:.1f} s"
         )
+        held = f"{score['properties_held']}/{score['properties_applicable']} applicable properties hold"
+        verdict = self.verdict
+        if verdict == "nothing verified":
+            console.print(
+                f"\n[yellow bold]NOTHING VERIFIED[/]: no check about Halo could run (see the notes above); "
+                f"{tally} (exit {self.exit_code})"
+            )
+        elif verdict == "error":
+            console.print(
+                f"\n[red bold]ERROR[/]: {counts['error']} check(s) could not run; {held}; {tally} "
+                f"(exit {self.exit_code})"
+            )
+        else:
+            headline = "[red bold]FAILED[/]" if verdict == "failed" else "[green bold]PASSED[/]"
+            console.print(f"\n{headline}: {held} ({score['percent']}%); {tally}")
 
 
 def _failure_text(check: Check) -> str:

@@ -3,7 +3,11 @@ the properties and return the `Report` (and `exit_code` for it)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +26,7 @@ from halo_sandbox.verify.report import PROPERTIES, Check, Report
 from halo_sandbox.verify.sandbox import running_sandbox
 from halo_sandbox.verify.target import ServerTarget, TargetError, connect
 
-__all__ = ["RETRY_POLICIES", "VerifyOptions", "exit_code", "run_verify"]
+__all__ = ["RETRY_POLICIES", "VerifyOptions", "crash_log", "exit_code", "run_verify"]
 
 RetryPolicy = Literal["harm-only", "bounded", "pass-through"]
 RETRY_POLICIES: tuple[RetryPolicy, ...] = ("harm-only", "bounded", "pass-through")
@@ -82,12 +86,62 @@ async def run_verify(options: VerifyOptions) -> Report:
         raise found from None
 
 
+class _Session:
+    """The server under test for one property: a fresh process (when the run starts it) and an MCP
+    session on it; `restart` gives the property another fresh one (a server's circuit breaker, cache
+    or other state left by earlier calls then cannot decide a later check)."""
+
+    def __init__(self, target: ServerTarget, values: dict[str, str], *, timeout: float) -> None:
+        self.target, self.values, self.timeout = target, values, timeout
+        self.client: Any = None
+        self.probe: Probe | None = None
+        self.starts = 0
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    async def open(self) -> Any:
+        self._stack = contextlib.AsyncExitStack()
+        try:
+            self.client = await self._stack.enter_async_context(
+                connect(self.target, self.values, timeout=self.timeout)
+            )
+        except BaseException:
+            stack, self._stack = self._stack, None
+            await stack.aclose()
+            raise
+        self.starts += 1
+        if self.probe is not None:
+            self.probe.client = self.client
+        return self.client
+
+    async def close(self) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
+
+    async def restart(self) -> bool:
+        """A fresh server process; False (and the same session) when the run did not start it."""
+        if not self.target.restartable:
+            return False
+        await self.close()
+        await self.open()
+        return True
+
+
 async def _run(options: VerifyOptions) -> Report:
     started = time.monotonic()
     async with running_sandbox(port=options.sandbox_port, seed=options.seed) as sandbox:
         values = sandbox.placeholders()
         report = Report(server=options.target.describe(values))
-        async with connect(options.target, values, timeout=options.timeout) as client:
+        if not options.target.restartable:
+            report.server["isolation"] = (
+                "none: the run did not start the server (--server-url alone), so state it keeps "
+                "(circuit breakers, caches) carries over from property to property"
+            )
+        else:
+            report.server["isolation"] = "a fresh server process per property"
+        session = _Session(options.target, values, timeout=options.timeout)
+        try:
+            client = await session.open()
             try:
                 with anyio.fail_after(options.timeout):
                     listing = await client.list_tools()
@@ -98,14 +152,18 @@ async def _run(options: VerifyOptions) -> Report:
             report.tools = [m.public() for m in found.mapped.values()]
             report.unmapped = dict(found.unmapped)
             report.add(_discovery_checks(found, tools))
+            probe = Probe(client, sandbox, timeout=options.timeout)
+            session.probe = probe
             ctx = Context(
-                probe=Probe(client, sandbox, timeout=options.timeout),
+                probe=probe,
                 discovery=found,
                 tools=tools,
                 examples=options.examples,
                 seed=options.seed,
                 retry_policy=options.retry_policy,
+                restart=session.restart,
             )
+            first = True
             for name, function in PROPERTY_FUNCTIONS.items():
                 if options.only and name not in options.only:
                     report.add(
@@ -113,10 +171,49 @@ async def _run(options: VerifyOptions) -> Report:
                     )
                     continue
                 sandbox.registry.reset(sandbox.settings.default_tenant)
-                report.add(await function(ctx))
+                sandbox.tenant.faults.clear()
+                if not first:
+                    await session.restart()
+                first = False
+                ctx.notes.clear()
+                try:
+                    report.add(await function(ctx))
+                except TargetError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one property's crash is reported, the rest run
+                    log = crash_log(exc, context=f"property {name}")
+                    report.add(
+                        [
+                            Check(
+                                property=name,
+                                subject=name,
+                                status="error",
+                                detail=f"verify could not run this property: {type(exc).__name__}: "
+                                f"{_first_line(exc)} (full log: {log})",
+                            )
+                        ]
+                    )
+                    await session.restart()
             report.findings = list(ctx.findings)
+        finally:
+            await session.close()
+        report.server["server_starts"] = session.starts
     report.seconds = time.monotonic() - started
     return report
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def crash_log(exc: BaseException, *, context: str) -> Path:
+    """Write ``exc``'s full traceback to a new file in the temporary directory; its path."""
+    fd, name = tempfile.mkstemp(prefix="halo-verify-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(f"halo-sandbox verify: internal error in {context}\n\n")
+        out.write("".join(traceback.format_exception(exc)))
+    return Path(name)
 
 
 def _discovery_checks(found: Any, tools: dict[str, Any]) -> list:
@@ -139,7 +236,7 @@ def _discovery_checks(found: Any, tools: dict[str, Any]) -> list:
             Check(
                 property="discovery",
                 subject="tools",
-                status="failed",
+                status="skipped",
                 detail=f"none of the {len(tools)} tools could be mapped to a Halo resource; "
                 "give a mapping file (--mapping)",
             )
@@ -148,7 +245,8 @@ def _discovery_checks(found: Any, tools: dict[str, Any]) -> list:
 
 
 def exit_code(report: Report) -> int:
-    return 1 if report.failed else 0
+    """0 passed, 1 a property failed, 2 a check could not run, 3 nothing verified (`report.EXIT_CODES`)."""
+    return report.exit_code
 
 
 def write_reports(report: Report, *, json_path: Path | None, junit_path: Path | None) -> None:

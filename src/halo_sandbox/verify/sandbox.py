@@ -5,6 +5,7 @@ the bodies of the `/api` exchanges (the mock's journal keeps methods, paths and 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 import sys
@@ -18,10 +19,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from halo_sandbox.harness import free_port, serving
 from halo_sandbox.serving import bind
 
-__all__ = ["Exchange", "VerifySandbox", "fill_placeholders", "running_sandbox"]
+__all__ = [
+    "PLACEHOLDERS",
+    "Exchange",
+    "VerifySandbox",
+    "check_placeholders",
+    "fill_placeholders",
+    "running_sandbox",
+]
 
-_BODY_LIMIT = 4096
-PLACEHOLDERS = ("halo_url", "api_url", "auth_url", "client_id", "client_secret", "tenant", "port", "python")
+_BODY_LIMIT = 8 * 1024 * 1024
+"""Bytes of each body the tap keeps (reads are compared with the very answer the mock gave)."""
+PLACEHOLDERS: dict[str, str] = {
+    "halo_url": "the sandbox's base URL, http://127.0.0.1:PORT (Halo's https://TENANT.halopsa.com)",
+    "api_url": "{halo_url}/api, the resource server",
+    "auth_url": "{halo_url}/auth/token, the token endpoint (POST client credentials here)",
+    "auth_server": "{halo_url}/auth, the authorisation server (for servers that append /token)",
+    "client_id": "the sandbox's API client id (halo-sandbox)",
+    "client_secret": "its client secret (halo-sandbox-secret)",
+    "tenant": "the sandbox's tenant name (sandbox)",
+    "port": "a free 127.0.0.1 port for an HTTP server the run starts",
+    "python": "the Python interpreter running verify",
+}
+"""Every placeholder a command, URL or ``--env`` value may hold, and what it expands to."""
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +59,19 @@ class Exchange:
     at: float = 0.0
     """`time.monotonic()` when the request arrived (how long a server waited before a retry)."""
 
+    @property
+    def complete(self) -> bool:
+        return len(self.response_body) < _BODY_LIMIT
+
+    def answer(self) -> Any:
+        """The mock's answer as JSON (``None`` when it was cut at the tap's limit or is not JSON)."""
+        if not self.complete or not self.response_body:
+            return None
+        try:
+            return json.loads(self.response_body)
+        except ValueError:
+            return None
+
     def line(self) -> str:
         query = f"?{self.query}" if self.query else ""
         return f"{self.method} {self.path}{query} -> {self.status if self.status is not None else 'dropped'}"
@@ -48,7 +82,7 @@ Rewrite = Callable[[str, str, bytes], bytes | None]
 
 
 class _Tap:
-    """ASGI middleware recording every `/api` and `/auth` exchange (bodies cut at 4 KB). While
+    """ASGI middleware recording every `/api` and `/auth` exchange (bodies cut at `_BODY_LIMIT`). While
     `rewrite` is set, the JSON bodies of successful `/api` GETs pass through it (a property's way to
     answer as other Halo versions do, e.g. a list without ``record_count``)."""
 
@@ -145,7 +179,8 @@ class VerifySandbox:
         return {
             "halo_url": self.base_url,
             "api_url": f"{self.base_url}/api",
-            "auth_url": f"{self.base_url}/auth",
+            "auth_url": f"{self.base_url}/auth/token",
+            "auth_server": f"{self.base_url}/auth",
             "client_id": self.settings.client_id,
             "client_secret": self.settings.client_secret,
             "tenant": self.settings.default_tenant,
@@ -154,9 +189,18 @@ class VerifySandbox:
         }
 
 
+def check_placeholders(text: str, *, where: str) -> None:
+    """Raise ``ValueError`` naming the known placeholders when ``text`` holds an unknown one
+    (``{halourl}``); braces around anything but a name (JSON, ``{0}``) are left alone."""
+    unknown = [m.group(1) for m in _PLACEHOLDER.finditer(text) if m.group(1) not in PLACEHOLDERS]
+    if unknown:
+        known = " ".join("{" + name + "}" for name in PLACEHOLDERS)
+        raise ValueError(f"{where}: unknown placeholder {{{unknown[0]}}}; known placeholders: {known}")
+
+
 def fill_placeholders(text: str, values: dict[str, str]) -> str:
     """Replace ``{halo_url}``, ``{client_id}``, ... in ``text``; other braces are left as they are."""
-    return re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", lambda m: values[m.group(1)], text)
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _free_socket(port: int = 0) -> socket.socket:

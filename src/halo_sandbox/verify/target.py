@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from halo_sandbox.verify.sandbox import fill_placeholders
+from halo_sandbox.verify.sandbox import check_placeholders, fill_placeholders
 
 __all__ = ["ServerTarget", "TargetError", "connect"]
 
@@ -42,6 +42,17 @@ class ServerTarget:
             raise ValueError("--server-command is empty")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise ValueError(f"--server-url must be an http(s) URL, got {self.url!r}")
+        if self.command is not None:
+            check_placeholders(self.command, where="--server-command")
+        if self.url is not None:
+            check_placeholders(self.url, where="--server-url")
+        for name, value in self.env.items():
+            check_placeholders(value, where=f"--env {name}")
+
+    @property
+    def restartable(self) -> bool:
+        """Whether the run starts the server itself (and so can give a check a fresh process)."""
+        return bool(self.command)
 
     @property
     def transport(self) -> str:
@@ -139,12 +150,31 @@ async def connect(target: ServerTarget, values: Mapping[str, str], *, timeout: f
                     if entered:
                         raise
                     log.flush()
-                    raise TargetError(
-                        f"could not connect to the server under test: {exc!r}\n{_tail(log_path)}"
-                    ) from None
+                    raise TargetError(_start_failure(target, argv, url, exc, log_path)) from None
             finally:
                 if process is not None:
                     _stop(process)
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _start_failure(
+    target: ServerTarget, argv: Sequence[str], url: str | None, exc: BaseException, log: Path
+) -> str:
+    """One clear sentence on why the server under test could not be reached, then its output's tail."""
+    cause = _innermost(exc)
+    reason = str(cause) or type(cause).__name__
+    if url is None:
+        command = shlex.join(argv)
+        head = f"the server command {command!r} did not complete the MCP handshake over stdio ({reason})"
+    else:
+        head = f"could not open an MCP session at {url} ({reason})"
+    tail = _tail(log)
+    return head + (f"; its last output:\n{tail}" if tail else "; it printed nothing")
 
 
 def _spawn(argv: list[str], env: Mapping[str, str], log: IO[str]) -> subprocess.Popen[bytes]:

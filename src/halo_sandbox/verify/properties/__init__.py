@@ -5,7 +5,7 @@ to its seed before each)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,14 @@ class Context:
     notes: dict[str, Any] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
     """What a property learned about the server that is not a verdict (its retry policy)."""
+    restart: Callable[[], Awaitable[bool]] | None = None
+    """Set by the runner: a fresh server process (see `fresh_server`)."""
+
+    async def fresh_server(self) -> bool:
+        """Restart the server under test (a new process and MCP session; `probe` follows it), so
+        state an earlier check left (an open circuit breaker, a cache) cannot decide the next one.
+        False when the run cannot (a server it did not start: ``--server-url`` alone)."""
+        return await self.restart() if self.restart is not None else False
 
     @property
     def sandbox(self) -> Any:
