@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 DEFAULT_CLIENT_ID = "halo-sandbox"
@@ -91,6 +92,9 @@ class MockSettings:
     """Strict mode for every tenant (``--strict``): refuse with 400 what real Halo would ignore
     (undocumented body fields and query parameters, values Halo's binder converts) instead of only
     reporting it; ``PUT /_sandbox/strict`` switches it per tenant."""
+    snapshot: Path | None = None
+    """A tenant snapshot file (``GET /_sandbox/snapshot`` output, or `halo-sandbox record`'s): the default
+    tenant starts from it and a reset goes back to it, instead of the seed world."""
     base_url: str | None = None
     allowed_hosts: tuple[str, ...] | None = None
     """``Host`` names served (``name`` or ``name:*``; `mock_halo.hostguard`); ``None`` = no check (in-process

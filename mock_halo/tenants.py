@@ -10,10 +10,12 @@ directly: ``registry.get("sandbox").faults.add(status=503, times=1)``, ``.clock.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -169,6 +171,11 @@ class TenantRegistry:
         self._build_world = build_world
         self._tenants: dict[str, Tenant] = {}
         self._lock = threading.RLock()
+        self._seed_snapshot = (
+            None if self.settings.snapshot is None else _read_snapshot(self.settings.snapshot)
+        )
+        """The default tenant's seed when ``settings.snapshot`` is given (checked now: a bad file
+        raises `ValueError` before anything is served)."""
 
     # -- seams --------------------------------------------------------------------------------
     def _stores(self) -> StoreClass:
@@ -224,7 +231,19 @@ class TenantRegistry:
                         }
                     )
                 clock = SandboxClock()
-                tenant = Tenant(name=name, settings=self.settings, store=self._new_store(clock), clock=clock)
+                if name == self.settings.default_tenant and self._seed_snapshot is not None:
+                    tenant = Tenant(
+                        name=name,
+                        settings=self.settings,
+                        store=self._stores()(
+                            seed_data={}, clock=clock, max_attachment_bytes=self.settings.max_attachment_bytes
+                        ),
+                        clock=clock,
+                    )
+                    self._apply(tenant, self._seed_snapshot)
+                else:
+                    store = self._new_store(clock)
+                    tenant = Tenant(name=name, settings=self.settings, store=store, clock=clock)
                 self._tenants[name] = tenant
             return tenant
 
@@ -262,8 +281,13 @@ class TenantRegistry:
 
     def reset(self, name: str | None = None) -> Tenant:
         """Back to the fixtures: fresh data from the seed, real-time clock, no faults, default rate
-        limit with empty windows, empty journal. Issued tokens stay valid (agents need not log in again)."""
+        limit with empty windows, empty journal. Issued tokens stay valid (agents need not log in again).
+        The default tenant of a registry given ``settings.snapshot`` goes back to that snapshot."""
         tenant = self.get(name)
+        if tenant.name == self.settings.default_tenant and self._seed_snapshot is not None:
+            self._apply(tenant, self._seed_snapshot)
+            tenant.journal.clear()
+            return tenant
         with tenant.lock:
             tenant.clock.reset()
             old, tenant.store = tenant.store, self._new_store(tenant.clock)
@@ -296,6 +320,10 @@ class TenantRegistry:
         """Replace the tenant's state with a `snapshot`; a bad snapshot raises `ValidationError`
         and changes nothing."""
         tenant = self.get(name)
+        self._apply(tenant, data)
+        return tenant
+
+    def _apply(self, tenant: Tenant, data: Any) -> None:
         try:
             doc = _SnapshotDoc.model_validate(data)
         except PydanticValidationError as exc:
@@ -331,4 +359,19 @@ class TenantRegistry:
             tenant.faults.restore(doc.faults)
         del store
         retire(old)
-        return tenant
+
+
+def _read_snapshot(path: Path) -> dict[str, Any]:
+    """A tenant snapshot file, checked for the envelope `restore` takes; raises `ValueError`."""
+    try:
+        data = json.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise ValueError(f"cannot read the snapshot {str(path)!r}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"the snapshot {str(path)!r} is not JSON: {exc}") from None
+    try:
+        _SnapshotDoc.model_validate(data)
+    except PydanticValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise ValueError(f"{str(path)!r} is not a halo-sandbox snapshot ({problems})") from None
+    return data

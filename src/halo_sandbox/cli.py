@@ -41,6 +41,15 @@ _Seed = Annotated[
     int | None, typer.Option(envvar=ENV["seed"], help="Fixture seed [default: 0].", show_default=False)
 ]
 _Tickets = Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")]
+_Snapshot = Annotated[
+    Path | None,
+    typer.Option(
+        "--snapshot",
+        help="Serve this tenant snapshot (from `halo-sandbox record` or GET /_sandbox/snapshot) as the "
+        "default tenant instead of the seed world; a reset goes back to it.",
+        show_default=False,
+    ),
+]
 _AdminKey = Annotated[
     str | None,
     typer.Option(
@@ -113,6 +122,7 @@ def mock(
     port: _Port = DEFAULT_PORT,
     seed: _Seed = None,
     tickets: _Tickets = None,
+    snapshot: _Snapshot = None,
     rate_limit: Annotated[
         str | None,
         typer.Option(
@@ -140,6 +150,7 @@ def mock(
     from rich.table import Table
 
     from halo_sandbox.mock.engine.gil import freeze_after_heavy_work
+    from halo_sandbox.mock.exceptions import HaloError
     from halo_sandbox.mock.http.app import create_app
     from halo_sandbox.mock.tenants import TenantRegistry
     from halo_sandbox.sandbox import base_url, mock_settings
@@ -151,6 +162,7 @@ def mock(
         port=port,
         seed=seed,
         tickets=tickets,
+        snapshot=snapshot,
         rate_limit=rate_limit,
         admin_key=admin_key,
         client_id=client_id,
@@ -168,14 +180,16 @@ def mock(
             allowed_hosts=tuple(security.allowed_hosts),
             allowed_origins=tuple(security.allowed_origins),
         )
+        registry = TenantRegistry(settings)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     key, limit = settings.admin_key or "", settings.rate_limit
-    registry = TenantRegistry(settings)
     try:  # build the default tenant now: a bad option fails here, and the first request is fast
         tickets_loaded = registry.get().store.counts().get("tickets", 0)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--tickets/--seed") from None
+    except (ValueError, HaloError) as exc:
+        raise typer.BadParameter(
+            str(exc), param_hint="--snapshot" if snapshot else "--tickets/--seed"
+        ) from None
     sock = _bind(host, port)
     base = base_url(options)
     table = Table(title="Mock HaloITSM tenant", show_header=False, title_justify="left")
@@ -190,7 +204,12 @@ def mock(
         ("default tenant", settings.default_tenant),
         ("rate limit", f"{limit} per OAuth client" if limit else "off"),
         ("strict", "on: refuses what Halo would ignore" if strict else "off: reports what Halo would ignore"),
-        ("seed", f"{settings.seed} ({tickets_loaded} tickets)"),
+        (
+            "seed",
+            f"{snapshot} ({tickets_loaded} tickets)"
+            if snapshot
+            else f"{settings.seed} ({tickets_loaded} tickets)",
+        ),
         ("state dir", str(state)),
     ]:
         table.add_row(name, value)
@@ -275,6 +294,7 @@ def up(
     port: _Port = DEFAULT_PORT,
     seed: _Seed = None,
     tickets: _Tickets = None,
+    snapshot: _Snapshot = None,
     state_dir: Annotated[
         Path | None,
         typer.Option(
@@ -307,6 +327,7 @@ def up(
     from rich.table import Table
 
     from halo_sandbox.mock.engine.gil import freeze_after_heavy_work
+    from halo_sandbox.mock.exceptions import HaloError
     from halo_sandbox.sandbox import base_url, build_sandbox, served
     from halo_sandbox.serving import serve
 
@@ -315,6 +336,7 @@ def up(
         port=port,
         seed=seed,
         tickets=tickets,
+        snapshot=snapshot,
         state_dir=state_dir,
         admin_key=admin_key,
         client_id=client_id,
@@ -329,8 +351,10 @@ def up(
     state = options.resolved_state_dir
     try:
         sandbox = build_sandbox(options)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        if snapshot is not None:  # load it now: a bad snapshot fails here, not at the first request
+            sandbox.state.sandbox.get()
+    except (ValueError, HaloError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--snapshot" if snapshot else None) from None
     settings = sandbox.state.settings
     sock = _bind(options.host, options.port)  # before anything says "Ready"
     key = settings.admin_key
@@ -348,7 +372,7 @@ def up(
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
         ("admin key", shown_admin_key(admin_key, key, state)),
         ("tenant", settings.default_tenant),
-        ("seed", str(settings.seed)),
+        ("seed", f"snapshot {snapshot}" if snapshot else str(settings.seed)),
         ("strict", "on" if settings.strict else "off"),
         ("state dir", str(state)),
         ("tools", f"{'curated + generated (breadth)' if breadth else 'curated'}, exposure {tool_exposure}"),

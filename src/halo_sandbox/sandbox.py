@@ -119,6 +119,7 @@ def mock_settings(settings: Settings, **more: Any) -> MockSettings:
     return MockSettings(
         seed=settings.seed,
         tickets=settings.tickets,
+        snapshot=settings.snapshot,
         strict=settings.strict,
         rate_limit=RateLimit.parse(settings.rate_limit),
         admin_key=settings.admin_key or stored_admin_key(settings.resolved_state_dir),

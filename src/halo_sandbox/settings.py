@@ -75,6 +75,9 @@ class Settings:
     # the sandbox (up, mock)
     seed: int = 0
     tickets: int | None = None
+    snapshot: Path | None = None
+    """A tenant snapshot (`halo-sandbox record`, `GET /_sandbox/snapshot`) served as the default tenant
+    instead of the seed world; a reset goes back to it."""
     strict: bool = False
     """The mock refuses (400) what real Halo would ignore instead of only reporting it."""
     rate_limit: str = "300/300s"

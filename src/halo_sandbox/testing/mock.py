@@ -73,8 +73,16 @@ class HaloMock:
         self._portal_cm: Any = None
         self._interceptor: Interceptor | None = None
         self.tenant = self.registry.create(self.name)
+        self._snapshot: Mapping[str, Any] | None = None
+        """What `reset` goes back to when the mock was given a snapshot."""
         if snapshot is not None:
             self.load_snapshot(snapshot)
+            self._snapshot = self.snapshot()
+        self._rate_limit = rate_limit
+        self._apply_rate_limit()
+
+    def _apply_rate_limit(self) -> None:
+        rate_limit = self._rate_limit
         if rate_limit is None or rate_limit is False:
             self.ratelimit(None)
         elif rate_limit is not True:
@@ -146,8 +154,12 @@ class HaloMock:
         return self.tenant.auth.expire(client_id=client_id)
 
     def reset(self) -> None:
-        """Back to the seed: data, clock, faults, rate limit and journal."""
+        """Back to the seed (or to the snapshot the mock was given): data, clock, faults, rate limit and
+        journal."""
         self.registry.reset(self.name)
+        if self._snapshot is not None:
+            self.registry.restore(self.name, self._snapshot)
+        self._apply_rate_limit()
 
     def load_snapshot(self, snapshot: str | Path | Mapping[str, Any]) -> None:
         """Replace the tenant's state with a snapshot (``GET /_sandbox/snapshot`` output, a dict or a
