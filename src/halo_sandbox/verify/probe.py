@@ -18,7 +18,15 @@ import anyio
 from halo_sandbox.verify.discovery import norm
 from halo_sandbox.verify.sandbox import Exchange, VerifySandbox
 
-__all__ = ["CallRecord", "Probe", "find_cursor", "find_record", "find_records"]
+__all__ = [
+    "CallRecord",
+    "Probe",
+    "decoded",
+    "find_cursor",
+    "find_record",
+    "find_records",
+    "record_id",
+]
 
 
 @dataclass(kw_only=True)
@@ -60,18 +68,46 @@ class CallRecord:
         ]
 
     def payload(self) -> Any:
-        """The structured content, else the first text content that parses as JSON, else the text."""
+        """What the result says, as data: the structured content, else the first text content that
+        parses as JSON, else the text. JSON text inside an envelope is parsed too (a Python-SDK tool
+        declared ``-> str`` answers ``{"result": "<json text>"}``), see `decoded`."""
         if self.result is None:
             return None
         if self.result.structured_content is not None:
-            return self.result.structured_content
+            return decoded(self.result.structured_content)
         texts = [c.text for c in self.result.content if getattr(c, "type", None) == "text"]
         for text in texts:
             try:
-                return json.loads(text)
+                return decoded(json.loads(text))
             except ValueError:
                 continue
         return "\n".join(texts) if texts else None
+
+    @property
+    def reached_halo(self) -> bool:
+        """Whether any API request reached Halo during the call."""
+        return bool(self.api)
+
+    def answers(self) -> list[Any]:
+        """The mock's JSON answers to the successful API GETs the server sent during the call, in order."""
+        return [
+            answer
+            for e in self.exchanges
+            if e.method == "GET" and e.status == 200 and e.path.lower().startswith("/api/")
+            for answer in [e.answer()]
+            if answer is not None
+        ]
+
+    def answered_records(self, *, id_keys: Iterable[str] = ("id",)) -> list[dict[str, Any]]:
+        """Every record the mock answered during the call (a get's record, a list's records)."""
+        out: list[dict[str, Any]] = []
+        for answer in self.answers():
+            records = find_records(answer)
+            if records is None:
+                one = find_record(answer, id_keys=id_keys)
+                records = [one] if one is not None else []
+            out += records
+        return out
 
     def text(self) -> str:
         """Everything the caller can read: text content, structured content and protocol error."""
@@ -112,6 +148,11 @@ class CallRecord:
             outcome = f"protocol error: {self.protocol_error}"
         else:
             outcome = ("tool error: " if self.tool_error else "ok: ") + _short(self.text())
+            if not self.journal and self.result is not None:
+                outcome += (
+                    " [no request reached Halo: the server answered on its own (its validation, "
+                    "a cache or its own circuit breaker)]"
+                )
         return {
             "tool": self.tool,
             "arguments": self.arguments,
@@ -182,45 +223,125 @@ class Probe:
         return record
 
 
+_ENVELOPE_KEYS = {
+    "result",
+    "results",
+    "records",
+    "items",
+    "data",
+    "rows",
+    "value",
+    "values",
+    "content",
+    "body",
+    "response",
+    "payload",
+    "json",
+    "text",
+    "output",
+    "record",
+    "item",
+    "entity",
+    "object",
+}
+_DEPTH = 8
+
+
+def decoded(value: Any, _depth: int = 0) -> Any:
+    """``value`` with JSON text parsed where a result carries it as a string: the value itself, or
+    under an envelope key (``{"result": "<json>"}``, ``{"data": {"content": "<json>"}}``), nested.
+    Strings inside records stay strings."""
+    if _depth > _DEPTH:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("{", "["):
+            try:
+                return decoded(json.loads(text), _depth + 1)
+            except ValueError:
+                return value
+        return value
+    if isinstance(value, Mapping):
+        return {
+            k: decoded(v, _depth + 1) if norm(str(k)) in _ENVELOPE_KEYS or len(value) == 1 else v
+            for k, v in value.items()
+        }
+    if isinstance(value, list) and len(value) == 1:
+        return [decoded(value[0], _depth + 1)]
+    return value
+
+
+def _record_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(r, Mapping) for r in value)
+
+
 def find_records(payload: Any, *, list_keys: Iterable[str] = ()) -> list[dict[str, Any]] | None:
     """The records of a list result: the payload itself when it is a list of objects, else the
-    first list of objects under a usual key (``result``, ``items``, ``data``, ``tickets``, ...)."""
+    first list of objects under a usual key (``result``, ``items``, ``data``, ``tickets``, ...) at
+    any depth (envelopes in envelopes), else the first non-empty list of objects anywhere."""
+    payload = decoded(payload)
     if isinstance(payload, list):
-        return (
-            [r for r in payload if isinstance(r, dict)] if all(isinstance(r, dict) for r in payload) else None
-        )
+        return [dict(r) for r in payload] if _record_list(payload) else None
     if not isinstance(payload, Mapping):
         return None
-    keys = ["result", "results", "records", "items", "data", "rows", "value", *list_keys]
-    for key in keys:
-        for actual, value in payload.items():
-            if norm(actual) == norm(key):
-                if isinstance(value, list) and all(isinstance(r, dict) for r in value):
-                    return list(value)
-                if isinstance(value, Mapping):
-                    inner = find_records(value, list_keys=list_keys)
-                    if inner is not None:
-                        return inner
-    for value in payload.values():
-        if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
-            return list(value)
-    return None
+    wanted = _ENVELOPE_KEYS | {norm(k) for k in list_keys}
+    fallback: list[dict[str, Any]] | None = None
+    level: list[Mapping[str, Any]] = [payload]
+    for _ in range(_DEPTH):
+        deeper: list[Mapping[str, Any]] = []
+        for node in level:
+            for key, value in node.items():
+                if _record_list(value):
+                    if norm(str(key)) in wanted:
+                        return [dict(r) for r in value]
+                    if fallback is None and value:
+                        fallback = [dict(r) for r in value]
+                elif isinstance(value, Mapping):
+                    deeper.append(value)
+        if not deeper:
+            break
+        level = deeper
+    return fallback
 
 
-def find_record(payload: Any) -> dict[str, Any] | None:
-    """The one record of a get/create/update result: an object with an ``id``, at the top or under
-    ``result``/``data``/``record``/..."""
-    if isinstance(payload, Mapping):
-        if "id" in payload and not isinstance(payload["id"], (dict, list)):
-            return dict(payload)
-        for key in ("result", "data", "record", "item", "ticket", "value"):
-            for actual, value in payload.items():
-                if norm(actual) == key:
-                    inner = find_record(value[0] if isinstance(value, list) and len(value) == 1 else value)
-                    if inner is not None:
-                        return inner
-    if isinstance(payload, list) and len(payload) == 1:
-        return find_record(payload[0])
+def record_id(record: Mapping[str, Any], id_keys: Iterable[str] = ("id",)) -> Any:
+    """The record's id: the first of ``id_keys`` it carries as a scalar; raises `LookupError`
+    (a record with no id field, e.g. a priority projected by ``priorityid`` only)."""
+    for key in id_keys:
+        for actual, value in record.items():
+            if norm(str(actual)) == norm(key) and value is not None and not isinstance(value, (dict, list)):
+                return value
+    raise LookupError(f"no id field ({', '.join(id_keys)}) in the record")
+
+
+def find_record(payload: Any, *, id_keys: Iterable[str] = ("id",)) -> dict[str, Any] | None:
+    """The one record of a get/create/update result: an object with an id field (``id``, or one
+    of ``id_keys``), at the top or under ``result``/``data``/``record``/... at any depth (JSON text
+    included), or the only object of a one-element list."""
+    keys = [*id_keys] if "id" in id_keys else ["id", *id_keys]
+    level: list[Any] = [decoded(payload)]
+    for _ in range(_DEPTH):
+        deeper: list[Any] = []
+        for node in level:
+            if isinstance(node, list):
+                if len(node) == 1:
+                    deeper.append(node[0])
+                continue
+            if not isinstance(node, Mapping):
+                continue
+            try:
+                record_id(node, keys)
+                return dict(node)
+            except LookupError:
+                pass
+            for key, value in node.items():
+                if isinstance(value, (Mapping, list)) and (
+                    norm(str(key)) in _ENVELOPE_KEYS or len(node) == 1
+                ):
+                    deeper.append(value)
+        if not deeper:
+            break
+        level = deeper
     return None
 
 

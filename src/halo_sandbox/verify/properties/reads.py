@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from halo_sandbox.verify.discovery import norm, resource
-from halo_sandbox.verify.probe import find_cursor, find_record, find_records
+from halo_sandbox.verify.probe import CallRecord, find_cursor, find_record, find_records, record_id
 from halo_sandbox.verify.properties import (
     Context,
     fill_arguments,
@@ -59,18 +59,27 @@ async def reads_are_true(ctx: Context) -> list:
                 break
             call = await ctx.probe.call(mapped.name, args)
             calls.append(call)
-            truth = ctx.store.get(
+            # the truth is what the mock answered to the very request the server sent (its query,
+            # e.g. includedetails=true, included); the stored record when the server sent none
+            truth = _answered(call, row["id"]) or ctx.store.get(
                 resource=mapped.resource, id=row["id"], params={k: str(v) for k, v in scope.items()}
             )
             got = find_record(call.payload()) if call.ok else None
+            if got is None and call.ok:
+                got = find_record(call.payload(), id_keys=_id_fields(call.payload()))
             if not call.ok:
-                failures.append(f"reading {mapped.resource} {row['id']} failed")
+                failures.append(
+                    f"reading {mapped.resource} {row['id']} failed"
+                    + ("" if call.reached_halo else " before any request reached Halo")
+                )
             elif got is None:
-                failures.append(f"no record with an id in the result for {mapped.resource} {row['id']}")
-            elif str(got.get("id")) != str(row["id"]):
+                failures.append(f"no record in the result for {mapped.resource} {row['id']}")
+            elif "id" in got and str(got["id"]) != str(row["id"]):
                 failures.append(f"asked for id {row['id']}, got id {got.get('id')!r}")
             else:
                 failures += scalar_mismatches(got, truth)
+                if failures and not call.reached_halo:
+                    failures.append("no request reached Halo: the server answered from its own cache")
         else:
             checks.append(
                 ctx.check(
@@ -95,21 +104,43 @@ async def reads_are_true(ctx: Context) -> list:
             continue
         call = await ctx.probe.call(mapped.name, args)
         records = find_records(call.payload(), list_keys=[mapped.resource]) if call.ok else None
-        by_id = {str(r["id"]): r for r in rows}
+        # what the mock answered to the server's own requests (their query included), else the tenant
+        answered = call.answered_records()
+        truth = answered if answered else rows
+        by_id = {str(r["id"]): r for r in truth if "id" in r}
+        stored = {str(r["id"]): r for r in rows if "id" in r}
         failures = []
+        without_id = 0
         if not call.ok:
-            failures.append("the list call failed")
+            failures.append(
+                "the list call failed" + ("" if call.reached_halo else " before any request reached Halo")
+            )
         elif records is None:
             failures.append("no list of records in the result")
-        elif not records and rows:
-            failures.append(f"listed nothing, the tenant holds {len(rows)}")
+        elif not records and (answered or (rows and not call.answers())):
+            failures.append(
+                f"listed nothing; Halo answered {len(answered)} record(s)"
+                if answered
+                else f"listed nothing, the tenant holds {len(rows)}"
+            )
         else:
             for record in records:
-                key = str(record.get("id"))
-                if key not in by_id:
-                    failures.append(f"record id {record.get('id')!r} is not in the tenant (invented)")
-                else:
+                try:
+                    key = str(record_id(record))
+                except LookupError:
+                    without_id += 1  # e.g. priorities projected by priorityid: "no id field", not invented
+                    match = _match_without_id(record, truth)
+                    if match is not None:
+                        failures += [
+                            f"{m} (a record with no id field)" for m in scalar_mismatches(record, match)
+                        ]
+                    continue
+                if key in by_id:
                     failures += [f"id {key}: {m}" for m in scalar_mismatches(record, by_id[key])]
+                elif key in stored:
+                    failures += [f"id {key}: {m}" for m in scalar_mismatches(record, stored[key])]
+                else:
+                    failures.append(f"record id {record.get('id')!r} is not in the tenant (invented)")
         checks.append(
             ctx.check(
                 "reads",
@@ -121,7 +152,38 @@ async def reads_are_true(ctx: Context) -> list:
                 expected="only records the mock holds, with their values",
             )
         )
+        if without_id and not failures:
+            checks[-1].detail = f"{without_id} record(s) with no id field (matched by their other id fields)"
     return checks
+
+
+def _answered(call: CallRecord, record_id_value: Any) -> dict[str, Any] | None:
+    """The record with this id in the mock's answers to the call's own requests (the last one)."""
+    found = None
+    for record in call.answered_records():
+        if "id" in record and str(record["id"]) == str(record_id_value):
+            found = record
+    return found
+
+
+def _id_fields(payload: Any) -> list[str]:
+    """Fields named like ids (``priorityid``) of the objects in a payload, for a record with no ``id``."""
+    names: list[str] = []
+    for value in [payload, *(payload.values() if isinstance(payload, dict) else [])]:
+        if isinstance(value, dict):
+            names += [k for k in value if norm(str(k)).endswith("id") and norm(str(k)) != "id"]
+    return names
+
+
+def _match_without_id(record: dict[str, Any], truth: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The one truth row sharing one of the record's id-like fields (``priorityid``), if any."""
+    for key, value in record.items():
+        if not norm(str(key)).endswith("id") or isinstance(value, (dict, list)) or value is None:
+            continue
+        hits = [row for row in truth if key in row and str(row[key]) == str(value)]
+        if len(hits) == 1:
+            return hits[0]
+    return None
 
 
 def _param(schema: dict[str, Any], names: set[str]) -> str | None:
