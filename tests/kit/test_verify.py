@@ -97,20 +97,25 @@ async def test_an_honest_server_of_another_style_passes():
     assert exit_code(report) == 0
 
 
-@pytest.mark.parametrize(
-    ("defect", "caught_by", "says"),
-    [
-        ("retry-429", "errors", "upstream requests for one call (retried)"),
-        ("drop-error-body", "errors", "does not carry Halo's message"),
-        ("paging-skip", "pagination", "never returned"),
-        ("schema-lie", "schemas", "the schema calls 'summary' optional"),
-        ("auth-loop", "auth", "token requests"),
-        ("stale-read", "reads", "summary: server said"),
-        ("write-drops", "writes", "client_id: sent"),
-    ],
-)
+DEFECTS = [
+    # (defect, the property that catches it, what its failure says)
+    ("wrong-envelope", "reads", "no record with an id in the result"),
+    ("stale-read", "reads", "summary: server said"),
+    ("paging-skip", "pagination", "never returned"),
+    ("drop-error-body", "errors", "does not carry Halo's message"),
+    ("status-lost", "errors", "does not carry the status"),
+    ("retry-429", "retries", "ignores Retry-After"),
+    ("unbounded-wait", "retries", "waits without end"),
+    ("post-retry", "retries", "a create was sent 3 times"),
+    ("write-drops", "writes", "client_id: sent"),
+    ("schema-lie", "schemas", "the schema calls 'summary' optional"),
+    ("auth-loop", "auth", "token requests"),
+]
+
+
+@pytest.mark.parametrize(("defect", "caught_by", "says"), DEFECTS, ids=[d[0] for d in DEFECTS])
 async def test_each_defect_is_caught_by_its_property(defect, caught_by, says):
-    report = await run_verify(VerifyOptions(target=ServerTarget(command=defective(defect)), examples=3))
+    report = await run_verify(VerifyOptions(target=ServerTarget(command=defective(defect)), examples=2))
     failed = {p for p, s in statuses(report).items() if s == "failed"}
     assert failed == {caught_by}, failures(report)
     failure = next(c for c in report.checks if c.status == "failed")
@@ -119,6 +124,25 @@ async def test_each_defect_is_caught_by_its_property(defect, caught_by, says):
         "a failure shows the call and its upstream requests"
     )
     assert exit_code(report) == 1
+
+
+async def test_bounded_retries_honouring_retry_after_are_a_finding_not_a_failure():
+    target = ServerTarget(command=defective("polite-retry"))
+    lenient = await run_verify(VerifyOptions(target=target, only=("retries",)))
+    assert not lenient.failed, failures(lenient)
+    assert any(
+        "429, Retry-After 1" in f and "retries 2 times honouring Retry-After" in f for f in lenient.findings
+    )
+    assert any("429, Retry-After 3600" in f and "passes through once" in f for f in lenient.findings)
+    strict = await run_verify(VerifyOptions(target=target, only=("retries",), retry_policy="pass-through"))
+    failed = {c.subject for c in strict.checks if c.status == "failed"}
+    assert failed == {
+        "halo_tickets_get / 429, Retry-After 1",
+        "halo_tickets_get / 429, Retry-After as an HTTP date",
+        "halo_tickets_get / 503, Retry-After 1",
+        "halo_tickets_get / 500",
+        "halo_tickets_get / a dropped connection",
+    }, failures(strict)
 
 
 def test_cli_writes_json_and_junit_and_exits_1_on_a_failure(tmp_path):
@@ -131,7 +155,7 @@ def test_cli_writes_json_and_junit_and_exits_1_on_a_failure(tmp_path):
             "--examples",
             "2",
             "--only",
-            "errors",
+            "retries",
             "--json",
             str(tmp_path / "r.json"),
             "--junit",
@@ -139,14 +163,15 @@ def test_cli_writes_json_and_junit_and_exits_1_on_a_failure(tmp_path):
         ],
     )
     assert result.exit_code == 1, result.output
-    assert "FAILED errors" in result.output
+    assert "FAILED retries" in result.output
     data = json.loads((tmp_path / "r.json").read_text())
-    errors = next(p for p in data["properties"] if p["name"] == "errors")
+    assert any("ignoring Retry-After" in finding for finding in data["findings"])
+    errors = next(p for p in data["properties"] if p["name"] == "retries")
     assert errors["status"] == "failed"
     failed = [c for c in errors["checks"] if c["status"] == "failed"]
     assert sum(line.startswith("GET /api/Tickets") for line in failed[0]["calls"][0]["upstream"]) == 4
     suites = {s.get("name"): s for s in ElementTree.parse(tmp_path / "r.xml").getroot()}
-    assert int(suites["errors"].get("failures")) == len(failed)
+    assert int(suites["retries"].get("failures")) == len(failed)
     assert suites["attachments"].find("testcase/skipped") is not None
 
 

@@ -56,7 +56,7 @@ def verify(
         typer.Option(
             "--only",
             help="Run only these properties (repeatable): reads, pagination, writes, attachments, "
-            "errors, auth, schemas.",
+            "errors, retries, auth, schemas.",
             show_default=False,
         ),
     ] = None,

@@ -18,7 +18,17 @@ __all__ = ["EXIT_CODES", "PROPERTIES", "Check", "Report", "Verdict", "clean"]
 
 Status = Literal["passed", "failed", "skipped", "error"]
 Verdict = Literal["passed", "failed", "error", "nothing verified"]
-PROPERTIES = ("discovery", "schemas", "reads", "pagination", "errors", "writes", "auth", "attachments")
+PROPERTIES = (
+    "discovery",
+    "schemas",
+    "reads",
+    "pagination",
+    "errors",
+    "retries",
+    "writes",
+    "auth",
+    "attachments",
+)
 _STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")
 _MARK = {
     "passed": "[green]pass[/]",

@@ -20,6 +20,7 @@ from halo_sandbox.verify.probe import Probe
 from halo_sandbox.verify.properties import Context
 from halo_sandbox.verify.properties.errors import auth, error_pass_through
 from halo_sandbox.verify.properties.reads import pagination, reads_are_true
+from halo_sandbox.verify.properties.retries import retries
 from halo_sandbox.verify.properties.schemas import schemas
 from halo_sandbox.verify.properties.writes import attachments, writes_land
 from halo_sandbox.verify.report import PROPERTIES, Check, Report
@@ -37,6 +38,7 @@ PROPERTY_FUNCTIONS = {
     "writes": writes_land,
     "attachments": attachments,
     "errors": error_pass_through,
+    "retries": retries,
     "auth": auth,
     "schemas": schemas,  # last: its generated calls write and delete at random
 }

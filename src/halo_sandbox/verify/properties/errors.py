@@ -6,60 +6,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from halo_sandbox.verify.discovery import MappedTool, norm
 from halo_sandbox.verify.probe import CallRecord, _walk
 from halo_sandbox.verify.properties import Context, fill_arguments, seeded_ticket, store_rows
-
-RETRY_AFTER = 2
-
-
-def _scenarios() -> list[tuple[str, dict[str, Any], str]]:
-    """(label, fault rule, the message the caller must see). Messages are unique per run."""
-    from halo_sandbox.mock.engine.faults import rate_limit_message
-    from halo_sandbox.mock.settings import RateLimit
-
-    tag = uuid.uuid4().hex[:8]
-    limit = rate_limit_message(RateLimit())
-    return [
-        (
-            "429",
-            {
-                "status": 429,
-                "body": limit,
-                "headers": {
-                    "X-RateLimit-Limit": "300",
-                    "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset": str(RETRY_AFTER),
-                    "Retry-After": str(RETRY_AFTER),
-                },
-            },
-            limit,
-        ),
-        (
-            "500",
-            {"status": 500, "body": {"message": f"An error has occurred ({tag})."}},
-            f"An error has occurred ({tag}).",
-        ),
-        ("503", {"status": 503, "body": f"Service Unavailable ({tag})"}, f"Service Unavailable ({tag})"),
-        (
-            "404",
-            {"status": 404, "body": {"message": f"No matching record found ({tag})."}},
-            f"No matching record found ({tag}).",
-        ),
-        (
-            "400",
-            {
-                "status": 400,
-                "body": {
-                    "message": "The request is invalid.",
-                    "modelState": {"[0].summary": [f"The summary is invalid ({tag})."]},
-                },
-            },
-            f"The summary is invalid ({tag}).",
-        ),
-    ]
+from halo_sandbox.verify.properties.generative import Failure, explore
 
 
 def read_call(ctx: Context, mapped: MappedTool) -> dict[str, Any] | None:
@@ -93,9 +46,10 @@ def probe_tools(ctx: Context) -> list[tuple[MappedTool, dict[str, Any]]]:
     return chosen
 
 
-def _ratelimit_problems(call: CallRecord) -> list[str]:
-    """Rate-limit fields the server passes (any ``ratelimit`` object) must be the ones Halo sent."""
-    want = {"limit": 300, "remaining": 0, "reset": RETRY_AFTER}
+def _ratelimit_problems(call: CallRecord, retry_after: int) -> list[str]:
+    """Rate-limit fields the server passes (any ``ratelimit`` object, any ``retry_after``) must be
+    the ones Halo sent."""
+    want = {"limit": 300, "remaining": 0, "reset": retry_after}
     problems = []
     for key, value in (item for item in _walk(call.payload()) if isinstance(item, tuple)):
         if norm(key) in {"ratelimit", "ratelimits"} and isinstance(value, dict):
@@ -108,15 +62,85 @@ def _ratelimit_problems(call: CallRecord) -> list[str]:
                     and not expected - slack <= got <= expected
                 ):
                     problems.append(f"rate-limit {field} passed as {got!r}, Halo said {expected}")
-    return problems
-
-
-def _retry_after(call: CallRecord) -> list[Any]:
-    return [
+    wrong = [
         v
         for k, v in (item for item in _walk(call.payload()) if isinstance(item, tuple))
         if norm(k) in {"retryafter", "retryafterseconds"}
+        and v is not None
+        and str(v) not in (str(retry_after), f"{retry_after}.0")
     ]
+    if wrong:
+        problems.append(f"retry-after passed as {wrong[0]!r}, Halo said {retry_after}")
+    return problems
+
+
+STATUSES = (400, 403, 404, 409, 429, 500, 502, 503, 504)
+"""Every error status Halo answers an API call with, 401 aside (the auth property)."""
+BODY_KINDS = ("json", "text", "html")
+_FILLER = "Halo verify filler text, standing in for a long stack trace or proxy page. "
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorScenario:
+    """One scripted Halo error: status, body kind and length, Retry-After header."""
+
+    status: int
+    kind: str = "json"
+    length: int = 0
+    """Characters of filler after the message (bodies up to several KB)."""
+    retry_after: str | None = None
+
+    def describe(self) -> str:
+        after = f", Retry-After {self.retry_after!r}" if self.retry_after is not None else ""
+        return f"Halo answers {self.status} with a {self.kind} body of ~{self.length} filler chars{after}"
+
+
+def _letters(n: int = 10) -> str:
+    """Random lower-case letters (no digits: a status number must not hide in a message)."""
+    return "".join(chr(ord("a") + b % 26) for b in uuid.uuid4().bytes[:n])
+
+
+def error_rule(scenario: ErrorScenario) -> tuple[dict[str, Any], str]:
+    """The fault rule answering as ``scenario`` says, and the message the caller must see."""
+    message = f"Verify {_letters()} says no"
+    filler = (_FILLER * (scenario.length // len(_FILLER) + 1))[: scenario.length]
+    headers: dict[str, str] = {}
+    if scenario.retry_after is not None:
+        headers["Retry-After"] = scenario.retry_after
+    if scenario.status == 429:
+        headers.update({"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0"})
+    body: Any
+    if scenario.kind == "json":
+        body = {"message": message, "detail": filler} if filler else {"message": message}
+        if scenario.status == 400:  # ASP.NET's field errors: the field's message is what matters
+            body = {"message": "The request is invalid.", "modelState": {"[0].summary": [message]}}
+            if filler:
+                body["modelState"]["[0].details"] = [filler]
+    elif scenario.kind == "text":
+        body = f"{message}. {filler}"
+    else:
+        body = (
+            f"<!DOCTYPE html><html><head><title>{message}</title></head><body><h1>{scenario.status}"
+            f"</h1><p>{filler}</p></body></html>"
+        )
+    return {"status": scenario.status, "body": body, "headers": headers}, message
+
+
+def error_scenarios() -> Any:
+    from hypothesis import strategies as st
+
+    return st.builds(
+        ErrorScenario,
+        status=st.sampled_from(STATUSES),
+        kind=st.sampled_from(BODY_KINDS),
+        length=st.one_of(st.just(0), st.integers(1, 200), st.integers(1000, 6000)),
+        retry_after=st.sampled_from((None, "0", "1")),
+    )
+
+
+def carries(call: CallRecord, text: str) -> bool:
+    seen = call.text()
+    return text in seen or json.dumps(text)[1:-1] in seen
 
 
 async def error_pass_through(ctx: Context) -> list:
@@ -126,52 +150,81 @@ async def error_pass_through(ctx: Context) -> list:
         return [ctx.check("errors", "read tools", "skipped", "no read tool whose arguments could be filled")]
     faults = ctx.sandbox.tenant.faults
     for mapped, args in targets:
-        for label, rule, message in _scenarios():
+        judged: list[int] = []
+
+        async def scenario(
+            example: ErrorScenario,
+            mapped: MappedTool = mapped,
+            args: dict[str, Any] = args,
+            judged: list[int] = judged,
+        ) -> Failure | None:
+            rule, message = error_rule(example)
             faults.clear()
             faults.add(path="/api/*", **rule)
-            call = await ctx.probe.call(
-                mapped.name, args, timeout=max(ctx.probe.timeout, 4 * RETRY_AFTER + 5)
-            )
-            await ctx.probe.settle()
-            faults.clear()
-            api = len(call.api)
+            try:
+                call = await ctx.probe.call(mapped.name, args, timeout=max(ctx.probe.timeout, 15))
+                await ctx.probe.settle()
+            finally:
+                faults.clear()
+            if call.timed_out and len(call.api) > 1:
+                return None  # a server retrying until the call's time ran out: the retries property
+            judged.append(example.status)
             problems = []
             if call.timed_out:
                 problems.append("the call never returned")
             elif call.ok:
-                problems.append(f"Halo's {label} came back as a success")
-            text = call.text()
-            if not call.timed_out and not call.ok:
-                if label not in text:
-                    problems.append(f"the error does not carry the status {label}")
-                if message not in text and json.dumps(message)[1:-1] not in text:
+                problems.append(f"Halo's {example.status} came back as a success")
+            else:
+                if str(example.status) not in call.text():
+                    problems.append(f"the error does not carry the status {example.status}")
+                if not carries(call, message):
                     problems.append("the error does not carry Halo's message")
-            if api != 1:
-                problems.append(
-                    f"{api} upstream requests for one call (retried)"
-                    if api > 1
-                    else "no upstream request reached Halo"
-                )
-            if label == "429" and not problems:
-                wrong = [
-                    v
-                    for v in _retry_after(call)
-                    if v is not None and str(v) not in (str(RETRY_AFTER), f"{RETRY_AFTER}.0")
-                ]
-                if wrong:
-                    problems.append(f"retry-after passed as {wrong[0]!r}, Halo said {RETRY_AFTER}")
-                problems += _ratelimit_problems(call)
+            if not call.api:
+                problems.append("no upstream request reached Halo")
+            if example.status == 429 and not problems and example.retry_after is not None:
+                problems += _ratelimit_problems(call, int(example.retry_after))
+            if not problems:
+                return None
+            return Failure(
+                detail=f"{example.status}: " + "; ".join(problems),
+                calls=[call],
+                expected=f"a tool error carrying {example.status} and {message!r}",
+            )
+
+        found = await explore(
+            ctx,
+            error_scenarios(),
+            scenario,
+            describe=ErrorScenario.describe,
+            examples=2 * ctx.examples,
+            explicit=[ErrorScenario(status=s, retry_after="1" if s == 429 else None) for s in STATUSES],
+        )
+        if found.failure is not None:
             checks.append(
                 ctx.check(
                     "errors",
-                    f"{mapped.name} / {label}",
-                    "failed" if problems else "passed",
-                    "; ".join(problems)
-                    or f"{label}: status and message passed through, {api} upstream request",
+                    mapped.name,
+                    "failed",
+                    found.failure.detail,
                     tool=mapped.name,
-                    calls=[call] if problems else [],
-                    expected=f"a tool error carrying {label} and {message!r}, after exactly one upstream "
-                    "request",
+                    calls=found.failure.calls,
+                    expected=found.failure.expected,
+                    example=found.failure.example,
+                )
+            )
+        elif found.stopped:
+            checks.append(ctx.check("errors", mapped.name, "skipped", found.stopped, tool=mapped.name))
+        else:
+            statuses = ", ".join(str(s) for s in sorted(set(judged)))
+            checks.append(
+                ctx.check(
+                    "errors",
+                    mapped.name,
+                    "passed" if judged else "skipped",
+                    f"{found.examples} scripted errors ({statuses}): status and message passed through"
+                    if judged
+                    else "every scripted error ran out of time while the server retried (see retries)",
+                    tool=mapped.name,
                 )
             )
     return checks
