@@ -1,0 +1,25 @@
+"""The recorder's and the drift check's one error family."""
+
+from __future__ import annotations
+
+__all__ = ["BudgetExhausted", "HaloRefused", "RecordingError", "ResumeMismatch"]
+
+
+class RecordingError(Exception):
+    """Anything that stops `record` or `drift`; the message says what to do."""
+
+
+class HaloRefused(RecordingError):
+    """The live Halo answered a request with an error (after the retries 429 and 5xx get)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class BudgetExhausted(RecordingError):
+    """The request budget (``--max-requests``) is spent; what was recorded so far is kept for ``--resume``."""
+
+
+class ResumeMismatch(RecordingError):
+    """``--resume`` found no partial recording, or one of another tenant or other options."""
