@@ -11,7 +11,7 @@ from rich.console import Console
 
 from halo_sandbox.console.cli import journal
 from halo_sandbox.provisioning.cli import servers_app, tokens_app
-from halo_sandbox.recording.cli import record_command
+from halo_sandbox.recording.cli import drift_command, record_command
 
 if TYPE_CHECKING:
     from mcp.server.lowlevel import Server
@@ -29,6 +29,7 @@ app.add_typer(tokens_app, name="tokens")
 app.command("journal")(journal)
 app.command("verify")(verify)
 app.command("record")(record_command)
+app.command("drift")(drift_command)
 
 
 @app.callback()

@@ -14,7 +14,7 @@ from rich.table import Table
 from halo_sandbox.recording.errors import BudgetExhausted, RecordingError
 from halo_sandbox.settings import ENV
 
-__all__ = ["record_command"]
+__all__ = ["drift_command", "record_command"]
 
 _HaloUrl = Annotated[
     str,
@@ -155,3 +155,72 @@ def record_command(
         f"Serve it: halo-sandbox up --snapshot {out}",
         highlight=False,
     )
+
+
+def drift_command(
+    halo_url: _HaloUrl,
+    client_id: _ClientId,
+    client_secret: _ClientSecret,
+    tenant: _Tenant = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write the report as JSON to this file.", show_default=False),
+    ] = None,
+    max_requests: _MaxRequests = None,
+) -> None:
+    """Ask a live Halo and the sandbox's mock the same read-only questions and report where their
+    answers differ in shape (envelopes, fields, types, paging, status codes). Exit 0 when they agree,
+    1 when they drift."""
+    import json
+
+    from halo_sandbox.mock.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
+    from halo_sandbox.recording.drift import DriftReport, drift, sandbox_mock
+
+    console = Console(soft_wrap=True)
+    try:
+        live_creds = Credentials(
+            halo_url=halo_url, client_id=client_id, client_secret=client_secret, tenant=tenant
+        )
+    except RecordingError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    mock_creds = Credentials(
+        halo_url="http://sandbox.invalid", client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET
+    )
+
+    async def run() -> DriftReport:
+        async with (
+            ReadOnlyHalo(live_creds, max_requests=max_requests) as live,
+            ReadOnlyHalo(mock_creds, transport=sandbox_mock(), rate=None) as mock,
+        ):
+            with console.status("asking") as status:
+                return await drift(live, mock, progress=lambda name: status.update(f"asking about {name}"))
+
+    try:
+        report = asyncio.run(run())
+    except RecordingError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=2) from None
+    for name in report.resources:
+        findings = [f for f in report.findings if f.resource == name]
+        if not findings:
+            continue
+        table = Table(title=f"{name}: {len(findings)} difference(s)", title_justify="left")
+        for column in ("where", "aspect", "name", "live Halo", "mock"):
+            table.add_column(column)
+        for f in findings:
+            table.add_row(f.where, f.aspect, f.name, f.live, f.mock)
+        console.print(table)
+    if json_path is not None:
+        json_path.write_text(json.dumps(report.to_json(), indent=2), encoding="utf-8")
+    agreeing = [n for n in report.resources if not any(f.resource == n for f in report.findings)]
+    console.print(f"agree: {', '.join(agreeing) or '(none)'}", highlight=False)
+    if report.agree:
+        console.print("No drift: the mock answers in the live tenant's shapes.", style="green")
+        return
+    console.print(
+        f"{len(report.findings)} difference(s) in {len(report.resources) - len(agreeing)} resource(s); "
+        "mock_halo/FIDELITY.md says how to turn them into fixes.",
+        style="yellow",
+    )
+    raise typer.Exit(code=1)
