@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -35,6 +36,9 @@ def tests(session: nox.Session) -> None:
     # `browser`: Playwright for the console's browser test (it drives the system's chromium, never a
     # downloaded browser; the test skips when chromium is missing).
     session.install("-e", ".[test,browser]")
+    # the TypeScript MCP SDK client of tests/e2e/test_error_results.py (skipped without node)
+    if shutil.which("npm"):
+        session.run("npm", "ci", "--prefix", "tests/node", "--no-audit", "--no-fund", external=True)
     session.run("pytest", "tests", "examples", *session.posargs, success_codes=PYTEST_OK)
 
 

@@ -1,7 +1,8 @@
 """Tool results on the wire: successes (`{"result": ...}`) and the one mapping from the server's
 error tree to an `isError` result (`{"error": {"status", "message", "body", "ratelimit",
-"retry_after", "code"}}`), each as structured content plus the same JSON as text content, encoded
-once with orjson. Rate-limit fields Halo sent ride in the result's `_meta` under `RATELIMIT_META`
+"retry_after", "code", "next"}}`), each as structured content; a success's text content is the same
+JSON (encoded once with orjson), an error's text says the status, the message and what to do next
+before that JSON. Rate-limit fields Halo sent ride in the result's `_meta` under `RATELIMIT_META`
 (for the HTTP transports' `ratelimit-*` headers)."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "dumps",
     "encode",
     "error_result",
+    "next_step",
     "ratelimit_fields",
     "success",
     "result_json",
@@ -35,7 +37,7 @@ Result = mcp_types.CallToolResult
 
 
 class EncodedResult(mcp_types.CallToolResult):
-    """A result built here (`success`, `error_result`): the text of its first content block is the
+    """A success built here (`success`): the text of its first content block is the
     JSON of its structured content, so a transport can send that text as the structured content too."""
 
 
@@ -90,8 +92,53 @@ def result_json(result: Result) -> str | None:
     return text[len(_RESULT_PREFIX) : -len(tail)] if text.endswith(tail) else None
 
 
+_NEXT_BY_STATUS = {
+    400: "Halo refused the arguments: correct what the message names and call again.",
+    401: "Halo refused the server's credentials: check the server's Halo client id, secret and tenant.",
+    403: "The server's Halo credentials lack the permission or scope this needs: use another tool "
+    "or ask the Halo admin for the scope.",
+    404: "No such record: check the id (the resource's list tool returns the ids that exist).",
+    409: "Halo refused the change as a conflict: read the record again, then retry with its current state.",
+    413: "The request is too large for Halo: send less (fewer records, a smaller file).",
+    429: "Halo is rate limiting: wait `retry_after` seconds (or a minute when it is null), then call again.",
+}
+_NEXT_BY_CODE = {
+    "invalid_arguments": "Correct the arguments as the message says (the tool's inputSchema lists them) "
+    "and call again; nothing was sent to Halo.",
+    "unknown_tool": "Call a tool this server lists (tools/list, or the search tool in discovery mode).",
+    "invalid_cursor": "Pass `next_cursor` back exactly as returned, with the same filters, or start the "
+    "listing again without it.",
+    "file_access_denied": "Give a file inside the server's allowed directory, or the content as "
+    "`content_base64` / `content_text`.",
+    "upstream_unavailable": "Halo could not be reached: retry in a moment; if it persists the server's "
+    "Halo URL or the network is wrong.",
+    "internal_error": "A fault inside the MCP server, not in your arguments: retry once, then report it.",
+}
+
+
+def next_step(exc: ServerError) -> str:
+    """What an agent should do about `exc`: by Halo's status for Halo's answers, else by error code."""
+    status = getattr(exc, "status", None)
+    if exc.code == "upstream_error" and isinstance(status, int):
+        if status in _NEXT_BY_STATUS:
+            return _NEXT_BY_STATUS[status]
+        if status >= 500:
+            return "Halo failed on its side: retry in a moment; do not repeat a write before checking it."
+        return "Halo refused the request: read Halo's message and body, change the call, then retry."
+    return _NEXT_BY_CODE.get(exc.code, "Read the message, change the call, then retry.")
+
+
+def _headline(error: Mapping[str, Any]) -> str:
+    status, message = error["status"], error["message"]
+    if error["code"] in ("upstream_error", "upstream_unavailable"):
+        return f"Error: Halo answered {status}: {message}" if status is not None else f"Error: {message}"
+    return f"Error ({error['code']}): {message}"
+
+
 def error_result(exc: ServerError) -> Result:
-    """The one mapping from the server error tree to an `isError` tool result."""
+    """The one mapping from the server error tree to an `isError` tool result: structured content
+    `{"error": {...}}` (every tool's `outputSchema` admits it: `tools.admits_error`), and a text that
+    says the status, Halo's message and what to do next, then the same JSON."""
     if isinstance(exc, UpstreamError):
         error = {
             "status": exc.status,
@@ -103,12 +150,14 @@ def error_result(exc: ServerError) -> Result:
     else:
         error = {"status": None, "message": exc.message, "body": None, "ratelimit": None, "retry_after": None}
     error["code"] = exc.code
+    error["next"] = next_step(exc)
     structured, text = wire_safe({"error": error})
     meta = None
     if error["ratelimit"] is not None or error["retry_after"] is not None:
         meta = {RATELIMIT_META: {"ratelimit": error["ratelimit"], "retry_after": error["retry_after"]}}
-    return EncodedResult(
-        content=[mcp_types.TextContent(text=text)],
+    readable = _headline(structured["error"]) + "\nNext: " + error["next"] + "\n" + text
+    return mcp_types.CallToolResult(
+        content=[mcp_types.TextContent(text=readable)],
         structured_content=structured,
         is_error=True,
         _meta=meta,

@@ -56,19 +56,30 @@ HOOK_ARGUMENTS: Mapping[str, tuple[Param, ...]] = {
 FILE_ACCESS_ARGUMENTS = frozenset({"file_path"})
 """Hook arguments offered only when the server was started with an allowed file directory."""
 
-_LIST_OUTPUT = {
-    "type": "object",
-    "properties": {
-        "result": {"type": "array", "items": {"type": "object"}},
-        "next_cursor": {"type": ["string", "null"]},
-    },
-    "required": ["result", "next_cursor"],
-}
-_RECORD_OUTPUT = {
-    "type": "object",
-    "properties": {"result": {"type": "object"}},
-    "required": ["result"],
-}
+_ERROR_OUTPUT = {"type": "object", "required": ["message", "code"]}
+
+
+def admits_error(success: Mapping[str, Any]) -> dict[str, Any]:
+    """An `outputSchema` that a success (`success`'s required members) and an error result
+    (`{"error": {...}}`, `results.error_result`) both validate against, so every client SDK shows a
+    tool's error, including those that check an `isError` result's structured content."""
+    return {
+        "type": "object",
+        "properties": {**success["properties"], "error": _ERROR_OUTPUT},
+        "anyOf": [{"required": list(success["required"])}, {"required": ["error"]}],
+    }
+
+
+_LIST_OUTPUT = admits_error(
+    {
+        "properties": {
+            "result": {"type": "array", "items": {"type": "object"}},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+        "required": ["result", "next_cursor"],
+    }
+)
+_RECORD_OUTPUT = admits_error({"properties": {"result": {"type": "object"}}, "required": ["result"]})
 _MATCH = {
     "type": "object",
     "properties": {
@@ -78,25 +89,26 @@ _MATCH = {
     },
     "required": ["id", "name"],
 }
-_LOOKUP_OUTPUT = {
-    "type": "object",
-    "properties": {
-        "result": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "kind": {"type": "string"},
-                    "name": {"type": "string"},
-                    "matches": {"type": "array", "items": _MATCH},
-                    "candidates": {"type": "array", "items": _MATCH},
+_LOOKUP_OUTPUT = admits_error(
+    {
+        "properties": {
+            "result": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string"},
+                        "name": {"type": "string"},
+                        "matches": {"type": "array", "items": _MATCH},
+                        "candidates": {"type": "array", "items": _MATCH},
+                    },
+                    "required": ["kind", "name", "matches", "candidates"],
                 },
-                "required": ["kind", "name", "matches", "candidates"],
             },
         },
-    },
-    "required": ["result"],
-}
+        "required": ["result"],
+    }
+)
 
 _ANNOTATIONS = {
     # method: (readOnly, destructive, idempotent)
@@ -500,6 +512,7 @@ def _lookup_tool(entries: Sequence[Resource]) -> ToolSpec:
 
 __all__ = [
     "ALL_METHODS",
+    "admits_error",
     "DEFAULT_LIMIT",
     "LOOKUP_TOOL",
     "MAX_LIMIT",

@@ -38,7 +38,7 @@ from mcp.shared.exceptions import MCPError
 from halo_sandbox.server.errors import InternalError, ToolInputError, UnknownToolError
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.results import Result, error_result
-from halo_sandbox.server.tools import ALL_METHODS, ToolSpec, select_tools
+from halo_sandbox.server.tools import ALL_METHODS, ToolSpec, admits_error, select_tools
 
 logger = logging.getLogger(__name__)
 
@@ -93,27 +93,28 @@ _SEARCH_INPUT = {
     },
     "additionalProperties": False,
 }
-_SEARCH_OUTPUT = {
-    "type": "object",
-    "properties": {
-        "result": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "summary": {"type": "string"},
-                    "method": {"type": "string"},
-                    "tags": {"type": "array", "items": {"type": "string"}},
+_SEARCH_OUTPUT = admits_error(
+    {
+        "properties": {
+            "result": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "method": {"type": "string"},
+                        "tags": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "required": ["name", "summary", "method", "tags"],
                 },
-                "required": ["name", "summary", "method", "tags"],
             },
+            "total": {"type": "integer"},
+            "next_offset": {"type": ["integer", "null"]},
         },
-        "total": {"type": "integer"},
-        "next_offset": {"type": ["integer", "null"]},
-    },
-    "required": ["result", "total", "next_offset"],
-}
+        "required": ["result", "total", "next_offset"],
+    }
+)
 _NAME = {
     "type": "string",
     "minLength": 1,
@@ -126,7 +127,7 @@ _SCHEMA_INPUT = {
     "required": ["name"],
     "additionalProperties": False,
 }
-_SCHEMA_OUTPUT = {"type": "object", "properties": {"result": {"type": "object"}}, "required": ["result"]}
+_SCHEMA_OUTPUT = admits_error({"properties": {"result": {"type": "object"}}, "required": ["result"]})
 _CALL_INPUT = {
     "type": "object",
     "properties": {

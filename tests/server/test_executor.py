@@ -153,17 +153,19 @@ async def test_429_with_halo_text_is_passed_through_once(mock, run):
     route = mock.get("/api/Tickets").respond(429, json={"message": HALO_429})
     result = await run("list_all_halo_itsm_tickets")
     assert result.is_error and route.call_count == 1
-    assert result.structured_content == {
-        "error": {
-            "status": 429,
-            "message": HALO_429,
-            "body": {"message": HALO_429},
-            "ratelimit": {"limit": 300, "remaining": 0, "reset": 300},
-            "retry_after": None,
-            "code": "upstream_error",
-        }
+    error = dict(result.structured_content["error"])
+    assert "wait" in error.pop("next")
+    assert error == {
+        "status": 429,
+        "message": HALO_429,
+        "body": {"message": HALO_429},
+        "ratelimit": {"limit": 300, "remaining": 0, "reset": 300},
+        "retry_after": None,
+        "code": "upstream_error",
     }
-    assert json.loads(result.content[0].text) == result.structured_content
+    headline, next_line, data = result.content[0].text.split("\n")
+    assert headline == f"Error: Halo answered 429: {HALO_429}" and next_line.startswith("Next: ")
+    assert json.loads(data) == result.structured_content
     assert result.meta[RATELIMIT_META]["ratelimit"]["limit"] == 300
 
 

@@ -90,7 +90,10 @@ async def test_discovery_describes_and_calls_a_tool_with_its_own_result(mock, ha
         schema["name"] == "list_all_halo_itsm_suppliers"
         and "includeinactive" in schema["inputSchema"]["properties"]
     )
-    assert schema["outputSchema"]["required"] == ["result", "next_cursor"] and "generated" in schema["tags"]
+    assert (
+        schema["outputSchema"]["anyOf"][0]["required"] == ["result", "next_cursor"]
+        and "generated" in schema["tags"]
+    )
     assert not called.is_error and result == {"result": [{"id": 7, "name": "Acme"}], "next_cursor": None}
     assert json.loads(called.content[0].text) == result
     assert route.call_count == 1

@@ -24,7 +24,7 @@ async def test_tools_list_shows_every_generated_tool(mock, halo):
     assert {"list_all_halo_itsm_tickets", "create_a_halo_itsm_attachment", "find_halo_itsm_ids"} <= names
     ticket_list = next(t for t in listed if t.name == "list_all_halo_itsm_tickets")
     assert ticket_list.input_schema["additionalProperties"] is False
-    assert ticket_list.output_schema["required"] == ["result", "next_cursor"]
+    assert ticket_list.output_schema["anyOf"][0]["required"] == ["result", "next_cursor"]
     assert ticket_list.annotations.read_only_hint is True
     assert mock.calls.call_count == 0
 
