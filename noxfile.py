@@ -69,6 +69,14 @@ def official(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def mutation(session: nox.Session) -> None:
+    """Kill rates of verify and of the contracts on seeded defects of server/ (`python -m mutation`;
+    `nox -s mutation -- --only NAME`, `-- --list`): about 15 minutes on 2 cores, not in the default run."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "mutation", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def catalogue(session: nox.Session) -> None:
     """Regenerate server/generated_catalogue.json from Halo's OpenAPI document (default
     ../shared/halo-swagger.json; `nox -s catalogue -- --source PATH`, `-- --check` to only compare)."""
