@@ -6,8 +6,8 @@ contracts/README.md, the deliberate defect it catches):
   (0, negative, fractional, garbage, an HTTP date, a day);
 - the page size a cursor carries wins over a later `limit`: pages keep their size, nothing is
   skipped or repeated;
-- each create tool refuses, before Halo, a call missing a field Halo requires on create (the
-  mock's resource table), naming the field;
+- each create tool refuses, before Halo, a call missing a field Halo requires on create (as
+  documented in mock_halo/FIDELITY.md, vendored in `contracts.facts`), naming the field;
 - annotations agree with the methods each tool really sends;
 - a cursor's signature is checked on its own: a payload edited only in its position, with the
   tool and filters intact, is refused unless signed with the server's secret.
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from contracts.conftest import CURATED, TOOLS
-from halo_sandbox.mock.domain.resources import spec_named
+from contracts.facts import REQUIRED_ON_CREATE
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.upstream import HaloClient
 
@@ -166,9 +166,10 @@ CREATES = [t for t in TOOLS if t.method == "create" and t.entry is not None and 
 @pytest.mark.parametrize("tool", CREATES, ids=lambda t: t.name)
 def test_creates_refuse_before_halo_what_halo_requires(tool, env):
     transport, call, _ = env
-    required = spec_named(tool.resource).required
-    if not required:
-        pytest.skip(f"Halo requires no field to create {tool.resource}")
+    assert tool.resource in REQUIRED_ON_CREATE, (
+        f"{tool.resource}: what does a create need? Say so in mock_halo/FIDELITY.md and contracts/facts.py"
+    )
+    _, required = REQUIRED_ON_CREATE[tool.resource]
     for missing in required:
         args = {f: 1 for f in required if f != missing}
         args = {

@@ -7,7 +7,8 @@ the copy, then, with `PYTHONPATH` pointing at it,
 - **verify**: `python -m mutation.verify_one` (the contracts' verify run, `contracts.engine`: our
   server over stdio, started from the mutated copy); killed when any check fails;
 - **contracts**: `pytest contracts -x` without the suites that never import the server
-  (`test_provider.py`, `test_official_document.py`: the mock alone) and without `test_verify.py`
+  (`test_provider.py`, `test_official_document.py`, `test_required_fields.py`: the mock
+  alone) and without `test_verify.py`
   (the verify run just made: its verdict is counted for the contracts too, not run twice); killed
   when a test fails.
 
@@ -37,7 +38,11 @@ from mutation.defects import DEFECTS, Defect
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "src" / "halo_sandbox"
-MOCK_ONLY = ("contracts/test_provider.py", "contracts/test_official_document.py")
+MOCK_ONLY = (
+    "contracts/test_provider.py",
+    "contracts/test_official_document.py",
+    "contracts/test_required_fields.py",
+)
 TIMEOUT = 420.0
 """Seconds one engine may take on one defect (the contracts of a surviving defect take ~1-2 min)."""
 
