@@ -113,6 +113,9 @@ def test_upstream_errors_pass_through_once(
     assert api.call_count == 1, "an upstream failure was retried (or never sent)"
     assert error["status"] == status
     assert error["body"] == expected_body
+    halo_says = expected_body.get("message") if isinstance(expected_body, dict) else expected_body
+    if isinstance(halo_says, str) and halo_says.strip():
+        assert halo_says.strip() in error["message"], "the error's message is not Halo's message"
     slack = (
         2 if (epoch_reset or (retry and retry[0] == "date")) else 0
     )  # clock-based values, second resolution
@@ -212,5 +215,38 @@ def test_refused_refresh_is_a_clear_error(portal, good_calls):
         assert error["status"] == 400 and "refused the credentials" in error["message"], error
         assert "The client is disabled." in json.dumps(error)
         assert api.call_count - before == 1, "after a refused refresh nothing may be replayed"
+    finally:
+        portal.call(client.aclose)
+
+
+@settings(max_examples=6)
+@given(tool=st.sampled_from(["list_all_halo_itsm_tickets", "get_single_halo_itsm_ticket_by_id"]))
+def test_revoked_credentials_end_after_one_refresh_and_one_replay(portal, tool):
+    """Halo issues tokens but refuses every API request with 401 (the API user was revoked): the call
+    comes back with Halo's 401 after one refresh and one replay, never a loop."""
+    denied = {"message": "Authorization has been denied for this request."}
+    api_calls = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        api_calls.append(request)
+        if len(api_calls) > 6:  # a looping server must still end, to be counted
+            return httpx.Response(200, json={"record_count": 0, "tickets": []} | {"id": 1})
+        return httpx.Response(401, json=denied)
+
+    halo = _Halo()
+    client = HaloClient(base_url=BASE, client_id="cid", client_secret="secret")
+    executor = Executor(halo=client, tools=TOOLS)
+    try:
+        with respx.mock(base_url=BASE, assert_all_called=False) as router:
+            token = router.post("/auth/token").mock(side_effect=halo.token)
+            router.route(path__startswith="/api/").mock(side_effect=api)
+            result = portal.call(executor.call, tool, {"id": 1} if tool.startswith("get") else {})
+        assert len(api_calls) == 2, f"{len(api_calls)} API requests (expected the refused one and one replay)"
+        assert token.call_count == 2, (
+            f"{token.call_count} token requests (expected the first and one refresh)"
+        )
+        assert result.is_error
+        error = result.structured_content["error"]
+        assert error["status"] == 401 and error["body"] == denied, error
     finally:
         portal.call(client.aclose)

@@ -5,8 +5,11 @@ tool's `outputSchema`. Arguments outside the schema are refused before any upstr
 
 from __future__ import annotations
 
+import json
 import uuid
+from urllib.parse import unquote
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,6 +54,9 @@ def test_generated_arguments_make_only_declared_requests(tool, env, data):
             method=tool.method,
             generated=tool.entry is not None and tool.entry.generated,
         )
+    if tool.method != "lookup":
+        lost = sorted(set(args) - _NOT_FORWARDED - _forwarded(sent[0], args))
+        assert not lost, f"{tool.name}: arguments {lost} never reached Halo ({sent[0].method} {sent[0].url})"
     if error:
         assert error["status"] is not None and 400 <= error["status"] < 500, (
             f"the mock failed on our request: {error}"
@@ -58,6 +64,31 @@ def test_generated_arguments_make_only_declared_requests(tool, env, data):
     else:
         errors = list(Draft202012Validator(tool.tool.output_schema).iter_errors(result.structured_content))
         assert not errors, f"result does not fit outputSchema: {errors[0].message}"
+
+
+_NOT_FORWARDED = {"limit", "next_cursor", "content_base64", "content_text", "file_path"}
+"""Arguments that reach Halo under another name: paging (`page_size`, `page_no`, or a slice the server
+makes) and an attachment's content (`data_base64`)."""
+
+
+def _forwarded(request: httpx.Request, args: dict) -> set[str]:
+    """The argument names a request carries: query names, `id` when the path ends in it, body fields."""
+    names = set(request.url.params.keys())
+    record_id = args.get("id")
+    if isinstance(record_id, float) and record_id.is_integer():
+        record_id = int(record_id)
+    if "id" in args and unquote(request.url.raw_path.decode().split("?")[0].rsplit("/", 1)[-1]) == str(
+        record_id
+    ):
+        names.add("id")
+    try:
+        body = json.loads(request.content or b"null")
+    except ValueError:
+        body = None
+    for item in body if isinstance(body, list) else [body]:
+        if isinstance(item, dict):
+            names |= set(item)
+    return names
 
 
 def _wrong_type(schema: dict) -> st.SearchStrategy:
