@@ -15,6 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.conftest import TOOLS
+
 LIST_TICKETS = "list_all_halo_itsm_tickets"
 LIST_ACTIONS = "list_all_halo_itsm_actions"
 
@@ -46,6 +48,9 @@ def traverse(call, tool: str, args: dict, *, between=None) -> tuple[list, int]:
         assert not result.is_error, result.structured_content
         page = result.structured_content
         assert len(page["result"]) <= args.get("limit", 50)
+        assert page["result"] or not cursor, (
+            "a next_cursor led to an empty page (records are never deleted here)"
+        )
         rows += page["result"]
         pages += 1
         cursor = page["next_cursor"]
@@ -87,6 +92,26 @@ def test_following_cursors_returns_each_match_once_in_order(env, statuses, limit
     want = [a["id"] for a in store.list(resource="actions", params={"ticket_id": str(holder)})["actions"]]
     rows, _ = traverse(call, LIST_ACTIONS, {"ticket_id": holder, "limit": limit})
     assert [r["id"] for r in rows] == want
+
+
+def test_the_largest_page_size_still_pages_everything(env):
+    """The tool's own maximum page size, over more records than two such pages: a page size Halo
+    clamps (at 100, mock_halo/FIDELITY.md) must not make the traversal skip records between pages."""
+    _, call, store = env
+    tool = next(t for t in TOOLS if t.name == LIST_TICKETS)
+    limit = tool.input_schema["properties"]["limit"]["maximum"]
+    client = store.post(resource="clients", body={"name": f"big {uuid.uuid4().hex[:6]}"})["id"]
+    store.post(
+        resource="tickets", body=[{"summary": f"b{n}", "client_id": client} for n in range(2 * limit + 3)]
+    )
+    expected = [
+        t["id"]
+        for t in store.list(resource="tickets", params={"client_id": str(client), "count": "100000"})[
+            "tickets"
+        ]
+    ]
+    rows, _ = traverse(call, LIST_TICKETS, {"client_id": client, "limit": limit})
+    assert [r["id"] for r in rows] == expected, f"limit {limit}: records skipped or repeated"
 
 
 @settings(max_examples=8)

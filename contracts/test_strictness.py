@@ -239,6 +239,8 @@ def test_annotations_agree_with_the_methods_sent(tool, env, data):
         )
     if tool.method == "update":
         assert posted_ids or "PUT" in methods or "PATCH" in methods, f"{tool.name} updates nothing existing"
+    if "POST" in methods and not posted_ids:  # a record is created per call (MCP: idempotentHint)
+        assert not hints.idempotent_hint, f"{tool.name} creates a record on every call but is idempotent"
 
 
 def test_the_updating_create_gap_is_still_there(env):
