@@ -1,14 +1,17 @@
 """The one engine: `halo-sandbox verify`'s properties run against this project's own MCP server.
 
-`verify_options()` is the one description of that run, shared by `test_verify.py` (in `nox -s
+`verify_our_server()` is the one description of that run, shared by `test_verify.py` (in `nox -s
 contracts`) and the mutation session (`python -m mutation`, `nox -s mutation`), so every
 strengthening of verify's properties strengthens the contracts, and the mutation score measures the
 very run the contracts make.
 
-The server is started the way a user starts it (`halo-sandbox mcp --transport stdio`), by this
-interpreter, with `PYTHONPATH` set to the folder the imported `halo_sandbox` package lives in: the
-stdio client passes only a minimal environment to the server, and the mutation session imports a
-mutated copy of the package, which the server under test must be.
+The server runs in-process: the MCP server of the imported `halo_sandbox` package (a mutated copy,
+in the mutation session), served over Streamable HTTP by uvicorn in the verify run's event loop,
+pointed at the sandbox verify starts on a port chosen here. verify reaches it by URL, as it reaches
+any server already running: no process start per property (verify restarts only servers it starts
+itself), which keeps the contracts inside their two-minute budget. Our server keeps no state between
+calls but its token, so one instance for every property decides nothing a fresh one would not.
+`tests/kit/test_verify.py` runs the same server as a user does (`halo-sandbox mcp`, stdio and HTTP).
 """
 
 from __future__ import annotations
@@ -16,19 +19,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import halo_sandbox
-from halo_sandbox.verify import ServerTarget, VerifyOptions
+from halo_sandbox.harness import free_port, serving
+from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.transports import mcp_asgi_app
+from halo_sandbox.server.upstream import HaloClient
+from halo_sandbox.verify import ServerTarget, VerifyOptions, run_verify
+from halo_sandbox.verify.report import Report
 
-__all__ = ["OUR_SERVER", "package_root", "verify_options"]
-
-OUR_SERVER = (
-    '{python} -c "from halo_sandbox.cli import app; app()" mcp --transport stdio '
-    "--halo-url {halo_url} --client-id {client_id} --client-secret {client_secret}"
-)
-"""Our server over stdio, as verify's `--server-command` (placeholders filled by the verify run)."""
+__all__ = ["EXAMPLES", "package_root", "verify_our_server"]
 
 EXAMPLES = 3
-"""Generated calls per tool in verify's schemas property (the CLI's default is 5; 3 keeps the
-contracts inside their two-minute budget, and the contracts' own `test_tool_schemas.py` draws more)."""
+"""Generated calls per tool in verify's schemas property (the CLI's default is 5; the contracts' own
+`test_tool_schemas.py` draws more per tool)."""
 
 
 def package_root() -> Path:
@@ -36,7 +39,21 @@ def package_root() -> Path:
     return Path(halo_sandbox.__file__).resolve().parent.parent
 
 
-def verify_options() -> VerifyOptions:
-    """The verify run the contracts make against this project's server."""
-    target = ServerTarget(command=OUR_SERVER, env={"PYTHONPATH": str(package_root())})
-    return VerifyOptions(target=target, examples=EXAMPLES)
+async def verify_our_server() -> Report:
+    """verify's full run against our MCP server (every curated tool), served in-process."""
+    sandbox_port = free_port()
+    credentials = MockSettings()
+    halo = HaloClient(
+        base_url=f"http://127.0.0.1:{sandbox_port}",
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+    )
+    app = mcp_asgi_app(lambda: build_mcp_server(halo=halo), sse_path=None)
+    try:
+        async with serving(app, log_level="critical") as port:
+            target = ServerTarget(url=f"http://127.0.0.1:{port}/mcp")
+            return await run_verify(
+                VerifyOptions(target=target, sandbox_port=sandbox_port, examples=EXAMPLES)
+            )
+    finally:
+        await halo.aclose()

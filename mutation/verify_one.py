@@ -1,5 +1,5 @@
 """`python -m mutation.verify_one OUT.json`: the contracts' verify run (`contracts.engine`) against the
-server of the `halo_sandbox` package this interpreter imports (the mutation session points
+in-process server of the `halo_sandbox` package this interpreter imports (the mutation session points
 `PYTHONPATH` at a mutated copy); writes which package ran and the failed checks."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from pathlib import Path
 
 import anyio
 
-from contracts.engine import package_root, verify_options
-from halo_sandbox.verify import TargetError, run_verify
+from contracts.engine import package_root, verify_our_server
+from halo_sandbox.verify import TargetError
 from halo_sandbox.verify.report import PROPERTIES
 
 
 def main(out: Path) -> int:
     try:
-        report = anyio.run(run_verify, verify_options())
+        report = anyio.run(verify_our_server)
     except TargetError as exc:
         out.write_text(json.dumps({"package": str(package_root()), "error": str(exc)}))
         return 0
@@ -26,8 +26,11 @@ def main(out: Path) -> int:
         for c in report.checks
         if c.status == "failed"
     ]
+    errors = [f"{c.property}: {c.subject}: {c.detail[:200]}" for c in report.checks if c.status == "error"]
     statuses = {p: report.property_status(p) for p in PROPERTIES}
-    out.write_text(json.dumps({"package": str(package_root()), "failed": failed, "statuses": statuses}))
+    out.write_text(
+        json.dumps({"package": str(package_root()), "failed": failed, "errors": errors, "statuses": statuses})
+    )
     return 0
 
 
