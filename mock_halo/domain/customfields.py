@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from halo_sandbox.mock.domain.resources import ResourceSpec
+from halo_sandbox.mock.domain.resources import CustomField, ResourceSpec
 from halo_sandbox.mock.engine.indexes import Row
 from halo_sandbox.mock.exceptions import FieldErrors
 
@@ -13,12 +13,20 @@ __all__ = ["custom_values"]
 
 
 def custom_values(
-    spec: ResourceSpec, sent: list[Any], old: Row | None, prefix: str, errors: FieldErrors
+    spec: ResourceSpec,
+    sent: list[Any],
+    old: Row | None,
+    prefix: str,
+    errors: FieldErrors,
+    *,
+    definitions: tuple[CustomField, ...] | None = None,
 ) -> list[Row]:
     """Stored ``customfields``: ``[{"id", "value"}]`` by definition id, the sent values (each naming its
-    field by ``id`` or ``name``) over the record's current ones."""
-    by_id = {f.id: f for f in spec.custom_fields}
-    by_name = {f.name.lower(): f for f in spec.custom_fields}
+    field by ``id`` or ``name``) over the record's current ones. ``definitions``: the store's own, when
+    it has them (`Records.definitions`), else the resource table's."""
+    defined = spec.custom_fields if definitions is None else definitions
+    by_id = {f.id: f for f in defined}
+    by_name = {f.name.lower(): f for f in defined}
     values = {
         entry["id"]: entry.get("value")
         for entry in (old or {}).get("customfields") or []

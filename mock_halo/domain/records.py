@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from halo_sandbox.mock.domain.resources import RESOURCES, TABLES, ResourceSpec, table_spec
+from halo_sandbox.mock.domain.resources import RESOURCES, TABLES, CustomField, ResourceSpec, table_spec
 from halo_sandbox.mock.engine.clock import SandboxClock, halo_datetime
 from halo_sandbox.mock.engine.indexes import Key, Row, Table
 
@@ -34,6 +34,13 @@ class Records:
         self.acting_login: str | None = None
         """Login of the agent the current write acts for (set by the store around a write)."""
         self.tables: dict[str, Table] = {name: self._table(table_spec(name)) for name in TABLES}
+        self.custom_fields: dict[str, tuple[CustomField, ...]] = {}
+        """The tenant's own custom field definitions by table (a recorded tenant's), in place of the
+        resource table's seeded ones (`definitions`)."""
+
+    def definitions(self, spec: ResourceSpec) -> tuple[CustomField, ...]:
+        """The custom field definitions records of ``spec`` carry in this store."""
+        return self.custom_fields.get(spec.table, spec.custom_fields)
 
     def _table(self, spec: ResourceSpec) -> Table:
         # the tables reach their `Records` weakly: no reference cycle, so a store that is replaced (reset,

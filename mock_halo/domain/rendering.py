@@ -33,9 +33,10 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:
             out[name] = UNSET_DATE
-    if spec.custom_fields and not detail:  # list rows stay lean: values come with the record
+    defined = db.definitions(spec)
+    if defined and not detail:  # list rows stay lean: values come with the record
         out.pop("customfields", None)
-    elif spec.custom_fields:
+    elif defined:
         stored = {e.get("id"): e.get("value") for e in row.get("customfields") or [] if isinstance(e, dict)}
         out["customfields"] = [
             {
@@ -46,7 +47,7 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
                 "value": copy.deepcopy(stored.get(f.id, "")),
                 "display": "" if stored.get(f.id) is None else str(stored.get(f.id)),
             }
-            for f in spec.custom_fields
+            for f in defined
         ]
     for name, (ref_field, attr) in spec.names.items():
         out[name] = ref_name(db, spec, ref_field, attr, row)

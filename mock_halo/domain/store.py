@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import dataclasses
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,7 @@ from halo_sandbox.mock.domain.resources import (
     RESOURCES,
     TABLES,
     UNSET_IDS,
+    CustomField,
     ResourceSpec,
     spec_named,
     table_spec,
@@ -62,6 +64,45 @@ _Items = list[Any]
 _Rows = list[Row]
 COMMIT_CHUNK = 64
 """Records of a batch committed per hold of the store's lock (a few milliseconds of work)."""
+
+
+def _definitions(data: Any) -> dict[str, tuple[CustomField, ...]]:
+    """A snapshot's ``custom_fields`` (table -> ``[{id, name, label, type}]``, the tenant's own
+    definitions); raises `ValueError` naming what is wrong."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping) or set(data) - set(TABLES):
+        raise ValueError("snapshot 'custom_fields' must map known table names to lists of definitions")
+    out: dict[str, tuple[CustomField, ...]] = {}
+    for table, entries in data.items():
+        if not isinstance(entries, list):
+            raise ValueError(f"custom_fields.{table} must be a list")
+        fields = []
+        for n, entry in enumerate(entries):
+            ok = (
+                isinstance(entry, Mapping)
+                and type(entry.get("id")) is int
+                and isinstance(entry.get("name"), str)
+                and entry["name"]
+                and isinstance(entry.get("label", ""), str)
+                and type(entry.get("type", 0)) is int
+            )
+            if not ok:
+                raise ValueError(
+                    f"custom_fields.{table}[{n}] needs an integer id, a name, a label and a type"
+                )
+            fields.append(
+                CustomField(
+                    id=entry["id"],
+                    name=entry["name"],
+                    label=entry.get("label", ""),
+                    type=entry.get("type", 0),
+                )
+            )
+        if len({f.id for f in fields}) != len(fields) or len({f.name.lower() for f in fields}) != len(fields):
+            raise ValueError(f"custom_fields.{table}: ids and names must be unique")
+        out[table] = tuple(fields)
+    return out
 
 
 def _with_article(noun: str) -> str:
@@ -366,6 +407,10 @@ class HaloStore:
                 if t.scoped_next
             }
             blobs = list(self._db.blobs.items())
+            defined = {
+                table: [dataclasses.asdict(f) for f in fields]
+                for table, fields in self._db.custom_fields.items()
+            }
         return {
             "format": SNAPSHOT_FORMAT,
             "tables": {name: [copy.deepcopy(row) for row in paced(table)] for name, table in rows.items()},
@@ -375,6 +420,7 @@ class HaloStore:
                 [list(k) if isinstance(k, tuple) else k, base64.b64encode(v).decode("ascii")]
                 for k, v in blobs
             ],
+            **({"custom_fields": defined} if defined else {}),
         }
 
     @classmethod
@@ -388,6 +434,7 @@ class HaloStore:
         if not isinstance(tables, Mapping) or set(tables) - set(TABLES):
             raise ValueError("snapshot 'tables' must map known table names to lists of rows")
         store = cls(seed_data={}, clock=clock, max_attachment_bytes=max_attachment_bytes)
+        store._db.custom_fields = _definitions(data.get("custom_fields"))
         store._load(tables, seeds=False)
         db = store._db
         try:
@@ -554,9 +601,12 @@ class HaloStore:
         table = self._db.tables[spec.table]
         before = len(errors.map)
         row = coerce_item(spec, self._by_name(spec, item, prefix, errors), prefix, errors)
-        if spec.custom_fields and isinstance(row.get("customfields"), list):
+        defined = self._db.definitions(spec)
+        if defined and isinstance(row.get("customfields"), list):
             old_row = self._db.tables[spec.table].rows.get(row.get("id")) if row.get("id") else None
-            row["customfields"] = custom_values(spec, row["customfields"], old_row, prefix, errors)
+            row["customfields"] = custom_values(
+                spec, row["customfields"], old_row, prefix, errors, definitions=defined
+            )
         for flag in _VALIDATE_ONLY:  # request flags, not record fields
             row.pop(flag, None)
         raw_id = row.get("id")

@@ -83,3 +83,29 @@ def test_the_commands_refuse_a_bad_snapshot_with_a_clear_error(tmp_path: Path, c
     )
     assert result.exit_code == 2
     assert "not a halo-sandbox snapshot" in result.output and "Ready" not in result.output
+
+
+def test_a_snapshots_own_custom_field_definitions_round_trip_and_bad_ones_change_nothing() -> None:
+    from halo_sandbox.mock.exceptions import ValidationError
+
+    registry = TenantRegistry(MockSettings())
+    doc = registry.snapshot()
+    assert "custom_fields" not in doc["store"]  # a seeded tenant uses the resource table's definitions
+    doc["store"]["custom_fields"] = {"clients": [{"id": 7, "name": "CFTier", "label": "Tier", "type": 2}]}
+    registry.restore(None, doc)
+    again = registry.snapshot()
+    assert again["store"]["custom_fields"] == {
+        "clients": [{"id": 7, "name": "CFTier", "label": "Tier", "type": 2}]
+    }
+    some = registry.get().store.list(resource="clients", params={"count": "1"})["clients"][0]
+    detail = registry.get().store.get(resource="clients", id=some["id"])
+    assert [f["name"] for f in detail["customfields"]] == ["CFTier"]
+    for bad in (
+        {"widgets": []},
+        {"clients": [{"id": "7", "name": "x"}]},
+        {"clients": [{"id": 1, "name": "a"}] * 2},
+    ):
+        broken = {**again, "store": {**again["store"], "custom_fields": bad}}
+        with pytest.raises(ValidationError):
+            registry.restore(None, broken)
+    assert registry.snapshot()["store"]["custom_fields"] == again["store"]["custom_fields"]

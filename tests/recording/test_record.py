@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from halo_sandbox.mock.exceptions import ValidationError
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.recording.errors import BudgetExhausted, ResumeMismatch
@@ -159,3 +160,29 @@ async def test_a_plugin_test_runs_against_the_recorded_tenant(live: Live, tmp_pa
             got = await http.get(f"/api/Tickets/{ticket['id']}", headers={"Authorization": f"Bearer {token}"})
     assert got.status_code == 200
     assert got.json()["client_id"] == ticket["client_id"]
+
+
+async def test_the_live_tenants_custom_fields_are_the_ones_the_served_tenant_validates(
+    live: Live, tmp_path: Path
+) -> None:
+    snapshot = live.registry.snapshot()
+    snapshot["store"]["custom_fields"] = {
+        "tickets": [{"id": 900, "name": "CFRegion", "label": "Region", "type": 0}]
+    }
+    live.registry.restore(None, snapshot)  # the live tenant defines its own ticket custom fields
+    out = tmp_path / "t.json"
+    await _record(live, out, resources=resources_named(["statuses", "clients", "tickets"]), action_tickets=0)
+    served = TenantRegistry(MockSettings(snapshot=out)).get().store
+    made = served.post(
+        resource="tickets",
+        body=[{"summary": "Region test", "customfields": [{"name": "CFRegion", "value": "EMEA"}]}],
+    )
+    ticket = served.get(resource="tickets", id=_rows(made)[0]["id"] if isinstance(made, list) else made["id"])
+    assert [(f["name"], f["value"]) for f in ticket["customfields"]] == [("CFRegion", "EMEA")]
+    with pytest.raises(
+        ValidationError, match="CFCostCentre"
+    ):  # the sandbox's seeded definition is not this tenant's
+        served.post(
+            resource="tickets",
+            body=[{"summary": "x", "customfields": [{"name": "CFCostCentre", "value": "1"}]}],
+        )

@@ -11,8 +11,9 @@ out. The result is checked by loading it into a store (`HaloStore.from_snapshot`
 
 Progress is kept in ``<out>.partial`` (JSON lines, already anonymised), one line per page, so an
 interrupted or budget-limited recording continues with ``resume=True``; it is removed once the
-snapshot is written. Not recorded: attachments (their bytes), custom field *definitions* (the sandbox
-serves its own; recorded values stay in the records), and the resources the mock does not model.
+snapshot is written. Custom field definitions are read from the first record of each resource by id
+(one request each) and become the served tenant's own. Not recorded: attachments, and the resources the
+mock does not model.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class _Partial:
         self.done: set[str] = set()
         self.totals: dict[str, int | None] = {}
         self.counts: dict[str, int] = {}
+        self.fields: dict[str, list[dict[str, Any]]] = {}
+        """Custom field definitions by table, from one detailed record of each."""
 
     @classmethod
     def open(cls, path: Path, header: dict[str, Any], *, resume: bool) -> _Partial:
@@ -168,6 +171,8 @@ class _Partial:
             if entry.get("page") is not None:
                 self.pages[source] = int(entry["page"])
             self.totals[source] = entry.get("total")
+        elif kind == "fields":
+            self.fields[entry["table"]] = entry["definitions"]
         elif kind == "done":
             self.done.add(source)
 
@@ -322,8 +327,42 @@ async def _record_resource(
         progress.advance(source, seen, goal)
         if not rows or (total is not None and page * PAGE_SIZE >= total):
             break
+    await _record_definitions(halo, spec, partial)
     partial.add({"kind": "done", "source": source})
     progress.finish(source)
+
+
+async def _record_definitions(halo: ReadOnlyHalo, spec: ResourceSpec, partial: _Partial) -> None:
+    """The custom field definitions of ``spec``'s records, from the first recorded record read by id
+    (a detailed record answers every definition of its type: ``customfields[{id, name, label,
+    type, ...}]``); its values are not kept (they are the list row's business)."""
+    ids = sorted(k for k in partial.rows.get(spec.table, {}) if isinstance(k, int))
+    if not ids or spec.table in partial.fields:
+        return
+    try:
+        detail = await halo.get_json(f"/{spec.path}/{ids[0]}")
+    except HaloRefused as exc:
+        if exc.status in (403, 404):  # not readable one by one: the sandbox keeps its own definitions
+            return
+        raise
+    entries = detail.get("customfields") if isinstance(detail, dict) else None
+    if not isinstance(entries, list):
+        return
+    definitions = [
+        {
+            "id": e["id"],
+            "name": e["name"],
+            "label": str(e.get("label") or e["name"]),
+            "type": e.get("type", 0),
+        }
+        for e in entries
+        if isinstance(e, dict)
+        and type(e.get("id")) is int
+        and isinstance(e.get("name"), str)
+        and e["name"]
+        and type(e.get("type", 0)) is int
+    ]
+    partial.add({"kind": "fields", "table": spec.table, "definitions": definitions})
 
 
 async def _record_actions(
@@ -443,6 +482,7 @@ def _snapshot(partial: _Partial, summary: Summary, options: RecordOptions) -> di
             "next_ids": {},
             "scoped_next_ids": {},
             "blobs": [],
+            "custom_fields": partial.fields,
         },
         "generic": {},
         "strict": None,
