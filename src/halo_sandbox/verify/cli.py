@@ -55,7 +55,7 @@ def verify(
         list[str] | None,
         typer.Option(
             "--only",
-            help="Run only these properties (repeatable): reads, pagination, writes, attachments, "
+            help="Run only these properties (repeatable): reads, pagination, cursors, writes, attachments, "
             "errors, retries, auth, schemas.",
             show_default=False,
         ),

@@ -23,6 +23,7 @@ PROPERTIES = (
     "schemas",
     "reads",
     "pagination",
+    "cursors",
     "errors",
     "retries",
     "writes",

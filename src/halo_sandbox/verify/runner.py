@@ -18,8 +18,10 @@ import anyio
 from halo_sandbox.verify.discovery import discover
 from halo_sandbox.verify.probe import Probe
 from halo_sandbox.verify.properties import Context
+from halo_sandbox.verify.properties.cursors import cursors
 from halo_sandbox.verify.properties.errors import auth, error_pass_through
-from halo_sandbox.verify.properties.reads import pagination, reads_are_true
+from halo_sandbox.verify.properties.paging import pagination
+from halo_sandbox.verify.properties.reads import reads_are_true
 from halo_sandbox.verify.properties.retries import retries
 from halo_sandbox.verify.properties.schemas import schemas
 from halo_sandbox.verify.properties.writes import attachments, writes_land
@@ -35,6 +37,7 @@ RETRY_POLICIES: tuple[RetryPolicy, ...] = ("harm-only", "bounded", "pass-through
 PROPERTY_FUNCTIONS = {
     "reads": reads_are_true,
     "pagination": pagination,
+    "cursors": cursors,
     "writes": writes_land,
     "attachments": attachments,
     "errors": error_pass_through,

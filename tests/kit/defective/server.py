@@ -307,7 +307,7 @@ def build(halo: Halo) -> Server[Any]:
                 offset = position.get("page", 0) * limit  # the bug: pages of whatever size is asked now
             else:
                 offset = position.get("offset", 0)
-        response = await halo.request("GET", "/api/Actions", params={"ticket_id": ticket})
+        response = await halo.request("GET", "/api/Actions", params={"ticket_id": ticket, "count": 100000})
         if not response.is_success:
             return response
         rows = response.json()["actions"]
