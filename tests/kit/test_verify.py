@@ -99,7 +99,7 @@ async def test_an_honest_server_of_another_style_passes():
 
 DEFECTS = [
     # (defect, the property that catches it, what its failure says)
-    ("wrong-envelope", "reads", "no record with an id in the result"),
+    ("wrong-envelope", "reads", "no record in the result"),
     ("stale-read", "reads", "summary: server said"),
     ("paging-skip", "pagination", "never returned"),
     ("page-cap", "pagination", "never returned"),
