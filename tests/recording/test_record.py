@@ -14,8 +14,8 @@ import pytest
 from halo_sandbox.mock.exceptions import ValidationError
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
-from halo_sandbox.recording.errors import BudgetExhausted, ResumeMismatch
-from halo_sandbox.recording.recorder import RecordOptions, record, resources_named
+from halo_sandbox.recording.errors import BudgetExhausted, RecordingError, ResumeMismatch
+from halo_sandbox.recording.recorder import RecordOptions, generic_named, record, resources_named
 from tests.recording.conftest import Live
 
 pytestmark = pytest.mark.anyio
@@ -186,3 +186,30 @@ async def test_the_live_tenants_custom_fields_are_the_ones_the_served_tenant_val
             resource="tickets",
             body=[{"summary": "x", "customfields": [{"name": "CFCostCentre", "value": "1"}]}],
         )
+
+
+async def test_a_generic_resource_is_recorded_when_named(live: Live, tmp_path: Path) -> None:
+    async with httpx.AsyncClient(transport=live.transport, base_url="http://live-halo.test") as http:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": "halo-sandbox",
+            "client_secret": "halo-sandbox-secret",
+        }
+        token = (await http.post("/auth/token", data=form)).json()["access_token"]
+        made = await http.post(
+            "/api/Supplier",
+            json=[{"name": "Wayne Supplies Ltd"}, {"name": "Kord Industries"}],
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert made.status_code in (200, 201), made.text
+    out = tmp_path / "t.json"
+    summary = await _record(
+        live, out, resources=resources_named(["statuses"]), generic=generic_named(["Supplier"])
+    )
+    assert summary.records["Supplier"] == 2
+    served = TenantRegistry(MockSettings(snapshot=out)).get()
+    rows = served.generic.snapshot()["/Supplier"]["rows"]
+    assert len(rows) == 2
+    assert not {"Wayne Supplies Ltd", "Kord Industries"} & {r.get("name") for r in rows}
+    with pytest.raises(RecordingError, match="unknown resource"):
+        generic_named(["NoSuchThing"])

@@ -73,7 +73,8 @@ def record_command(
         typer.Option(
             "--resources",
             help="Resources to record, comma-separated (default: all the sandbox models), e.g. "
-            "tickets,clients,statuses.",
+            "tickets,clients,statuses; documented Halo resources the sandbox serves generically (Supplier, "
+            "Item, ...) only when named.",
             show_default=False,
         ),
     ] = None,
@@ -98,7 +99,7 @@ def record_command(
     """Record a live Halo (read-only: the token request and GETs) into a sandbox tenant snapshot,
     anonymised by default; serve it with `halo-sandbox up --snapshot FILE`."""
     from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
-    from halo_sandbox.recording.recorder import RecordOptions, record, resources_named
+    from halo_sandbox.recording.recorder import RecordOptions, generic_named, record, resources_named
 
     console = Console(stderr=True, soft_wrap=True)
     try:
@@ -106,6 +107,7 @@ def record_command(
         options = RecordOptions(
             out=out,
             resources=resources_named(names),
+            generic=generic_named(names),
             max_records=max_records,
             action_tickets=action_tickets,
             anonymise=not no_anonymise,

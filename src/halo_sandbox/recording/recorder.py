@@ -13,7 +13,8 @@ Progress is kept in ``<out>.partial`` (JSON lines, already anonymised), one line
 interrupted or budget-limited recording continues with ``resume=True``; it is removed once the
 snapshot is written. Custom field definitions are read from the first record of each resource by id
 (one request each) and become the served tenant's own. Not recorded: attachments, and the resources the
-mock does not model.
+mock does not model unless named (``--resources Supplier``: recorded into the snapshot's generic
+collections, every string anonymised).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from halo_sandbox.mock.domain import facts
+from halo_sandbox.mock.domain.generic import GenericStore, collection_for
 from halo_sandbox.mock.domain.resources import RESOURCES, UNSET_IDS, ResourceSpec, table_spec
 from halo_sandbox.mock.domain.store import SNAPSHOT_FORMAT as STORE_FORMAT
 from halo_sandbox.mock.domain.store import HaloStore
@@ -35,7 +38,16 @@ from halo_sandbox.recording.anonymise import CONFIGURATION_TABLES, Anonymiser
 from halo_sandbox.recording.client import ReadOnlyHalo
 from halo_sandbox.recording.errors import HaloRefused, RecordingError, ResumeMismatch
 
-__all__ = ["PAGE_SIZE", "RECORDABLE", "Progress", "RecordOptions", "Summary", "record", "resources_named"]
+__all__ = [
+    "PAGE_SIZE",
+    "RECORDABLE",
+    "Progress",
+    "RecordOptions",
+    "Summary",
+    "generic_named",
+    "record",
+    "resources_named",
+]
 
 PAGE_SIZE = 100
 """Halo caps ``page_size`` at 100 (its swagger; clients observed the cap)."""
@@ -48,23 +60,52 @@ RECORDABLE: tuple[ResourceSpec, ...] = tuple(s for s in RESOURCES if s.name not 
 
 
 def resources_named(names: Iterable[str] | None) -> tuple[ResourceSpec, ...]:
-    """The resources to record (all when ``names`` is empty); an unknown name raises `RecordingError`."""
-    wanted = [n.strip().lower() for n in names or () if n.strip()]
+    """The modelled resources among ``names`` (all when ``names`` is empty); a name that is neither
+    one of them nor a generic resource (`generic_named`) raises `RecordingError`."""
+    return _plan(names)[0]
+
+
+def generic_named(names: Iterable[str] | None) -> tuple[str, ...]:
+    """The generic collections among ``names``: documented Halo resources the mock does not model
+    (``Supplier``, ``Item``...), as collection paths (``/Supplier``); recorded only when named."""
+    return _plan(names)[1]
+
+
+def _plan(names: Iterable[str] | None) -> tuple[tuple[ResourceSpec, ...], tuple[str, ...]]:
+    wanted = [n.strip().strip("/") for n in names or () if n.strip().strip("/")]
     if not wanted:
-        return RECORDABLE
+        return RECORDABLE, ()
     by_name = {s.name: s for s in RECORDABLE} | {s.path.lower(): s for s in RECORDABLE}
-    unknown = [n for n in wanted if n not in by_name]
+    modelled = {s.path.lower() for s in RESOURCES}
+    generic: list[str] = []
+    unknown: list[str] = []
+    for name in wanted:
+        if name.lower() in by_name:
+            continue
+        found = facts.match("GET", f"/{name}")
+        if found is None or found.operation is None or "{" in found.template:
+            unknown.append(name)
+            continue
+        collection, _ = collection_for(found)
+        if collection.path.strip("/").lower() in modelled:
+            unknown.append(name)  # a modelled resource's other path
+        elif collection.path not in generic:
+            generic.append(collection.path)
     if unknown:
         raise RecordingError(
-            f"unknown resource(s) {', '.join(unknown)}; choose from {', '.join(s.name for s in RECORDABLE)}"
+            f"unknown resource(s) {', '.join(unknown)}; choose from {', '.join(s.name for s in RECORDABLE)} "
+            "or a documented Halo resource the sandbox serves generically (e.g. Supplier, Item)"
         )
-    return tuple(s for s in RECORDABLE if s.name in wanted or s.path.lower() in wanted)
+    chosen = {n.lower() for n in wanted}
+    return tuple(s for s in RECORDABLE if s.name in chosen or s.path.lower() in chosen), tuple(generic)
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecordOptions:
     out: Path
     resources: tuple[ResourceSpec, ...] = RECORDABLE
+    generic: tuple[str, ...] = ()
+    """Generic collections to record too (`generic_named`)."""
     max_records: int | None = None
     """Records per resource (``None``: all); lookups are always recorded whole."""
     action_tickets: int | None = 250
@@ -183,7 +224,13 @@ class _Partial:
             fh.flush()
 
 
+_GENERIC = "generic:"
+"""Prefix of a generic collection's rows in the progress file (``generic:/Supplier``)."""
+
+
 def _key(table: str, row: dict[str, Any]) -> Any:
+    if table.startswith(_GENERIC):
+        return row.get("id")
     spec = table_spec(table)
     if spec.id_scope:
         return f"{row.get(spec.id_scope)}/{row.get('id')}"
@@ -230,7 +277,7 @@ async def record(halo: ReadOnlyHalo, options: RecordOptions, *, progress: Progre
     def clean(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rows as kept: without the fields the sandbox computes (names of referenced records, SLA
         state, totals: it derives them again), anonymised unless asked not to."""
-        computed = table_spec(table).read_only
+        computed = frozenset() if table.startswith(_GENERIC) else table_spec(table).read_only
         rows = [{k: v for k, v in r.items() if k not in computed} for r in rows]
         return [anonymiser.row(table, r) for r in rows] if anonymiser else rows
 
@@ -242,11 +289,14 @@ async def record(halo: ReadOnlyHalo, options: RecordOptions, *, progress: Progre
             await _record_resource(halo, projects, options, partial, progress, clean)
     if "tickets" in wanted:
         await _record_actions(halo, options, partial, progress, clean)
+    for path in options.generic:
+        await _record_generic(halo, path, options, partial, progress, clean)
     await _resolve_references(halo, partial, progress, clean)
     summary = Summary(out=out, anonymised=options.anonymise)
     document = _snapshot(partial, summary, options)
     try:  # it must load as the sandbox would load it
         HaloStore.from_snapshot(document["store"], clock=SandboxClock())
+        GenericStore.from_snapshot(document["generic"])
     except ValueError as exc:
         raise RecordingError(
             f"the recording does not load into the sandbox: {exc}. The pages are kept in {partial.path}"
@@ -365,6 +415,52 @@ async def _record_definitions(halo: ReadOnlyHalo, spec: ResourceSpec, partial: _
     partial.add({"kind": "fields", "table": spec.table, "definitions": definitions})
 
 
+async def _record_generic(
+    halo: ReadOnlyHalo, path: str, options: RecordOptions, partial: _Partial, progress: Progress, clean: Clean
+) -> None:
+    """A generic collection: paged like the modelled lists when Halo documents ``pageinate`` for it,
+    else its one list answer."""
+    source = table = f"{_GENERIC}{path}"
+    label = path.strip("/")
+    progress.start(label, partial.totals.get(source))
+    if source in partial.done:
+        progress.advance(label, partial.counts.get(source, 0), partial.totals.get(source))
+        progress.finish(label)
+        return
+    operation = facts.operation("GET", path)
+    paged = operation is not None and any(p.lower() == "pageinate" for p in operation.query)
+    page, total, limit = partial.pages.get(source, 0), partial.totals.get(source), options.max_records
+    while True:
+        page += 1
+        params = {"pageinate": "true", "page_size": str(PAGE_SIZE), "page_no": str(page)} if paged else None
+        answer = await halo.get_json(path, params)
+        rows: list[Any] = answer if isinstance(answer, list) else []
+        if isinstance(answer, dict):
+            rows = next((v for v in answer.values() if isinstance(v, list)), [])
+            count = answer.get("record_count")
+            total = count if isinstance(count, int) else total
+        rows = [r for r in rows if isinstance(r, dict) and r.get("id") not in (None, "")]
+        seen = partial.counts.get(source, 0)
+        if limit is not None:
+            rows = rows[: max(0, limit - seen)]
+        partial.add(
+            {
+                "kind": "rows",
+                "source": source,
+                "table": table,
+                "page": page,
+                "rows": clean(table, rows),
+                "total": total,
+            }
+        )
+        progress.advance(label, partial.counts.get(source, 0), total)
+        done = not paged or not rows or (total is not None and page * PAGE_SIZE >= total)
+        if done or (limit is not None and partial.counts.get(source, 0) >= limit):
+            break
+    partial.add({"kind": "done", "source": source})
+    progress.finish(label)
+
+
 async def _record_actions(
     halo: ReadOnlyHalo, options: RecordOptions, partial: _Partial, progress: Progress, clean: Clean
 ) -> None:
@@ -395,6 +491,8 @@ def _missing(partial: _Partial) -> dict[str, set[Any]]:
     """Records referred to but not recorded, by table (only the tables fetched by id)."""
     missing: dict[str, set[Any]] = {}
     for table, rows in partial.rows.items():
+        if table.startswith(_GENERIC):
+            continue
         spec = table_spec(table)
         for name, ref in spec.refs.items():
             if ref.table in CONFIGURATION_TABLES or ref.table in ("agents", "actions"):
@@ -448,7 +546,16 @@ def _snapshot(partial: _Partial, summary: Summary, options: RecordOptions) -> di
         for table, rows in partial.rows.items()
         for ref_key in ("id", "priorityid")
     }
+    generic: dict[str, Any] = {}
     for table, rows in partial.rows.items():
+        if table.startswith(_GENERIC):
+            ids = [i for i in rows if type(i) is int]
+            generic[table[len(_GENERIC) :]] = {
+                "next_id": max(ids, default=0) + 1,
+                "rows": list(rows.values()),
+            }
+            summary.records[table[len(_GENERIC) :].strip("/")] = len(rows)
+            continue
         spec = table_spec(table)
         kept = []
         for row in rows.values():
@@ -484,6 +591,6 @@ def _snapshot(partial: _Partial, summary: Summary, options: RecordOptions) -> di
             "blobs": [],
             "custom_fields": partial.fields,
         },
-        "generic": {},
+        "generic": generic,
         "strict": None,
     }
