@@ -629,7 +629,9 @@ class HaloStore:
             del merged[f]
         if old is None:
             for f in spec.required:
-                if merged.get(f) in (None, "", 0):
+                value = merged.get(f)
+                # the record's parent (id_scope: an action's ticket) is missing as Halo's unset -1 too
+                if value in (None, "", 0) or (f == spec.id_scope and value == -1):
                     errors.add(f"{prefix}.{f}", f"The {f} field is required.")
         elif spec.id_scope and merged.get(spec.id_scope) != old.get(spec.id_scope):
             errors.add(

@@ -776,3 +776,16 @@ def test_line_ids_are_kept_or_numbered(store: HaloStore) -> None:
     )
     assert [line["id"] for line in quote["lines"]] == [4, 5, 6]
     assert all(line["qhid"] == quote["id"] for line in quote["lines"]) and quote["total"] == 6.0
+
+
+@pytest.mark.parametrize("ticket_id", [-1, 0])
+def test_an_action_on_an_unset_ticket_is_refused_and_changes_nothing(
+    store: HaloStore, ticket_id: int
+) -> None:
+    # Found by test_random_bodies_never_break_the_store: -1 (Halo's "unset" id) passed the required
+    # check and the reference check, and the ticket update after the write raised a KeyError (a 500).
+    before = store.snapshot()
+    with pytest.raises(ValidationError) as err:
+        store.post(resource="actions", body=[{"ticket_id": ticket_id, "note": "x"}])
+    assert "[0].ticket_id" in err.value.errors
+    assert store.snapshot() == before
