@@ -221,12 +221,17 @@ class Process:
         self.stop()
 
 
+DEFAULT_ADMIN_KEY = "harness-admin-key"
+"""The admin key `start` gives an `up` or `mock` process unless told otherwise (the pytest plugin's
+``halo_sandbox`` process has it)."""
+
+
 def start(
     command: str,
     *args: str,
     port: int | None = None,
     state_dir: Path | str | None = None,
-    admin_key: str | None = "harness-admin-key",
+    admin_key: str | None = DEFAULT_ADMIN_KEY,
     env: Mapping[str, str] | None = None,
     ready_path: str | None = None,
     ready_status: int | None = None,

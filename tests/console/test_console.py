@@ -96,11 +96,6 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     registry.close()
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # ---------------------------------------------------------------- the observer hook
 
 

@@ -14,7 +14,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.e2e.conftest import ADMIN_KEY, Sandbox
+from tests._sandbox import ADMIN_KEY, Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

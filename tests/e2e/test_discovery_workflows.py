@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.e2e.conftest import Sandbox, _start, _stop
+from tests._sandbox import Sandbox, start_sandbox, stop_sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -21,11 +21,13 @@ CLOSED = {8, 9}
 
 @pytest.fixture(scope="module")
 def discovery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = _start(tmp_path_factory.mktemp("discovery-state"), "--breadth", "--tool-exposure", "discovery")
+    sandbox = start_sandbox(
+        tmp_path_factory.mktemp("discovery-state"), "--breadth", "--tool-exposure", "discovery"
+    )
     try:
         yield sandbox
     finally:
-        _stop(sandbox)
+        stop_sandbox(sandbox)
 
 
 @pytest.fixture

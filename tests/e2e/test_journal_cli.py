@@ -15,7 +15,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.e2e.conftest import ADMIN_KEY, CLI, Sandbox, clean_env
+from halo_sandbox.harness import clean_env
+from tests._sandbox import ADMIN_KEY, CLI, Sandbox
 
 pytestmark = [pytest.mark.e2e]
 

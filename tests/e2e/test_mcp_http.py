@@ -10,7 +10,7 @@ import mcp_types
 import pytest
 from mcp import Client
 
-from tests.e2e.conftest import Sandbox
+from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -154,7 +154,7 @@ def test_mcp_command_serves_http_against_the_sandbox(sandbox: Sandbox):
     import anyio
 
     from halo_sandbox.harness import start
-    from tests.e2e.conftest import CLIENT_ID, CLIENT_SECRET
+    from tests._sandbox import CLIENT_ID, CLIENT_SECRET
 
     with start(
         "mcp",

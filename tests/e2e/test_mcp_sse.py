@@ -8,7 +8,7 @@ import pytest
 from mcp import Client
 from mcp.client.sse import sse_client
 
-from tests.e2e.conftest import Sandbox
+from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -45,7 +45,7 @@ def test_mcp_command_serves_sse_against_the_sandbox(sandbox: Sandbox):
     import anyio
 
     from halo_sandbox.harness import start
-    from tests.e2e.conftest import CLIENT_ID, CLIENT_SECRET
+    from tests._sandbox import CLIENT_ID, CLIENT_SECRET
 
     with start(
         "mcp",

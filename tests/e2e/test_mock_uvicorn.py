@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from halo_sandbox.harness import Process, clean_env, cli_path, free_port, start
 from halo_sandbox.mock.http.app import create_app, remember_connection
 from halo_sandbox.mock.tenants import TenantRegistry
-from tests.mock_halo.conftest import FakeStore, tiny_world
+from tests.mock_halo._helpers import FakeStore, tiny_world
 
 pytestmark = pytest.mark.e2e
 

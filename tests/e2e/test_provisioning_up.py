@@ -15,7 +15,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.e2e.conftest import CLI, Sandbox, _start, _stop, clean_env
+from halo_sandbox.harness import clean_env
+from tests._sandbox import CLI, Sandbox, start_sandbox, stop_sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -34,7 +35,7 @@ ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "appl
 
 def _up(state_dir: Path) -> Sandbox:
     # uvicorn's access log at info level, so the test can check that no token reaches it
-    return _start(state_dir, "--log-level", "info")
+    return start_sandbox(state_dir, "--log-level", "info")
 
 
 def _cli(*args: str, state_dir: Path) -> str:
@@ -60,7 +61,7 @@ def up(state_dir: Path) -> Iterator[Sandbox]:
     try:
         yield sandbox
     finally:
-        _stop(sandbox)
+        stop_sandbox(sandbox)
 
 
 def _status(url: str, **headers: str) -> int:
@@ -123,14 +124,14 @@ def test_a_url_survives_a_restart_and_no_token_reaches_the_output(state_dir: Pat
         created = first.admin("POST", "/integrated-account/sandbox/mcp", json={"name": "kept"}).json()
         assert _status(created["url"]) == 200
     finally:
-        first_output = _stop(first)
+        first_output = stop_sandbox(first)
     token = created["url"].rsplit("/", 1)[1]
     second = _up(state_dir)
     try:
         assert _status(f"{second.base}/mcp/{token}") == 200
         assert _status(f"{second.base}/mcp/{token[:-2]}xx") == 404
     finally:
-        second_output = _stop(second)
+        second_output = stop_sandbox(second)
     for output in (first_output, second_output):
         assert "/mcp/***" in output
         assert token not in output

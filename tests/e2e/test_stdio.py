@@ -7,7 +7,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from tests.e2e.conftest import CLI, CLIENT_ID, CLIENT_SECRET, Sandbox, clean_env
+from halo_sandbox.harness import clean_env
+from tests._sandbox import CLI, CLIENT_ID, CLIENT_SECRET, Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

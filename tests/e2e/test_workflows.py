@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.e2e.conftest import Sandbox
+from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

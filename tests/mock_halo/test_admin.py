@@ -9,7 +9,7 @@ import pytest
 
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
-from tests.mock_halo.conftest import fetch_token
+from tests.mock_halo._helpers import fetch_token
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from halo_sandbox.mock.domain.resources import RESOURCES
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.settings import MockSettings
-from tests.mock_halo.conftest import fetch_token
+from tests.mock_halo._helpers import fetch_token
 
 pytestmark = pytest.mark.anyio
 H = dict[str, str]

@@ -9,7 +9,7 @@ from halo_sandbox.mock.domain.auth import VALID_SCOPES, check_scope, covers, par
 from halo_sandbox.mock.exceptions import Forbidden, OAuthError
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
-from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
+from tests.mock_halo._helpers import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
 
 pytestmark = pytest.mark.anyio
 

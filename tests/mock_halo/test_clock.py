@@ -113,7 +113,7 @@ def test_clock_unit() -> None:
 
 
 async def test_advancing_the_clock_breaches_slas_on_the_real_store(client: httpx.AsyncClient) -> None:
-    from tests.mock_halo.conftest import fetch_token
+    from tests.mock_halo._helpers import fetch_token
 
     async def breached() -> int:
         token = await fetch_token(client)  # a fresh token: the old one expires with the jump

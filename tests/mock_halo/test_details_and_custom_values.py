@@ -12,7 +12,7 @@ from halo_sandbox.fixtures import build_world
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
-from tests.mock_halo.conftest import fetch_token
+from tests.mock_halo._helpers import fetch_token
 
 pytestmark = pytest.mark.anyio
 H = dict[str, str]

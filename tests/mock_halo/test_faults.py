@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from halo_sandbox.mock.engine.faults import FaultPlane
 from halo_sandbox.mock.tenants import TenantRegistry
-from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, fetch_token
+from tests.mock_halo._helpers import CLIENT_ID, CLIENT_SECRET, fetch_token
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from halo_sandbox.mock.domain.auth import OAuthClient
 from halo_sandbox.mock.engine.faults import rate_limit_message
 from halo_sandbox.mock.settings import MockSettings, RateLimit
 from halo_sandbox.mock.tenants import TenantRegistry
-from tests.mock_halo.conftest import fetch_token
+from tests.mock_halo._helpers import fetch_token
 
 pytestmark = pytest.mark.anyio
 

@@ -91,7 +91,7 @@ async def test_a_strict_tenant_refuses_before_writing(client: httpx.AsyncClient,
 
 async def test_the_strict_setting_applies_to_every_tenant() -> None:
     from halo_sandbox.mock.http.app import create_app
-    from tests.mock_halo.conftest import fetch_token
+    from tests.mock_halo._helpers import fetch_token
 
     app = create_app(registry=TenantRegistry(MockSettings(strict=True)))
     async with httpx.AsyncClient(

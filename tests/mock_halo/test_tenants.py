@@ -12,7 +12,7 @@ import pytest
 from halo_sandbox.mock.exceptions import ValidationError
 from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import SNAPSHOT_FORMAT, TenantRegistry, check_tenant_name
-from tests.mock_halo.conftest import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
+from tests.mock_halo._helpers import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
 
 CC = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
 

@@ -28,11 +28,6 @@ T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def access_log(caplog, monkeypatch):
     """uvicorn's access logger, wired to caplog whatever logging config earlier tests left behind."""
     logger = logging.getLogger("uvicorn.access")

@@ -1,25 +1,14 @@
-"""Real processes for the reliability suite: a `halo-sandbox up` of its own (rate limit off, so
-load is not refused), and a separate `halo-sandbox mock` + `halo-sandbox mcp` pair whose mock can be
-killed and restarted on the same port under the MCP server."""
+"""Real processes for the reliability suite: the suite's shared `halo-sandbox up` with its rate limit
+off (so load is not refused), and a `halo-sandbox mock` + `halo-sandbox mcp` pair (`_split.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
-from halo_sandbox.harness import Process, free_port, start
-from tests.e2e.conftest import ADMIN_KEY, CLIENT_ID, CLIENT_SECRET, Sandbox, _start, _stop
-
-#: The MCP server's upstream timeout in the split pair (latency faults go beyond it).
-UPSTREAM_TIMEOUT = 2.0
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+from tests._sandbox import Sandbox
+from tests.reliability._split import SplitPair
 
 
 @pytest.fixture(scope="session")
@@ -28,82 +17,12 @@ def long_run(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--long"))
 
 
-@pytest.fixture(scope="session")
-def reliability_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = _start(tmp_path_factory.mktemp("reliability-state"))
-    try:
-        yield sandbox
-    finally:
-        _stop(sandbox)
-
-
 @pytest.fixture
-def sandbox(reliability_process: Sandbox) -> Sandbox:
-    """The `up` process, default tenant reset, faults and journal cleared, rate limit off."""
-    reliability_process.reset()
-    reliability_process.admin("PUT", "/ratelimit", json={"enabled": False})
-    return reliability_process
-
-
-class SplitPair:
-    """`halo-sandbox mock` on `mock_port` and `halo-sandbox mcp --transport http` in front of it."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = state_dir
-        self.mock_port = free_port()
-        self.mcp_port = free_port()
-        self.mock_base = f"http://127.0.0.1:{self.mock_port}"
-        self.mcp_url = f"http://127.0.0.1:{self.mcp_port}/mcp"
-        self.mock: Process | None = None
-        self.mcp: Process | None = None
-
-    def start_mock(self) -> None:
-        self.mock = start(
-            "mock", "--rate-limit", "off", port=self.mock_port, state_dir=self.state_dir, admin_key=ADMIN_KEY
-        )
-
-    def stop_mock(self) -> None:
-        assert self.mock is not None
-        self.mock.stop()
-        self.mock = None
-
-    def kill_mock(self) -> None:
-        assert self.mock is not None
-        self.mock.kill()
-        self.mock.stop()
-        self.mock = None
-
-    def start_mcp(self) -> None:
-        self.mcp = start(
-            "mcp",
-            "--transport",
-            "http",
-            "--halo-url",
-            self.mock_base,
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-            "--timeout",
-            str(UPSTREAM_TIMEOUT),
-            port=self.mcp_port,
-        )
-
-    def admin(self, method: str, path: str, **kwargs: object) -> httpx.Response:
-        response = httpx.request(
-            method,
-            f"{self.mock_base}/_sandbox{path}",
-            headers={"X-Admin-Key": ADMIN_KEY},
-            timeout=30,
-            **kwargs,
-        )  # type: ignore[arg-type]
-        assert response.status_code < 400, response.text
-        return response
-
-    def close(self) -> None:
-        for process in (self.mcp, self.mock):
-            if process is not None:
-                process.stop()
+def sandbox(sandbox: Sandbox) -> Sandbox:
+    """The suite's shared `up` process (tests/conftest.py), reset, with the rate limit off for this
+    test (the next test's reset turns it back on)."""
+    sandbox.admin("PUT", "/ratelimit", json={"enabled": False})
+    return sandbox
 
 
 @pytest.fixture(scope="module")

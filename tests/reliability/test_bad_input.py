@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
-from tests.e2e.conftest import Sandbox
+from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e]
 
@@ -110,20 +110,20 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def fuzzed(reliability_process: Sandbox) -> Iterator[tuple[Sandbox, RawSession]]:
+def fuzzed(sandbox_process: Sandbox) -> Iterator[tuple[Sandbox, RawSession]]:
     """One reset sandbox and raw session for the whole module; the state must not move at all."""
-    reliability_process.reset()
-    reliability_process.admin("PUT", "/ratelimit", json={"enabled": False})
-    raw = RawSession(reliability_process)
-    before = state(reliability_process)
+    sandbox_process.reset()
+    sandbox_process.admin("PUT", "/ratelimit", json={"enabled": False})
+    raw = RawSession(sandbox_process)
+    before = state(sandbox_process)
     try:
-        yield reliability_process, raw
+        yield sandbox_process, raw
     finally:
         raw.close()
-    after = state(reliability_process)
+    after = state(sandbox_process)
     assert after == before, "bad input changed the mock's state"
     # ... and the server still serves: a good call on a fresh session works
-    fresh = RawSession(reliability_process)
+    fresh = RawSession(sandbox_process)
     reply = fresh.call("get_single_halo_itsm_ticket_by_id", {"id": 45920})
     fresh.close()
     assert (

@@ -14,7 +14,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.reliability.conftest import UPSTREAM_TIMEOUT, SplitPair
+from tests.reliability._split import UPSTREAM_TIMEOUT, SplitPair
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 

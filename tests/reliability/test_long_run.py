@@ -14,7 +14,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.e2e.conftest import Sandbox
+from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio, pytest.mark.slow]
 

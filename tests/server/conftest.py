@@ -2,14 +2,7 @@ import pytest
 import respx
 
 from halo_sandbox.server.upstream import HaloClient
-
-# The Halo instance the unit tests fake at the HTTP layer with respx.
-BASE = "http://halo.test"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+from tests.server._helpers import BASE
 
 
 @pytest.fixture

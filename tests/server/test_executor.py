@@ -15,7 +15,7 @@ from halo_sandbox.protocol import RATELIMIT_META
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import generate_tools, with_file_access
 from halo_sandbox.server.upstream import HaloClient
-from tests.server.conftest import BASE
+from tests.server._helpers import BASE
 
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
 pytestmark = pytest.mark.anyio

@@ -11,7 +11,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.tools import generate_tools, select_tools
-from tests.server.conftest import BASE
+from tests.server._helpers import BASE
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ import pytest
 
 from halo_sandbox.server.upstream import HaloClient
 from halo_sandbox.server.upstream_log import LOGGER_NAME, UpstreamLog
-from tests.server.conftest import BASE
+from tests.server._helpers import BASE
 
 pytestmark = pytest.mark.anyio
 

@@ -1,39 +1,29 @@
-"""A real `halo-sandbox up` (uvicorn subprocess on a free 127.0.0.1 port) shared by the e2e tests of
-one pytest process; `sandbox` resets its default tenant (data, faults, journal) before each test."""
+"""A real `halo-sandbox up` as the e2e and reliability tests drive it: `Sandbox` wraps a
+`halo_sandbox.harness.Process` with the admin API and the mock's `/api` read independently.
+
+The suite's shared process is the pytest plugin's (``halo_sandbox`` fixture, one per session and
+xdist worker); `tests/conftest.py`'s ``sandbox`` fixture wraps it. Tests needing a process with
+other options start their own with `start_sandbox`."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from halo_sandbox.harness import Process, clean_env, cli_path, free_port, start, terminate
-
-__all__ = [
-    "ADMIN_KEY",
-    "CLI",
-    "CLIENT_ID",
-    "CLIENT_SECRET",
-    "Sandbox",
-    "_start",
-    "_stop",
-    "clean_env",
-    "free_port",
-    "terminate",
-]
+from halo_sandbox.harness import DEFAULT_ADMIN_KEY, Process, cli_path, start
 
 CLI = cli_path()
-ADMIN_KEY = "e2e-admin-key"
+ADMIN_KEY = DEFAULT_ADMIN_KEY
+"""The admin key of every process the tests start (the harness's default, as the plugin's has)."""
 CLIENT_ID, CLIENT_SECRET = "halo-sandbox", "halo-sandbox-secret"
+"""The documented default OAuth client of `up` (README)."""
 
 
 class Sandbox:
-    """A running `halo-sandbox up` (a `halo_sandbox.harness.Process`): URLs, the admin API and the
-    mock's `/api` read independently."""
+    """A running `halo-sandbox up`: URLs, the admin API and the mock's `/api` read independently."""
 
     def __init__(self, process: Process) -> None:
         self.process = process
@@ -59,9 +49,8 @@ class Sandbox:
         return response
 
     def reset(self) -> None:
+        """The default tenant back to its seed: data, clock, faults, rate limit, journal."""
         self.admin("POST", "/reset")
-        self.admin("DELETE", "/faults")
-        self.admin("DELETE", "/requests")
         self._token = None
 
     def journal(self, **params: Any) -> list[dict[str, Any]]:
@@ -98,33 +87,16 @@ class Sandbox:
                 return rows
             page += 1
 
+    def close(self) -> None:
+        self.http.close()
 
-def _start(state_dir: Path, *options: str) -> Sandbox:
-    """Start `halo-sandbox up` (plus `options`) on a free port; returns once it answers."""
+
+def start_sandbox(state_dir: Path, *options: str) -> Sandbox:
+    """A `halo-sandbox up` of the test's own (plus `options`) on a free port; returns once it answers."""
     return Sandbox(start("up", *options, state_dir=state_dir, admin_key=ADMIN_KEY))
 
 
-def _stop(sandbox: Sandbox) -> str:
-    """Stop the process; returns everything it printed."""
-    sandbox.http.close()
+def stop_sandbox(sandbox: Sandbox) -> str:
+    """Stop a process `start_sandbox` started; returns everything it printed."""
+    sandbox.close()
     return sandbox.process.stop()
-
-
-@pytest.fixture(scope="session")
-def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = _start(tmp_path_factory.mktemp("halo-sandbox-state"))
-    try:
-        yield sandbox
-    finally:
-        _stop(sandbox)
-
-
-@pytest.fixture
-def sandbox(sandbox_process: Sandbox) -> Sandbox:
-    sandbox_process.reset()
-    return sandbox_process
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
