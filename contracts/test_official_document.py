@@ -14,7 +14,7 @@ import re
 import schemathesis
 from hypothesis import settings
 
-from contracts.conftest import MOCK_APP
+from contracts._shared import MOCK_APP
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.resources import RESOURCES, SPECIAL_PATHS
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts.conftest import TOOLS
+from contracts._shared import TOOLS
 
 LIST_TICKETS = "list_all_halo_itsm_tickets"
 LIST_ACTIONS = "list_all_halo_itsm_actions"

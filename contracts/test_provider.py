@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from contracts.conftest import MOCK_APP, TENANT_HEADER, token_headers
+from contracts._shared import MOCK_APP, TENANT_HEADER, token_headers
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, negative_data_rejection]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from contracts.conftest import MOCK_APP
+from contracts._shared import MOCK_APP
 from contracts.facts import REQUIRED_ON_CREATE
 
 

@@ -28,7 +28,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from contracts.conftest import CURATED, TOOLS
+from contracts._shared import CURATED, TOOLS
 from contracts.facts import REQUIRED_ON_CREATE
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.upstream import HaloClient

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from contracts.conftest import TOOLS
+from contracts._shared import TOOLS
 from contracts.provider_document import check_request
 
 _PRE_UPSTREAM = {"invalid_arguments", "invalid_cursor", "file_access_denied"}
