@@ -20,7 +20,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client
 
-from tests.e2e.conftest import Sandbox, _start, _stop
+from tests._sandbox import Sandbox, start_sandbox, stop_sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -34,11 +34,11 @@ HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
 
 @pytest.fixture(scope="module")
 def broad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sandbox = _start(tmp_path_factory.mktemp("broad-state"), "--breadth")
+    sandbox = start_sandbox(tmp_path_factory.mktemp("broad-state"), "--breadth")
     try:
         yield sandbox
     finally:
-        _stop(sandbox)
+        stop_sandbox(sandbox)
 
 
 def _script_429(sandbox: Sandbox, path: str) -> None:

@@ -4,7 +4,6 @@ transport, with its request journal and its store to compare against."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,44 +11,8 @@ import pytest
 
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.settings import MockSettings
-from halo_sandbox.mock.tenants import Tenant, TenantRegistry
-from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
-
-LIVE_URL = "http://live-halo.test"
-
-
-@dataclass
-class Live:
-    """The sandbox playing the live tenant."""
-
-    registry: TenantRegistry
-    transport: httpx.ASGITransport
-
-    @property
-    def tenant(self) -> Tenant:
-        return self.registry.get()
-
-    def client(self, **options: Any) -> ReadOnlyHalo:
-        options.setdefault("rate", None)
-        creds = Credentials(halo_url=LIVE_URL, client_id="halo-sandbox", client_secret="halo-sandbox-secret")
-        return ReadOnlyHalo(creds, transport=self.transport, **options)
-
-    async def journal(self) -> list[dict[str, Any]]:
-        """What reached the live tenant, from its own ``/_sandbox/requests``."""
-        async with httpx.AsyncClient(transport=self.transport, base_url=LIVE_URL) as http:
-            answer = (await http.get("/_sandbox/requests", params={"limit": "100000"})).json()
-        return sorted(answer["requests"], key=lambda e: e["id"])
-
-    def rows(self, resource: str) -> list[dict[str, Any]]:
-        answer = self.tenant.store.list(resource=resource, params={"count": "100000"})
-        return list(
-            answer if isinstance(answer, list) else next(v for v in answer.values() if isinstance(v, list))
-        )
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+from halo_sandbox.mock.tenants import TenantRegistry
+from tests.recording._helpers import Live
 
 
 @pytest.fixture

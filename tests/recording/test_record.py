@@ -16,7 +16,7 @@ from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.recording.errors import BudgetExhausted, RecordingError, ResumeMismatch
 from halo_sandbox.recording.recorder import RecordOptions, generic_named, record, resources_named
-from tests.recording.conftest import Live
+from tests.recording._helpers import Live
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from mcp import Client
 
 from halo_sandbox.recording.recorder import RecordOptions, record
 from halo_sandbox.testing.process import SandboxProcess
-from tests.recording.conftest import Live
+from tests.recording._helpers import Live
 
 pytestmark = pytest.mark.anyio
 
