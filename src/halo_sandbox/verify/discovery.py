@@ -1,14 +1,22 @@
 """Which tool lists, reads, creates, updates or deletes which Halo resource, found from tool names
 (``list_all_halo_itsm_tickets``, ``halo_tickets_list``, ``listTickets``, ``get-ticket``, ...),
 descriptions and input schemas; a mapping file overrides. Tools it cannot place are listed as
-unmapped, never guessed.
+unmapped, never guessed: two tools claiming one resource and role, or one tool naming two resources
+it could be about, are reported as ambiguous.
 
-The vocabulary is this module's own table (`RESOURCES`): how people name Halo's resources, the
-mock's name for each, and the sample values a verify run writes.
+The vocabulary covers every resource of Halo's official document (the vendored facts,
+`halo_sandbox.mock.domain.facts`: each top-level path, ``/Supplier``, ``/TicketRules``,
+``/Opportunities``, named by its words, singular and plural), plus this module's own table of how
+people name the resources the sandbox models (`_CURATED`: ``customer`` for clients, ``incident``
+for tickets) and the sample values a verify run writes.
+
+An id argument is a record's id only when it is that resource's own id (``id``, ``ticket_id``,
+``ticketId`` for tickets): ``create_ticket(client_id=...)`` is a create, never an update of a client.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -17,10 +25,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["RESOURCES", "Discovery", "KitResource", "MappedTool", "discover", "load_mapping", "norm"]
+__all__ = [
+    "RESOURCES",
+    "Discovery",
+    "KitResource",
+    "MappedTool",
+    "discover",
+    "guard_arguments",
+    "load_mapping",
+    "norm",
+    "resource",
+]
 
 Role = Literal["list", "get", "create", "update", "delete"]
 ROLES: tuple[Role, ...] = ("list", "get", "create", "update", "delete")
+
+
+def norm(name: str) -> str:
+    """``"ticket_id"``, ``"ticketId"``, ``"Ticket-ID"`` -> ``"ticketid"``."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,9 +51,12 @@ class KitResource:
     """A Halo resource as the kit names it."""
 
     name: str
-    """The mock's resource name (``store.list(resource=...)``)."""
+    """The sandbox's name for it (``store.list(resource=...)``) for the resources it models
+    (``tickets``), else Halo's documented path (``Supplier``)."""
     aliases: tuple[str, ...]
     """Token sequences naming it, singular and plural (``"kb article"``, ``"kbarticle"``)."""
+    halo_path: str = ""
+    """Its top-level path in Halo's official document (``Tickets``, ``Client``, ``Supplier``)."""
     scope: str | None = None
     """A parent field every list/get needs (``ticket_id`` for actions)."""
     sample: Mapping[str, Any] = field(default_factory=dict)
@@ -39,27 +65,51 @@ class KitResource:
     text_field: str | None = None
     """A free-text field an update can change."""
 
+    @property
+    def modelled(self) -> bool:
+        """Whether the sandbox models it with its own rules (else it serves it generically)."""
+        return self.name in _CURATED_NAMES
 
-RESOURCES: tuple[KitResource, ...] = (
-    KitResource(name="ticket_types", aliases=("ticket type", "ticket types", "tickettype", "tickettypes")),
+    def id_names(self) -> set[str]:
+        """`norm`-ed argument names that carry this resource's own id (``id`` aside)."""
+        names = set()
+        for alias in self.aliases:
+            word = norm(alias)
+            names |= {f"{word}id", f"{word}number", f"{word}no"}
+        names.add(f"{norm(self.name)}id")
+        return names
+
+
+_CURATED: tuple[KitResource, ...] = (
+    KitResource(
+        name="ticket_types",
+        halo_path="TicketType",
+        aliases=("ticket type", "ticket types", "tickettype", "tickettypes"),
+    ),
     KitResource(
         name="tickets",
+        halo_path="Tickets",
         aliases=("ticket", "tickets", "incident", "incidents", "case", "cases"),
         sample={"summary": "@text", "client_id": "@client", "details": "@text"},
         text_field="summary",
     ),
     KitResource(
         name="actions",
+        halo_path="Actions",
         aliases=("action", "actions", "ticket action", "ticket actions", "note", "notes"),
         scope="ticket_id",
         sample={"ticket_id": "@ticket", "note": "@text"},
         text_field="note",
     ),
     KitResource(
-        name="attachments", aliases=("attachment", "attachments", "file", "files"), scope="ticket_id"
+        name="attachments",
+        halo_path="Attachment",
+        aliases=("attachment", "attachments", "file", "files"),
+        scope="ticket_id",
     ),
     KitResource(
         name="kb_articles",
+        halo_path="KBArticle",
         aliases=(
             "kb article",
             "kb articles",
@@ -74,38 +124,113 @@ RESOURCES: tuple[KitResource, ...] = (
         sample={"name": "@text", "description": "@text"},
         text_field="name",
     ),
-    KitResource(name="teams", aliases=("team", "teams")),
-    KitResource(name="agents", aliases=("agent", "agents", "technician", "technicians")),
-    KitResource(name="statuses", aliases=("status", "statuses")),
-    KitResource(name="priorities", aliases=("priority", "priorities")),
-    KitResource(name="slas", aliases=("sla", "slas")),
-    KitResource(name="categories", aliases=("category", "categories")),
-    KitResource(name="outcomes", aliases=("outcome", "outcomes")),
+    KitResource(name="teams", halo_path="Team", aliases=("team", "teams")),
+    KitResource(name="agents", halo_path="Agent", aliases=("agent", "agents", "technician", "technicians")),
+    KitResource(name="statuses", halo_path="Status", aliases=("status", "statuses")),
+    KitResource(name="priorities", halo_path="Priority", aliases=("priority", "priorities")),
+    KitResource(name="slas", halo_path="SLA", aliases=("sla", "slas")),
+    KitResource(name="categories", halo_path="Category", aliases=("category", "categories")),
+    KitResource(name="outcomes", halo_path="Outcome", aliases=("outcome", "outcomes")),
     KitResource(
         name="clients",
+        halo_path="Client",
         aliases=("client", "clients", "customer", "customers", "company", "companies"),
         sample={"name": "@text"},
         text_field="name",
     ),
-    KitResource(name="sites", aliases=("site", "sites")),
-    KitResource(name="users", aliases=("user", "users", "contact", "contacts", "end user", "end users")),
-    KitResource(name="projects", aliases=("project", "projects")),
-    KitResource(name="quotes", aliases=("quote", "quotes", "quotation", "quotations")),
-    KitResource(name="invoices", aliases=("invoice", "invoices")),
-    KitResource(name="contracts", aliases=("contract", "contracts", "client contract", "client contracts")),
-    KitResource(name="assets", aliases=("asset", "assets", "device", "devices", "configuration item")),
+    KitResource(name="sites", halo_path="Site", aliases=("site", "sites")),
+    KitResource(
+        name="users",
+        halo_path="Users",
+        aliases=("user", "users", "contact", "contacts", "end user", "end users"),
+    ),
+    KitResource(name="projects", halo_path="Projects", aliases=("project", "projects")),
+    KitResource(name="quotes", halo_path="Quotation", aliases=("quote", "quotes", "quotation", "quotations")),
+    KitResource(name="invoices", halo_path="Invoice", aliases=("invoice", "invoices")),
+    KitResource(
+        name="contracts",
+        halo_path="ClientContract",
+        aliases=("contract", "contracts", "client contract", "client contracts"),
+    ),
+    KitResource(
+        name="assets",
+        halo_path="Asset",
+        aliases=("asset", "assets", "device", "devices", "configuration item"),
+    ),
 )
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    return [w for w in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if w]
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "uses")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _plural(word: str) -> str:
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+_NOT_RESOURCES = {"search", "test1", "test3", "test4", "testerror", "example", "lookup"}
+"""Documented top-level paths that name no record (a verb, test fixtures of the document)."""
+
+
+def _documented() -> tuple[KitResource, ...]:
+    """A resource for every top-level path of Halo's official document the curated table lacks."""
+    from halo_sandbox.mock.domain import facts
+
+    curated = {norm(r.halo_path) for r in _CURATED}
+    tops = dict.fromkeys(p.strip("/").split("/")[0] for p in facts.facts()["paths"])
+    out = []
+    for top in tops:
+        if not top or "{" in top or norm(top) in curated or norm(top) in _NOT_RESOURCES:
+            continue
+        words = _words(top)
+        last = words[-1]
+        forms = {_singular(last), _plural(_singular(last)), last}
+        aliases: list[str] = []
+        for form in sorted(forms, key=lambda f: (f != _singular(last), f)):
+            spaced = " ".join([*words[:-1], form])
+            aliases += [spaced, spaced.replace(" ", "")]
+        out.append(KitResource(name=top, halo_path=top, aliases=tuple(dict.fromkeys(aliases))))
+    return tuple(out)
+
+
+_CURATED_NAMES = {r.name for r in _CURATED}
+RESOURCES: tuple[KitResource, ...] = _CURATED + _documented()
 _BY_NAME = {r.name: r for r in RESOURCES}
+_BY_LOWER = {
+    **{r.halo_path.lower(): r for r in RESOURCES if r.halo_path},
+    **{r.name.lower(): r for r in RESOURCES},
+}
 _PLURALS = {
     alias
     for r in RESOURCES
     for alias in r.aliases
     if alias.endswith("s") and alias[:-1] in r.aliases or alias.endswith("ies") or alias.endswith("ses")
 }
+_ALIASES: dict[str, list[tuple[KitResource, tuple[str, ...]]]] = {}
+for _r in RESOURCES:
+    for _alias in _r.aliases:
+        _ALIASES.setdefault(_alias.split()[0], []).append((_r, tuple(_alias.split())))
 
 _VERBS: dict[str, Role] = {
     "list": "list",
     "search": "list",
+    "find": "list",
     "query": "list",
     "browse": "list",
     "enumerate": "list",
@@ -116,32 +241,49 @@ _VERBS: dict[str, Role] = {
     "show": "get",
     "view": "get",
     "describe": "get",
+    "lookup": "get",
     "create": "create",
     "add": "create",
     "new": "create",
     "post": "create",
     "log": "create",
     "open": "create",
+    "raise": "create",
+    "submit": "create",
+    "insert": "create",
+    "upsert": "create",
+    "save": "create",
     "update": "update",
     "edit": "update",
     "modify": "update",
     "patch": "update",
     "change": "update",
+    "set": "update",
+    "assign": "update",
     "delete": "delete",
     "remove": "delete",
     "destroy": "delete",
 }
 _NOISE = {"halo", "itsm", "psa", "servicedesk", "a", "an", "the", "single", "by", "of", "for", "one", "tool"}
-
-
-def norm(name: str) -> str:
-    """``"ticket_id"``, ``"ticketId"``, ``"Ticket-ID"`` -> ``"ticketid"``."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+_BODY_NAMES = {"data", "body", "record", "fields", "payload", "attributes", "values", "properties", "item"}
+_GUARD_TRUE = {
+    "confirm",
+    "confirmed",
+    "confirmation",
+    "force",
+    "yes",
+    "acknowledge",
+    "acknowledged",
+    "iunderstand",
+    "approve",
+    "approved",
+    "proceed",
+}
+_GUARD_FALSE = {"dryrun", "preview", "validateonly", "simulate", "whatif"}
 
 
 def tokens(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return [t for t in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if t]
+    return _words(name)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +293,10 @@ class MappedTool:
     role: Role
     id_param: str | None = None
     scope_param: str | None = None
+    body_param: str | None = None
+    """The object argument a write's record goes in (``data: {...}``), when not at the top level."""
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    """Arguments sent with every call (a guard like ``confirm: true``; the mapping file's ``fixed``)."""
     source: str = "name"
     """How it was mapped: ``name``, ``description`` or ``mapping file``."""
 
@@ -161,6 +307,8 @@ class MappedTool:
             "role": self.role,
             "id_param": self.id_param,
             "scope_param": self.scope_param,
+            "body_param": self.body_param,
+            "fixed": dict(self.fixed),
             "source": self.source,
         }
 
@@ -177,6 +325,8 @@ class Discovery:
     mapped: dict[tuple[str, Role], MappedTool] = field(default_factory=dict)
     unmapped: dict[str, str] = field(default_factory=dict)
     """Tool name -> why it was not mapped."""
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    """``resource.role`` (or a tool name) -> the candidates discovery would not choose between."""
 
     def tool(self, resource: str, role: Role) -> MappedTool | None:
         return self.mapped.get((resource, role))
@@ -185,18 +335,36 @@ class Discovery:
         return {m.name: m for m in self.mapped.values()}
 
 
+def _named(words: Sequence[str]) -> list[tuple[KitResource, str, int, int]]:
+    """Every resource named by consecutive words: (resource, alias, length, start), keeping only
+    the longest match at each place (``ticket rules`` hides ``ticket``)."""
+    hits: list[tuple[KitResource, str, int, int]] = []
+    for start, word in enumerate(words):
+        for res, parts in _ALIASES.get(word, ()):
+            if tuple(words[start : start + len(parts)]) == parts:
+                hits.append((res, " ".join(parts), len(parts), start))
+    # one alias, two documented resources (``Notification``, ``Notifications``): the one it spells
+    exact = {(h[3], h[2]) for h in hits if norm(h[1]) == norm(h[0].halo_path or h[0].name)}
+    hits = [h for h in hits if (h[3], h[2]) not in exact or norm(h[1]) == norm(h[0].halo_path or h[0].name)]
+    kept = []
+    for hit in hits:
+        covered = any(
+            other[2] > hit[2] and other[3] <= hit[3] and hit[3] + hit[2] <= other[3] + other[2]
+            for other in hits
+        )
+        if not covered:
+            kept.append(hit)
+    return kept
+
+
 def _find_resource(words: Sequence[str]) -> tuple[KitResource, str] | None:
     """The longest alias found as consecutive words; among equals the last (``add_ticket_note`` is
     about notes, ``list_client_sites`` about sites)."""
-    best: tuple[tuple[int, int], KitResource, str] | None = None
-    for resource in RESOURCES:
-        for alias in resource.aliases:
-            parts = alias.split()
-            for start in range(len(words) - len(parts) + 1):
-                rank = (len(parts), start)
-                if list(words[start : start + len(parts)]) == parts and (best is None or rank > best[0]):
-                    best = (rank, resource, alias)
-    return (best[1], best[2]) if best else None
+    hits = _named(words)
+    if not hits:
+        return None
+    best = max(hits, key=lambda h: (h[2], h[3]))
+    return best[0], best[1]
 
 
 def _role(words: Sequence[str]) -> Role | None:
@@ -214,18 +382,19 @@ def _props(schema: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     ]
 
 
+def _own_id_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None:
+    """The argument carrying the resource's own id by a specific name (``ticket_id``, ``ticketId``)."""
+    props, _ = _props(schema)
+    names = resource.id_names() - ({norm(resource.scope)} if resource.scope else set())
+    return next((name for name in props if norm(name) in names), None)
+
+
 def _id_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None:
-    props, required = _props(schema)
-    singular = norm(resource.aliases[0])
-    for candidate in ("id", f"{singular}id", f"{norm(resource.name)}id"):
-        for name in props:
-            if norm(name) == candidate:
-                return name
-    scope = norm(resource.scope) if resource.scope else None
-    for name in required:
-        if norm(name).endswith("id") and norm(name) != scope:
-            return name
-    return None
+    """``id``, else the resource's own id argument; never another resource's id (``client_id`` of
+    a ticket create is the ticket's client, not the record)."""
+    props, _ = _props(schema)
+    plain = next((name for name in props if norm(name) == "id"), None)
+    return plain or _own_id_param(resource, schema)
 
 
 def _scope_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None:
@@ -235,24 +404,86 @@ def _scope_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None
     return next((name for name in props if norm(name) == norm(resource.scope)), None)
 
 
+def _object(prop: Any) -> bool:
+    if not isinstance(prop, Mapping):
+        return False
+    kinds = prop.get("type")
+    if kinds == "object" or (isinstance(kinds, list) and "object" in kinds):
+        return True
+    return any(_object(option) for option in prop.get("anyOf", []) or [])
+
+
+def _body_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None:
+    """The object argument a write's record goes in: one named like a body (``data``, ``fields``)
+    or like the resource (``ticket``), or the only object argument when no field of the record is
+    an argument of its own."""
+    props, _ = _props(schema)
+    objects = [name for name, prop in props.items() if _object(prop)]
+    if not objects:
+        return None
+    named = {norm(a) for a in resource.aliases} | _BODY_NAMES
+    for name in objects:
+        if norm(name) in named:
+            return name
+    sample = {norm(k) for k in resource.sample}
+    if len(objects) == 1 and not sample & {norm(p) for p in props}:
+        return objects[0]
+    return None
+
+
+def guard_arguments(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Required arguments a write needs set to proceed: a ``const`` (or one-value ``enum``), a
+    confirmation guard (``confirm: true``, ``force: true``), a dry-run switch (``dry_run: false``)."""
+    props, required = _props(schema)
+    out: dict[str, Any] = {}
+    for name in required:
+        prop = props.get(name)
+        if not isinstance(prop, Mapping):
+            continue
+        if "const" in prop:
+            out[name] = prop["const"]
+        elif isinstance(prop.get("enum"), list) and len(prop["enum"]) == 1:
+            out[name] = prop["enum"][0]
+        elif prop.get("type") == "boolean" and norm(name) in _GUARD_TRUE:
+            out[name] = True
+        elif prop.get("type") == "boolean" and norm(name) in _GUARD_FALSE:
+            out[name] = False
+    return out
+
+
 def _classify(name: str, description: str, schema: Mapping[str, Any]) -> tuple[KitResource, Role, str] | str:
-    words = [w for w in tokens(name) if w not in _NOISE]
+    raw = tokens(name)
+    words = [w for w in raw if w not in _NOISE]
     role = _role(words)
-    found = _find_resource(words)
+    hits = _named(raw)  # with "halo": Halo's own HaloNews, HaloDeviceInfo
     source = "name"
-    if found is None and role is not None:
+    if not hits and role is not None:
         first = re.split(r"[.\n]", description or "", maxsplit=1)[0]
-        candidates = {
-            r.name: (r, a) for w in [tokens(first)] for r, a in [_find_resource(w) or (None, "")] if r
-        }
-        if len(candidates) == 1:
-            found = next(iter(candidates.values()))
+        named = {h[0].name: h for h in _named(tokens(first))}
+        if len(named) == 1:
+            hits = list(named.values())
             source = "description"
-    if found is None:
+        elif len(named) > 1:
+            return f"ambiguous: its description names {', '.join(sorted(named))}; name one in a mapping file"
+    if not hits:
         return "no Halo resource in its name" + (" or description" if role else "")
-    resource, alias = found
     if role is None:
-        return f"names {resource.name} but no action (list/get/create/update/delete)"
+        return f"names {hits[-1][0].name} but no action (list/get/create/update/delete)"
+    longest = max(h[2] for h in hits)
+    candidates = {h[0].name: h for h in hits if h[2] == longest}
+    if len(candidates) > 1 and role in ("get", "update", "delete"):
+        # the record is the resource whose own id the tool takes (get_client_site(site_id) is a
+        # site); two such resources (set_ticket_status(ticket_id, status_id)) are not guessed between
+        _, required = _props(schema)
+        owners = {n: h for n, h in candidates.items() if _own_id_param(h[0], schema) in required}
+        if len(owners) > 1:
+            return (
+                f"ambiguous: it names {' and '.join(sorted(owners))} and takes the id of each; "
+                "name its resource in a mapping file"
+            )
+        if owners:
+            candidates = owners
+    resource, alias = max(candidates.values(), key=lambda h: h[3])[:2]
     id_param = _id_param(resource, schema)
     _, required = _props(schema)
     plural = alias in _PLURALS
@@ -260,14 +491,12 @@ def _classify(name: str, description: str, schema: Mapping[str, Any]) -> tuple[K
         role = "list"
     if role == "list" and not plural and id_param and id_param in required and "all" not in words:
         role = "get"
-    if (
-        role == "create"
-        and id_param
-        and id_param in required
-        and norm(id_param) != norm(resource.scope or "")
-    ):
-        role = "update"
+    if role == "create" and id_param and id_param in required:
+        role = "update"  # saving a record named by its own required id
     return resource, role, source
+
+
+_STRENGTH = {"mapping file": 2, "name": 1, "description": 0}
 
 
 def discover(tools: Iterable[Any], mapping: Mapping[str, Any] | None = None) -> Discovery:
@@ -275,70 +504,117 @@ def discover(tools: Iterable[Any], mapping: Mapping[str, Any] | None = None) -> 
     overrides: Mapping[str, Any] = (mapping or {}).get("tools", {})
     ignored = set((mapping or {}).get("ignore", []))
     found = Discovery()
+    claims: dict[tuple[str, Role], list[MappedTool]] = {}
     for tool in tools:
         schema = getattr(tool, "input_schema", None) or getattr(tool, "inputSchema", None) or {}
         if tool.name in ignored:
             found.unmapped[tool.name] = "ignored by the mapping file"
             continue
+        verdict = _classify(tool.name, tool.description or "", schema)
         if tool.name in overrides:
-            entry = overrides[tool.name]
-            resource = _BY_NAME[entry["resource"]]
-            mapped = MappedTool(
-                name=tool.name,
-                resource=resource.name,
-                role=entry["role"],
-                id_param=entry.get("id_param", _id_param(resource, schema)),
-                scope_param=entry.get("scope_param", _scope_param(resource, schema)),
-                source="mapping file",
-            )
-            if mapped.role in ("get", "update", "delete") and mapped.id_param is None:
-                found.unmapped[tool.name] = (
-                    f"mapped to {mapped.resource}.{mapped.role} by the mapping file, but no id argument"
-                    " was found: give its id_param"
-                )
-                continue
+            mapped_or_why = _from_mapping(tool.name, overrides[tool.name], schema, verdict)
         else:
-            verdict = _classify(tool.name, tool.description or "", schema)
-            if isinstance(verdict, str):
-                found.unmapped[tool.name] = verdict
-                continue
-            resource, role, source = verdict
-            id_param = _id_param(resource, schema) if role in ("get", "update", "delete") else None
-            if role in ("get", "update", "delete") and id_param is None:
-                found.unmapped[tool.name] = f"looks like {resource.name}.{role} but has no id argument"
-                continue
-            mapped = MappedTool(
-                name=tool.name,
-                resource=resource.name,
-                role=role,
-                id_param=id_param,
-                scope_param=_scope_param(resource, schema),
-                source=source,
-            )
-        key = (mapped.resource, mapped.role)
-        if key in found.mapped and found.mapped[key].source != "mapping file":
-            if mapped.source == "mapping file":
-                found.unmapped[found.mapped[key].name] = (
-                    f"{key[0]}.{key[1]} is mapped to {tool.name} by the mapping file"
+            mapped_or_why = _from_discovery(tool.name, schema, verdict)
+        if isinstance(mapped_or_why, str):
+            found.unmapped[tool.name] = mapped_or_why
+            if mapped_or_why.startswith("ambiguous"):
+                found.ambiguous[tool.name] = [tool.name]
+            continue
+        claims.setdefault((mapped_or_why.resource, mapped_or_why.role), []).append(mapped_or_why)
+    for key, tools_for in claims.items():
+        top = max(_STRENGTH[m.source] for m in tools_for)
+        strongest = [m for m in tools_for if _STRENGTH[m.source] == top]
+        label = f"{key[0]}.{key[1]}"
+        if len(strongest) > 1:
+            names = [m.name for m in strongest]
+            found.ambiguous[label] = names
+            for m in strongest:
+                others = ", ".join(n for n in names if n != m.name)
+                found.unmapped[m.name] = (
+                    f"ambiguous: {label} could be this tool or {others}; name one in a mapping file "
+                    "(or ignore the others)"
                 )
-                found.mapped[key] = mapped
-            else:
-                found.unmapped[tool.name] = f"{key[0]}.{key[1]} is already {found.mapped[key].name}"
-            continue
-        if key in found.mapped:
-            found.unmapped[tool.name] = f"{key[0]}.{key[1]} is already {found.mapped[key].name}"
-            continue
-        found.mapped[key] = mapped
+        else:
+            found.mapped[key] = strongest[0]
+        for m in tools_for:
+            if _STRENGTH[m.source] < top:
+                found.unmapped[m.name] = (
+                    f"{label} is {', '.join(s.name for s in strongest)} (by its {strongest[0].source}); "
+                    f"this one only by its {m.source}"
+                )
     return found
+
+
+def _from_discovery(name: str, schema: Mapping[str, Any], verdict: Any) -> MappedTool | str:
+    if isinstance(verdict, str):
+        return verdict
+    res, role, source = verdict
+    id_param = _id_param(res, schema) if role in ("get", "update", "delete") else None
+    if role in ("get", "update", "delete") and id_param is None:
+        return f"looks like {res.name}.{role} but has no id argument of its own (id, {res.name}'s id)"
+    writes = role in ("create", "update")
+    return MappedTool(
+        name=name,
+        resource=res.name,
+        role=role,
+        id_param=id_param,
+        scope_param=_scope_param(res, schema),
+        body_param=_body_param(res, schema) if writes else None,
+        fixed=guard_arguments(schema),
+        source=source,
+    )
+
+
+def _from_mapping(
+    name: str, entry: Mapping[str, Any], schema: Mapping[str, Any], verdict: Any
+) -> MappedTool | str:
+    named = _find_resource(tokens(name))
+    if "resource" in entry:
+        res = _BY_LOWER[str(entry["resource"]).lower()]
+    elif not isinstance(verdict, str):
+        res = verdict[0]
+    elif named is not None:
+        res = named[0]
+    else:
+        return f"the mapping file names its role but not its resource, and discovery found none ({verdict})"
+    role = entry.get("role") or (verdict[1] if not isinstance(verdict, str) else None)
+    if role is None:
+        return "the mapping file names its resource but not its role, and discovery found none"
+    props, _ = _props(schema)
+    for key in ("id_param", "scope_param", "body_param"):
+        if key in entry and props and entry[key] not in props:
+            return f"the mapping file's {key} {entry[key]!r} is not an argument of {name}"
+    id_param = entry.get("id_param", _id_param(res, schema))
+    if role in ("get", "update", "delete") and id_param is None:
+        return (
+            f"mapped to {res.name}.{role} by the mapping file, but no id argument was found: "
+            "give its id_param"
+        )
+    writes = role in ("create", "update")
+    return MappedTool(
+        name=name,
+        resource=res.name,
+        role=role,
+        id_param=id_param,
+        scope_param=entry.get("scope_param", _scope_param(res, schema)),
+        body_param=entry.get("body_param", _body_param(res, schema) if writes else None),
+        fixed={**guard_arguments(schema), **dict(entry.get("fixed", {}))},
+        source="mapping file",
+    )
+
+
+_ENTRY_KEYS = {"resource", "role", "id_param", "scope_param", "body_param", "fixed"}
 
 
 def load_mapping(path: Path) -> dict[str, Any]:
     """A mapping file (JSON, or TOML by extension)::
 
-        {"tools": {"fetch_case": {"resource": "tickets", "role": "get", "id_param": "case_no"}},
+        {"tools": {"fetch_case": {"resource": "tickets", "role": "get", "id_param": "case_no"},
+                   "save_case": {"role": "create", "body_param": "data", "fixed": {"confirm": true}}},
          "ignore": ["ping"]}
 
-    Raises ``ValueError`` naming what is wrong."""
+    ``resource`` is the kit's name (``tickets``) or Halo's path (``Tickets``, ``Supplier``); either
+    it or ``role`` may be left to discovery. Raises ``ValueError`` naming what is wrong."""
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
@@ -346,30 +622,44 @@ def load_mapping(path: Path) -> dict[str, Any]:
         raise ValueError(f"cannot read mapping file {path}: {exc}") from None
     if not isinstance(data, dict) or not set(data) <= {"tools", "ignore"}:
         raise ValueError(
-            "a mapping file holds 'tools' (name -> {resource, role, id_param?, scope_param?}) "
-            "and 'ignore' (names)"
+            "a mapping file holds 'tools' (name -> {resource, role, id_param, scope_param, body_param, "
+            "fixed}) and 'ignore' (names)"
         )
     tools = data.get("tools", {})
     if not isinstance(tools, dict):
-        raise ValueError("'tools' must map tool names to {resource, role}")
+        raise ValueError("'tools' must map tool names to {resource, role, ...}")
     for name, entry in tools.items():
-        if (
-            not isinstance(entry, dict)
-            or entry.get("resource") not in _BY_NAME
-            or entry.get("role") not in ROLES
-        ):
-            raise ValueError(
-                f"tool {name!r}: resource must be one of {', '.join(sorted(_BY_NAME))} and role one "
-                f"of {', '.join(ROLES)}"
-            )
-        unknown = set(entry) - {"resource", "role", "id_param", "scope_param"}
+        if not isinstance(entry, dict) or not ({"resource", "role"} & set(entry)):
+            raise ValueError(f"tool {name!r}: give at least its resource or its role")
+        unknown = set(entry) - _ENTRY_KEYS
         if unknown:
-            raise ValueError(f"tool {name!r}: unknown keys {', '.join(sorted(unknown))}")
+            raise ValueError(
+                f"tool {name!r}: unknown keys {', '.join(sorted(unknown))} "
+                f"(known: {', '.join(sorted(_ENTRY_KEYS))})"
+            )
+        if "resource" in entry and str(entry["resource"]).lower() not in _BY_LOWER:
+            close = [r.name for r in RESOURCES if norm(r.name).startswith(norm(str(entry["resource"]))[:4])][
+                :8
+            ]
+            raise ValueError(
+                f"tool {name!r}: unknown resource {entry['resource']!r}: give the kit's name (tickets, "
+                "clients, kb_articles, ...) or Halo's documented path (Supplier, TicketRules, ...)"
+                + (f"; close: {', '.join(close)}" if close else "")
+            )
+        if "role" in entry and entry["role"] not in ROLES:
+            raise ValueError(f"tool {name!r}: role must be one of {', '.join(ROLES)}")
+        for key in ("id_param", "scope_param", "body_param"):
+            if key in entry and not isinstance(entry[key], str):
+                raise ValueError(f"tool {name!r}: {key} must be an argument name")
+        if "fixed" in entry and not isinstance(entry["fixed"], dict):
+            raise ValueError(f"tool {name!r}: fixed must map argument names to values")
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(n, str) for n in ignore):
         raise ValueError("'ignore' must be a list of tool names")
     return data
 
 
+@functools.cache
 def resource(name: str) -> KitResource:
+    """The kit's resource by its name; raises ``KeyError``."""
     return _BY_NAME[name]

@@ -9,11 +9,18 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from halo_sandbox.verify.discovery import Discovery, KitResource, MappedTool, norm, resource
+from halo_sandbox.verify.discovery import (
+    Discovery,
+    KitResource,
+    MappedTool,
+    guard_arguments,
+    norm,
+    resource,
+)
 from halo_sandbox.verify.probe import CallRecord, Probe
 from halo_sandbox.verify.report import Check, Status
 
-__all__ = ["Context", "fill_arguments", "parameters_for", "store_rows"]
+__all__ = ["Context", "ToolSchema", "fill_arguments", "parameters_for", "store_rows"]
 
 # Other names servers give Halo's fields (matched after `norm`).
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -23,6 +30,22 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "client_id": ("customer_id", "company_id"),
     "ticket_id": ("ticket",),
 }
+
+
+class ToolSchema(dict[str, Any]):
+    """A tool's input schema (the plain JSON Schema, as a dict) with how to fill it: the object
+    argument a write's record goes in and the arguments every call carries (``confirm: true``)."""
+
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        *,
+        body_param: str | None = None,
+        fixed: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(schema)
+        self.body_param = body_param
+        self.fixed: dict[str, Any] = dict(fixed or {})
 
 
 @dataclass(kw_only=True)
@@ -56,9 +79,16 @@ class Context:
     def store(self) -> Any:
         return self.probe.sandbox.store
 
-    def schema(self, tool: str) -> dict[str, Any]:
+    def schema(self, tool: str) -> ToolSchema:
+        """The tool's input schema, carrying what discovery or the mapping file says about filling
+        it (`ToolSchema.body_param`, `ToolSchema.fixed`), which `fill_arguments` follows."""
         t = self.tools[tool]
-        return dict(getattr(t, "input_schema", None) or getattr(t, "inputSchema", None) or {})
+        mapped = self.discovery.by_name().get(tool)
+        return ToolSchema(
+            getattr(t, "input_schema", None) or getattr(t, "inputSchema", None) or {},
+            body_param=mapped.body_param if mapped else None,
+            fixed=dict(mapped.fixed) if mapped else guard_arguments(getattr(t, "input_schema", None) or {}),
+        )
 
     def mapped(self, role: str) -> list[MappedTool]:
         return [m for (r, ro), m in self.discovery.mapped.items() if ro == role]
@@ -91,7 +121,10 @@ class Context:
 
 
 def store_rows(store: Any, name: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """Every row of a resource as the mock lists it (one scope, for scoped resources)."""
+    """Every row of a resource as the mock lists it (one scope, for scoped resources); none for a
+    documented resource the sandbox serves only generically (``Supplier``: it holds no seeded rows)."""
+    if not resource(name).modelled:
+        return []
     listed = store.list(resource=name, params={"count": "1000000", **(params or {})})
     if isinstance(listed, list):
         return listed
@@ -100,18 +133,102 @@ def store_rows(store: Any, name: str, params: Mapping[str, str] | None = None) -
 
 def fill_arguments(schema: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Arguments for a tool from Halo field values, matching parameter names loosely (``clientId``
-    for ``client_id``, ``subject`` for ``summary``); returns the arguments and the required
-    parameters left unfilled."""
+    for ``client_id``, ``subject`` for ``summary``), into nested object arguments too (``data:
+    {summary, ...}``, the `ToolSchema.body_param` first; a free-form body gets every field left),
+    with the arguments every call carries (`ToolSchema.fixed`, guards such as ``confirm: true``);
+    returns the arguments and the required parameters left unfilled (``data.summary`` inside)."""
+    args, missing = _fill(schema, schema, values, body=getattr(schema, "body_param", None))
+    for name, value in {**guard_arguments(schema), **getattr(schema, "fixed", {})}.items():
+        args.setdefault(name, value)
+    return args, [m for m in missing if m not in args]
+
+
+def _fill(
+    root: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    body: str | None,
+    depth: int = 0,
+) -> tuple[dict[str, Any], list[str]]:
     props = schema.get("properties") or {}
     required = [r for r in schema.get("required") or [] if isinstance(r, str)]
     args: dict[str, Any] = {}
-    for field_name, target in parameters_for(schema, values).items():
-        args[target] = _coerce(props[target], values[field_name])
-    return args, [r for r in required if r not in args]
+    chosen = _top_parameters(schema, values)
+    for field_name, target in chosen.items():
+        args[target] = _coerce(_resolve(root, props[target]), values[field_name])
+    rest = {k: v for k, v in values.items() if k not in chosen}
+    missing: list[str] = []
+    objects: list[str] = [body] if body is not None and body in props else []
+    objects += [n for n in props if n not in objects and n not in args and _object_schema(root, props[n])]
+    for name in objects:
+        if not rest or depth > 3:
+            break
+        inner_schema = _object_schema(root, props[name])
+        if inner_schema is None:
+            continue
+        if inner_schema.get("properties"):
+            inner, inner_missing = _fill(root, inner_schema, rest, body=None, depth=depth + 1)
+            carried = set(_top_parameters(inner_schema, rest))
+            if carried:
+                args[name] = inner
+                missing += [f"{name}.{m}" for m in inner_missing]
+                rest = {k: v for k, v in rest.items() if k not in carried}
+        elif name == body and inner_schema.get("additionalProperties", True) is not False:
+            args[name] = dict(rest)  # a free-form record: every field left goes in
+            rest = {}
+    return args, missing + [r for r in required if r not in args]
+
+
+def _resolve(root: Mapping[str, Any], prop: Any) -> Any:
+    """``prop`` with a local ``$ref`` (``#/$defs/TicketData``, Pydantic models) followed."""
+    for _ in range(8):
+        ref = prop.get("$ref") if isinstance(prop, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return prop
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, Mapping) else None
+        prop = target
+    return prop
+
+
+def _object_schema(root: Mapping[str, Any], prop: Any) -> dict[str, Any] | None:
+    """The object schema of an argument (through ``$ref`` and ``anyOf``/``oneOf`` with ``null``)."""
+    prop = _resolve(root, prop)
+    if not isinstance(prop, Mapping):
+        return None
+    kind = prop.get("type")
+    if kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in prop:
+        return dict(prop)
+    for option in [*(prop.get("anyOf") or []), *(prop.get("oneOf") or []), *(prop.get("allOf") or [])]:
+        found = _object_schema(root, option)
+        if found is not None:
+            return found
+    return None
 
 
 def parameters_for(schema: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
-    """Which tool parameter carries each Halo field (fields no parameter carries are left out)."""
+    """Which tool parameter carries each Halo field, as `fill_arguments` fills it (``data.summary``
+    for a field inside an object argument); fields no parameter carries are left out."""
+    fields = list(fields)
+    args, _ = _fill(schema, schema, dict.fromkeys(fields, ""), body=getattr(schema, "body_param", None))
+    out = dict(_top_parameters(schema, fields))
+    for name, value in args.items():
+        if name in out.values() or not isinstance(value, dict):
+            continue
+        inner_schema = _object_schema(schema, (schema.get("properties") or {}).get(name)) or {}
+        if inner_schema.get("properties"):
+            out.update(
+                {f: f"{name}.{p}" for f, p in _top_parameters(inner_schema, fields).items() if f not in out}
+            )
+        else:
+            out.update({f: f"{name}.{f}" for f in value if f not in out})
+    return out
+
+
+def _top_parameters(schema: Mapping[str, Any], fields: Iterable[str]) -> dict[str, str]:
+    """Which top-level parameter of ``schema`` carries each field."""
     props = schema.get("properties") or {}
     chosen: dict[str, str] = {}
     for field_name in fields:
