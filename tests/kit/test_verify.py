@@ -347,3 +347,33 @@ def test_a_property_that_crashes_is_an_error_not_a_failure(monkeypatch, tmp_path
     assert "Traceback" not in result.output
     assert "RuntimeError: property bug (full log: " in result.output
     assert "pass" in result.output  # the other property still ran
+
+
+HONEST = Path(__file__).parent / "honest" / "server.py"
+
+
+async def test_an_honest_server_with_a_breaker_guards_nested_writes_and_str_tools_passes():
+    """tests/kit/honest/server.py: MCPServer tools declared -> str, a circuit breaker, confirm=true
+    on every write, records in a nested `data` object, reads with includedetails=true, priorities
+    by priorityid only. No mapping file."""
+    report = await run_verify(
+        VerifyOptions(target=ServerTarget(command=f"{{python}} {HONEST} {CREDENTIALS}"), examples=3)
+    )
+    assert not report.failed, failures(report)
+    assert report.verdict == "passed" and report.exit_code == 0
+    tools = {t["tool"]: t for t in report.tools}
+    assert tools["create_ticket"]["body_param"] == "data"
+    assert tools["create_ticket"]["fixed"] == {"confirm": True}
+    held = {(c.property, c.subject) for c in report.checks if c.status == "passed"}
+    assert ("writes", "create_ticket / create") in held  # the write really ran, through data + confirm
+    assert ("writes", "update_ticket / update") in held
+    assert ("writes", "delete_ticket / delete") in held
+    assert ("reads", "get_client") in held and ("reads", "list_priorities") in held
+    assert {
+        p for p in ("reads", "pagination", "errors", "auth") if report.property_status(p) == "passed"
+    } == {
+        "reads",
+        "pagination",
+        "errors",
+        "auth",
+    }

@@ -102,6 +102,9 @@ class CallRecord:
         """Every record the mock answered during the call (a get's record, a list's records)."""
         out: list[dict[str, Any]] = []
         for answer in self.answers():
+            if isinstance(answer, Mapping) and "id" in answer:
+                out.append(dict(answer))  # one record (its own lists, e.g. a client's sites, are fields)
+                continue
             records = find_records(answer)
             if records is None:
                 one = find_record(answer, id_keys=id_keys)
