@@ -3,7 +3,6 @@ the properties and return the `Report` (and `exit_code` for it)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
+from anyio.abc import TaskGroup
 
 from halo_sandbox.verify.discovery import discover
 from halo_sandbox.verify.probe import Probe
@@ -94,42 +94,79 @@ async def run_verify(options: VerifyOptions) -> Report:
 class _Session:
     """The server under test for one property: a fresh process (when the run starts it) and an MCP
     session on it; `restart` gives the property another fresh one (a server's circuit breaker, cache
-    or other state left by earlier calls then cannot decide a later check)."""
+    or other state left by earlier calls then cannot decide a later check).
 
-    def __init__(self, target: ServerTarget, values: dict[str, str], *, timeout: float) -> None:
+    One task of the run's task group holds the connection (its context is entered and left in that
+    task, as anyio requires), so `restart` may be awaited from any task: the properties call it
+    from tasks of their own (hypothesis examples reach the loop through `anyio.from_thread`)."""
+
+    def __init__(
+        self, target: ServerTarget, values: dict[str, str], *, timeout: float, group: TaskGroup
+    ) -> None:
         self.target, self.values, self.timeout = target, values, timeout
         self.client: Any = None
         self.probe: Probe | None = None
         self.starts = 0
-        self._stack: contextlib.AsyncExitStack | None = None
+        self._group = group
+        self._ready = anyio.Event()
+        self._release = anyio.Event()
+        self._done = anyio.Event()
+        self._stopping = False
+        self._error: BaseException | None = None
+        self._lock = anyio.Lock()
+        self._opened = False
 
-    async def open(self) -> Any:
-        self._stack = contextlib.AsyncExitStack()
+    async def _hold(self) -> None:
         try:
-            self.client = await self._stack.enter_async_context(
-                connect(self.target, self.values, timeout=self.timeout)
-            )
-        except BaseException:
-            stack, self._stack = self._stack, None
-            await stack.aclose()
-            raise
-        self.starts += 1
-        if self.probe is not None:
-            self.probe.client = self.client
+            while not self._stopping:
+                self._release = anyio.Event()
+                try:
+                    async with connect(self.target, self.values, timeout=self.timeout) as client:
+                        self.client = client
+                        self.starts += 1
+                        if self.probe is not None:
+                            self.probe.client = client
+                        self._ready.set()
+                        await self._release.wait()
+                except Exception as exc:  # noqa: BLE001 - handed to whoever waits for the session
+                    self._error = exc
+                    self._ready.set()
+                    return
+        finally:
+            self._done.set()
+
+    async def _wait_ready(self) -> Any:
+        await self._ready.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
         return self.client
 
-    async def close(self) -> None:
-        stack, self._stack = self._stack, None
-        if stack is not None:
-            await stack.aclose()
+    async def open(self) -> Any:
+        self._ready = anyio.Event()
+        self._opened = True
+        self._group.start_soon(self._hold)
+        return await self._wait_ready()
 
     async def restart(self) -> bool:
         """A fresh server process; False (and the same session) when the run did not start it."""
         if not self.target.restartable:
             return False
-        await self.close()
-        await self.open()
+        async with self._lock:
+            if self._done.is_set():
+                self._done = anyio.Event()
+                return await self.open() is not None
+            self._ready = anyio.Event()
+            self._release.set()
+            await self._wait_ready()
         return True
+
+    async def close(self) -> None:
+        self._stopping = True
+        self._release.set()
+        if self._opened:
+            with anyio.move_on_after(30):
+                await self._done.wait()
 
 
 async def _run(options: VerifyOptions) -> Report:
@@ -144,67 +181,72 @@ async def _run(options: VerifyOptions) -> Report:
             )
         else:
             report.server["isolation"] = "a fresh server process per property"
-        session = _Session(options.target, values, timeout=options.timeout)
-        try:
-            client = await session.open()
-            try:
-                with anyio.fail_after(options.timeout):
-                    listing = await client.list_tools()
-            except Exception as exc:  # noqa: BLE001
-                raise TargetError(f"tools/list failed: {exc!r}") from None
-            tools = {t.name: t for t in listing.tools}
-            found = discover(tools.values(), options.mapping)
-            report.tools = [m.public() for m in found.mapped.values()]
-            report.unmapped = dict(found.unmapped)
-            report.add(_discovery_checks(found, tools))
-            probe = Probe(client, sandbox, timeout=options.timeout)
-            session.probe = probe
-            ctx = Context(
-                probe=probe,
-                discovery=found,
-                tools=tools,
-                examples=options.examples,
-                seed=options.seed,
-                retry_policy=options.retry_policy,
-                restart=session.restart,
-            )
-            first = True
-            for name, function in PROPERTY_FUNCTIONS.items():
-                if options.only and name not in options.only:
-                    report.add(
-                        [Check(property=name, subject=name, status="skipped", detail="not selected (--only)")]
-                    )
-                    continue
-                sandbox.registry.reset(sandbox.settings.default_tenant)
-                sandbox.tenant.faults.clear()
-                if not first:
-                    await session.restart()
-                first = False
-                ctx.notes.clear()
-                try:
-                    report.add(await function(ctx))
-                except TargetError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - one property's crash is reported, the rest run
-                    log = crash_log(exc, context=f"property {name}")
-                    report.add(
-                        [
-                            Check(
-                                property=name,
-                                subject=name,
-                                status="error",
-                                detail=f"verify could not run this property: {type(exc).__name__}: "
-                                f"{_first_line(exc)} (full log: {log})",
-                            )
-                        ]
-                    )
-                    await session.restart()
-            report.findings = list(ctx.findings)
-        finally:
-            await session.close()
+        async with anyio.create_task_group() as group:
+            session = _Session(options.target, values, timeout=options.timeout, group=group)
+            await _with_session(options, sandbox, report, session)
         report.server["server_starts"] = session.starts
     report.seconds = time.monotonic() - started
     return report
+
+
+async def _with_session(options: VerifyOptions, sandbox: Any, report: Report, session: _Session) -> None:
+    try:
+        client = await session.open()
+        try:
+            with anyio.fail_after(options.timeout):
+                listing = await client.list_tools()
+        except Exception as exc:  # noqa: BLE001
+            raise TargetError(f"tools/list failed: {exc!r}") from None
+        tools = {t.name: t for t in listing.tools}
+        found = discover(tools.values(), options.mapping)
+        report.tools = [m.public() for m in found.mapped.values()]
+        report.unmapped = dict(found.unmapped)
+        report.add(_discovery_checks(found, tools))
+        probe = Probe(client, sandbox, timeout=options.timeout)
+        session.probe = probe
+        ctx = Context(
+            probe=probe,
+            discovery=found,
+            tools=tools,
+            examples=options.examples,
+            seed=options.seed,
+            retry_policy=options.retry_policy,
+            restart=session.restart,
+        )
+        first = True
+        for name, function in PROPERTY_FUNCTIONS.items():
+            if options.only and name not in options.only:
+                report.add(
+                    [Check(property=name, subject=name, status="skipped", detail="not selected (--only)")]
+                )
+                continue
+            sandbox.registry.reset(sandbox.settings.default_tenant)
+            sandbox.tenant.faults.clear()
+            if not first:
+                await session.restart()
+            first = False
+            ctx.notes.clear()
+            try:
+                report.add(await function(ctx))
+            except TargetError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one property's crash is reported, the rest run
+                log = crash_log(exc, context=f"property {name}")
+                report.add(
+                    [
+                        Check(
+                            property=name,
+                            subject=name,
+                            status="error",
+                            detail=f"verify could not run this property: {type(exc).__name__}: "
+                            f"{_first_line(exc)} (full log: {log})",
+                        )
+                    ]
+                )
+                await session.restart()
+        report.findings = list(ctx.findings)
+    finally:
+        await session.close()
 
 
 def _first_line(exc: BaseException) -> str:
