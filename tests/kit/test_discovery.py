@@ -250,3 +250,14 @@ def test_mapping_file_arguments_must_exist(tmp_path):
     schema = {"type": "object", "properties": {"data": {"type": "object"}}}
     found = discover([tool("create_ticket", schema)], load_mapping(path))
     assert "'nope' is not an argument" in found.unmapped["create_ticket"]
+
+
+def test_a_pydantic_body_behind_a_ref_is_the_body_param():
+    schema = {
+        "type": "object",
+        "properties": {"data": {"$ref": "#/$defs/NewTicket"}, "confirm": {"type": "boolean"}},
+        "required": ["data", "confirm"],
+        "$defs": {"NewTicket": {"type": "object", "properties": {"summary": {"type": "string"}}}},
+    }
+    mapped = discover([tool("create_ticket", schema)]).tool("tickets", "create")
+    assert mapped.body_param == "data" and dict(mapped.fixed) == {"confirm": True}

@@ -404,13 +404,23 @@ def _scope_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None
     return next((name for name in props if norm(name) == norm(resource.scope)), None)
 
 
-def _object(prop: Any) -> bool:
-    if not isinstance(prop, Mapping):
+def _object(prop: Any, root: Mapping[str, Any], depth: int = 0) -> bool:
+    """Whether an argument takes an object (through a local ``$ref`` and ``anyOf`` with ``null``)."""
+    if not isinstance(prop, Mapping) or depth > 8:
         return False
+    ref = prop.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, Mapping) else None
+        return _object(target, root, depth + 1)
     kinds = prop.get("type")
-    if kinds == "object" or (isinstance(kinds, list) and "object" in kinds):
+    if kinds == "object" or (isinstance(kinds, list) and "object" in kinds) or "properties" in prop:
         return True
-    return any(_object(option) for option in prop.get("anyOf", []) or [])
+    return any(
+        _object(option, root, depth + 1)
+        for option in [*(prop.get("anyOf") or []), *(prop.get("allOf") or [])]
+    )
 
 
 def _body_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None:
@@ -418,7 +428,7 @@ def _body_param(resource: KitResource, schema: Mapping[str, Any]) -> str | None:
     or like the resource (``ticket``), or the only object argument when no field of the record is
     an argument of its own."""
     props, _ = _props(schema)
-    objects = [name for name, prop in props.items() if _object(prop)]
+    objects = [name for name, prop in props.items() if _object(prop, schema)]
     if not objects:
         return None
     named = {norm(a) for a in resource.aliases} | _BODY_NAMES
