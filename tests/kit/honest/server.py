@@ -116,7 +116,7 @@ def build(halo: Halo) -> MCPServer:
             query["client_id"] = client_id
         answer = await halo.request("GET", "/api/Tickets", params=query)
         return json.dumps(
-            {"page": page, "record_count": answer["record_count"], "tickets": answer["tickets"]}
+            {"page": page, "record_count": answer.get("record_count"), "tickets": answer["tickets"]}
         )
 
     @server.tool(description="Get one Halo ticket with its details.")
@@ -154,7 +154,7 @@ def build(halo: Halo) -> MCPServer:
             query["search"] = search
         answer = await halo.request("GET", "/api/Client", params=query)
         return json.dumps(
-            {"page": page, "clients": answer["clients"], "record_count": answer["record_count"]}
+            {"page": page, "clients": answer["clients"], "record_count": answer.get("record_count")}
         )
 
     @server.tool(description="Get one Halo client with its details.")
