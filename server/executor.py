@@ -54,6 +54,7 @@ from halo_sandbox.server.errors import (
     UnknownToolError,
     UpstreamError,
 )
+from halo_sandbox.server.lean import FIELDS_ARGUMENT, FULL_ARGUMENT, RESULT_ARGUMENTS, shape
 from halo_sandbox.server.results import Result, error_result, result_json, success
 from halo_sandbox.server.tools import DEFAULT_LIMIT, ToolSpec
 from halo_sandbox.server.upstream import HaloClient, parse_body, upstream_error
@@ -287,7 +288,7 @@ class Executor:
     async def _list(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
         entry = spec.entry
         assert entry is not None
-        filters = {k: v for k, v in args.items() if k not in ("limit", "next_cursor")}
+        filters = {k: v for k, v in args.items() if k not in ("limit", "next_cursor", *RESULT_ARGUMENTS)}
         limit = args.get("limit", DEFAULT_LIMIT)
         position = None
         if "next_cursor" in args:
@@ -310,7 +311,7 @@ class Executor:
             rows = everything[offset : offset + size]
             nxt = {"offset": offset + size, "size": size} if offset + size < len(everything) else None
         cursor = self._cursors.encode(tool=spec.name, filters=filters, position=nxt) if nxt else None
-        return success({"result": rows, "next_cursor": cursor}, response)
+        return _shaped(entry, rows, args, response, next_cursor=cursor)
 
     # --- get / save / delete --------------------------------------------------------------------
 
@@ -323,7 +324,7 @@ class Executor:
         response, body = await self._request(
             "GET", _record_path(entry, args["id"]), headers, params=_query(entry.get_params, args)
         )
-        return success({"result": _single(body)}, response)
+        return _shaped(entry, _single(body), args, response)
 
     async def _save(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
         entry = spec.entry
@@ -341,7 +342,7 @@ class Executor:
         if hook:
             record = self._hooks[hook](args, record)
         response, body = await self._request("POST", entry.path, headers, json_body=[record])
-        return success({"result": _single(body) if body is not None else record}, response)
+        return _shaped(entry, _single(body) if body is not None else record, args, response)
 
     async def _delete(self, spec: ToolSpec, args: dict[str, Any], headers: dict[str, str]) -> Result:
         entry = spec.entry
@@ -484,6 +485,14 @@ class Executor:
                 fetched[key] = rows
             results.append(_rank(q["kind"], q["name"], fetched[key], lookup.name_field, lookup.id_field))
         return success({"result": results}, response)
+
+
+def _shaped(
+    entry: Resource, value: Any, args: Mapping[str, Any], response: httpx.Response, **members: Any
+) -> Result:
+    """A success whose records are lean, selected or whole as the arguments ask (`lean.shape`)."""
+    shaped = shape(entry.path, value, fields=args.get(FIELDS_ARGUMENT), full=args.get(FULL_ARGUMENT, False))
+    return success({"result": shaped.result, **members, **shaped.members()}, response)
 
 
 def _valid(cache: dict[str, Any], spec: ToolSpec, args: dict[str, Any]) -> bool:

@@ -42,6 +42,10 @@ from typing import Any
 from halo_sandbox.server.catalogue import RESOURCES
 
 OUTPUT = Path(__file__).with_name("generated_catalogue.json")
+UNSET_OUTPUT = Path(__file__).with_name("unset_values.json")
+UNSET_DATE = "1900-01-01T00:00:00"
+"""Halo's unset date (FIDELITY.md: "unset dates answer `1900-01-01T00:00:00`")."""
+NIL_UUID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_SOURCE = Path(__file__).resolve().parents[1].parent / "shared" / "halo-swagger.json"
 """`../shared/halo-swagger.json` beside the repository (pass `--source` for another copy)."""
 PAGING = frozenset({"pageinate", "page_size", "page_no"})
@@ -267,6 +271,65 @@ def generate(document: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _unset_of(prop: Mapping[str, Any]) -> str | None:
+    """The JSON text of the value Halo's document gives a field of this type when it is unset, or
+    None when only `null` is (listed under `null`): nested records and enumerations (an
+    enumeration's `0` names a member, so it carries information)."""
+    if "$ref" in prop or "allOf" in prop or prop.get("type") in (None, "object"):
+        return None
+    kind, fmt = prop.get("type"), prop.get("format")
+    if kind == "array":
+        return "[]"
+    if kind == "boolean":
+        return "false"
+    if kind in ("integer", "number"):
+        return "0"
+    if kind == "string":
+        return json.dumps(UNSET_DATE if fmt == "date-time" else NIL_UUID if fmt == "uuid" else "")
+    return None
+
+
+def unset_values(document: Mapping[str, Any], resource_paths: Iterable[str]) -> dict[str, Any]:
+    """Per resource path (`/Client`): its record schema (the body of `POST <path>`, as for
+    `fields`) and, grouped by the JSON text of the unset value, the fields whose value then carries no
+    information (`null` is unset for every field listed: Halo leaves nested records `null` until set,
+    and a scalar field is `null` only when it holds nothing). Fields the schema does not declare are
+    never listed (results keep them)."""
+    paths: Mapping[str, Mapping[str, Any]] = document["paths"]
+    schemas = document.get("components", {}).get("schemas", {})
+    out: dict[str, Any] = {}
+    for path in sorted(set(resource_paths), key=str.lower):
+        post = {m.lower(): op for m, op in paths.get(path, {}).items()}.get("post")
+        content = ((post or {}).get("requestBody") or {}).get("content", {})
+        media = content.get("application/json") or next(iter(content.values()), None)
+        schema = (media or {}).get("schema", {})
+        if schema.get("type") == "array":
+            schema = schema.get("items", {})
+        ref = schema.get("$ref")
+        if not ref:
+            continue
+        name = ref.rsplit("/", 1)[-1]
+        by_value: dict[str, list[str]] = {}
+        for field, prop in (schemas.get(name, {}).get("properties") or {}).items():
+            if field == "id":
+                continue
+            by_value.setdefault(_unset_of(prop) or "null", []).append(field)
+        out[path] = {"schema": name, "unset": by_value}
+    return out
+
+
+def render_unset(document: Mapping[str, Any], catalogue: Mapping[str, Any]) -> str:
+    """`unset_values.json`: the unset values of every curated and generated resource's records."""
+    paths = [r.path for r in RESOURCES] + [r["path"] for r in catalogue["resources"]]
+    info = document.get("info", {})
+    data = {
+        "source": " ".join(part for part in (info.get("title", "Halo API"), info.get("version", "")) if part),
+        "generated_by": "python -m halo_sandbox.server.generate",
+        "resources": unset_values(document, paths),
+    }
+    return json.dumps(data, separators=(",", ":"), sort_keys=False, ensure_ascii=False) + "\n"
+
+
 def render(catalogue: Mapping[str, Any]) -> str:
     """The artefact's text: stable key order, one resource per block, so diffs stay reviewable."""
     return json.dumps(catalogue, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
@@ -279,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="Halo's OpenAPI document (JSON)")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the generated catalogue")
     parser.add_argument(
+        "--unset-output", type=Path, default=UNSET_OUTPUT, help="where to write the unset values"
+    )
+    parser.add_argument(
         "--check", action="store_true", help="exit 1 if the output differs instead of writing it"
     )
     options = parser.parse_args(argv)
@@ -290,17 +356,18 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         print(f"{options.source} is not an OpenAPI document (no `paths` object)", file=sys.stderr)
         return 2
-    text = render(generate(document))
+    catalogue = generate(document)
+    text = render(catalogue)
+    unset = render_unset(document, catalogue)
     if options.check:
-        current = options.output.read_text(encoding="utf-8") if options.output.exists() else ""
-        if current != text:
-            print(
-                f"{options.output} is out of date: run python -m halo_sandbox.server.generate",
-                file=sys.stderr,
-            )
-            return 1
+        for output, wanted in ((options.output, text), (options.unset_output, unset)):
+            current = output.read_text(encoding="utf-8") if output.exists() else ""
+            if current != wanted:
+                print(f"{output} is out of date: run python -m halo_sandbox.server.generate", file=sys.stderr)
+                return 1
         return 0
     options.output.write_text(text, encoding="utf-8")
+    options.unset_output.write_text(unset, encoding="utf-8")
     count = len(json.loads(text)["resources"])
     print(f"wrote {options.output} ({count} resources, {len(text)} bytes)")
     return 0

@@ -16,6 +16,7 @@ from typing import Any
 import mcp_types
 
 from halo_sandbox.server.catalogue import CATALOGUE, METHODS, READ_METHODS, WRITE_METHODS, Param, Resource
+from halo_sandbox.server.lean import FIELDS_ARGUMENT, FULL_ARGUMENT
 
 LOOKUP_TOOL = "find_halo_itsm_ids"
 LOOKUP_METHOD = "lookup"
@@ -56,7 +57,7 @@ HOOK_ARGUMENTS: Mapping[str, tuple[Param, ...]] = {
 FILE_ACCESS_ARGUMENTS = frozenset({"file_path"})
 """Hook arguments offered only when the server was started with an allowed file directory."""
 
-_ERROR_OUTPUT = {"type": "object", "required": ["message", "code"]}
+_ERROR_OUTPUT = {"type": "object"}
 
 
 def admits_error(success: Mapping[str, Any]) -> dict[str, Any]:
@@ -309,7 +310,35 @@ def _hook_params(entry: Resource, method: str, *, file_access: bool) -> tuple[Pa
     return tuple(p for p in params if file_access or p.name not in FILE_ACCESS_ARGUMENTS)
 
 
+_RESULT_PROPERTIES = (
+    (
+        FIELDS_ARGUMENT,
+        {
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "description": "Only these fields (+ id).",
+        },
+    ),
+    (
+        FULL_ARGUMENT,
+        {
+            "type": "boolean",
+            "description": "Whole records: by default unset fields are left out (`omitted`).",
+        },
+    ),
+)
+"""The server's own result options of get, list, create and update tools (`lean.shape`)."""
+
+
 def _input_schema(entry: Resource, method: str, *, file_access: bool) -> dict[str, Any]:
+    schema = _arguments_schema(entry, method, file_access=file_access)
+    if method != "delete":
+        schema["properties"].update(_RESULT_PROPERTIES)
+    return schema
+
+
+def _arguments_schema(entry: Resource, method: str, *, file_access: bool) -> dict[str, Any]:
     if method == "list":
         props = [(p.name, property_schema(p)) for p in entry.filters]
         props.append(

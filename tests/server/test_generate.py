@@ -136,15 +136,38 @@ def test_body_fields_come_from_the_record_schema_without_read_only_ones():
     assert fields["address"]["type"] == "object" and fields["created"]["type"] == "string"
 
 
+def test_unset_values_follow_each_fields_documented_type():
+    unset = generate.unset_values(DOCUMENT, ["/Supplier", "/Client", "/Nowhere"])
+    assert set(unset) == {"/Supplier"}  # /Client has no POST body: no schema, nothing is left out
+    groups = unset["/Supplier"]["unset"]
+    assert unset["/Supplier"]["schema"] == "Company"
+    assert {field: json.loads(value) for value, fields in groups.items() for field in fields} == {
+        "name": "",
+        "is_vip": False,
+        "rating": 0,
+        "created": "1900-01-01T00:00:00",
+        "row_version": 0,  # read-only fields are answered too
+        "contacts": [],
+        "tag_ids": [],
+        "address": None,  # a nested record: only null
+        "action": None,  # an enumeration: its 0 names a member
+    }
+
+
 def test_the_command_writes_checks_and_refuses_a_bad_source(tmp_path, capsys):
-    source, output = tmp_path / "halo.json", tmp_path / "out.json"
+    source, output, unset = tmp_path / "halo.json", tmp_path / "out.json", tmp_path / "unset.json"
     source.write_text(json.dumps(DOCUMENT))
-    assert generate.main(["--source", str(source), "--output", str(output)]) == 0
+    files = ["--output", str(output), "--unset-output", str(unset)]
+    assert generate.main(["--source", str(source), *files]) == 0
     assert _by_name(json.loads(output.read_text()))["suppliers"]["path"] == "/Supplier"
-    assert generate.main(["--source", str(source), "--output", str(output), "--check"]) == 0
+    assert json.loads(unset.read_text())["resources"]["/Supplier"]["schema"] == "Company"
+    assert generate.main(["--source", str(source), *files, "--check"]) == 0
+    unset.write_text(unset.read_text().replace("is_vip", "is_vop"))
+    assert generate.main(["--source", str(source), *files, "--check"]) == 1
+    generate.main(["--source", str(source), *files])
     output.write_text(output.read_text().replace("Supplier", "Vendor"))
-    assert generate.main(["--source", str(source), "--output", str(output), "--check"]) == 1
+    assert generate.main(["--source", str(source), *files, "--check"]) == 1
     source.write_text("[1, 2]")
-    assert generate.main(["--source", str(source), "--output", str(output)]) == 2
+    assert generate.main(["--source", str(source), *files]) == 2
     assert generate.main(["--source", str(tmp_path / "missing.json")]) == 2
     assert "not an OpenAPI document" in capsys.readouterr().err
