@@ -40,6 +40,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
+    """Unit, API, MCP, end-to-end and reliability tests (tests/, examples/), on every core."""
     # `browser`: Playwright for the console's browser test (it drives the system's chromium, never a
     # downloaded browser; the test skips when chromium is missing).
     session.install("-e", ".[test,browser]")
@@ -60,6 +61,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def contracts(session: nox.Session) -> None:
+    """The MCP server and the mock agree (property tests, in-process), on every core."""
     session.install("-e", ".[test]")
     session.run(
         "pytest",

@@ -194,7 +194,7 @@ def coerce_item(
     """The item with known fields coerced and computed fields dropped; each bad value is added
     to ``errors`` under ``<prefix>.<field>`` and left out. ``in_place`` edits and returns
     ``item`` itself (seed rows, which the store takes over) instead of a copy."""
-    row: Row = item if in_place else {}  # type: ignore[assignment]
+    row: Row = item if in_place and isinstance(item, dict) else {}
     computed = spec.read_only
     fields = spec.fields
     official = _official(spec.path)

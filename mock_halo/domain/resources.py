@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Literal, TypeGuard, get_args
 
 from halo_sandbox.mock.exceptions import NotFound
 
@@ -170,12 +170,18 @@ _CLIENT_NAME = {"client_name": ("client_id", "name")}
 _SITE_NAME = {"site_name": ("site_id", "name")}
 
 
+def _is_field_type(kind: str) -> TypeGuard[FieldType]:
+    return kind in get_args(FieldType)
+
+
 def _types(**groups: str) -> dict[str, FieldType]:
     """``_types(int="a b", str="c")`` -> ``{"a": "int", "b": "int", "c": "str"}``."""
     out: dict[str, FieldType] = {}
     for kind, names in groups.items():
+        if not _is_field_type(kind):
+            raise ValueError(f"{kind!r} is not a FieldType")
         for name in names.split():
-            out[name] = kind  # type: ignore[assignment]
+            out[name] = kind
     return out
 
 

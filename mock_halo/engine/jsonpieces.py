@@ -29,7 +29,7 @@ DEPTH = 3
 
 
 def _skip(text: str, i: int) -> int:
-    return _SPACE.match(text, i).end()  # type: ignore[union-attr]
+    return _SPACE.match(text, i).end()  # type: ignore[union-attr]  # a run of spaces, maybe empty: always matches
 
 
 def loads(raw: bytes | str, *, parse_constant: Callable[[str], Any] | None = None, depth: int = DEPTH) -> Any:

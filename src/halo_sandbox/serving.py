@@ -53,7 +53,7 @@ class DeadlineH11Protocol(H11Protocol):
 
     header_timeout = HEADER_TIMEOUT
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
         super().connection_made(transport)
         self._deadline: asyncio.TimerHandle | None = None
         self._arm()
@@ -63,8 +63,9 @@ class DeadlineH11Protocol(H11Protocol):
         self._deadline = self.loop.call_later(self.header_timeout, self._too_slow)
 
     def _disarm(self) -> None:
-        if getattr(self, "_deadline", None) is not None:
-            self._deadline.cancel()  # type: ignore[union-attr]
+        deadline: asyncio.TimerHandle | None = getattr(self, "_deadline", None)
+        if deadline is not None:
+            deadline.cancel()
             self._deadline = None
 
     def _too_slow(self) -> None:
