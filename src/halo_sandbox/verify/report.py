@@ -84,6 +84,8 @@ class Report:
     tools: list[dict[str, Any]] = field(default_factory=list)
     unmapped: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds each property took (its server start included)."""
     findings: list[str] = field(default_factory=list)
     """What the run learned about the server that is no verdict (e.g. its retry policy)."""
 
@@ -146,6 +148,7 @@ class Report:
             "exit_code": self.exit_code,
             "score": self.score(),
             "seconds": round(self.seconds, 2),
+            "timings": {name: round(value, 2) for name, value in self.timings.items()},
             "properties": [
                 {
                     "name": p,
@@ -206,7 +209,7 @@ class Report:
             ),
             title_justify="left",
         )
-        for column in ("property", "verdict", "passed", "failed", "skipped", "note"):
+        for column in ("property", "verdict", "passed", "failed", "skipped", "s", "note"):
             table.add_column(column)
         for prop in PROPERTIES:
             checks = [c for c in self.checks if c.property == prop]
@@ -220,6 +223,7 @@ class Report:
                 str(counts["passed"]),
                 str(counts["failed"]),
                 str(counts["skipped"]),
+                f"{self.timings[prop]:.1f}" if prop in self.timings else "",
                 Text(clean(note[:90])),
             )
         console.print(table)

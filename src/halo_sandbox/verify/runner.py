@@ -220,6 +220,7 @@ async def _with_session(options: VerifyOptions, sandbox: Any, report: Report, se
                     [Check(property=name, subject=name, status="skipped", detail="not selected (--only)")]
                 )
                 continue
+            began = time.monotonic()
             sandbox.registry.reset(sandbox.settings.default_tenant)
             sandbox.tenant.faults.clear()
             if not first:
@@ -228,6 +229,7 @@ async def _with_session(options: VerifyOptions, sandbox: Any, report: Report, se
             ctx.notes.clear()
             try:
                 report.add(await function(ctx))
+                report.timings[name] = time.monotonic() - began
             except TargetError:
                 raise
             except Exception as exc:  # noqa: BLE001 - one property's crash is reported, the rest run
