@@ -71,10 +71,15 @@ def test_the_plugins_mock_resets_to_its_snapshot(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["mock", "up"])
-def test_the_commands_refuse_a_bad_snapshot_with_a_clear_error(tmp_path: Path, command: str) -> None:
+def test_the_commands_refuse_a_bad_snapshot_with_a_clear_error(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
+    from halo_sandbox import cli
     from halo_sandbox.cli import app
+
+    monkeypatch.setattr(cli, "_log_to_stderr", lambda level: None)  # the process's loggers stay as they are
 
     path = tmp_path / "bad.json"
     path.write_text('{"format": "halo-sandbox-snapshot/1"}', encoding="utf-8")
