@@ -101,6 +101,7 @@ DEFECTS = [
     # (defect, the property that catches it, what its failure says)
     ("wrong-envelope", "reads", "no record in the result"),
     ("stale-read", "reads", "summary: server said"),
+    ("filter-ignored", "filters", "record(s) that do not match"),
     ("paging-skip", "pagination", "never returned"),
     ("page-cap", "pagination", "never returned"),
     ("record-count-trust", "pagination", "never returned"),
@@ -112,8 +113,11 @@ DEFECTS = [
     ("unbounded-wait", "retries", "waits without end"),
     ("post-retry", "retries", "a create was sent 3 times"),
     ("write-drops", "writes", "client_id: sent"),
+    ("update-creates", "updates", "which Halo does not hold, created tickets"),
+    ("wrong-annotation", "annotations", "hinted read-only, sent POST /api/Tickets"),
     ("schema-lie", "schemas", "the schema calls 'summary' optional"),
     ("auth-loop", "auth", "token requests"),
+    ("401-loop", "auth", "50 token requests"),
 ]
 
 
@@ -127,6 +131,8 @@ async def test_each_defect_is_caught_by_its_property(defect, caught_by, says):
     assert failure.calls and failure.calls[0]["upstream"], (
         "a failure shows the call and its upstream requests"
     )
+    if caught_by in ("filters", "pagination", "cursors", "errors", "updates"):
+        assert failure.example, "a generated scenario's failure names its (shrunk) example"
     assert exit_code(report) == 1
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from halo_sandbox.verify.report import PROPERTIES
+
 __all__ = ["verify"]
 
 
@@ -55,8 +57,7 @@ def verify(
         list[str] | None,
         typer.Option(
             "--only",
-            help="Run only these properties (repeatable): reads, pagination, cursors, writes, attachments, "
-            "errors, retries, auth, schemas.",
+            help=f"Run only these properties (repeatable): {', '.join(PROPERTIES[1:])}.",
             show_default=False,
         ),
     ] = None,

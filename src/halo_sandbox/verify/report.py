@@ -22,12 +22,15 @@ PROPERTIES = (
     "discovery",
     "schemas",
     "reads",
+    "filters",
     "pagination",
     "cursors",
     "errors",
     "retries",
     "writes",
+    "updates",
     "auth",
+    "annotations",
     "attachments",
 )
 _STATUSES: tuple[Status, ...] = ("passed", "failed", "skipped", "error")

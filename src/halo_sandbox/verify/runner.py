@@ -18,12 +18,15 @@ from anyio.abc import TaskGroup
 from halo_sandbox.verify.discovery import discover
 from halo_sandbox.verify.probe import Probe
 from halo_sandbox.verify.properties import Context
+from halo_sandbox.verify.properties.annotations import hints_agree
 from halo_sandbox.verify.properties.cursors import cursors
 from halo_sandbox.verify.properties.errors import auth, error_pass_through
+from halo_sandbox.verify.properties.filters import filters
 from halo_sandbox.verify.properties.paging import pagination
 from halo_sandbox.verify.properties.reads import reads_are_true
 from halo_sandbox.verify.properties.retries import retries
 from halo_sandbox.verify.properties.schemas import schemas
+from halo_sandbox.verify.properties.updates import updates
 from halo_sandbox.verify.properties.writes import attachments, writes_land
 from halo_sandbox.verify.report import PROPERTIES, Check, Report
 from halo_sandbox.verify.sandbox import running_sandbox
@@ -36,13 +39,16 @@ RETRY_POLICIES: tuple[RetryPolicy, ...] = ("harm-only", "bounded", "pass-through
 
 PROPERTY_FUNCTIONS = {
     "reads": reads_are_true,
+    "filters": filters,
     "pagination": pagination,
     "cursors": cursors,
     "writes": writes_land,
+    "updates": updates,
     "attachments": attachments,
     "errors": error_pass_through,
     "retries": retries,
     "auth": auth,
+    "annotations": hints_agree,
     "schemas": schemas,  # last: its generated calls write and delete at random
 }
 

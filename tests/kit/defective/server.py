@@ -20,7 +20,7 @@ Defects (none by default, when the server is honest):
   unbounded-wait      sleeps whatever Retry-After says (an hour if Halo says so) before retrying
   post-retry          sends a create again after a 5xx or a dropped connection (duplicates)
   write-drops         the create tool drops `client_id` (the ticket lands on Halo's default client)
-  update-creates      the update tool posts without the id (Halo creates a new ticket)
+  update-creates      the update tool, told 404 for its id, posts again without it (a new ticket)
   wrong-annotation    the update tool is hinted read-only
   schema-lie          the create tool's schema calls `summary` optional and forwards calls without it
   auth-loop           on a 401 fetches new tokens but keeps sending the old one, ten times over
@@ -358,10 +358,11 @@ def build(halo: Halo) -> Server[Any]:
             body = {k: v for k, v in args.items() if not (defect == "write-drops" and k == "client_id")}
             response = await halo.request("POST", "/api/Tickets", json=[body])
         else:  # halo_tickets_update
-            body = {"summary": args["summary"]}
-            if defect != "update-creates":
-                body["id"] = args["ticket_id"]
+            body = {"id": args["ticket_id"], "summary": args["summary"]}
             response = await halo.request("POST", "/api/Tickets", json=[body])
+            if defect == "update-creates" and response.status_code == 404:
+                body.pop("id")  # the bug: an upsert by accident, a mistyped id becomes a new ticket
+                response = await halo.request("POST", "/api/Tickets", json=[body])
         return _text(response.json()) if response.is_success else response
 
     return Server(

@@ -1,6 +1,7 @@
-"""Error pass-through (a scripted 429, 5xx, 404 and 400 reach the caller with Halo's status and
-message after exactly one upstream request) and auth (an access token expired mid-run costs one
-token request, not a failure or a loop)."""
+"""Error pass-through (every error status Halo answers with, bodies in JSON, text or HTML of any
+length, reaches the caller with Halo's status and message) and auth (an access token expired mid-run
+costs one token request, not a failure or a loop; revoked credentials, a 401 on every request, end
+after one refresh and one replay)."""
 
 from __future__ import annotations
 
@@ -273,11 +274,50 @@ async def auth(ctx: Context) -> list:
     return [
         ctx.check(
             "auth",
-            mapped.name,
+            f"{mapped.name} / expired token",
             "failed" if problems else "passed",
             detail,
             tool=mapped.name,
             calls=[call] if problems else [],
             expected="the call succeeds after exactly one token request",
-        )
+        ),
+        await _revoked(ctx, mapped, args),
     ]
+
+
+REVOKED = "Authorization has been denied for this request."
+
+
+async def _revoked(ctx: Context, mapped: MappedTool, args: dict[str, Any]) -> Any:
+    """Revoked credentials: Halo answers every API request 401 while still issuing tokens. One
+    token refresh and one replay, then the 401 reaches the caller; never a loop."""
+    faults = ctx.sandbox.tenant.faults
+    faults.clear()
+    faults.add(path="/api/*", status=401, body={"message": REVOKED})
+    try:
+        call = await ctx.probe.call(mapped.name, args, timeout=max(ctx.probe.timeout, 15))
+        await ctx.probe.settle()
+    finally:
+        faults.clear()
+    problems = []
+    if call.timed_out:
+        problems.append("the call never returned (a refresh loop?)")
+    elif call.ok:
+        problems.append("Halo's 401 came back as a success")
+    elif "401" not in call.text() and not carries(call, REVOKED):
+        problems.append("the error carries neither the status 401 nor Halo's message")
+    if len(call.tokens) > 1:
+        problems.append(f"{len(call.tokens)} token requests (one refresh is enough to learn)")
+    if len(call.api) > 2:
+        problems.append(f"{len(call.api)} API requests (the refused one and one replay at most)")
+    return ctx.check(
+        "auth",
+        f"{mapped.name} / revoked credentials",
+        "failed" if problems else "passed",
+        "; ".join(problems)
+        or f"a persistent 401: {len(call.tokens)} token request(s), {len(call.api)} API request(s), "
+        "then the error",
+        tool=mapped.name,
+        calls=[call] if problems else [],
+        expected="at most one token refresh and one replay, then a tool error carrying the 401",
+    )

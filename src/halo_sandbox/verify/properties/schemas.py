@@ -1,7 +1,7 @@
 """Schemas: every input schema is valid JSON Schema; arguments generated from it (hypothesis-
 jsonschema) are accepted or refused with a tool error, never a protocol error or a hang; results
-that declare an `outputSchema` conform; a tool hinted read-only sends no write to Halo; and Halo
-never refuses a schema-valid call for a field the schema calls optional."""
+that declare an `outputSchema` conform; and Halo never refuses a schema-valid call for a field the
+schema calls optional. (Annotations are checked by the annotations property.)"""
 
 from __future__ import annotations
 
@@ -34,13 +34,6 @@ def _judge(call: CallRecord, tool: Any, schema: dict[str, Any]) -> None:
             f"protocol error for schema-valid arguments: {call.protocol_error}",
             call,
             "a result or a tool error",
-        )
-    annotations = getattr(tool, "annotations", None)
-    if annotations is not None and getattr(annotations, "read_only_hint", None) and call.writes:
-        raise _Finding(
-            f"hinted read-only but sent {call.writes[0].method} {call.writes[0].path}",
-            call,
-            "no write request from a read-only tool",
         )
     output = getattr(tool, "output_schema", None)
     if call.ok and output and call.result.structured_content is not None:
