@@ -58,6 +58,21 @@ def explore(
     return _explore(ctx, strategy, scenario, describe, examples or ctx.examples, explicit)
 
 
+def _exchange(calls: Sequence[CallRecord]) -> str:
+    """The upstream exchange behind a failure: the first API request Halo refused (or dropped), with
+    the start of both bodies, else the last API request."""
+    exchanges = [e for call in calls for e in call.exchanges if e.path.lower().startswith("/api/")]
+    if not exchanges:
+        return ""
+    chosen = next((e for e in exchanges if e.status is None or e.status >= 400), exchanges[-1])
+    text = f"; upstream exchange: {chosen.line()}"
+    if chosen.request_body:
+        text += f", request body {chosen.request_body[:200].decode('utf-8', 'replace')!r}"
+    if chosen.response_body:
+        text += f", response body {chosen.response_body[:300].decode('utf-8', 'replace')!r}"
+    return text
+
+
 async def _explore(
     ctx: Any,
     strategy: Any,
@@ -76,7 +91,7 @@ async def _explore(
         outcome.examples += 1
         failure: Failure | None = anyio.from_thread.run(scenario, value)
         if failure is not None:
-            failure.example = describe(value)
+            failure.example = describe(value) + _exchange(failure.calls)
             last.append(failure)
             raise failure
 

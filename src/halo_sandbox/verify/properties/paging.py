@@ -20,7 +20,7 @@ from halo_sandbox.verify.probe import CallRecord, decoded, find_cursor, find_rec
 from halo_sandbox.verify.properties import Context, fill_arguments, store_rows
 from halo_sandbox.verify.properties.generative import Failure, explore
 
-__all__ = ["Paging", "dataset", "pagination", "paging_of"]
+__all__ = ["Paging", "dataset", "more_flag", "pagination", "paging_of"]
 
 _SIZE = {"limit", "pagesize", "perpage", "count", "top", "maxresults", "size", "pagelimit", "maxitems"}
 _CURSOR = {"nextcursor", "cursor", "pagetoken", "nextpagetoken", "continuationtoken", "after", "nexttoken"}
@@ -98,7 +98,7 @@ def dataset(
     return args, [r["id"] for r in store_rows(store, "clients", {"search": marker})]
 
 
-def _more(payload: Any) -> bool | None:
+def more_flag(payload: Any) -> bool | None:
     """The server's own "more pages" flag, when its answer has one."""
     payload = decoded(payload)
     if isinstance(payload, dict):
@@ -188,7 +188,7 @@ async def traverse(
                 return seen, calls, "a record without an id"
         fresh = [i for i in ids if i not in seen]
         seen += ids
-        more = _more(call.payload())
+        more = more_flag(call.payload())
         if paging.style == "cursor":
             cursor = find_cursor(decoded(call.payload()))
             if not cursor or more is False:
