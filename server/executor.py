@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import functools
 import logging
 import math
 import mimetypes
@@ -56,7 +57,7 @@ from halo_sandbox.server.errors import (
 )
 from halo_sandbox.server.lean import FIELDS_ARGUMENT, FULL_ARGUMENT, RESULT_ARGUMENTS, shape
 from halo_sandbox.server.results import Result, error_result, result_json, success
-from halo_sandbox.server.tools import DEFAULT_LIMIT, ToolSpec
+from halo_sandbox.server.tools import DEFAULT_LIMIT, ToolSpec, generate_tools
 from halo_sandbox.server.upstream import HaloClient, parse_body, upstream_error
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -169,7 +170,23 @@ class Executor:
         try:
             return self._tools[name]
         except KeyError:
-            raise UnknownToolError(f"Unknown tool: {name}") from None
+            raise UnknownToolError(self._unknown(name)) from None
+
+    def _unknown(self, name: str) -> str:
+        """`Unknown tool: NAME`, the closest names among this server's tools, and for a tool of the
+        breadth catalogue on a server without it, how to enable it."""
+        message = f"Unknown tool: {name}."
+        closest = difflib.get_close_matches(name, list(self._tools), n=3, cutoff=0.6)
+        if closest:
+            message += f" Closest: {', '.join(closest)}."
+        breadth = any(t.entry is not None and t.entry.generated for t in self._tools.values())
+        if not breadth and name in _breadth_names():
+            message += (
+                f" {name} is generated from Halo's OpenAPI document (the breadth catalogue), which this "
+                "server does not offer: start it with --breadth (halo-sandbox up/mcp), or provision "
+                'the URL with config {"breadth": true}.'
+            )
+        return message
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None) -> Result:
         """Run one tool call; every failure comes back as an `isError` result, never an exception.
@@ -485,6 +502,14 @@ class Executor:
                 fetched[key] = rows
             results.append(_rank(q["kind"], q["name"], fetched[key], lookup.name_field, lookup.id_field))
         return success({"result": results}, response)
+
+
+@functools.cache
+def _breadth_names() -> frozenset[str]:
+    """The names of the tools generated from Halo's document (loaded on the first unknown tool only)."""
+    return frozenset(
+        t.name for t in generate_tools(breadth=True) if t.entry is not None and t.entry.generated
+    )
 
 
 def _shaped(

@@ -5,9 +5,10 @@
 reached through them.
 
 - `search_halo_itsm_tools`: words (matched against names, titles, descriptions and tags), `methods`
-  (`read`, `write` or method names) and `tags` -> names with one-line summaries, best match first
-  (tools matching more of the words first; names and tags weigh more than descriptions; curated tools
-  before generated ones on a tie).
+  (`read`, `write` or method names) and `tags` -> names with one-line summaries, best match first:
+  the resource the words name exactly (`supplier` or `suppliers`) first, its list tool first, then its
+  other operations; then tools matching more of the words (names and tags weigh more than
+  descriptions; curated tools before generated ones on a tie).
 - `get_halo_itsm_tool_schema`: one tool's full definition (description, `inputSchema`,
   `outputSchema`, annotations).
 - `call_halo_itsm_tool`: call a tool by name with its arguments; the result is that tool's result.
@@ -219,6 +220,15 @@ def _stem(word: str) -> str:
     return word
 
 
+_METHOD_RANK = {"list": 0, "get": 1, "lookup": 2, "create": 3, "update": 4, "delete": 5}
+
+
+def _resource_words(tool: ToolSpec) -> tuple[str, ...]:
+    """The (singular) words of the resource a tool works on: `item_suppliers` -> (item, supplier)."""
+    noun = tool.entry.singular if tool.entry is not None else tool.resource
+    return tuple(_stem(w) for w in _words(noun.replace("_", " ")))
+
+
 class ToolSurface:
     """What `tools/list` and `tools/call` see of an executor's tools under one exposure."""
 
@@ -325,7 +335,8 @@ class ToolSurface:
         except ValueError as exc:
             raise ToolInputError(f"Invalid arguments for {SEARCH_TOOL}: {exc}") from None
         words = [_stem(w) for w in _words(args.get("query", ""))]
-        scored: list[tuple[float, int, ToolSpec]] = []
+        wanted = tuple(words)
+        scored: list[tuple[int, float, float, int, ToolSpec]] = []
         for order, tool in enumerate(tools):
             if words:
                 strong, weak = self._index[tool.name]
@@ -336,15 +347,21 @@ class ToolSurface:
                 score += sum(2.0 if w in strong else 1.0 if w in weak else 0.0 for w in matched)
                 score += sum(0.5 for w in matched if w in tool.name)  # parts of compound names
                 curated = 0.25 if tool.entry is None or not tool.entry.generated else 0.0
-                scored.append((-(score + curated), order, tool))
+                # the resource the words name exactly (singular or plural) first, its list tool first;
+                # then the resource's own operations and related ones, by score
+                rank = _METHOD_RANK.get(tool.method, 9)
+                if _resource_words(tool) == wanted:
+                    scored.append((0, rank, -(score + curated), order, tool))
+                else:
+                    scored.append((1, -(score + curated), rank, order, tool))
             else:
-                scored.append((0.0, order, tool))
-        scored.sort(key=lambda item: (item[0], item[1]))
+                scored.append((1, 0.0, 0, order, tool))
+        scored.sort(key=lambda item: item[:4])
         offset, limit = args.get("offset", 0), args.get("limit", DEFAULT_RESULTS)
         chosen = scored[offset : offset + limit]
         result = [
             {"name": t.name, "summary": summary(t), "method": t.method, "tags": sorted(t.tags)}
-            for _, _, t in chosen
+            for *_, t in chosen
         ]
         next_offset = offset + limit if offset + limit < len(scored) else None
         return _structured({"result": result, "total": len(scored), "next_offset": next_offset})

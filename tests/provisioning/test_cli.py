@@ -61,6 +61,7 @@ def test_servers_create_prints_the_url_and_claude_config(state):
             "methods": ["read"],
             "tags": ["support", "lookups"],
             "tool_exposure": "discovery",
+            "breadth": False,
         }
         assert server.to_dict()["expires_at"] == "2099-01-01T00:00:00Z"
     finally:

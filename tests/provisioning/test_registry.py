@@ -39,7 +39,7 @@ _TAGS = {"support", "billing", "crm", "lookups", "projects", "assets"}
 _GROUPS = {"read": {"list", "get"}, "write": {"create", "update", "delete"}}
 
 
-def fake_filter(*, methods, tags):
+def fake_filter(*, methods, tags, breadth=False):
     """Shaped like `server.tools.select_tools` (read/write or method names; ValueError names unknowns)."""
     if methods is not None:
         unknown = [
@@ -100,7 +100,12 @@ def test_create_returns_a_256_bit_token_and_stores_only_its_hash(registry, tmp_p
         expires_at="2030-02-01T00:00:00Z",
     )
     assert len(token) >= 43  # token_urlsafe(32): 32 random bytes
-    assert server.config == {"methods": ["read"], "tags": ["support"], "tool_exposure": "all"}
+    assert server.config == {
+        "methods": ["read"],
+        "tags": ["support"],
+        "tool_exposure": "all",
+        "breadth": False,
+    }
     assert server.expires_at == datetime(2030, 2, 1, tzinfo=UTC)
     assert server.account == "sandbox"
     dump = _db_dump(tmp_path / "state")
@@ -198,7 +203,12 @@ def test_update_renames_and_changes_filters_keeping_the_token(registry):
     server, token = registry.create_server(name="a", config={"methods": ["read"], "tags": ["support"]})
     updated = registry.update_server(server.id, name="b", config={"tags": ["billing"]})
     assert updated.name == "b"
-    assert updated.config == {"methods": ["read"], "tags": ["billing"], "tool_exposure": "all"}
+    assert updated.config == {
+        "methods": ["read"],
+        "tags": ["billing"],
+        "tool_exposure": "all",
+        "breadth": False,
+    }
     assert updated.revision == server.revision + 1
     assert registry.server_for_token(token).config == updated.config
 
@@ -416,10 +426,15 @@ def test_tool_exposure_is_stored_updated_with_the_filters_kept_and_migrated(regi
     server, token = registry.create_server(
         name="big", config={"tags": ["support"], "tool_exposure": "discovery"}
     )
-    assert server.config == {"methods": None, "tags": ["support"], "tool_exposure": "discovery"}
+    assert server.config == {
+        "methods": None,
+        "tags": ["support"],
+        "tool_exposure": "discovery",
+        "breadth": False,
+    }
     assert registry.server_for_token(token).tool_exposure == "discovery"
     back = registry.update_server(server.id, config={"tool_exposure": "all"})
-    assert back.config == {"methods": None, "tags": ["support"], "tool_exposure": "all"}
+    assert back.config == {"methods": None, "tags": ["support"], "tool_exposure": "all", "breadth": False}
     assert back.revision == server.revision + 1
     kept = registry.update_server(server.id, config={"methods": ["read"]})
     assert kept.tool_exposure == "all"
@@ -438,6 +453,7 @@ def test_tool_exposure_is_stored_updated_with_the_filters_kept_and_migrated(regi
     reopened = Registry(old, now=clock, tool_filter=fake_filter)
     try:
         assert reopened.server_for_token("legacy-token").tool_exposure == "all"
+        assert reopened.server_for_token("legacy-token").breadth is False  # migrated: curated only
         assert (
             reopened.create_server(name="new", config={"tool_exposure": "discovery"})[0].tool_exposure
             == "discovery"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -161,7 +162,12 @@ async def test_create_returns_201_with_a_one_time_url(sandbox):
         config={"methods": ["read"], "tags": ["support"]}, expires_at="2030-02-01T00:00:00Z"
     )
     assert {"id", "name", "config", "expires_at", "url"} <= set(created)
-    assert created["config"] == {"methods": ["read"], "tags": ["support"], "tool_exposure": "all"}
+    assert created["config"] == {
+        "methods": ["read"],
+        "tags": ["support"],
+        "tool_exposure": "all",
+        "breadth": False,
+    }
     assert created["expires_at"] == "2030-02-01T00:00:00Z"
     assert created["url"].startswith(f"{BASE}/mcp/")
     assert len(_token(created["url"])) >= 43
@@ -253,7 +259,12 @@ async def test_patch_renames_and_refilters_and_delete_revokes(sandbox):
     )
     assert patched.status_code == 200
     assert patched.json()["name"] == "billing-ro"
-    assert patched.json()["config"] == {"methods": ["read"], "tags": ["billing"], "tool_exposure": "all"}
+    assert patched.json()["config"] == {
+        "methods": ["read"],
+        "tags": ["billing"],
+        "tool_exposure": "all",
+        "breadth": False,
+    }
     assert patched.json()["expires_at"] == "2030-03-01T00:00:00Z"
 
     bad = await sandbox.admin("PATCH", path, {"config": {"methods": ["explode"]}})
@@ -496,6 +507,16 @@ async def test_real_server_for_a_registered_halo_filters_and_hides_tools(tmp_pat
     form = token_route.calls.last.request.content.decode()
     assert "client_id=acme-id" in form and "client_secret=acme-secret" in form
     assert hidden.is_error and absent.is_error
+
+    def closest(result: Any) -> list[str]:
+        message = result.structured_content["error"]["message"]
+        return re.findall(r"\w+", message.partition("Closest: ")[2])
+
+    # a hidden tool is answered as one that does not exist: the closest names are visible tools only
+    assert set(closest(hidden)) <= names and set(closest(absent)) <= names
+    for result in (hidden, absent):
+        error = result.structured_content["error"]
+        error["message"] = error["message"].partition(" Closest: ")[0]
     assert hidden.structured_content == json.loads(
         json.dumps(absent.structured_content).replace(
             "delete_a_halo_itsm_nothing_by_id", "delete_a_halo_itsm_ticket_by_id"
@@ -573,7 +594,7 @@ async def test_discovery_url_reaches_allowed_tools_through_meta_tools_and_refuse
         (invoices, "list_all_halo_itsm_invoices"),
     ):
         assert result.is_error and result.structured_content["error"]["code"] == "unknown_tool"
-        assert result.structured_content["error"]["message"] == f"Unknown tool: {name}"
+        assert result.structured_content["error"]["message"].startswith(f"Unknown tool: {name}.")
     assert not listed.is_error and listed.structured_content["result"] == [{"id": 45920}]
     assert tickets.call_count == 1 and not writes.called
     assert switched.status_code == 200 and switched.json()["config"]["tool_exposure"] == "all"
@@ -674,3 +695,37 @@ async def test_the_periodic_sweep_purges_expired_records(tmp_path):
                 await anyio.sleep(0.01)
         assert (await box.post_mcp(created["url"])).status_code == 404
     box.registry.close()
+
+
+@pytest.mark.anyio
+async def test_config_breadth_lets_a_discovery_url_find_the_generated_tools(tmp_path):
+    """`config.breadth: true` on a provisioned discovery URL: its search finds the generated
+    supplier tools; without it only the curated set, and calling one says how to enable it."""
+    box = Sandbox(tmp_path, stand_ins=False)
+    async with box.routes.lifespan(box.app):
+        await box.admin(
+            "PUT",
+            "/_sandbox/integrated-account/acme",
+            {"halo_url": "https://acme.example.test", "client_id": "acme-id", "client_secret": "acme-secret"},
+        )
+        refused = await box.admin(
+            "POST", "/_sandbox/integrated-account/acme/mcp", {"name": "x", "config": {"breadth": "yes"}}
+        )
+        broad = await box.provision(account="acme", config={"tool_exposure": "discovery", "breadth": True})
+        narrow = await box.provision(account="acme", config={"tool_exposure": "discovery"})
+        found = {}
+        for server in (broad, narrow):
+            async with box.mcp(server["url"]) as client:
+                search = await client.call_tool("search_halo_itsm_tools", {"query": "suppliers", "limit": 3})
+                found[server["id"]] = [r["name"] for r in search.structured_content["result"]]
+                called = await client.call_tool(
+                    "call_halo_itsm_tool", {"name": "list_all_halo_itsm_suppliers", "arguments": {}}
+                )
+        box.registry.close()
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "config.breadth"
+    assert broad["config"]["breadth"] is True and narrow["config"]["breadth"] is False
+    assert found[broad["id"]][0] == "list_all_halo_itsm_suppliers"
+    assert "list_all_halo_itsm_suppliers" not in found[narrow["id"]]
+    message = called.structured_content["error"]["message"]
+    assert called.structured_content["error"]["code"] == "unknown_tool"
+    assert "breadth" in message and '{"breadth": true}' in message

@@ -108,6 +108,13 @@ def create_server(
             help="all (every allowed tool listed) or discovery (three meta-tools reach them).",
         ),
     ] = "all",
+    breadth: Annotated[
+        bool,
+        typer.Option(
+            "--breadth",
+            help="Offer the tools generated from Halo's OpenAPI document too (the breadth catalogue).",
+        ),
+    ] = False,
     expires_at: Annotated[
         str | None, typer.Option(help="ISO 8601 date-time, e.g. 2030-01-31T17:00:00Z.")
     ] = None,
@@ -126,7 +133,12 @@ def create_server(
         server, token = registry.create_server(
             name=name,
             account=account,
-            config={"methods": _csv(methods), "tags": _csv(tags), "tool_exposure": tool_exposure},
+            config={
+                "methods": _csv(methods),
+                "tags": _csv(tags),
+                "tool_exposure": tool_exposure,
+                "breadth": breadth,
+            },
             expires_at=expires_at,
             require_api_token_auth=require_api_token_auth,
         )

@@ -54,6 +54,8 @@ class ProvisionedServer:
     revision: int
     tool_exposure: str = "all"
     """``all`` (every allowed tool listed) or ``discovery`` (three meta-tools reach them)."""
+    breadth: bool = False
+    """The tools generated from Halo's OpenAPI document too (the breadth catalogue)."""
 
     @property
     def config(self) -> dict[str, Any]:
@@ -61,6 +63,7 @@ class ProvisionedServer:
             "methods": list(self.methods) if self.methods is not None else None,
             "tags": list(self.tags) if self.tags is not None else None,
             "tool_exposure": self.tool_exposure,
+            "breadth": self.breadth,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -212,6 +215,7 @@ def server_from_row(row: sqlite3.Row) -> ProvisionedServer:
         created_at=from_epoch(row["created_at"]) or datetime.fromtimestamp(0, UTC),
         revision=row["revision"],
         tool_exposure=row["tool_exposure"],
+        breadth=bool(row["breadth"]),
     )
 
 

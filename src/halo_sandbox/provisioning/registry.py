@@ -80,8 +80,11 @@ DB_FILE = "provisioning.sqlite3"
 KEY_FILE = "provisioning.key"
 TOOL_EXPOSURES = ("all", "discovery")
 """``config.tool_exposure`` values (the server's `surface.tools.EXPOSURES`; this module stays free of it)."""
-_CONFIG_KEYS = ("methods", "tags", "tool_exposure")
-_CONFIG_SHAPE = 'must be an object {"methods": [...], "tags": [...], "tool_exposure": "all" | "discovery"}'
+_CONFIG_KEYS = ("methods", "tags", "tool_exposure", "breadth")
+_CONFIG_SHAPE = (
+    'must be an object {"methods": [...], "tags": [...], "tool_exposure": "all" | "discovery", '
+    '"breadth": true | false}'
+)
 
 
 # ---------------------------------------------------------------- errors
@@ -100,10 +103,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _default_tool_filter(*, methods: list[str] | None, tags: list[str] | None) -> Sequence[Any]:
+def _default_tool_filter(
+    *, methods: list[str] | None, tags: list[str] | None, breadth: bool = False
+) -> Sequence[Any]:
     from halo_sandbox.server import tools
 
-    return tools.select_tools(tools.generate_tools(), methods=methods, tags=tags)
+    return tools.select_tools(tools.generate_tools(breadth=breadth), methods=methods, tags=tags)
 
 
 def _utcnow() -> datetime:
@@ -122,7 +127,8 @@ CREATE TABLE IF NOT EXISTS servers (
     token_hash TEXT NOT NULL UNIQUE,
     created_at REAL NOT NULL,
     revision INTEGER NOT NULL DEFAULT 1,
-    tool_exposure TEXT NOT NULL DEFAULT 'all'
+    tool_exposure TEXT NOT NULL DEFAULT 'all',
+    breadth INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS api_tokens (
     id TEXT PRIMARY KEY,
@@ -148,7 +154,8 @@ class Registry:
     """The provisioning registry: SQLite under ``state_dir``.
 
     ``now`` is the clock (a callable returning an aware ``datetime``); tests inject one to
-    move time. ``tool_filter(methods=..., tags=...)`` returns the tools a filter selects
+    move time. ``tool_filter(methods=..., tags=..., breadth=...)`` returns the tools a filter selects
+    (from the curated tools, plus the generated breadth catalogue when ``breadth``)
     (methods ``read``/``write`` or fine-grained; it raises ``ValueError`` naming an unknown
     method or tag); by default it
     is ``server.tools.select_tools`` over ``server.tools.generate_tools()``.
@@ -173,6 +180,8 @@ class Registry:
             columns = {row["name"] for row in self._conn.execute("PRAGMA table_info(servers)")}
             if "tool_exposure" not in columns:  # a registry written before tool exposure existed
                 self._conn.execute("ALTER TABLE servers ADD COLUMN tool_exposure TEXT NOT NULL DEFAULT 'all'")
+            if "breadth" not in columns:  # a registry written before config.breadth existed
+                self._conn.execute("ALTER TABLE servers ADD COLUMN breadth INTEGER NOT NULL DEFAULT 0")
         self._fernet = Fernet(self._load_key())
 
     # -- lifecycle
@@ -192,14 +201,19 @@ class Registry:
 
     # -- filters
 
-    def tools_for(self, *, methods: Sequence[str] | None, tags: Sequence[str] | None) -> list[Any]:
-        """The tools a filter selects (``None`` = no restriction); raises ``InvalidField`` for an
-        unknown method or tag and for a filter that selects nothing."""
+    def tools_for(
+        self, *, methods: Sequence[str] | None, tags: Sequence[str] | None, breadth: bool = False
+    ) -> list[Any]:
+        """The tools a filter selects (``None`` = no restriction; ``breadth``: from the breadth
+        catalogue too); raises ``InvalidField`` for an unknown method or tag and for a filter that
+        selects nothing."""
         for value, what in ((methods, "config.methods"), (tags, "config.tags")):
             if value is not None and not value:
                 raise InvalidField(what, "must name at least one entry (or be null for no restriction)")
         try:
-            self._tool_filter(methods=list(methods) if methods is not None else None, tags=None)
+            self._tool_filter(
+                methods=list(methods) if methods is not None else None, tags=None, breadth=breadth
+            )
         except ValueError as exc:
             raise InvalidField("config.methods", str(exc)) from None
         try:
@@ -207,6 +221,7 @@ class Registry:
                 self._tool_filter(
                     methods=list(methods) if methods is not None else None,
                     tags=list(tags) if tags is not None else None,
+                    breadth=breadth,
                 )
             )
         except ValueError as exc:
@@ -219,7 +234,7 @@ class Registry:
             )
         return selected
 
-    def _check_config(self, config: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str]:
+    def _check_config(self, config: Any) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None, str, bool]:
         if config is None:
             config = {}
         if not isinstance(config, dict):
@@ -235,8 +250,10 @@ class Registry:
         exposure = "all" if exposure is None else exposure
         if exposure not in TOOL_EXPOSURES:
             raise InvalidField("config.tool_exposure", f"must be one of {', '.join(TOOL_EXPOSURES)}")
-        self.tools_for(methods=methods, tags=tags)
-        return methods, tags, exposure
+        breadth = config.get("breadth")
+        breadth = False if breadth is None else bool_field(breadth, field="config.breadth")
+        self.tools_for(methods=methods, tags=tags, breadth=breadth)
+        return methods, tags, exposure, breadth
 
     # -- servers
 
@@ -252,7 +269,7 @@ class Registry:
         """Create a provisioned server; returns it and its URL token (shown once, never stored)."""
         name = valid_name(name)
         account = account_name(account)
-        methods, tags, exposure = self._check_config(config)
+        methods, tags, exposure, breadth = self._check_config(config)
         now = self.now()
         expiry = parse_expiry(expires_at, field="expires_at", now=now)
         require = bool_field(require_api_token_auth, field="require_api_token_auth")
@@ -261,7 +278,8 @@ class Registry:
         with self._lock, self._conn:
             self._conn.execute(
                 "INSERT INTO servers (id, name, account, methods, tags, expires_at, require_api_token_auth,"
-                " token_hash, created_at, revision, tool_exposure) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                " token_hash, created_at, revision, tool_exposure, breadth)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 (
                     server_id,
                     name,
@@ -273,6 +291,7 @@ class Registry:
                     hash_token(token),
                     now.timestamp(),
                     exposure,
+                    int(breadth),
                 ),
             )
         logger.info("provisioned server %s (%s) created for account %s", server_id, name, account)
@@ -325,9 +344,10 @@ class Registry:
             for key in config:
                 if key not in merged:
                     raise InvalidField("config", f"unknown key {key}; allowed: {', '.join(_CONFIG_KEYS)}")
-            methods, tags, exposure = self._check_config(merged)
+            methods, tags, exposure, breadth = self._check_config(merged)
             changes["methods"], changes["tags"] = dump_list(methods), dump_list(tags)
             changes["tool_exposure"] = exposure
+            changes["breadth"] = int(breadth)
         if expires_at is not ...:
             expiry = parse_expiry(expires_at, field="expires_at", now=self.now())
             changes["expires_at"] = expiry.timestamp() if expiry else None

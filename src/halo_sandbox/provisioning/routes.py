@@ -221,7 +221,7 @@ class _McpDispatch:
                 halo, owns = self._halo_for_account(server.account), False
             else:
                 halo, owns = self._halo_for_credentials(credentials), True
-            tools = self._registry.tools_for(methods=server.methods, tags=server.tags)
+            tools = self._registry.tools_for(methods=server.methods, tags=server.tags, breadth=server.breadth)
             mcp_server = self._build_server(halo=halo, tools=tools, exposure=server.tool_exposure)
             entry = _Entry(
                 server_id=server.id,
