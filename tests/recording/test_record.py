@@ -213,3 +213,23 @@ async def test_a_generic_resource_is_recorded_when_named(live: Live, tmp_path: P
     assert not {"Wayne Supplies Ltd", "Kord Industries"} & {r.get("name") for r in rows}
     with pytest.raises(RecordingError, match="unknown resource"):
         generic_named(["NoSuchThing"])
+
+
+@pytest.mark.parametrize("anonymise", [True, False])
+async def test_attachments_come_with_their_tickets(live: Live, tmp_path: Path, anonymise: bool) -> None:
+    from halo_sandbox.recording.recorder import PLACEHOLDER
+
+    originals = live.registry.snapshot()["store"]["tables"]["attachments"]
+    assert originals
+    out = tmp_path / "t.json"
+    await _record(live, out, anonymise=anonymise, action_tickets=None)
+    served = TenantRegistry(MockSettings(snapshot=out)).get().store
+    for original in originals:
+        content, filename, _ = served.attachment_content(resource="attachments", id=original["id"])
+        want, _, _ = live.tenant.store.attachment_content(resource="attachments", id=original["id"])
+        if anonymise:
+            assert content == PLACEHOLDER
+            assert filename != original["filename"]
+            assert filename.rsplit(".", 1)[-1] == original["filename"].rsplit(".", 1)[-1]
+        else:
+            assert (content, filename) == (want, original["filename"])

@@ -11,6 +11,8 @@ and phone numbers):
   ``example.com`` (one per address, lists keep their separators);
 - fields named ``*phone*``, ``*mobile*``, ``*fax*``, ``*tel*``: a fake number ``+44 20 7946 0xxx``
   (Ofcom's range reserved for drama);
+- attachment file names: ``attachment-<hash>.<ext>`` (the extension stays), and their bytes (by the
+  recorder: a placeholder text);
 - address fields (``*address*``, ``line1``-``line5``, ``postcode``, ``town``, ``city``, ``county``...):
   a fake street line;
 - every other string (summaries, details, action notes, e-mail bodies, custom field values, line
@@ -116,6 +118,8 @@ class Anonymiser:
         """The fake for one string of ``field`` in ``table`` (kept when it is a date, GUID or number)."""
         if _PHONE_FIELDS.search(field):
             return self.phone(value)
+        if field == "filename":
+            return self.filename(value)
         if "email" in field or _EMAIL.search(value):
             return self.emails(value)
         if field in _KEPT_FIELDS or _DATE.match(value) or _GUID.match(value) or _DIGITS.match(value):
@@ -179,6 +183,12 @@ class Anonymiser:
             return text
         start = text.index(core)
         return text[:start] + self.words(core) + text[start + len(core) :]
+
+    def filename(self, value: str) -> str:
+        """``attachment-<hash>.<ext>``: the extension (the file's kind) stays."""
+        stem, dot, ext = value.rpartition(".")
+        suffix = f".{ext.lower()}" if dot and stem and 0 < len(ext) <= 8 and ext.isalnum() else ""
+        return f"attachment-{self._digest('file', value).hex()[:10]}{suffix}"
 
     def phone(self, value: str) -> str:
         return f"+44 20 7946 0{int.from_bytes(self._digest('phone', value)[:2], 'big') % 1000:03d}"

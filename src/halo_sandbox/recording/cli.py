@@ -83,7 +83,11 @@ def record_command(
     ] = None,
     action_tickets: Annotated[
         int,
-        typer.Option("--action-tickets", min=0, help="Tickets whose actions are recorded (a request each)."),
+        typer.Option(
+            "--action-tickets",
+            min=0,
+            help="Tickets whose actions and attachments are recorded (two requests each).",
+        ),
     ] = 250,
     max_requests: _MaxRequests = None,
     resume: Annotated[

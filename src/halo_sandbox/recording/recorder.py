@@ -3,22 +3,23 @@
 What it asks (GETs only, through `client.ReadOnlyHalo`): every lookup (statuses, ticket types,
 priorities, SLAs, teams, categories, outcomes, agents) as it is; the record resources page by page with
 Halo's own paging (``pageinate=true&page_size=100&page_no=N`` until ``record_count`` rows or an empty
-page), up to ``max_records`` each; each recorded ticket's actions (``/Actions?ticket_id=N``, for at
-most ``action_tickets`` tickets); then every record a recorded one refers to but the sample missed
-(``GET /Client/{id}``...), so the snapshot holds no dangling reference. A reference that still
-cannot be resolved (budget spent, record gone) is cleared; an action whose ticket is missing is left
-out. The result is checked by loading it into a store (`HaloStore.from_snapshot`) before it is written.
+page), up to ``max_records`` each, and the custom field definitions of each from its first record read
+by id (they become the served tenant's own); the actions and attachments of the first
+``action_tickets`` tickets (``/Actions?ticket_id=N``, ``/Attachment?ticket_id=N``; the attachments'
+bytes are `PLACEHOLDER` when anonymising, else downloaded one by one); then every record a recorded
+one refers to but the sample missed (``GET /Client/{id}``...), so the snapshot holds no dangling
+reference. A reference that still cannot be resolved (budget spent, record gone) is cleared; an action
+whose ticket is missing is left out. Generic resources (``Supplier``...) only when named. The result is
+checked by loading it into a store (`HaloStore.from_snapshot`) before it is written.
 
 Progress is kept in ``<out>.partial`` (JSON lines, already anonymised), one line per page, so an
 interrupted or budget-limited recording continues with ``resume=True``; it is removed once the
-snapshot is written. Custom field definitions are read from the first record of each resource by id
-(one request each) and become the served tenant's own. Not recorded: attachments, and the resources the
-mock does not model unless named (``--resources Supplier``: recorded into the snapshot's generic
-collections, every string anonymised).
+snapshot is written.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -53,7 +54,7 @@ PAGE_SIZE = 100
 """Halo caps ``page_size`` at 100 (its swagger; clients observed the cap)."""
 _PARTIAL_FORMAT = "halo-sandbox-recording/1"
 _SKIPPED = frozenset({"actions", "attachments", "projects"})
-"""Recorded otherwise: actions per ticket, projects with tickets; attachments not at all."""
+"""Recorded otherwise: actions and attachments per ticket, projects with tickets."""
 
 RECORDABLE: tuple[ResourceSpec, ...] = tuple(s for s in RESOURCES if s.name not in _SKIPPED)
 """What ``--resources`` may name (the mock's resource table, by table name), lookups first."""
@@ -164,6 +165,8 @@ class _Partial:
         self.totals: dict[str, int | None] = {}
         self.counts: dict[str, int] = {}
         self.fields: dict[str, list[dict[str, Any]]] = {}
+        self.blobs: dict[int, str] = {}
+        """Attachment bytes (base64) by attachment id, when not anonymising."""
         """Custom field definitions by table, from one detailed record of each."""
 
     @classmethod
@@ -209,6 +212,7 @@ class _Partial:
             for row in entry["rows"]:
                 table[_key(entry["table"], row)] = row
             self.counts[source] = self.counts.get(source, 0) + len(entry["rows"])
+            self.blobs.update({int(key): b64 for key, b64 in entry.get("blobs") or ()})
             if entry.get("page") is not None:
                 self.pages[source] = int(entry["page"])
             self.totals[source] = entry.get("total")
@@ -482,9 +486,40 @@ async def _record_actions(
                     "rows": clean("actions", rows),
                 }
             )
+            await _record_attachments(halo, ticket_id, options, partial, clean)
             partial.add({"kind": "done", "source": f"actions:{ticket_id}"})
         progress.advance("actions", n, len(tickets))
     progress.finish("actions")
+
+
+PLACEHOLDER = b"This attachment was replaced by halo-sandbox record (anonymised).\n"
+"""The bytes every attachment of an anonymised recording answers."""
+
+
+async def _record_attachments(
+    halo: ReadOnlyHalo, ticket_id: int, options: RecordOptions, partial: _Partial, clean: Clean
+) -> None:
+    """A ticket's attachments (``/Attachment?ticket_id=N``): their records, anonymised like any (the
+    file name keeps its extension), and their bytes: `PLACEHOLDER` when anonymising, else each file
+    (``GET /Attachment/{id}``, one request each)."""
+    answer = await halo.get_json("/Attachment", {"ticket_id": str(ticket_id)})
+    rows, _ = _rows_of(answer, table_spec("attachments"))
+    rows = [{**r, "ticket_id": ticket_id} for r in rows if type(r.get("id")) is int]
+    blobs: list[list[Any]] = []
+    if not options.anonymise:
+        for row in rows:
+            response = await halo.get(f"/Attachment/{row['id']}")
+            if response.status_code == 200:
+                blobs.append([row["id"], base64.b64encode(response.content).decode("ascii")])
+    partial.add(
+        {
+            "kind": "rows",
+            "source": f"attachments:{ticket_id}",
+            "table": "attachments",
+            "rows": clean("attachments", rows),
+            "blobs": blobs,
+        }
+    )
 
 
 def _missing(partial: _Partial) -> dict[str, set[Any]]:
@@ -565,7 +600,15 @@ def _snapshot(partial: _Partial, summary: Summary, options: RecordOptions) -> di
                 value = row.get(name)
                 if value in UNSET_IDS or not isinstance(value, int | str):
                     continue
-                if value not in present.get((ref.table, ref.key), set()):
+                if ref.scoped_by:
+                    scope = table_spec(ref.table).id_scope or ""
+                    found = any(
+                        r.get(scope) == row.get(ref.scoped_by) and r.get(ref.key) == value
+                        for r in partial.rows.get(ref.table, {}).values()
+                    )
+                else:
+                    found = value in present.get((ref.table, ref.key), set())
+                if not found:
                     if name == spec.id_scope:
                         keep = False
                         break
@@ -577,6 +620,7 @@ def _snapshot(partial: _Partial, summary: Summary, options: RecordOptions) -> di
                 summary.dropped_rows += 1
         tables[table] = kept
         summary.records[table] = len(kept)
+    placeholder = base64.b64encode(PLACEHOLDER).decode("ascii")
     return {
         "format": SNAPSHOT_FORMAT,
         "tenant": options.tenant_name,
@@ -588,7 +632,10 @@ def _snapshot(partial: _Partial, summary: Summary, options: RecordOptions) -> di
             "tables": tables,
             "next_ids": {},
             "scoped_next_ids": {},
-            "blobs": [],
+            "blobs": [
+                [row["id"], partial.blobs.get(row["id"], placeholder)]
+                for row in tables.get("attachments", [])
+            ],
             "custom_fields": partial.fields,
         },
         "generic": generic,
