@@ -138,8 +138,7 @@ def fill_arguments(schema: Mapping[str, Any], values: Mapping[str, Any]) -> tupl
     with the arguments every call carries (`ToolSchema.fixed`, guards such as ``confirm: true``);
     returns the arguments and the required parameters left unfilled (``data.summary`` inside)."""
     args, missing = _fill(schema, schema, values, body=getattr(schema, "body_param", None))
-    for name, value in {**guard_arguments(schema), **getattr(schema, "fixed", {})}.items():
-        args.setdefault(name, value)
+    args.update({**guard_arguments(schema), **getattr(schema, "fixed", {})})
     return args, [m for m in missing if m not in args]
 
 
@@ -177,7 +176,51 @@ def _fill(
         elif name == body and inner_schema.get("additionalProperties", True) is not False:
             args[name] = dict(rest)  # a free-form record: every field left goes in
             rest = {}
+    for name in required:
+        if name not in args and name in props:
+            value = _schema_value(name, _resolve(root, props[name]))
+            if value is not None:
+                args[name] = value
     return args, missing + [r for r in required if r not in args]
+
+
+def _schema_value(name: str, prop: Any) -> Any:
+    """A value the tool's own schema asks for, for a required argument no Halo field carries: its
+    default, its first enum value, a text or number within its bounds. None for an id (another
+    record's id cannot be made up: the call would fail for a reason of verify's making) and for
+    anything else it cannot satisfy."""
+    if not isinstance(prop, Mapping):
+        return None
+    if "default" in prop and prop["default"] is not None:
+        return prop["default"]
+    if "const" in prop:
+        return prop["const"]
+    if isinstance(prop.get("enum"), list) and prop["enum"]:
+        return prop["enum"][0]
+    kind = prop.get("type")
+    if norm(name).endswith("id") or norm(name).endswith("ids"):
+        return None
+    if kind == "string":
+        fmt = prop.get("format")
+        if fmt == "email":
+            return "verify@example.com"
+        if fmt in ("date-time", "date"):
+            return "2026-01-15T09:00:00" if fmt == "date-time" else "2026-01-15"
+        if fmt in ("uri", "url") or "pattern" in prop:
+            return "https://example.com/verify" if fmt in ("uri", "url") else None
+        text = f"verify {name}"
+        low, high = prop.get("minLength", 0), prop.get("maxLength")
+        if isinstance(high, int) and len(text) > high:
+            text = text[:high]
+        return text if len(text) >= (low if isinstance(low, int) else 0) else None
+    if kind in ("integer", "number"):
+        low = prop.get("minimum", prop.get("exclusiveMinimum"))
+        value = low + (1 if "exclusiveMinimum" in prop else 0) if isinstance(low, (int, float)) else 1
+        high = prop.get("maximum")
+        return value if not isinstance(high, (int, float)) or value <= high else None
+    if kind == "boolean":
+        return False
+    return None
 
 
 def _resolve(root: Mapping[str, Any], prop: Any) -> Any:
