@@ -367,6 +367,8 @@ async def test_an_honest_server_with_a_breaker_guards_nested_writes_and_str_tool
     )
     assert not report.failed, failures(report)
     assert report.verdict == "passed" and report.exit_code == 0
+    ran = [p for p in PROPERTIES if p != "discovery" and report.property_status(p) != "skipped"]
+    assert report.server["server_starts"] >= len(ran)  # a fresh process per property at least
     tools = {t["tool"]: t for t in report.tools}
     assert tools["create_ticket"]["body_param"] == "data"
     assert tools["create_ticket"]["fixed"] == {"confirm": True}

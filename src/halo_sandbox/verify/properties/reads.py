@@ -73,7 +73,7 @@ async def reads_are_true(ctx: Context) -> list:
                     + ("" if call.reached_halo else " before any request reached Halo")
                 )
             elif got is None:
-                failures.append(f"no record with an id in the result for {mapped.resource} {row['id']}")
+                failures.append(f"no record in the result for {mapped.resource} {row['id']}")
             elif "id" in got and str(got["id"]) != str(row["id"]):
                 failures.append(f"asked for id {row['id']}, got id {got.get('id')!r}")
             else:
