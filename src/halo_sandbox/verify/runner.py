@@ -15,6 +15,7 @@ from typing import Any, Literal
 import anyio
 from anyio.abc import TaskGroup
 
+from halo_sandbox.harness import free_port
 from halo_sandbox.verify.discovery import discover
 from halo_sandbox.verify.probe import Probe
 from halo_sandbox.verify.properties import Context
@@ -97,14 +98,48 @@ async def run_verify(options: VerifyOptions) -> Report:
         raise found from None
 
 
+class _Server:
+    """One process of the server under test and the MCP session on it, held by one task of the
+    run's task group (its context is entered and left in that task, as anyio requires)."""
+
+    def __init__(self, target: ServerTarget, values: dict[str, str], *, timeout: float) -> None:
+        self.target, self.values, self.timeout = target, values, timeout
+        self.client: Any = None
+        self.error: BaseException | None = None
+        self.ready = anyio.Event()
+        self.release = anyio.Event()
+        self.done = anyio.Event()
+
+    async def hold(self) -> None:
+        try:
+            async with connect(self.target, self.values, timeout=self.timeout) as client:
+                self.client = client
+                self.ready.set()
+                await self.release.wait()
+        except Exception as exc:  # noqa: BLE001 - handed to whoever waits for this server
+            self.error = exc
+        finally:
+            self.ready.set()
+            self.done.set()
+
+    async def wait(self) -> Any:
+        await self.ready.wait()
+        if self.error is not None:
+            raise self.error
+        return self.client
+
+
 class _Session:
     """The server under test for one property: a fresh process (when the run starts it) and an MCP
     session on it; `restart` gives the property another fresh one (a server's circuit breaker, cache
-    or other state left by earlier calls then cannot decide a later check).
+    or other state left by earlier calls then cannot decide a later check). `restart` may be awaited
+    from any task (the properties call it from tasks of their own: hypothesis examples reach the
+    loop through `anyio.from_thread`).
 
-    One task of the run's task group holds the connection (its context is entered and left in that
-    task, as anyio requires), so `restart` may be awaited from any task: the properties call it
-    from tasks of their own (hypothesis examples reach the loop through `anyio.from_thread`)."""
+    The next process is started before the current one stops (on a port of its own when the
+    command takes ``{port}``); the current one stops in the background. No process is started
+    ahead of need: a server that calls Halo while starting would have its requests counted
+    against the check running meanwhile."""
 
     def __init__(
         self, target: ServerTarget, values: dict[str, str], *, timeout: float, group: TaskGroup
@@ -114,65 +149,57 @@ class _Session:
         self.probe: Probe | None = None
         self.starts = 0
         self._group = group
-        self._ready = anyio.Event()
-        self._release = anyio.Event()
-        self._done = anyio.Event()
-        self._stopping = False
-        self._error: BaseException | None = None
+        self._current: _Server | None = None
         self._lock = anyio.Lock()
-        self._opened = False
 
-    async def _hold(self) -> None:
-        try:
-            while not self._stopping:
-                self._release = anyio.Event()
-                try:
-                    async with connect(self.target, self.values, timeout=self.timeout) as client:
-                        self.client = client
-                        self.starts += 1
-                        if self.probe is not None:
-                            self.probe.client = client
-                        self._ready.set()
-                        await self._release.wait()
-                except Exception as exc:  # noqa: BLE001 - handed to whoever waits for the session
-                    self._error = exc
-                    self._ready.set()
-                    return
-        finally:
-            self._done.set()
+    def _launch(self, *, first: bool = False) -> _Server:
+        values = dict(self.values)
+        if not first and self.target.url and "{port}" in (self.target.command or ""):
+            values["port"] = str(free_port())  # the current process still holds the first port
+        server = _Server(self.target, values, timeout=self.timeout)
+        self._group.start_soon(server.hold)
+        self.starts += 1
+        return server
 
-    async def _wait_ready(self) -> Any:
-        await self._ready.wait()
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        return self.client
+    def _use(self, server: _Server) -> Any:
+        self._current = server
+        self.client = server.client
+        if self.probe is not None:
+            self.probe.client = server.client
+        return server.client
 
     async def open(self) -> Any:
-        self._ready = anyio.Event()
-        self._opened = True
-        self._group.start_soon(self._hold)
-        return await self._wait_ready()
+        server = self._launch(first=True)
+        try:
+            await server.wait()
+        except BaseException:
+            server.release.set()
+            raise
+        return self._use(server)
 
     async def restart(self) -> bool:
         """A fresh server process; False (and the same session) when the run did not start it."""
         if not self.target.restartable:
             return False
         async with self._lock:
-            if self._done.is_set():
-                self._done = anyio.Event()
-                return await self.open() is not None
-            self._ready = anyio.Event()
-            self._release.set()
-            await self._wait_ready()
+            fresh = self._launch()
+            try:
+                await fresh.wait()
+            except BaseException:
+                fresh.release.set()
+                raise
+            old = self._current
+            self._use(fresh)
+            if old is not None:
+                old.release.set()
         return True
 
     async def close(self) -> None:
-        self._stopping = True
-        self._release.set()
-        if self._opened:
+        server, self._current = self._current, None
+        if server is not None:
+            server.release.set()
             with anyio.move_on_after(30):
-                await self._done.wait()
+                await server.done.wait()
 
 
 async def _run(options: VerifyOptions) -> Report:
