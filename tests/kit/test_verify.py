@@ -288,6 +288,24 @@ def test_a_server_with_nothing_to_verify_exits_3_not_passed(tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["verdict"] == "nothing verified"
 
 
+def test_an_http_server_that_fails_to_start_gets_one_clear_message():
+    result = CliRunner().invoke(
+        app,
+        [
+            "verify",
+            "--server-command",
+            f"{sys.executable} -c 'import sys; print(\"{{port}} refused\", file=sys.stderr); sys.exit(4)'",
+            "--server-url",
+            "http://127.0.0.1:{port}/mcp",
+            "--startup-timeout",
+            "10",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "exited with 4" in result.output and "refused" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_mistyped_placeholder_is_a_usage_error_naming_the_known_ones():
     result = CliRunner().invoke(app, ["verify", "--server-command", "srv --url {halourl} --id {client_id}"])
     assert result.exit_code == 2

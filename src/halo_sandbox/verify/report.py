@@ -86,6 +86,8 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     tools: list[dict[str, Any]] = field(default_factory=list)
     unmapped: dict[str, str] = field(default_factory=dict)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    """``resource.role`` (or a tool) -> the tools discovery would not choose between."""
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds each property took (its server start included)."""
@@ -162,6 +164,7 @@ class Report:
             ],
             "tools": self.tools,
             "unmapped": [{"tool": n, "reason": r} for n, r in self.unmapped.items()],
+            "ambiguous": [{"subject": k, "tools": v} for k, v in self.ambiguous.items()],
             "findings": self.findings,
         }
 

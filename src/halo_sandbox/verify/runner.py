@@ -234,6 +234,7 @@ async def _with_session(options: VerifyOptions, sandbox: Any, report: Report, se
         found = discover(tools.values(), options.mapping)
         report.tools = [m.public() for m in found.mapped.values()]
         report.unmapped = dict(found.unmapped)
+        report.ambiguous = {k: list(v) for k, v in found.ambiguous.items()}
         report.add(_discovery_checks(found, tools))
         probe = Probe(client, sandbox, timeout=options.timeout)
         session.probe = probe
