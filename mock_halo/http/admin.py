@@ -46,8 +46,15 @@ def admin_authorised(settings: Any, headers: Mapping[str, str]) -> bool:
 
 
 def require_admin(request: Request) -> None:
-    """FastAPI dependency: the admin key, when one is configured."""
+    """FastAPI dependency: the admin key, when one is configured. A wrong key and a missing one are
+    told apart (nothing is said about the key that was given)."""
     if not admin_authorised(request.app.state.settings, request.headers):
+        given = request.headers.get(ADMIN_KEY_HEADER) or bearer_token(request.headers.get("authorization"))
+        if given:
+            raise Unauthorized(
+                "That admin key is wrong: it is not the key this sandbox was started with (its start "
+                "banner shows it; `up` keeps it in its state directory's admin-key file)."
+            )
         raise Unauthorized(
             "The sandbox control plane needs the admin key (Authorization: Bearer <admin key> "
             f"or {ADMIN_KEY_HEADER})."

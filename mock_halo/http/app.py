@@ -119,8 +119,16 @@ class _SandboxMiddleware:
             receive = _limit_body(headers, receive, limit=limit)
             name, created = headers.get(TENANT_HEADER), None
             if admin_authorised(self.registry.settings, headers):  # else the routes answer 401 themselves
-                created = None if self.registry.find(name) else name or self.registry.settings.default_tenant
-                scope.setdefault("state", {})["tenant"] = await _create_tenant(self.registry, name)
+                existing = self.registry.find(name)
+                default = self.registry.settings.default_tenant
+                if existing is None and scope["method"] in ("GET", "HEAD") and (name or default) != default:
+                    # an admin read never creates a tenant: a mistyped name is named, not built
+                    scope.setdefault("state", {})["missing_tenant"] = name
+                else:
+                    created = None if existing else name or default
+                    scope.setdefault("state", {})["tenant"] = existing or await _create_tenant(
+                        self.registry, name
+                    )
             status: list[int] = []
 
             async def watched(message: Message) -> None:

@@ -135,6 +135,11 @@ class AdminGuard:
             return self.session(request) if self._key is not None else None
         session = self.session(request)
         if session is None:
+            if request.headers.get(ADMIN_KEY_HEADER) or _bearer(request):
+                raise NotAuthorised(
+                    "That admin key is wrong: it is not the key this sandbox was started with (its "
+                    "start banner shows it; `up` keeps it in its state directory's admin-key file)."
+                )
             raise NotAuthorised(
                 "The sandbox's admin routes need the admin key (X-Admin-Key or Authorization: "
                 "Bearer) or a console session."

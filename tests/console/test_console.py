@@ -509,6 +509,7 @@ async def test_no_token_or_secret_reaches_the_page_or_its_json(rig: Rig):
         "methods": ["read"],
         "tags": ["support"],
         "tool_exposure": "all",
+        "breadth": False,
     }
     assert listed["expires_at"].startswith("2099-01-01")
     texts = {

@@ -72,7 +72,10 @@ def test_journal_reads_the_admin_key_from_the_state_dir_and_refuses_without_one(
     sandbox: Sandbox, tmp_path: Path
 ):
     refused = _journal(sandbox, "--state-dir", str(tmp_path))
-    assert refused.returncode != 0 and "admin key" in refused.stderr
+    assert refused.returncode != 0 and "needs its admin key" in refused.stderr
+    wrong = _journal(sandbox, "--admin-key", "not-the-key")
+    assert wrong.returncode != 0 and "refused the admin key" in wrong.stderr
+    assert "needs its admin key" not in wrong.stderr
     assert not (tmp_path / "admin-key").exists()  # the journal command never invents a key
     (tmp_path / "admin-key").write_text(ADMIN_KEY + "\n")
     assert _journal(sandbox, "--state-dir", str(tmp_path)).returncode == 0

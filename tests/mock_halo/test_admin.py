@@ -37,6 +37,35 @@ async def test_admin_key_is_required_when_configured(
     ).status_code == 200
 
 
+@pytest.mark.parametrize("settings", [MockSettings(admin_key=KEY)])
+async def test_a_wrong_admin_key_is_told_apart_from_a_missing_one(control_client: httpx.AsyncClient) -> None:
+    missing = await control_client.get("/_sandbox/faults")
+    assert missing.status_code == 401 and "needs the admin key" in missing.json()["message"]
+    for headers in ({"Authorization": "Bearer wrong"}, {"X-Admin-Key": "wrong"}):
+        wrong = await control_client.get("/_sandbox/faults", headers=headers)
+        assert wrong.status_code == 401 and "admin key is wrong" in wrong.json()["message"], headers
+        assert "wrong" not in wrong.json()["message"].replace("is wrong", "")  # the key is not echoed
+
+
+async def test_admin_reads_never_create_a_tenant(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
+    before = control_registry.names()
+    for path in ("/_sandbox/requests", "/_sandbox/faults", "/_sandbox/clock", "/_sandbox/snapshot"):
+        read = await control_client.get(path, headers={"X-Sandbox-Tenant": "acme-typo"})
+        assert read.status_code == 404, (path, read.text)
+        message = read.json()["message"]
+        assert "There is no tenant 'acme-typo'" in message and "POST /_sandbox/tenants" in message
+    assert control_registry.names() == before and "acme-typo" not in control_registry.names()
+    # a change still creates the tenant it names; the default tenant answers reads as ever
+    made = await control_client.post("/_sandbox/reset", headers={"X-Sandbox-Tenant": "acme"})
+    assert made.status_code == 200 and "acme" in control_registry.names()
+    assert (
+        await control_client.get("/_sandbox/requests", headers={"X-Sandbox-Tenant": "acme"})
+    ).status_code == 200
+    assert (await control_client.get("/_sandbox/requests")).status_code == 200
+
+
 async def test_without_admin_key_control_plane_is_open(control_client: httpx.AsyncClient) -> None:
     assert (await control_client.get("/_sandbox/faults")).status_code == 200
 
@@ -121,7 +150,7 @@ async def test_bad_expire_body_changes_nothing(control_client: httpx.AsyncClient
 
 
 async def test_tenants_listing(control_client: httpx.AsyncClient) -> None:
-    await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "zeta"})
+    await control_client.post("/_sandbox/tenants", json={"name": "zeta"})
     assert (await control_client.get("/_sandbox/tenants")).json() == {
         "tenants": ["sandbox", "zeta"],
         "default": "sandbox",

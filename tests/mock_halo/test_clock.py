@@ -90,6 +90,7 @@ async def test_clock_is_per_tenant_and_scriptable_in_process(
     assert (await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "a"})).json()[
         "now"
     ] == "2026-03-02T09:01:00"
+    await control_client.post("/_sandbox/tenants", json={"name": "b"})  # admin reads create no tenant
     assert (await control_client.get("/_sandbox/clock", headers={"X-Sandbox-Tenant": "b"})).json()[
         "frozen"
     ] is False

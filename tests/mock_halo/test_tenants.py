@@ -156,6 +156,10 @@ async def test_control_plane_creates_tenants_only_for_the_admin(
     admin = {"X-Admin-Key": "k3y"}
     assert (
         await control_client.get("/_sandbox/clock", headers={**admin, **tenant_header("mine")})
+    ).status_code == 404  # an admin read never creates a tenant
+    assert "mine" not in control_registry.names()
+    assert (
+        await control_client.post("/_sandbox/reset", headers={**admin, **tenant_header("mine")})
     ).status_code == 200
     assert "mine" in control_registry.names()
     assert (await control_client.delete("/_sandbox/tenants/mine")).status_code == 401
@@ -375,5 +379,7 @@ async def test_a_refused_control_request_creates_no_tenant(
     )
     assert refused.status_code == 400
     assert "fresh" not in control_registry.names()
-    accepted = await control_client.get("/_sandbox/faults", headers=tenant_header("fresh"))
-    assert accepted.status_code == 200 and "fresh" in control_registry.names()
+    accepted = await control_client.post(
+        "/_sandbox/faults", json={"path": "/x", "status": 500}, headers=tenant_header("fresh")
+    )
+    assert accepted.status_code == 201 and "fresh" in control_registry.names()

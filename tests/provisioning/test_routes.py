@@ -729,3 +729,16 @@ async def test_config_breadth_lets_a_discovery_url_find_the_generated_tools(tmp_
     message = called.structured_content["error"]["message"]
     assert called.structured_content["error"]["code"] == "unknown_tool"
     assert "breadth" in message and '{"breadth": true}' in message
+
+
+@pytest.mark.anyio
+async def test_a_wrong_admin_key_is_told_apart_from_a_missing_one(tmp_path):
+    box = Sandbox(tmp_path)
+    async with box.routes.lifespan(box.app):
+        missing = await box.admin("GET", "/_sandbox/api-tokens", key=None)
+        wrong = await box.admin("GET", "/_sandbox/api-tokens", key="not-the-key")
+        box.registry.close()
+    assert missing.status_code == wrong.status_code == 401
+    assert "need the admin key" in missing.json()["error"]["message"]
+    assert "admin key is wrong" in wrong.json()["error"]["message"]
+    assert "not-the-key" not in wrong.text

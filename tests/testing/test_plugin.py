@@ -14,7 +14,7 @@ import httpx
 import pytest
 import requests
 
-from halo_sandbox.testing import mock_halo
+from halo_sandbox.testing import HaloMock, mock_halo
 
 URL = "https://acme.haloitsm.com"
 
@@ -179,6 +179,30 @@ def test_the_decorator_serves_sync_and_async_functions():
 
     assert sync_call()[0] == 200
     assert anyio.run(async_call) == 200
+
+
+def test_the_decorator_passes_the_handle_to_the_parameter_named_or_annotated():
+    import inspect
+
+    @mock_halo(handle_arg="mock")
+    def named(mock, suffix):
+        return f"{mock.name}{suffix}", httpx.get(f"{mock.url}/api/authinfo").status_code
+
+    @mock_halo()
+    def annotated(halo: HaloMock):
+        return halo.assert_not_called("POST")
+
+    @mock_halo()
+    def none_wanted():
+        return httpx.get(f"{URL}/api/authinfo").status_code
+
+    name, status = named(suffix="!")
+    assert name.endswith("!") and status == 200
+    assert list(inspect.signature(named).parameters) == ["suffix"]  # pytest sees no `mock` fixture
+    assert annotated() is None and list(inspect.signature(annotated).parameters) == []
+    assert none_wanted() == 200
+    with pytest.raises(TypeError, match="has no parameter of that name"):
+        mock_halo(handle_arg="halo")(lambda mock: None)
 
 
 def test_a_snapshot_seeds_the_tenant(tmp_path):

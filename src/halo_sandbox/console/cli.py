@@ -121,6 +121,12 @@ class _Reader:
                 f"cannot reach the sandbox at {self.http.base_url}: {exc}", param_hint="--url"
             ) from None
         if response.status_code == 401:
+            if ADMIN_KEY_HEADER in self.http.headers:
+                raise typer.BadParameter(
+                    "the sandbox refused the admin key: it is not the key this sandbox was started with "
+                    "(its start banner shows it; or pass --state-dir of the `up` that runs it)",
+                    param_hint="--admin-key",
+                )
             raise typer.BadParameter(
                 "the sandbox needs its admin key (--admin-key or HALO_SANDBOX_ADMIN_KEY)",
                 param_hint="--admin-key",

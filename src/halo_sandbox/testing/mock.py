@@ -215,7 +215,13 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
 
     ``base_url``: a URL (or URLs) to serve besides the Halo domains; ``snapshot``: seed from a
     snapshot file or dict; ``rate_limit``: ``(limit, window_seconds)``, ``None`` for off, or the
-    default (Halo's 300 per 5 minutes)."""
+    default (Halo's 300 per 5 minutes).
+
+    As a decorator it passes the `HaloMock` handle as a keyword argument to the parameter named
+    ``handle_arg`` when given, else to a parameter annotated ``HaloMock`` (any name), else to one
+    named ``halo_mock``; a function with none of them runs inside the mock without the handle. That
+    parameter is removed from the wrapper's signature (pytest does not look for a fixture of its
+    name). A ``handle_arg`` the function does not have is a ``TypeError`` at decoration."""
 
     def __init__(
         self,
@@ -223,10 +229,12 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
         *,
         snapshot: str | Path | Mapping[str, Any] | None = None,
         rate_limit: tuple[int, int] | None | bool = True,
+        handle_arg: str | None = None,
     ) -> None:
         self._base_urls = [base_url] if isinstance(base_url, str) else list(base_url or ())
         self._snapshot = snapshot
         self._rate_limit = rate_limit
+        self._handle_arg = handle_arg
         host_pattern(self._base_urls)  # a bad URL fails here, at decoration time
         self._active: HaloMock | None = None
 
@@ -248,23 +256,39 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
         self.__exit__(*exc)
 
     def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        wants = "halo_mock" in inspect.signature(func).parameters
+        target = self._handle_parameter(func)
 
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 with mock_halo(**self._public()) as halo:
-                    return await func(*args, **({"halo_mock": halo} if wants else {}), **kwargs)
+                    return await func(*args, **({target: halo} if target else {}), **kwargs)
 
-            return _hide(run_async, wants)
+            return _hide(run_async, target)
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
             with mock_halo(**self._public()) as halo:
-                return func(*args, **({"halo_mock": halo} if wants else {}), **kwargs)
+                return func(*args, **({target: halo} if target else {}), **kwargs)
 
-        return _hide(run, wants)
+        return _hide(run, target)
+
+    def _handle_parameter(self, func: Callable[..., Any]) -> str | None:
+        """The name of the parameter that receives the handle (see the class docstring), or None."""
+        parameters = inspect.signature(func).parameters
+        if self._handle_arg is not None:
+            if self._handle_arg not in parameters:
+                raise TypeError(
+                    f"mock_halo(handle_arg={self._handle_arg!r}): {func.__qualname__} has no parameter "
+                    f"of that name (it has: {', '.join(parameters) or 'none'})"
+                )
+            return self._handle_arg
+        for name, parameter in parameters.items():
+            annotation = parameter.annotation
+            if annotation is HaloMock or annotation in ("HaloMock", "halo_sandbox.testing.HaloMock"):
+                return name
+        return "halo_mock" if "halo_mock" in parameters else None
 
     def _public(self) -> dict[str, Any]:
         return {
@@ -274,12 +298,12 @@ class mock_halo:  # noqa: N801 - used like a function (`with mock_halo():`, `@mo
         }
 
 
-def _hide(wrapper: Any, wants: bool) -> Any:
-    """Drop ``halo_mock`` from the wrapper's signature so pytest does not look for a fixture of
-    that name when the decorator supplies it."""
-    if wants:
+def _hide(wrapper: Any, target: str | None) -> Any:
+    """Drop the handle's parameter from the wrapper's signature so pytest does not look for a
+    fixture of that name when the decorator supplies it."""
+    if target is not None:
         signature = inspect.signature(wrapper)
         wrapper.__signature__ = signature.replace(
-            parameters=[p for n, p in signature.parameters.items() if n != "halo_mock"]
+            parameters=[p for n, p in signature.parameters.items() if n != target]
         )
     return wrapper

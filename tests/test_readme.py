@@ -1,0 +1,144 @@
+"""Every code block of README.md is checked, so a command or an import it shows can never drift:
+
+- Python blocks run as written (a block of test functions must be, verbatim, part of the example
+  test module CI runs, `examples/test_halo_triage.py`);
+- the TOML block loads as a `verify --mapping` file;
+- the `/_sandbox` shell block runs against a real `halo-sandbox up` (with `set -e`, each curl
+  failing on an HTTP error; its `K=...; B=...` line filled in; needs curl), and the
+  `servers`/`tokens` block against a state directory;
+- every other shell block (it needs a real Halo, the network, Node or runs forever) has each
+  `halo-sandbox` command checked against the CLI: the subcommand exists and takes every option shown.
+
+A new block with none of these checks fails the test until it is given one."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from halo_sandbox.harness import clean_env, cli_path, start
+from halo_sandbox.verify.discovery import load_mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = [(m.group(1), m.group(2)) for m in re.finditer(r"^```(\w*)\n(.*?)^```", README, re.M | re.S)]
+CLI = cli_path()
+ADMIN_KEY = "readme-admin-key"
+
+
+def _blocks(language: str, needle: str = "") -> list[str]:
+    return [code for lang, code in BLOCKS if lang == language and needle in code]
+
+
+CONTROL = _blocks("bash", "/_sandbox/faults")
+SERVERS = _blocks("bash", "halo-sandbox servers create")
+PYTHON = _blocks("python")
+TOML = _blocks("toml")
+OTHER_SHELL = [code for code in _blocks("bash") if code not in CONTROL + SERVERS]
+
+
+def test_every_block_has_a_check():
+    checked = len(CONTROL) + len(SERVERS) + len(PYTHON) + len(TOML) + len(OTHER_SHELL)
+    assert len(BLOCKS) == checked and len(CONTROL) == 1 and len(SERVERS) == 1 and TOML, [
+        lang for lang, _ in BLOCKS
+    ]
+
+
+@pytest.mark.parametrize("code", PYTHON, ids=[f"python-{i}" for i in range(len(PYTHON))])
+def test_python_blocks_run_as_written(code: str, tmp_path, monkeypatch):
+    if "def test_" in code:
+        example = (ROOT / "examples" / "test_halo_triage.py").read_text(encoding="utf-8")
+        for function in code.strip().split("\n\n\n"):
+            assert function in example, f"not the example CI runs:\n{function}"
+        return
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_the_toml_block_is_a_valid_mapping_file(tmp_path):
+    for code in TOML:
+        path = tmp_path / "tools.toml"
+        path.write_text(code, encoding="utf-8")
+        mapping = load_mapping(path)
+        assert mapping["tools"] and mapping["ignore"]
+
+
+def _commands(code: str) -> list[str]:
+    """The shell commands of a block: comments dropped, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", code)
+    return [
+        line.split("  #")[0].strip()
+        for line in joined.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def _help(subcommand: list[str]) -> str:
+    done = subprocess.run(
+        [CLI, *subcommand, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(COLUMNS="200"),
+    )
+    assert done.returncode == 0, (subcommand, done.stderr)
+    return done.stdout
+
+
+def test_other_shell_blocks_use_real_commands_and_options():
+    helps: dict[tuple[str, ...], str] = {}
+    seen = 0
+    for code in OTHER_SHELL:
+        for command in _commands(code):
+            words = shlex.split(command.replace("...", "x"))
+            if not words or words[0] != "halo-sandbox":
+                continue
+            sub = [w for w in words[1:3] if not w.startswith("-")][
+                : 2 if words[1] in ("servers", "tokens") else 1
+            ]
+            text = helps.setdefault(tuple(sub), _help(sub))
+            for option in (w.split("=")[0] for w in words if w.startswith("--")):
+                assert option in text, f"`{command}`: halo-sandbox {' '.join(sub)} has no {option}"
+            seen += 1
+    assert seen >= 8
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+def test_the_sandbox_scripting_block_runs_against_a_real_up(tmp_path):
+    [code] = CONTROL
+    first, _, rest = code.partition("\n")
+    assert first.startswith("K=<admin key printed at start>; B=")
+    with start("up", state_dir=tmp_path / "state", admin_key=ADMIN_KEY) as sandbox:
+        script = f"set -e\nK={ADMIN_KEY}; B={sandbox.base}\n" + rest.replace("curl ", "curl -fsS ")
+        done = subprocess.run(
+            ["bash", "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path
+        )
+        assert done.returncode == 0, (done.stdout[-500:], done.stderr[-500:])
+        assert (tmp_path / "state.json").stat().st_size > 1000  # the exported snapshot
+
+
+def test_the_servers_block_runs_against_a_state_dir(tmp_path):
+    [code] = SERVERS
+    env = clean_env(HALO_SANDBOX_STATE_DIR=str(tmp_path))
+    ids: dict[str, str] = {}
+    for line in _commands(code):
+        words = shlex.split(line)
+        words = [ids.get(w, w) for w in words]
+        done = subprocess.run(
+            [CLI, *words[1:], *(["--json"] if words[2] == "create" else [])],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert done.returncode == 0, (line, done.stderr[-500:])
+        if words[1:3] == ["servers", "create"]:
+            ids["srv_..."] = re.search(r'"id":\s*"(srv_\w+)"', done.stdout).group(1)
+        if words[1:3] == ["tokens", "create"]:
+            ids["tok_..."] = re.search(r'"id":\s*"(tok_\w+)"', done.stdout).group(1)
+    assert set(ids) == {"srv_...", "tok_..."}
