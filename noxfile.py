@@ -19,9 +19,10 @@ PYTHON = "3.11"
 # pytest exits 5 when it collected nothing; a session with no tests is not a failure of the suite.
 PYTEST_OK = [0, 5]
 # pytest-xdist: one worker per core (2 on the reference machine); each worker runs its own `up`
-# process for the tests that need one. `loadscope` keeps a module's tests on one worker, so a
-# module-scoped fixture (a process pair, a fuzzing session) starts once. `nox -- -n 0` runs serially.
-PARALLEL = ["-n", "auto", "--dist", "loadscope"]
+# process for the tests that need one. `worksteal`: an idle worker takes tests queued for the other
+# (with `loadscope`, tests/kit's slow module ran alone on one worker for the last minutes while the
+# other idled). `nox -- -n 0` runs serially.
+PARALLEL = ["-n", "auto", "--dist", "worksteal"]
 
 
 @nox.session(python=PYTHON)
