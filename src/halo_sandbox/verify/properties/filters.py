@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from halo_sandbox.verify.discovery import MappedTool, norm, resource
-from halo_sandbox.verify.probe import decoded, find_cursor, find_records, record_id
+from halo_sandbox.verify.probe import CallRecord, decoded, find_cursor, find_records, record_id
 from halo_sandbox.verify.properties import Context, seeded_ticket, store_rows
 from halo_sandbox.verify.properties.generative import Failure, explore
 from halo_sandbox.verify.properties.paging import more_flag, paging_of
@@ -63,6 +64,17 @@ def _filters(ctx: Context, mapped: MappedTool, rows: list[dict[str, Any]]) -> li
         common = sorted(counts, key=lambda v: (-counts[v], v))[:MAX_VALUES]
         out += [FilterExample(param=param, halo=flt.param, value=v) for v in common]
     return out
+
+
+_PAGING = {"pageinate", "page_size", "page_no", "count"}
+
+
+def _sent_query(call: CallRecord) -> dict[str, str] | None:
+    """The filters of the last GET the call sent to Halo's API (paging left out), if it sent one."""
+    gets = [e for e in call.exchanges if e.method == "GET" and e.path.lower().startswith("/api/")]
+    if not gets:
+        return None
+    return {k: v for k, v in parse_qsl(gets[-1].query) if k.lower() not in _PAGING}
 
 
 async def filters(ctx: Context) -> list:
@@ -120,6 +132,11 @@ async def filters(ctx: Context) -> list:
                 except LookupError:
                     return None  # records without ids: reads says so; nothing to compare here
             foreign = [i for i in got if i not in truth]
+            # left out: judged against the query the server really sent (a server may narrow further,
+            # e.g. open tickets only), never against more than the filter allows
+            sent = _sent_query(call)
+            if sent is not None:
+                truth &= {r["id"] for r in store_rows(ctx.store, mapped.resource, sent)}
             whole = (
                 find_cursor(decoded(call.payload())) is None
                 and more_flag(call.payload()) is not True

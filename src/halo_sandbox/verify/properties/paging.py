@@ -27,6 +27,7 @@ _CURSOR = {"nextcursor", "cursor", "pagetoken", "nextpagetoken", "continuationto
 _PAGE = {"page", "pageno", "pagenumber", "pagenum", "pageindex"}
 _OFFSET = {"offset", "skip", "start", "startat"}
 _MORE = {"more", "hasmore", "moreavailable", "hasnextpage", "hasnext", "morerecords"}
+_TOTAL = {"recordcount", "total", "totalcount", "totalrecords", "totalresults"}
 MAX_DRAWN_SIZE = 200
 """Page sizes drawn stop here (a dataset of three such pages stays quick to seed)."""
 RESOURCES_PAGED = ("tickets", "actions", "clients")
@@ -104,6 +105,16 @@ def more_flag(payload: Any) -> bool | None:
     if isinstance(payload, dict):
         for key, value in payload.items():
             if norm(str(key)) in _MORE and isinstance(value, bool):
+                return value
+    return None
+
+
+def total_flag(payload: Any) -> int | None:
+    """The server's own count of all matching records, when its answer has one."""
+    payload = decoded(payload)
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            if norm(str(key)) in _TOTAL and isinstance(value, int) and not isinstance(value, bool):
                 return value
     return None
 
@@ -199,7 +210,11 @@ async def traverse(
             continue
         if paging.style == "single call" or not records or not fresh or more is False:
             return seen, calls, ""
-        if more is None and size and len(records) < size:
+        total = total_flag(call.payload())
+        if more is None and total is not None:
+            if len(set(seen)) >= total:  # a short page is no end while the server's total says more
+                return seen, calls, ""
+        elif more is None and size and len(records) < size:
             return seen, calls, ""
         page += 1
         offset += len(records)

@@ -29,7 +29,7 @@ from halo_sandbox.verify.properties.errors import probe_tools
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_TIMEOUT", "retries"]
 
-RETRY_TIMEOUT = 12.0
+RETRY_TIMEOUT = 20.0
 """Seconds a call under a persistent fault may take before its wait counts as unbounded."""
 MAX_ATTEMPTS = 10
 LARGE_RETRY_AFTER = 3600
