@@ -90,6 +90,10 @@ class _Tap:
         self.app = app
         self.exchanges: list[Exchange] = []
         self.rewrite: Rewrite | None = None
+        self.lose_answer: Callable[[str, str], int | None] | None = None
+        """``(method, path) -> status or None``: while set, a matching request is served by the
+        mock (a POST saves its record) but its answer is replaced by that status: the answer a
+        gateway loses after Halo did the work (what makes a retried create a duplicate)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -102,6 +106,7 @@ class _Tap:
         arrived = time.monotonic()
         rewrite = self.rewrite if scope["method"] == "GET" and path.lower().startswith("/api/") else None
         held: list[Message] = []
+        lost = self.lose_answer(scope["method"], path) if self.lose_answer is not None else None
 
         async def tapped_receive() -> Message:
             message = await receive()
@@ -110,6 +115,16 @@ class _Tap:
             return message
 
         async def tapped_send(message: Message) -> None:
+            if lost is not None:
+                if message["type"] == "http.response.start":
+                    status.append(lost)
+                elif message["type"] == "http.response.body" and not message.get("more_body"):
+                    body = b'{"message":"Bad Gateway: the upstream answer was lost."}'
+                    response.extend(body)
+                    headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+                    await send({"type": "http.response.start", "status": lost, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+                return
             if message["type"] == "http.response.start":
                 status.append(message["status"])
                 if rewrite is not None and message["status"] == 200:

@@ -17,6 +17,7 @@ on ``--retry-policy``:
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import time
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 
 from halo_sandbox.verify.discovery import RESOURCES
 from halo_sandbox.verify.probe import CallRecord
-from halo_sandbox.verify.properties import Context, fill_arguments, sample_values
+from halo_sandbox.verify.properties import Context, fill_arguments, sample_values, store_rows
 from halo_sandbox.verify.properties.errors import probe_tools
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_TIMEOUT", "retries"]
@@ -42,6 +43,8 @@ class RetryScenario:
     label: str
     write: bool = False
     """A create under the fault (else a read)."""
+    saved: bool = False
+    """Halo saves the create, then its answer is lost (a 502 from the tap): retrying duplicates."""
     status: int | None = None
     """None: the connection is dropped."""
     retry_after: str | None = None
@@ -63,6 +66,7 @@ def _scenarios() -> list[RetryScenario]:
         RetryScenario(label="404", status=404),
         RetryScenario(label="a dropped connection"),
         RetryScenario(label="create under 502", write=True, status=502),
+        RetryScenario(label="create saved, its answer lost (502)", write=True, status=502, saved=True),
         RetryScenario(label="create under a dropped connection", write=True),
     ]
 
@@ -71,7 +75,7 @@ def _dated(scenario: RetryScenario) -> RetryScenario:
     if scenario.retry_after != _DATE:
         return scenario
     date = email.utils.formatdate(time.time() + 3, usegmt=True)
-    return RetryScenario(label=scenario.label, write=scenario.write, status=scenario.status, retry_after=date)
+    return dataclasses.replace(scenario, retry_after=date)
 
 
 def _rule(scenario: RetryScenario) -> dict[str, Any]:
@@ -103,6 +107,8 @@ class Observed:
     """Seconds Halo asked to wait after the first answer."""
     shortfall: float = 0.0
     """How much sooner than Retry-After allowed the earliest retry came."""
+    created: int = 0
+    """Records the call left in Halo (a create whose answer was lost)."""
     timed_out: bool
 
     def finding(self) -> str:
@@ -140,8 +146,13 @@ def judge(scenario: RetryScenario, seen: Observed, call: CallRecord, policy: str
         )
     if scenario.write and retried:
         problems.append(
-            f"a create was sent {seen.attempts} times after {scenario.label.removeprefix('create under ')}: "
-            "when Halo saved the first, each retry is a duplicate record"
+            f"a create was sent {seen.attempts} times "
+            + (
+                f"after its answer was lost: Halo saved each one ({seen.created} records, duplicates)"
+                if scenario.saved
+                else f"after {scenario.label.removeprefix('create under ')}: when Halo saved the first, "
+                "each retry is a duplicate record"
+            )
         )
     if retried and not seen.timed_out and scenario.status is not None:
         if call.ok:
@@ -157,15 +168,22 @@ def judge(scenario: RetryScenario, seen: Observed, call: CallRecord, policy: str
     return problems
 
 
-def _create_call(ctx: Context) -> tuple[str, dict[str, Any]] | None:
+def _create_call(ctx: Context) -> tuple[str, dict[str, Any], str, dict[str, str]] | None:
+    """A create tool with working arguments: (tool, arguments, resource, the scope it lands in)."""
     for spec in RESOURCES:
         create = ctx.discovery.tool(spec.name, "create")
         if create is None or not spec.sample:
             continue
-        args, missing = fill_arguments(ctx.schema(create.name), sample_values(ctx, spec, ctx.unique()))
+        values = sample_values(ctx, spec, ctx.unique())
+        args, missing = fill_arguments(ctx.schema(create.name), values)
         if not missing:
-            return create.name, args
+            scope = {spec.scope: str(values[spec.scope])} if spec.scope else {}
+            return create.name, args, spec.name, scope
     return None
+
+
+def _ids(ctx: Context, target: tuple[str, dict[str, Any], str | None, dict[str, str]]) -> set[Any]:
+    return {r["id"] for r in store_rows(ctx.store, target[2], target[3])} if target[2] else set()
 
 
 async def _attempt(
@@ -173,15 +191,21 @@ async def _attempt(
 ) -> tuple[CallRecord, list[Any], float, float]:
     """One call under the scenario's fault: the call, the attempts that reached Halo, and the wall
     and monotonic clocks when it started."""
-    faults = ctx.sandbox.tenant.faults
+    faults, tap = ctx.sandbox.tenant.faults, ctx.sandbox.tap
     faults.clear()
-    faults.add(**_rule(scenario))
+    if scenario.saved:
+        tap.lose_answer = lambda method, path: (
+            502 if method == "POST" and path.lower().startswith("/api/") else None
+        )
+    else:
+        faults.add(**_rule(scenario))
     wall, mono = time.time(), time.monotonic()
     try:
         call = await ctx.probe.call(tool, args, timeout=RETRY_TIMEOUT)
         await ctx.probe.settle()
     finally:
         faults.clear()
+        tap.lose_answer = None
     method = "POST" if scenario.write else None
     attempts = [
         e
@@ -193,7 +217,9 @@ async def _attempt(
 
 async def retries(ctx: Context) -> list:
     reads = probe_tools(ctx)
-    read = (reads[0][0].name, reads[0][1]) if reads else None
+    read: tuple[str, dict[str, Any], str | None, dict[str, str]] | None = (
+        (reads[0][0].name, reads[0][1], None, {}) if reads else None
+    )
     create = _create_call(ctx)
     checks = []
     found: list[tuple[str, str, str]] = []
@@ -201,8 +227,9 @@ async def retries(ctx: Context) -> list:
         target = create if scenario.write else read
         if target is None:
             continue
-        tool, args = target
+        tool, args = target[0], target[1]
         scenario = _dated(scenario)
+        before = _ids(ctx, target)
         call, attempts, wall, mono = await _attempt(ctx, scenario, tool, args)
         if not attempts and not call.timed_out and await ctx.fresh_server():
             # nothing reached Halo: a breaker an earlier scenario opened; once more, fresh
@@ -215,6 +242,7 @@ async def retries(ctx: Context) -> list:
             gaps=[b.at - a.at for a, b in zip(attempts, attempts[1:], strict=False)],
             asked=allowed[0] - attempts[0].at if attempts and allowed[0] is not None else None,
             shortfall=max(shortfalls, default=0.0),
+            created=len(_ids(ctx, target) - before),
             timed_out=call.timed_out,
         )
         found.append((scenario.label, tool, seen.finding()))
@@ -242,6 +270,6 @@ async def retries(ctx: Context) -> list:
 def _summary(found: list[tuple[str, str, str]]) -> list[str]:
     """The retry policy in a line when the server treats every scenario alike, else one a scenario."""
     if len({finding for _, _, finding in found}) == 1:
-        labels = ", ".join(label for label, _, _ in found)
+        labels = "; ".join(label for label, _, _ in found)
         return [f"retry policy: {found[0][2]} on every scenario ({labels})"]
     return [f"retry policy: {label} ({tool}): {finding}" for label, tool, finding in found]
