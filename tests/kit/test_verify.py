@@ -99,7 +99,7 @@ async def test_an_honest_server_of_another_style_passes():
 
 DEFECTS = [
     # (defect, the property that catches it, what its failure says)
-    ("wrong-envelope", "reads", "no record in the result"),
+    ("wrong-envelope", "reads", "in the result for tickets"),
     ("stale-read", "reads", "summary: server said"),
     ("filter-ignored", "filters", "record(s) that do not match"),
     ("paging-skip", "pagination", "never returned"),
