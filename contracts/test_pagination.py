@@ -182,3 +182,19 @@ def test_altered_or_foreign_cursors_are_refused_before_halo(env, issued, data):
     error = result.structured_content["error"]
     assert error["code"] in ("invalid_cursor", "invalid_arguments") and "cursor" in error["message"], error
     assert len(transport.api_requests) == before, "a refused cursor still reached Halo"
+
+
+@pytest.mark.parametrize(
+    ("issuer", "other"),
+    [(LIST_TICKETS, "list_all_halo_itsm_clients"), ("list_all_halo_itsm_sites", "list_all_halo_itsm_users")],
+)
+def test_a_cursor_of_another_tool_with_the_same_filters_is_refused(env, issuer, other):
+    """Two list tools called with the same (no) filters: only the tool tells their cursors apart."""
+    transport, call, _ = env
+    cursor = call(issuer, {"limit": 2}).structured_content["next_cursor"]
+    assert cursor, f"{issuer} has more than two records in the seeded world"
+    before = len(transport.api_requests)
+    result = call(other, {"limit": 2, "next_cursor": cursor})
+    assert result.is_error, f"a cursor of {issuer} was accepted by {other}"
+    assert result.structured_content["error"]["code"] == "invalid_cursor"
+    assert len(transport.api_requests) == before, "a foreign cursor reached Halo"
