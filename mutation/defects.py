@@ -229,8 +229,8 @@ DEFECTS: tuple[Defect, ...] = (
         "get-params-dropped",
         "executor.py",
         '            "GET", _record_path(entry, args["id"]), headers, params=_query(entry.get_params, args)\n'
-        "        )\n        return success",
-        '            "GET", _record_path(entry, args["id"]), headers\n        )\n        return success',
+        "        )\n        return _shaped",
+        '            "GET", _record_path(entry, args["id"]), headers\n        )\n        return _shaped',
         "a get's query parameters (includedetails, ticket_id of an action) are not forwarded",
     ),
     _d(
@@ -260,8 +260,8 @@ DEFECTS: tuple[Defect, ...] = (
     _d(
         "create-echoes-arguments",
         "executor.py",
-        '        return success({"result": _single(body) if body is not None else record}, response)\n',
-        '        return success({"result": record}, response)\n',
+        "        return _shaped(entry, _single(body) if body is not None else record, args, response)\n",
+        "        return _shaped(entry, record, args, response)\n",
         "a create answers with the arguments sent, not the record Halo saved (no id)",
     ),
     _d(
