@@ -78,3 +78,9 @@ def test_a_call_answered_without_halo_says_so():
         content=[mcp_types.TextContent(text="circuit open")], is_error=True
     )
     assert "no request reached Halo" in call.summary()["outcome"]
+
+
+def test_an_empty_list_under_any_key_is_no_records_not_no_list():
+    assert find_records({"record_count": 0, "appointments": []}) == []
+    assert find_records({"result": json.dumps({"record_count": 0, "suppliers": []})}) == []
+    assert find_records({"message": "no list here"}) is None

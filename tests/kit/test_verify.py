@@ -406,3 +406,69 @@ async def test_an_honest_server_with_a_breaker_guards_nested_writes_and_str_tool
         "errors",
         "auth",
     }
+
+
+DOCUMENTED = """
+import json, sys
+import httpx
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+
+url, client_id, secret = sys.argv[1:4]
+server = MCPServer("documented-surface")
+http = httpx.Client(base_url=url, timeout=10)
+
+
+def get(path, **params):
+    token = http.post("/auth/token", data={"grant_type": "client_credentials", "client_id": client_id,
+                                           "client_secret": secret, "scope": "all"}).json()["access_token"]
+    answer = http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+    if not answer.is_success:
+        raise ToolError(f"Halo answered {answer.status_code}: {answer.text}")
+    return answer.json()
+
+
+@server.tool()
+def list_appointments() -> str:
+    return json.dumps(get("/api/Appointment"))
+
+
+@server.tool()
+def get_supplier(supplier_id: int) -> str:
+    return json.dumps(get(f"/api/Supplier/{supplier_id}"))
+
+
+@server.tool()
+def list_ticket_rules() -> str:
+    return json.dumps(get("/api/TicketRules"))
+
+
+@server.tool()
+def get_ticket(ticket_id: int) -> str:
+    return json.dumps(get(f"/api/Tickets/{ticket_id}"))
+
+
+server.run("stdio")
+"""
+
+
+async def test_documented_resources_the_sandbox_serves_generically_are_mapped_and_never_crash(tmp_path):
+    script = tmp_path / "documented.py"
+    script.write_text(DOCUMENTED)
+    report = await run_verify(
+        VerifyOptions(
+            target=ServerTarget(command=f"{{python}} {script} {{halo_url}} {{client_id}} {{client_secret}}"),
+            examples=2,
+            only=("reads", "errors", "writes", "filters", "annotations"),
+        )
+    )
+    roles = {t["tool"]: (t["resource"], t["role"]) for t in report.tools}
+    assert roles == {
+        "list_appointments": ("Appointment", "list"),
+        "get_supplier": ("Supplier", "get"),
+        "list_ticket_rules": ("TicketRules", "list"),
+        "get_ticket": ("tickets", "get"),
+    }
+    assert not [c for c in report.checks if c.status == "error"], [c.detail for c in report.checks]
+    assert not report.failed, failures(report)
+    assert report.verdict == "passed"

@@ -281,7 +281,8 @@ def _record_list(value: Any) -> bool:
 def find_records(payload: Any, *, list_keys: Iterable[str] = ()) -> list[dict[str, Any]] | None:
     """The records of a list result: the payload itself when it is a list of objects, else the
     first list of objects under a usual key (``result``, ``items``, ``data``, ``tickets``, ...) at
-    any depth (envelopes in envelopes), else the first non-empty list of objects anywhere."""
+    any depth (envelopes in envelopes), else the first non-empty list of objects anywhere, else an
+    empty list anywhere (``{"record_count": 0, "appointments": []}``: no records, not no list)."""
     payload = decoded(payload)
     if isinstance(payload, list):
         return [dict(r) for r in payload] if _record_list(payload) else None
@@ -289,6 +290,7 @@ def find_records(payload: Any, *, list_keys: Iterable[str] = ()) -> list[dict[st
         return None
     wanted = _ENVELOPE_KEYS | {norm(k) for k in list_keys}
     fallback: list[dict[str, Any]] | None = None
+    empty: list[dict[str, Any]] | None = None  # {"record_count": 0, "appointments": []}
     level: list[Mapping[str, Any]] = [payload]
     for _ in range(_DEPTH):
         deeper: list[Mapping[str, Any]] = []
@@ -299,12 +301,14 @@ def find_records(payload: Any, *, list_keys: Iterable[str] = ()) -> list[dict[st
                         return [dict(r) for r in value]
                     if fallback is None and value:
                         fallback = [dict(r) for r in value]
+                    if empty is None and not value:
+                        empty = []
                 elif isinstance(value, Mapping):
                     deeper.append(value)
         if not deeper:
             break
         level = deeper
-    return fallback
+    return fallback if fallback is not None else empty
 
 
 def record_id(record: Mapping[str, Any], id_keys: Iterable[str] = ("id",)) -> Any:
