@@ -27,8 +27,11 @@ def _hint(annotations: Any, name: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-async def _exercise(ctx: Context, mapped: MappedTool) -> tuple[CallRecord | None, list[Any], str]:
-    """Call the tool once as its role works: (the call, records it created, why it could not be)."""
+async def _exercise(
+    ctx: Context, mapped: MappedTool, *, count: bool
+) -> tuple[CallRecord | None, list[Any], str]:
+    """Call the tool once as its role works: (the call, records it created when ``count``, why it
+    could not be)."""
     spec = resource(mapped.resource)
     schema = ctx.schema(mapped.name)
     if mapped.role in ("list", "get"):
@@ -52,6 +55,8 @@ async def _exercise(ctx: Context, mapped: MappedTool) -> tuple[CallRecord | None
         missing = [m for m in missing if m != mapped.id_arg]
     if missing:
         return None, [], f"cannot fill {', '.join(missing)}"
+    if not count:
+        return await ctx.probe.call(mapped.name, args), [], ""
     before = {r["id"] for r in store_rows(ctx.store, mapped.resource, scope)}
     call = await ctx.probe.call(mapped.name, args)
     await ctx.probe.settle()
@@ -82,7 +87,7 @@ async def hints_agree(ctx: Context) -> list:
         hints = getattr(ctx.tools[mapped.name], "annotations", None)
         if hints is None:
             continue
-        call, created, why = await _exercise(ctx, mapped)
+        call, created, why = await _exercise(ctx, mapped, count=_hint(hints, "idempotent_hint") is True)
         if call is None:
             checks.append(ctx.check("annotations", mapped.name, "skipped", why, tool=mapped.name))
             continue

@@ -164,6 +164,7 @@ async def filters(ctx: Context) -> list:
             st.sampled_from(candidates),
             scenario,
             describe=FilterExample.describe,
+            examples=min(ctx.examples, 3),
             explicit=list({c.param: c for c in reversed(candidates)}.values()),  # each filter once
         )
         if found.failure is not None:

@@ -30,10 +30,29 @@ async def _update(
     missing = [m for m in missing if m != update.id_arg]
     if missing:
         return None, [], ", ".join(missing)
-    before = {r["id"] for r in store_rows(ctx.store, spec.name, scope)}
+    top = _top(ctx, spec, scope)
     call = await ctx.probe.call(update.name, args)
     await ctx.probe.settle()
-    return call, [r["id"] for r in store_rows(ctx.store, spec.name, scope) if r["id"] not in before], ""
+    return call, _after(ctx, spec, scope, top), ""
+
+
+def _top(ctx: Context, spec: KitResource, scope: dict[str, str]) -> int:
+    """The highest id the resource holds (new records get higher ones)."""
+    ids = [r["id"] for r in store_rows(ctx.store, spec.name, scope)]
+    return max((i for i in ids if isinstance(i, int)), default=0)
+
+
+def _after(ctx: Context, spec: KitResource, scope: dict[str, str], top: int) -> list[int]:
+    """Ids above ``top``: records created since (read by id, not by listing every record)."""
+    from halo_sandbox.mock.exceptions import NotFound
+
+    new: list[int] = []
+    while True:
+        try:
+            ctx.store.get(resource=spec.name, id=top + 1 + len(new), params=scope)
+        except NotFound:
+            return new
+        new.append(top + 1 + len(new))
 
 
 async def updates(ctx: Context) -> list:
