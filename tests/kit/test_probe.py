@@ -84,3 +84,8 @@ def test_an_empty_list_under_any_key_is_no_records_not_no_list():
     assert find_records({"record_count": 0, "appointments": []}) == []
     assert find_records({"result": json.dumps({"record_count": 0, "suppliers": []})}) == []
     assert find_records({"message": "no list here"}) is None
+
+
+def test_a_record_under_its_resource_name_beside_other_keys_is_found():
+    payload = {"ticket": {"id": 45920, "summary": "Printer"}, "actions": [{"id": 1}], "ok": True}
+    assert find_record(payload)["id"] == 45920

@@ -8,6 +8,7 @@ text out of whatever shape a server answers with (structured content or JSON tex
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -250,6 +251,23 @@ _ENVELOPE_KEYS = {
 _DEPTH = 8
 
 
+_META_TEXT = {"message", "status", "msg", "info", "detail", "warning", "type", "kind", "object"}
+
+
+def _envelope_like(node: Mapping[str, Any]) -> bool:
+    """No text fields but an envelope's own (``message``): not a record that refers to another
+    (``{"name": ..., "client": {"id": ...}}`` is a record without an id, not a client)."""
+    return all(norm(str(k)) in _META_TEXT for k, v in node.items() if isinstance(v, str))
+
+
+@functools.cache
+def _resource_words() -> frozenset[str]:
+    """Every name of a Halo resource, singular and plural (``ticket``, ``kbarticle``)."""
+    from halo_sandbox.verify.discovery import RESOURCES
+
+    return frozenset(norm(alias) for r in RESOURCES for alias in r.aliases)
+
+
 def decoded(value: Any, _depth: int = 0) -> Any:
     """``value`` with JSON text parsed where a result carries it as a string: the value itself, or
     under an envelope key (``{"result": "<json>"}``, ``{"data": {"content": "<json>"}}``), nested.
@@ -342,10 +360,11 @@ def find_record(payload: Any, *, id_keys: Iterable[str] = ("id",)) -> dict[str, 
             except LookupError:
                 pass
             for key, value in node.items():
-                if isinstance(value, (Mapping, list)) and (
-                    norm(str(key)) in _ENVELOPE_KEYS or len(node) == 1
-                ):
+                named = norm(str(key))
+                if isinstance(value, (Mapping, list)) and (named in _ENVELOPE_KEYS or len(node) == 1):
                     deeper.append(value)
+                elif isinstance(value, Mapping) and named in _resource_words() and _envelope_like(node):
+                    deeper.append(value)  # {"ticket": {...}, "actions": [...]}
         if not deeper:
             break
         level = deeper
