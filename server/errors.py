@@ -1,6 +1,7 @@
 """The MCP server's error tree.
 
-Every failure of a tool call is one of these; `executor` turns any of them into an
+Every failure of a tool call is one of these (a sibling of the admin side's `AdminError` under the
+leaf `halo_sandbox.error_base.HaloSandboxError`); `executor` turns any of them into an
 `isError` tool result in exactly one place (`results.error_result`). Each class has a
 stable `code` that appears as `error.code` in the result's structured content.
 
@@ -18,15 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from halo_sandbox.error_base import HaloSandboxError
 
-class ServerError(Exception):
+
+class ServerError(HaloSandboxError):
     """Base class of every error a tool call can end with."""
 
     code = "server_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ToolInputError(ServerError):

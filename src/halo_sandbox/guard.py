@@ -10,7 +10,7 @@ it carries the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Toke
 requests need neither: a page on another site cannot send custom headers without a CORS preflight,
 which the sandbox never grants.
 
-Refusals raise `NotAuthorised` (401) or `CrossSiteRefused` (403) of `halo_sandbox.errors`.
+Refusals raise `NotAuthorised` (401) or `CrossSiteRefused` (403) of `halo_sandbox.admin_errors`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from halo_sandbox.errors import CrossSiteRefused, NotAuthorised
+from halo_sandbox.admin_errors import CrossSiteRefused, NotAuthorised
 
 __all__ = ["ADMIN_KEY_HEADER", "COOKIE", "CSRF_FIELD", "CSRF_HEADER", "AdminGuard", "Session"]
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from halo_sandbox.admin_errors import RecordNotFound
 from halo_sandbox.cli import app
-from halo_sandbox.provisioning.registry import DB_FILE, NotFound, Registry
+from halo_sandbox.provisioning.registry import DB_FILE, Registry
 
 runner = CliRunner()
 
@@ -136,7 +137,7 @@ def test_servers_list_show_revoke(state):
     assert revoked.exit_code == 0
     registry = Registry(state)
     try:
-        with pytest.raises(NotFound):
+        with pytest.raises(RecordNotFound):
             registry.server_for_token(token)
     finally:
         registry.close()

@@ -11,16 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from halo_sandbox.provisioning.registry import (
-    DB_FILE,
-    KEY_FILE,
-    AuthenticationFailed,
-    Conflict,
-    InvalidField,
-    NotFound,
-    Registry,
-    hash_token,
-)
+from halo_sandbox.admin_errors import Conflict, InvalidField, NotAuthorised, RecordNotFound
+from halo_sandbox.provisioning.registry import DB_FILE, KEY_FILE, Registry, hash_token
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -121,7 +113,7 @@ def test_each_server_gets_a_distinct_token(registry):
 
 def test_unknown_token_is_not_found(registry):
     registry.create_server(name="x")
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.server_for_token("guess")
 
 
@@ -224,11 +216,11 @@ def test_bad_update_changes_nothing(registry):
 def test_delete_then_lookups_raise(registry):
     server, token = registry.create_server(name="a")
     registry.delete_server(server.id)
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.get_server(server.id)
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.server_for_token(token)
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.delete_server(server.id)
 
 
@@ -241,9 +233,9 @@ def test_server_expires_then_the_sweep_deletes_it(registry, clock, tmp_path):
     clock.advance(minutes=59)
     assert registry.server_for_token(token).id == server.id
     clock.advance(minutes=1)
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.server_for_token(token)
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.get_server(server.id)
     assert [s.id for s in registry.list_servers()] == [forever.id]
     assert registry.sweep() == [server.id]
@@ -264,7 +256,7 @@ def test_update_expiry_must_be_future(registry, clock):
     assert err.value.field == "expires_at"
     updated = registry.update_server(server.id, expires_at="2030-01-01T12:30:00Z")
     clock.advance(minutes=31)
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.get_server(updated.id)
 
 
@@ -299,19 +291,19 @@ def test_api_tokens_verify_list_and_revoke(registry, tmp_path):
     assert registry.list_api_tokens() == [api]
     assert secret.encode() not in _db_dump(tmp_path / "state")
     for bad in (None, "", "hst_wrong", secret + "x"):
-        with pytest.raises(AuthenticationFailed):
+        with pytest.raises(NotAuthorised):
             registry.verify_api_token(bad)
     registry.revoke_api_token(api.id)
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(NotAuthorised):
         registry.verify_api_token(secret)
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.revoke_api_token(api.id)
 
 
 def test_api_token_expiry(registry, clock):
     api, secret = registry.create_api_token(name="short", expires_at="2030-01-01T12:05:00Z")
     clock.advance(minutes=5)
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(NotAuthorised):
         registry.verify_api_token(secret)
     assert registry.sweep() == [api.id]
 
@@ -352,7 +344,7 @@ def test_account_secret_is_encrypted_at_rest_with_a_0600_key(registry, tmp_path)
 
 
 def test_unregistered_account_is_a_mock_tenant(registry):
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.account_credentials("sandbox")
     server, _ = registry.create_server(name="other-tenant", account="tenant-b")
     assert server.account == "tenant-b"
@@ -378,9 +370,9 @@ def test_account_bad_inputs(registry, kwargs, field):
 def test_delete_account(registry):
     registry.register_account("acme", halo_url="https://x.test", client_id="c", client_secret="s")
     registry.delete_account("acme")
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.get_account("acme")
-    with pytest.raises(NotFound):
+    with pytest.raises(RecordNotFound):
         registry.delete_account("acme")
 
 

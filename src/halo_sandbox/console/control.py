@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from halo_sandbox.console.exceptions import ControlPlaneError
+from halo_sandbox.admin_errors import ControlPlaneError
 from halo_sandbox.protocol import ADMIN_KEY_HEADER, TENANT_HEADER
 
 

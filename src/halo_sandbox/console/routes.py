@@ -37,8 +37,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from halo_sandbox.admin_errors import AdminError, BadInput, CrossSiteRefused, NotAuthorised
 from halo_sandbox.console.control import ControlPlane
-from halo_sandbox.console.exceptions import BadInput, ConsoleError, CrossSiteRefused, NotAuthorised
 from halo_sandbox.console.journal import ToolCallJournal
 from halo_sandbox.console.timeline import build_view
 from halo_sandbox.guard import COOKIE, MAX_FORM_BYTES, AdminGuard
@@ -68,7 +68,7 @@ _FRAMING = {
 """Sent with every console response: no other site may frame the console (clickjacking)."""
 
 
-def _error_response(exc: ConsoleError, *, form: bool) -> Response:
+def _error_response(exc: AdminError, *, form: bool) -> Response:
     """The one mapping from console errors to HTTP: form actions go back to the page with the message."""
     if isinstance(exc, NotAuthorised) and form:
         return _login_page(status=401)
@@ -138,7 +138,7 @@ def _guarded(console: _Console, handler: Handler, *, form: bool = False) -> Hand
         try:
             request.state.session = await console.guard.check(request)
             return await handler(request)
-        except ConsoleError as exc:
+        except AdminError as exc:
             return _error_response(exc, form=form)
 
     return _framed(endpoint)
@@ -201,7 +201,7 @@ def console_routes(
             return _login_page(status=401)
         try:
             view = await console.view()
-        except ConsoleError as exc:
+        except AdminError as exc:
             return _error_response(exc, form=False)
         html = _templates.get_template("console.html").render(
             view=view,
@@ -248,7 +248,7 @@ def console_routes(
             while True:
                 try:
                     view = await console.view()
-                except ConsoleError as exc:
+                except AdminError as exc:
                     yield {"event": "error", "data": json.dumps(exc.body())}
                 else:
                     digest = hashlib.sha256(

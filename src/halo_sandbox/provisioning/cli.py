@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from halo_sandbox.provisioning.registry import ProvisioningError, Registry
+from halo_sandbox.admin_errors import AdminError
+from halo_sandbox.provisioning.registry import Registry
 from halo_sandbox.settings import ENV, Settings, default_state_dir
 
 __all__ = ["servers_app", "tokens_app"]
@@ -43,7 +44,7 @@ def _registry(state_dir: Path | None) -> Registry:
     return Registry(state_dir or default_state_dir())
 
 
-def _fail(exc: ProvisioningError) -> typer.Exit:
+def _fail(exc: AdminError) -> typer.Exit:
     _err.print(f"[red]error:[/red] {exc.message}", markup=True)
     return typer.Exit(code=1)
 
@@ -142,7 +143,7 @@ def create_server(
             expires_at=expires_at,
             require_api_token_auth=require_api_token_auth,
         )
-    except ProvisioningError as exc:
+    except AdminError as exc:
         raise _fail(exc) from None
     finally:
         registry.close()
@@ -209,7 +210,7 @@ def show_server(
     registry = _registry(state_dir)
     try:
         _dump(registry.get_server(server_id).to_dict())
-    except ProvisioningError as exc:
+    except AdminError as exc:
         raise _fail(exc) from None
     finally:
         registry.close()
@@ -224,7 +225,7 @@ def revoke_server(
     registry = _registry(state_dir)
     try:
         registry.delete_server(server_id)
-    except ProvisioningError as exc:
+    except AdminError as exc:
         raise _fail(exc) from None
     finally:
         registry.close()
@@ -247,7 +248,7 @@ def create_token(
     registry = _registry(state_dir)
     try:
         api_token, secret = registry.create_api_token(name=name, expires_at=expires_at)
-    except ProvisioningError as exc:
+    except AdminError as exc:
         raise _fail(exc) from None
     finally:
         registry.close()
@@ -286,7 +287,7 @@ def revoke_token(
     registry = _registry(state_dir)
     try:
         registry.revoke_api_token(token_id)
-    except ProvisioningError as exc:
+    except AdminError as exc:
         raise _fail(exc) from None
     finally:
         registry.close()

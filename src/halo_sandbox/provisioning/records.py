@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from halo_sandbox.errors import InvalidField
+from halo_sandbox.admin_errors import InvalidField
 
 __all__ = [
     "AccountCredentials",

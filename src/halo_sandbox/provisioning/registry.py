@@ -16,10 +16,10 @@ the shell one.
 
 Errors (the HTTP mapping lives in one handler in ``.routes``)::
 
-    ProvisioningError        500  an internal inconsistency
+    AdminError               500  an internal inconsistency          (`halo_sandbox.admin_errors`)
     ├── InvalidField         400  a bad input; ``field`` names it (``config.methods``, ``expires_at``, ...)
-    ├── AuthenticationFailed 401  missing or wrong admin key / API token
-    ├── NotFound             404  unknown (or expired) server, API token or account
+    ├── NotAuthorised        401  missing or wrong admin key / API token
+    ├── RecordNotFound       404  unknown (or expired) server, API token or account
     ├── Conflict             409  forgetting an account that live servers still use
     └── Unavailable          503  provisioned servers are not running (the app lifespan was not entered)
 """
@@ -44,19 +44,19 @@ from cryptography.fernet import Fernet, InvalidToken
 __all__ = [
     "AccountCredentials",
     "ApiToken",
-    "AuthenticationFailed",
-    "Conflict",
     "IntegratedAccount",
-    "InvalidField",
-    "NotFound",
-    "Unavailable",
     "ProvisionedServer",
-    "ProvisioningError",
     "Registry",
     "hash_token",
 ]
 
-from halo_sandbox.errors import Conflict, InvalidField, NotAuthorised, NotFound, SandboxError, Unavailable
+from halo_sandbox.admin_errors import (
+    AdminError,
+    Conflict,
+    InvalidField,
+    NotAuthorised,
+    RecordNotFound,
+)
 from halo_sandbox.provisioning.records import (
     AccountCredentials,
     ApiToken,
@@ -85,14 +85,6 @@ _CONFIG_SHAPE = (
     'must be an object {"methods": [...], "tags": [...], "tool_exposure": "all" | "discovery", '
     '"breadth": true | false}'
 )
-
-
-# ---------------------------------------------------------------- errors
-
-
-# The sandbox's one error family (`halo_sandbox.errors`), under the names provisioning uses.
-ProvisioningError = SandboxError
-AuthenticationFailed = NotAuthorised
 
 
 # ---------------------------------------------------------------- helpers
@@ -307,19 +299,19 @@ class Registry:
         with self._lock:
             row = self._conn.execute("SELECT * FROM servers WHERE id = ?", (server_id,)).fetchone()
         if row is None or self._expired(from_epoch(row["expires_at"])):
-            raise NotFound(f"no provisioned server {server_id!r}")
+            raise RecordNotFound(f"no provisioned server {server_id!r}")
         return server_from_row(row)
 
     def server_for_token(self, token: str) -> ProvisionedServer:
-        """The live server a URL token opens; ``NotFound`` for an unknown or expired one."""
+        """The live server a URL token opens; ``RecordNotFound`` for an unknown or expired one."""
         digest = hash_token(token)
         with self._lock:
             row = self._conn.execute("SELECT * FROM servers WHERE token_hash = ?", (digest,)).fetchone()
         if row is None or not hmac.compare_digest(row["token_hash"], digest):
-            raise NotFound("no such MCP server")
+            raise RecordNotFound("no such MCP server")
         server = server_from_row(row)
         if self._expired(server.expires_at):
-            raise NotFound("no such MCP server")
+            raise RecordNotFound("no such MCP server")
         return server
 
     def update_server(
@@ -369,7 +361,7 @@ class Registry:
         with self._lock, self._conn:
             deleted = self._conn.execute("DELETE FROM servers WHERE id = ?", (server_id,)).rowcount
         if not deleted:
-            raise NotFound(f"no provisioned server {server_id!r}")
+            raise RecordNotFound(f"no provisioned server {server_id!r}")
         logger.info("provisioned server %s revoked", server_id)
 
     def sweep(self) -> list[str]:
@@ -428,30 +420,28 @@ class Registry:
         with self._lock:
             row = self._conn.execute("SELECT * FROM api_tokens WHERE id = ?", (token_id,)).fetchone()
         if row is None or self._expired(from_epoch(row["expires_at"])):
-            raise NotFound(f"no API token {token_id!r}")
+            raise RecordNotFound(f"no API token {token_id!r}")
         return api_token_from_row(row)
 
     def revoke_api_token(self, token_id: str) -> None:
         with self._lock, self._conn:
             deleted = self._conn.execute("DELETE FROM api_tokens WHERE id = ?", (token_id,)).rowcount
         if not deleted:
-            raise NotFound(f"no API token {token_id!r}")
+            raise RecordNotFound(f"no API token {token_id!r}")
         logger.info("API token %s revoked", token_id)
 
     def verify_api_token(self, token: str | None) -> ApiToken:
-        """The live API token presented; ``AuthenticationFailed`` otherwise."""
+        """The live API token presented; ``NotAuthorised`` otherwise."""
         if not token:
-            raise AuthenticationFailed(
-                "this MCP server requires an API token (Authorization: Bearer <api token>)"
-            )
+            raise NotAuthorised("this MCP server requires an API token (Authorization: Bearer <api token>)")
         digest = hash_token(token)
         with self._lock:
             row = self._conn.execute("SELECT * FROM api_tokens WHERE token_hash = ?", (digest,)).fetchone()
         if row is None or not hmac.compare_digest(row["token_hash"], digest):
-            raise AuthenticationFailed("invalid API token")
+            raise NotAuthorised("invalid API token")
         api_token = api_token_from_row(row)
         if self._expired(api_token.expires_at):
-            raise AuthenticationFailed("invalid API token")
+            raise NotAuthorised("invalid API token")
         return api_token
 
     # -- integrated accounts
@@ -483,11 +473,11 @@ class Registry:
         return self.get_account(account)
 
     def get_account(self, account: str) -> IntegratedAccount:
-        """A registered account; ``NotFound`` when ``account`` is a plain mock tenant."""
+        """A registered account; ``RecordNotFound`` when ``account`` is a plain mock tenant."""
         with self._lock:
             row = self._conn.execute("SELECT * FROM accounts WHERE name = ?", (account,)).fetchone()
         if row is None:
-            raise NotFound(f"no registered integrated account {account!r}")
+            raise RecordNotFound(f"no registered integrated account {account!r}")
         return IntegratedAccount(
             name=row["name"], halo_url=row["halo_url"], client_id=row["client_id"], tenant=row["tenant"]
         )
@@ -498,15 +488,15 @@ class Registry:
         return [self.get_account(n) for n in names]
 
     def account_credentials(self, account: str) -> AccountCredentials:
-        """Decrypted credentials of a registered account; ``NotFound`` for a mock tenant."""
+        """Decrypted credentials of a registered account; ``RecordNotFound`` for a mock tenant."""
         with self._lock:
             row = self._conn.execute("SELECT * FROM accounts WHERE name = ?", (account,)).fetchone()
         if row is None:
-            raise NotFound(f"no registered integrated account {account!r}")
+            raise RecordNotFound(f"no registered integrated account {account!r}")
         try:
             secret = self._fernet.decrypt(row["client_secret_enc"]).decode("utf-8")
         except InvalidToken:
-            raise ProvisioningError(
+            raise AdminError(
                 f"the stored secret of account {account!r} cannot be decrypted "
                 f"with {KEY_FILE}; register the account again"
             ) from None
@@ -525,5 +515,5 @@ class Registry:
         with self._lock, self._conn:
             deleted = self._conn.execute("DELETE FROM accounts WHERE name = ?", (account,)).rowcount
         if not deleted:
-            raise NotFound(f"no registered integrated account {account!r}")
+            raise RecordNotFound(f"no registered integrated account {account!r}")
         logger.info("integrated account %s removed", account)

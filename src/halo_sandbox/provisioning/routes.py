@@ -49,17 +49,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from halo_sandbox.errors import SandboxError, json_error
+from halo_sandbox.admin_errors import AdminError, InvalidField, RecordNotFound, Unavailable, json_error
 from halo_sandbox.guard import AdminGuard
 from halo_sandbox.protocol import SECRET_QUERY_PARAMS
 from halo_sandbox.provisioning.registry import (
     AccountCredentials,
-    InvalidField,
-    NotFound,
     ProvisionedServer,
-    ProvisioningError,
     Registry,
-    Unavailable,
     hash_token,
 )
 
@@ -76,7 +72,7 @@ HaloFactory = Callable[[str], Any]
 
 
 _error_response = json_error
-"""The one mapping from the error family to the JSON API (`halo_sandbox.errors.json_error`)."""
+"""The one mapping from the error family to the JSON API (`halo_sandbox.admin_errors.json_error`)."""
 
 
 def _bearer(request: Request) -> str | None:
@@ -146,7 +142,7 @@ def _admin(guard: AdminGuard) -> Callable[[Handler], Handler]:
             try:
                 await guard.check(request)
                 return await handler(request)
-            except SandboxError as exc:
+            except AdminError as exc:
                 return _error_response(exc)
 
         return functools.wraps(handler)(endpoint)
@@ -197,13 +193,13 @@ class _McpDispatch:
                 raise Unavailable("provisioned servers are not running (the app lifespan was not entered)")
             try:
                 server = self._registry.server_for_token(token)
-            except NotFound:
+            except RecordNotFound:
                 self._evict_token(hash_token(token))
                 raise
             if server.require_api_token_auth:
                 self._registry.verify_api_token(_bearer(request))
             entry = await self._entry_for(server, hash_token(token))
-        except ProvisioningError as exc:
+        except AdminError as exc:
             await _error_response(exc)(scope, receive, send)
             return
         await entry.manager.handle_request(scope, receive, send)
@@ -217,7 +213,7 @@ class _McpDispatch:
                 self.evict(server.id)
             try:
                 credentials = self._registry.account_credentials(server.account)
-            except NotFound:
+            except RecordNotFound:
                 halo, owns = self._halo_for_account(server.account), False
             else:
                 halo, owns = self._halo_for_credentials(credentials), True
@@ -424,7 +420,7 @@ def build_routes(
     def _in_account(request: Request) -> ProvisionedServer:
         server = registry.get_server(request.path_params["server_id"])
         if server.account != request.path_params["account"]:
-            raise NotFound(
+            raise RecordNotFound(
                 f"no provisioned server {server.id!r} for account {request.path_params['account']!r}"
             )
         return server
@@ -471,7 +467,7 @@ def build_routes(
         name = request.path_params["account"]
         try:
             return JSONResponse({**registry.get_account(name).to_dict(), "kind": "halo"})
-        except NotFound:
+        except RecordNotFound:
             return JSONResponse({"account": name, "kind": "mock"})
 
     @admin
