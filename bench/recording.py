@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
 from halo_sandbox.recording.recorder import RecordOptions, record

@@ -30,8 +30,8 @@ def target(name: str) -> float:
 
 async def _tenant(tickets: int) -> tuple[httpx.AsyncClient, float]:
     """An in-process mock app with `tickets` generated tickets, its tenant built now (timed)."""
+    from halo_sandbox.mock.config import MockSettings
     from halo_sandbox.mock.http.app import create_app
-    from halo_sandbox.mock.settings import MockSettings
 
     app = create_app(MockSettings(tickets=tickets, rate_limit=None))
     start = time.perf_counter()

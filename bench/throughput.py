@@ -225,8 +225,8 @@ def _lean(seconds: float) -> dict[str, Any]:
 
 async def _profile_mock(seconds: float) -> str:
     """The mock app in this process (ASGI transport, no sockets) under cProfile, get-by-id load."""
+    from halo_sandbox.mock.config import MockSettings
     from halo_sandbox.mock.http.app import create_app
-    from halo_sandbox.mock.settings import MockSettings
 
     app = create_app(MockSettings(rate_limit=None))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock") as http:

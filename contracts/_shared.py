@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 from fastapi.testclient import TestClient
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.tools import generate_tools
 from halo_sandbox.server.upstream import HaloClient
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import halo_sandbox
 from halo_sandbox.harness import free_port, serving
-from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.transports import mcp_asgi_app
 from halo_sandbox.server.upstream import HaloClient

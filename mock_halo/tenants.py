@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from halo_sandbox.mock.config import MockSettings, RateLimit
 from halo_sandbox.mock.domain.auth import AuthStore, OAuthClient, parse_scopes
 from halo_sandbox.mock.domain.generic import GenericStore
 from halo_sandbox.mock.engine.clock import SandboxClock
@@ -29,7 +30,6 @@ from halo_sandbox.mock.engine.gil import heavy
 from halo_sandbox.mock.engine.journal import Journal
 from halo_sandbox.mock.engine.retire import retire
 from halo_sandbox.mock.exceptions import HaloError, NotFound, ValidationError
-from halo_sandbox.mock.settings import MockSettings, RateLimit
 from halo_sandbox.protocol import TENANT_HEADER
 
 if TYPE_CHECKING:  # pragma: no cover

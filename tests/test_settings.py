@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from halo_sandbox.sandbox import mock_settings, stored_admin_key
-from halo_sandbox.settings import DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, Settings
+from halo_sandbox.sandbox import mock_config, stored_admin_key
+from halo_sandbox.settings import DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, Given, Settings
+from halo_sandbox.standalone import build_standalone
 
 SANDBOX_ENV = {
     "HALO_SANDBOX_CLIENT_ID": "env-client",
@@ -42,7 +43,7 @@ def test_environment_then_options_and_none_means_not_given():
 
 
 def test_the_mock_gets_the_shared_settings(tmp_path):
-    mock = mock_settings(Settings.from_env(SANDBOX_ENV, state_dir=tmp_path, tickets=5))
+    mock = mock_config(Settings.from_env(SANDBOX_ENV, state_dir=tmp_path, tickets=5))
     assert (mock.client_id, mock.client_secret, mock.agent_username, mock.agent_password) == (
         "env-client",
         "env-secret",
@@ -50,12 +51,78 @@ def test_the_mock_gets_the_shared_settings(tmp_path):
         "pw",
     )
     assert (mock.rate_limit, mock.seed, mock.tickets, mock.admin_key) == (None, 3, 5, "k")
-    defaults = mock_settings(Settings(state_dir=tmp_path))
+    defaults = mock_config(Settings(state_dir=tmp_path))
     assert (defaults.client_id, str(defaults.rate_limit)) == ("halo-sandbox", "300/300s")
     assert defaults.admin_key == stored_admin_key(tmp_path) == (tmp_path / "admin-key").read_text().strip()
     assert (tmp_path / "admin-key").stat().st_mode & 0o777 == 0o600
     with pytest.raises(ValueError, match="rate limit must look like"):
-        mock_settings(Settings(rate_limit="fast", admin_key="k"))
+        mock_config(Settings(rate_limit="fast", admin_key="k"))
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"tickets": -1}, "tickets must be a non-negative integer"),
+        ({"client_id": ""}, "client_id must not be empty"),
+        ({"agent_password": ""}, "agent_password must not be empty"),
+    ],
+)
+def test_the_sandbox_options_are_checked_where_the_mock_reads_them(given, message):
+    settings = Settings.from_env({}, admin_key="k", **given)  # the command's settings take them as given
+    with pytest.raises(ValueError, match=message):
+        mock_config(settings)
+
+
+def test_every_setting_can_be_given_as_a_typed_option():
+    assert set(Given.__annotations__) == set(Settings.__dataclass_fields__)
+
+
+def test_mcp_composes_its_server_from_its_settings(tmp_path):
+    env = {"HALO_URL": "http://halo.example", "HALO_CLIENT_ID": "c", "HALO_CLIENT_SECRET": "s"}
+    settings = Settings.from_env(env, methods=("read",), tags=("crm",), tool_exposure="discovery")
+    server = build_standalone(settings)
+    names = {tool.name for tool in server.tools}
+    assert "list_all_halo_itsm_clients" in names and "list_all_halo_itsm_tickets" not in names
+    assert not any(name.startswith(("create_", "update_", "delete_")) for name in names)
+    assert (str(server.halo.base_url).rstrip("/"), server.exposure) == ("http://halo.example", "discovery")
+    with_files = build_standalone(Settings.from_env(env, allowed_file_dir=tmp_path))
+    assert any(tool.file_access for tool in with_files.tools)
+    wide = build_standalone(Settings.from_env({**env, "HALO_SANDBOX_BREADTH": "1"}))
+    assert len(wide.tools) > len(build_standalone(Settings.from_env(env)).tools) + 500
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({}, "HALO_URL"),
+        ({"halo_url": "http://halo.example"}, "HALO_CLIENT_ID"),
+        (
+            {
+                "halo_url": "http://h",
+                "halo_client_id": "c",
+                "halo_client_secret": "s",
+                "tags": ("spaceships",),
+            },
+            "unknown tag",
+        ),
+        (
+            {
+                "halo_url": "http://h",
+                "halo_client_id": "c",
+                "halo_client_secret": "s",
+                "tool_exposure": "some",
+            },
+            "unknown tool exposure",
+        ),
+        (
+            {"halo_url": "http://h", "halo_client_id": "c", "allowed_file_dir": Path("/nonexistent")},
+            "directory",
+        ),
+    ],
+)
+def test_mcp_refuses_settings_it_cannot_serve(given, message):
+    with pytest.raises(ValueError, match=message):
+        build_standalone(Settings.from_env({}, **given))
 
 
 def test_up_and_mcp_listen_on_different_ports_by_default():
@@ -70,7 +137,6 @@ def test_up_and_mcp_listen_on_different_ports_by_default():
         ({"mcp_port": 70000}, "mcp_port must be a port number"),
         ({"log_level": "loud"}, "log_level must be one of"),
         ({"transport": "carrier-pigeon"}, "transport must be one of"),
-        ({"tickets": -1}, "tickets must be a non-negative integer"),
         ({"halo_timeout": 0}, "halo_timeout must be a positive number"),
     ],
 )

@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from halo_sandbox.mock.config import RateLimit
 from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.exceptions import NotFound, RateLimited
-from halo_sandbox.mock.settings import RateLimit
 
 _METHODS = {"*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from halo_sandbox.mock.config import RateLimit
 from halo_sandbox.mock.domain.auth import bearer_token
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.faults import FaultSpec
@@ -26,7 +27,6 @@ from halo_sandbox.mock.engine.gil import heavy
 from halo_sandbox.mock.exceptions import Unauthorized, ValidationError
 from halo_sandbox.mock.http.deps import current_tenant
 from halo_sandbox.mock.http.routes import json_chunks
-from halo_sandbox.mock.settings import RateLimit
 from halo_sandbox.mock.tenants import Tenant, TenantRegistry, field_errors
 from halo_sandbox.protocol import ADMIN_KEY_HEADER
 

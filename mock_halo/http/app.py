@@ -29,6 +29,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.auth import bearer_token
 from halo_sandbox.mock.domain.binding import GENERIC_HEADER, NOTES_HEADER
 from halo_sandbox.mock.engine.clock import SandboxClock
@@ -49,7 +50,6 @@ from halo_sandbox.mock.http.openapi import openapi_document
 from halo_sandbox.mock.http.responses import JSONResponse
 from halo_sandbox.mock.http.routes import NOTES_STATE
 from halo_sandbox.mock.http.routes import router as api_router
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors, new_auth
 from halo_sandbox.protocol import CALL_ID_HEADER, TOOL_HEADER
 

@@ -45,6 +45,16 @@ logger = logging.getLogger(__name__)
 
 Exposure = Literal["all", "discovery"]
 EXPOSURES: tuple[Exposure, ...] = ("all", "discovery")
+
+
+def exposure_of(value: str) -> Exposure:
+    """``value`` as an `Exposure`; anything else raises `ValueError` naming the choices."""
+    for exposure in EXPOSURES:
+        if value == exposure:
+            return exposure
+    raise ValueError(f"unknown tool exposure {value!r} (choose {', '.join(EXPOSURES)})")
+
+
 PAGE_SIZE = 100
 """Tools per `tools/list` page (the curated catalogue fits on one)."""
 LIST_TTL_MS = 300_000
@@ -240,10 +250,8 @@ class ToolSurface:
         page_size: int = PAGE_SIZE,
         cache_scope: Literal["public", "private"] = "public",
     ) -> None:
-        if exposure not in EXPOSURES:
-            raise ValueError(f"unknown tool exposure {exposure!r} (choose {', '.join(EXPOSURES)})")
         self._executor = executor
-        self.exposure = exposure
+        self.exposure = exposure_of(exposure)
         self._page_size = page_size
         self._cache_scope = cache_scope
         tools = executor.tools
@@ -410,6 +418,7 @@ __all__ = [
     "SCHEMA_TOOL",
     "SEARCH_TOOL",
     "ToolSurface",
+    "exposure_of",
     "summary",
     "tool_handlers",
 ]

@@ -1,10 +1,17 @@
-"""The `halo-sandbox` command."""
+"""The `halo-sandbox` command.
+
+`up`, `mock` and `mcp` each build one `Settings` (`Settings.from_env`: defaults, then the environment,
+then the options given; an option not given is `None`) and compose from it. The options name their
+environment variable in their help; only `Settings.from_env` reads the environment.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,12 +19,6 @@ from rich.console import Console
 from halo_sandbox.console.cli import journal
 from halo_sandbox.provisioning.cli import servers_app, tokens_app
 from halo_sandbox.recording.cli import drift_command, record_command
-
-if TYPE_CHECKING:
-    from mcp.server.lowlevel import Server
-
-    from halo_sandbox.server.surface.tools import Exposure
-
 from halo_sandbox.settings import ADMIN_KEY_FILE, DEFAULT_MCP_PORT, DEFAULT_PORT, ENV, TRANSPORTS, Settings
 from halo_sandbox.verify.cli import verify
 
@@ -37,11 +38,16 @@ def _main() -> None:
     """HaloITSM sandbox: a mock Halo tenant and an MCP server in front of it."""
 
 
+def _env(field: str) -> str:
+    """The help's note of the variable `Settings.from_env` reads for `field` (escaped for rich)."""
+    return f"\\[env var: {ENV[field]}]"
+
+
 # Options shared by `mock` and `up`.
 _Host = Annotated[str, typer.Option(help="Interface to bind.")]
 _Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 _Seed = Annotated[
-    int | None, typer.Option(envvar=ENV["seed"], help="Fixture seed [default: 0].", show_default=False)
+    int | None, typer.Option(help=f"Fixture seed \\[default: 0]. {_env('seed')}", show_default=False)
 ]
 _Tickets = Annotated[int | None, typer.Option(min=0, help="Generate a tenant with this many tickets.")]
 _Snapshot = Annotated[
@@ -56,16 +62,24 @@ _Snapshot = Annotated[
 _AdminKey = Annotated[
     str | None,
     typer.Option(
-        envvar=ENV["admin_key"],
-        help="Admin key for /_sandbox (default: generated, kept in the state dir).",
+        help=f"Admin key for /_sandbox (default: generated, kept in the state dir). {_env('admin_key')}",
         show_default=False,
     ),
 ]
 _ClientId = Annotated[
-    str | None, typer.Option(envvar=ENV["client_id"], help="OAuth client id.", show_default=False)
+    str | None, typer.Option(help=f"OAuth client id. {_env('client_id')}", show_default=False)
 ]
 _ClientSecret = Annotated[
-    str | None, typer.Option(envvar=ENV["client_secret"], help="OAuth client secret.", show_default=False)
+    str | None, typer.Option(help=f"OAuth client secret. {_env('client_secret')}", show_default=False)
+]
+_StateDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        help=f"Admin key and provisioned servers (default: the platform's user data directory). "
+        f"{_env('state_dir')}",
+        show_default=False,
+    ),
 ]
 _LogLevel = Annotated[
     str, typer.Option(help="Log level (stderr): critical, error, warning, info, debug, trace.")
@@ -80,32 +94,42 @@ _Strict = Annotated[
 ]
 # Options shared by `up` and `mcp`.
 _Breadth = Annotated[
-    bool,
+    bool | None,
     typer.Option(
         "--breadth/--no-breadth",
-        envvar=ENV["breadth"],
         help="Also offer the tools generated from Halo's official OpenAPI for every resource the curated "
-        "catalogue does not cover (about 1,100 more; pair with --tool-exposure discovery).",
+        "catalogue does not cover (about 1,100 more; pair with --tool-exposure discovery). "
+        + _env("breadth"),
+        show_default=False,
     ),
 ]
 _ToolExposure = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--tool-exposure",
-        envvar=ENV["tool_exposure"],
         help="all: tools/list lists every tool (paged); discovery: three meta-tools to search, describe and "
-        "call the tools.",
+        f"call the tools \\[default: all]. {_env('tool_exposure')}",
+        show_default=False,
+    ),
+]
+_AllowOrigin = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-origin",
+        help="Browser origin allowed to call the MCP endpoints (repeatable); localhost origins are always "
+        "allowed.",
+        show_default=False,
     ),
 ]
 
 
-def _exposure(value: str) -> Exposure:
-    from halo_sandbox.server.surface.tools import EXPOSURES
-
-    for exposure in EXPOSURES:
-        if value == exposure:
-            return exposure
-    raise typer.BadParameter(f"choose {' or '.join(EXPOSURES)}", param_hint="--tool-exposure")
+@contextlib.contextmanager
+def _bad_parameter(hint: str | None = None) -> Iterator[None]:
+    """A `ValueError` of the settings or of what is composed from them ends the command (exit 2)."""
+    try:
+        yield
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
 
 
 # ---------------------------------------------------------------- halo-sandbox mock
@@ -130,70 +154,60 @@ def mock(
         str | None,
         typer.Option(
             "--rate-limit",
-            envvar=ENV["rate_limit"],
             show_default=False,
             help="Requests per rolling window per OAuth client, e.g. 300/300s or 50/5m, or 'off' "
-            "[default: 300/300s].",
+            f"\\[default: 300/300s]. {_env('rate_limit')}",
         ),
     ] = None,
     admin_key: _AdminKey = None,
     client_id: _ClientId = None,
     client_secret: _ClientSecret = None,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--state-dir", envvar=ENV["state_dir"], help="Where the admin key is kept.", show_default=False
-        ),
-    ] = None,
+    state_dir: _StateDir = None,
     strict: _Strict = False,
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the mock Halo tenant alone (REST API, OAuth token endpoint and /_sandbox admin API)."""
-    from rich.console import Console
     from rich.table import Table
 
     from halo_sandbox.mock.engine.gil import freeze_after_heavy_work
     from halo_sandbox.mock.exceptions import HaloError
     from halo_sandbox.mock.http.app import create_app
     from halo_sandbox.mock.tenants import TenantRegistry
-    from halo_sandbox.sandbox import base_url, mock_settings
+    from halo_sandbox.sandbox import base_url, mock_config
     from halo_sandbox.server.transports import security_settings
     from halo_sandbox.serving import serve
 
-    options = _settings(
-        host=host,
-        port=port,
-        seed=seed,
-        tickets=tickets,
-        snapshot=snapshot,
-        rate_limit=rate_limit,
-        admin_key=admin_key,
-        client_id=client_id,
-        client_secret=client_secret,
-        state_dir=state_dir,
-        log_level=log_level,
-        strict=strict,
-    )
-    _log_to_stderr(options.log_level)
-    state = options.resolved_state_dir
-    try:
-        security = security_settings(host=host)
-        settings = mock_settings(
+    with _bad_parameter():
+        options = Settings.from_env(
+            host=host,
+            port=port,
+            seed=seed,
+            tickets=tickets,
+            snapshot=snapshot,
+            rate_limit=rate_limit,
+            admin_key=admin_key,
+            client_id=client_id,
+            client_secret=client_secret,
+            state_dir=state_dir,
+            log_level=log_level,
+            strict=strict,
+        )
+        security = security_settings(host=options.host)
+        settings = mock_config(
             options,
             allowed_hosts=tuple(security.allowed_hosts),
             allowed_origins=tuple(security.allowed_origins),
         )
         registry = TenantRegistry(settings)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    _log_to_stderr(options.log_level)
+    state = options.resolved_state_dir
     key, limit = settings.admin_key or "", settings.rate_limit
     try:  # build the default tenant now: a bad option fails here, and the first request is fast
         tickets_loaded = registry.get().store.counts().get("tickets", 0)
     except (ValueError, HaloError) as exc:
-        raise typer.BadParameter(
-            str(exc), param_hint="--snapshot" if snapshot else "--tickets/--seed"
-        ) from None
-    sock = _bind(host, port)
+        hint = "--snapshot" if settings.snapshot else "--tickets/--seed"
+        raise typer.BadParameter(str(exc), param_hint=hint) from None
+    sock = _bind(options.host, options.port)
     base = base_url(options)
     table = Table(title="Mock HaloITSM tenant", show_header=False, title_justify="left")
     for name, value in [
@@ -203,16 +217,16 @@ def mock(
         ("client_id", settings.client_id),
         ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
-        ("admin key", shown_admin_key(admin_key, key, state)),
+        ("admin key", shown_admin_key(options.admin_key, key, state)),
         ("default tenant", settings.default_tenant),
         ("rate limit", f"{limit} per OAuth client" if limit else "off"),
-        ("strict", "on: refuses what Halo would ignore" if strict else "off: reports what Halo would ignore"),
         (
-            "seed",
-            f"{snapshot} ({tickets_loaded} tickets)"
-            if snapshot
-            else f"{settings.seed} ({tickets_loaded} tickets)",
+            "strict",
+            "on: refuses what Halo would ignore"
+            if settings.strict
+            else "off: reports what Halo would ignore",
         ),
+        ("seed", f"{settings.snapshot or settings.seed} ({tickets_loaded} tickets)"),
         ("state dir", str(state)),
     ]:
         table.add_row(name, value)
@@ -224,14 +238,6 @@ def mock(
 
 
 # ---------------------------------------------------------------- halo-sandbox up / halo-sandbox mcp
-
-
-def _settings(**given: object) -> Settings:
-    """The shared settings: defaults, then the environment (`settings.ENV`), then the options given."""
-    try:
-        return Settings.from_env(**given)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -298,35 +304,18 @@ def up(
     seed: _Seed = None,
     tickets: _Tickets = None,
     snapshot: _Snapshot = None,
-    state_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--state-dir",
-            envvar=ENV["state_dir"],
-            help="Admin key and provisioned servers (default: the platform's user data directory).",
-            show_default=False,
-        ),
-    ] = None,
+    state_dir: _StateDir = None,
     admin_key: _AdminKey = None,
     client_id: _ClientId = None,
     client_secret: _ClientSecret = None,
-    allow_origin: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--allow-origin",
-            help="Browser origin allowed to call the MCP endpoints (repeatable); "
-            "localhost origins are always allowed.",
-            show_default=False,
-        ),
-    ] = None,
-    breadth: _Breadth = False,
-    tool_exposure: _ToolExposure = "all",
+    allow_origin: _AllowOrigin = None,
+    breadth: _Breadth = None,
+    tool_exposure: _ToolExposure = None,
     strict: _Strict = False,
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin
     API."""
-    from rich.console import Console
     from rich.table import Table
 
     from halo_sandbox.mock.engine.gil import freeze_after_heavy_work
@@ -334,30 +323,31 @@ def up(
     from halo_sandbox.sandbox import base_url, build_sandbox, served
     from halo_sandbox.serving import serve
 
-    options = _settings(
-        host=host,
-        port=port,
-        seed=seed,
-        tickets=tickets,
-        snapshot=snapshot,
-        state_dir=state_dir,
-        admin_key=admin_key,
-        client_id=client_id,
-        client_secret=client_secret,
-        log_level=log_level,
-        allowed_origins=tuple(_csv(allow_origin) or ()),
-        breadth=breadth,
-        tool_exposure=_exposure(tool_exposure),
-        strict=strict,
-    )
+    with _bad_parameter():
+        options = Settings.from_env(
+            host=host,
+            port=port,
+            seed=seed,
+            tickets=tickets,
+            snapshot=snapshot,
+            state_dir=state_dir,
+            admin_key=admin_key,
+            client_id=client_id,
+            client_secret=client_secret,
+            log_level=log_level,
+            allowed_origins=tuple(_csv(allow_origin) or ()),
+            breadth=breadth,
+            tool_exposure=tool_exposure,
+            strict=strict,
+        )
     _log_to_stderr(options.log_level)
-    state = options.resolved_state_dir
     try:
         sandbox = build_sandbox(options)
-        if snapshot is not None:  # load it now: a bad snapshot fails here, not at the first request
+        if options.snapshot is not None:  # load it now: a bad snapshot fails here, not at the first request
             sandbox.state.sandbox.get()
     except (ValueError, HaloError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="--snapshot" if snapshot else None) from None
+        raise typer.BadParameter(str(exc), param_hint="--snapshot" if options.snapshot else None) from None
+    state = options.resolved_state_dir
     settings = sandbox.state.settings
     sock = _bind(options.host, options.port)  # before anything says "Ready"
     key = settings.admin_key
@@ -373,12 +363,16 @@ def up(
         ("client_id", settings.client_id),
         ("client_secret", settings.client_secret),
         ("agent login", f"{settings.agent_username} / {settings.agent_password}"),
-        ("admin key", shown_admin_key(admin_key, key, state)),
+        ("admin key", shown_admin_key(options.admin_key, key, state)),
         ("tenant", settings.default_tenant),
-        ("seed", f"snapshot {snapshot}" if snapshot else str(settings.seed)),
+        ("seed", f"snapshot {options.snapshot}" if options.snapshot else str(settings.seed)),
         ("strict", "on" if settings.strict else "off"),
         ("state dir", str(state)),
-        ("tools", f"{'curated + generated (breadth)' if breadth else 'curated'}, exposure {tool_exposure}"),
+        (
+            "tools",
+            f"{'curated + generated (breadth)' if options.breadth else 'curated'}, "
+            f"exposure {options.tool_exposure}",
+        ),
     ]:
         table.add_row(name, value)
     console.print(table)
@@ -411,35 +405,31 @@ def up(
 @app.command("mcp")
 def mcp(
     halo_url: Annotated[
-        str,
+        str | None,
         typer.Option(
-            envvar=ENV["halo_url"],
-            help="Halo instance root, e.g. https://acme.haloitsm.com.",
+            help=f"Halo instance root, e.g. https://acme.haloitsm.com (required). {_env('halo_url')}",
             show_default=False,
         ),
-    ],
+    ] = None,
     client_id: Annotated[
-        str, typer.Option(envvar=ENV["halo_client_id"], help="OAuth client id.", show_default=False)
-    ],
+        str | None,
+        typer.Option(help=f"OAuth client id (required). {_env('halo_client_id')}", show_default=False),
+    ] = None,
     client_secret: Annotated[
         str | None,
-        typer.Option(envvar=ENV["halo_client_secret"], help="OAuth client secret.", show_default=False),
+        typer.Option(help=f"OAuth client secret. {_env('halo_client_secret')}", show_default=False),
     ] = None,
     username: Annotated[
         str | None,
-        typer.Option(envvar=ENV["halo_username"], help="Agent login (password grant).", show_default=False),
+        typer.Option(help=f"Agent login (password grant). {_env('halo_username')}", show_default=False),
     ] = None,
     password: Annotated[
         str | None,
-        typer.Option(
-            envvar=ENV["halo_password"], help="Agent password (password grant).", show_default=False
-        ),
+        typer.Option(help=f"Agent password (password grant). {_env('halo_password')}", show_default=False),
     ] = None,
     tenant: Annotated[
         str | None,
-        typer.Option(
-            envvar=ENV["halo_tenant"], help="Halo tenant (hosted multi-tenant).", show_default=False
-        ),
+        typer.Option(help=f"Halo tenant (hosted multi-tenant). {_env('halo_tenant')}", show_default=False),
     ] = None,
     transport: Annotated[
         str, typer.Option(help="stdio, http (Streamable HTTP at /mcp) or sse (/sse).")
@@ -479,99 +469,68 @@ def mcp(
         ),
     ] = None,
     timeout: Annotated[
-        float,
-        typer.Option(min=0.1, envvar=ENV["halo_timeout"], help="Seconds to wait for each Halo request."),
-    ] = 30.0,
-    breadth: _Breadth = False,
-    tool_exposure: _ToolExposure = "all",
+        float | None,
+        typer.Option(
+            min=0.1,
+            help=f"Seconds to wait for each Halo request \\[default: 30]. {_env('halo_timeout')}",
+            show_default=False,
+        ),
+    ] = None,
+    breadth: _Breadth = None,
+    tool_exposure: _ToolExposure = None,
     log_level: Annotated[
         str, typer.Option(help="Log level (stderr); debug logs every upstream request.")
     ] = "warning",
 ) -> None:
     """Run the MCP server against any Halo (a real tenant or a running sandbox) over stdio, HTTP or SSE."""
     import anyio
-    from rich.console import Console
 
-    from halo_sandbox.server.mcp_app import build_mcp_server
-    from halo_sandbox.server.tools import generate_tools, select_tools
-    from halo_sandbox.server.transports import mcp_asgi_app, run_stdio
-    from halo_sandbox.server.upstream import HaloClient
-    from halo_sandbox.server.upstream_log import UpstreamLog
+    from halo_sandbox.server.transports import run_stdio
+    from halo_sandbox.standalone import build_standalone
 
     if transport not in TRANSPORTS:
         raise typer.BadParameter("choose stdio, http or sse", param_hint="--transport")
-    options = _settings(
-        halo_url=halo_url,
-        halo_client_id=client_id,
-        halo_client_secret=client_secret,
-        halo_username=username,
-        halo_password=password,
-        halo_tenant=tenant,
-        halo_timeout=timeout,
-        transport=transport,
-        host=host,
-        mcp_port=port,
-        log_level=log_level,
-        methods=tuple(_csv(methods) or ()) or None,
-        tags=tuple(_csv(tags) or ()) or None,
-        allowed_file_dir=allowed_file_dir,
-        allowed_origins=tuple(_csv(allow_origin) or ()),
-        breadth=breadth,
-        tool_exposure=tool_exposure,
-    )
+    with _bad_parameter():
+        options = Settings.from_env(
+            halo_url=halo_url,
+            halo_client_id=client_id,
+            halo_client_secret=client_secret,
+            halo_username=username,
+            halo_password=password,
+            halo_tenant=tenant,
+            halo_timeout=timeout,
+            transport=transport,
+            host=host,
+            mcp_port=port,
+            log_level=log_level,
+            methods=tuple(_csv(methods) or ()) or None,
+            tags=tuple(_csv(tags) or ()) or None,
+            allowed_file_dir=allowed_file_dir,
+            allowed_origins=tuple(_csv(allow_origin) or ()),
+            breadth=breadth,
+            tool_exposure=tool_exposure,
+        )
     _log_to_stderr(options.log_level)
-    if allowed_file_dir is not None and not allowed_file_dir.is_dir():
-        raise typer.BadParameter(f"{allowed_file_dir} is not a directory", param_hint="--allowed-file-dir")
-    exposure = _exposure(tool_exposure)
-    try:
-        tools = select_tools(
-            generate_tools(file_access=allowed_file_dir is not None, breadth=breadth),
-            methods=_csv(methods),
-            tags=_csv(tags),
-        )
-        if not tools:
-            raise ValueError("the --methods/--tags filters match no tool")
-        halo = HaloClient(
-            base_url=halo_url,
-            client_id=client_id,
-            client_secret=client_secret,
-            username=username,
-            password=password,
-            tenant=tenant,
-            timeout=timeout,
-            transport=UpstreamLog(),
-        )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-    def build() -> Server[Any]:
-        return build_mcp_server(halo=halo, tools=tools, allowed_file_dir=allowed_file_dir, exposure=exposure)
-
+    with _bad_parameter():
+        server = build_standalone(options)
     err = Console(stderr=True, soft_wrap=True)
-    if transport == "stdio":
+    described = f"{len(server.tools)} tools ({server.exposure})"
+    if options.transport == "stdio":
         err.print(
-            f"halo-sandbox mcp: {len(tools)} tools ({exposure}) over stdio, Halo at {halo.base_url}",
-            highlight=False,
+            f"halo-sandbox mcp: {described} over stdio, Halo at {server.halo.base_url}", highlight=False
         )
-        anyio.run(run_stdio, build())
+        anyio.run(run_stdio, server.server())
         return
     from halo_sandbox.serving import serve
 
-    try:
-        app = mcp_asgi_app(
-            build,
-            host=host,
-            allowed_origins=_csv(allow_origin) or (),
-            sse_path="/sse" if transport == "sse" else None,
-        )
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--allow-origin") from None
-    sock = _bind(host, port)
-    shown = f"[{host}]" if ":" in host else host
-    path = "/mcp" if transport == "http" else "/sse"
+    with _bad_parameter("--allow-origin"):
+        app = server.asgi_app()
+    sock = _bind(options.host, options.mcp_port)
+    shown = f"[{options.host}]" if ":" in options.host else options.host
+    path = "/mcp" if options.transport == "http" else "/sse"
     err.print(
-        f"halo-sandbox mcp: {len(tools)} tools ({exposure}) at http://{shown}:{port}{path}, Halo at "
-        f"{halo.base_url}",
+        f"halo-sandbox mcp: {described} at http://{shown}:{options.mcp_port}{path}, "
+        f"Halo at {server.halo.base_url}",
         highlight=False,
     )
     serve(app, sock=sock, log_level=options.log_level)

@@ -34,6 +34,7 @@ from halo_sandbox.provisioning.registry import Registry
 from halo_sandbox.provisioning.routes import ProvisioningRoutes, build_routes
 from halo_sandbox.provisioning.state_files import ensure_state_dir, private_file
 from halo_sandbox.server.mcp_app import build_mcp_server
+from halo_sandbox.server.surface.tools import exposure_of
 from halo_sandbox.server.transports import (
     WILDCARD_HOSTS,
     mcp_asgi_app,
@@ -45,9 +46,9 @@ from halo_sandbox.server.upstream_log import UpstreamLog
 from halo_sandbox.settings import ADMIN_KEY_FILE, Settings
 
 if TYPE_CHECKING:
-    from halo_sandbox.mock.settings import MockSettings
+    from halo_sandbox.mock.config import MockSettings
 
-__all__ = ["base_url", "build_sandbox", "mock_settings", "served", "stored_admin_key"]
+__all__ = ["base_url", "build_sandbox", "mock_config", "served", "stored_admin_key"]
 
 _MOCK_BASE = "http://halo-sandbox.internal"
 MCP_CLIENT_ID = "halo-sandbox-mcp"
@@ -104,27 +105,40 @@ def stored_admin_key(state_dir: Path) -> str:
     return key
 
 
-def mock_settings(settings: Settings, **more: Any) -> MockSettings:
-    """The mock's own options from the shared settings (unset credentials keep the mock's defaults; the
-    admin key is the one given, else the one kept in the state dir), plus `more` MockSettings fields.
-    Raises `ValueError`."""
-    from halo_sandbox.mock.settings import MockSettings, RateLimit
+def mock_config(
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    extra_clients: tuple[tuple[str, str], ...] = (),
+    allowed_hosts: tuple[str, ...] | None = None,
+    allowed_origins: tuple[str, ...] = (),
+) -> MockSettings:
+    """The mock's own options derived from the command's settings: unset credentials keep the mock's
+    defaults, the admin key is the one given, else the one kept in the state dir. The sandbox's fields
+    are checked here, once, by `MockSettings` and `RateLimit.parse`: a bad one raises `ValueError`."""
+    from halo_sandbox.mock import config
 
-    given: dict[str, Any] = {
-        "client_id": settings.client_id,
-        "client_secret": settings.client_secret,
-        "agent_username": settings.agent_username,
-        "agent_password": settings.agent_password,
-    }
-    return MockSettings(
+    return config.MockSettings(
         seed=settings.seed,
         tickets=settings.tickets,
         snapshot=settings.snapshot,
         strict=settings.strict,
-        rate_limit=RateLimit.parse(settings.rate_limit),
+        rate_limit=config.RateLimit.parse(settings.rate_limit),
         admin_key=settings.admin_key or stored_admin_key(settings.resolved_state_dir),
-        **{k: v for k, v in given.items() if v is not None},
-        **more,
+        client_id=config.DEFAULT_CLIENT_ID if settings.client_id is None else settings.client_id,
+        client_secret=config.DEFAULT_CLIENT_SECRET
+        if settings.client_secret is None
+        else settings.client_secret,
+        agent_username=config.DEFAULT_AGENT_USERNAME
+        if settings.agent_username is None
+        else settings.agent_username,
+        agent_password=config.DEFAULT_AGENT_PASSWORD
+        if settings.agent_password is None
+        else settings.agent_password,
+        extra_clients=extra_clients,
+        base_url=base_url,
+        allowed_hosts=allowed_hosts,
+        allowed_origins=allowed_origins,
     )
 
 
@@ -136,10 +150,11 @@ def build_sandbox(options: Settings) -> Starlette:
     from halo_sandbox.mock.http.app import create_app
     from halo_sandbox.mock.http.hostguard import HostOriginGuard
 
+    exposure = exposure_of(options.tool_exposure)
     # The built-in MCP server is an OAuth client of its own, so it never shares a rate-limit bucket
     # (or a secret) with whoever uses the printed credentials.
     own_client = (MCP_CLIENT_ID, secrets.token_urlsafe(24))
-    settings = mock_settings(options, base_url=base_url(options), extra_clients=(own_client,))
+    settings = mock_config(options, base_url=base_url(options), extra_clients=(own_client,))
     mock = create_app(settings)
     to_mock = httpx.ASGITransport(app=_as_on_a_socket(mock))
     cursor_secret = secrets.token_bytes(32)
@@ -174,7 +189,7 @@ def build_sandbox(options: Settings) -> Starlette:
     security = security_settings(host=options.host, allowed_origins=options.allowed_origins)
     default = halo_for(settings.default_tenant)
     mcp = mcp_asgi_app(
-        lambda: build_server(halo=default, exposure=options.tool_exposure, cache_scope="public"),
+        lambda: build_server(halo=default, exposure=exposure, cache_scope="public"),
         security=security,
     )
     registry = Registry(options.resolved_state_dir, tool_filter=_tool_filter(breadth=options.breadth))

@@ -8,6 +8,11 @@ then the environment, then explicit values (CLI options; `None` means "not given
                      limit, state dir, the URL of a running sandbox (for `servers`, `tokens`, `journal`)
     HALO_*           the Halo that `halo-sandbox mcp` talks to (a real tenant or a running sandbox)
 
+Each command builds one `Settings` and composes from it: `up` (`sandbox.build_sandbox`), `mock`
+(`sandbox.mock_config` and the mock's `create_app`), `mcp` (`standalone.build_standalone`). The
+fields the mock interprets (seed, tickets, rate limit, credentials, strict) are checked once, by the
+mock's own `MockSettings` when `sandbox.mock_config` derives it; the rest are checked here.
+
 A leaf of the root: imports nothing from the package, so `mcp` can read it without the mock.
 """
 
@@ -16,15 +21,19 @@ from __future__ import annotations
 import os
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "ADMIN_KEY_FILE",
     "DEFAULT_MCP_PORT",
     "DEFAULT_PORT",
     "ENV",
+    "Given",
     "LOG_LEVELS",
     "TRANSPORTS",
     "Settings",
@@ -81,7 +90,7 @@ class Settings:
     strict: bool = False
     """The mock refuses (400) what real Halo would ignore instead of only reporting it."""
     rate_limit: str = "300/300s"
-    """Parsed by the mock (`halo_sandbox.mock.settings.RateLimit.parse`): `300/300s`, `50/5m`, `off`."""
+    """Parsed by the mock (`halo_sandbox.mock.config.RateLimit.parse`): `300/300s`, `50/5m`, `off`."""
     admin_key: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
@@ -121,15 +130,13 @@ class Settings:
             raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if self.transport not in TRANSPORTS:
             raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
-        if self.tickets is not None and (isinstance(self.tickets, bool) or self.tickets < 0):
-            raise ValueError(f"tickets must be a non-negative integer, got {self.tickets!r}")
         if not self.halo_timeout > 0:
             raise ValueError(f"halo_timeout must be a positive number of seconds, got {self.halo_timeout!r}")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **given: Any) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **given: Unpack[Given]) -> Settings:
         """Defaults, then the variables of `ENV` (empty ones ignored), then `given` (`None` values
-        ignored)."""
+        ignored: an option the user did not give)."""
         env = os.environ if environ is None else environ
         known = {f.name for f in fields(cls)}
         unknown = set(given) - known
@@ -143,12 +150,45 @@ class Settings:
         values.update({k: v for k, v in given.items() if v is not None})
         return cls(**values)
 
-    def replace(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
-
     @property
     def resolved_state_dir(self) -> Path:
         return self.state_dir if self.state_dir is not None else default_state_dir()
+
+
+class Given(TypedDict, total=False):
+    """What a command was given, by `Settings` field; `None`: not given (the environment or the default
+    applies). `Settings.from_env`'s keyword arguments, so the type checker sees every option's type."""
+
+    host: str | None
+    port: int | None
+    mcp_port: int | None
+    log_level: str | None
+    allowed_origins: tuple[str, ...] | None
+    seed: int | None
+    tickets: int | None
+    snapshot: Path | None
+    strict: bool | None
+    rate_limit: str | None
+    admin_key: str | None
+    client_id: str | None
+    client_secret: str | None
+    agent_username: str | None
+    agent_password: str | None
+    state_dir: Path | None
+    url: str | None
+    breadth: bool | None
+    tool_exposure: str | None
+    halo_url: str | None
+    halo_client_id: str | None
+    halo_client_secret: str | None
+    halo_username: str | None
+    halo_password: str | None
+    halo_tenant: str | None
+    halo_timeout: float | None
+    transport: str | None
+    methods: tuple[str, ...] | None
+    tags: tuple[str, ...] | None
+    allowed_file_dir: Path | None
 
 
 _HINTS = typing.get_type_hints(Settings)

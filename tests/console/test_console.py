@@ -20,8 +20,8 @@ from starlette.routing import Mount
 from halo_sandbox.console import ControlPlane, ToolCallJournal, console_routes
 from halo_sandbox.console.routes import COOKIE
 from halo_sandbox.harness import serving
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.protocol import CALL_ID_HEADER
 from halo_sandbox.provisioning.registry import Registry
 from halo_sandbox.server.executor import ToolCallRecord

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.auth import check_scope
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.http.deps import current_tenant
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import Tenant, TenantRegistry
 from tests.mock_halo._helpers import BASE_URL, FakeStore, fetch_token, tiny_world
 

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from tests.mock_halo._helpers import fetch_token
 

@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from halo_sandbox.fixtures import build_world
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.resources import RESOURCES
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine.clock import SandboxClock
-from halo_sandbox.mock.settings import MockSettings
 from tests.mock_halo._helpers import fetch_token
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.config import MockSettings
 
 pytestmark = pytest.mark.anyio
 H = dict[str, str]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.auth import VALID_SCOPES, check_scope, covers, parse_scopes
 from halo_sandbox.mock.exceptions import Forbidden, OAuthError
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from tests.mock_halo._helpers import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from halo_sandbox.fixtures import build_world
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from tests.mock_halo._helpers import fetch_token
 

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain import facts
-from halo_sandbox.mock.settings import MockSettings
 
 pytestmark = pytest.mark.anyio
 H = dict[str, str]

@@ -10,8 +10,8 @@ import json
 import httpx
 import pytest
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 
 pytestmark = pytest.mark.anyio

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.http.hostguard import LOOPBACK_HOSTS, LOOPBACK_ORIGINS
-from halo_sandbox.mock.settings import MockSettings
 
 pytestmark = pytest.mark.anyio
 

@@ -7,9 +7,9 @@ from datetime import datetime
 import httpx
 import pytest
 
+from halo_sandbox.mock.config import MockSettings, RateLimit
 from halo_sandbox.mock.domain.auth import OAuthClient
 from halo_sandbox.mock.engine.faults import rate_limit_message
-from halo_sandbox.mock.settings import MockSettings, RateLimit
 from halo_sandbox.mock.tenants import TenantRegistry
 from tests.mock_halo._helpers import fetch_token
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.testing.mock import mock_halo
 

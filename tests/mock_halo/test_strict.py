@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from halo_sandbox.mock.settings import MockSettings
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 
 pytestmark = pytest.mark.anyio

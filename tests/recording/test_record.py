@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.exceptions import ValidationError
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.recording.errors import BudgetExhausted, RecordingError, ResumeMismatch
 from halo_sandbox.recording.recorder import RecordOptions, generic_named, record, resources_named
@@ -91,7 +91,7 @@ async def test_no_original_name_email_or_phone_is_left_and_the_fakes_are_determi
 
 async def test_429_with_retry_after_is_waited_out_and_retried(make_live: Any, tmp_path: Path) -> None:
     live = make_live(rate_limit=None)
-    from halo_sandbox.mock.settings import RateLimit
+    from halo_sandbox.mock.config import RateLimit
 
     live.tenant.limiter.configure(RateLimit(limit=10, window_seconds=60))
     waits: list[float] = []

@@ -117,6 +117,6 @@ async def test_concurrent_sessions_create_unique_readable_tickets(sandbox: Sandb
 
 def sandbox_journal_size(sandbox: Sandbox) -> int:
     """The mock's journal holds at most this many entries (its default size)."""
-    from halo_sandbox.mock.settings import MockSettings
+    from halo_sandbox.mock.config import MockSettings
 
     return MockSettings().journal_size

@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.resources import RESOURCES
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import generate_tools
 from halo_sandbox.server.upstream import HaloClient

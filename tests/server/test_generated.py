@@ -7,10 +7,10 @@ import re
 import httpx
 import pytest
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.facts import official_document
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.http.openapi import openapi_document
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.catalogue import CATALOGUE
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.generated import GENERATED_TAG, generated_catalogue

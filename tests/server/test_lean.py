@@ -12,9 +12,9 @@ import httpx
 import orjson
 import pytest
 
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.mock.settings import MockSettings
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tools import ToolSpec, generate_tools
 from halo_sandbox.server.upstream import HaloClient

@@ -179,7 +179,7 @@ def drift_command(
     1 when they drift."""
     import json
 
-    from halo_sandbox.mock.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from halo_sandbox.mock.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
     from halo_sandbox.recording.drift import DriftReport, drift, sandbox_mock
 

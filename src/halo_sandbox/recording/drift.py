@@ -294,7 +294,7 @@ async def drift(
 def sandbox_mock(*, seed: int = 0) -> httpx.AsyncBaseTransport:
     """The mock this package serves, in-process (no socket), as an httpx transport: what `drift`
     compares a live Halo with. Its rate limit is off (only this process asks it)."""
+    from halo_sandbox.mock.config import MockSettings
     from halo_sandbox.mock.http.app import create_app
-    from halo_sandbox.mock.settings import MockSettings
 
     return httpx.ASGITransport(app=create_app(MockSettings(seed=seed, rate_limit=None)))

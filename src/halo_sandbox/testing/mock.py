@@ -41,8 +41,8 @@ def _registry_and_app() -> tuple[Any, Any]:
     """The process's mock application (built on first use: about a second of imports)."""
     with _app_lock:
         if "app" not in _shared:
+            from halo_sandbox.mock.config import MockSettings
             from halo_sandbox.mock.http.app import create_app
-            from halo_sandbox.mock.settings import MockSettings
             from halo_sandbox.mock.tenants import TenantRegistry
 
             registry = TenantRegistry(MockSettings(max_tenants=100_000))
@@ -143,7 +143,7 @@ class HaloMock:
 
     def ratelimit(self, limit: int | None, window_seconds: int | None = None) -> None:
         """``ratelimit(5, 60)``: 5 requests per rolling minute per OAuth client; ``ratelimit(None)``: off."""
-        from halo_sandbox.mock.settings import RateLimit
+        from halo_sandbox.mock.config import RateLimit
 
         self.tenant.limiter.configure(
             None if limit is None else RateLimit(limit=limit, window_seconds=window_seconds or 300)

@@ -16,7 +16,7 @@ class SandboxProcess:
 
     def __init__(self, *args: str, timeout: float = 60) -> None:
         from halo_sandbox.harness import start
-        from halo_sandbox.mock.settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+        from halo_sandbox.mock.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
         self.client_id = DEFAULT_CLIENT_ID
         self.client_secret = DEFAULT_CLIENT_SECRET

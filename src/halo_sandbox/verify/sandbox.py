@@ -227,8 +227,8 @@ async def running_sandbox(
     *, port: int = 0, seed: int = 0, tenant: str = "sandbox"
 ) -> AsyncIterator[VerifySandbox]:
     """Serve a fresh mock (rate limiting off, no admin key) until the block ends."""
+    from halo_sandbox.mock.config import MockSettings
     from halo_sandbox.mock.http.app import create_app
-    from halo_sandbox.mock.settings import MockSettings
     from halo_sandbox.mock.tenants import TenantRegistry
 
     sock = _free_socket(port)

@@ -1,15 +1,16 @@
 """`MockSettings`: the typed options of one mock Halo instance (every tenant it serves shares them).
 
-Defaults are the credentials and limits the README promises. The mock reads no environment variable:
-`halo_sandbox.settings` (the CLI's settings) builds these for `up` and `mock`.
+Defaults are the credentials and limits the README promises. The mock reads no environment variable
+and is usable alone (``create_app(MockSettings(...))``); for `up` and `mock` the root derives these
+from the command's one `halo_sandbox.settings.Settings` (`halo_sandbox.sandbox.mock_config`). Every
+check of these options is here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 DEFAULT_CLIENT_ID = "halo-sandbox"
 DEFAULT_CLIENT_SECRET = "halo-sandbox-secret"
@@ -56,7 +57,8 @@ class RateLimit:
 
 @dataclass(frozen=True, kw_only=True)
 class MockSettings:
-    """Options of a mock instance. Immutable; use `replace` to vary."""
+    """Options of a mock instance. Immutable; vary with `dataclasses.replace`. Invalid values raise
+    `ValueError` naming the field."""
 
     seed: int = 0
     tickets: int | None = None
@@ -96,12 +98,12 @@ class MockSettings:
     """A tenant snapshot file (``GET /_sandbox/snapshot`` output, or `halo-sandbox record`'s): the default
     tenant starts from it and a reset goes back to it, instead of the seed world."""
     base_url: str | None = None
+    """Public base URL (for ``/api/authinfo``'s ``auth_url``); ``None`` = taken from the request."""
     allowed_hosts: tuple[str, ...] | None = None
-    """``Host`` names served (``name`` or ``name:*``; `mock_halo.hostguard`); ``None`` = no check (in-process
-    use; the CLI always sets them)."""
+    """``Host`` names served (``name`` or ``name:*``; `halo_sandbox.mock.http.hostguard`); ``None`` = no
+    check (in-process use; the CLI always sets them)."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed besides none at all (``Origin`` absent), when ``allowed_hosts`` is set."""
-    """Public base URL (for ``/api/authinfo``'s ``auth_url``); ``None`` = taken from the request."""
 
     def __post_init__(self) -> None:
         positive = (
@@ -123,6 +125,3 @@ class MockSettings:
         for name in ("client_id", "client_secret", "agent_username", "agent_password", "default_tenant"):
             if not getattr(self, name):
                 raise ValueError(f"{name} must not be empty")
-
-    def replace(self, **changes: Any) -> MockSettings:
-        return replace(self, **changes)
