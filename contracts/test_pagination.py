@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts._shared import TOOLS
+from halo_sandbox.mock.http.routes import halo_list
 
 LIST_TICKETS = "list_all_halo_itsm_tickets"
 LIST_ACTIONS = "list_all_halo_itsm_actions"
@@ -74,9 +75,10 @@ def test_following_cursors_returns_each_match_once_in_order(env, statuses, limit
     filters = {"client_id": client, **({"open_only": True} if open_only else {})}
     expected = [
         t["id"]
-        for t in store.list(
-            resource="tickets",
-            params={
+        for t in halo_list(
+            store,
+            "tickets",
+            {
                 "client_id": str(client),
                 "count": "1000",
                 **({"open_only": "true"} if open_only else {}),
@@ -89,7 +91,7 @@ def test_following_cursors_returns_each_match_once_in_order(env, statuses, limit
     assert ids == sorted(set(ids)) == expected
     assert len(transport.api_requests) - before == pages  # one Halo request per page
     # unpaged resource (sliced by the server): the ticket's actions
-    want = [a["id"] for a in store.list(resource="actions", params={"ticket_id": str(holder)})["actions"]]
+    want = [a["id"] for a in halo_list(store, "actions", {"ticket_id": str(holder)})["actions"]]
     rows, _ = traverse(call, LIST_ACTIONS, {"ticket_id": holder, "limit": limit})
     assert [r["id"] for r in rows] == want
 
@@ -105,10 +107,7 @@ def test_the_largest_page_size_still_pages_everything(env):
         resource="tickets", body=[{"summary": f"b{n}", "client_id": client} for n in range(2 * limit + 3)]
     )
     expected = [
-        t["id"]
-        for t in store.list(resource="tickets", params={"client_id": str(client), "count": "100000"})[
-            "tickets"
-        ]
+        t["id"] for t in halo_list(store, "tickets", {"client_id": str(client), "count": "100000"})["tickets"]
     ]
     rows, _ = traverse(call, LIST_TICKETS, {"client_id": client, "limit": limit})
     assert [r["id"] for r in rows] == expected, f"limit {limit}: records skipped or repeated"

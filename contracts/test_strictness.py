@@ -30,6 +30,7 @@ from hypothesis_jsonschema import from_schema
 
 from contracts._shared import CURATED, TOOLS
 from contracts.facts import REQUIRED_ON_CREATE
+from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.upstream import HaloClient
 
@@ -132,17 +133,13 @@ def test_the_cursor_carries_the_page_size(env, count, first, later, tool):
         filters = {"client_id": client}
         expected = [
             t["id"]
-            for t in store.list(resource="tickets", params={"client_id": str(client), "count": "1000"})[
-                "tickets"
-            ]
+            for t in halo_list(store, "tickets", {"client_id": str(client), "count": "1000"})["tickets"]
         ]
     else:
         for n in range(count):
             store.post(resource="actions", body=[{"ticket_id": holder, "note": f"a{n}"}])
         filters = {"ticket_id": holder}
-        expected = [
-            a["id"] for a in store.list(resource="actions", params={"ticket_id": str(holder)})["actions"]
-        ]
+        expected = [a["id"] for a in halo_list(store, "actions", {"ticket_id": str(holder)})["actions"]]
     pages = [call(tool, {**filters, "limit": first}).structured_content]
     for limit in later:
         cursor = pages[-1]["next_cursor"]

@@ -17,14 +17,9 @@ def halo(halo_mock):
 def test_adds_the_note_to_the_oldest_open_ticket(halo, halo_mock):
     ticket = triage_oldest_open_ticket(halo, WAYNE, "Looking into it")
 
-    open_ids = [
-        t["id"]
-        for t in halo_mock.store.list(resource="tickets", params={"client_id": "104", "open_only": "true"})[
-            "tickets"
-        ]
-    ]
+    open_ids = [t["id"] for t in halo_mock.rows("tickets", client_id=WAYNE, open_only=True, count=1000)]
     assert ticket == min(open_ids)
-    notes = halo_mock.store.list(resource="actions", params={"ticket_id": str(ticket)})["actions"]
+    notes = halo_mock.rows("actions", ticket_id=ticket)
     assert notes[-1]["note"] == "Looking into it"
     halo_mock.assert_called_once("POST", "/auth/token")
     halo_mock.assert_called_once("POST", "/api/actions")

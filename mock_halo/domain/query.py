@@ -1,28 +1,31 @@
-"""List query parsing: Halo's query string to a typed, validated `ListQuery`.
+"""List queries: Halo's query string to a typed, validated `ListQuery`, and the `Listing` a store
+answers one with (moto's split: the HTTP wing parses and shapes the answer, the store takes typed
+values and returns rows).
 
 `ListQuery.parse` reads the resource's filters (``ResourceSpec.filters``), its paging
 (``pageinate``/``page_size``/``page_no`` or ``count``) and ordering (``order``/``orderdesc``),
 collecting every bad parameter into one `ValidationError` before anything is read. Hook filters
-(``kind="hook"``) are turned into row predicates by a function the caller passes in. Parameter
-names are matched case-insensitively, as ASP.NET does.
+(``kind="hook"``) are read into typed `records.RowFilter` values by the parsers of `rules.FILTERS`.
+Parameter names are matched case-insensitively, as ASP.NET does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from halo_sandbox.mock.domain.coercion import INT_MAX, INT_MIN
+from halo_sandbox.mock.domain.records import RowFilter
 from halo_sandbox.mock.domain.resources import ResourceSpec
+from halo_sandbox.mock.domain.rules import FILTERS
+from halo_sandbox.mock.engine.indexes import Row
 from halo_sandbox.mock.exceptions import FieldErrors
 
-Row = dict[str, Any]
-RowPredicate = Callable[[Row], bool]
-PredicateFactory = Callable[[str, Mapping[str, str], FieldErrors], RowPredicate | None]
-"""``(hook name, lower-cased params, errors) -> predicate`` (``None``: the hook does not apply)."""
-
 MAX_PAGE_SIZE = 100
+ROUTE_INT = re.compile(r"-?[0-9]{1,10}")
+"""What ASP.NET's ``{id:int}`` route takes (then an int32): plain ASCII digits, not 45_920, not ٤٥."""
 DEFAULT_PAGE_SIZE = 50
 _NOTHING = object()
 
@@ -58,8 +61,8 @@ class ListQuery:
     """Indexed field -> the (normal-form) value it must equal."""
     anyof: Mapping[str, frozenset[Any]] = field(default_factory=dict)
     """Indexed field -> the values it may take."""
-    predicates: tuple[RowPredicate, ...] = ()
-    """Row tests of hook filters (time- or range-dependent rules)."""
+    filters: tuple[RowFilter, ...] = ()
+    """Hook filters (time- or range-dependent rules), tested against each row the indexes select."""
     search: str = ""
     """Lower-cased substring looked for in the resource's ``search_fields``."""
     order: str | None = None
@@ -78,10 +81,9 @@ class ListQuery:
     the answer is then an empty, unpaged list."""
 
     @classmethod
-    def parse(
-        cls, spec: ResourceSpec, params: Mapping[str, str] | None, *, predicate: PredicateFactory
-    ) -> ListQuery:
-        """Parse ``params`` for ``spec``; raises `ValidationError` naming every bad parameter."""
+    def parse(cls, spec: ResourceSpec, params: Mapping[str, str] | None = None) -> ListQuery:
+        """Parse ``params`` (a query string's parameters; none: what ``GET /{resource}`` alone lists)
+        for ``spec``; raises `ValidationError` naming every bad parameter."""
         params = {k.lower(): v for k, v in (params or {}).items()}
         errors = FieldErrors()
         pageinate = param(params, "pageinate", "bool", errors) or False
@@ -91,7 +93,7 @@ class ListQuery:
         desc = param(params, "orderdesc", "bool", errors) or False
         eq: dict[str, Any] = {}
         anyof: dict[str, frozenset[Any]] = {}
-        predicates: list[RowPredicate] = []
+        filters: list[RowFilter] = []
         if spec.view:
             eq[spec.view[0]] = spec.view[1]
         for flt in spec.filters:
@@ -115,9 +117,9 @@ class ListQuery:
             elif flt.kind == "str":
                 eq[flt.field] = raw.strip().lower()
             else:
-                found = predicate(flt.hook, params, errors)
+                found = FILTERS[flt.hook](params, errors)
                 if found is not None:
-                    predicates.append(found)
+                    filters.append(found)
         if count is not None and count < 0:
             count = None  # Halo documents no meaning for a negative count: read as unset
         errors.raise_if_any()
@@ -126,7 +128,7 @@ class ListQuery:
         return cls(
             eq={f: v for f, v in eq.items() if v is not _NOTHING},
             anyof=anyof,
-            predicates=tuple(predicates),
+            filters=tuple(filters),
             search=(params.get("search") or "").strip().lower(),
             order=(params.get("order") or "").lower() or None,
             desc=desc,
@@ -137,6 +139,32 @@ class ListQuery:
             matches_nothing=_NOTHING in eq.values(),
             missing_required=missing,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What a store found for a `ListQuery`: the ``rows`` it answers (rendered, the page or the first
+    ``limit``) and the ``total`` of matching records (Halo's ``record_count``)."""
+
+    rows: list[Row]
+    total: int
+
+
+def item_scope(spec: ResourceSpec, record_id: str, params: Mapping[str, str]) -> int | None:
+    """The scope of one record's path (``ticket_id`` of ``/Actions/{id}``) read from its query string:
+    ``None`` for a resource without one, when absent (the store then asks for it) or when the id is not
+    a record id (the store refuses the path first). A bad value raises `ValidationError`."""
+    if not spec.id_scope or not ROUTE_INT.fullmatch(record_id):
+        return None
+    errors = FieldErrors()
+    scope = param({k.lower(): v for k, v in params.items()}, spec.id_scope, "int", errors)
+    errors.raise_if_any()
+    return scope
+
+
+def flag(value: str | None) -> bool:
+    """A boolean query parameter as Halo reads it (``true``/``1``, any case; anything else is false)."""
+    return value is not None and value.strip().lower() in ("true", "1")
 
 
 def _csv_ints(raw: str, name: str, errors: FieldErrors) -> frozenset[int]:

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from halo_sandbox.mock.domain.resources import RESOURCES, TABLES, CustomField, ResourceSpec, table_spec
 from halo_sandbox.mock.engine.clock import SandboxClock, halo_datetime
 from halo_sandbox.mock.engine.indexes import Key, Row, Table
+
+RowPredicate = Callable[[Row], bool]
+
+
+class RowFilter(Protocol):
+    """A list filter the resource table names as a hook (``Filter(kind="hook")``), parsed from the
+    query string into a typed value (`rules.FILTERS`); it tests rows against one store's records."""
+
+    def predicate(self, db: Records) -> RowPredicate: ...
 
 
 class Records:

@@ -13,6 +13,7 @@ import copy
 from typing import Any
 
 from halo_sandbox.mock.domain import facts
+from halo_sandbox.mock.domain.query import Listing, ListQuery
 from halo_sandbox.mock.domain.records import Records
 from halo_sandbox.mock.domain.resources import ResourceSpec
 from halo_sandbox.mock.domain.rules import COMPUTE
@@ -83,18 +84,18 @@ def ref_name(db: Records, spec: ResourceSpec, ref_field: str, attr: str, row: Ro
     return referenced.get(attr, "") if referenced else ""
 
 
-def envelope(
-    spec: ResourceSpec, rows: list[Row], total: int, *, paged: bool, page_no: int, page_size: int
-) -> Any:
-    """The list response: a bare array for lookups (unless paged with ``paged_list_key``), else
-    ``record_count`` (all matches), ``page_no``/``page_size`` when paged, the rows under the
-    list key, and the resource's ``envelope_extras``."""
+def envelope(spec: ResourceSpec, query: ListQuery, listing: Listing) -> Any:
+    """Halo's list answer to ``query`` from what the store found: a bare array for lookups (unless
+    paged with ``paged_list_key``), else ``record_count`` (all matches), ``page_no``/``page_size``
+    when paged, the rows under the list key, and the resource's ``envelope_extras``."""
+    rows = listing.rows
+    paged = query.paged and not query.missing_required
     if spec.list_key is None and not (paged and spec.paged_list_key):
         return rows
-    out: dict[str, Any] = {"record_count": total}
+    out: dict[str, Any] = {"record_count": listing.total}
     if paged:
-        out["page_no"] = page_no
-        out["page_size"] = page_size
+        out["page_no"] = query.page_no
+        out["page_size"] = query.page_size
     out[spec.list_key or spec.paged_list_key or "results"] = rows
     out.update(spec.envelope_extras)
     return out

@@ -12,15 +12,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from halo_sandbox.mock.domain import facts
+from halo_sandbox.mock.domain.query import ListQuery
 from halo_sandbox.mock.domain.resources import SPECIAL_PATHS
 from halo_sandbox.mock.exceptions import NotFound
 
 Hook = Callable[..., Any]
 _TRAILING_NUMBER = re.compile(r"(\d+)\s*$")
+_EVERY = ListQuery(limit=None)
+"""Every record of a resource without a view, in key order."""
 
 
 def _agent_id(store: Any, username: str) -> int:
-    for row in store.list(resource="agents", params={"search": username}):
+    for row in store.list(resource="agents", query=ListQuery(search=username.strip().lower())).rows:
         if str(row.get("email", "")).lower() == username.lower():
             return int(row["id"])
     raise NotFound(f"No agent has the login {username!r} the token acts as.")
@@ -34,8 +37,7 @@ def agent_me(*, store: Any, params: Mapping[str, str], username: str) -> Any:
 
 def _linked_user(store: Any, username: str) -> dict[str, Any] | None:
     agent = _agent_id(store, username)
-    listing = store.list(resource="users", params={"count": str(2**31 - 1)})
-    for row in listing["users"]:
+    for row in store.list(resource="users", query=_EVERY).rows:
         if row.get("linked_agent_id") == agent:
             return store.get(resource="users", id=row["id"])
     return None
@@ -58,9 +60,8 @@ def client_me(*, store: Any, params: Mapping[str, str], username: str) -> Any:
 def asset_next_tag(*, store: Any, params: Mapping[str, str], username: str) -> Any:
     """``GET /Asset/NextTag``: the next asset tag number (one more than the highest number that ends
     an ``inventory_number``), as a bare JSON integer."""
-    listing = store.list(resource="assets", params={"count": str(2**31 - 1)})
     highest = 0
-    for row in listing["assets"]:
+    for row in store.list(resource="assets", query=_EVERY).rows:
         found = _TRAILING_NUMBER.search(str(row.get("inventory_number") or ""))
         if found:
             highest = max(highest, int(found.group(1)))

@@ -1,8 +1,10 @@
 """`HaloStore`: one tenant's records behind Halo's operations (no web imports).
 
-The facade over the store's parts: `query.ListQuery` parses list parameters, `indexes.Table`
-selects and orders keys, `coercion` types posted values, `rules` apply Halo's business rules
-(named hooks of the resource table), `rendering` produces Halo's wire shape. Everything
+The facade over the store's parts. Its operations take typed values (a `query.ListQuery`, ids,
+scopes, flags) and return rows, never query strings or Halo's list envelopes: the HTTP wing parses
+and shapes the answers. `indexes.Table` selects and orders keys, `coercion` types posted values,
+`rules` apply Halo's business rules (named hooks of the resource table), `rendering` produces
+Halo's wire shape of a record. Everything
 generic is driven by `resources.RESOURCES`. Rows hold stored fields only; derived fields
 (names, SLA dates and breach state, totals) are computed on read.
 
@@ -22,16 +24,15 @@ import base64
 import binascii
 import copy
 import dataclasses
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from halo_sandbox.mock.domain.coercion import coerce_item
 from halo_sandbox.mock.domain.customfields import custom_values
-from halo_sandbox.mock.domain.query import ListQuery, param
+from halo_sandbox.mock.domain.query import ROUTE_INT, Listing, ListQuery
 from halo_sandbox.mock.domain.records import Records
-from halo_sandbox.mock.domain.rendering import envelope, ref_name, render
+from halo_sandbox.mock.domain.rendering import ref_name, render
 from halo_sandbox.mock.domain.resources import (
     RESOURCES,
     TABLES,
@@ -41,7 +42,7 @@ from halo_sandbox.mock.domain.resources import (
     spec_named,
     table_spec,
 )
-from halo_sandbox.mock.domain.rules import AFTER_WRITE, CONTENT, DERIVED, DETAILS, ON_WRITE, PREDICATES
+from halo_sandbox.mock.domain.rules import AFTER_WRITE, CONTENT, DERIVED, DETAILS, ON_WRITE
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.engine.gil import paced, pause
@@ -147,12 +148,14 @@ class HaloStore:
         self._locks.release(write=write)
 
     # -- public reads ---------------------------------------------------------------------------
-    def list(self, *, resource: str, params: Mapping[str, str] | None = None) -> Any:
-        """Halo's list response: ``{"record_count": N, <list_key>: [...]}`` or a bare array."""
+    def list(self, *, resource: str, query: ListQuery | None = None) -> Listing:
+        """The rows ``query`` (parsed for this resource; ``None``: the resource's default listing)
+        answers, in list shape, and how many records match."""
         spec = spec_named(resource)
-        query = ListQuery.parse(spec, params, predicate=self._predicate)
+        if query is None:
+            query = ListQuery.parse(spec)
         if query.missing_required:
-            return envelope(spec, [], 0, paged=False, page_no=1, page_size=0)
+            return Listing(rows=[], total=0)
         with self._locks.reading:
             table = self._db.tables[spec.table]
             keys: Sequence[Key] = [] if query.matches_nothing else table.select(query.eq, query.anyof)
@@ -161,12 +164,13 @@ class HaloStore:
             if search:
                 keys, search = searched(spec.search_fields, table, keys, search)
                 whole = False
-            if query.predicates or search:
+            predicates = [f.predicate(self._db) for f in query.filters]
+            if predicates or search:
                 rows = table.rows
                 keys = [
                     k
                     for k in keys
-                    if all(p(rows[k]) for p in query.predicates)
+                    if all(p(rows[k]) for p in predicates)
                     and (not search or matches(rows[k], spec.search_fields, search))
                 ]
                 whole = False
@@ -184,15 +188,13 @@ class HaloStore:
                 )
             elif query.desc:
                 keys = keys[::-1]
-            total = len(keys)
             if query.paged:
                 size, number = query.page_size, query.page_no
                 window = keys[(number - 1) * size : number * size]
-                rows_out = [render(self._db, spec, table.rows[k], detail=False) for k in window]
-                return envelope(spec, rows_out, total, paged=True, page_no=number, page_size=size)
-            window = keys if query.limit is None else keys[: query.limit]
+            else:
+                window = keys if query.limit is None else keys[: query.limit]
             rows_out = [render(self._db, spec, table.rows[k], detail=False) for k in window]
-            return envelope(spec, rows_out, total, paged=False, page_no=1, page_size=len(rows_out))
+            return Listing(rows=rows_out, total=len(keys))
 
     def _order_value(self, spec: ResourceSpec, order: str) -> Callable[[Row], Any] | None:
         """How a row's value of ``order`` is found when it is not the row's own field: a referenced
@@ -205,16 +207,18 @@ class HaloStore:
             return lambda row: render(db, spec, row, detail=False).get(order)
         return None
 
-    def get(self, *, resource: str, id: Any, params: Mapping[str, str] | None = None) -> Row:
-        """One record with its computed fields (and, with ``includedetails=true``, what the resource's
-        ``details`` hook expands); raises `NotFound` for an unknown id."""
+    def get(self, *, resource: str, id: Any, scope: int | None = None, details: bool = False) -> Row:
+        """One record with its computed fields (and, with ``details``, what the resource's ``details``
+        hook expands: Halo's ``includedetails=true``); ``scope``: the id of the record a scoped
+        resource's ids are numbered per (``ticket_id`` of an action). Raises `NotFound` for an
+        unknown id, `ValidationError` without a needed scope."""
         spec = spec_named(resource)
         with self._locks.reading:
             table = self._db.tables[spec.table]
-            key = self._key_for(spec, id, params or {})
+            key = self._key_for(spec, id, scope)
             row = self._existing(spec, table, key, id)
             out = render(self._db, spec, row, detail=True)
-            if spec.details and _flag((params or {}).get("includedetails")):
+            if spec.details and details:
                 DETAILS[spec.details](self._db, row, out)
             return out
 
@@ -224,7 +228,7 @@ class HaloStore:
         spec = spec_named(resource)
         with self._locks.reading:
             table = self._db.tables[spec.table]
-            key = self._key_for(spec, id, {})
+            key = self._key_for(spec, id, None)
             row = self._existing(spec, table, key, id)
             return CONTENT[spec.raw_get](self._db, key, row)
 
@@ -353,14 +357,15 @@ class HaloStore:
             out.append(item)
         return out, embedded
 
-    def delete(self, *, resource: str, id: Any, params: Mapping[str, str] | None = None) -> None:
-        """Delete a record (and the records it owns, e.g. a ticket's actions and attachments).
-        Refuses with 400 while other records still refer to it; `NotFound` for an unknown id."""
+    def delete(self, *, resource: str, id: Any, scope: int | None = None) -> None:
+        """Delete a record (and the records it owns, e.g. a ticket's actions and attachments); ``scope``
+        as for `get`. Refuses with 400 while other records still refer to it; `NotFound` for an
+        unknown id."""
         spec = spec_named(resource)
         with self._locks.writing, self._locks.reading:
             tables = self._db.tables
             table = tables[spec.table]
-            key = self._key_for(spec, id, params or {})
+            key = self._key_for(spec, id, scope)
             self._existing(spec, table, key, id)
             cascaded = {t for t, _ in spec.cascade}
             users = []
@@ -510,11 +515,8 @@ class HaloStore:
             )
 
     # -- list internals -------------------------------------------------------------------------
-    def _predicate(self, hook: str, params: Mapping[str, str], errors: FieldErrors) -> Any:
-        return PREDICATES[hook](self._db, params, errors)
-
     # -- get/delete internals -------------------------------------------------------------------
-    def _key_for(self, spec: ResourceSpec, id: Any, params: Mapping[str, str]) -> Key:
+    def _key_for(self, spec: ResourceSpec, id: Any, scope: int | None) -> Key:
         if spec.id_kind == "uuid":
             text = str(id)
             table = self._db.tables[spec.table]
@@ -525,7 +527,7 @@ class HaloStore:
             return text
         try:
             text = str(id)
-            if not _ROUTE_INT.fullmatch(text):  # `{id:int}` takes plain ASCII digits: not 45_920, not ٤٥
+            if not ROUTE_INT.fullmatch(text):  # `{id:int}` takes plain ASCII digits: not 45_920, not ٤٥
                 raise ValueError(text)
             number = int(text)
         except ValueError:  # ASP.NET's {id:int} route does not match: no such path
@@ -534,10 +536,6 @@ class HaloStore:
                 raise NotFound(f"/{spec.path}/{id} is a Halo path the mock does not implement.") from None
             raise NotFound(f"The specified URL is invalid: no {spec.path} record {id!r}.") from None
         if spec.id_scope:
-            lowered = {k.lower(): v for k, v in params.items()}
-            errors = FieldErrors()
-            scope = param(lowered, spec.id_scope, "int", errors)
-            errors.raise_if_any()
             if scope is None:
                 raise ValidationError(
                     {
@@ -699,9 +697,6 @@ class HaloStore:
                 errors.add(f"{prefix}.{fieldname}", f"{target.spec.singular} {value}{where} does not exist.")
 
 
-_ROUTE_INT = re.compile(r"-?[0-9]{1,10}")
-
-
 def _uuid() -> str:
     return str(uuid.uuid4())
 
@@ -713,8 +708,3 @@ _VALIDATE_ONLY = ("_validate_only", "_validateonly")
 
 def _truthy(value: Any) -> bool:
     return value is True or value == 1 or (isinstance(value, str) and value.strip().lower() in ("true", "1"))
-
-
-def _flag(value: str | None) -> bool:
-    """A boolean query parameter as Halo reads it (``true``/``1``, any case)."""
-    return value is not None and value.strip().lower() in ("true", "1")

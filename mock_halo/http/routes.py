@@ -34,8 +34,11 @@ from halo_sandbox.mock.domain.binding import (
     unknown_fields,
 )
 from halo_sandbox.mock.domain.generic import LIST_PARAMS, collection_for
-from halo_sandbox.mock.domain.resources import ResourceSpec, spec_for_path
+from halo_sandbox.mock.domain.query import ListQuery, flag, item_scope
+from halo_sandbox.mock.domain.rendering import envelope
+from halo_sandbox.mock.domain.resources import ResourceSpec, spec_for_path, spec_named
 from halo_sandbox.mock.domain.special import hook_for
+from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.gil import heavy, paced
 from halo_sandbox.mock.exceptions import MethodNotAllowed, NotFound, UnsupportedMediaType, ValidationError
@@ -200,10 +203,18 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
         always=_filter_types(spec),
     )
     refuse_if_strict(notes, strict=tenant.strict)
+    query = ListQuery.parse(spec, request.query_params)
     store = tenant.store
-    return JSONResponse(
-        await _run(store, lambda: store.list(resource=spec.name, params=request.query_params))
-    )
+    listing = await _run(store, lambda: store.list(resource=spec.name, query=query))
+    return JSONResponse(envelope(spec, query, listing))
+
+
+def halo_list(store: HaloStore, resource: str, params: Mapping[str, str] | None = None) -> Any:
+    """Halo's answer to ``GET /api/{resource}?<params>`` from ``store``, in-process (what
+    `list_records` answers, without the binding, strict mode and scope checks of a request)."""
+    spec = spec_named(resource)
+    query = ListQuery.parse(spec, params)
+    return envelope(spec, query, store.list(resource=spec.name, query=query))
 
 
 def _item_spec(
@@ -244,8 +255,10 @@ async def get_record(
         return Response(
             content, media_type=media_type, headers={"Content-Disposition": _content_disposition(filename)}
         )
+    scope = item_scope(spec, record_id, request.query_params)
+    details = flag(request.query_params.get("includedetails"))
     return JSONResponse(
-        await _run(store, lambda: store.get(resource=spec.name, id=record_id, params=request.query_params))
+        await _run(store, lambda: store.get(resource=spec.name, id=record_id, scope=scope, details=details))
     )
 
 
@@ -295,9 +308,8 @@ async def delete_record(
     if spec is None:
         return await documented(request, tenant)
     store = tenant.store
-    await _run(
-        store, lambda: store.delete(resource=spec.name, id=record_id, params=request.query_params), write=True
-    )
+    scope = item_scope(spec, record_id, request.query_params)
+    await _run(store, lambda: store.delete(resource=spec.name, id=record_id, scope=scope), write=True)
     return Response(status_code=200)
 
 

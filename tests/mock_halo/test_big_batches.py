@@ -17,6 +17,7 @@ import pytest
 from halo_sandbox.mock.domain.store import COMMIT_CHUNK, HaloStore
 from halo_sandbox.mock.engine import locking, retire
 from halo_sandbox.mock.exceptions import ValidationError
+from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import TenantRegistry
 
 N = COMMIT_CHUNK * 5 + 7
@@ -66,7 +67,7 @@ def _paused_batch(
 
 
 def _found(store: HaloStore, word: str) -> int:
-    return store.list(resource="tickets", params={"search": word, "pageinate": "true", "page_size": "1"})[
+    return halo_list(store, "tickets", {"search": word, "pageinate": "true", "page_size": "1"})[
         "record_count"
     ]
 
@@ -83,7 +84,7 @@ def test_a_reader_of_the_same_tenant_is_served_while_a_big_batch_is_committed(
     assert got and got[0]["id"] == 45920
     assert store.counts()["tickets"] == before + COMMIT_CHUNK  # the first chunk is in, whole
     assert _found(store, "zebra") == COMMIT_CHUNK  # the word index is current with it
-    ordered = store.list(resource="tickets", params={"order": "summary", "orderdesc": "true", "count": "1"})
+    ordered = halo_list(store, "tickets", {"order": "summary", "orderdesc": "true", "count": "1"})
     assert ordered["tickets"][0]["summary"].startswith("zebra import")
     go_on.set()
     batch.join(WAIT)

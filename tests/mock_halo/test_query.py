@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from halo_sandbox.mock.domain.query import MAX_PAGE_SIZE, ListQuery
 from halo_sandbox.mock.domain.resources import spec_named
-from halo_sandbox.mock.exceptions import FieldErrors, ValidationError
-
-
-def no_predicate(hook: str, params: Any, errors: FieldErrors) -> None:
-    return None
+from halo_sandbox.mock.domain.rules.tickets import Breached, DateRange
+from halo_sandbox.mock.exceptions import ValidationError
 
 
 def parse(resource: str, **params: str) -> ListQuery:
-    return ListQuery.parse(spec_named(resource), params, predicate=no_predicate)
+    return ListQuery.parse(spec_named(resource), params)
 
 
 def test_filters_become_equality_and_any_of_constraints() -> None:
@@ -81,19 +76,13 @@ def test_every_bad_parameter_is_reported_at_once() -> None:
     assert set(err.value.errors) == {"page_no", "page_size", "pageinate"}
 
 
-def test_hook_filters_go_through_the_predicate_factory() -> None:
-    seen: list[tuple[str, dict[str, str]]] = []
-
-    def factory(hook: str, params: Any, errors: FieldErrors) -> Any:
-        seen.append((hook, dict(params)))
-        if hook == "daterange":
-            errors.add("datesearch", "bad")
-            return None
-        return lambda row: True
-
-    with pytest.raises(ValidationError):
-        ListQuery.parse(spec_named("tickets"), {"IncludeBreached": "1", "datesearch": "x"}, predicate=factory)
-    assert [hook for hook, _ in seen] == ["breached", "daterange"]
-    assert seen[0][1]["includebreached"] == "1"  # the factory sees lower-cased names
-    q = ListQuery.parse(spec_named("tickets"), {"includebreached": "1"}, predicate=factory)
-    assert len(q.predicates) == 1
+def test_hook_filters_become_typed_filters() -> None:
+    with pytest.raises(ValidationError) as err:
+        parse("tickets", IncludeBreached="1", datesearch="x")
+    assert set(err.value.errors) == {"datesearch"}
+    assert parse("tickets", IncludeBreached="1").filters == (Breached(),)  # names are case-insensitive
+    assert parse("tickets", includebreached="false").filters == ()
+    day = {"startdate": "2026-11-25", "enddate": "2026-11-25"}
+    (dates,) = parse("tickets", datesearch="dateoccured", **day).filters
+    assert isinstance(dates, DateRange) and dates.field == "dateoccurred"
+    assert (dates.start or "").startswith("2026-11-25") and dates.end == "2026-11-25T23:59:59"

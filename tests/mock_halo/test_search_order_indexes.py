@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine.clock import SandboxClock
+from halo_sandbox.mock.http.routes import halo_list
 from tests.mock_halo.test_store import NOW, small_world
 
 WORDS = [
@@ -68,7 +69,7 @@ OPERATIONS = st.lists(
 
 def _scan(store: HaloStore, params: dict[str, Any]) -> list[Any]:
     """The answer without the indexes: every ticket, filtered and sorted in Python."""
-    everything = store.list(resource="tickets", params={"count": "100000"})["tickets"]
+    everything = halo_list(store, "tickets", {"count": "100000"})["tickets"]
     needle = str(params.get("search", "")).strip().lower()
     if needle:
         everything = [
@@ -103,10 +104,10 @@ def test_search_and_order_match_a_scan_after_writes(
 ) -> None:
     store = HaloStore(seed_data=small_world(), clock=SandboxClock(frozen_at=NOW))
     probe = {"order": order, "orderdesc": "true" if desc else "false"}
-    store.list(resource="tickets", params={**probe, "count": "5"})  # the sort index exists before the writes
-    store.list(resource="tickets", params={"order": "summary", "orderdesc": "true", "count": "5"})
+    halo_list(store, "tickets", {**probe, "count": "5"})  # the sort index exists before the writes
+    halo_list(store, "tickets", {"order": "summary", "orderdesc": "true", "count": "5"})
     for op, a, b in operations:
-        ids = [t["id"] for t in store.list(resource="tickets", params={"count": "100000"})["tickets"]]
+        ids = [t["id"] for t in halo_list(store, "tickets", {"count": "100000"})["tickets"]]
         if op == "create":
             store.post(resource="tickets", body={"summary": a or "x", "details": b, "client_id": 104})
         elif ids and op == "update":
@@ -116,20 +117,16 @@ def test_search_and_order_match_a_scan_after_writes(
     params = {**probe, "search": needle, "count": "100000"}
     if open_only:
         params["open_only"] = "true"
-    answer = [t["id"] for t in store.list(resource="tickets", params=params)["tickets"]]
+    answer = [t["id"] for t in halo_list(store, "tickets", params)["tickets"]]
     expected = _scan(store, {**probe, "search": needle})
     if open_only:
         open_ids = {
-            t["id"]
-            for t in store.list(resource="tickets", params={"open_only": "true", "count": "100000"})[
-                "tickets"
-            ]
+            t["id"] for t in halo_list(store, "tickets", {"open_only": "true", "count": "100000"})["tickets"]
         }
         expected = [i for i in expected if i in open_ids]
     assert answer == expected
-    paged = store.list(
-        resource="tickets",
-        params={**probe, "search": needle, "pageinate": "true", "page_size": "2", "page_no": "2"},
+    paged = halo_list(
+        store, "tickets", {**probe, "search": needle, "pageinate": "true", "page_size": "2", "page_no": "2"}
     )
     assert paged["record_count"] == len(_scan(store, {**probe, "search": needle}))
     assert [t["id"] for t in paged["tickets"]] == expected_all(store, probe, needle)[2:4]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from halo_sandbox.mock.config import MockSettings
+from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.testing.mock import mock_halo
 
@@ -17,7 +18,7 @@ def _edited_snapshot(tmp_path: Path) -> Path:
     """A snapshot of a seed-3 tenant with one client renamed and one client added."""
     registry = TenantRegistry(MockSettings(seed=3))
     store = registry.get().store
-    first = store.list(resource="clients", params={"pageinate": "true", "page_size": "1"})["clients"][0]
+    first = halo_list(store, "clients", {"pageinate": "true", "page_size": "1"})["clients"][0]
     store.post(resource="clients", body=[{"id": first["id"], "name": "Recorded Client Ltd"}])
     store.post(resource="clients", body=[{"name": "Only In The Recording"}])
     path = tmp_path / "tenant.snapshot.json"
@@ -26,7 +27,7 @@ def _edited_snapshot(tmp_path: Path) -> Path:
 
 
 def _client_names(store: object) -> set[str]:
-    answer = store.list(resource="clients", params={"count": "10000"})  # type: ignore[attr-defined]
+    answer = halo_list(store, "clients", {"count": "10000"})  # type: ignore[attr-defined]
     return {c["name"] for c in answer["clients"]}
 
 
@@ -37,7 +38,7 @@ def test_the_default_tenant_is_the_snapshot_and_reset_goes_back_to_it(tmp_path: 
     assert {"Recorded Client Ltd", "Only In The Recording"} <= _client_names(tenant.store)
     recorded_ids = [c["id"] for c in json.loads(path.read_text())["store"]["tables"]["clients"]]
     tenant.store.post(resource="clients", body=[{"name": "Made After Loading"}])
-    made = tenant.store.list(resource="clients", params={"search": "Made After Loading"})["clients"][0]
+    made = halo_list(tenant.store, "clients", {"search": "Made After Loading"})["clients"][0]
     assert made["id"] > max(recorded_ids)  # ids continue after the recorded ones
     registry.reset()
     names = _client_names(registry.get().store)
@@ -102,7 +103,7 @@ def test_a_snapshots_own_custom_field_definitions_round_trip_and_bad_ones_change
     assert again["store"]["custom_fields"] == {
         "clients": [{"id": 7, "name": "CFTier", "label": "Tier", "type": 2}]
     }
-    some = registry.get().store.list(resource="clients", params={"count": "1"})["clients"][0]
+    some = halo_list(registry.get().store, "clients", {"count": "1"})["clients"][0]
     detail = registry.get().store.get(resource="clients", id=some["id"])
     assert [f["name"] for f in detail["customfields"]] == ["CFTier"]
     for bad in (

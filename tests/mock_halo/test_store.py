@@ -13,6 +13,7 @@ from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine.clock import UNSET_DATE, SandboxClock
 from halo_sandbox.mock.engine.indexes import Table
 from halo_sandbox.mock.exceptions import NotFound, ValidationError
+from halo_sandbox.mock.http.routes import halo_list
 
 NOW = datetime(2026, 11, 25, 12, 0, 0)
 
@@ -165,7 +166,7 @@ def ids(result: Any, key: str = "tickets") -> list[Any]:
 
 
 def test_list_envelope_counts_before_paging_and_defaults_to_ascending_id(store: HaloStore) -> None:
-    result = store.list(resource="tickets", params={"pageinate": "true", "page_size": "2", "page_no": "2"})
+    result = halo_list(store, "tickets", {"pageinate": "true", "page_size": "2", "page_no": "2"})
     assert result["record_count"] == 4
     assert ids(result) == [12, 13]
     assert result["page_no"] == 2 and result["page_size"] == 2
@@ -175,54 +176,55 @@ def test_page_size_is_clamped_to_100_and_count_limits_unpaged_lists(clock: Sandb
     world = small_world()
     world["tickets"] += [{"id": 100 + i, "summary": f"t{i}", "client_id": 104} for i in range(150)]
     store = HaloStore(seed_data=world, clock=clock)
-    paged = store.list(resource="tickets", params={"pageinate": "true", "page_size": "500"})
+    paged = halo_list(store, "tickets", {"pageinate": "true", "page_size": "500"})
     assert len(paged["tickets"]) == 100 and paged["record_count"] == 154
-    assert len(store.list(resource="tickets", params={})["tickets"]) == 50
-    assert len(store.list(resource="tickets", params={"count": "7"})["tickets"]) == 7
+    assert len(halo_list(store, "tickets", {})["tickets"]) == 50
+    assert len(halo_list(store, "tickets", {"count": "7"})["tickets"]) == 7
     # without pageinate, page_no/page_size are ignored (Halo)
-    assert ids(store.list(resource="tickets", params={"page_no": "3", "page_size": "2"}))[:2] == [10, 11]
+    assert ids(halo_list(store, "tickets", {"page_no": "3", "page_size": "2"}))[:2] == [10, 11]
 
 
 def test_lookups_are_bare_arrays(store: HaloStore) -> None:
-    statuses = store.list(resource="statuses", params={})
+    statuses = halo_list(store, "statuses", {})
     assert isinstance(statuses, list) and [s["name"] for s in statuses][:2] == ["New", "In Progress"]
-    agents = store.list(resource="agents", params={"pageinate": "true"})
+    agents = halo_list(store, "agents", {"pageinate": "true"})
     assert agents["record_count"] == 2 and agents["results"][1]["team"] == "Network Operations"
 
 
 def test_ticket_filters(store: HaloStore) -> None:
-    assert ids(store.list(resource="tickets", params={"client_id": "104", "open_only": "true"})) == [10, 12]
-    assert ids(store.list(resource="tickets", params={"closed_only": "true"})) == [11]
-    assert ids(store.list(resource="tickets", params={"team": "1,2", "open_only": "true"})) == [10, 12]
-    assert ids(store.list(resource="tickets", params={"team": "2"})) == [11, 12]
-    assert ids(store.list(resource="tickets", params={"priority": "1"})) == [10]
-    assert ids(store.list(resource="tickets", params={"agent_id": "3"})) == [10]
-    assert ids(store.list(resource="tickets", params={"requesttype_id": "5"})) == [13]
-    assert ids(store.list(resource="tickets", params={"status_id": "1", "client_id": "104"})) == [12]
-    assert ids(store.list(resource="tickets", params={"search": "vpn"})) == [10]
-    assert ids(store.list(resource="tickets", params={"open_only": "true", "closed_only": "true"})) == []
+    assert ids(halo_list(store, "tickets", {"client_id": "104", "open_only": "true"})) == [10, 12]
+    assert ids(halo_list(store, "tickets", {"closed_only": "true"})) == [11]
+    assert ids(halo_list(store, "tickets", {"team": "1,2", "open_only": "true"})) == [10, 12]
+    assert ids(halo_list(store, "tickets", {"team": "2"})) == [11, 12]
+    assert ids(halo_list(store, "tickets", {"priority": "1"})) == [10]
+    assert ids(halo_list(store, "tickets", {"agent_id": "3"})) == [10]
+    assert ids(halo_list(store, "tickets", {"requesttype_id": "5"})) == [13]
+    assert ids(halo_list(store, "tickets", {"status_id": "1", "client_id": "104"})) == [12]
+    assert ids(halo_list(store, "tickets", {"search": "vpn"})) == [10]
+    assert ids(halo_list(store, "tickets", {"open_only": "true", "closed_only": "true"})) == []
     assert ids(
-        store.list(
-            resource="tickets",
-            params={"datesearch": "dateoccured", "startdate": "2026-11-25", "enddate": "2026-11-25"},
+        halo_list(
+            store,
+            "tickets",
+            {"datesearch": "dateoccured", "startdate": "2026-11-25", "enddate": "2026-11-25"},
         )
     ) == [10, 12]
 
 
 def test_unknown_params_are_ignored_and_team_id_is_not_a_list_filter(store: HaloStore) -> None:
-    assert ids(store.list(resource="tickets", params={"team_id": "1", "whatever": "x"})) == [10, 11, 12, 13]
+    assert ids(halo_list(store, "tickets", {"team_id": "1", "whatever": "x"})) == [10, 11, 12, 13]
 
 
 def test_values_halo_documents_no_refusal_for_are_read_leniently(store: HaloStore) -> None:
     # Documented int parameters with bad values are refused by the HTTP binding (routes); the store
     # itself filters nothing on a value that is not an int, skips non-integer parts of id lists and
     # reads a negative count as unset.
-    every = ids(store.list(resource="tickets"))
-    assert ids(store.list(resource="tickets", params={"client_id": "abc"})) == every
-    assert ids(store.list(resource="tickets", params={"team": "x"})) == every
-    assert ids(store.list(resource="tickets", params={"count": "-1"})) == every
-    assert ids(store.list(resource="tickets", params={"team": "1,x"})) == ids(
-        store.list(resource="tickets", params={"team": "1"})
+    every = ids(halo_list(store, "tickets"))
+    assert ids(halo_list(store, "tickets", {"client_id": "abc"})) == every
+    assert ids(halo_list(store, "tickets", {"team": "x"})) == every
+    assert ids(halo_list(store, "tickets", {"count": "-1"})) == every
+    assert ids(halo_list(store, "tickets", {"team": "1,x"})) == ids(
+        halo_list(store, "tickets", {"team": "1"})
     )
 
 
@@ -237,14 +239,14 @@ def test_values_halo_documents_no_refusal_for_are_read_leniently(store: HaloStor
 )
 def test_wrong_typed_params_are_400_naming_the_param(store: HaloStore, params: dict, field: str) -> None:
     with pytest.raises(ValidationError) as err:
-        store.list(resource="tickets", params=params)
+        halo_list(store, "tickets", params)
     assert field in err.value.errors
 
 
 def test_order_and_orderdesc(store: HaloStore) -> None:
-    assert ids(store.list(resource="tickets", params={"order": "summary"})) == [13, 11, 12, 10]
-    assert ids(store.list(resource="tickets", params={"orderdesc": "true"})) == [13, 12, 11, 10]
-    assert ids(store.list(resource="tickets", params={"order": "client_name", "orderdesc": "true"}))[0] in (
+    assert ids(halo_list(store, "tickets", {"order": "summary"})) == [13, 11, 12, 10]
+    assert ids(halo_list(store, "tickets", {"orderdesc": "true"})) == [13, 12, 11, 10]
+    assert ids(halo_list(store, "tickets", {"order": "client_name", "orderdesc": "true"}))[0] in (
         10,
         11,
         12,
@@ -252,7 +254,7 @@ def test_order_and_orderdesc(store: HaloStore) -> None:
 
 
 def test_projects_are_a_view_of_tickets(store: HaloStore) -> None:
-    projects = store.list(resource="projects", params={})
+    projects = halo_list(store, "projects", {})
     assert projects["record_count"] == 1 and projects["tickets"][0]["is_project"] is True
     with pytest.raises(NotFound):
         store.get(resource="projects", id=10)
@@ -264,15 +266,15 @@ def test_projects_are_a_view_of_tickets(store: HaloStore) -> None:
 
 
 def test_actions_need_ticket_id(store: HaloStore) -> None:
-    assert store.list(resource="actions", params={}) == {"record_count": 0, "actions": []}
-    listed = store.list(resource="actions", params={"ticket_id": "10"})
+    assert halo_list(store, "actions", {}) == {"record_count": 0, "actions": []}
+    listed = halo_list(store, "actions", {"ticket_id": "10"})
     assert listed["record_count"] == 1 and listed["actions"][0]["who"] == "Maya Chen"
     with pytest.raises(ValidationError) as err:
-        store.get(resource="actions", id=1, params={})
+        store.get(resource="actions", id=1)
     assert "ticket_id" in err.value.errors
-    assert store.get(resource="actions", id=1, params={"ticket_id": "10"})["note"] == "logged"
+    assert store.get(resource="actions", id=1, scope=10)["note"] == "logged"
     with pytest.raises(NotFound):
-        store.get(resource="actions", id=1, params={"ticket_id": "12"})
+        store.get(resource="actions", id=1, scope=12)
 
 
 # -- computed fields -----------------------------------------------------------------------------
@@ -292,16 +294,16 @@ def test_ticket_computed_fields(store: HaloStore) -> None:
     assert t["slastate"] == "O"  # fix by 10:00, clock at 12:00, open
     assert t["dateclosed"] == UNSET_DATE and t["lastactiondate"] == "2026-11-25T06:00:00"
     assert t["is_project"] is False
-    assert "priority" not in store.list(resource="tickets", params={})["tickets"][0]
+    assert "priority" not in halo_list(store, "tickets", {})["tickets"][0]
 
 
 def test_breach_state_follows_the_sandbox_clock(store: HaloStore, clock: SandboxClock) -> None:
-    assert ids(store.list(resource="tickets", params={"includebreached": "true"})) == [10]
+    assert ids(halo_list(store, "tickets", {"includebreached": "true"})) == [10]
     clock.set(datetime(2026, 11, 25, 8, 0))
-    assert ids(store.list(resource="tickets", params={"includebreached": "true"})) == []
+    assert ids(halo_list(store, "tickets", {"includebreached": "true"})) == []
     assert store.get(resource="tickets", id=10)["slastate"] == "I"
     clock.set(datetime(2026, 11, 28, 10, 0))  # ticket 12: medium, fix within 2 days of 09:00 on the 25th
-    assert ids(store.list(resource="tickets", params={"includebreached": "true"})) == [10, 12]
+    assert ids(halo_list(store, "tickets", {"includebreached": "true"})) == [10, 12]
 
 
 def test_quote_totals_and_filters(store: HaloStore, clock: SandboxClock) -> None:
@@ -312,8 +314,8 @@ def test_quote_totals_and_filters(store: HaloStore, clock: SandboxClock) -> None
     assert (
         q["client_name"] == "Stark Industries" and "expired" not in q and "profit" not in q
     )  # not Halo's fields
-    assert ids(store.list(resource="quotes", params={"awaiting_approval": "true"}), "quotes") == [501]
-    assert ids(store.list(resource="quotes", params={"quote_status": "1,2"}), "quotes") == [501, 502]
+    assert ids(halo_list(store, "quotes", {"awaiting_approval": "true"}), "quotes") == [501]
+    assert ids(halo_list(store, "quotes", {"quote_status": "1,2"}), "quotes") == [501, 502]
 
 
 def test_invoice_totals(store: HaloStore) -> None:
@@ -331,8 +333,8 @@ def test_create_fills_defaults_and_update_is_a_partial_merge(store: HaloStore) -
     updated = store.post(resource="tickets", body={"id": 14, "status_id": 9})
     assert updated["summary"] == "New laptop" and updated["status_name"] == "Closed"
     assert updated["dateclosed"] == "2026-11-25T12:00:00"
-    assert 14 in ids(store.list(resource="tickets", params={"closed_only": "true"}))
-    assert 14 not in ids(store.list(resource="tickets", params={"client_id": "104", "open_only": "true"}))
+    assert 14 in ids(halo_list(store, "tickets", {"closed_only": "true"}))
+    assert 14 not in ids(halo_list(store, "tickets", {"client_id": "104", "open_only": "true"}))
 
 
 def test_post_returns_an_array_for_several_items(store: HaloStore) -> None:
@@ -407,7 +409,7 @@ def test_action_with_new_status_updates_the_ticket(store: HaloStore, clock: Sand
     assert action["id"] == 1 and action["new_status_name"] == "Closed" and action["outcome"] == "Private Note"
     ticket = store.get(resource="tickets", id=12)
     assert ticket["status_id"] == 9 and ticket["lastactiondate"] == "2026-11-25T13:30:00"
-    assert 12 not in ids(store.list(resource="tickets", params={"open_only": "true"}))
+    assert 12 not in ids(halo_list(store, "tickets", {"open_only": "true"}))
     second = store.post(resource="actions", body={"ticket_id": 10, "note": "more"})
     assert second["id"] == 2  # ids are per ticket
     with pytest.raises(ValidationError) as err:
@@ -424,8 +426,8 @@ def test_delete(store: HaloStore) -> None:
     store.delete(resource="tickets", id=10)
     with pytest.raises(NotFound):
         store.get(resource="tickets", id=10)
-    assert store.list(resource="actions", params={"ticket_id": "10"})["record_count"] == 0
-    assert 10 not in ids(store.list(resource="tickets", params={"client_id": "104"}))
+    assert halo_list(store, "actions", {"ticket_id": "10"})["record_count"] == 0
+    assert 10 not in ids(halo_list(store, "tickets", {"client_id": "104"}))
     with pytest.raises(NotFound):
         store.delete(resource="tickets", id=10)
     with pytest.raises(NotFound):
@@ -449,7 +451,7 @@ def test_deleting_another_record_with_the_same_id_keeps_an_attachment_content(st
 
 def test_ticket_type_change_moves_tickets_between_views(store: HaloStore) -> None:
     store.post(resource="ticket_types", body={"id": 1, "use": "prjs"})
-    assert ids(store.list(resource="projects", params={})) == [10, 11, 12, 13]
+    assert ids(halo_list(store, "projects", {})) == [10, 11, 12, 13]
 
 
 # -- snapshot and concurrency --------------------------------------------------------------------
@@ -476,7 +478,7 @@ def test_snapshot_round_trip_keeps_records_counters_and_bytes(store: HaloStore, 
     assert copy.attachment_content(resource="attachments", id=1)[0] == b"\x00\x01binary"
     assert copy.post(resource="tickets", body={"summary": "next"})["id"] == 15  # the counter survived
     assert copy.post(resource="actions", body={"ticket_id": 10})["id"] == 3
-    assert ids(copy.list(resource="tickets", params={"client_id": "104", "open_only": "true"})) == [10, 12]
+    assert ids(halo_list(copy, "tickets", {"client_id": "104", "open_only": "true"})) == [10, 12]
     with pytest.raises(ValueError):
         HaloStore.from_snapshot({"format": "nope"}, clock=clock)
 
@@ -532,7 +534,7 @@ def test_concurrent_creates_get_unique_ids(store: HaloStore) -> None:
     for t in threads:
         t.join()
     assert len(results) == 1000 and len(set(results)) == 1000
-    assert store.list(resource="tickets", params={"client_id": "104"})["record_count"] == 1003
+    assert halo_list(store, "tickets", {"client_id": "104"})["record_count"] == 1003
 
 
 # -- indexes -------------------------------------------------------------------------------------
@@ -565,9 +567,10 @@ def test_indexed_filter_does_not_visit_every_record(
 
     monkeypatch.setattr(Table, "value", counting_value)
     monkeypatch.setattr(store_module, "render", counting_render)
-    late = store.list(
-        resource="tickets",
-        params={
+    late = halo_list(
+        store,
+        "tickets",
+        {
             "client_id": "104",
             "open_only": "true",
             "pageinate": "true",
@@ -592,7 +595,7 @@ _FILTERS = [
 
 
 def _brute(store: HaloStore, params: dict[str, str]) -> list[int]:
-    every = store.list(resource="tickets", params={"count": "100000"})["tickets"]
+    every = halo_list(store, "tickets", {"count": "100000"})["tickets"]
     out = []
     for t in every:
         ok = True
@@ -662,7 +665,7 @@ def test_indexes_agree_with_a_scan_after_random_writes(clock: SandboxClock) -> N
             except (NotFound, ValidationError):
                 pass  # writes to deleted tickets are refused; the point is the indexes
         for params in _FILTERS:
-            listed = store.list(resource="tickets", params={**params, "count": "100000"})["tickets"]
+            listed = halo_list(store, "tickets", {**params, "count": "100000"})["tickets"]
             assert [t["id"] for t in listed] == _brute(store, params), params
 
     run()
@@ -680,8 +683,8 @@ def test_returned_records_are_copies(store: HaloStore) -> None:
 
 
 def test_tickets_list_every_domain_unless_asked(store: HaloStore) -> None:
-    assert 13 in ids(store.list(resource="tickets", params={}))
-    assert ids(store.list(resource="tickets", params={"domain": "REQS"})) == [10, 11, 12]
+    assert 13 in ids(halo_list(store, "tickets", {}))
+    assert ids(halo_list(store, "tickets", {"domain": "REQS"})) == [10, 11, 12]
 
 
 def test_random_bodies_never_break_the_store(clock: SandboxClock) -> None:
@@ -756,7 +759,7 @@ def test_random_bodies_never_break_the_store(clock: SandboxClock) -> None:
             assert exc.status_code in (400, 404, 413), exc
             assert store.snapshot() == before
         params = {"ticket_id": "10"} if spec.list_requires else {}
-        json.dumps(store.list(resource=spec.name, params={**params, "count": "1000"}), allow_nan=False)
+        json.dumps(halo_list(store, spec.name, {**params, "count": "1000"}), allow_nan=False)
         json.dumps(store.snapshot(), allow_nan=False)
 
     run()

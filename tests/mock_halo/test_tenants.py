@@ -11,6 +11,7 @@ import pytest
 
 from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.exceptions import ValidationError
+from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import SNAPSHOT_FORMAT, TenantRegistry, check_tenant_name
 from tests.mock_halo._helpers import CLIENT_ID, CLIENT_SECRET, FakeStore, fetch_token, tiny_world
 
@@ -334,7 +335,7 @@ async def test_real_store_reset_and_snapshot_round_trip(
     counts = tenant.store.counts()
     assert counts["tickets"] > 0 and counts["clients"] > 0
     snapshot = (await client.get("/_sandbox/snapshot")).json()
-    tenant.store.delete(resource="tickets", id=tenant.store.list(resource="tickets")["tickets"][0]["id"])
+    tenant.store.delete(resource="tickets", id=halo_list(tenant.store, "tickets")["tickets"][0]["id"])
     assert tenant.store.counts()["tickets"] == counts["tickets"] - 1
     assert (await client.put("/_sandbox/snapshot", json=snapshot)).status_code == 200
     assert registry.get().store.counts() == counts
@@ -342,7 +343,7 @@ async def test_real_store_reset_and_snapshot_round_trip(
     response = await client.put("/_sandbox/snapshot", json=bad)
     assert response.status_code == 400
     assert registry.get().store.counts() == counts
-    tenant.store.delete(resource="tickets", id=tenant.store.list(resource="tickets")["tickets"][0]["id"])
+    tenant.store.delete(resource="tickets", id=halo_list(tenant.store, "tickets")["tickets"][0]["id"])
     assert (await client.post("/_sandbox/reset")).status_code == 200
     assert registry.get().store.counts() == counts
 

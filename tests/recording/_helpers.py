@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import Tenant, TenantRegistry
 from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
 
@@ -36,7 +37,7 @@ class Live:
         return sorted(answer["requests"], key=lambda e: e["id"])
 
     def rows(self, resource: str) -> list[dict[str, Any]]:
-        answer = self.tenant.store.list(resource=resource, params={"count": "100000"})
+        answer = halo_list(self.tenant.store, resource, {"count": "100000"})
         return list(
             answer if isinstance(answer, list) else next(v for v in answer.values() if isinstance(v, list))
         )

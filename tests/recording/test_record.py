@@ -13,6 +13,7 @@ import pytest
 
 from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.exceptions import ValidationError
+from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.recording.errors import BudgetExhausted, RecordingError, ResumeMismatch
 from halo_sandbox.recording.recorder import RecordOptions, generic_named, record, resources_named
@@ -49,7 +50,7 @@ async def test_the_snapshot_serves_the_same_records_with_the_same_ids(live: Live
     served = TenantRegistry(MockSettings(snapshot=out)).get().store
     for resource in ("tickets", "clients", "users", "statuses", "ticket_types", "assets", "invoices"):
         want = {r["id"] for r in live.rows(resource)}
-        got = {r["id"] for r in _rows(served.list(resource=resource, params={"count": "100000"}))}
+        got = {r["id"] for r in _rows(halo_list(served, resource, {"count": "100000"}))}
         assert got == want, resource
     some = live.rows("tickets")[0]
     recorded = served.get(resource="tickets", id=some["id"])

@@ -153,13 +153,11 @@ def test_each_mock_is_its_own_tenant_and_is_removed_after():
     with mock_halo() as first:
         headers = auth()
         httpx.post(f"{URL}/api/Client", json=[{"name": "Only in the first"}], headers=headers)
-        names = [c["name"] for c in first.store.list(resource="clients", params={"count": "1000"})["clients"]]
+        names = [c["name"] for c in first.rows("clients", count=1000)]
         assert "Only in the first" in names
         with mock_halo() as second:  # the innermost mock answers
             assert second.name != first.name
-            names = [
-                c["name"] for c in second.store.list(resource="clients", params={"count": "1000"})["clients"]
-            ]
+            names = [c["name"] for c in second.rows("clients", count=1000)]
             assert "Only in the first" not in names
     assert first.name not in first.registry
     assert httpx.HTTPTransport.handle_request.__qualname__ == "HTTPTransport.handle_request"  # unpatched
@@ -211,9 +209,7 @@ def test_a_snapshot_seeds_the_tenant(tmp_path):
         path = tmp_path / "snap.json"
         path.write_text(json.dumps(source.snapshot()))
     with mock_halo(snapshot=path) as seeded:
-        names = [
-            c["name"] for c in seeded.store.list(resource="clients", params={"count": "1000"})["clients"]
-        ]
+        names = [c["name"] for c in seeded.rows("clients", count=1000)]
         assert "From the snapshot" in names
 
 
@@ -284,7 +280,7 @@ def test_first(halo_mock):
 
 def test_second(halo_mock):
     assert halo_mock.name == seen[0]
-    names = [c["name"] for c in halo_mock.store.list(resource="clients", params={"count": "1000"})["clients"]]
+    names = [c["name"] for c in halo_mock.rows("clients", count=1000)]
     assert "kept for the module" in names
 """
 

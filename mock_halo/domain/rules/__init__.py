@@ -8,7 +8,8 @@
     ON_WRITE     name -> (records, spec, row, old, prefix, errors)   ``on_write`` (defaults, checks;
                          -> attachment bytes or None                  runs on every create/update)
     AFTER_WRITE  name -> (records, row, old) -> None                 ``after_write`` (other tables)
-    PREDICATES   name -> (records, params, errors) -> row test|None  ``Filter(kind="hook")``
+    FILTERS      name -> (params, errors) -> RowFilter | None       ``Filter(kind="hook")``: the query
+                         string read into a typed filter (`records.RowFilter`), tested against rows later
     CONTENT      name -> (records, key, row) -> (bytes, filename, content type)   ``raw_get``
 
 `check_hooks` runs at import, so a hook the table names but nobody registered fails at start-up
@@ -20,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from halo_sandbox.mock.domain.query import RowPredicate
-from halo_sandbox.mock.domain.records import Records
+from halo_sandbox.mock.domain.records import Records, RowFilter
 from halo_sandbox.mock.domain.resources import RESOURCES
 from halo_sandbox.mock.domain.rules import attachments, billing, people, tickets
 from halo_sandbox.mock.exceptions import FieldErrors
@@ -57,9 +57,9 @@ ON_WRITE: Mapping[str, Callable[..., bytes | None]] = {
 AFTER_WRITE: Mapping[str, Callable[[Records, Row, Row | None], None]] = {
     "action": tickets.after_action,
 }
-PREDICATES: Mapping[str, Callable[[Records, Mapping[str, str], FieldErrors], RowPredicate | None]] = {
-    "breached": tickets.predicate_breached,
-    "daterange": tickets.predicate_daterange,
+FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | None]] = {
+    "breached": tickets.parse_breached,
+    "daterange": tickets.parse_daterange,
 }
 CONTENT: Mapping[str, Callable[[Records, Any, Row], tuple[bytes, str, str]]] = {
     "attachment": attachments.file_content,
@@ -87,7 +87,7 @@ def check_hooks() -> None:
                     f"{spec.name}: name {name!r} uses {ref_field!r}, which is not a reference"
                 )
         for flt in spec.filters:
-            if flt.kind == "hook" and flt.hook not in PREDICATES:
+            if flt.kind == "hook" and flt.hook not in FILTERS:
                 raise AssertionError(f"{spec.name}: unknown predicate {flt.hook!r}")
 
 

@@ -11,12 +11,12 @@ from the site or type). An action stamps the ticket's ``lastactiondate`` and app
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from halo_sandbox.mock.domain.coercion import CoercionError, coerce
-from halo_sandbox.mock.domain.query import RowPredicate
-from halo_sandbox.mock.domain.records import Records
+from halo_sandbox.mock.domain.records import Records, RowPredicate
 from halo_sandbox.mock.domain.resources import UNSET_IDS, ResourceSpec
 from halo_sandbox.mock.engine.clock import UNSET_DATE, halo_datetime
 from halo_sandbox.mock.exceptions import FieldErrors
@@ -225,17 +225,46 @@ def after_action(db: Records, row: Row, old: Row | None) -> None:
 
 
 # -- list predicates --------------------------------------------------------------------------------
-def predicate_breached(db: Records, params: Mapping[str, str], errors: FieldErrors) -> RowPredicate | None:
-    """``includebreached``: only tickets past their fix-by date while open. Halo documents it as an
-    "array of int" string: any value but ``false``/``0``/empty turns the filter on (``1,2`` too)."""
+@dataclass(frozen=True, slots=True)
+class Breached:
+    """Only tickets past their fix-by date while open (at the sandbox time of the read)."""
+
+    def predicate(self, db: Records) -> RowPredicate:
+        now = db.now()
+        return lambda row: breached(db, row, now)
+
+
+def parse_breached(params: Mapping[str, str], errors: FieldErrors) -> Breached | None:
+    """``includebreached``. Halo documents it as an "array of int" string: any value but
+    ``false``/``0``/empty turns the filter on (``1,2`` too)."""
     raw = (params.get("includebreached") or "").strip().lower()
-    if raw in ("", "false", "0"):
-        return None
-    now = db.now()
-    return lambda row: breached(db, row, now)
+    return None if raw in ("", "false", "0") else Breached()
 
 
-def predicate_daterange(db: Records, params: Mapping[str, str], errors: FieldErrors) -> RowPredicate | None:
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """Tickets whose date ``field`` (stored, or an SLA date) lies within ``start``..``end`` (Halo
+    dates; ``None``: open-ended)."""
+
+    field: str
+    start: str | None
+    end: str | None
+
+    def predicate(self, db: Records) -> RowPredicate:
+        target, start, end = self.field, self.start, self.end
+
+        def predicate(row: Row) -> bool:
+            value = row.get(target)
+            if target in ("fixbydate", "respondbydate"):
+                value = sla_dates(db, row)[0 if target == "respondbydate" else 1]
+            if not value or value == UNSET_DATE:
+                return False
+            return (start is None or value >= start) and (end is None or value <= end)
+
+        return predicate
+
+
+def parse_daterange(params: Mapping[str, str], errors: FieldErrors) -> DateRange | None:
     """``datesearch=<field>`` with ``startdate``/``enddate`` (a bare end date includes its day)."""
     name = params.get("datesearch", "").strip().lower()
     if not name:
@@ -259,16 +288,7 @@ def predicate_daterange(db: Records, params: Mapping[str, str], errors: FieldErr
     start, end = bounds
     if end is not None and len(params.get("enddate", "").strip()) == 10:  # a bare date includes that day
         end = end[:10] + "T23:59:59"
-
-    def predicate(row: Row) -> bool:
-        value = row.get(target)
-        if target in ("fixbydate", "respondbydate"):
-            value = sla_dates(db, row)[0 if target == "respondbydate" else 1]
-        if not value or value == UNSET_DATE:
-            return False
-        return (start is None or value >= start) and (end is None or value <= end)
-
-    return predicate
+    return DateRange(field=target, start=start, end=end)
 
 
 # -- includedetails ---------------------------------------------------------------------------------

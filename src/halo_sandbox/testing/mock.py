@@ -26,11 +26,11 @@ from typing import Any
 
 import httpx
 
+from halo_sandbox.protocol import TENANT_HEADER
 from halo_sandbox.testing.intercept import Interceptor, host_pattern
 
 __all__ = ["HaloMock", "mock_halo"]
 
-TENANT_HEADER = "X-Sandbox-Tenant"
 DEFAULT_URL = "https://sandbox.haloitsm.com"
 
 _app_lock = threading.Lock()
@@ -122,6 +122,20 @@ class HaloMock:
     def store(self) -> Any:
         """The tenant's data store (``store.get(resource="tickets", id=45920)``)."""
         return self.tenant.store
+
+    def rows(self, resource: str, **params: str | int | bool) -> list[dict[str, Any]]:
+        """The records ``GET /api/{resource}?<params>`` lists, as it lists them (its first 50 unless
+        ``count`` or paging says otherwise): ``halo.rows("tickets", client_id=104, open_only=True)``.
+        A bad parameter raises the mock's `ValidationError`."""
+        from halo_sandbox.mock.domain.query import ListQuery
+        from halo_sandbox.mock.domain.resources import spec_named
+
+        spec = spec_named(resource)
+        text = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in params.items()}
+        rows: list[dict[str, Any]] = self.store.list(
+            resource=spec.name, query=ListQuery.parse(spec, text)
+        ).rows
+        return rows
 
     @property
     def faults(self) -> Any:

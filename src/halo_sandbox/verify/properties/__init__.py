@@ -125,10 +125,21 @@ def store_rows(store: Any, name: str, params: Mapping[str, str] | None = None) -
     documented resource the sandbox serves only generically (``Supplier``: it holds no seeded rows)."""
     if not resource(name).modelled:
         return []
-    listed = store.list(resource=name, params={"count": "1000000", **(params or {})})
-    if isinstance(listed, list):
-        return listed
-    return next((v for v in listed.values() if isinstance(v, list)), [])
+    from halo_sandbox.mock.domain.query import ListQuery
+    from halo_sandbox.mock.domain.resources import spec_named
+
+    query = ListQuery.parse(spec_named(name), {"count": "1000000", **(params or {})})
+    rows: list[dict[str, Any]] = store.list(resource=name, query=query).rows
+    return rows
+
+
+def store_record(store: Any, name: str, id: Any, scope: Mapping[str, Any]) -> dict[str, Any]:
+    """One record as the mock reads it; ``scope``: ``{}`` or the one scope parameter of a scoped
+    resource (``{"ticket_id": 10}``)."""
+    record: dict[str, Any] = store.get(
+        resource=name, id=id, scope=int(next(iter(scope.values()))) if scope else None
+    )
+    return record
 
 
 def fill_arguments(schema: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -12,6 +12,7 @@ from halo_sandbox.verify.properties import (
     fill_arguments,
     scalar_mismatches,
     seeded_ticket,
+    store_record,
     store_rows,
 )
 
@@ -61,8 +62,8 @@ async def reads_are_true(ctx: Context) -> list:
             calls.append(call)
             # the truth is what the mock answered to the very request the server sent (its query,
             # e.g. includedetails=true, included); the stored record when the server sent none
-            truth = _answered(call, row["id"]) or ctx.store.get(
-                resource=mapped.resource, id=row["id"], params={k: str(v) for k, v in scope.items()}
+            expected = _answered(call, row["id"]) or store_record(
+                ctx.store, mapped.resource, row["id"], scope
             )
             got = find_record(call.payload()) if call.ok else None
             if got is None and call.ok:
@@ -77,7 +78,7 @@ async def reads_are_true(ctx: Context) -> list:
             elif "id" in got and str(got["id"]) != str(row["id"]):
                 failures.append(f"asked for id {row['id']}, got id {got.get('id')!r}")
             else:
-                failures += scalar_mismatches(got, truth)
+                failures += scalar_mismatches(got, expected)
                 if failures and not call.reached_halo:
                     failures.append("no request reached Halo: the server answered from its own cache")
         else:

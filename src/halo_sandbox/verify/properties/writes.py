@@ -17,6 +17,7 @@ from halo_sandbox.verify.properties import (
     same,
     sample_values,
     seeded_ticket,
+    store_record,
     store_rows,
 )
 
@@ -51,7 +52,7 @@ async def writes_land(ctx: Context) -> list:
         if len(new) != 1:
             problems.append(f"{len(new)} new {spec.name} in Halo")
         else:
-            row = ctx.store.get(resource=spec.name, id=new[0], params=scope)
+            row = store_record(ctx.store, spec.name, new[0], scope)
             sent = parameters_for(ctx.schema(create.name), values)
             wrong = [
                 f"{k}: sent {values[k]!r} as {param}, Halo holds {row.get(k)!r}"
@@ -152,7 +153,7 @@ async def _update_and_delete(
             )
         else:
             call = await ctx.probe.call(update.name, args)
-            row = ctx.store.get(resource=spec.name, id=record_id, params=scope)
+            row = store_record(ctx.store, spec.name, record_id, scope)
             ok = call.ok and row.get(spec.text_field) == new_text
             checks.append(
                 ctx.check(
