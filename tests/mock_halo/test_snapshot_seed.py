@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from halo_sandbox.mock.config import MockSettings
+from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import TenantRegistry
 from halo_sandbox.testing.mock import mock_halo
@@ -26,8 +27,8 @@ def _edited_snapshot(tmp_path: Path) -> Path:
     return path
 
 
-def _client_names(store: object) -> set[str]:
-    answer = halo_list(store, "clients", {"count": "10000"})  # type: ignore[attr-defined]
+def _client_names(store: HaloStore) -> set[str]:
+    answer = halo_list(store, "clients", {"count": "10000"})
     return {c["name"] for c in answer["clients"]}
 
 
