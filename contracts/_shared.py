@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.http.app import create_app
-from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.tool_specs import generate_tools
 from halo_sandbox.server.upstream import HaloClient
 
 TENANT_HEADER = "X-Sandbox-Tenant"

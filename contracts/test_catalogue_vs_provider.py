@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from contracts.provider_document import DOCUMENT, NOT_OFFERED, operation
-from halo_sandbox.server.catalogue import RESOURCES, Param, Resource
+from halo_sandbox.server.catalogue import CURATED, Param, Resource
 
 _OPS = {
     "list": ("GET", ""),
@@ -94,7 +94,7 @@ def _ledger(entry: Resource) -> set[str]:
     return listed
 
 
-@pytest.mark.parametrize("entry", RESOURCES, ids=lambda e: e.name)
+@pytest.mark.parametrize("entry", CURATED, ids=lambda e: e.name)
 def test_the_consumer_expects_only_what_the_provider_offers(entry: Resource):
     gaps, listed = set(_gaps(entry)), _ledger(entry)
     new, closed = sorted(gaps - listed), sorted(listed - gaps)
@@ -106,4 +106,4 @@ def test_the_consumer_expects_only_what_the_provider_offers(entry: Resource):
 
 def test_the_document_covers_every_catalogue_path():
     paths = {p.lower() for p in DOCUMENT["paths"]}
-    assert {f"/api{e.path}".lower() for e in RESOURCES} <= paths
+    assert {f"/api{e.path}".lower() for e in CURATED} <= paths

@@ -20,7 +20,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from halo_sandbox.server.executor import Executor
-from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.tool_specs import generate_tools
 from halo_sandbox.server.upstream import HaloClient
 
 BASE = "http://halo.test"

@@ -1,6 +1,6 @@
 """The resource catalogue: the MCP server's (consumer's) description of the Halo REST API.
 
-One `Resource` per Halo resource drives every generated tool (see `tools.py`) and the
+One `Resource` per Halo resource drives every generated tool (see `tool_specs.py`) and the
 executor (see `executor.py`). Nothing here is written per tool: special behaviour is a field
 (`list_key=None` for bare arrays, `pageable`, `id_type`, `unpaged_params`, `lookup`) or a named
 hook (`hooks`), never a branch on a resource name in generic code.
@@ -183,7 +183,7 @@ _LOOKUP_ONLY = frozenset({"list", "get"})
 _NO_LOOKUP_WRITES = MappingProxyType({m: _LOOKUP_READ_ONLY for m in ("create", "update", "delete")})
 _ALL = frozenset(METHODS)
 
-RESOURCES: tuple[Resource, ...] = (
+CURATED: tuple[Resource, ...] = (
     Resource(
         name="tickets",
         singular="ticket",
@@ -692,9 +692,9 @@ def check_resources(resources: tuple[Resource, ...]) -> None:
             raise ValueError(f"{r.name}: bad id_type")
 
 
-check_resources(RESOURCES)
+check_resources(CURATED)
 
-CATALOGUE: Mapping[str, Resource] = MappingProxyType({r.name: r for r in RESOURCES})
+CATALOGUE: Mapping[str, Resource] = MappingProxyType({r.name: r for r in CURATED})
 
 
 def resource(name: str) -> Resource:

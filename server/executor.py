@@ -57,7 +57,7 @@ from halo_sandbox.server.errors import (
 )
 from halo_sandbox.server.lean import FIELDS_ARGUMENT, FULL_ARGUMENT, RESULT_ARGUMENTS, shape
 from halo_sandbox.server.results import Result, error_result, result_json, success
-from halo_sandbox.server.tools import DEFAULT_LIMIT, ToolSpec, generate_tools
+from halo_sandbox.server.tool_specs import DEFAULT_LIMIT, ToolSpec, generate_tools
 from halo_sandbox.server.upstream import HaloClient, parse_body, upstream_error
 
 MAX_FILE_BYTES = 50 * 1024 * 1024

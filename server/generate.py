@@ -2,7 +2,7 @@
 
 Reads Halo's official OpenAPI document (`--source`, default `../shared/halo-swagger.json` next to the
 repository) and writes `generated_catalogue.json` (`--output`) beside this module: one entry per
-documented Halo resource the curated catalogue (`catalogue.RESOURCES`) does not cover. The server
+documented Halo resource the curated catalogue (`catalogue.CURATED`) does not cover. The server
 never runs this at run time: it loads the checked-in JSON (`generated.py`), so starts stay fast, need no
 network, and every change to the generated tools is a reviewable diff. `--check` exits 1 when the
 checked-in file differs from what the document gives (for CI).
@@ -39,11 +39,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from halo_sandbox.server.catalogue import RESOURCES
+from halo_sandbox.server.catalogue import CURATED
 
-OUTPUT = Path(__file__).with_name("generated_catalogue.json")
+CATALOGUE_FILE = Path(__file__).with_name("generated_catalogue.json")
 UNSET_OUTPUT = Path(__file__).with_name("unset_values.json")
-UNSET_DATE = "1900-01-01T00:00:00"
+UNSET_DATETIME = "1900-01-01T00:00:00"
 """Halo's unset date (FIDELITY.md: "unset dates answer `1900-01-01T00:00:00`")."""
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 DEFAULT_SOURCE = Path(__file__).resolve().parents[1].parent / "shared" / "halo-swagger.json"
@@ -197,8 +197,8 @@ def generate(document: Mapping[str, Any]) -> dict[str, Any]:
     """The breadth catalogue for `document` (Halo's OpenAPI): `{"source", "resources", "not_generated"}`."""
     paths: Mapping[str, Mapping[str, Any]] = document["paths"]
     schemas = document.get("components", {}).get("schemas", {})
-    curated_paths = {r.path.lower() for r in RESOURCES}
-    taken = {r.name for r in RESOURCES} | {r.singular for r in RESOURCES}
+    curated_paths = {r.path.lower() for r in CURATED}
+    taken = {r.name for r in CURATED} | {r.singular for r in CURATED}
     segments: dict[str, list[str]] = {}
     for path in paths:
         segments.setdefault(path.strip("/").split("/")[0], []).append(path)
@@ -285,7 +285,7 @@ def _unset_of(prop: Mapping[str, Any]) -> str | None:
     if kind in ("integer", "number"):
         return "0"
     if kind == "string":
-        return json.dumps(UNSET_DATE if fmt == "date-time" else NIL_UUID if fmt == "uuid" else "")
+        return json.dumps(UNSET_DATETIME if fmt == "date-time" else NIL_UUID if fmt == "uuid" else "")
     return None
 
 
@@ -320,7 +320,7 @@ def unset_values(document: Mapping[str, Any], resource_paths: Iterable[str]) -> 
 
 def render_unset(document: Mapping[str, Any], catalogue: Mapping[str, Any]) -> str:
     """`unset_values.json`: the unset values of every curated and generated resource's records."""
-    paths = [r.path for r in RESOURCES] + [r["path"] for r in catalogue["resources"]]
+    paths = [r.path for r in CURATED] + [r["path"] for r in catalogue["resources"]]
     info = document.get("info", {})
     data = {
         "source": " ".join(part for part in (info.get("title", "Halo API"), info.get("version", "")) if part),
@@ -340,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m halo_sandbox.server.generate", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="Halo's OpenAPI document (JSON)")
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write the generated catalogue")
+    parser.add_argument(
+        "--output", type=Path, default=CATALOGUE_FILE, help="where to write the generated catalogue"
+    )
     parser.add_argument(
         "--unset-output", type=Path, default=UNSET_OUTPUT, help="where to write the unset values"
     )

@@ -38,7 +38,7 @@ __all__ = [
     "unset_fields",
 ]
 
-ARTEFACT = "unset_values.json"
+UNSET_ARTEFACT = "unset_values.json"
 FIELDS_ARGUMENT = "result_fields"
 FULL_ARGUMENT = "full_result"
 RESULT_ARGUMENTS = frozenset({FIELDS_ARGUMENT, FULL_ARGUMENT})
@@ -83,7 +83,9 @@ class UnsetFields:
 
 @functools.cache
 def _artefact() -> Mapping[str, Any]:
-    text = importlib.resources.files("halo_sandbox.server").joinpath(ARTEFACT).read_text(encoding="utf-8")
+    text = (
+        importlib.resources.files("halo_sandbox.server").joinpath(UNSET_ARTEFACT).read_text(encoding="utf-8")
+    )
     resources: Mapping[str, Any] = json.loads(text)["resources"]
     return {path.lower(): raw for path, raw in resources.items()}
 

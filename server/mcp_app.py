@@ -20,10 +20,10 @@ from mcp.server.lowlevel import Server
 from halo_sandbox.server.executor import Executor, ToolCallObserver
 from halo_sandbox.server.lane import ToolCallLane
 from halo_sandbox.server.surface.completions import completion_handlers
+from halo_sandbox.server.surface.mcp_resources import TEMPLATE_COMPLETIONS, resource_handlers
 from halo_sandbox.server.surface.prompts import PROMPTS, prompt_handlers
-from halo_sandbox.server.surface.resources import TEMPLATE_COMPLETIONS, resource_handlers
 from halo_sandbox.server.surface.tools import Exposure, ToolSurface, tool_handlers
-from halo_sandbox.server.tools import ToolSpec, generate_tools, with_file_access
+from halo_sandbox.server.tool_specs import ToolSpec, generate_tools, with_file_access
 from halo_sandbox.server.upstream import HaloClient
 
 __all__ = ["DISCOVERY_INSTRUCTIONS", "INSTRUCTIONS", "SERVER_VERSION", "build_mcp_server"]

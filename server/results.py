@@ -137,7 +137,7 @@ def _headline(error: Mapping[str, Any]) -> str:
 
 def error_result(exc: ServerError) -> Result:
     """The one mapping from the server error tree to an `isError` tool result: structured content
-    `{"error": {...}}` (every tool's `outputSchema` admits it: `tools.admits_error`), and a text that
+    `{"error": {...}}` (every tool's `outputSchema` admits it: `tool_specs.admits_error`), and a text that
     says the status, Halo's message and what to do next, then the same JSON."""
     if isinstance(exc, UpstreamError):
         error = {

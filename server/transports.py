@@ -51,7 +51,7 @@ from halo_sandbox.protocol import RATELIMIT_META
 from halo_sandbox.server.lane import SPLICES, Splices
 
 __all__ = [
-    "LOOPBACK_HOSTS",
+    "LOOPBACK_BINDS",
     "RateLimitHeaders",
     "mcp_asgi_app",
     "ratelimit_headers",
@@ -60,7 +60,7 @@ __all__ = [
     "session_manager_factory",
 ]
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOOPBACK_BINDS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 _LOCAL_ORIGINS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 
@@ -89,7 +89,7 @@ def security_settings(
     (exact, e.g. ``https://inspector.example``, or with ``:*`` for any port).
     """
     hosts = ["127.0.0.1", "localhost", "[::1]", "127.0.0.1:*", "localhost:*", "[::1]:*"]
-    names = _machine_names() if host in WILDCARD_HOSTS else ({host} if host not in LOOPBACK_HOSTS else set())
+    names = _machine_names() if host in WILDCARD_HOSTS else ({host} if host not in LOOPBACK_BINDS else set())
     for name in sorted(names):
         bracketed = f"[{name}]" if ":" in name else name
         hosts += [bracketed, f"{bracketed}:*"]

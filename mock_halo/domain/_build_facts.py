@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-OUTPUT = Path(__file__).with_name("halo_openapi_facts.json")
+FACTS_FILE = Path(__file__).with_name("halo_openapi_facts.json")
 SOURCE = (
     "Halo API v2 official OpenAPI document (886 paths, 1,331 operations, 703 schemas), as published in "
     "the public repository ssmanji89/halopsa-workflows-mcp at docs/v2_swagger.json"
@@ -148,11 +148,11 @@ def main(argv: list[str]) -> int:
     raw = Path(argv[0]).read_bytes()
     facts = build(json.loads(raw))
     facts["source_sha256"] = hashlib.sha256(raw).hexdigest()
-    OUTPUT.write_text(json.dumps(facts, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
+    FACTS_FILE.write_text(json.dumps(facts, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
     ops = sum(len(v) for v in facts["paths"].values())
     print(
-        f"{OUTPUT.name}: {len(facts['paths'])} paths, {ops} operations, {len(facts['schemas'])} schemas, "
-        f"{OUTPUT.stat().st_size} bytes"
+        f"{FACTS_FILE.name}: {len(facts['paths'])} paths, {ops} operations, {len(facts['schemas'])} schemas, "
+        f"{FACTS_FILE.stat().st_size} bytes"
     )
     return 0
 

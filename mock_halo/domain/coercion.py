@@ -20,9 +20,8 @@ from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.binding import BadValue, body_value
 from halo_sandbox.mock.domain.resources import FieldType, ResourceSpec
 from halo_sandbox.mock.engine.clock import halo_datetime
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
-
-Row = dict[str, Any]
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 """Halo's ids and integer fields are int32."""

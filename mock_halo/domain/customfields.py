@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from halo_sandbox.mock.domain.resources import CustomField, ResourceSpec
-from halo_sandbox.mock.engine.indexes import Row
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
 
 __all__ = ["custom_values"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-UNSET_DATE = "1900-01-01T00:00:00"
+from halo_sandbox.mock.engine.clock import UNSET_DATE
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ from halo_sandbox.mock.domain.coercion import INT_MAX, INT_MIN
 from halo_sandbox.mock.domain.records import RowFilter
 from halo_sandbox.mock.domain.resources import ResourceSpec
 from halo_sandbox.mock.domain.rules import FILTERS
-from halo_sandbox.mock.engine.indexes import Row
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
 
 MAX_PAGE_SIZE = 100

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from halo_sandbox.mock.domain.resources import RESOURCES, TABLES, CustomField, ResourceSpec, table_spec
 from halo_sandbox.mock.engine.clock import SandboxClock, halo_datetime
-from halo_sandbox.mock.engine.indexes import Key, Row, Table
+from halo_sandbox.mock.engine.indexes import Table
+from halo_sandbox.mock.engine.rows import Key, Row
 
 RowPredicate = Callable[[Row], bool]
 

@@ -18,8 +18,8 @@ from halo_sandbox.mock.domain.records import Records
 from halo_sandbox.mock.domain.resources import ResourceSpec
 from halo_sandbox.mock.domain.rules import COMPUTE
 from halo_sandbox.mock.engine.clock import UNSET_DATE
+from halo_sandbox.mock.engine.rows import Row
 
-Row = dict[str, Any]
 _TABLE_DEFAULTS: dict[str, Any] = {"int": 0, "float": 0.0, "str": "", "bool": False, "date": UNSET_DATE}
 
 

@@ -46,14 +46,15 @@ from halo_sandbox.mock.domain.rules import AFTER_WRITE, CONTENT, DERIVED, DETAIL
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.engine.gil import paced, pause
-from halo_sandbox.mock.engine.indexes import Key, Row, Table
+from halo_sandbox.mock.engine.indexes import Table
 from halo_sandbox.mock.engine.listing import matches, ordered_keys, searched
 from halo_sandbox.mock.engine.locking import StoreLocks
+from halo_sandbox.mock.engine.rows import Key, Row
 from halo_sandbox.mock.engine.sorting import Cached
 from halo_sandbox.mock.engine.wire import wire_check, wire_problem
 from halo_sandbox.mock.exceptions import FieldErrors, NotFound, ValidationError
 
-SNAPSHOT_FORMAT = "halo-store/1"
+STORE_SNAPSHOT_FORMAT = "halo-store/1"
 
 # Module-level names for the write path's types: inside `HaloStore`, `list` is the method.
 _Plan = tuple[Key, Row, Row | None, bytes | None]
@@ -417,7 +418,7 @@ class HaloStore:
                 for table, fields in self._db.custom_fields.items()
             }
         return {
-            "format": SNAPSHOT_FORMAT,
+            "format": STORE_SNAPSHOT_FORMAT,
             "tables": {name: [copy.deepcopy(row) for row in paced(table)] for name, table in rows.items()},
             "next_ids": next_ids,
             "scoped_next_ids": scoped,
@@ -433,8 +434,8 @@ class HaloStore:
         cls, data: Mapping[str, Any], *, clock: SandboxClock, max_attachment_bytes: int = 10 * 1024 * 1024
     ) -> HaloStore:
         """Rebuild a store from `snapshot` output; raises `ValueError` on a malformed document."""
-        if not isinstance(data, Mapping) or data.get("format") != SNAPSHOT_FORMAT:
-            raise ValueError(f"not a store snapshot (expected format {SNAPSHOT_FORMAT!r})")
+        if not isinstance(data, Mapping) or data.get("format") != STORE_SNAPSHOT_FORMAT:
+            raise ValueError(f"not a store snapshot (expected format {STORE_SNAPSHOT_FORMAT!r})")
         tables = data.get("tables")
         if not isinstance(tables, Mapping) or set(tables) - set(TABLES):
             raise ValueError("snapshot 'tables' must map known table names to lists of rows")

@@ -16,14 +16,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 from halo_sandbox.mock.engine.gil import drain, pause
+from halo_sandbox.mock.engine.rows import Key, Row
 from halo_sandbox.mock.engine.search import WordIndex
 from halo_sandbox.mock.engine.sorting import KeyView, SortIndex, ordered
 
 __all__ = ["Key", "KeyView", "Row", "Table", "TableShape", "norm", "ordered"]
 
-Key = Any
 """A record key: an int id, a uuid string, or ``(scope_id, id)`` for per-parent ids."""
-Row = dict[str, Any]
 Derive = Callable[[Row], Any]
 """Computes a derived index value from a row."""
 

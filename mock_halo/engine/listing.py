@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from halo_sandbox.mock.engine.indexes import Key, Row, Table, ordered
+from halo_sandbox.mock.engine.indexes import Table, ordered
+from halo_sandbox.mock.engine.rows import Key, Row
 from halo_sandbox.mock.engine.sorting import Cached, Picked
 
 __all__ = ["matches", "ordered_keys", "searched"]

@@ -23,9 +23,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from halo_sandbox.mock.engine.gil import pause
+from halo_sandbox.mock.engine.rows import Key, Row
 
-Key = Any
-Row = dict[str, Any]
 _WORD = re.compile(r"\w+")
 
 

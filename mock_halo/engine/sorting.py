@@ -14,8 +14,7 @@ import bisect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
-Key = Any
-Row = dict[str, Any]
+from halo_sandbox.mock.engine.rows import Key, Row
 
 
 def sort_key(value: Any) -> tuple[int, Any]:

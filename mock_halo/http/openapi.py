@@ -19,11 +19,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from halo_sandbox.mock.domain import facts
+from halo_sandbox.mock.domain.query import MAX_PAGE_SIZE
 from halo_sandbox.mock.domain.resources import RESOURCES, FieldType, Filter, ResourceSpec
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
 INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}
-MAX_PAGE_SIZE = 100
 
 _FIELD_SCHEMAS: Mapping[FieldType, dict[str, Any]] = {
     "int": {"type": "integer", **INT32},

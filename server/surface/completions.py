@@ -14,7 +14,7 @@ from typing import Any
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 
-from halo_sandbox.server.surface.reads import rows
+from halo_sandbox.server.surface.halo_reads import rows
 from halo_sandbox.server.upstream import HaloClient
 
 __all__ = ["Completer", "client_names", "completion_handlers", "project_names", "ticket_ids"]

@@ -39,7 +39,7 @@ from mcp.shared.exceptions import MCPError
 from halo_sandbox.server.errors import InternalError, ToolInputError, UnknownToolError
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.results import Result, error_result
-from halo_sandbox.server.tools import ALL_METHODS, ToolSpec, admits_error, select_tools
+from halo_sandbox.server.tool_specs import ALL_METHODS, ToolSpec, admits_error, select_tools
 
 logger = logging.getLogger(__name__)
 

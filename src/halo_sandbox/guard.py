@@ -2,7 +2,7 @@
 
 A request is the admin's when it carries the admin key (``X-Admin-Key`` or ``Authorization:
 Bearer``) or the cookie of a console session. Sessions are random ids kept in memory (never derived
-from the key), expire after `SESSION_IDLE_SECONDS` without use, are capped at `MAX_SESSIONS` (the
+from the key), expire after `SESSION_IDLE_SECONDS` without use, are capped at `MAX_CONSOLE_SESSIONS` (the
 oldest goes first) and end at logout (`revoke`) or when the process stops. A state-changing request
 authenticated by the cookie must also come from the sandbox's own pages: its ``Origin`` (when sent)
 is the request's own origin, its ``Sec-Fetch-Site`` (when sent) is ``same-origin`` or ``none``, and
@@ -26,15 +26,15 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from halo_sandbox.admin_errors import CrossSiteRefused, NotAuthorised
+from halo_sandbox.protocol import ADMIN_KEY_HEADER
 
-__all__ = ["ADMIN_KEY_HEADER", "COOKIE", "CSRF_FIELD", "CSRF_HEADER", "AdminGuard", "Session"]
+__all__ = ["COOKIE", "CSRF_FIELD", "CSRF_HEADER", "AdminGuard", "Session"]
 
-ADMIN_KEY_HEADER = "X-Admin-Key"
 COOKIE = "halo_sandbox_console"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_IDLE_SECONDS = 12 * 3600
-MAX_SESSIONS = 64
+MAX_CONSOLE_SESSIONS = 64
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_BYTES = 512 * 1024 * 1024
 """Largest multipart part a guarded form may carry (a snapshot upload)."""
@@ -66,7 +66,11 @@ class AdminGuard:
     means no admin key is configured: every request is the admin's."""
 
     def __init__(
-        self, key: str | None, *, idle_seconds: float = SESSION_IDLE_SECONDS, max_sessions: int = MAX_SESSIONS
+        self,
+        key: str | None,
+        *,
+        idle_seconds: float = SESSION_IDLE_SECONDS,
+        max_sessions: int = MAX_CONSOLE_SESSIONS,
     ) -> None:
         self._key = key.encode() if key else None
         self._idle = idle_seconds

@@ -249,7 +249,7 @@ def served(app: Starlette) -> ASGIApp:
 def _tool_filter(*, breadth: bool) -> Any:
     """What provisioned filters select from: the curated tools, plus the generated ones when the
     sandbox runs with breadth or the provisioned server's `config.breadth` asks for them."""
-    from halo_sandbox.server.tools import generate_tools, select_tools
+    from halo_sandbox.server.tool_specs import generate_tools, select_tools
 
     def select(*, methods: Any, tags: Any, breadth: bool = False) -> list[Any]:
         return select_tools(generate_tools(breadth=breadth or default_breadth), methods=methods, tags=tags)

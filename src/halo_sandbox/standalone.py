@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.surface.tools import Exposure, exposure_of
-from halo_sandbox.server.tools import ToolSpec, generate_tools, select_tools
+from halo_sandbox.server.tool_specs import ToolSpec, generate_tools, select_tools
 from halo_sandbox.server.transports import mcp_asgi_app
 from halo_sandbox.server.upstream import HaloClient
 from halo_sandbox.server.upstream_log import UpstreamLog

@@ -320,7 +320,7 @@ async def test_auth_url_is_the_token_endpoint():
     """Halo's token endpoint is POST {host}/auth/token (client credentials as a form)."""
     import httpx
 
-    from halo_sandbox.verify.sandbox import running_sandbox
+    from halo_sandbox.verify.served_mock import running_sandbox
 
     async with running_sandbox() as sandbox:
         values = sandbox.placeholders()

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
-from halo_sandbox.recording.errors import BudgetExhausted, HaloRefused
+from halo_sandbox.recording.record_errors import BudgetExhausted, HaloRefused
 
 pytestmark = pytest.mark.anyio
 

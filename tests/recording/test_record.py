@@ -15,7 +15,7 @@ from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.exceptions import ValidationError
 from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import TenantRegistry
-from halo_sandbox.recording.errors import BudgetExhausted, RecordingError, ResumeMismatch
+from halo_sandbox.recording.record_errors import BudgetExhausted, RecordingError, ResumeMismatch
 from halo_sandbox.recording.recorder import RecordOptions, generic_named, record, resources_named
 from tests.recording._helpers import Live
 

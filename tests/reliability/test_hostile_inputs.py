@@ -27,7 +27,7 @@ from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.resources import RESOURCES
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.server.executor import Executor
-from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.tool_specs import generate_tools
 from halo_sandbox.server.upstream import HaloClient
 
 CI_EXAMPLES = 60

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from halo_sandbox.server.executor import _valid
-from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.tool_specs import generate_tools
 
 TOOLS = generate_tools(file_access=True, breadth=True)
 SAMPLE = [t for t in TOOLS if not t.name.startswith(("get_", "delete_"))][::25] + [

@@ -13,7 +13,7 @@ import respx
 
 from halo_sandbox.protocol import RATELIMIT_META
 from halo_sandbox.server.executor import Executor
-from halo_sandbox.server.tools import generate_tools, with_file_access
+from halo_sandbox.server.tool_specs import generate_tools, with_file_access
 from halo_sandbox.server.upstream import HaloClient
 from tests.server._helpers import BASE
 

@@ -9,7 +9,7 @@ from mcp.shared.exceptions import MCPError
 
 from halo_sandbox.server.mcp_app import build_mcp_server
 from halo_sandbox.server.surface.tools import CALL_TOOL, PAGE_SIZE, SCHEMA_TOOL, SEARCH_TOOL
-from halo_sandbox.server.tools import generate_tools, select_tools
+from halo_sandbox.server.tool_specs import generate_tools, select_tools
 
 pytestmark = pytest.mark.anyio
 META = [SEARCH_TOOL, SCHEMA_TOOL, CALL_TOOL]

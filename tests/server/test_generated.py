@@ -14,7 +14,7 @@ from halo_sandbox.mock.http.openapi import openapi_document
 from halo_sandbox.server.catalogue import CATALOGUE
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.generated import GENERATED_TAG, generated_catalogue
-from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.tool_specs import generate_tools
 from halo_sandbox.server.upstream import HaloClient
 
 pytestmark = pytest.mark.anyio

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from halo_sandbox.console.journal import ARGUMENTS_CHARS, ToolCallJournal
+from halo_sandbox.console.tool_calls import ARGUMENTS_CHARS, ToolCallJournal
 from halo_sandbox.server.executor import Executor
-from halo_sandbox.server.tools import generate_tools, with_file_access
+from halo_sandbox.server.tool_specs import generate_tools, with_file_access
 
 pytestmark = pytest.mark.anyio
 

@@ -16,7 +16,7 @@ from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.server.executor import Executor
-from halo_sandbox.server.tools import ToolSpec, generate_tools
+from halo_sandbox.server.tool_specs import ToolSpec, generate_tools
 from halo_sandbox.server.upstream import HaloClient
 
 pytestmark = pytest.mark.anyio

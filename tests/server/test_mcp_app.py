@@ -10,7 +10,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPDeprecationWarning
 
 from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.tools import generate_tools, select_tools
+from halo_sandbox.server.tool_specs import generate_tools, select_tools
 from tests.server._helpers import BASE
 
 pytestmark = pytest.mark.anyio

@@ -24,9 +24,8 @@ from typing import Any
 from halo_sandbox.mock.domain.records import Records, RowFilter
 from halo_sandbox.mock.domain.resources import RESOURCES
 from halo_sandbox.mock.domain.rules import attachments, billing, people, tickets
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
-
-Row = dict[str, Any]
 
 DERIVED: Mapping[str, Callable[[Records, Row], Any]] = {
     "ticket_open": tickets.ticket_open,

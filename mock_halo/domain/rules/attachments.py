@@ -12,9 +12,9 @@ from typing import Any
 
 from halo_sandbox.mock.domain.records import Records
 from halo_sandbox.mock.domain.resources import ResourceSpec
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors, PayloadTooLarge
 
-Row = dict[str, Any]
 TENANT_ATTACHMENT_BYTES = 512 * 1024 * 1024
 """Quota of stored file bytes per tenant (each file is also limited by ``max_attachment_bytes``)."""
 

@@ -8,13 +8,10 @@ expires past its ``expiry_date`` while awaiting approval, a contract past its ``
 
 from __future__ import annotations
 
-from typing import Any
-
 from halo_sandbox.mock.domain.records import Records
 from halo_sandbox.mock.domain.resources import ResourceSpec
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
-
-Row = dict[str, Any]
 
 
 def _money(value: float) -> float:

@@ -7,13 +7,10 @@ many open tickets it has.
 
 from __future__ import annotations
 
-from typing import Any
-
 from halo_sandbox.mock.domain.records import Records
 from halo_sandbox.mock.domain.resources import UNSET_IDS, ResourceSpec
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
-
-Row = dict[str, Any]
 
 
 def write_user(

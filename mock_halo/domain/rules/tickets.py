@@ -19,9 +19,8 @@ from halo_sandbox.mock.domain.coercion import CoercionError, coerce
 from halo_sandbox.mock.domain.records import Records, RowPredicate
 from halo_sandbox.mock.domain.resources import UNSET_IDS, ResourceSpec
 from halo_sandbox.mock.engine.clock import UNSET_DATE, halo_datetime
+from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
-
-Row = dict[str, Any]
 
 CLOSED_STATUS_IDS = frozenset({8, 9})
 """Halo's default Cancelled (8) and Closed (9); open = any other status."""

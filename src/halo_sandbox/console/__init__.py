@@ -1,6 +1,6 @@
 """The sandbox console: a server-rendered web page at ``/_sandbox/`` showing what the agent did.
 
-- `journal.ToolCallJournal`: the bounded record of MCP tool calls (fed by `build_mcp_server`'s
+- `tool_calls.ToolCallJournal`: the bounded record of MCP tool calls (fed by `build_mcp_server`'s
   ``on_tool_call`` observer in ``halo-sandbox up``).
 - `control.ControlPlane`: an httpx client of the mock's ``/_sandbox`` JSON API (journal, faults,
   rate limit, reset, snapshot); the console never imports the mock.
@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from halo_sandbox.console.control import ControlPlane
-    from halo_sandbox.console.journal import ToolCallJournal
     from halo_sandbox.console.routes import console_routes
+    from halo_sandbox.console.tool_calls import ToolCallJournal
 
 __all__ = ["ControlPlane", "ToolCallJournal", "console_routes"]
 
 # Imported on first use, so `halo-sandbox journal` (and every other command, which registers it) does not
 # load the MCP server and the web stack just to start.
-_WHERE = {"ControlPlane": ".control", "ToolCallJournal": ".journal", "console_routes": ".routes"}
+_WHERE = {"ControlPlane": ".control", "ToolCallJournal": ".tool_calls", "console_routes": ".routes"}
 
 
 def __getattr__(name: str) -> Any:

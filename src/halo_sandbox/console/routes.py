@@ -39,8 +39,8 @@ from starlette.staticfiles import StaticFiles
 
 from halo_sandbox.admin_errors import AdminError, BadInput, CrossSiteRefused, NotAuthorised
 from halo_sandbox.console.control import ControlPlane
-from halo_sandbox.console.journal import ToolCallJournal
 from halo_sandbox.console.timeline import build_view
+from halo_sandbox.console.tool_calls import ToolCallJournal
 from halo_sandbox.guard import COOKIE, MAX_FORM_BYTES, AdminGuard
 
 __all__ = ["COOKIE", "PAGE", "console_routes"]
@@ -55,7 +55,7 @@ _templates = Environment(
 )
 _FAULT_INTS = ("status", "times", "after", "latency_ms")
 
-Handler = Callable[[Request], Awaitable[Response]]
+_Handler = Callable[[Request], Awaitable[Response]]
 ServersSource = Callable[[], Sequence[dict[str, Any]]]
 
 
@@ -123,7 +123,7 @@ class _Console:
         )
 
 
-def _framed(handler: Handler) -> Handler:
+def _framed(handler: _Handler) -> _Handler:
     async def endpoint(request: Request) -> Response:
         response = await handler(request)
         for name, value in _FRAMING.items():
@@ -133,7 +133,7 @@ def _framed(handler: Handler) -> Handler:
     return endpoint
 
 
-def _guarded(console: _Console, handler: Handler, *, form: bool = False) -> Handler:
+def _guarded(console: _Console, handler: _Handler, *, form: bool = False) -> _Handler:
     async def endpoint(request: Request) -> Response:
         try:
             request.state.session = await console.guard.check(request)
@@ -318,7 +318,7 @@ def console_routes(
         await control.restore(raw, tenant=tenant)
         return _back(notice=f"Snapshot {upload.filename or ''} restored.".replace("  ", " "))
 
-    def route(path: str, handler: Handler, *, methods: list[str], form: bool = False) -> Route:
+    def route(path: str, handler: _Handler, *, methods: list[str], form: bool = False) -> Route:
         return Route(path, _guarded(console, handler, form=form), methods=methods)
 
     return [

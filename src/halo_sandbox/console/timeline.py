@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from halo_sandbox.console.journal import ToolCall
+from halo_sandbox.console.tool_calls import ToolCall
 
 
 def build_view(

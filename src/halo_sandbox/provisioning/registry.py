@@ -57,7 +57,7 @@ from halo_sandbox.admin_errors import (
     NotAuthorised,
     RecordNotFound,
 )
-from halo_sandbox.provisioning.records import (
+from halo_sandbox.provisioning.models import (
     AccountCredentials,
     ApiToken,
     IntegratedAccount,
@@ -98,9 +98,9 @@ def hash_token(token: str) -> str:
 def _default_tool_filter(
     *, methods: list[str] | None, tags: list[str] | None, breadth: bool = False
 ) -> Sequence[Any]:
-    from halo_sandbox.server import tools
+    from halo_sandbox.server import tool_specs
 
-    return tools.select_tools(tools.generate_tools(breadth=breadth), methods=methods, tags=tags)
+    return tool_specs.select_tools(tool_specs.generate_tools(breadth=breadth), methods=methods, tags=tags)
 
 
 def _utcnow() -> datetime:

@@ -131,13 +131,13 @@ async def _body(request: Request, model: type[_Body]) -> dict[str, Any]:
     return parsed.model_dump(exclude_unset=True)
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+_Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _admin(guard: AdminGuard) -> Callable[[Handler], Handler]:
+def _admin(guard: AdminGuard) -> Callable[[_Handler], _Handler]:
     """Wrap a handler: the sandbox's admin guard first, errors of the family answered as JSON."""
 
-    def wrap(handler: Handler) -> Handler:
+    def wrap(handler: _Handler) -> _Handler:
         async def endpoint(request: Request) -> Response:
             try:
                 await guard.check(request)

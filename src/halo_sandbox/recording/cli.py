@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from halo_sandbox.recording.errors import BudgetExhausted, RecordingError
+from halo_sandbox.recording.record_errors import BudgetExhausted, RecordingError
 from halo_sandbox.settings import ENV
 
 __all__ = ["drift_command", "record_command"]

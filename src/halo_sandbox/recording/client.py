@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from halo_sandbox.recording.errors import BudgetExhausted, HaloRefused, RecordingError
+from halo_sandbox.recording.record_errors import BudgetExhausted, HaloRefused, RecordingError
 
 __all__ = ["HALO_RATE", "Credentials", "ReadOnlyHalo"]
 

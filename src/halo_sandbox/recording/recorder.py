@@ -31,16 +31,15 @@ from typing import Any, Protocol
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.generic import GenericStore, collection_for
 from halo_sandbox.mock.domain.resources import RESOURCES, UNSET_IDS, ResourceSpec, table_spec
-from halo_sandbox.mock.domain.store import SNAPSHOT_FORMAT as STORE_FORMAT
-from halo_sandbox.mock.domain.store import HaloStore
+from halo_sandbox.mock.domain.store import STORE_SNAPSHOT_FORMAT, HaloStore
 from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.tenants import SNAPSHOT_FORMAT
 from halo_sandbox.recording.anonymise import CONFIGURATION_TABLES, Anonymiser
 from halo_sandbox.recording.client import ReadOnlyHalo
-from halo_sandbox.recording.errors import HaloRefused, RecordingError, ResumeMismatch
+from halo_sandbox.recording.record_errors import HaloRefused, RecordingError, ResumeMismatch
 
 __all__ = [
-    "PAGE_SIZE",
+    "RECORD_PAGE_SIZE",
     "RECORDABLE",
     "Progress",
     "RecordOptions",
@@ -50,7 +49,7 @@ __all__ = [
     "resources_named",
 ]
 
-PAGE_SIZE = 100
+RECORD_PAGE_SIZE = 100
 """Halo caps ``page_size`` at 100 (its swagger; clients observed the cap)."""
 _PARTIAL_FORMAT = "halo-sandbox-recording/1"
 _SKIPPED = frozenset({"actions", "attachments", "projects"})
@@ -360,7 +359,7 @@ async def _record_resource(
     while limit is None or seen < limit:
         page += 1
         answer = await halo.get_json(
-            f"/{spec.path}", {"pageinate": "true", "page_size": str(PAGE_SIZE), "page_no": str(page)}
+            f"/{spec.path}", {"pageinate": "true", "page_size": str(RECORD_PAGE_SIZE), "page_no": str(page)}
         )
         rows, count = _rows_of(answer, spec)
         total = count if count is not None else total
@@ -379,7 +378,7 @@ async def _record_resource(
         seen = have()
         goal = min(x for x in (total, limit) if x is not None) if (total, limit) != (None, None) else None
         progress.advance(source, seen, goal)
-        if not rows or (total is not None and page * PAGE_SIZE >= total):
+        if not rows or (total is not None and page * RECORD_PAGE_SIZE >= total):
             break
     await _record_definitions(halo, spec, partial)
     partial.add({"kind": "done", "source": source})
@@ -436,7 +435,9 @@ async def _record_generic(
     page, total, limit = partial.pages.get(source, 0), partial.totals.get(source), options.max_records
     while True:
         page += 1
-        params = {"pageinate": "true", "page_size": str(PAGE_SIZE), "page_no": str(page)} if paged else None
+        params = (
+            {"pageinate": "true", "page_size": str(RECORD_PAGE_SIZE), "page_no": str(page)} if paged else None
+        )
         answer = await halo.get_json(path, params)
         rows: list[Any] = answer if isinstance(answer, list) else []
         if isinstance(answer, dict):
@@ -458,7 +459,7 @@ async def _record_generic(
             }
         )
         progress.advance(label, partial.counts.get(source, 0), total)
-        done = not paged or not rows or (total is not None and page * PAGE_SIZE >= total)
+        done = not paged or not rows or (total is not None and page * RECORD_PAGE_SIZE >= total)
         if done or (limit is not None and partial.counts.get(source, 0) >= limit):
             break
     partial.add({"kind": "done", "source": source})
@@ -628,7 +629,7 @@ def _snapshot(partial: _Partial, summary: Summary, options: RecordOptions) -> di
         "ratelimit": {"enabled": True, "limit": 300, "window_seconds": 300},
         "faults": [],
         "store": {
-            "format": STORE_FORMAT,
+            "format": STORE_SNAPSHOT_FORMAT,
             "tables": tables,
             "next_ids": {},
             "scoped_next_ids": {},

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
-    "RESOURCES",
+    "VOCABULARY",
     "Discovery",
     "KitResource",
     "MappedTool",
@@ -210,20 +210,20 @@ def _documented() -> tuple[KitResource, ...]:
 
 
 _CURATED_NAMES = {r.name for r in _CURATED}
-RESOURCES: tuple[KitResource, ...] = _CURATED + _documented()
-_BY_NAME = {r.name: r for r in RESOURCES}
+VOCABULARY: tuple[KitResource, ...] = _CURATED + _documented()
+_BY_NAME = {r.name: r for r in VOCABULARY}
 _BY_LOWER = {
-    **{r.halo_path.lower(): r for r in RESOURCES if r.halo_path},
-    **{r.name.lower(): r for r in RESOURCES},
+    **{r.halo_path.lower(): r for r in VOCABULARY if r.halo_path},
+    **{r.name.lower(): r for r in VOCABULARY},
 }
 _PLURALS = {
     alias
-    for r in RESOURCES
+    for r in VOCABULARY
     for alias in r.aliases
     if alias.endswith("s") and alias[:-1] in r.aliases or alias.endswith("ies") or alias.endswith("ses")
 }
 _ALIASES: dict[str, list[tuple[KitResource, tuple[str, ...]]]] = {}
-for _r in RESOURCES:
+for _r in VOCABULARY:
     for _alias in _r.aliases:
         _ALIASES.setdefault(_alias.split()[0], []).append((_r, tuple(_alias.split())))
 
@@ -648,7 +648,7 @@ def load_mapping(path: Path) -> dict[str, Any]:
                 f"(known: {', '.join(sorted(_ENTRY_KEYS))})"
             )
         if "resource" in entry and str(entry["resource"]).lower() not in _BY_LOWER:
-            close = [r.name for r in RESOURCES if norm(r.name).startswith(norm(str(entry["resource"]))[:4])][
+            close = [r.name for r in VOCABULARY if norm(r.name).startswith(norm(str(entry["resource"]))[:4])][
                 :8
             ]
             raise ValueError(

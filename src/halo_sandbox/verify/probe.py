@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 
 from halo_sandbox.verify.discovery import norm
-from halo_sandbox.verify.sandbox import Exchange, VerifySandbox
+from halo_sandbox.verify.served_mock import Exchange, VerifySandbox
 
 __all__ = [
     "CallRecord",
@@ -263,9 +263,9 @@ def _envelope_like(node: Mapping[str, Any]) -> bool:
 @functools.cache
 def _resource_words() -> frozenset[str]:
     """Every name of a Halo resource, singular and plural (``ticket``, ``kbarticle``)."""
-    from halo_sandbox.verify.discovery import RESOURCES
+    from halo_sandbox.verify.discovery import VOCABULARY
 
-    return frozenset(norm(alias) for r in RESOURCES for alias in r.aliases)
+    return frozenset(norm(alias) for r in VOCABULARY for alias in r.aliases)
 
 
 def decoded(value: Any, _depth: int = 0) -> Any:

@@ -21,7 +21,7 @@ from halo_sandbox.verify.probe import Probe
 from halo_sandbox.verify.properties import Context
 from halo_sandbox.verify.properties.annotations import hints_agree
 from halo_sandbox.verify.properties.cursors import cursors
-from halo_sandbox.verify.properties.errors import auth, error_pass_through
+from halo_sandbox.verify.properties.failures import auth, error_pass_through
 from halo_sandbox.verify.properties.filters import filters
 from halo_sandbox.verify.properties.paging import pagination
 from halo_sandbox.verify.properties.reads import reads_are_true
@@ -30,7 +30,7 @@ from halo_sandbox.verify.properties.schemas import schemas
 from halo_sandbox.verify.properties.updates import updates
 from halo_sandbox.verify.properties.writes import attachments, writes_land
 from halo_sandbox.verify.report import PROPERTIES, Check, Report
-from halo_sandbox.verify.sandbox import running_sandbox
+from halo_sandbox.verify.served_mock import running_sandbox
 from halo_sandbox.verify.target import ServerTarget, TargetError, connect
 
 __all__ = ["RETRY_POLICIES", "VerifyOptions", "crash_log", "exit_code", "run_verify"]

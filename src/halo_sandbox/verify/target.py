@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import anyio
 
-from halo_sandbox.verify.sandbox import check_placeholders, fill_placeholders
+from halo_sandbox.verify.served_mock import check_placeholders, fill_placeholders
 
 __all__ = ["ServerTarget", "TargetError", "connect"]
 

@@ -11,7 +11,7 @@ from halo_sandbox.server.catalogue import CATALOGUE
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.generated import generated_catalogue
 from halo_sandbox.server.surface.tools import ToolSurface
-from halo_sandbox.server.tools import generate_tools
+from halo_sandbox.server.tool_specs import generate_tools
 from halo_sandbox.server.upstream import HaloClient
 
 pytestmark = pytest.mark.anyio

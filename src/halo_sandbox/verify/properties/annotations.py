@@ -17,7 +17,7 @@ from typing import Any
 from halo_sandbox.verify.discovery import MappedTool, resource
 from halo_sandbox.verify.probe import CallRecord
 from halo_sandbox.verify.properties import Context, fill_arguments, sample_values, store_rows
-from halo_sandbox.verify.properties.errors import read_call
+from halo_sandbox.verify.properties.failures import read_call
 
 __all__ = ["hints_agree"]
 

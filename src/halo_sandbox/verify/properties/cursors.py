@@ -15,7 +15,7 @@ from typing import Any
 from halo_sandbox.verify.discovery import MappedTool, norm, resource
 from halo_sandbox.verify.probe import CallRecord, decoded, find_cursor, find_records, record_id
 from halo_sandbox.verify.properties import Context, store_rows
-from halo_sandbox.verify.properties.errors import read_call
+from halo_sandbox.verify.properties.failures import read_call
 from halo_sandbox.verify.properties.generative import Failure, explore
 from halo_sandbox.verify.properties.paging import RESOURCES_PAGED, dataset, paging_of
 

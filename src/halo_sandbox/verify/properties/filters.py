@@ -22,7 +22,7 @@ from halo_sandbox.verify.properties.paging import more_flag, paging_of
 
 __all__ = ["filters"]
 
-MAX_VALUES = 12
+MAX_FILTER_VALUES = 12
 """Values per filter hypothesis chooses among (the commonest first)."""
 
 
@@ -61,7 +61,7 @@ def _filters(ctx: Context, mapped: MappedTool, rows: list[dict[str, Any]]) -> li
             value = row.get(flt.field)
             if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                 counts[value] = counts.get(value, 0) + 1
-        common = sorted(counts, key=lambda v: (-counts[v], v))[:MAX_VALUES]
+        common = sorted(counts, key=lambda v: (-counts[v], v))[:MAX_FILTER_VALUES]
         out += [FilterExample(param=param, halo=flt.param, value=v) for v in common]
     return out
 

@@ -23,10 +23,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from halo_sandbox.verify.discovery import RESOURCES
+from halo_sandbox.verify.discovery import VOCABULARY
 from halo_sandbox.verify.probe import CallRecord
 from halo_sandbox.verify.properties import Context, fill_arguments, sample_values, store_rows
-from halo_sandbox.verify.properties.errors import probe_tools
+from halo_sandbox.verify.properties.failures import probe_tools
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_TIMEOUT", "retries"]
 
@@ -170,7 +170,7 @@ def judge(scenario: RetryScenario, seen: Observed, call: CallRecord, policy: str
 
 def _create_call(ctx: Context) -> tuple[str, dict[str, Any], str, dict[str, str]] | None:
     """A create tool with working arguments: (tool, arguments, resource, the scope it lands in)."""
-    for spec in RESOURCES:
+    for spec in VOCABULARY:
         create = ctx.discovery.tool(spec.name, "create")
         if create is None or not spec.sample:
             continue

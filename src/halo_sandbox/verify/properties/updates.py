@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from halo_sandbox.verify.discovery import RESOURCES, KitResource, MappedTool
+from halo_sandbox.verify.discovery import VOCABULARY, KitResource, MappedTool
 from halo_sandbox.verify.probe import CallRecord
 from halo_sandbox.verify.properties import Context, fill_arguments, sample_values, store_rows
 from halo_sandbox.verify.properties.generative import Failure, explore
@@ -59,7 +59,7 @@ async def updates(ctx: Context) -> list:
     from hypothesis import strategies as st
 
     checks = []
-    for spec in RESOURCES:
+    for spec in VOCABULARY:
         update = ctx.discovery.tool(spec.name, "update")
         if update is None or not spec.sample or not spec.text_field:
             continue

@@ -8,7 +8,7 @@ import base64
 import os
 from typing import Any
 
-from halo_sandbox.verify.discovery import RESOURCES, norm
+from halo_sandbox.verify.discovery import VOCABULARY, norm
 from halo_sandbox.verify.probe import find_record
 from halo_sandbox.verify.properties import (
     Context,
@@ -28,7 +28,7 @@ def _new_ids(before: set[Any], ctx: Context, name: str, scope: dict[str, str]) -
 
 async def writes_land(ctx: Context) -> list:
     checks = []
-    for spec in RESOURCES:
+    for spec in VOCABULARY:
         create = ctx.discovery.tool(spec.name, "create")
         if create is None or not spec.sample:
             continue

@@ -25,17 +25,17 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 
 from halo_sandbox.server.surface.completions import Completer, ticket_ids
-from halo_sandbox.server.surface.reads import body_or_raise, request, rows
+from halo_sandbox.server.surface.halo_reads import body_or_raise, request, rows
 from halo_sandbox.server.upstream import HaloClient
 
-__all__ = ["LOOKUPS", "TEMPLATE_COMPLETIONS", "TICKET_TEMPLATE", "Lookup", "resource_handlers"]
+__all__ = ["LOOKUPS", "TEMPLATE_COMPLETIONS", "TICKET_TEMPLATE", "LookupResource", "resource_handlers"]
 
 RESOURCE_NOT_FOUND = -32002  # the MCP spec's error code for an unknown resource URI
 JSON = "application/json"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Lookup:
+class LookupResource:
     """One lookup-table resource: `halo://lookups/{name}` read from Halo's `path`."""
 
     name: str
@@ -48,38 +48,38 @@ class Lookup:
         return f"halo://lookups/{self.name}"
 
 
-LOOKUPS: tuple[Lookup, ...] = (
-    Lookup(
+LOOKUPS: tuple[LookupResource, ...] = (
+    LookupResource(
         name="statuses",
         path="/Status",
         title="Ticket statuses",
         description="Ticket statuses (id, name). Open = not Closed (9) or Cancelled (8).",
     ),
-    Lookup(
+    LookupResource(
         name="priorities",
         path="/Priority",
         title="Priorities",
         description="Priorities; a ticket's priority_id refers to `priorityid`.",
     ),
-    Lookup(
+    LookupResource(
         name="teams",
         path="/Team",
         title="Teams",
         description="Support teams (id, name); a ticket's team_id refers to `id`.",
     ),
-    Lookup(
+    LookupResource(
         name="agents",
         path="/Agent",
         title="Agents",
         description="Agents (id, name, team); a ticket's agent_id refers to `id`.",
     ),
-    Lookup(
+    LookupResource(
         name="ticket_types",
         path="/TicketType",
         title="Ticket types",
         description="Ticket types (id, name, use: reqs tickets, prjs projects, opps opportunities).",
     ),
-    Lookup(
+    LookupResource(
         name="slas",
         path="/SLA",
         title="SLAs",

@@ -1,11 +1,14 @@
-"""The recorder's and the drift check's one error family."""
+"""The recorder's and the drift check's one error family (`RecordingError`, a sibling of the server's
+and the admin side's families under `halo_sandbox.error_base.HaloSandboxError`)."""
 
 from __future__ import annotations
+
+from halo_sandbox.error_base import HaloSandboxError
 
 __all__ = ["BudgetExhausted", "HaloRefused", "RecordingError", "ResumeMismatch"]
 
 
-class RecordingError(Exception):
+class RecordingError(HaloSandboxError):
     """Anything that stops `record` or `drift`; the message says what to do."""
 
 

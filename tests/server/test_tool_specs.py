@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from halo_sandbox.server.catalogue import CATALOGUE
-from halo_sandbox.server.tools import LOOKUP_TOOL, generate_tools, select_tools, with_file_access
+from halo_sandbox.server.tool_specs import LOOKUP_TOOL, generate_tools, select_tools, with_file_access
 
 TOOLS = generate_tools()
 BY_NAME = {t.name: t for t in TOOLS}

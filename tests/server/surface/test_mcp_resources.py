@@ -7,7 +7,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.surface.resources import LOOKUPS
+from halo_sandbox.server.surface.mcp_resources import LOOKUPS
 
 pytestmark = pytest.mark.anyio
 
