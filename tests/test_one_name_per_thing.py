@@ -67,6 +67,12 @@ def test_no_two_modules_share_a_file_name():
     assert shared == {}
 
 
+def test_no_module_is_named_like_a_package():
+    packages = {path.parent.name for path in _modules() if path.name == "__init__.py"}
+    clashes = [str(p.relative_to(ROOT)) for p in _modules() if p.stem in packages]  # testing/mock.py
+    assert clashes == []
+
+
 def test_no_two_public_classes_aliases_or_constants_share_a_name():
     by_name: dict[str, list[str]] = defaultdict(list)
     for path in _modules():

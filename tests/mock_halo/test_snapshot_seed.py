@@ -12,7 +12,7 @@ from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.http.routes import halo_list
 from halo_sandbox.mock.tenants import TenantRegistry
-from halo_sandbox.testing.mock import mock_halo
+from halo_sandbox.testing import mock_halo
 
 
 def _edited_snapshot(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from halo_sandbox.cli import app
 from halo_sandbox.recording.client import Credentials, ReadOnlyHalo
 from halo_sandbox.recording.drift import DriftReport, drift, sandbox_mock
-from halo_sandbox.testing.mock import mock_halo
+from halo_sandbox.testing import mock_halo
 from tests.recording._helpers import Live
 
 pytestmark = pytest.mark.anyio

@@ -141,7 +141,7 @@ async def test_no_anonymise_keeps_the_text(live: Live, tmp_path: Path) -> None:
 
 
 async def test_a_plugin_test_runs_against_the_recorded_tenant(live: Live, tmp_path: Path) -> None:
-    from halo_sandbox.testing.mock import mock_halo
+    from halo_sandbox.testing import mock_halo
 
     out = tmp_path / "t.json"
     await _record(live, out, action_tickets=0)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from halo_sandbox.cli import app
-from halo_sandbox.testing.mock import mock_halo
+from halo_sandbox.testing import mock_halo
 
 
 def test_record_writes_a_snapshot_and_prints_a_summary(tmp_path: Path) -> None:

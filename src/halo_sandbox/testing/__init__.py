@@ -12,9 +12,9 @@ __all__ = ["HaloMock", "SandboxProcess", "mock_halo"]
 
 def __getattr__(name: str) -> Any:
     if name in ("HaloMock", "mock_halo"):
-        from halo_sandbox.testing import mock
+        from halo_sandbox.testing import halo_mock
 
-        return getattr(mock, name)
+        return getattr(halo_mock, name)
     if name == "SandboxProcess":
         from halo_sandbox.testing.process import SandboxProcess
 

@@ -38,7 +38,7 @@ def _options(node: Any) -> tuple[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def _halo_mock_module(request: pytest.FixtureRequest) -> Iterator[Any]:
-    from halo_sandbox.testing.mock import mock_halo
+    from halo_sandbox.testing.halo_mock import mock_halo
 
     with mock_halo(**_options(request.node)[1]) as halo:
         yield halo
@@ -48,7 +48,7 @@ def _halo_mock_module(request: pytest.FixtureRequest) -> Iterator[Any]:
 def halo_mock(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh mock Halo tenant serving every httpx/requests call to Halo hosts in this test (one
     for the whole module with ``pytestmark = pytest.mark.halo_mock(scope="module")``)."""
-    from halo_sandbox.testing.mock import mock_halo
+    from halo_sandbox.testing.halo_mock import mock_halo
 
     scope, options = _options(request.node)
     if scope == "module":
