@@ -111,20 +111,24 @@ def unset_fields(path: str) -> UnsetFields | None:
     return UnsetFields(schema=raw["schema"], kinds=kinds)
 
 
+_WHY = {
+    False: "unset (Halo's default value for the field); full_result=true returns them",
+    True: "not in result_fields; full_result=true returns every field",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Shaped:
     result: Any
     omitted: int
     not_found: tuple[str, ...] = ()
+    selected: bool = False
 
     def members(self) -> dict[str, Any]:
         """What the structured content carries beside `result`."""
         out: dict[str, Any] = {}
         if self.omitted:
-            out["omitted"] = {
-                "fields": self.omitted,
-                "why": "unset (Halo's default value) or not selected; full_result=true returns them",
-            }
+            out["omitted"] = {"fields": self.omitted, "why": _WHY[self.selected]}
         if self.not_found:
             out["fields_not_found"] = list(self.not_found)
         return out
@@ -166,4 +170,4 @@ def shape(path: str, value: Any, *, fields: Sequence[str] | None = None, full: b
 
     result = [one(r) for r in value] if isinstance(value, list) else one(value)
     not_found = tuple(f for f in fields if f not in seen) if fields is not None and seen else ()
-    return Shaped(result, omitted, not_found)
+    return Shaped(result, omitted, not_found, selected=fields is not None)
