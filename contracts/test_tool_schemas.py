@@ -66,9 +66,13 @@ def test_generated_arguments_make_only_declared_requests(tool, env, data):
         assert not errors, f"result does not fit outputSchema: {errors[0].message}"
 
 
-_NOT_FORWARDED = {"limit", "next_cursor", "content_base64", "content_text", "file_path"}
+_NOT_FORWARDED = {
+    *("limit", "next_cursor", "content_base64", "content_text", "file_path"),
+    *("result_fields", "full_result"),
+}
 """Arguments that reach Halo under another name: paging (`page_size`, `page_no`, or a slice the server
-makes) and an attachment's content (`data_base64`)."""
+makes) and an attachment's content (`data_base64`); or not at all: `result_fields` and `full_result`
+shape the answer the server gives (which fields of Halo's records it keeps)."""
 
 
 def _forwarded(request: httpx.Request, args: dict) -> set[str]:
@@ -89,6 +93,23 @@ def _forwarded(request: httpx.Request, args: dict) -> set[str]:
         if isinstance(item, dict):
             names |= set(item)
     return names
+
+
+@pytest.mark.parametrize("tool", [t for t in TOOLS if t.method == "create"], ids=lambda t: t.name)
+@settings(max_examples=4)
+@given(data=st.data())
+def test_a_create_answers_the_new_records_id(tool, env, data):
+    """The caller needs the id of what it created (to read, update or delete it)."""
+    _, call, _ = env
+    args = data.draw(from_schema(tool.input_schema), label="arguments")
+    args.pop("id", None)
+    result = call(tool.name, args)
+    if result.is_error:
+        return  # refused (by the server or Halo): nothing was created
+    saved = result.structured_content["result"]
+    assert isinstance(saved, dict) and saved.get("id") not in (None, "", 0), (
+        f"{tool.name} created a record but did not answer its id: {str(saved)[:200]}"
+    )
 
 
 def _wrong_type(schema: dict) -> st.SearchStrategy:
