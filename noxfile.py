@@ -92,7 +92,7 @@ def official(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def mutation(session: nox.Session) -> None:
     """Kill rates of verify and of the contracts on seeded defects of server/ (`python -m mutation`;
-    `nox -s mutation -- --only NAME`, `-- --list`): about 15 minutes on 2 cores, not in the default run."""
+    `nox -s mutation -- --only NAME`, `-- --list`): slow (see contracts/README.md), not in the default run."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "mutation", *session.posargs)
 
