@@ -176,7 +176,7 @@ DEFECTS: tuple[Defect, ...] = (
     ),
     _d(
         "limit-above-cap",
-        "tools.py",
+        "tool_specs.py",
         "MAX_LIMIT = 100\n",
         "MAX_LIMIT = 500\n",
         "limit allowed above Halo's page-size cap (100): pages are clamped, traversal truncates",
@@ -252,7 +252,7 @@ DEFECTS: tuple[Defect, ...] = (
     ),
     _d(
         "update-id-optional",
-        "tools.py",
+        "tool_specs.py",
         '    if method == "update":\n        required.insert(0, "id")\n',
         "",
         "an update without `id` is accepted (and Halo's POST then creates)",
@@ -288,28 +288,28 @@ DEFECTS: tuple[Defect, ...] = (
     # -- annotations ----------------------------------------------------------------------------
     _d(
         "delete-not-destructive",
-        "tools.py",
+        "tool_specs.py",
         '    "delete": (False, True, True),\n',
         '    "delete": (False, False, True),\n',
         "deletes are annotated non-destructive",
     ),
     _d(
         "update-not-destructive",
-        "tools.py",
+        "tool_specs.py",
         '    "update": (False, True, True),\n',
         '    "update": (False, False, True),\n',
         "updates are annotated non-destructive (they overwrite fields)",
     ),
     _d(
         "create-idempotent",
-        "tools.py",
+        "tool_specs.py",
         '    "create": (False, False, False),\n',
         '    "create": (False, False, True),\n',
         "creates are annotated idempotent (a client may then retry them: duplicates)",
     ),
     _d(
         "list-not-read-only",
-        "tools.py",
+        "tool_specs.py",
         '    "list": (True, False, True),\n',
         '    "list": (False, False, True),\n',
         "lists are not annotated read-only",
