@@ -49,7 +49,11 @@ def _after(ctx: Context, spec: KitResource, scope: dict[str, str], top: int) -> 
     new: list[int] = []
     while True:
         try:
-            ctx.store.get(resource=spec.name, id=top + 1 + len(new), params=scope)
+            ctx.store.get(
+                resource=spec.name,
+                id=top + 1 + len(new),
+                scope=int(next(iter(scope.values()))) if scope else None,
+            )
         except NotFound:
             return new
         new.append(top + 1 + len(new))
