@@ -158,19 +158,9 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
         describe=CursorExample.describe,
         explicit=[CursorExample(kind=k, position=len(cursor) // 2) for k in KINDS],
     )
-    if found.failure is not None:
-        return ctx.check(
-            "cursors",
-            mapped.name,
-            "failed",
-            found.failure.detail,
-            tool=mapped.name,
-            calls=[page, *found.failure.calls],
-            expected=found.failure.expected,
-            example=found.failure.example,
-        )
-    if found.stopped:
-        return ctx.check("cursors", mapped.name, "skipped", found.stopped, tool=mapped.name)
+    settled = found.unsettled(ctx, "cursors", mapped.name, calls_before=[page])
+    if settled is not None:
+        return settled
     return ctx.check(
         "cursors",
         mapped.name,

@@ -209,21 +209,9 @@ async def error_pass_through(ctx: Context) -> list:
             examples=2 * ctx.examples,
             explicit=[ErrorScenario(status=s, retry_after="1" if s == 429 else None) for s in STATUSES],
         )
-        if found.failure is not None:
-            checks.append(
-                ctx.check(
-                    "errors",
-                    mapped.name,
-                    "failed",
-                    found.failure.detail,
-                    tool=mapped.name,
-                    calls=found.failure.calls,
-                    expected=found.failure.expected,
-                    example=found.failure.example,
-                )
-            )
-        elif found.stopped:
-            checks.append(ctx.check("errors", mapped.name, "skipped", found.stopped, tool=mapped.name))
+        settled = found.unsettled(ctx, "errors", mapped.name)
+        if settled is not None:
+            checks.append(settled)
         else:
             statuses = ", ".join(str(s) for s in sorted(set(judged)))
             checks.append(

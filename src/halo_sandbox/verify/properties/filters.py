@@ -167,21 +167,9 @@ async def filters(ctx: Context) -> list:
             examples=min(ctx.examples, 3),
             explicit=list({c.param: c for c in reversed(candidates)}.values()),  # each filter once
         )
-        if found.failure is not None:
-            checks.append(
-                ctx.check(
-                    "filters",
-                    mapped.name,
-                    "failed",
-                    found.failure.detail,
-                    tool=mapped.name,
-                    calls=found.failure.calls,
-                    expected=found.failure.expected,
-                    example=found.failure.example,
-                )
-            )
-        elif found.stopped:
-            checks.append(ctx.check("filters", mapped.name, "skipped", found.stopped, tool=mapped.name))
+        settled = found.unsettled(ctx, "filters", mapped.name)
+        if settled is not None:
+            checks.append(settled)
         else:
             names = ", ".join(sorted({c.param for c in candidates}))
             checks.append(

@@ -43,6 +43,26 @@ class Exploration:
     stopped: str | None = None
     """Why generation stopped without a verdict (hypothesis refusing the strategy), if it did."""
 
+    def unsettled(
+        self, ctx: Any, prop: str, tool: str, *, prefix: str = "", calls_before: Sequence[CallRecord] = ()
+    ) -> Any:
+        """The check for a failure (``prefix`` before its detail, ``calls_before`` before its calls) or
+        for a stopped generation; None when the exploration passed."""
+        if self.failure is not None:
+            return ctx.check(
+                prop,
+                tool,
+                "failed",
+                prefix + self.failure.detail,
+                tool=tool,
+                calls=[*calls_before, *self.failure.calls],
+                expected=self.failure.expected,
+                example=self.failure.example,
+            )
+        if self.stopped:
+            return ctx.check(prop, tool, "skipped", self.stopped, tool=tool)
+        return None
+
 
 def explore(
     ctx: Any,

@@ -308,19 +308,9 @@ def _judge(seen: list[Any], expected: list[Any], calls: list[CallRecord], stoppe
 
 
 def _verdict(ctx: Context, mapped: MappedTool, paging: Paging, found: Any) -> Any:
-    if found.failure is not None:
-        return ctx.check(
-            "pagination",
-            mapped.name,
-            "failed",
-            f"{paging.style} paging: {found.failure.detail}",
-            tool=mapped.name,
-            calls=found.failure.calls,
-            expected=found.failure.expected,
-            example=found.failure.example,
-        )
-    if found.stopped:
-        return ctx.check("pagination", mapped.name, "skipped", found.stopped, tool=mapped.name)
+    settled = found.unsettled(ctx, "pagination", mapped.name, prefix=f"{paging.style} paging: ")
+    if settled is not None:
+        return settled
     return ctx.check(
         "pagination",
         mapped.name,
