@@ -1,6 +1,7 @@
 """Sessions. `nox` (the README's test command) runs lint, contracts and tests, the latter two on every
-core (pytest-xdist). CI (`.ci/run`) then runs `nox -s conformance official`: the MCP conformance suite
-(Node 22, fetched once into the user cache) and the mock against Halo's official OpenAPI document.
+core (pytest-xdist). CI (`.ci/run`) then runs `nox -s conformance official kit`: the MCP conformance suite
+(Node 22, fetched once into the user cache), the mock against Halo's official OpenAPI document, and
+whole `verify` runs (tests/kit/test_verify.py: our server, the honest and every defective server).
 `nox -s bench` runs the benchmarks, `nox -s catalogue` regenerates the generated catalogue."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import nox
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "contracts", "tests"]
-# `conformance` and `official` are not in the default run (they need Node and minutes); .ci/run runs them.
+# `conformance`, `official` and `kit` are not in the default run (Node, minutes); .ci/run runs them.
 
 PYTHON = "3.11"
 # pytest exits 5 when it collected nothing; a session with no tests is not a failure of the suite.
@@ -52,6 +53,27 @@ def tests(session: nox.Session) -> None:
         "pytest",
         "tests",
         "examples",
+        "-m",
+        "not verify_runs",
+        "-p",
+        "no:cacheprovider",
+        *PARALLEL,
+        *session.posargs,
+        success_codes=PYTEST_OK,
+    )
+
+
+@nox.session(python=PYTHON)
+def kit(session: nox.Session) -> None:
+    """Whole `halo-sandbox verify` runs (marker `verify_runs`, tests/kit/test_verify.py): our server over
+    stdio, HTTP and SSE, the honest servers, each shipped defective server caught by its property. About
+    4 minutes of CPU, a server process per property: apart from `tests` so that `nox` stays short."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "tests/kit",
+        "-m",
+        "verify_runs",
         "-p",
         "no:cacheprovider",
         *PARALLEL,

@@ -16,7 +16,7 @@ from halo_sandbox.cli import app
 from halo_sandbox.verify import ServerTarget, TargetError, VerifyOptions, exit_code, run_verify
 from halo_sandbox.verify.report import PROPERTIES
 
-pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
+pytestmark = [pytest.mark.e2e, pytest.mark.anyio, pytest.mark.verify_runs]
 
 DEFECTIVE = Path(__file__).parent / "defective" / "server.py"
 CREDENTIALS = "--halo-url {halo_url} --client-id {client_id} --client-secret {client_secret}"
