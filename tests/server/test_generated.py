@@ -4,18 +4,13 @@ against it (the set grows with the mock: the test walks the mock's own OpenAPI d
 
 import re
 
-import httpx
 import pytest
 
-from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain.facts import official_document
-from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.mock.http.openapi import openapi_document
 from halo_sandbox.server.catalogue import CATALOGUE
-from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.generated import GENERATED_TAG, generated_catalogue
 from halo_sandbox.server.tool_specs import generate_tools
-from halo_sandbox.server.upstream import HaloClient
 
 pytestmark = pytest.mark.anyio
 BREADTH = generate_tools(breadth=True)
@@ -100,18 +95,8 @@ def test_every_resource_the_mock_serves_is_reachable_as_a_tool_with_breadth_on()
 
 
 @pytest.fixture
-async def executor():
-    app = create_app(MockSettings(rate_limit=None))
-    transport = httpx.ASGITransport(app=app)
-    halo = HaloClient(
-        base_url="http://mock.halo.test",
-        transport=transport,
-        client_id="halo-sandbox",
-        client_secret="halo-sandbox-secret",
-    )
-    async with app.router.lifespan_context(app):
-        yield Executor(halo=halo, tools=BREADTH, cursor_secret=b"test")
-    await halo.aclose()
+def executor(breadth_executor):
+    return breadth_executor
 
 
 async def test_generated_tools_the_mock_serves_list_and_get_its_records(executor):

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 
-from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.mock.domain import facts
-from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.server.executor import Executor
 from halo_sandbox.server.tool_specs import ToolSpec, generate_tools
-from halo_sandbox.server.upstream import HaloClient
 
 pytestmark = pytest.mark.anyio
 BREADTH = generate_tools(breadth=True)
@@ -25,18 +21,8 @@ TOOLS = {t.name: t for t in BREADTH}
 
 
 @pytest.fixture
-async def executor():
-    app = create_app(MockSettings(rate_limit=None))
-    transport = httpx.ASGITransport(app=app)
-    halo = HaloClient(
-        base_url="http://mock.halo.test",
-        transport=transport,
-        client_id="halo-sandbox",
-        client_secret="halo-sandbox-secret",
-    )
-    async with app.router.lifespan_context(app):
-        yield Executor(halo=halo, tools=BREADTH, cursor_secret=b"test")
-    await halo.aclose()
+def executor(breadth_executor):
+    return breadth_executor
 
 
 def _is_unset(value: Any, default: Any) -> bool:
