@@ -95,20 +95,9 @@ def _env(root: Path) -> dict[str, str]:
 def _run_verify(name: str, root: Path, scratch: Path) -> Outcome:
     out = scratch / "verify.json"
     outcome = Outcome(defect=name, engine="verify")
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "mutation.verify_one", str(out)],
-            env=_env(root),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-    except subprocess.TimeoutExpired:
-        outcome.verdict, outcome.seconds = "timeout", time.monotonic() - started
+    proc = _timed([sys.executable, "-m", "mutation.verify_one", str(out)], root, outcome)
+    if proc is None:
         return outcome
-    outcome.seconds = time.monotonic() - started
     if proc.returncode != 0 or not out.exists():
         outcome.by = [(proc.stderr or proc.stdout).strip().splitlines()[-1:][0][:200] if proc.stderr else "?"]
         return outcome
@@ -125,35 +114,26 @@ def _run_verify(name: str, root: Path, scratch: Path) -> Outcome:
     return outcome
 
 
+def _timed(argv: list[str], root: Path, outcome: Outcome) -> subprocess.CompletedProcess[str] | None:
+    """``argv`` run against the mutated copy at ``root``, its seconds kept in ``outcome``; None (and the
+    verdict "timeout") when it outlasts `TIMEOUT`."""
+    started = time.monotonic()
+    try:
+        return subprocess.run(argv, env=_env(root), cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        outcome.verdict = "timeout"
+        return None
+    finally:
+        outcome.seconds = time.monotonic() - started
+
+
 def _run_contracts(name: str, root: Path) -> Outcome:
     outcome = Outcome(defect=name, engine="contracts")
     ignores = [arg for path in MOCK_ONLY for arg in ("--ignore", path)]
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "contracts",
-                "-x",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                *ignores,
-                "--ignore",
-                "contracts/test_verify.py",
-            ],
-            env=_env(root),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-    except subprocess.TimeoutExpired:
-        outcome.verdict, outcome.seconds = "timeout", time.monotonic() - started
+    argv = [sys.executable, "-m", "pytest", "contracts", "-x", "-q", "-p", "no:cacheprovider", *ignores]
+    proc = _timed([*argv, "--ignore", "contracts/test_verify.py"], root, outcome)
+    if proc is None:
         return outcome
-    outcome.seconds = time.monotonic() - started
     failures = [
         line.split(" - ")[0].removeprefix("FAILED ").removeprefix("ERROR ")
         for line in proc.stdout.splitlines()
