@@ -14,7 +14,11 @@ Defects (none by default, when the server is honest):
   record-count-trust  reads "more pages" only from `record_count`: a list without it ends at page 1
   limit-change        the actions cursor keeps a page number, so a new `limit` skips or repeats
   cursor-unvalidated  the actions cursor carries its ticket and wins over the call's `ticket_id`
+  more-when-full      offers another tickets page whenever a page is full, although Halo's
+                      record_count says the list ended (an exact multiple ends on an empty page)
   drop-error-body     reports only "HTTP <status>" and drops Halo's error body
+  message-cut         cuts Halo's error body at 200 characters (a message further in is lost)
+  retry-after-null    errors carry a `retry_after` field that is always null
   status-lost         reports Halo's error body without its status
   retry-429           retries a 429 three times at once (ignoring Retry-After)
   unbounded-wait      sleeps whatever Retry-After says (an hour if Halo says so) before retrying
@@ -58,7 +62,10 @@ DEFECTS = (
     "record-count-trust",
     "limit-change",
     "cursor-unvalidated",
+    "more-when-full",
     "drop-error-body",
+    "message-cut",
+    "retry-after-null",
     "status-lost",
     "retry-429",
     "unbounded-wait",
@@ -286,7 +293,7 @@ def build(halo: Halo) -> Server[Any]:
         total = body.get("record_count")
         if defect == "record-count-trust":
             more = page * size < (total or 0)
-        elif defect == "page-cap" or total is None:
+        elif defect in ("page-cap", "more-when-full") or total is None:
             more = len(rows) >= size
         else:
             more = (page - 1) * min(size, HALO_MAX_PAGE) + len(rows) < total
@@ -337,6 +344,11 @@ def build(halo: Halo) -> Server[Any]:
             return _text(f"Halo request failed (HTTP {outcome.status_code})", error=True)
         if defect == "status-lost":
             return _text(f"Halo refused the request: {outcome.text}", error=True)
+        if defect == "message-cut":
+            return _text(f"Halo answered {outcome.status_code}: {outcome.text[:200]}", error=True)
+        if defect == "retry-after-null":  # the bug: the field is offered but never filled
+            error = {"status": outcome.status_code, "body": outcome.text, "retry_after": None}
+            return _text({"error": error}, error=True)
         return _text(f"Halo answered {outcome.status_code}: {outcome.text}", error=True)
 
     async def call(name: str, args: dict[str, Any]) -> mcp_types.CallToolResult | httpx.Response:

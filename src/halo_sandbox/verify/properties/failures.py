@@ -5,7 +5,10 @@ after one refresh and one replay)."""
 
 from __future__ import annotations
 
+import email.utils
 import json
+import re
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -47,53 +50,60 @@ def probe_tools(ctx: Context) -> list[tuple[MappedTool, dict[str, Any]]]:
     return chosen
 
 
-def _ratelimit_problems(call: CallRecord, retry_after: int) -> list[str]:
-    """Rate-limit fields the server passes (any ``ratelimit`` object, any ``retry_after``) must be
-    the ones Halo sent."""
-    want = {"limit": 300, "remaining": 0, "reset": retry_after}
-    problems = []
-    for key, value in (item for item in _walk(call.payload()) if isinstance(item, tuple)):
-        if norm(key) in {"ratelimit", "ratelimits"} and isinstance(value, dict):
-            for field, expected in want.items():
-                got = next((v for k, v in value.items() if norm(k) == field), None)
-                slack = 1 if field == "reset" else 0  # a delta that may have ticked down
-                if (
-                    isinstance(got, (int, float))
-                    and not isinstance(got, bool)
-                    and not expected - slack <= got <= expected
-                ):
-                    problems.append(f"rate-limit {field} passed as {got!r}, Halo said {expected}")
-    wrong = [
-        v
-        for k, v in (item for item in _walk(call.payload()) if isinstance(item, tuple))
-        if norm(k) in {"retryafter", "retryafterseconds"}
-        and v is not None
-        and str(v) not in (str(retry_after), f"{retry_after}.0")
-    ]
-    if wrong:
-        problems.append(f"retry-after passed as {wrong[0]!r}, Halo said {retry_after}")
-    return problems
-
-
 STATUSES = (400, 403, 404, 409, 429, 500, 502, 503, 504)
 """Every error status Halo answers an API call with, 401 aside (the auth property)."""
 BODY_KINDS = ("json", "text", "html")
 _FILLER = "Halo verify filler text, standing in for a long stack trace or proxy page. "
+_LEAD = "System.InvalidOperationException at HaloService.Api.Controllers.Handle(Request request) "
 
 
 @dataclass(frozen=True, kw_only=True)
 class ErrorScenario:
-    """One scripted Halo error: status, body kind and length, Retry-After header."""
+    """One scripted Halo error: status, body kind and length, where Halo's message sits in it, and
+    the Retry-After header."""
 
     status: int
     kind: str = "json"
     length: int = 0
     """Characters of filler after the message (bodies up to several KB)."""
+    lead: int = 0
+    """Characters of filler before the message (a stack trace's preamble, an exception's type): a
+    message that starts within the first `MESSAGE_WITHIN` characters must reach the caller."""
     retry_after: str | None = None
+    """Seconds, or `DATE` for an HTTP date `DATE_AHEAD` seconds after the fault is scripted."""
+
+    def retry_after_header(self, sent_at: float) -> str | None:
+        if self.retry_after != DATE:
+            return self.retry_after
+        return email.utils.formatdate(sent_at + DATE_AHEAD, usegmt=True)
+
+    def retry_after_seconds(self, sent_at: float) -> tuple[float, float] | None:
+        """The seconds a server may report for the header: exact for seconds; for a date, what was
+        left of it between Halo's answer and the call's end (the date has whole seconds)."""
+        if self.retry_after is None:
+            return None
+        if self.retry_after != DATE:
+            return float(self.retry_after), float(self.retry_after)
+        return DATE_AHEAD - 1 - _DATE_SLACK, float(DATE_AHEAD)
 
     def describe(self) -> str:
-        after = f", Retry-After {self.retry_after!r}" if self.retry_after is not None else ""
-        return f"Halo answers {self.status} with a {self.kind} body of ~{self.length} filler chars{after}"
+        after = ""
+        if self.retry_after is not None:
+            shown = "an HTTP date" if self.retry_after == DATE else repr(self.retry_after)
+            after = f", Retry-After {shown}"
+        lead = f", the message after {self.lead} chars" if self.lead else ""
+        return (
+            f"Halo answers {self.status} with a {self.kind} body of ~{self.length} filler chars{lead}{after}"
+        )
+
+
+DATE = "@date"
+DATE_AHEAD = 30
+_DATE_SLACK = 10.0
+"""Seconds a call may take between Halo's answer and the server's reading of a date Retry-After."""
+MESSAGE_WITHIN = 1000
+"""A message starting within this many characters of Halo's body must reach the caller whole; a
+server may shorten longer bodies (an agent's context is finite), so fillers before it stay shorter."""
 
 
 def _letters(n: int = 10) -> str:
@@ -101,24 +111,32 @@ def _letters(n: int = 10) -> str:
     return "".join(chr(ord("a") + b % 26) for b in uuid.uuid4().bytes[:n])
 
 
-def error_rule(scenario: ErrorScenario) -> tuple[dict[str, Any], str]:
-    """The fault rule answering as ``scenario`` says, and the message the caller must see."""
+def error_rule(scenario: ErrorScenario, sent_at: float) -> tuple[dict[str, Any], str]:
+    """The fault rule answering as ``scenario`` says (its date, if any, counted from ``sent_at``), and
+    the message the caller must see."""
     message = f"Verify {_letters()} says no"
     filler = (_FILLER * (scenario.length // len(_FILLER) + 1))[: scenario.length]
+    lead = (_LEAD * (scenario.lead // len(_LEAD) + 1))[: scenario.lead]
     headers: dict[str, str] = {}
-    if scenario.retry_after is not None:
-        headers["Retry-After"] = scenario.retry_after
+    retry_after = scenario.retry_after_header(sent_at)
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
     if scenario.status == 429:
         headers.update({"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0"})
     body: Any
     if scenario.kind == "json":
-        body = {"message": message, "detail": filler} if filler else {"message": message}
+        body = {"exceptionType": lead} if lead else {}
+        body["message"] = message
+        if filler:
+            body["detail"] = filler
         if scenario.status == 400:  # ASP.NET's field errors: the field's message is what matters
             body = {"message": "The request is invalid.", "modelState": {"[0].summary": [message]}}
+            if lead:
+                body["modelState"] = {"[0].details": [lead], "[0].summary": [message]}
             if filler:
-                body["modelState"]["[0].details"] = [filler]
+                body["modelState"]["[0].note"] = [filler]
     elif scenario.kind == "text":
-        body = f"{message}. {filler}"
+        body = f"{lead}{message}. {filler}"
     else:
         body = (
             f"<!DOCTYPE html><html><head><title>{message}</title></head><body><h1>{scenario.status}"
@@ -135,8 +153,54 @@ def error_scenarios() -> Any:
         status=st.sampled_from(STATUSES),
         kind=st.sampled_from(BODY_KINDS),
         length=st.one_of(st.just(0), st.integers(1, 200), st.integers(1000, 6000)),
-        retry_after=st.sampled_from((None, "0", "1")),
+        lead=st.one_of(st.just(0), st.integers(1, MESSAGE_WITHIN - 200)),
+        retry_after=st.sampled_from((None, "0", "1", "2", "120", DATE)),
     )
+
+
+def _keyed(call: CallRecord, names: set[str]) -> list[Any]:
+    """Values of every key of the result (at any depth) whose normalised name is in ``names``."""
+    return [v for k, v in (i for i in _walk(call.payload()) if isinstance(i, tuple)) if norm(str(k)) in names]
+
+
+def _ratelimit_problems(call: CallRecord, scenario: ErrorScenario, sent_at: float) -> list[str]:
+    """Rate-limit fields the server passes (any ``ratelimit`` object, any ``retry_after``) must carry
+    what Halo's answer said: a field the server offers is a promise, so a null one where Halo sent the
+    header is as wrong as another number. A server that offers no such field is not judged here
+    (dropping the headers loses no status or message)."""
+    problems = []
+    after = scenario.retry_after_seconds(sent_at)
+    if after is not None:
+        low, high = after
+        for value in _keyed(call, {"retryafter", "retryafterseconds"}):
+            if value == scenario.retry_after_header(sent_at):
+                continue  # passed on verbatim (an HTTP date as Halo sent it)
+            number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+            if isinstance(value, str) and (digits := re.match(r"\s*(-?\d+(?:\.\d+)?)", value)):
+                number = float(digits.group(1))  # "2", "2.0", "2s", "2 seconds"
+            if number is None or not low <= number <= high:
+                problems.append(
+                    f"retry-after passed as {value!r}, Halo said {scenario.retry_after_header(sent_at)!r}"
+                )
+                break
+    if scenario.status == 429:  # the sandbox's X-RateLimit-* ride on its 429s (FIDELITY.md, rate limits)
+        want = {"limit": (300.0, 300.0), "remaining": (0.0, 0.0)}
+        if after is not None:
+            want["reset"] = after
+        for value in _keyed(call, {"ratelimit", "ratelimits"}):
+            if value is None:
+                problems.append("rate-limit fields passed as null, Halo sent X-RateLimit-Limit 300")
+                continue
+            if not isinstance(value, dict):
+                continue  # a text ("rate limit exceeded"), not fields
+            for name, (low, high) in want.items():
+                got = next((v for k, v in value.items() if norm(str(k)) == name), None)
+                if got is None and name == "reset":
+                    continue  # Halo sent no reset of its own; a server may leave it unknown
+                if not isinstance(got, (int, float)) or isinstance(got, bool) or not low <= got <= high:
+                    said = f"{low:g}" if low == high else f"{low:g}-{high:g}"
+                    problems.append(f"rate-limit {name} passed as {got!r}, Halo said {said}")
+    return problems
 
 
 async def _faulted_call(ctx: Context, tool: str, args: dict[str, Any], rule: dict[str, Any]) -> CallRecord:
@@ -170,13 +234,18 @@ async def error_pass_through(ctx: Context) -> list:
             args: dict[str, Any] = args,
             judged: list[int] = judged,
         ) -> Failure | None:
-            rule, message = error_rule(example)
+            sent_at = time.time()
+            rule, message = error_rule(example, sent_at)
             call = await _faulted_call(ctx, mapped.name, args, rule)
             if not call.api and not call.ok and await ctx.fresh_server():
                 # nothing reached Halo: a breaker or cache an earlier scenario left; once more, fresh
+                sent_at = time.time()
+                rule, message = error_rule(example, sent_at)
                 call = await _faulted_call(ctx, mapped.name, args, rule)
-            if call.timed_out and len(call.api) > 1:
-                return None  # a server retrying until the call's time ran out: the retries property
+            if call.timed_out and (len(call.api) > 1 or example.retry_after is not None):
+                # a server retrying (or waiting out Retry-After) until the call's time ran out: the
+                # retries property judges waits
+                return None
             judged.append(example.status)
             problems = []
             if call.timed_out:
@@ -188,17 +257,20 @@ async def error_pass_through(ctx: Context) -> list:
                     problems.append(f"the error does not carry the status {example.status}")
                 if not carries(call, message) and example.kind != "html":
                     # an HTML page (a proxy's, a login page) has no message of Halo's to keep
-                    problems.append("the error does not carry Halo's message")
+                    where = f" (it starts at character {example.lead} of the body)" if example.lead else ""
+                    problems.append(f"the error does not carry Halo's message{where}")
             if not call.api:
                 problems.append("no upstream request reached Halo")
-            if example.status == 429 and not problems and example.retry_after is not None:
-                problems += _ratelimit_problems(call, int(example.retry_after))
+            if not problems:
+                problems += _ratelimit_problems(call, example, sent_at)
             if not problems:
                 return None
+            after = example.retry_after is not None or example.status == 429
             return Failure(
                 detail=f"{example.status}: " + "; ".join(problems),
                 calls=[call],
-                expected=f"a tool error carrying {example.status} and {message!r}",
+                expected=f"a tool error carrying {example.status} and {message!r}"
+                + (", and rate-limit fields the server offers carrying Halo's headers" if after else ""),
             )
 
         found = await explore(
@@ -207,7 +279,11 @@ async def error_pass_through(ctx: Context) -> list:
             scenario,
             describe=ErrorScenario.describe,
             examples=2 * ctx.examples,
-            explicit=[ErrorScenario(status=s, retry_after="1" if s == 429 else None) for s in STATUSES],
+            explicit=[
+                *(ErrorScenario(status=s, retry_after="1" if s == 429 else None) for s in STATUSES),
+                ErrorScenario(status=429, kind="text", lead=300, retry_after=DATE),
+                ErrorScenario(status=503, kind="json", lead=300, length=2000, retry_after="0"),
+            ],
         )
         settled = found.unsettled(ctx, "errors", mapped.name)
         if settled is not None:

@@ -6,8 +6,12 @@ beyond Halo's own cap of 100 when the schema allows it), a total at or around a 
 to three pages, one short, exact or one over), whether Halo's list answers carry ``record_count``
 (removed by the sandbox's tap when not, as some Halo versions and endpoints answer), and for cursor
 paging a different ``limit`` passed along with the cursor after the first page (the records must
-still come exactly once). Each example seeds its own dataset (a fresh client's tickets, a fresh
-ticket's actions, clients sharing a fresh name), so examples never see each other's records."""
+still come exactly once). When Halo's answers carry ``record_count``, the server knows where the list
+ends: a cursor (or ``more`` flag) it offers after the last record, leading to an empty page, fails
+(the agent is told there is more and pays a call for nothing; without ``record_count`` a full last
+page cannot tell, and an empty page after it is fine). Each example seeds its own dataset (a fresh
+client's tickets, a fresh ticket's actions, clients sharing a fresh name), so examples never see each
+other's records."""
 
 from __future__ import annotations
 
@@ -258,10 +262,21 @@ async def pagination(ctx: Context) -> list:
                 seen, calls, stopped = await traverse(ctx, mapped, paging, args, new_limit=example.new_limit)
             finally:
                 ctx.sandbox.tap.rewrite = None
-            return _judge(seen, expected, calls, stopped)
+            failure = _judge(seen, expected, calls, stopped)
+            empty = _promised_empty(mapped, paging, calls)
+            if failure is None and example.record_count and empty is not None:
+                return Failure(
+                    detail=f"{len(calls)} calls: call {empty + 1} followed the server's promise of more "
+                    f"records and returned none, although Halo's record_count ({len(expected)}) said "
+                    "every record had been returned",
+                    calls=calls[-2:],
+                    expected="no next page offered once Halo's record_count is reached",
+                )
+            return failure
 
         explicit = [
             PageExample(size=paging.high, pages=1, off=1),
+            PageExample(size=min(max(paging.low, 3), paging.high), pages=2, off=0),
             PageExample(size=min(max(paging.low, 5), paging.high), pages=2, off=0, record_count=False),
         ]
         if paging.style == "cursor":
@@ -282,6 +297,17 @@ async def pagination(ctx: Context) -> list:
             ctx.check("pagination", "list tools", "skipped", "no list tool for tickets, actions or clients")
         )
     return checks
+
+
+def _promised_empty(mapped: MappedTool, paging: Paging, calls: list[CallRecord]) -> int | None:
+    """The index of the first call that followed the server's own promise of more records (a cursor
+    it handed out, or its ``more`` flag) and returned none."""
+    for index in range(1, len(calls)):
+        records = find_records(calls[index].payload(), list_keys=[mapped.resource]) or []
+        promised = paging.style == "cursor" or more_flag(calls[index - 1].payload()) is True
+        if promised and not records and calls[index].ok:
+            return index
+    return None
 
 
 def _judge(seen: list[Any], expected: list[Any], calls: list[CallRecord], stopped: str) -> Failure | None:
