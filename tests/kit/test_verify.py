@@ -107,6 +107,7 @@ DEFECTS = [
     ("record-count-trust", "pagination", "never returned"),
     ("limit-change", "pagination", "returned more than once"),
     ("cursor-unvalidated", "cursors", "other filter cursor: answered"),
+    ("cursor-unbound", "cursors", "a cursor of another query was accepted and continued this one"),
     ("more-when-full", "pagination", "followed the server's promise of more records and returned none"),
     ("drop-error-body", "errors", "does not carry Halo's message"),
     ("message-cut", "errors", "does not carry Halo's message (it starts at character"),

@@ -14,6 +14,8 @@ Defects (none by default, when the server is honest):
   record-count-trust  reads "more pages" only from `record_count`: a list without it ends at page 1
   limit-change        the actions cursor keeps a page number, so a new `limit` skips or repeats
   cursor-unvalidated  the actions cursor carries its ticket and wins over the call's `ticket_id`
+  cursor-unbound      the actions cursor of one ticket is accepted for another and continues that
+                      ticket's actions from its offset (their first page is skipped)
   more-when-full      offers another tickets page whenever a page is full, although Halo's
                       record_count says the list ended (an exact multiple ends on an empty page)
   drop-error-body     reports only "HTTP <status>" and drops Halo's error body
@@ -62,6 +64,7 @@ DEFECTS = (
     "record-count-trust",
     "limit-change",
     "cursor-unvalidated",
+    "cursor-unbound",
     "more-when-full",
     "drop-error-body",
     "message-cut",
@@ -308,7 +311,7 @@ def build(halo: Halo) -> Server[Any]:
                 return _text("Invalid cursor: pass back the `next_cursor` of the previous page", error=True)
             if defect == "cursor-unvalidated":
                 ticket = position.get("ticket", ticket)  # the bug: the cursor's ticket wins
-            elif position.get("ticket") != ticket:
+            elif position.get("ticket") != ticket and defect != "cursor-unbound":
                 return _text("The cursor belongs to another ticket's actions", error=True)
             if defect == "limit-change":
                 offset = position.get("page", 0) * limit  # the bug: pages of whatever size is asked now

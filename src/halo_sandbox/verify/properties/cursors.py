@@ -1,6 +1,8 @@
 """Cursors: a cursor that was truncated, edited, or reused with other filters or on another tool is
 refused (a tool or protocol error) or answers records of the call's own query, never records of the
-query the cursor came from, and never hangs.
+query the cursor came from, and never hangs. A cursor reused with other filters or on another tool
+that is accepted must not continue the new query from the old cursor's position (its first page
+would be skipped without a word); a cursor in clear digits (a page number) is exempt.
 
 Per list tool with cursor paging: a first page over a fresh dataset gives a real cursor; hypothesis
 then draws what to do to it (truncate it, replace one character at a drawn position, pass it with
@@ -146,10 +148,18 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
             tool, call_args = other[0], dict(other[1])
         else:
             return None  # no second cursor tool
-        cursor_name = paging_of(ctx.schema(tool.name)).step_param or cursor_param
+        tool_paging = paging_of(ctx.schema(tool.name))
+        if tool is not mapped and tool_paging.size_param:
+            call_args[tool_paging.size_param] = min(max(size, tool_paging.low), tool_paging.high)
+        cursor_name = tool_paging.step_param or cursor_param
         call_args[cursor_name] = sent
         call = await ctx.probe.call(tool.name, call_args)
-        return _judge(call, tool, expected(tool, call_args), example)
+        failure = _judge(call, tool, expected(tool, call_args), example)
+        if failure is None and example.kind in ("other filter", "other tool") and not sent.isdigit():
+            failure = await _skipped(
+                ctx, tool, call, {k: v for k, v in call_args.items() if k != cursor_name}
+            )
+        return failure
 
     found = await explore(
         ctx,
@@ -167,6 +177,35 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
         "passed",
         f"{found.examples} tampered or reused cursors refused or answered with the call's own records",
         tool=mapped.name,
+    )
+
+
+async def _skipped(
+    ctx: Context, tool: MappedTool, call: CallRecord, fresh_args: dict[str, Any]
+) -> Failure | None:
+    """A cursor of another query, accepted, must not continue the call's own query from the old
+    cursor's position: that silently skips the records before it (an agent that changed a filter and
+    kept the cursor never sees the new query's first page). The answer is compared with the first page
+    of the call's own arguments without the cursor: records, none of them on that first page, are a
+    later page. A cursor in clear digits (a page number or offset the caller can read) is a position
+    the caller chose, not judged."""
+    records = (find_records(call.payload(), list_keys=[tool.resource]) or []) if call.ok else []
+    if not records:
+        return None
+    first = await ctx.probe.call(tool.name, fresh_args)
+    if not first.ok:
+        return None
+    scope = resource(tool.resource).scope
+    answered = set(_keys(records, scope))
+    opening = set(_keys(find_records(first.payload(), list_keys=[tool.resource]) or [], scope))
+    if not opening or answered & opening:
+        return None
+    return Failure(
+        detail=f"a cursor of another query was accepted and continued this one: {len(answered)} record(s) "
+        f"of a later page of {tool.name}'s own query, skipping the {len(opening)} record(s) of its "
+        "first page",
+        calls=[call, first],
+        expected="a refusal (tool error), or the call's own query from its first record",
     )
 
 
