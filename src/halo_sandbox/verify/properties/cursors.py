@@ -16,14 +16,14 @@ from typing import Any
 
 from halo_sandbox.verify.discovery import MappedTool, norm, resource
 from halo_sandbox.verify.probe import CallRecord, decoded, find_cursor, find_records, record_id
-from halo_sandbox.verify.properties import Context, store_rows
+from halo_sandbox.verify.properties import Context, sample_values, store_rows
 from halo_sandbox.verify.properties.failures import read_call
 from halo_sandbox.verify.properties.generative import Failure, explore
 from halo_sandbox.verify.properties.paging import RESOURCES_PAGED, dataset, paging_of
 
 __all__ = ["cursors"]
 
-KINDS = ("truncated", "edited", "other filter", "other tool")
+KINDS = ("truncated", "edited", "other filter", "other tool", "other tool, same filter")
 _ALPHABET = "AZaz09-_=+/."
 
 
@@ -123,6 +123,8 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
     other_filter = {**second[0], **({paging.size_param: size} if paging.size_param else {})}
     other = next(((o, a) for o in others if (a := read_call(ctx, o)) is not None), None)
     cursor_param = paging.step_param or "cursor"
+    filters = {k: v for k, v in first[0].items() if k not in (paging.size_param, cursor_param)}
+    same_filter = _same_filter_tool(ctx, mapped, filters, size)
 
     def expected(tool: MappedTool, call_args: dict[str, Any]) -> set[tuple[str, str]]:
         """The records the mock holds for the call's own arguments."""
@@ -144,6 +146,10 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
             sent = _edited(cursor, example)
         elif example.kind == "other filter":
             call_args = dict(other_filter)
+        elif example.kind == "other tool, same filter":
+            if same_filter is None:
+                return None  # no other cursor tool with the same filter
+            tool, call_args = same_filter[0], dict(same_filter[1])
         elif other is not None:
             tool, call_args = other[0], dict(other[1])
         else:
@@ -155,7 +161,7 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
         call_args[cursor_name] = sent
         call = await ctx.probe.call(tool.name, call_args)
         failure = _judge(call, tool, expected(tool, call_args), example)
-        if failure is None and example.kind in ("other filter", "other tool") and not sent.isdigit():
+        if failure is None and example.kind.startswith("other") and not sent.isdigit():
             failure = await _skipped(
                 ctx, tool, call, {k: v for k, v in call_args.items() if k != cursor_name}
             )
@@ -178,6 +184,39 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
         f"{found.examples} tampered or reused cursors refused or answered with the call's own records",
         tool=mapped.name,
     )
+
+
+def _same_filter_tool(
+    ctx: Context, mapped: MappedTool, filters: dict[str, Any], size: int
+) -> tuple[MappedTool, dict[str, Any]] | None:
+    """Another cursor-paged list tool taking the very filter the cursor was issued with (the sites of
+    the client whose tickets were paged), with records seeded under it: a cursor checked only against
+    its filters, not its tool, is accepted there."""
+    if not filters:
+        return None
+    for other in ctx.mapped("list"):
+        schema = ctx.schema(other.name)
+        other_paging = paging_of(schema)
+        spec = resource(other.resource)
+        if (
+            other.resource == mapped.resource
+            or other_paging.style != "cursor"
+            or spec.scope
+            or not all(k in (schema.get("properties") or {}) for k in filters)
+        ):
+            continue
+        marker = ctx.unique("cursor")
+        base = sample_values(ctx, spec, marker) if spec.sample else {"name": marker}
+        try:
+            for _ in range(3 * size):
+                ctx.store.post(resource=spec.name, body=[{**base, **filters}])
+        except Exception:  # the sandbox refused the sample: no dataset for this tool
+            continue
+        args = dict(filters)
+        if other_paging.size_param:
+            args[other_paging.size_param] = min(max(size, other_paging.low), other_paging.high)
+        return other, args
+    return None
 
 
 async def _skipped(
