@@ -101,7 +101,7 @@ DATE = "@date"
 DATE_AHEAD = 30
 _DATE_SLACK = 10.0
 """Seconds a call may take between Halo's answer and the server's reading of a date Retry-After."""
-MESSAGE_WITHIN = 1000
+MESSAGE_WITHIN = 500
 """A message starting within this many characters of Halo's body must reach the caller whole; a
 server may shorten longer bodies (an agent's context is finite), so fillers before it stay shorter."""
 
