@@ -88,3 +88,30 @@ def test_junit_stays_well_formed_whatever_the_names(tmp_path):
 def test_clean_keeps_ordinary_text():
     text = "Ticket 45920: résumé — 日本語\n\ttab"
     assert clean(text) == text
+
+
+def test_a_failure_behind_halos_own_403_is_not_verified_not_failed():
+    # A server whose token lacks a scope gets Halo's 403: its configuration, not its code, decided
+    # the check. A scripted 403 (a fault) is the errors property's own scenario and stays judged.
+    from halo_sandbox.verify.runner import not_granted
+
+    def check(status, line):
+        calls = [
+            {"tool": "t", "arguments": {}, "outcome": "ok", "upstream": ["POST /auth/token -> 200", line]}
+        ]
+        return Check(property="reads", subject="t", status=status, detail="no record", calls=calls)
+
+    refused: set[str] = set()
+    out = not_granted(
+        [
+            check("failed", "GET /api/Projects?client_id=1 -> 403"),
+            check("failed", "GET /api/Tickets/5 -> 403 (fault 2)"),
+            check("passed", "GET /api/Invoice -> 403"),
+            check("failed", "GET /api/Tickets -> 404"),
+        ],
+        refused,
+    )
+    assert [c.status for c in out] == ["skipped", "failed", "passed", "failed"]
+    assert "Halo refused the server's own token (403) for GET /api/Projects" in out[0].detail
+    assert "Was: no record" in out[0].detail
+    assert refused == {"GET /api/Projects"}

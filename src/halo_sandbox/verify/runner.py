@@ -3,7 +3,9 @@ the properties and return the `Report` (and `exit_code` for it)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import tempfile
 import time
 import traceback
@@ -248,6 +250,7 @@ async def _with_session(options: VerifyOptions, sandbox: Any, report: Report, se
             restart=session.restart,
         )
         first = True
+        refused: set[str] = set()
         for name, function in PROPERTY_FUNCTIONS.items():
             if options.only and name not in options.only:
                 report.add(
@@ -262,7 +265,7 @@ async def _with_session(options: VerifyOptions, sandbox: Any, report: Report, se
             first = False
             ctx.notes.clear()
             try:
-                report.add(await function(ctx))
+                report.add(not_granted(await function(ctx), refused))
                 report.timings[name] = time.monotonic() - began
             except TargetError:
                 raise
@@ -281,8 +284,41 @@ async def _with_session(options: VerifyOptions, sandbox: Any, report: Report, se
                 )
                 await session.restart()
         report.findings = list(ctx.findings)
+        if refused:
+            report.findings.append(
+                f"Halo refused the server's own token (403) for {', '.join(sorted(refused)[:6])}"
+                f"{' ...' if len(refused) > 6 else ''}: the scopes the server asks for (or its API "
+                "application's permissions) do not cover them, so checks that needed them were not "
+                "verified; give the server wider scopes (e.g. --env HALO_SCOPES=all) to verify them"
+            )
     finally:
         await session.close()
+
+
+_REFUSED = re.compile(r"^(?P<method>[A-Z]+) (?P<path>[^?\s]+)\S* -> 403$")
+"""An upstream line of a request the sandbox itself refused with 403 (no `(fault N)` mark): the
+token the server obtained lacks the scope or permission."""
+
+
+def not_granted(checks: Sequence[Check], refused: set[str]) -> list[Check]:
+    """Failed checks behind which Halo refused the server's own token (a 403 no fault scripted) are
+    not verified, not failed: the server's configuration (the OAuth scopes it requests, its API
+    application's permissions) decided them, not its code. ``refused`` collects the requests."""
+    out = []
+    for check in checks:
+        lines = [line for call in check.calls for line in call.get("upstream", [])]
+        hits = sorted({f"{m['method']} {m['path']}" for line in lines if (m := _REFUSED.match(line))})
+        if check.status == "failed" and hits:
+            refused.update(hits)
+            check = dataclasses.replace(
+                check,
+                status="skipped",
+                detail=f"not verified: Halo refused the server's own token (403) for {', '.join(hits[:3])}; "
+                "its scopes or permissions do not cover it (the server's configuration). "
+                f"Was: {check.detail}",
+            )
+        out.append(check)
+    return out
 
 
 def _first_line(exc: BaseException) -> str:

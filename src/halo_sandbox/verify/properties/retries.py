@@ -149,8 +149,9 @@ def judge(scenario: RetryScenario, seen: Observed, call: CallRecord, policy: str
             f"a create was sent {seen.attempts} times "
             + (
                 f"after its answer was lost: Halo saved each one ({seen.created} records, duplicates)"
-                if scenario.saved
-                else f"after {scenario.label.removeprefix('create under ')}: when Halo saved the first, "
+                if scenario.saved and seen.created
+                else f"after {'a 502' if scenario.saved else scenario.label.removeprefix('create under ')}: "
+                "when Halo saved the first, "
                 "each retry is a duplicate record"
             )
         )
