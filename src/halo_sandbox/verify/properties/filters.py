@@ -2,11 +2,20 @@
 ``status_id``, ``agent_id``, ...) answers exactly the records the mock's own filtered query holds
 for the same parameters.
 
-Per list tool, the filters are the tool's arguments named as one of the resource's id filters in the
-mock's resource table (`halo_sandbox.mock.domain.resources`, Halo's documented list parameters);
-hypothesis draws which filter, and which value among those the seeded records hold (so the answer is
-never empty by accident). A first page (of up to 50) must hold only matching records, and all of
-them when they fit in it and the server says no more pages follow."""
+Per list tool, the filters are the tool's arguments named as one of the resource's filters in the
+mock's resource table (`halo_sandbox.mock.domain.resources`, Halo's documented list parameters):
+
+- an id filter (``agent_id``) with a value the seeded records hold, and with ``0`` (Halo's "none"
+  for a reference: an unassigned agent) when the tool's schema allows 0: a falsy value is a value,
+  and a server that drops it (``if args.get(name)``) answers every record;
+- an id-list filter Halo takes comma-separated (``status``, ``client_ids``) that the tool's schema
+  declares as an array: several ids at once (any of them);
+- a boolean filter (``open_only``) with ``true`` and with ``false``.
+
+hypothesis draws which filter and which value (so the answer is never empty by accident, 0 aside).
+A first page (of up to 50) must hold only matching records, and all of them when they fit in it and
+the server says no more pages follow. A string-typed id-list argument is not tried (its format is
+the server's to choose)."""
 
 from __future__ import annotations
 
@@ -32,15 +41,45 @@ class FilterExample:
     """The tool's argument."""
     halo: str
     """Halo's list parameter it stands for."""
-    value: int
+    value: int | bool | tuple[int, ...]
+    """An id, a flag, or several ids (sent as an array)."""
+
+    def argument(self) -> Any:
+        return list(self.value) if isinstance(self.value, tuple) else self.value
+
+    def query(self) -> str:
+        """The value as Halo's query string carries it."""
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        if isinstance(self.value, tuple):
+            return ",".join(str(v) for v in self.value)
+        return str(self.value)
 
     def describe(self) -> str:
-        return f"{self.param}={self.value}"
+        return f"{self.param}={self.argument()!r}".replace("True", "true").replace("False", "false")
+
+
+def _counts(rows: list[dict[str, Any]], field: str) -> list[int]:
+    """The positive ids rows hold in ``field``, the commonest first."""
+    counts: dict[int, int] = {}
+    for row in rows:
+        value = row.get(field)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            counts[value] = counts.get(value, 0) + 1
+    return sorted(counts, key=lambda v: (-counts[v], v))[:MAX_FILTER_VALUES]
+
+
+def _takes_zero(prop: dict[str, Any]) -> bool:
+    low, above = prop.get("minimum"), prop.get("exclusiveMinimum")
+    return not (isinstance(low, (int, float)) and low > 0) and not (
+        isinstance(above, (int, float)) and above >= 0
+    )
 
 
 def _filters(ctx: Context, mapped: MappedTool, rows: list[dict[str, Any]]) -> list[FilterExample]:
-    """Every (argument, value) worth trying: the tool's id-filter arguments Halo documents for the
-    resource, with values the seeded rows hold."""
+    """Every (argument, value) worth trying: the tool's filter arguments Halo documents for the
+    resource, with values the seeded rows hold (ids), 0 (ids whose schema allows it), several ids
+    at once (array arguments of comma-separated filters), true and false (flags)."""
     from halo_sandbox.mock.domain.resources import spec_named
 
     try:
@@ -51,19 +90,38 @@ def _filters(ctx: Context, mapped: MappedTool, rows: list[dict[str, Any]]) -> li
     scope = resource(mapped.resource).scope
     out = []
     for flt in spec.filters:
-        if flt.kind != "int" or not flt.field or (scope and norm(flt.param) == norm(scope)):
+        if scope and norm(flt.param) == norm(scope):
             continue
         param = next((p for p in props if norm(p) == norm(flt.param)), None)
-        if param is None or (props[param] or {}).get("type") not in ("integer", "number", None):
+        if param is None:
             continue
-        counts: dict[int, int] = {}
-        for row in rows:
-            value = row.get(flt.field)
-            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                counts[value] = counts.get(value, 0) + 1
-        common = sorted(counts, key=lambda v: (-counts[v], v))[:MAX_FILTER_VALUES]
-        out += [FilterExample(param=param, halo=flt.param, value=v) for v in common]
+        prop = props[param] or {}
+        kind = prop.get("type")
+        if flt.kind == "int" and flt.field and kind in ("integer", "number", None):
+            common = _counts(rows, flt.field)
+            out += [FilterExample(param=param, halo=flt.param, value=v) for v in common]
+            if common and kind is not None and _takes_zero(prop):
+                out.append(FilterExample(param=param, halo=flt.param, value=0))
+        elif flt.kind == "csv" and flt.field and kind == "array":
+            if (prop.get("items") or {}).get("type", "integer") not in ("integer", "number"):
+                continue
+            common = _counts(rows, flt.field)
+            out += [
+                FilterExample(param=param, halo=flt.param, value=tuple(sorted(common[i : i + n])))
+                for n in (2, 3)
+                for i in range(0, max(len(common) - n + 1, 0), n)
+            ]
+        elif flt.kind == "flag" and kind == "boolean":
+            out += [FilterExample(param=param, halo=flt.param, value=v) for v in (True, False)]
     return out
+
+
+def _explicit(candidates: list[FilterExample]) -> list[FilterExample]:
+    """Each argument once (its commonest value), and every 0 and false: the falsy values a server
+    may drop by testing the value's truth instead of its presence."""
+    first = list({c.param: c for c in reversed(candidates)}.values())
+    falsy = [c for c in candidates if c.value is False or (type(c.value) is int and c.value == 0)]
+    return first + [c for c in falsy if c not in first]
 
 
 _PAGING = {"pageinate", "page_size", "page_no", "count"}
@@ -106,7 +164,7 @@ async def filters(ctx: Context) -> list:
             size_param: str | None = paging.size_param,
             size: int | None = size,
         ) -> Failure | None:
-            args = {**scope_args, example.param: example.value}
+            args = {**scope_args, example.param: example.argument()}
             if size_param and size:
                 args[size_param] = size
             call = await ctx.probe.call(mapped.name, args)
@@ -115,14 +173,16 @@ async def filters(ctx: Context) -> list:
                 for r in store_rows(
                     ctx.store,
                     mapped.resource,
-                    {**{k: str(v) for k, v in scope.items()}, example.halo: str(example.value)},
+                    {**{k: str(v) for k, v in scope.items()}, example.halo: example.query()},
                 )
             }
+            if not call.ok and call.tool_error and type(example.value) is int and example.value == 0:
+                return None  # a refusal of 0 is the server's choice; only an answer must be right
             if not call.ok:
                 return Failure(
                     detail=f"{example.describe()}: the call failed",
                     calls=[call],
-                    expected=f"the {len(truth)} records Halo holds for {example.halo}={example.value}",
+                    expected=f"the {len(truth)} records Halo holds for {example.halo}={example.query()}",
                 )
             records = find_records(call.payload(), list_keys=[mapped.resource]) or []
             got = []
@@ -154,7 +214,7 @@ async def filters(ctx: Context) -> list:
                 detail=f"{example.describe()}: " + "; ".join(problems),
                 calls=[call],
                 expected=f"exactly the {len(truth)} records Halo's own query {example.halo}="
-                f"{example.value} answers",
+                f"{example.query()} answers",
             )
 
         from hypothesis import strategies as st
@@ -165,7 +225,7 @@ async def filters(ctx: Context) -> list:
             scenario,
             describe=FilterExample.describe,
             examples=min(ctx.examples, 3),
-            explicit=list({c.param: c for c in reversed(candidates)}.values()),  # each filter once
+            explicit=_explicit(candidates),
         )
         settled = found.unsettled(ctx, "filters", mapped.name)
         if settled is not None:
@@ -183,6 +243,6 @@ async def filters(ctx: Context) -> list:
             )
     if not checks:
         checks.append(
-            ctx.check("filters", "list tools", "skipped", "no list tool takes an id filter Halo documents")
+            ctx.check("filters", "list tools", "skipped", "no list tool takes a filter Halo documents")
         )
     return checks
