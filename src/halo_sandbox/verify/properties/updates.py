@@ -1,6 +1,8 @@
 """Updates never create: an update tool changing an existing record adds no record, and one given
 an id Halo does not hold (drawn by hypothesis above every id the tenant holds) adds none either (a
-server that, on Halo's 404, posts the record again without its id turns a typo into a new ticket)."""
+server that, on Halo's 404, posts the record again without its id turns a typo into a new ticket).
+An update tool whose schema lets its id argument go is also called without it: that call must not
+create a record either (Halo's POST without an id creates one; a tool error is the right answer)."""
 
 from __future__ import annotations
 
@@ -21,12 +23,15 @@ def _scope(ctx: Context, spec: KitResource, values: dict[str, Any]) -> dict[str,
 async def _update(
     ctx: Context, spec: KitResource, update: MappedTool, record_id: Any, scope: dict[str, str], text: str
 ) -> tuple[CallRecord | None, list[Any], str]:
-    """Call the update tool on ``record_id``: (the call, ids that appeared meanwhile, what could not
-    be filled)."""
+    """Call the update tool on ``record_id`` (None: without its id argument): (the call, ids that
+    appeared meanwhile, what could not be filled)."""
     args, missing = fill_arguments(
         ctx.schema(update.name), {**{k: int(v) for k, v in scope.items()}, spec.text_field or "": text}
     )
-    args[update.id_arg] = record_id
+    if record_id is None:
+        args.pop(update.id_arg, None)
+    else:
+        args[update.id_arg] = record_id
     missing = [m for m in missing if m != update.id_arg]
     if missing:
         return None, [], ", ".join(missing)
@@ -89,6 +94,24 @@ async def updates(ctx: Context) -> list:
                 )
             )
             continue
+        id_optional = update.id_arg not in (ctx.schema(update.name).get("required") or [])
+        if id_optional:
+            call, new, _ = await _update(ctx, spec, update, None, scope, ctx.unique("updated"))
+            if call is not None and new:
+                checks.append(
+                    ctx.check(
+                        "updates",
+                        update.name,
+                        "failed",
+                        f"called without {update.id_arg} (its schema lets it go), the update created "
+                        f"{spec.name} {new}",
+                        tool=update.name,
+                        calls=[call],
+                        expected=f"a refusal (no {update.id_arg}: nothing to update) and no new record",
+                        example=f"{update.id_arg} left out",
+                    )
+                )
+                continue
         ids = [r["id"] for r in store_rows(ctx.store, spec.name, scope)]
         top = max((i for i in ids if isinstance(i, int)), default=0)
 
@@ -135,7 +158,9 @@ async def updates(ctx: Context) -> list:
                     "updates",
                     update.name,
                     "passed",
-                    f"an existing record changed in place; {found.examples} missing ids created nothing",
+                    f"an existing record changed in place; {found.examples} missing ids"
+                    + (f" and a call without {update.id_arg}" if id_optional else "")
+                    + " created nothing",
                     tool=update.name,
                 )
             )
