@@ -125,7 +125,8 @@ class CallRecord:
         return "\n".join(parts)
 
     def blobs(self) -> list[bytes]:
-        """Bytes the result carries: embedded resource blobs and base64 fields of its payload."""
+        """Bytes the result carries: embedded resource blobs (decoded) and texts (UTF-8), and base64
+        fields of its payload."""
         found: list[bytes] = []
         if self.result is not None:
             for content in self.result.content:
@@ -133,6 +134,9 @@ class CallRecord:
                 blob = getattr(resource, "blob", None) or getattr(content, "data", None)
                 if isinstance(blob, str):
                     found.append(_b64(blob))
+                text = getattr(resource, "text", None)
+                if isinstance(text, str):
+                    found.append(text.encode("utf-8"))
         for value in _walk(self.payload()):
             if (
                 isinstance(value, tuple)
@@ -194,6 +198,10 @@ class Probe:
         self.sandbox = sandbox
         self.timeout = timeout
         self.calls = 0
+        self.methods: dict[str, set[str]] = {}
+        """Per tool, the HTTP methods its calls of the whole run sent to Halo's API."""
+        self.reached: dict[str, int] = {}
+        """Per tool, how many of its calls sent Halo's API at least one request."""
 
     def _mark(self) -> tuple[int, int]:
         entries = self.sandbox.tenant.journal.entries(limit=1)
@@ -224,6 +232,9 @@ class Probe:
         entries = self.sandbox.tenant.journal.entries()
         record.journal = [e for e in reversed(entries) if e.id > journal_mark]
         record.exchanges = self.sandbox.tap.exchanges[tap_mark:]
+        if record.api:
+            self.methods.setdefault(tool, set()).update(e.method.upper() for e in record.api)
+            self.reached[tool] = self.reached.get(tool, 0) + 1
         return record
 
 
