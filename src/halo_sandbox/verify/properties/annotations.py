@@ -8,7 +8,10 @@ sent to Halo (the sandbox journals every one) and what changed in Halo:
 - ``idempotentHint: true``: the call created no record (a second call would create another).
 
 A hint left out takes MCP's default (not read-only, destructive, not idempotent), which no request
-contradicts."""
+contradicts. A read tool (list or get) that declares ``readOnlyHint: false`` explicitly although
+every call it made in the whole run sent only GET requests fails (clients then ask a human to
+approve each read, or keep it from read-only agents); a read tool with no annotations at all is
+reported as a finding, not a failure (many servers set none)."""
 
 from __future__ import annotations
 
@@ -63,8 +66,25 @@ async def _exercise(
     return call, [r["id"] for r in store_rows(ctx.store, mapped.resource, scope) if r["id"] not in before], ""
 
 
-def _judge(mapped: MappedTool, hints: Any, call: CallRecord, created: list[Any]) -> list[str]:
+_READS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _judge(
+    mapped: MappedTool, hints: Any, call: CallRecord, created: list[Any], ctx: Context | None = None
+) -> list[str]:
     problems = []
+    methods = ctx.probe.methods.get(mapped.name, set()) if ctx is not None else set()
+    reached = ctx.probe.reached.get(mapped.name, 0) if ctx is not None else 0
+    if (
+        mapped.role in ("list", "get")
+        and _hint(hints, "read_only_hint") is False
+        and methods
+        and methods <= _READS
+    ):
+        problems.append(
+            f"hinted not read-only (readOnlyHint: false), yet its {reached} call(s) in this run sent "
+            f"only {', '.join(sorted(methods))} requests"
+        )
     writes = [f"{e.method} {e.path}" for e in call.writes]
     if _hint(hints, "read_only_hint") is True and writes:
         problems.append(f"hinted read-only, sent {', '.join(writes[:3])}")
@@ -83,15 +103,18 @@ def _judge(mapped: MappedTool, hints: Any, call: CallRecord, created: list[Any])
 
 async def hints_agree(ctx: Context) -> list:
     checks = []
+    bare: list[str] = []
     for mapped in ctx.discovery.mapped.values():
         hints = getattr(ctx.tools[mapped.name], "annotations", None)
         if hints is None:
+            if mapped.role in ("list", "get"):
+                bare.append(mapped.name)
             continue
         call, created, why = await _exercise(ctx, mapped, count=_hint(hints, "idempotent_hint") is True)
         if call is None:
             checks.append(ctx.check("annotations", mapped.name, "skipped", why, tool=mapped.name))
             continue
-        problems = _judge(mapped, hints, call, created)
+        problems = _judge(mapped, hints, call, created, ctx)
         sent = sorted({e.method for e in call.api}) or ["nothing"]
         checks.append(
             ctx.check(
@@ -104,6 +127,12 @@ async def hints_agree(ctx: Context) -> list:
                 expected="readOnlyHint: only GETs; destructiveHint false: no delete or change of an "
                 "existing record; idempotentHint: no record created",
             )
+        )
+    if bare:
+        ctx.findings.append(
+            f"annotations: {len(bare)} read tool(s) declare no annotations (clients take them as "
+            f"possibly writing and destructive): {', '.join(sorted(bare)[:8])}"
+            + (", ..." if len(bare) > 8 else "")
         )
     if not checks:
         checks.append(ctx.check("annotations", "tools", "skipped", "no mapped tool declares annotations"))
