@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from typing import Any
 
 from halo_sandbox.verify.discovery import VOCABULARY, norm
@@ -20,6 +21,12 @@ from halo_sandbox.verify.properties import (
     store_record,
     store_rows,
 )
+
+
+def _mentions(text: str, record_id: Any) -> bool:
+    """Whether ``text`` names ``record_id`` as a whole token (``"id": 45921``, ``ticket 45921
+    created``), not as part of a longer number or word."""
+    return re.search(rf"(?<![\w.-]){re.escape(str(record_id))}(?!\w|\.\d)", text) is not None
 
 
 def _new_ids(before: set[Any], ctx: Context, name: str, scope: dict[str, str]) -> list[Any]:
@@ -63,6 +70,11 @@ async def writes_land(ctx: Context) -> list:
             got = find_record(call.payload())
             if call.ok and got is not None and str(got.get("id")) != str(new[0]):
                 problems.append(f"the result names id {got.get('id')!r}, Halo saved {new[0]}")
+            elif call.ok and got is None and not _mentions(call.text(), new[0]):
+                problems.append(
+                    f"the result does not carry the new record's id ({new[0]}, the one Halo assigned): "
+                    "an agent cannot act on the record it created"
+                )
         checks.append(
             ctx.check(
                 "writes",
