@@ -2,41 +2,15 @@
 comes from the code under test (the mock's resource table, the server's catalogue): removing a rule
 from either must fail a contract, not silently remove its check.
 
+The fields Halo requires on create live in `halo_sandbox.verify.facts` (verify holds every server
+to them too, and verify cannot import `contracts/`); this module re-exports them.
+
 Halo's official document itself is vendored by the mock (`halo_sandbox.mock.domain.facts`, the
 document normalised), and the contracts read it from there.
 """
 
 from __future__ import annotations
 
+from halo_sandbox.verify.facts import REQUIRED_ON_CREATE
+
 __all__ = ["REQUIRED_ON_CREATE"]
-
-REQUIRED_ON_CREATE: dict[str, tuple[str, tuple[str, ...]]] = {
-    "tickets": ("/Tickets", ("summary",)),
-    "projects": ("/Projects", ("summary",)),
-    "actions": ("/Actions", ("ticket_id",)),
-    "attachments": ("/Attachment", ("ticket_id",)),
-    "clients": ("/Client", ("name",)),
-    "sites": ("/Site", ("name", "client_id")),
-    "users": ("/Users", ("name", "site_id")),
-    "agents": ("/Agent", ("name",)),
-    "teams": ("/Team", ("name",)),
-    "kb_articles": ("/KBArticle", ("name",)),
-    "slas": ("/SLA", ("name",)),
-    "statuses": ("/Status", ("name",)),
-    "ticket_types": ("/TicketType", ("name",)),
-    "priorities": ("/Priority", ("name", "priorityid")),
-    "categories": ("/Category", ("value",)),
-    "outcomes": ("/Outcome", ("outcome",)),
-    "quotes": ("/Quotation", ("client_id",)),
-    "invoices": ("/Invoice", ("client_id",)),
-    "contracts": ("/ClientContract", ("client_id",)),
-    "assets": ("/Asset", ("client_id",)),
-}
-"""Resource -> (Halo path, the fields a create without them is refused for: 400
-`{"[0].<field>": ["The <field> field is required."]}`).
-
-Source: mock_halo/FIDELITY.md, "Integrity and errors", row "Missing required fields on create". Halo's
-official document marks no body field required, so this is the sandbox's documented **choice**, not a
-fact about Halo; it is copied here from that row, not read from the mock's table, so that the mock and
-the server are both held to what the sandbox documents. A change of the choice changes the row and
-this table together."""

@@ -1,7 +1,14 @@
 """Schemas: every input schema is valid JSON Schema; arguments generated from it (hypothesis-
 jsonschema) are accepted or refused with a tool error, never a protocol error or a hang; results
 that declare an `outputSchema` conform; and Halo never refuses a schema-valid call for a field the
-schema calls optional. (Annotations are checked by the annotations property.)"""
+schema calls optional. (Annotations are checked by the annotations property.)
+
+That last rule is also checked deterministically, not only where generation happens to leave a field
+out: a create tool whose schema names a field Halo requires on create (`halo_sandbox.verify.facts`)
+but does not require it is called, schema-valid, without that field. It fails when the create reaches
+Halo and Halo refuses it for that field (the schema told the agent the field could be left out); a
+refusal before Halo, or a server that fills the field itself (a default client), passes. A tool whose
+schema does not name the field at all is not judged (it may fill it from elsewhere)."""
 
 from __future__ import annotations
 
@@ -12,8 +19,16 @@ from typing import Any
 import anyio
 import anyio.from_thread
 
+from halo_sandbox.verify.facts import REQUIRED_ON_CREATE
 from halo_sandbox.verify.probe import CallRecord
-from halo_sandbox.verify.properties import Context
+from halo_sandbox.verify.properties import (
+    Context,
+    _object_schema,
+    fill_arguments,
+    parameters_for,
+    sample_values,
+    store_rows,
+)
 
 _REQUIRED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*) (?:field )?is required", re.IGNORECASE)
 
@@ -55,12 +70,106 @@ def _judge(call: CallRecord, tool: Any, schema: dict[str, Any]) -> None:
                     )
 
 
+def _named_optional(schema: dict[str, Any], field: str) -> str | None:
+    """The argument carrying Halo's ``field`` (``data.client_id`` inside an object argument) when the
+    schema names it without requiring it; None when it is required or not named."""
+    carried = parameters_for(schema, [field]).get(field)
+    if carried is None:
+        return None
+    parts = carried.split(".")
+    parent: Any = schema
+    if len(parts) == 2:
+        parent = _object_schema(schema, (schema.get("properties") or {}).get(parts[0])) or {}
+    elif len(parts) > 2:
+        return None
+    return None if parts[-1] in (parent.get("required") or []) else carried
+
+
+def _present(args: dict[str, Any], param: str) -> bool:
+    head, _, rest = param.partition(".")
+    if not rest:
+        return head in args
+    inner = args.get(head)
+    return isinstance(inner, dict) and rest in inner
+
+
+def _other_values(ctx: Context, resource_name: str, fields: tuple[str, ...], left_out: str) -> dict[str, Any]:
+    """Values for the required fields other than ``left_out``: the kit's sample record where it has
+    one, else a text or a seeded record's id."""
+    from halo_sandbox.verify.discovery import VOCABULARY
+
+    spec = next((r for r in VOCABULARY if r.name == resource_name), None)
+    values = sample_values(ctx, spec, ctx.unique("required")) if spec is not None and spec.sample else {}
+    seeded = {"client_id": "clients", "site_id": "sites", "ticket_id": "tickets", "user_id": "users"}
+    for name in fields:
+        if name == left_out or name in values:
+            continue
+        if name in seeded:
+            rows = store_rows(ctx.store, seeded[name])
+            if rows:
+                values[name] = rows[0]["id"]
+        elif not name.endswith("id"):
+            values[name] = ctx.unique(name)
+    values.pop(left_out, None)
+    return values
+
+
+def _required_names(body: bytes) -> set[str]:
+    return {n.lower() for n in _REQUIRED.findall(body.decode("utf-8", "replace"))}
+
+
+async def required_on_create(ctx: Context) -> list:
+    """Creates whose schema names a field Halo requires without requiring it, called without it."""
+    checks = []
+    for create in ctx.mapped("create"):
+        if create.resource not in REQUIRED_ON_CREATE:
+            continue
+        _, fields = REQUIRED_ON_CREATE[create.resource]
+        schema = ctx.schema(create.name)
+        for field in fields:
+            param = _named_optional(schema, field)
+            if param is None:
+                continue
+            args, missing = fill_arguments(schema, _other_values(ctx, create.resource, fields, field))
+            if missing or _present(args, param):
+                continue
+            call = await ctx.probe.call(create.name, args)
+            refused = [
+                e
+                for e in call.exchanges
+                if e.status == 400
+                and e.method == "POST"
+                and e.path.lower().startswith("/api/")
+                and field.lower() in _required_names(e.response_body)
+            ]
+            subject = f"{create.name} / without {param}"
+            if refused:
+                body = refused[0].response_body[:300].decode("utf-8", "replace")
+                checks.append(
+                    ctx.check(
+                        "schemas",
+                        subject,
+                        "failed",
+                        f"the schema calls {param!r} optional, Halo refused the create without it: {body}",
+                        tool=create.name,
+                        calls=[call],
+                        expected=f"{param!r} in the schema's required list, or the create refused before "
+                        f"Halo (Halo requires {field} on create)",
+                        example=f"arguments={json.dumps(args, default=str)}",
+                    )
+                )
+            else:
+                how = "refused before Halo" if not call.writes else "Halo accepted it"
+                checks.append(ctx.check("schemas", subject, "passed", how, tool=create.name))
+    return checks
+
+
 async def schemas(ctx: Context) -> list:
     import jsonschema
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis_jsonschema import from_schema
 
-    checks = []
+    checks = await required_on_create(ctx)
     for name, tool in ctx.tools.items():
         schema = ctx.schema(name)
         try:
