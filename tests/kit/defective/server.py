@@ -8,6 +8,9 @@ Defects (none by default, when the server is honest):
   wrong-envelope      the get tool reads the record from a `result` key Halo does not send
   stale-read          the get tool answers a ticket's summary from an earlier read, not from Halo
   filter-ignored      the tickets list drops its `status_id` filter
+  csv-dropped         the tickets list drops its `status` filter (several statuses, an array)
+  falsy-dropped       the tickets list tests filter values for truth: `agent_id: 0` (unassigned)
+                      and `open_only: false` are dropped (every ticket comes back)
   paging-skip         page n > 1 asks Halo for page n + 1 (records of page 2 are never seen)
   page-cap            offers pages of up to 200 and ends at the first page shorter than asked;
                       Halo caps pages at 100 (records beyond the first 100 are never seen)
@@ -26,8 +29,11 @@ Defects (none by default, when the server is honest):
   unbounded-wait      sleeps whatever Retry-After says (an hour if Halo says so) before retrying
   post-retry          sends a create again after a 5xx or a dropped connection (duplicates)
   write-drops         the create tool drops `client_id` (the ticket lands on Halo's default client)
+  create-echo         the create tool answers with the arguments sent, not the ticket Halo saved (no id)
   update-creates      the update tool, told 404 for its id, posts again without it (a new ticket)
+  update-id-optional  the update tool's schema lets `ticket_id` go; without it the post creates a ticket
   wrong-annotation    the update tool is hinted read-only
+  list-not-read-only  the list tools are hinted `readOnlyHint: false` (they only ever GET)
   schema-lie          the create tool's schema calls `summary` optional and forwards calls without it
   auth-loop           on a 401 fetches new tokens but keeps sending the old one, ten times over
   401-loop            on a 401 refreshes and replays until Halo accepts (50 rounds for revoked credentials)
@@ -59,6 +65,8 @@ DEFECTS = (
     "wrong-envelope",
     "stale-read",
     "filter-ignored",
+    "csv-dropped",
+    "falsy-dropped",
     "paging-skip",
     "page-cap",
     "record-count-trust",
@@ -74,8 +82,11 @@ DEFECTS = (
     "unbounded-wait",
     "post-retry",
     "write-drops",
+    "create-echo",
     "update-creates",
+    "update-id-optional",
     "wrong-annotation",
+    "list-not-read-only",
     "schema-lie",
     "auth-loop",
     "401-loop",
@@ -189,7 +200,7 @@ def _hints(*, read_only: bool, destructive: bool = False, idempotent: bool = Fal
 def tools(defect: str) -> list[mcp_types.Tool]:
     create_required = [] if defect == "schema-lie" else ["summary"]
     page_max = 200 if defect == "page-cap" else 50
-    read = _hints(read_only=True, idempotent=True)
+    read = _hints(read_only=defect != "list-not-read-only", idempotent=True)
     return [
         mcp_types.Tool(
             name="halo_tickets_list",
@@ -201,6 +212,9 @@ def tools(defect: str) -> list[mcp_types.Tool]:
                 "properties": {
                     "client_id": _int(),
                     "status_id": _int(),
+                    "status": {"type": "array", "items": _int(), "minItems": 1},
+                    "agent_id": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+                    "open_only": {"type": "boolean"},
                     "page": {**_int(10000), "default": 1},
                     "page_size": {**_int(page_max), "default": 20},
                 },
@@ -237,7 +251,7 @@ def tools(defect: str) -> list[mcp_types.Tool]:
             input_schema={
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["ticket_id", "summary"],
+                "required": ["summary"] if defect == "update-id-optional" else ["ticket_id", "summary"],
                 "properties": {"ticket_id": _int(), "summary": {"type": "string", "minLength": 1}},
             },
         ),
@@ -285,9 +299,19 @@ def build(halo: Halo) -> Server[Any]:
         size = int(args.get("page_size", 20))
         halo_page = page + 1 if defect == "paging-skip" and page > 1 else page
         query: dict[str, Any] = {"pageinate": "true", "page_size": size, "page_no": halo_page}
-        for name in ("client_id", "status_id"):
-            if name in args and not (defect == "filter-ignored" and name == "status_id"):
-                query[name] = args[name]
+        for name in ("client_id", "status_id", "agent_id", "open_only", "status"):
+            if name not in args or (defect == "filter-ignored" and name == "status_id"):
+                continue
+            if (defect == "csv-dropped" and name == "status") or (
+                defect == "falsy-dropped" and not args[name]
+            ):
+                continue
+            value = args[name]
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, list):
+                value = ",".join(str(v) for v in value)  # Halo takes several ids comma-separated
+            query[name] = value
         response = await halo.request("GET", "/api/Tickets", params=query)
         if not response.is_success:
             return response
@@ -372,8 +396,12 @@ def build(halo: Halo) -> Server[Any]:
         if name == "halo_tickets_create":
             body = {k: v for k, v in args.items() if not (defect == "write-drops" and k == "client_id")}
             response = await halo.request("POST", "/api/Tickets", json=[body])
+            if defect == "create-echo" and response.is_success:
+                return _text({"created": True, "ticket": body})  # the bug: Halo's answer (the id) dropped
         else:  # halo_tickets_update
-            body = {"id": args["ticket_id"], "summary": args["summary"]}
+            body = {"summary": args["summary"]}
+            if "ticket_id" in args:  # always, unless the schema lets it go (update-id-optional)
+                body["id"] = args["ticket_id"]
             response = await halo.request("POST", "/api/Tickets", json=[body])
             if defect == "update-creates" and response.status_code == 404:
                 body.pop("id")  # the bug: an upsert by accident, a mistyped id becomes a new ticket
