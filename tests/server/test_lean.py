@@ -134,3 +134,33 @@ async def test_result_options_are_offered_on_get_list_create_and_update_never_de
         props = spec.input_schema["properties"]
         offered = {"result_fields", "full_result"} <= set(props)
         assert offered is (spec.method in ("get", "list", "create", "update")), spec.name
+
+
+TRICKY = [0, 0.0, False, True, "", [], None, 1, -1, "x", {}, [0], "00000000-0000-0000-0000-000000000000"]
+TRICKY += ["1900-01-01T00:00:00", "2024-05-01T10:00:00"]
+
+
+@pytest.mark.parametrize("path", ["/Tickets", "/Client", "/Users", "/Asset", "/Invoice"])
+def test_every_kind_of_value_is_kept_or_left_out_as_the_document_says(path):
+    """Each documented field given each kind of JSON value (an integer field `false` or `0.0`, a
+    boolean `0`, ...): exactly the values the document calls unset for that field are left out."""
+    from halo_sandbox.server.lean import shape
+
+    schema = facts.record_schema(path.lstrip("/"))
+    assert schema
+    defaults = facts.full_record(schema)
+    fields = sorted(defaults)
+    for shift in range(len(TRICKY)):
+        record = {f: TRICKY[(i + shift) % len(TRICKY)] for i, f in enumerate(fields)}
+        record["id"] = 0
+        got = shape(path, record).result
+        expected = {k: v for k, v in record.items() if k == "id" or not _is_unset_by_document(v, defaults[k])}
+        assert got == expected, [k for k in set(got) ^ set(expected)][:10]
+
+
+def _is_unset_by_document(value: Any, default: Any) -> bool:
+    """`_is_unset`, where the document's unset date-time is any `1900-01-01T00:00:00`; an
+    enumeration's or a nested record's default (not a plain JSON value) is unset only as null."""
+    if isinstance(default, dict) or default is None:
+        return value is None
+    return _is_unset(value, default)
