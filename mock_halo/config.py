@@ -8,6 +8,7 @@ check of these options is here.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,49 @@ DEFAULT_AGENT_PASSWORD = "sandbox"
 DEFAULT_TENANT = "sandbox"
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*(s|m|min)?\s*$", re.IGNORECASE)
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+MIN_MEMORY_BUDGET = 256 * 1024**2
+"""A budget below this would refuse work before the sandbox has loaded its own code and seed tenant."""
+AUTO_MEMORY_CEILING = 4 * 1024**3
+
+
+def _physical_bytes() -> int | None:
+    """The machine's physical memory in bytes (``/proc/meminfo``, else ``sysconf``), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def parse_memory_budget(text: str) -> int | None:
+    """``--memory-budget``: ``auto`` (half the machine's memory, at most 4 GiB), ``off`` (``None``: no
+    budget), or a size (``1.5G``, ``800M``, ``800MiB``, bytes without a unit), at least 256 MiB. Raises
+    ``ValueError``."""
+    word = text.strip().lower()
+    if word in {"off", "none", "0", "false", "disabled"}:
+        return None
+    if word == "auto":
+        physical = _physical_bytes()
+        return (
+            AUTO_MEMORY_CEILING
+            if physical is None
+            else max(MIN_MEMORY_BUDGET, min(AUTO_MEMORY_CEILING, physical // 2))
+        )
+    match = _SIZE_RE.match(text)
+    if not match:
+        raise ValueError(f"memory budget must look like '2G', '1500M', 'auto' or 'off', got {text!r}")
+    size = int(float(match[1]) * _UNITS[match[2].lower()])
+    if size < MIN_MEMORY_BUDGET:
+        raise ValueError(f"memory budget must be at least 256M, got {text!r}")
+    return size
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +122,18 @@ class MockSettings:
     """Largest snapshot ``PUT /_sandbox/snapshot`` takes."""
     journal_size: int = 1000
     max_tenants: int = 256
-    """Tenants an authenticated caller may create besides the default one (which is always there)."""
+    """Tenants the admin (admin key, Python users) may create besides the default one (which is always
+    there); tenants created with OAuth credentials do not count against it."""
+    max_public_tenants: int = 32
+    """Tenants a token request with OAuth credentials (no admin key) may create. At the cap, the one
+    unused for ``public_tenant_idle_seconds`` the longest is forgotten to make room; if none is, 400."""
+    public_tenant_idle_seconds: float = 600.0
+    max_records: int = 50_000
+    """Records the API may add to one tenant (modelled and generic resources together, net of deletes)
+    beyond what it started with (seed, snapshot, reset); a write past it is refused (403)."""
+    memory_budget_bytes: int | None = None
+    """The process's resident memory above which new work (writes, new tenants, restores) is refused
+    with 503 and ``Retry-After``; ``None``: no budget (`parse_memory_budget`)."""
     admin_key: str | None = None
     """When set, every `/_sandbox` control call needs ``Authorization: Bearer <key>`` or ``X-Admin-Key``."""
     client_id: str = DEFAULT_CLIENT_ID
@@ -115,11 +170,24 @@ class MockSettings:
             "max_snapshot_bytes",
             "journal_size",
             "max_tenants",
+            "max_public_tenants",
+            "max_records",
         )
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.memory_budget_bytes is not None and (
+            not isinstance(self.memory_budget_bytes, int) or self.memory_budget_bytes < MIN_MEMORY_BUDGET
+        ):
+            raise ValueError(
+                f"memory_budget_bytes must be at least {MIN_MEMORY_BUDGET} or None, "
+                f"got {self.memory_budget_bytes!r}"
+            )
+        if not self.public_tenant_idle_seconds >= 0:
+            raise ValueError(
+                f"public_tenant_idle_seconds must be >= 0, got {self.public_tenant_idle_seconds!r}"
+            )
         if self.tickets is not None and (not isinstance(self.tickets, int) or self.tickets < 0):
             raise ValueError(f"tickets must be a non-negative integer or None, got {self.tickets!r}")
         for name in ("client_id", "client_secret", "agent_username", "agent_password", "default_tenant"):

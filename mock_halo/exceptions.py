@@ -11,9 +11,11 @@ mapping lives in one handler (`.app`), never in the routes.
     ├── ValidationError       400  bad field values / unknown references; body names the
     │   │                          field the way ASP.NET model binding does: {"[0].client_id": ["..."]}
     │   └── StrictRefusal     400  strict mode: the request carries what real Halo would ignore
+    ├── QuotaExceeded         403  a write past the tenant's record quota (the sandbox's, not Halo's)
     ├── PayloadTooLarge       413  an attachment (or a request body) over the configured limit
     ├── UnsupportedMediaType  415  a POST body that is not JSON (Content-Type)
-    └── RateLimited           429  the rolling-window limiter refused the request
+    ├── RateLimited           429  the rolling-window limiter refused the request
+    └── OverBudget            503  the process is over its memory budget (``Retry-After``)
 
 Lookups in the store raise these; they never return ``None``. `FieldErrors` collects the
 field messages of one request and raises them together as one `ValidationError`.
@@ -136,3 +138,20 @@ class RateLimited(HaloError):
     """Raised by the rolling-window limiter; carries ``Retry-After`` and rate-limit headers."""
 
     status_code = 429
+
+
+class QuotaExceeded(HaloError):
+    """Raised for a write that would take a tenant past its record quota (``max_records``), or a
+    token request that would create a tenant past the cap on tenants created with credentials."""
+
+    status_code = 403
+
+
+class OverBudget(HaloError):
+    """Raised when the process's resident memory is over its budget: new work is refused, with
+    ``Retry-After``, until memory is freed (tenants deleted or reset)."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int = 30) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +29,9 @@ from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.engine.faults import FaultPlane, FaultRule, RateLimiter
 from halo_sandbox.mock.engine.gil import heavy
 from halo_sandbox.mock.engine.journal import Journal
+from halo_sandbox.mock.engine.memory import rss_bytes
 from halo_sandbox.mock.engine.retire import retire
-from halo_sandbox.mock.exceptions import HaloError, NotFound, ValidationError
+from halo_sandbox.mock.exceptions import HaloError, NotFound, OverBudget, QuotaExceeded, ValidationError
 from halo_sandbox.protocol import TENANT_HEADER
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,11 +92,39 @@ def new_auth(*, tenant: str, settings: MockSettings, clock: SandboxClock) -> Aut
     return auth
 
 
+def new_records(body: Any) -> int:
+    """How many records a POST body would create at most: its objects without a positive ``id``."""
+    items = body if isinstance(body, list) else [body]
+    return sum(1 for item in items if isinstance(item, dict) and not _positive_id(item.get("id")))
+
+
+def _positive_id(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > 0
+    return isinstance(value, str) and value.strip() not in ("", "0") and not value.strip().startswith("-")
+
+
 class Tenant:
     """One tenant's state. ``store`` is replaced on reset/restore; read it per request."""
 
-    def __init__(self, *, name: str, settings: MockSettings, store: HaloStore, clock: SandboxClock) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        settings: MockSettings,
+        store: HaloStore,
+        clock: SandboxClock,
+        public: bool = False,
+    ) -> None:
         self.name = name
+        self.public = public
+        """Created by a token request with OAuth credentials (not by the admin): counts against
+        ``max_public_tenants`` and may be forgotten when idle to make room for another."""
+        self.last_used = time.monotonic()
+        """When a request last selected it (`time.monotonic`)."""
+        self.max_records = settings.max_records
         self.clock = clock
         self.store = store
         self.auth = new_auth(tenant=name, settings=settings, clock=clock)
@@ -110,6 +140,28 @@ class Tenant:
         self._default_strict = settings.strict
         self.lock = threading.RLock()
         """Held while the tenant's store is swapped (reset/restore)."""
+        self.baseline = self.records()
+        """Records it started with (seed, snapshot, reset): the quota counts what the API adds."""
+
+    def records(self) -> int:
+        """Records held now, modelled and generic."""
+        size = getattr(self.store, "size", None)  # a store class of a Python user's may not count
+        return (int(size()) if callable(size) else 0) + sum(self.generic.counts().values())
+
+    def check_quota(self, body: Any, *, at_most: int | None = None) -> None:
+        """Raise `QuotaExceeded` if saving ``body`` could take the tenant past ``max_records`` records
+        added through the API (``at_most``: the request creates at most that many, e.g. one)."""
+        adding = new_records(body) if at_most is None else at_most
+        if not adding:
+            return
+        added = self.records() - self.baseline
+        if added + adding > self.max_records:
+            raise QuotaExceeded(
+                f"Record quota reached: tenant {self.name!r} holds {max(added, 0):,} records added through "
+                f"the API and this request would add up to {adding:,}; the sandbox's quota is "
+                f"{self.max_records:,} per tenant (max_records). Delete records or reset the tenant "
+                "(POST /_sandbox/reset)."
+            )
 
     @property
     def strict(self) -> bool:
@@ -210,15 +262,62 @@ class TenantRegistry:
         """The tenant called ``name`` if it exists (never creates one); a malformed name raises."""
         return self._tenants.get(check_tenant_name(self.settings.default_tenant if name is None else name))
 
-    def create(self, name: str | None = None) -> Tenant:
-        """The tenant called ``name``, built from the fixtures if new. At most ``max_tenants`` tenants
-        besides the default one, which is reserved: it can always be created and never deleted."""
+    def check_memory(self, work: str) -> None:
+        """Raise `OverBudget` (503, ``Retry-After``) when the process's resident memory is over
+        ``memory_budget_bytes``: ``work`` (what is refused) is not started."""
+        budget = self.settings.memory_budget_bytes
+        if budget is None:
+            return
+        rss = rss_bytes()
+        if rss > budget:
+            mib = 1024 * 1024
+            raise OverBudget(
+                f"The sandbox is over its memory budget ({rss // mib:,} MiB resident, budget "
+                f"{budget // mib:,} MiB: --memory-budget); {work} refused. Retry later, or free memory: "
+                "delete tenants (DELETE /_sandbox/tenants/{name}) or reset them (POST /_sandbox/reset)."
+            )
+
+    def _make_room_for_public(self, name: str) -> None:
+        """Under the lock: at ``max_public_tenants`` tenants created with credentials, forget the one
+        idle longest if it has been idle ``public_tenant_idle_seconds``; else raise `QuotaExceeded`."""
+        public = [t for t in self._tenants.values() if t.public]
+        if len(public) < self.settings.max_public_tenants:
+            return
+        idle = min(public, key=lambda t: t.last_used)
+        if time.monotonic() - idle.last_used < self.settings.public_tenant_idle_seconds:
+            raise ValidationError(
+                {
+                    TENANT_HEADER: [
+                        f"Too many tenants created with credentials ({self.settings.max_public_tenants}, "
+                        f"max_public_tenants) and none idle for {self.settings.public_tenant_idle_seconds:g} "
+                        f"s; cannot create {name!r}. The admin can create tenants (POST /_sandbox/tenants) "
+                        "or delete one (DELETE /_sandbox/tenants/{name})."
+                    ]
+                }
+            )
+        del self._tenants[idle.name]
+        retire(idle.store)
+
+    def create(self, name: str | None = None, *, public: bool = False) -> Tenant:
+        """The tenant called ``name``, built from the fixtures if new. ``public``: created by a token
+        request with credentials (at most ``max_public_tenants`` such, the idle longest forgotten to make
+        room); else by the admin (at most ``max_tenants`` such). The default tenant is reserved: it can
+        always be created and never deleted. Beyond the memory budget a new tenant is refused (503)."""
         name = check_tenant_name(self.settings.default_tenant if name is None else name)
         with self._lock:
             tenant = self._tenants.get(name)
             if tenant is None:
-                others = len(self._tenants) - (self.settings.default_tenant in self._tenants)
-                if name != self.settings.default_tenant and others >= self.settings.max_tenants:
+                default = name == self.settings.default_tenant
+                if not default:
+                    self.check_memory(f"creating the tenant {name!r}")
+                if public and not default:
+                    self._make_room_for_public(name)
+                others = sum(
+                    1
+                    for t in self._tenants.values()
+                    if not t.public and t.name != self.settings.default_tenant
+                )
+                if not default and not public and others >= self.settings.max_tenants:
                     raise ValidationError(
                         {
                             TENANT_HEADER: [
@@ -243,7 +342,13 @@ class TenantRegistry:
                     self._apply(tenant, self._seed_snapshot)
                 else:
                     store = self._new_store(clock)
-                    tenant = Tenant(name=name, settings=self.settings, store=store, clock=clock)
+                    tenant = Tenant(
+                        name=name,
+                        settings=self.settings,
+                        store=store,
+                        clock=clock,
+                        public=public and not default,
+                    )
                 self._tenants[name] = tenant
             return tenant
 
@@ -297,6 +402,7 @@ class TenantRegistry:
             tenant.journal.clear()
             tenant.generic = GenericStore()
             tenant.strict_setting = None
+            tenant.baseline = tenant.records()
         retire(old)
         return tenant
 
@@ -357,6 +463,7 @@ class TenantRegistry:
             tenant.limiter.configure(config)
             tenant.limiter.clear()
             tenant.faults.restore(doc.faults)
+            tenant.baseline = tenant.records()
         del store
         retire(old)
 

@@ -54,6 +54,9 @@ from halo_sandbox.mock.tenants import TENANT_HEADER, Tenant, TenantRegistry, fie
 from halo_sandbox.protocol import CALL_ID_HEADER, TOOL_HEADER
 
 _CONNECTION_KEY = "halo_sandbox.connection"
+_GROWING = frozenset({"POST", "PUT", "PATCH"})
+"""Methods of `/api` requests that may store more (refused over the memory budget; reads and deletes
+go on)."""
 _GENERIC_KEY = GENERIC_HEADER.lower().encode()
 
 
@@ -67,13 +70,14 @@ def error_response(exc: HaloError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
-async def _create_tenant(registry: TenantRegistry, name: str | None) -> Tenant:
+async def _create_tenant(registry: TenantRegistry, name: str | None, *, public: bool = False) -> Tenant:
     """The tenant called ``name``, created if new: only for a caller already authenticated (admin key,
-    or OAuth credentials checked by `_issue_token`), or for the reserved default tenant. A new one is
-    built from the fixtures in a worker thread so a large generated world does not stall other requests."""
+    or OAuth credentials checked by `_issue_token`: ``public``), or for the reserved default tenant. A
+    new one is built from the fixtures in a worker thread so a large generated world does not stall
+    other requests."""
     tenant = registry.find(name)
     if tenant is None:
-        tenant = await anyio.to_thread.run_sync(registry.create, name)
+        tenant = await anyio.to_thread.run_sync(lambda: registry.create(name, public=public))
     return tenant
 
 
@@ -117,6 +121,8 @@ class _SandboxMiddleware:
                 else self.registry.settings.max_control_body_bytes
             )
             receive = _limit_body(headers, receive, limit=limit)
+            if limit == self.registry.settings.max_snapshot_bytes and scope["method"] == "PUT":
+                self.registry.check_memory("restoring a snapshot")
             name, created = headers.get(TENANT_HEADER), None
             if admin_authorised(self.registry.settings, headers):  # else the routes answer 401 themselves
                 existing = self.registry.find(name)
@@ -203,11 +209,14 @@ class _SandboxMiddleware:
                 await self.app(scope, receive, send_wrapper)  # /auth/token creates it for valid credentials
                 return
             arrived = tenant.clock.now()
+            tenant.last_used = time.monotonic()
             state["tenant"] = tenant
             if _is_api(lower) and lower.rstrip("/") != "/api/authinfo":
                 token = self._authenticate(tenant, bearer)
                 state["token"] = token
                 outcome["client"] = token.client_id
+                if scope["method"] in _GROWING:
+                    self.registry.check_memory(f"{scope['method']} {scope['path']}")
                 extra_headers.update(tenant.limiter.hit(token.client_id))
             rule = tenant.faults.match(method=scope["method"], path=scope["path"], tool=tool)
             if rule is not None:
@@ -445,7 +454,7 @@ async def _issue_token(request: Request, registry: TenantRegistry) -> dict[str, 
                 settings=registry.settings,
                 clock=SandboxClock(),
             ).issue(**fields)
-            tenant = await _create_tenant(registry, name)
+            tenant = await _create_tenant(registry, name, public=True)
     except ValidationError as exc:
         raise OAuthError("invalid_request", exc.message) from None
     request.state.tenant = tenant

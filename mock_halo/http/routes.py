@@ -283,6 +283,7 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
                 if isinstance(item, dict):
                     unknown_fields(schema, item, schema_name=schema_name, prefix=f"[{i}]", notes=notes)
         refuse_if_strict(notes, strict=tenant.strict)
+        tenant.check_quota(body)
         return store.post(
             resource=spec.name,
             body=body,
@@ -374,6 +375,7 @@ async def documented(request: Request, tenant: Tenant) -> Response:
     if raw.strip():
         _check_json_type(request)
     body = _parse_json(raw) if raw.strip() else {}
+    tenant.check_quota(body, at_most=1 if record_id is not None else None)
     result = tenant.generic.post(
         collection=collection, body=body, notes=notes, id=record_id, strict=tenant.strict
     )

@@ -92,6 +92,16 @@ _Strict = Annotated[
         "parameters, values Halo converts); without it they are reported (journal, X-Sandbox-Ignored).",
     ),
 ]
+_MemoryBudget = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-budget",
+        show_default=False,
+        help="Resident memory above which new work (writes, new tenants, restores) is refused with 503 and "
+        "Retry-After, before the OS would kill the process: e.g. 2G or 1500M, 'auto' (half the machine's "
+        f"memory, at most 4G) or 'off' \\[default: auto]. {_env('memory_budget')}",
+    ),
+]
 # Options shared by `up` and `mcp`.
 _Breadth = Annotated[
     bool | None,
@@ -143,6 +153,10 @@ def shown_admin_key(given: str | None, key: str, state_dir: Path) -> str:
     return f"{key}  (kept in {state_dir / ADMIN_KEY_FILE})"
 
 
+def _budget(size: int | None) -> str:
+    return "off" if size is None else f"{size / 1024**2:,.0f} MiB resident (503 beyond)"
+
+
 @app.command("mock")
 def mock(
     host: _Host = "127.0.0.1",
@@ -164,6 +178,7 @@ def mock(
     client_secret: _ClientSecret = None,
     state_dir: _StateDir = None,
     strict: _Strict = False,
+    memory_budget: _MemoryBudget = None,
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the mock Halo tenant alone (REST API, OAuth token endpoint and /_sandbox admin API)."""
@@ -191,6 +206,7 @@ def mock(
             state_dir=state_dir,
             log_level=log_level,
             strict=strict,
+            memory_budget=memory_budget,
         )
         security = security_settings(host=options.host)
         settings = mock_config(
@@ -220,6 +236,7 @@ def mock(
         ("admin key", shown_admin_key(options.admin_key, key, state)),
         ("default tenant", settings.default_tenant),
         ("rate limit", f"{limit} per OAuth client" if limit else "off"),
+        ("memory budget", _budget(settings.memory_budget_bytes)),
         (
             "strict",
             "on: refuses what Halo would ignore"
@@ -312,6 +329,7 @@ def up(
     breadth: _Breadth = None,
     tool_exposure: _ToolExposure = None,
     strict: _Strict = False,
+    memory_budget: _MemoryBudget = None,
     log_level: _LogLevel = "warning",
 ) -> None:
     """Run the whole sandbox in one process: mock Halo tenant, MCP server (Streamable HTTP and SSE), admin
@@ -339,6 +357,7 @@ def up(
             breadth=breadth,
             tool_exposure=tool_exposure,
             strict=strict,
+            memory_budget=memory_budget,
         )
     _log_to_stderr(options.log_level)
     try:
@@ -367,6 +386,7 @@ def up(
         ("tenant", settings.default_tenant),
         ("seed", f"snapshot {options.snapshot}" if options.snapshot else str(settings.seed)),
         ("strict", "on" if settings.strict else "off"),
+        ("memory budget", _budget(settings.memory_budget_bytes)),
         ("state dir", str(state)),
         (
             "tools",

@@ -124,6 +124,7 @@ def mock_config(
         snapshot=settings.snapshot,
         strict=settings.strict,
         rate_limit=config.RateLimit.parse(settings.rate_limit),
+        memory_budget_bytes=config.parse_memory_budget(settings.memory_budget),
         admin_key=settings.admin_key or stored_admin_key(settings.resolved_state_dir),
         client_id=config.DEFAULT_CLIENT_ID if settings.client_id is None else settings.client_id,
         client_secret=config.DEFAULT_CLIENT_SECRET

@@ -52,6 +52,7 @@ ADMIN_KEY_FILE = "admin-key"
 ENV: Mapping[str, str] = {
     "seed": "HALO_SANDBOX_SEED",
     "rate_limit": "HALO_SANDBOX_RATE_LIMIT",
+    "memory_budget": "HALO_SANDBOX_MEMORY_BUDGET",
     "admin_key": "HALO_SANDBOX_ADMIN_KEY",
     "client_id": "HALO_SANDBOX_CLIENT_ID",
     "client_secret": "HALO_SANDBOX_CLIENT_SECRET",
@@ -91,6 +92,9 @@ class Settings:
     """The mock refuses (400) what real Halo would ignore instead of only reporting it."""
     rate_limit: str = "300/300s"
     """Parsed by the mock (`halo_sandbox.mock.config.RateLimit.parse`): `300/300s`, `50/5m`, `off`."""
+    memory_budget: str = "auto"
+    """Resident memory beyond which the mock refuses new work with 503; parsed by the mock
+    (`halo_sandbox.mock.config.parse_memory_budget`): `2G`, `1500M`, `auto`, `off`."""
     admin_key: str | None = None
     client_id: str | None = None
     client_secret: str | None = None
@@ -169,6 +173,7 @@ class Given(TypedDict, total=False):
     snapshot: Path | None
     strict: bool | None
     rate_limit: str | None
+    memory_budget: str | None
     admin_key: str | None
     client_id: str | None
     client_secret: str | None

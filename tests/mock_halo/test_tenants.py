@@ -81,7 +81,9 @@ async def test_invalid_tenant_header_is_400_and_creates_nothing(
     assert "bad name" not in control_registry.names()
 
 
-@pytest.mark.parametrize("settings", [MockSettings(max_tenants=2)])
+@pytest.mark.parametrize(
+    "settings", [MockSettings(max_tenants=2, max_public_tenants=2, public_tenant_idle_seconds=3600)]
+)
 async def test_tenant_count_is_bounded_and_the_default_tenant_is_reserved(
     control_client: httpx.AsyncClient, control_registry: TenantRegistry
 ) -> None:
@@ -89,19 +91,37 @@ async def test_tenant_count_is_bounded_and_the_default_tenant_is_reserved(
     await fetch_token(control_client, tenant="two")
     refused = await control_client.post("/auth/token", data={**CC, "tenant": "three"})
     assert refused.status_code == 400
-    assert "Too many tenants" in refused.json()["error_description"]
-    assert (await control_client.post("/_sandbox/tenants", json={"name": "three"})).status_code == 400
+    assert "max_public_tenants" in refused.json()["error_description"]
+    # Tenants created with credentials never block the admin: its own cap counts only its tenants.
+    assert (await control_client.post("/_sandbox/tenants", json={"name": "a1"})).status_code == 201
+    assert (await control_client.post("/_sandbox/tenants", json={"name": "a2"})).status_code == 201
+    refused = await control_client.post("/_sandbox/tenants", json={"name": "a3"})
+    assert refused.status_code == 400 and "Too many tenants" in refused.text
     # The default tenant is not counted: it is still served.
     assert (
         await control_client.get(
             "/api/probe", headers={"Authorization": f"Bearer {await fetch_token(control_client)}"}
         )
     ).status_code == 200
-    assert control_registry.names() == ["one", "sandbox", "two"]
+    assert control_registry.names() == ["a1", "a2", "one", "sandbox", "two"]
     # Deleting one makes room again.
     deleted = await control_client.delete("/_sandbox/tenants/one")
-    assert deleted.json() == {"deleted": "one", "tenants": ["sandbox", "two"]}
-    assert (await control_client.post("/_sandbox/tenants", json={"name": "three"})).status_code == 201
+    assert deleted.json() == {"deleted": "one", "tenants": ["a1", "a2", "sandbox", "two"]}
+    await fetch_token(control_client, tenant="three")
+    assert control_registry.names() == ["a1", "a2", "sandbox", "three", "two"]
+
+
+@pytest.mark.parametrize("settings", [MockSettings(max_public_tenants=2, public_tenant_idle_seconds=0.2)])
+async def test_the_idle_longest_tenant_created_with_credentials_makes_room(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
+    await fetch_token(control_client, tenant="one")
+    await fetch_token(control_client, tenant="two")
+    assert (await control_client.post("/auth/token", data={**CC, "tenant": "three"})).status_code == 400
+    await asyncio.sleep(0.3)
+    token = await fetch_token(control_client, tenant="two")  # "two" is used again: "one" idles longest
+    assert (await control_client.get("/api/probe", headers={"Authorization": f"Bearer {token}"})).is_success
+    await fetch_token(control_client, tenant="three")
     assert control_registry.names() == ["sandbox", "three", "two"]
 
 
