@@ -30,9 +30,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import json
 import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from json import JSONDecodeError
 from typing import Any
 
@@ -40,6 +42,7 @@ import anyio
 import orjson
 from mcp.server.lowlevel import Server
 from mcp.server.sse import SseServerTransport
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, TransportSecuritySettings
 from starlette.applications import Starlette
@@ -105,30 +108,164 @@ def security_settings(
 
 
 def session_manager_factory(
-    *, security: TransportSecuritySettings, json_response: bool = True
+    *,
+    security: TransportSecuritySettings,
+    json_response: bool = True,
+    max_sessions: int | None = None,
+    max_sessions_per_client: int | None = None,
+    handshake_seconds: float | None = None,
 ) -> Callable[[Server[Any]], StreamableHTTPSessionManager]:
     """A factory of Streamable HTTP session managers that apply `security` and set the rate-limit
-    headers (shared by `/mcp` and the provisioned `/mcp/{token}` servers so both behave alike)."""
+    headers (shared by `/mcp` and the provisioned `/mcp/{token}` servers so both behave alike); the
+    caps default to `MAX_SESSIONS`, `MAX_SESSIONS_PER_CLIENT` and `HANDSHAKE_SECONDS`."""
 
     def build(server: Server[Any]) -> StreamableHTTPSessionManager:
         return _SessionManager(
-            app=server, security_settings=security, json_response=json_response, max_sessions=MAX_SESSIONS
+            app=server,
+            security_settings=security,
+            json_response=json_response,
+            max_sessions=MAX_SESSIONS if max_sessions is None else max_sessions,
+            max_per_client=MAX_SESSIONS_PER_CLIENT
+            if max_sessions_per_client is None
+            else max_sessions_per_client,
+            handshake_seconds=HANDSHAKE_SECONDS if handshake_seconds is None else handshake_seconds,
         )
 
     return build
 
 
-class _SessionManager(StreamableHTTPSessionManager):
-    """The SDK's session manager with `RateLimitHeaders` in front of `handle_request`."""
+def _client_host(scope: Scope) -> str:
+    """The client's address (host only: the port changes with every connection)."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
-    def __init__(self, **options: Any) -> None:
+
+@dataclass(eq=False)
+class _Seat:
+    """One stateful session or SSE stream as the caps see it."""
+
+    address: str
+    last: float
+    """When a request of it last ended (or it opened)."""
+    confirmed: bool = False
+    """The client sent something after opening it (a second request, a message on the stream)."""
+    busy: int = 0
+    """Requests of it in flight (an SSE stream counts as idle between messages)."""
+
+
+def _evictable(seats: Mapping[Any, _Seat]) -> Any:
+    """The key of the seat to close to make room: never one with a request in flight; the unconfirmed
+    first, then the one idle longest. None if every seat is busy."""
+    idle = [(not seat.confirmed, -seat.last, key) for key, seat in seats.items() if not seat.busy]
+    return max(idle, key=lambda t: (t[0], t[1]))[2] if idle else None
+
+
+_OPENER: contextvars.ContextVar[tuple[str, list[str]] | None] = contextvars.ContextVar(
+    "halo_sandbox_session_opener", default=None
+)
+"""The address of the client whose request may open a session, and where the new session's id goes."""
+
+
+class _SessionManager(StreamableHTTPSessionManager):
+    """The SDK's session manager with `RateLimitHeaders` in front of `handle_request`, and per-client
+    limits on stateful (handshake-era) sessions:
+
+    - a session whose client sends nothing after its opening `initialize` is closed after
+      ``handshake_seconds`` (the SDK would keep it for its 30-minute idle timeout);
+    - one client address holds at most ``max_per_client`` sessions, all clients ``max_sessions``; at
+      either cap the session to close is chosen by `_evictable` (one never confirmed, else the one idle
+      longest; never one with a request in flight), so a flood of sessions cannot lock new clients
+      out: 503 only when every session has a request in flight.
+
+    Stateless 2026-07-28 requests never reach the stateful path (the SDK routes them by header) and
+    hold no session."""
+
+    def __init__(
+        self,
+        *,
+        max_per_client: int = 0,
+        handshake_seconds: float = 0.0,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
+        self.max_per_client = max_per_client or MAX_SESSIONS_PER_CLIENT
+        self.handshake_seconds = handshake_seconds or HANDSHAKE_SECONDS
+        self._seats: dict[str, _Seat] = {}
         self._with_headers = RateLimitHeaders(
             super().handle_request, max_body_size=self.max_request_body_size
         )
 
     async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._with_headers(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def run(self) -> AsyncIterator[None]:
+        async with super().run():
+            assert self._task_group is not None
+            self._task_group.start_soon(self._close_unconfirmed)
+            yield
+
+    async def _close_unconfirmed(self) -> None:
+        """Close the sessions whose client sent nothing after `initialize` for ``handshake_seconds``."""
+        while True:
+            await anyio.sleep(min(1.0, self.handshake_seconds / 4))
+            now = anyio.current_time()
+            for session_id, seat in list(self._seats.items()):
+                if not seat.confirmed and not seat.busy and now - seat.last >= self.handshake_seconds:
+                    self._close(session_id)
+
+    def _close(self, session_id: str) -> None:
+        """Forget ``session_id`` now (its id answers 404 from here on) and end it in the background."""
+        self._seats.pop(session_id, None)
+        transport = self._server_instances.pop(session_id, None)
+        self._session_owners.pop(session_id, None)
+        if transport is not None and self._task_group is not None:
+            self._task_group.start_soon(self._discard_session, session_id, transport)
+
+    async def _discard_session(self, session_id: str, transport: Any) -> None:
+        self._seats.pop(session_id, None)
+        await super()._discard_session(session_id, transport)
+
+    async def _handle_stateful_request(self, scope: Scope, receive: Receive, send: Send) -> None:
+        session_id = Headers(scope=scope).get(MCP_SESSION_ID_HEADER)
+        seat = self._seats.get(session_id) if session_id is not None else None
+        if seat is not None:
+            seat.confirmed, seat.busy = True, seat.busy + 1
+            try:
+                await super()._handle_stateful_request(scope, receive, send)
+            finally:
+                seat.busy -= 1
+                seat.last = anyio.current_time()
+            return
+        opened: list[str] = []
+        token = _OPENER.set((_client_host(scope), opened) if session_id is None else None)
+        try:
+            await super()._handle_stateful_request(scope, receive, send)
+        finally:
+            _OPENER.reset(token)
+            for new in opened:
+                if new in self._seats:
+                    self._seats[new].busy = 0
+                    self._seats[new].last = anyio.current_time()
+
+    def _admit_session(self, requestor: Any) -> Any:
+        """Make room (`_evictable`) at the client's or the overall cap, then let the SDK admit it."""
+        opener = _OPENER.get()
+        address, opened = opener if opener is not None else ("", [])
+        mine = {k: seat for k, seat in self._seats.items() if seat.address == address}
+        if len(mine) >= self.max_per_client:
+            victim = _evictable(mine)
+            if victim is not None:
+                self._close(victim)
+        if self.max_sessions is not None and len(self._server_instances) >= self.max_sessions:
+            victim = _evictable(self._seats)
+            if victim is not None:
+                self._close(victim)
+        transport = super()._admit_session(requestor)
+        if transport is not None and transport.mcp_session_id is not None:
+            self._seats[transport.mcp_session_id] = _Seat(address=address, last=anyio.current_time(), busy=1)
+            opened.append(transport.mcp_session_id)
+        return transport
 
 
 # ---------------------------------------------------------------- rate-limit headers
@@ -314,21 +451,28 @@ MAX_SSE_STREAMS = 100
 """Open legacy SSE streams at once (each runs a server of its own); beyond it `/sse` answers 503."""
 SSE_IDLE_SECONDS = 1800.0
 """A legacy SSE stream on which the client posted nothing for this long is closed."""
+MAX_SSE_STREAMS_PER_CLIENT = 50
+"""Open legacy SSE streams of one client address; at the cap its own idle-longest stream is closed."""
 MAX_SESSIONS = 1000
 """Streamable HTTP sessions at once (the SDK's cap; idle ones end after its 30 minutes)."""
+MAX_SESSIONS_PER_CLIENT = 500
+"""Streamable HTTP sessions of one client address; at the cap its own idle-longest session is closed."""
+HANDSHAKE_SECONDS = 10.0
+"""A handshake-era session (or legacy SSE stream) whose client sends nothing after opening it is
+closed after this long."""
 
 
 class _Activity:
-    """A read stream (`mcp.shared._stream_protocols.ReadStream`) that remembers when it last gave a
+    """A read stream (`mcp.shared._stream_protocols.ReadStream`) that marks its `_Seat` when it gives a
     message."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, seat: _Seat) -> None:
         self._stream = stream
-        self.last = anyio.current_time()
+        self.seat = seat
 
     async def receive(self) -> Any:
         item = await self._stream.receive()
-        self.last = anyio.current_time()
+        self.seat.last, self.seat.confirmed = anyio.current_time(), True
         return item
 
     async def aclose(self) -> None:
@@ -351,8 +495,11 @@ class _Activity:
 
 
 class _SseEndpoint:
-    """`GET /sse`: one legacy SSE connection = one run of a fresh server from the factory; at most
-    ``max_streams`` at once, each closed after ``idle_seconds`` without a client message."""
+    """`GET /sse`: one legacy SSE connection = one run of a fresh server from the factory. At most
+    ``max_streams`` at once and ``max_per_client`` per client address: at either cap the stream to close
+    is chosen by `_evictable` (one whose client never posted, else the one idle longest), so streams held
+    open by one client cannot lock others out. A stream is closed ``handshake_seconds`` after opening if
+    its client posted nothing, and after ``idle_seconds`` without a client message."""
 
     def __init__(
         self,
@@ -361,38 +508,65 @@ class _SseEndpoint:
         *,
         max_streams: int = MAX_SSE_STREAMS,
         idle_seconds: float = SSE_IDLE_SECONDS,
+        max_per_client: int = MAX_SSE_STREAMS_PER_CLIENT,
+        handshake_seconds: float = HANDSHAKE_SECONDS,
     ) -> None:
         self._transport = transport
         self._factory = server_factory
         self._max = max_streams
+        self._per_client = max_per_client
         self._idle = idle_seconds
-        self.open = 0
+        self._handshake = handshake_seconds
+        self._streams: dict[anyio.CancelScope, _Seat] = {}
+
+    @property
+    def open(self) -> int:
+        return len(self._streams)
+
+    def _make_room(self, address: str) -> bool:
+        mine = {k: seat for k, seat in self._streams.items() if seat.address == address}
+        for seats, cap in ((mine, self._per_client), (self._streams, self._max)):
+            if len(seats) >= cap:
+                victim = _evictable(seats)
+                if victim is None:
+                    return False
+                self._streams.pop(victim, None)
+                victim.cancel()
+        return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.open >= self._max:
+        address = _client_host(scope)
+        if not self._make_room(address):
             await _plain(
                 send, 503, f"Too many open SSE streams ({self._max}); close one or use Streamable HTTP."
             )
             return
-        self.open += 1
+        seat = _Seat(address=address, last=anyio.current_time())
+        cancel = anyio.CancelScope()
+        self._streams[cancel] = seat
         try:
-            async with self._transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
-                server = self._factory()
-                reads = _Activity(read_stream)
-                async with anyio.create_task_group() as tg:
+            with cancel:
+                async with self._transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+                    server = self._factory()
+                    reads = _Activity(read_stream, seat)
+                    async with anyio.create_task_group() as tg:
 
-                    async def watch() -> None:
-                        while anyio.current_time() - reads.last < self._idle:
-                            await anyio.sleep(min(self._idle, 30.0))
+                        async def watch() -> None:
+                            while True:
+                                limit = self._idle if seat.confirmed else min(self._idle, self._handshake)
+                                quiet = anyio.current_time() - seat.last
+                                if quiet >= limit:
+                                    break
+                                await anyio.sleep(min(limit - quiet, 30.0))
+                            tg.cancel_scope.cancel()
+
+                        tg.start_soon(watch)
+                        await server.run(reads, write_stream, server.create_initialization_options())
                         tg.cancel_scope.cancel()
-
-                    tg.start_soon(watch)
-                    await server.run(reads, write_stream, server.create_initialization_options())
-                    tg.cancel_scope.cancel()
         except ValueError:  # refused by the Host/Origin checks: the 4xx response is already sent
             return
         finally:
-            self.open -= 1
+            self._streams.pop(cancel, None)
 
 
 async def _plain(send: Send, status: int, text: str) -> None:

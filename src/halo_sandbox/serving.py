@@ -11,6 +11,11 @@ admin key) for a port another process holds: a busy port is a `PortInUse` with a
 - `BodyDeadline`: ASGI middleware closing a request whose body is not complete `BODY_TIMEOUT` seconds
   after the app starts reading it.
 - `uvicorn_options()`: the protocol above, a cap on concurrent connections, the keep-alive timeout.
+- Idle connections make room: when a new connection would reach the cap (uvicorn answers 503 to every
+  request at ``limit_concurrency`` connections), or its client address already holds
+  `MAX_CONNECTIONS_PER_CLIENT`, the connection idle longest (no request in flight: kept alive, or not
+  yet sent a whole request line and headers) of all clients, or of that address, is closed. Sockets
+  held open by one process cannot starve the others; only requests in flight count against the cap.
 
 The caps on MCP sessions and legacy SSE streams live with the transports
 (`halo_sandbox.server.transports`); request-body byte caps with each app.
@@ -33,6 +38,7 @@ __all__ = [
     "BODY_TIMEOUT",
     "HEADER_TIMEOUT",
     "MAX_CONNECTIONS",
+    "MAX_CONNECTIONS_PER_CLIENT",
     "BodyDeadline",
     "DeadlineH11Protocol",
     "PortInUse",
@@ -44,7 +50,10 @@ __all__ = [
 HEADER_TIMEOUT = 10.0
 BODY_TIMEOUT = 60.0
 MAX_CONNECTIONS = 1000
-"""uvicorn's ``limit_concurrency``: beyond it new connections are answered 503."""
+"""uvicorn's ``limit_concurrency``: beyond it new connections are answered 503 (idle ones make room first:
+`DeadlineH11Protocol`)."""
+MAX_CONNECTIONS_PER_CLIENT = 500
+"""Connections of one client address before its own idle-longest one is closed for a new one."""
 KEEP_ALIVE_TIMEOUT = 5
 
 
@@ -52,11 +61,38 @@ class DeadlineH11Protocol(H11Protocol):
     """`H11Protocol` closing connections whose request headers take longer than ``header_timeout``."""
 
     header_timeout = HEADER_TIMEOUT
+    per_client = MAX_CONNECTIONS_PER_CLIENT
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
         super().connection_made(transport)
         self._deadline: asyncio.TimerHandle | None = None
+        self.idle_since = self.loop.time()
         self._arm()
+        self._make_room()
+
+    def _idle(self) -> bool:
+        """No request in flight: between requests of a kept-alive connection, or before a whole request
+        line and headers arrived."""
+        return (
+            (self.cycle is None or self.cycle.response_complete)
+            and self.conn.their_state is h11.IDLE
+            and not self.transport.is_closing()
+        )
+
+    def _make_room(self) -> None:
+        """Close the idle-longest connection of this client when it holds ``per_client``, and of anyone
+        when the server holds ``limit_concurrency`` (counting this one)."""
+        peers = [c for c in self.connections if c is not self and isinstance(c, DeadlineH11Protocol)]
+        address = (self.client or ("",))[0]
+        mine = [c for c in peers if (c.client or ("",))[0] == address]
+        for group, cap in ((mine, self.per_client), (peers, self.limit_concurrency)):
+            if cap is not None and len(group) + 1 >= cap:
+                idle = [c for c in group if c._idle()]
+                if idle:
+                    oldest = min(idle, key=lambda c: c.idle_since)
+                    oldest.transport.close()
+                    self.connections.discard(oldest)  # uvicorn's own count, before connection_lost runs
+                    peers.remove(oldest)
 
     def _arm(self) -> None:
         self._disarm()
@@ -82,6 +118,7 @@ class DeadlineH11Protocol(H11Protocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        self.idle_since = self.loop.time()
         if self.conn.their_state is not h11.IDLE:
             self._disarm()
 
