@@ -57,8 +57,50 @@ MAX_CONNECTIONS_PER_CLIENT = 500
 KEEP_ALIVE_TIMEOUT = 5
 
 
+class _Room:
+    """The server's connections by idleness (one per uvicorn server: on its `ServerState`): the idle
+    ones oldest first, overall and per client address, and how many each address holds, so making
+    room costs O(1) whatever the number of connections."""
+
+    def __init__(self) -> None:
+        self.idle: dict[DeadlineH11Protocol, None] = {}
+        self.idle_of: dict[str, dict[DeadlineH11Protocol, None]] = {}
+        self.held: dict[str, int] = {}
+
+    def join(self, conn: DeadlineH11Protocol) -> None:
+        self.held[conn.address] = self.held.get(conn.address, 0) + 1
+        self.rest(conn)
+
+    def rest(self, conn: DeadlineH11Protocol) -> None:
+        """``conn`` has no request in flight from now: the newest idle connection."""
+        self.work(conn)
+        self.idle[conn] = None
+        self.idle_of.setdefault(conn.address, {})[conn] = None
+
+    def work(self, conn: DeadlineH11Protocol) -> None:
+        self.idle.pop(conn, None)
+        mine = self.idle_of.get(conn.address)
+        if mine is not None:
+            mine.pop(conn, None)
+            if not mine:
+                del self.idle_of[conn.address]
+
+    def leave(self, conn: DeadlineH11Protocol) -> None:
+        self.work(conn)
+        left = self.held.get(conn.address, 0) - 1
+        if left > 0:
+            self.held[conn.address] = left
+        else:
+            self.held.pop(conn.address, None)
+
+    def oldest(self, address: str | None = None) -> DeadlineH11Protocol | None:
+        idle = self.idle if address is None else self.idle_of.get(address, {})
+        return next(iter(idle), None)
+
+
 class DeadlineH11Protocol(H11Protocol):
-    """`H11Protocol` closing connections whose request headers take longer than ``header_timeout``."""
+    """`H11Protocol` closing connections whose request headers take longer than ``header_timeout``, and
+    making room for a new connection by closing the one idle longest (`_make_room`)."""
 
     header_timeout = HEADER_TIMEOUT
     per_client = MAX_CONNECTIONS_PER_CLIENT
@@ -66,33 +108,31 @@ class DeadlineH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
         super().connection_made(transport)
         self._deadline: asyncio.TimerHandle | None = None
-        self.idle_since = self.loop.time()
-        self._arm()
+        self.address = str((self.client or ("",))[0])
+        room = getattr(self.server_state, "halo_room", None)
+        if room is None:
+            room = self.server_state.halo_room = _Room()  # type: ignore[attr-defined]  # ours, on uvicorn's
+        self._room: _Room = room
         self._make_room()
-
-    def _idle(self) -> bool:
-        """No request in flight: between requests of a kept-alive connection, or before a whole request
-        line and headers arrived."""
-        return (
-            (self.cycle is None or self.cycle.response_complete)
-            and self.conn.their_state is h11.IDLE
-            and not self.transport.is_closing()
-        )
+        room.join(self)
+        self._arm()
 
     def _make_room(self) -> None:
         """Close the idle-longest connection of this client when it holds ``per_client``, and of anyone
         when the server holds ``limit_concurrency`` (counting this one)."""
-        peers = [c for c in self.connections if c is not self and isinstance(c, DeadlineH11Protocol)]
-        address = (self.client or ("",))[0]
-        mine = [c for c in peers if (c.client or ("",))[0] == address]
-        for group, cap in ((mine, self.per_client), (peers, self.limit_concurrency)):
-            if cap is not None and len(group) + 1 >= cap:
-                idle = [c for c in group if c._idle()]
-                if idle:
-                    oldest = min(idle, key=lambda c: c.idle_since)
-                    oldest.transport.close()
-                    self.connections.discard(oldest)  # uvicorn's own count, before connection_lost runs
-                    peers.remove(oldest)
+        room = self._room
+        if room.held.get(self.address, 0) + 1 >= self.per_client:
+            self._close_idle(room.oldest(self.address))
+        if self.limit_concurrency is not None and len(self.connections) >= self.limit_concurrency:
+            self._close_idle(room.oldest())
+
+    def _close_idle(self, conn: DeadlineH11Protocol | None) -> None:
+        if conn is None or conn is self:
+            return
+        self._room.leave(conn)
+        conn._room = _Room()  # its own connection_lost must not count it out twice
+        conn.transport.close()
+        self.connections.discard(conn)  # uvicorn's own count, before connection_lost runs
 
     def _arm(self) -> None:
         self._disarm()
@@ -115,15 +155,20 @@ class DeadlineH11Protocol(H11Protocol):
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._disarm()
+            self._room.work(self)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self.idle_since = self.loop.time()
         if self.conn.their_state is not h11.IDLE:
             self._disarm()
+        elif not self.transport.is_closing():
+            self._room.rest(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        room: _Room | None = getattr(self, "_room", None)
+        if room is not None:
+            room.leave(self)
         super().connection_lost(exc)
 
 
