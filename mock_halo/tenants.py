@@ -125,6 +125,9 @@ class Tenant:
         self.last_used = time.monotonic()
         """When a request last selected it (`time.monotonic`)."""
         self.max_records = settings.max_records
+        self.client_id = settings.client_id
+        """The tenant's OAuth client: the instance's (``own_credentials`` False) or its own."""
+        self.own_credentials = False
         self.clock = clock
         self.store = store
         self.auth = new_auth(tenant=name, settings=settings, clock=clock)

@@ -130,6 +130,15 @@ class AuthStore:
         with self._lock:
             self.clients[client.client_id] = client
 
+    def replace_client(self, *, old: str, new: OAuthClient) -> int:
+        """Put ``new`` in place of the client ``old`` (the tenant's own credentials): ``old``'s access
+        and refresh tokens stop working at once. Returns how many live access tokens were revoked."""
+        revoked = self.expire(client_id=old, refresh_tokens=True)
+        with self._lock:
+            self.clients.pop(old, None)
+            self.clients[new.client_id] = new
+        return revoked
+
     def add_user(self, *, username: str, password: str) -> None:
         with self._lock:
             self.users[username] = password

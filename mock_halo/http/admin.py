@@ -1,5 +1,6 @@
 """The control plane: ``/_sandbox`` endpoints (reset, snapshot/restore, request journal, clock,
-rate limit, strict mode, fault rules, token expiry). Each takes the ``X-Sandbox-Tenant`` header like ``/api``.
+rate limit, strict mode, fault rules, token expiry, the tenant's own credentials). Each takes the
+``X-Sandbox-Tenant`` header like ``/api``.
 When the settings carry an admin key, every endpoint here needs ``Authorization: Bearer <key>``
 or ``X-Admin-Key: <key>`` (`require_admin`, reusable by other ``/_sandbox`` routers).
 ``GET /_sandbox/`` (exact) is left free for the web console.
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from halo_sandbox.mock.config import RateLimit
-from halo_sandbox.mock.domain.auth import bearer_token
+from halo_sandbox.mock.domain.auth import OAuthClient, bearer_token, parse_scopes
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.faults import FaultSpec
 from halo_sandbox.mock.engine.gil import heavy
@@ -322,6 +323,48 @@ async def get_fault(rule_id: int, tenant: Tenant = Depends(current_tenant)) -> d
 @router.delete("/faults/{rule_id}")
 async def delete_fault(rule_id: int, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
     return {"tenant": tenant.name, "removed": tenant.faults.remove(rule_id).model_dump()}
+
+
+# -- the tenant's own credentials ----------------------------------------------------------------
+class TenantCredentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
+    client_secret: str = Field(min_length=16, max_length=200, pattern=r"^[\x21-\x7e]+$")
+
+
+def _credentials_state(tenant: Tenant) -> dict[str, Any]:
+    return {"tenant": tenant.name, "client_id": tenant.client_id, "own_credentials": tenant.own_credentials}
+
+
+@router.get("/credentials")
+async def get_credentials(tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    """The tenant's OAuth client id and whether it is its own (never a secret)."""
+    return _credentials_state(tenant)
+
+
+@router.put("/credentials")
+async def put_credentials(request: Request, tenant: Tenant = Depends(current_tenant)) -> dict[str, Any]:
+    """Give the tenant OAuth credentials of its own in place of the instance's (``client_id``,
+    ``client_secret`` of 16-200 printable characters): from now on only they get its tokens, and the
+    tokens issued to the client they replace stop working. Other tenants keep theirs."""
+    body: TenantCredentials = _validated(TenantCredentials, await _json(request))
+    settings = _registry(request).settings
+    reserved = {client_id for client_id, _ in settings.extra_clients}
+    if body.client_id in reserved:
+        raise ValidationError(
+            {"client_id": [f"{body.client_id!r} is the sandbox's own client; choose another."]}
+        )
+    revoked = tenant.auth.replace_client(
+        old=tenant.client_id,
+        new=OAuthClient(
+            client_id=body.client_id,
+            client_secret=body.client_secret,
+            scopes=parse_scopes(settings.client_scope),
+        ),
+    )
+    tenant.client_id, tenant.own_credentials = body.client_id, True
+    return {**_credentials_state(tenant), "revoked": revoked}
 
 
 # -- tokens ------------------------------------------------------------------------------------

@@ -157,3 +157,47 @@ def test_over_the_memory_budget_new_work_is_refused_with_503(tmp_path: Path) -> 
         assert up.proc.poll() is None
     finally:
         stop_sandbox(up)
+
+
+def test_a_tenant_with_its_own_credentials_is_isolated_by_secret(sandbox: Sandbox) -> None:
+    """`PUT /_sandbox/credentials` (README): only the tenant's own secret gets its tokens from then on;
+    tokens of the default credentials stop working there; other tenants keep the default ones."""
+    base, tenant = sandbox.base, "own-secret"
+    default_token = token(base, tenant=tenant)  # the public credentials create it
+    own = {"client_id": "team-a", "client_secret": "a-long-secret-of-team-a"}
+    try:
+        changed = httpx.put(
+            f"{base}/_sandbox/credentials", json=own, headers={**ADMIN, "X-Sandbox-Tenant": tenant}
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["own_credentials"] is True and own["client_secret"] not in changed.text
+        stale = httpx.get(
+            f"{base}/api/Tickets",
+            headers={"Authorization": f"Bearer {default_token}", "X-Sandbox-Tenant": tenant},
+        )
+        assert stale.status_code == 401
+        refused = httpx.post(
+            f"{base}/auth/token",
+            data={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+            | {"tenant": tenant},
+        )
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+        issued = httpx.post(
+            f"{base}/auth/token", data={"grant_type": "client_credentials", "tenant": tenant, **own}
+        )
+        assert issued.status_code == 200, issued.text
+        tickets = httpx.get(
+            f"{base}/api/Tickets", headers={"Authorization": f"Bearer {issued.json()['access_token']}"}
+        )
+        assert tickets.status_code == 200
+        read = httpx.get(f"{base}/_sandbox/credentials", headers={**ADMIN, "X-Sandbox-Tenant": tenant})
+        assert read.json() == {"tenant": tenant, "client_id": "team-a", "own_credentials": True}
+        assert token(base)  # the default tenant still takes the default credentials
+        weak = httpx.put(
+            f"{base}/_sandbox/credentials",
+            json={"client_id": "x", "client_secret": "short"},
+            headers={**ADMIN, "X-Sandbox-Tenant": tenant},
+        )
+        assert weak.status_code == 400 and "client_secret" in weak.text
+    finally:
+        httpx.delete(f"{base}/_sandbox/tenants/{tenant}", headers=ADMIN)
