@@ -6,8 +6,10 @@
 - the `/_sandbox` shell block runs against a real `halo-sandbox up` (with `set -e`, each curl
   failing on an HTTP error; its `K=...; B=...` line filled in; needs curl), and the
   `servers`/`tokens` block against a state directory;
-- every other shell block (it needs a real Halo, the network, Node or runs forever) has each
-  `halo-sandbox` command checked against the CLI: the subcommand exists and takes every option shown.
+- every `halo-sandbox up` line starts a sandbox that issues a token and answers a ticket list (on a
+  free port; `--tickets 100000` built at 1,000);
+- every other shell block (it needs a real Halo, the network or Node) has each `halo-sandbox`
+  command checked against the CLI: the subcommand exists and takes every option shown.
 
 A new block with none of these checks fails the test until it is given one."""
 
@@ -19,9 +21,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
 from halo_sandbox.harness import clean_env, cli_path, start
+from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.verify.discovery import load_mapping
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,3 +146,54 @@ def test_the_servers_block_runs_against_a_state_dir(tmp_path):
         if words[1:3] == ["tokens", "create"]:
             ids["tok_..."] = re.search(r'"id":\s*"(tok_\w+)"', done.stdout).group(1)
     assert set(ids) == {"srv_...", "tok_..."}
+
+
+UP_LINES = [
+    command
+    for code in OTHER_SHELL
+    for command in _commands(code)
+    if command.startswith("halo-sandbox up") and "--snapshot" not in command
+]
+"""The README's `halo-sandbox up` lines (a recorded snapshot aside: `tests/test_record.py` serves one)."""
+
+
+@pytest.mark.parametrize("command", UP_LINES)
+def test_the_up_lines_start_a_sandbox_that_answers(command: str, tmp_path):
+    # as written, but on a free port, and a 100,000-ticket world built at 1,000 (the same code path)
+    words, args = iter(shlex.split(command)[2:]), []
+    for word in words:
+        if word == "--port":
+            next(words)
+        elif word == "--tickets":
+            args += [word, str(min(int(next(words)), 1000))]
+        else:
+            args.append(word)
+    credentials = MockSettings()
+    with start("up", *args, state_dir=tmp_path / "state", timeout=180) as up:
+        token = httpx.post(
+            f"{up.base}/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+            },
+            timeout=30,
+        )
+        assert token.status_code == 200, token.text
+        origin = next((w for w in args if w.startswith("https://")), None)
+        listing = httpx.get(
+            f"{up.base}/api/Tickets",
+            params={"pageinate": "true", "page_size": 1},
+            headers={
+                "Authorization": f"Bearer {token.json()['access_token']}",
+                **({"Origin": origin} if origin else {}),
+            },
+            timeout=30,
+        )
+        assert listing.status_code == 200, listing.text
+        assert listing.json()["record_count"] >= (1000 if "--tickets" in args else 1)
+        if origin:  # a browser page of the allowed origin is served (above), any other refused
+            other = httpx.get(
+                f"{up.base}/api/Tickets", headers={"Origin": "https://else.example"}, timeout=30
+            )
+            assert other.status_code == 403, other.text
