@@ -454,7 +454,10 @@ async def _issue_token(request: Request, registry: TenantRegistry) -> dict[str, 
                 settings=registry.settings,
                 clock=SandboxClock(),
             ).issue(**fields)
-            tenant = await _create_tenant(registry, name, public=True)
+            # the sandbox's own clients (the built-in MCP server's, for provisioned accounts) act for
+            # the admin; a tenant made with the printed credentials counts against max_public_tenants
+            own = {client_id for client_id, _ in registry.settings.extra_clients}
+            tenant = await _create_tenant(registry, name, public=fields["client_id"] not in own)
     except ValidationError as exc:
         raise OAuthError("invalid_request", exc.message) from None
     request.state.tenant = tenant

@@ -111,6 +111,23 @@ async def test_tenant_count_is_bounded_and_the_default_tenant_is_reserved(
     assert control_registry.names() == ["a1", "a2", "sandbox", "three", "two"]
 
 
+@pytest.mark.parametrize(
+    "settings", [MockSettings(max_public_tenants=1, extra_clients=(("sandbox-own", "sandbox-own-secret"),))]
+)
+async def test_tenants_made_by_the_sandboxs_own_client_are_not_public(
+    control_client: httpx.AsyncClient, control_registry: TenantRegistry
+) -> None:
+    """The built-in MCP server's client (provisioned accounts) acts for the admin: its tenants neither
+    count against nor are forgotten for the public cap."""
+    for name in ("account-1", "account-2", "account-3"):
+        await fetch_token(
+            control_client, tenant=name, client_id="sandbox-own", client_secret="sandbox-own-secret"
+        )
+    await fetch_token(control_client, tenant="public-1")
+    assert (await control_client.post("/auth/token", data={**CC, "tenant": "public-2"})).status_code == 400
+    assert control_registry.names() == ["account-1", "account-2", "account-3", "public-1", "sandbox"]
+
+
 @pytest.mark.parametrize("settings", [MockSettings(max_public_tenants=2, public_tenant_idle_seconds=0.2)])
 async def test_the_idle_longest_tenant_created_with_credentials_makes_room(
     control_client: httpx.AsyncClient, control_registry: TenantRegistry
