@@ -13,4 +13,10 @@ from __future__ import annotations
 
 from halo_sandbox.verify.facts import REQUIRED_ON_CREATE
 
-__all__ = ["REQUIRED_ON_CREATE"]
+__all__ = ["NEEDED_BY_HALO", "REQUIRED_ON_CREATE"]
+
+NEEDED_BY_HALO: frozenset[str] = frozenset({"actions"})
+"""Resources of `REQUIRED_ON_CREATE` whose required field a source attributes to Halo, refused in
+every mode: an action's `ticket_id` (actions are numbered per ticket, their key is the ticket and a
+number: FIDELITY.md, "Actions", from halo-api.md §3.2). The others are the mock's own check: refused
+by a strict tenant, saved and reported otherwise."""

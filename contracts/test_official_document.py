@@ -21,19 +21,22 @@ from halo_sandbox.mock.domain.resources import RESOURCES, SPECIAL_PATHS
 SOURCED_REFUSALS = re.compile(
     "|".join(
         (
-            r"does not exist\.",  # unknown referenced ids: FIDELITY "Integrity and errors"
-            r"field is required\.",  # required fields on create: FIDELITY "Integrity and errors"
-            r"does not belong to client",  # a ticket's/user's site must belong to its client
-            r"is not a \w+ ticket type",  # Projects/Opportunities views need their domain's ticket type
-            r"base64|file content is required",  # attachments: FIDELITY "Attachments"
-            r"numbered per ticket|cannot move to another ticket|is required to update an action",  # actions
-            r"still referenced by",  # deletes: FIDELITY "Integrity and errors"
-            r"non-empty array|empty array",  # bodies: FIDELITY "Integrity and errors"
-            # a well-formed date outside 1753-9999: FIDELITY "Integrity and errors"
+            # Projects/Opportunities views hold tickets of their domain's type: FIDELITY "Filters"
+            # (halo-api.md §7.16)
+            r"is not a \w+ ticket type",
+            # an attachment's bytes: FIDELITY "Attachments" (S3; the documented form part `file`)
+            r"base64|file content is required",
+            # actions are numbered per ticket: FIDELITY "Actions" (halo-api.md §3.2)
+            r"numbered per ticket|cannot move to another ticket|is required to update an action",
+            # past .NET's DateTime (year 9999, also after an offset): FIDELITY "Integrity and errors"
             r"Could not convert string to DateTime",
         )
     )
 )
+"""Why a request valid by Halo's document may be refused in default mode, each with its source. The
+mock's own checks (unknown references, fields it requires, referenced deletes, empty bodies, dates
+before 1753) are no longer among them: outside strict mode they accept and report
+(`FieldErrors.choice`)."""
 
 
 def _sample() -> list[str]:

@@ -23,6 +23,7 @@ field messages of one request and raises them together as one `ValidationError`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -102,13 +103,27 @@ class ValidationError(HaloError):
 
 
 class FieldErrors:
-    """Collects ASP.NET-style field errors for one request (``"[0].client_id"`` -> messages)."""
+    """Collects ASP.NET-style field errors for one request (``"[0].client_id"`` -> messages).
 
-    def __init__(self) -> None:
+    ``lenient``: where the mock's own checks go when they accept (`choice`); ``None`` refuses them."""
+
+    def __init__(self, lenient: Callable[[str], None] | None = None) -> None:
         self.map: dict[str, list[str]] = {}
+        self.lenient = lenient
 
     def add(self, key: str, message: str) -> None:
         self.map.setdefault(key, []).append(message)
+
+    def choice(self, key: str, message: str) -> bool:
+        """A check that is the mock's own choice (no source says Halo refuses it, FIDELITY.md):
+        with ``lenient`` the request is accepted and the check reported through it (a strict
+        tenant refuses it then); without, refused, saying why. Returns whether it was accepted."""
+        if self.lenient is not None:
+            where = f"body {key}" if key else "body"
+            self.lenient(f"{where}: {message} Accepted: the mock's own check, not Halo's")
+            return True
+        self.add(key, f"{message} (The mock's own check, applied in strict mode; Halo's is unknown.)")
+        return False
 
     def raise_if_any(self) -> None:
         """Raise `ValidationError` with every collected message, if there is any."""

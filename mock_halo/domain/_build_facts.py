@@ -10,6 +10,8 @@ the mock needs, normalised:
   ``bool``/``int``/``double``/``List<int>``/``DateTime``/``obj``; a parameter listed twice keeps its
   first declaration), the request body's schema name (``"Faults[]"`` for an array of ``Faults``) and
   the operation's first tag (the schema of the record it concerns, e.g. ``Uname`` for ``/Agent/me``);
+  a body documented only as ``multipart/form-data`` is kept as ``form`` (part name -> type, a file
+  part ``binary``) instead of a body schema;
 - every schema reachable from a request body or a tag, as field -> type (``int32``, ``int64``, ``double``,
   ``float``, ``string``, ``boolean``, ``date-time``, ``uuid``, ``byte``, ``object``, ``ref:Name``,
   ``array<type>``), and the enum schemas' values.
@@ -80,9 +82,26 @@ def field_type(schema: dict[str, Any]) -> str:
     return "object"
 
 
+FORM = "multipart/form-data"
+
+
+def form_fields(op: dict[str, Any]) -> dict[str, str] | None:
+    """Field -> type of a body documented only as ``multipart/form-data`` (a file part is
+    ``binary``); ``None`` for any other body."""
+    content: dict[str, Any] = (op.get("requestBody") or {}).get("content") or {}
+    if set(content) != {FORM}:
+        return None
+    props: dict[str, Any] = (content[FORM].get("schema") or {}).get("properties") or {}
+    return {
+        name: "binary" if prop.get("format") == "binary" else field_type(prop) for name, prop in props.items()
+    }
+
+
 def _body_schema(op: dict[str, Any]) -> str | None:
     body: dict[str, Any] = op.get("requestBody") or {}
     content: dict[str, Any] = body.get("content") or {}
+    if form_fields(op) is not None:
+        return None
     media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
     schema = media.get("schema")
     if not schema:
@@ -114,6 +133,10 @@ def build(document: dict[str, Any]) -> dict[str, Any]:
             if body:
                 item["body"] = body
                 wanted.append(body.removesuffix("[]"))
+            form = form_fields(op)
+            if form is not None:
+                item["form"] = form
+                wanted += [k.removeprefix("array<").rstrip(">")[4:] for k in form.values() if "ref:" in k]
             entry[method] = item
         paths[path] = entry
     kept: dict[str, Any] = {}

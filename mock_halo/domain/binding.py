@@ -198,11 +198,11 @@ def body_value(kind: str, value: Any) -> tuple[Any, bool]:
                 return None, False
             try:
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
+                if parsed.tzinfo is not None:  # an offset may move it past .NET's range
+                    parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            except (ValueError, OverflowError):
                 raise _Bad(f"Could not convert string to DateTime: {value}.") from None
-            if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-            return parsed.strftime("%Y-%m-%dT%H:%M:%S"), False
+            return parsed.replace(microsecond=0).isoformat(), False
         raise _Bad(f"Could not convert {value!r} to a date.")
     if kind == "uuid":
         if isinstance(value, str):
@@ -227,6 +227,41 @@ def body_value(kind: str, value: Any) -> tuple[Any, bool]:
 
 
 BadValue = _Bad
+
+
+def bind_values(kind: str, body: Any, *, notes: Notes) -> Any:
+    """A body documented as values, not objects (`facts.Operation.values_body`: ``int32[]``,
+    ``uuid[]``, ``string``), read as Halo's JSON binder reads it: each item converted to its type
+    (conversions noted); a body or item that does not convert raises `ValidationError` naming it."""
+    item_kind = kind.removesuffix("[]")
+    if not kind.endswith("[]"):
+        try:
+            if body is None:
+                raise _Bad(f"Could not convert null to {item_kind}.")
+            value, converted = body_value(item_kind, body)
+        except _Bad as bad:
+            raise ValidationError({"": [f"{bad} The body must be a JSON {item_kind}."]}) from None
+        if converted:
+            notes.add(f"body: {body!r} converted to {item_kind}")
+        return value
+    if not isinstance(body, list):
+        raise ValidationError({"": [f"The body must be a JSON array of {item_kind} values."]})
+    errors: dict[str, list[str]] = {}
+    out = []
+    for i, item in enumerate(body):
+        try:
+            if item is None:
+                raise _Bad(f"Could not convert null to {item_kind}.")
+            value, converted = body_value(item_kind, item)
+        except _Bad as bad:
+            errors.setdefault(f"[{i}]", []).append(f"{bad} Path '[{i}]'.")
+            continue
+        if converted:
+            notes.add(f"body [{i}]: {item!r} converted to {item_kind}")
+        out.append(value)
+    if errors:
+        raise ValidationError(errors)
+    return out
 
 
 def bind_item(
@@ -260,8 +295,107 @@ def bind_item(
             continue
         if converted:
             notes.add(f"body {prefix}.{name}: {value!r} converted to {schema[official]}")
+        if schema[official].startswith(("ref:", "array<")):
+            check_nested(
+                schema[official], converted_value, path=f"{prefix}.{name}", notes=notes, errors=errors
+            )
         out[official] = converted_value
     return out
+
+
+_MAX_NESTING = 8
+"""How deep nested values are checked (deeper ones are only checked as JSON, `wire.MAX_DEPTH`)."""
+
+
+def check_nested(
+    kind: str,
+    value: Any,
+    *,
+    path: str,
+    notes: Notes,
+    errors: dict[str, list[str]],
+    keep: Iterable[str] = (),
+    depth: int = 0,
+) -> None:
+    """Check a nested value against its official type as the binder reads it: an object of a
+    documented schema (``ref:Schema``) or an array of them or of values (``array<...>``). Fields the
+    schema does not have are noted (Halo ignores them; the value is kept as sent); a value that does
+    not convert is collected in ``errors`` under its path (``[0].customfields[0].id``). ``keep``:
+    names the mock itself understands at the first level (a quote line's ``price``). Values are
+    checked, not converted."""
+    if value is None or depth > _MAX_NESTING:
+        return
+    if kind.startswith("array<") and isinstance(value, list):
+        inner = kind[len("array<") : -1]
+        for i, item in enumerate(value):
+            _check_one(inner, item, path=f"{path}[{i}]", notes=notes, errors=errors, keep=keep, depth=depth)
+        return
+    if kind.startswith("ref:") and isinstance(value, dict):
+        name = kind[4:]
+        schema = facts()["schemas"].get(name)
+        if not schema:
+            return
+        kept = set(keep)
+        lowered = {field.lower(): field for field in schema}
+        for key, item in value.items():
+            official = key if key in schema else lowered.get(str(key).lower())
+            if official is None:
+                if key not in kept:
+                    notes.add(f"body {path}.{key}: not a field of {name}; Halo ignores it")
+                continue
+            _check_one(
+                schema[official], item, path=f"{path}.{key}", notes=notes, errors=errors, depth=depth + 1
+            )
+
+
+def _check_one(
+    kind: str,
+    value: Any,
+    *,
+    path: str,
+    notes: Notes,
+    errors: dict[str, list[str]],
+    keep: Iterable[str] = (),
+    depth: int,
+) -> None:
+    if kind == "object":  # .NET's `object`: any JSON value binds
+        return
+    try:
+        body_value(kind, value)
+    except _Bad as bad:
+        errors.setdefault(path, []).append(f"{bad} Path '{path}'.")
+        return
+    if kind.startswith(("ref:", "array<")):
+        check_nested(kind, value, path=path, notes=notes, errors=errors, keep=keep, depth=depth + 1)
+
+
+def nested_fields(
+    schema: Mapping[str, str],
+    item: Mapping[str, Any],
+    *,
+    prefix: str,
+    notes: Notes,
+    errors: dict[str, list[str]],
+    keep: Mapping[str, Iterable[str]] | None = None,
+) -> None:
+    """`check_nested` for every field of ``item`` that holds objects or arrays by the official
+    schema; ``keep``: per field, the nested names the mock itself understands."""
+    lowered: dict[str, str] | None = None
+    for name, value in item.items():
+        official = name if name in schema else None
+        if official is None:
+            lowered = lowered or {field.lower(): field for field in schema}
+            official = lowered.get(name.lower())
+        kind = schema.get(official) if official else None
+        if kind and kind.startswith(("ref:", "array<")) and isinstance(value, list | dict):
+            check_nested(
+                kind,
+                value,
+                path=f"{prefix}.{name}",
+                notes=notes,
+                errors=errors,
+                keep=(keep or {}).get(name, ()),
+            )
 
 
 def unknown_fields(

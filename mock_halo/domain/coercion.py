@@ -13,21 +13,22 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.binding import BadValue, body_value
 from halo_sandbox.mock.domain.resources import FieldType, ResourceSpec
-from halo_sandbox.mock.engine.clock import halo_datetime
 from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 """Halo's ids and integer fields are int32."""
 _FLOAT_MAX = int(1.7976931348623157e308)
-MIN_YEAR, MAX_YEAR = 1753, 9999
-"""Dates Halo stores (SQL Server ``datetime``)."""
+MIN_YEAR, MAX_YEAR = 1, 9999
+"""Dates .NET's ``DateTime`` holds (Halo's binder refuses the others)."""
+SQL_MIN_YEAR = 1753
+"""SQL Server's ``datetime`` starts here: earlier dates are the mock's own check (`coerce_item`)."""
 _EXACT: dict[str, type[Any]] = {
     "int": int,
     "float": float,
@@ -72,7 +73,7 @@ def coerce(kind: FieldType, value: Any, *, id_kind: Literal["int", "uuid"] = "in
         and type(value) is str
         and _CANONICAL_DATE.fullmatch(value)
         and value[:4] not in ("1899", "1900")
-        and str(MIN_YEAR) <= value[:4]
+        and str(SQL_MIN_YEAR) <= value[:4]
     ):
         return value
     if kind == "id":
@@ -139,7 +140,9 @@ def coerce(kind: FieldType, value: Any, *, id_kind: Literal["int", "uuid"] = "in
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             if not MIN_YEAR <= parsed.year <= MAX_YEAR:
                 raise ValueError(f"years {MIN_YEAR}-{MAX_YEAR}")
-            return halo_datetime(parsed)
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            return parsed.replace(microsecond=0).isoformat()
         except (ValueError, OverflowError):  # also a date an offset moves past year 9999
             raise CoercionError(f"Could not convert string to DateTime: {value[:64]}.") from None
     if kind == "list":
@@ -183,7 +186,7 @@ def _is_canonical(kind: FieldType, value: Any) -> bool:
         and type(value) is str
         and bool(_CANONICAL_DATE.fullmatch(value))
         and value[:4] not in ("1899", "1900")
-        and str(MIN_YEAR) <= value[:4]
+        and str(SQL_MIN_YEAR) <= value[:4]
     )
 
 
@@ -234,4 +237,12 @@ def coerce_item(
         except CoercionError as bad:
             row.pop(name, None)
             errors.add(f"{prefix}.{name}", f"{bad} Path '{prefix}.{name}'.")
+            continue
+        if kind == "date" and isinstance(row.get(name), str) and row[name][:4] < f"{SQL_MIN_YEAR}":
+            if not errors.choice(
+                f"{prefix}.{name}",
+                f"Could not convert string to DateTime: {str(value)[:64]} is before {SQL_MIN_YEAR} "
+                "(SQL Server's datetime).",
+            ):
+                row.pop(name, None)
     return row

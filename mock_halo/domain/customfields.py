@@ -42,7 +42,7 @@ def custom_values(
         if field is None and isinstance(entry.get("name"), str):
             field = by_name.get(entry["name"].lower())
         if field is None:
-            errors.add(
+            errors.choice(
                 where, f"Custom field {key if key is not None else entry.get('name')!r} does not exist."
             )
             continue

@@ -37,10 +37,21 @@ class Operation:
     """Request schema name; ``Name[]`` for an array of them."""
     tag: str | None = None
     """The operation's first tag: the schema of the record it concerns (``Uname`` for ``/Agent/me``)."""
+    form: dict[str, str] | None = None
+    """A body documented only as ``multipart/form-data``: part name -> type (a file is ``binary``)."""
 
     @property
     def body_schema(self) -> str | None:
         return self.body.removesuffix("[]") if self.body else None
+
+    @property
+    def values_body(self) -> str | None:
+        """The type of a body that is not made of objects (``int32[]``, ``uuid[]``, ``string``), else
+        ``None`` (a body of objects, a form, or no body)."""
+        if not self.body:
+            return None
+        item = self.body.removesuffix("[]")
+        return self.body if item in _JSON_TYPES and item != "object" else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,6 +139,7 @@ def match(method: str, path: str) -> Match | None:
                 path_params=op.get("path", {}),
                 body=op.get("body"),
                 tag=op.get("tag"),
+                form=op.get("form"),
             )
             return Match(
                 operation=operation, template=tpl.template, params=found.groupdict(), methods=methods
@@ -150,6 +162,7 @@ def operation(method: str, template: str) -> Operation | None:
         path_params=op.get("path", {}),
         body=op.get("body"),
         tag=op.get("tag"),
+        form=op.get("form"),
     )
 
 
@@ -214,6 +227,7 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     "date-time": {"type": "string", "format": "date-time"},
     "uuid": {"type": "string", "format": "uuid"},
     "object": {"type": "object"},
+    "binary": {"type": "string", "format": "binary"},
 }
 
 
@@ -275,7 +289,8 @@ def official_document(*, templates: Iterable[str] | None = None, depth: int = 1)
             }
             body = op.get("body")
             if body:
-                item = json_schema("ref:" + body.removesuffix("[]"), depth=depth + 1)
+                name = body.removesuffix("[]")
+                item = json_schema(name if name in _JSON_TYPES else "ref:" + name, depth=depth + 1)
                 item.pop("nullable", None)
                 operation["requestBody"] = {
                     "content": {
@@ -283,6 +298,11 @@ def official_document(*, templates: Iterable[str] | None = None, depth: int = 1)
                             "schema": {"type": "array", "items": item} if body.endswith("[]") else item
                         }
                     }
+                }
+            if "form" in op:
+                parts = {part: json_schema(kind, depth=depth) for part, kind in op["form"].items()}
+                operation["requestBody"] = {
+                    "content": {"multipart/form-data": {"schema": {"type": "object", "properties": parts}}}
                 }
             entry[method] = operation
         paths["/api" + template] = entry

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,12 +31,14 @@ from typing import Any
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.binding import Notes, bind_item, refuse_if_strict
 from halo_sandbox.mock.domain.resources import GENERIC_DEFAULT_SCOPE, generic_spec
-from halo_sandbox.mock.exceptions import NotFound, ValidationError
+from halo_sandbox.mock.exceptions import FieldErrors, NotFound, ValidationError
 
 _MAX_PAGE_SIZE = 100
 _DEFAULT_PAGE_SIZE = 50
 LIST_PARAMS = ("pageinate", "page_size", "page_no", "count", "order", "orderdesc", "search")
 """The documented list parameters generic collections act on."""
+RECEIVED = "POST "
+"""Prefix of the keys under which `GenericStore.receive` keeps the bodies it records."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +52,9 @@ class Collection:
     schema: str | None
     """The official schema records are typed by (the collection's POST body, else its GET tag)."""
     id_kind: str
-    """``int32`` or ``string`` (the documented type of the ``{id}`` path parameter)."""
+    """``int32``, ``uuid`` or ``string``: the record schema's type of ``id``, else the documented type
+    of the ``{id}`` path parameter. A ``uuid`` record numbered ``n`` has the id ``UUID(int=n)``, so an
+    integer path (``/ContractSchedule/{id}`` is documented ``int32``) reaches it too."""
     read_scope: str
     edit_scope: str
 
@@ -88,7 +93,15 @@ def _collection(path: str) -> Collection:
     schema = (post.body_schema if post and post.body else None) or (get.tag if get else None)
     if schema is not None and not facts.schema(schema):
         schema = None
-    id_kind = "string" if item and item.path_params.get("id") in ("string", "uuid") else "int32"
+    # the record schema's own `id` type wins over the path's (`ServStatus.id` is int32 under a string
+    # path parameter, `ContractSchedule.id` a uuid under an int32 one)
+    typed = facts.schema(schema).get("id") if schema else None
+    if typed == "uuid":
+        id_kind = "uuid"
+    elif typed in ("int32", "int64"):
+        id_kind = "int32"
+    else:
+        id_kind = "string" if item and item.path_params.get("id") in ("string", "uuid") else "int32"
     found = Collection(
         path=path,
         name=name,
@@ -116,9 +129,12 @@ class GenericStore:
         self._data: dict[str, _Rows] = {}
 
     def _rows(self, collection: Collection) -> _Rows:
-        rows = self._data.get(collection.path)
+        return self._rows_at(collection.path)
+
+    def _rows_at(self, path: str) -> _Rows:
+        rows = self._data.get(path)
         if rows is None:
-            rows = self._data[collection.path] = _Rows()
+            rows = self._data[path] = _Rows()
         return rows
 
     # -- reads ------------------------------------------------------------------------------------
@@ -174,10 +190,13 @@ class GenericStore:
         the saved record for one item, a list for several. ``strict``: refuse (before writing) when
         the body carries anything Halo would ignore (`binding.StrictRefusal`)."""
         items = [body] if isinstance(body, dict) else body
-        if not isinstance(items, list) or not items:
-            raise ValidationError(
-                {"": ["The request body must be a JSON object or a non-empty array of objects."]}
-            )
+        if not isinstance(items, list):
+            raise ValidationError({"": ["The request body must be a JSON object or an array of objects."]})
+        if not items:  # nothing to save: the mock's own refusal only in strict mode
+            empty = FieldErrors(None if strict else notes.add)
+            empty.choice("", "The request body is an empty array; nothing to save.")
+            empty.raise_if_any()
+            return []
         schema = facts.schema(collection.schema) if collection.schema else {}
         errors: dict[str, list[str]] = {}
         bound = []
@@ -222,16 +241,27 @@ class GenericStore:
             for key, row in plans:
                 if key is None:
                     number = rows.next_id
-                    while number in rows.rows or str(number) in rows.rows:
+                    while _new_key(collection, number) in rows.rows:
                         number += 1
                     rows.next_id = number + 1
-                    key = number if collection.id_kind == "int32" else str(number)
+                    key = _new_key(collection, number)
                 elif isinstance(key, int):
                     rows.next_id = max(rows.next_id, key + 1)
                 merged = {**rows.rows.get(key, {}), **row, "id": key}
                 rows.rows[key] = merged
                 saved.append(self._full(collection, merged))
         return saved[0] if len(saved) == 1 else saved
+
+    def receive(self, *, collection: Collection, body: Any) -> dict[str, Any]:
+        """Record a ``POST`` whose body is not records (ids, a string, a form: the operation's effect
+        is not modelled): kept as ``{"id", "body"}`` under ``POST <collection>`` (in snapshots, never
+        listed as records of the collection) and answered."""
+        with self._lock:
+            rows = self._rows_at(RECEIVED + collection.path)
+            entry = {"id": rows.next_id, "body": copy.deepcopy(body)}
+            rows.rows[rows.next_id] = entry
+            rows.next_id += 1
+            return copy.deepcopy(entry)
 
     def delete(self, *, collection: Collection, id: str) -> None:
         key = _key(collection, id)
@@ -279,7 +309,21 @@ class GenericStore:
         return out
 
 
+def _new_key(collection: Collection, number: int) -> Any:
+    if collection.id_kind == "int32":
+        return number
+    return str(uuid.UUID(int=number)) if collection.id_kind == "uuid" else str(number)
+
+
 def _key(collection: Collection, id: str) -> Any:
+    if collection.id_kind == "uuid":
+        text = str(id).strip()
+        try:
+            return (
+                str(uuid.UUID(int=int(text))) if text.isascii() and text.isdigit() else str(uuid.UUID(text))
+            )
+        except ValueError:
+            raise NotFound(f"The specified URL is invalid: no {collection.name} record {id!r}.") from None
     if collection.id_kind == "string":
         return id
     text = str(id)

@@ -415,8 +415,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         fields=_types(
             id="id",
             str="outcome buttonname labellong",
-            int="newstatus systemid sequence",
-            bool="hidden sendemail hidefromuser",
+            int="newstatus systemid sequence sendemail",
+            bool="hidden hidefromuser",
             float="defaultmanhrs",
         ),
         refs={"newstatus": Ref(table="statuses")},
@@ -432,8 +432,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         fields=_types(
             id="id",
             str="name notes website ref colour",
-            int="toplevel_id main_site_id",
-            bool="inactive is_vip stopped",
+            int="toplevel_id main_site_id stopped",
+            bool="inactive is_vip",
             list="customfields",
         ),
         computed=("open_ticket_count",),
@@ -906,6 +906,7 @@ SPECIAL_PATHS: Mapping[tuple[str, str], str] = {
     ("GET", "/Client/me"): "client_me",
     ("GET", "/Asset/NextTag"): "asset_next_tag",
     ("POST", "/Invoice/{id}/void"): "invoice_void",
+    ("POST", "/Attachment/image"): "attachment_upload",
 }
 
 

@@ -1,12 +1,15 @@
 """Documented Halo paths with behaviour of their own, named in `resources.SPECIAL_PATHS`.
 
 Each hook takes keyword arguments (the tenant's `HaloStore`, the matched path parameters, the
-username the token acts as) and answers with the response body; it uses the store's public
+username the token acts as, ``lenient`` as for `HaloStore.post`, the bound query parameters,
+``query``, and the body, ``body``: a form as part name -> value, a file part as
+``(filename, bytes)``) and answers with the response body; it uses the store's public
 operations only. Sources and choices are in FIDELITY.md ("Named paths").
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.query import ListQuery
 from halo_sandbox.mock.domain.resources import SPECIAL_PATHS
-from halo_sandbox.mock.exceptions import NotFound
+from halo_sandbox.mock.exceptions import NotFound, ValidationError
 
 Hook = Callable[..., Any]
 _TRAILING_NUMBER = re.compile(r"(\d+)\s*$")
@@ -29,7 +32,7 @@ def _agent_id(store: Any, username: str) -> int:
     raise NotFound(f"No agent has the login {username!r} the token acts as.")
 
 
-def agent_me(*, store: Any, params: Mapping[str, str], username: str) -> Any:
+def agent_me(*, store: Any, params: Mapping[str, str], username: str, **_: Any) -> Any:
     """``GET /Agent/me``: the agent the token acts as (the password grant's user, else the agent a
     client-credentials application logs in as), as ``GET /Agent/{id}`` renders it."""
     return store.get(resource="agents", id=_agent_id(store, username))
@@ -43,13 +46,13 @@ def _linked_user(store: Any, username: str) -> dict[str, Any] | None:
     return None
 
 
-def user_me(*, store: Any, params: Mapping[str, str], username: str) -> Any:
+def user_me(*, store: Any, params: Mapping[str, str], username: str, **_: Any) -> Any:
     """``GET /Users/me``: the end-user record linked to the token's agent (``linked_agent_id``); an
     agent without one gets an empty ``Users`` record (every field unset, ``id`` 0)."""
     return _linked_user(store, username) or {**facts.full_record("Users"), "id": 0}
 
 
-def client_me(*, store: Any, params: Mapping[str, str], username: str) -> Any:
+def client_me(*, store: Any, params: Mapping[str, str], username: str, **_: Any) -> Any:
     """``GET /Client/me``: the client of `user_me`'s user; otherwise an empty ``Area`` record."""
     user = _linked_user(store, username)
     if user and user.get("client_id"):
@@ -57,25 +60,62 @@ def client_me(*, store: Any, params: Mapping[str, str], username: str) -> Any:
     return {**facts.full_record("Area"), "id": 0}
 
 
-def asset_next_tag(*, store: Any, params: Mapping[str, str], username: str) -> Any:
-    """``GET /Asset/NextTag``: the next asset tag number (one more than the highest number that ends
-    an ``inventory_number``), as a bare JSON integer."""
+def asset_next_tag(*, store: Any, params: Mapping[str, str], username: str, **_: Any) -> Any:
+    """``GET /Asset/NextTag``: ``{"last_tag", "next_tag"}``, the shape a live tenant answered
+    (FIDELITY.md, "Named paths"): the highest number that ends an ``inventory_number`` and one more."""
     highest = 0
     for row in store.list(resource="assets", query=_EVERY).rows:
         found = _TRAILING_NUMBER.search(str(row.get("inventory_number") or ""))
         if found:
             highest = max(highest, int(found.group(1)))
-    return highest + 1
+    return {"last_tag": highest, "next_tag": highest + 1}
 
 
-def invoice_void(*, store: Any, params: Mapping[str, str], username: str) -> Any:
+def invoice_void(*, store: Any, params: Mapping[str, str], username: str, **_: Any) -> Any:
     """``POST /Invoice/{id}/void``: marks the invoice ``voided`` (the ``InvoiceHeader`` field) and
     answers the saved invoice; 404 for an unknown invoice."""
     store.get(resource="invoices", id=params["id"])
     return store.post(resource="invoices", body={"id": int(params["id"]), "voided": True})
 
 
+_UPLOAD_QUERY = {
+    "ticket_id": "ticket_id",
+    "action_id": "action_id",
+    "attype": "type",
+    "atuniqueid": "unique_id",
+}
+"""``POST /Attachment/image``'s documented query parameters the upload acts on -> the attachment's
+field (the ``at``-prefixed names are the attachment's own columns: ``attype`` its ``type``)."""
+
+
+def attachment_upload(
+    *,
+    store: Any,
+    params: Mapping[str, str],
+    username: str,
+    query: Mapping[str, Any],
+    body: Any,
+    lenient: Callable[[str], None] | None = None,
+    **_: Any,
+) -> Any:
+    """``POST /Attachment/image`` (``multipart/form-data``, the file in the part ``file``): stores
+    the file as an attachment, as ``POST /Attachment`` with its bytes would, linked by the query's
+    ``ticket_id``/``action_id`` (or ``attype``/``atuniqueid``), and answers the saved attachment."""
+    upload = body.get("file") if isinstance(body, Mapping) else None
+    if not isinstance(upload, tuple):
+        raise ValidationError({"file": ["The file content is required: send it as the form part 'file'."]})
+    filename, content = upload
+    item = {field: query[name] for name, field in _UPLOAD_QUERY.items() if query.get(name) is not None}
+    item.update(filename=filename or "image", data_base64=base64.b64encode(content).decode("ascii"))
+    return store.post(resource="attachments", body=item, acting_login=username, lenient=lenient)
+
+
+ACTS_ON: Mapping[str, tuple[str, ...]] = {"attachment_upload": tuple(_UPLOAD_QUERY)}
+"""Per hook, the documented query parameters it acts on (the others are noted as not acted on)."""
+
+
 HOOKS: dict[str, Hook] = {
+    "attachment_upload": attachment_upload,
     "agent_me": agent_me,
     "user_me": user_me,
     "client_me": client_me,

@@ -250,7 +250,13 @@ class HaloStore:
 
     # -- public writes --------------------------------------------------------------------------
     def post(
-        self, *, resource: str, body: Any, acting_login: str | None = None, encoded: bool = False
+        self,
+        *,
+        resource: str,
+        body: Any,
+        acting_login: str | None = None,
+        encoded: bool = False,
+        lenient: Callable[[str], None] | None = None,
     ) -> Any:
         """Create or partially update (Halo's POST): ``body`` is one object or an array of them.
         Items with ``id`` > 0 update, others create; the batch is all-or-nothing. Returns the
@@ -260,21 +266,26 @@ class HaloStore:
         them) are created with it. ``acting_login``: the login of the agent the token acts as
         (an action without an author is by that agent). ``encoded``: the answer as JSON in
         chunks (`jsonpieces.pieces`), each record rendered just before it is encoded (for big
-        batches: the rendered records are never all held at once)."""
+        batches: the rendered records are never all held at once). ``lenient``: where the checks
+        that are the mock's own choice report what they accept (`FieldErrors.choice`); ``None``
+        refuses instead (strict mode)."""
         spec = spec_named(resource)
         single = isinstance(body, dict)
         items = [body] if single else body
         if not isinstance(items, list):
             raise ValidationError({"": ["The request body must be a JSON object or an array of objects."]})
         if not items:
-            raise ValidationError({"": ["The request body is an empty array; nothing to save."]})
+            empty = FieldErrors(lenient)
+            if empty.choice("", "The request body is an empty array; nothing to save."):
+                return jsonpieces.array_pieces(iter(())) if encoded else []
+            empty.raise_if_any()
         dry_run = any(
             isinstance(item, dict) and any(_truthy(item.get(f)) for f in _VALIDATE_ONLY) for item in items
         )
         with self._locks.writing:
             self._db.acting_login = acting_login
             try:
-                plans, embedded = self._validate(spec, items, single=single)
+                plans, embedded = self._validate(spec, items, single=single, lenient=lenient)
                 if dry_run:
                     saved = [{**row, "id": key if key is not None else 0} for key, row, _old, _blob in plans]
                 else:
@@ -291,11 +302,13 @@ class HaloStore:
                 self._db.acting_login = None
         return out[0] if len(out) == 1 else out
 
-    def _validate(self, spec: ResourceSpec, items: _Items, *, single: bool) -> tuple[_Plans, _Embedded]:
+    def _validate(
+        self, spec: ResourceSpec, items: _Items, *, single: bool, lenient: Callable[[str], None] | None
+    ) -> tuple[_Plans, _Embedded]:
         """The plan of each item (key, merged row, old row, attachment bytes) and its embedded
         attachments; raises `ValidationError` naming every bad item. Holds only ``writing``: rows
         change only under it, so readers may run meanwhile."""
-        errors = FieldErrors()
+        errors = FieldErrors(lenient)
         items, embedded = self._embedded_attachments(spec, items, errors)
         plans: _Plans = []
         for i, item in enumerate(items):
@@ -323,7 +336,10 @@ class HaloStore:
             if files:
                 links = {f: row[source] for f, source in spec.attachment_links.items()}
                 self.post(
-                    resource="attachments", body=[{**f, **links} for f in files], acting_login=acting_login
+                    resource="attachments",
+                    body=[{**f, **links} for f in files],
+                    acting_login=acting_login,
+                    lenient=_IGNORE,  # validated with the record that carries them
                 )
         return saved
 
@@ -358,10 +374,18 @@ class HaloStore:
             out.append(item)
         return out, embedded
 
-    def delete(self, *, resource: str, id: Any, scope: int | None = None) -> None:
+    def delete(
+        self,
+        *,
+        resource: str,
+        id: Any,
+        scope: int | None = None,
+        lenient: Callable[[str], None] | None = None,
+    ) -> None:
         """Delete a record (and the records it owns, e.g. a ticket's actions and attachments); ``scope``
-        as for `get`. Refuses with 400 while other records still refer to it; `NotFound` for an
-        unknown id."""
+        as for `get`. While other records still refer to it: with ``lenient`` deleted all the same
+        (their references left dangling) and reported, else refused with 400 (the mock's own
+        check, `FieldErrors.choice`); `NotFound` for an unknown id."""
         spec = spec_named(resource)
         with self._locks.writing, self._locks.reading:
             tables = self._db.tables
@@ -379,14 +403,13 @@ class HaloStore:
                         if n:
                             users.append(f"{n} {other.table} ({fieldname})")
             if users:
-                raise ValidationError(
-                    {
-                        "id": [
-                            f"{spec.singular} {id} is still referenced by "
-                            f"{', '.join(users)}; delete or reassign those first."
-                        ]
-                    }
+                referenced = FieldErrors(lenient)
+                referenced.choice(
+                    "id",
+                    f"{spec.singular} {id} is still referenced by "
+                    f"{', '.join(users)}; delete or reassign those first.",
                 )
+                referenced.raise_if_any()
             for child_table, fieldname in spec.cascade:
                 for child in list(tables[child_table].keys_where(fieldname, key)):
                     self._delete_key(tables[child_table], child)
@@ -466,8 +489,9 @@ class HaloStore:
     def _load(self, data: Mapping[str, Any], *, seeds: bool) -> None:
         """Load rows validated like creates (types, references). ``seeds``: fixture rows, taken
         over without copying, with the create hooks filling defaults and decoding attachment
-        bytes; otherwise snapshot rows, copied and stored as they are. Raises `ValueError`."""
-        errors = FieldErrors()
+        bytes; otherwise snapshot rows, copied and stored as they are (the mock's own checks, which
+        a lenient write may have passed, accept them: `FieldErrors.choice`). Raises `ValueError`."""
+        errors = FieldErrors(None if seeds else _IGNORE)
         for name in TABLES:
             table = self._db.tables[name]
             spec = table.spec
@@ -583,7 +607,7 @@ class HaloStore:
                     None,
                 )
                 if found is None:
-                    errors.add(
+                    errors.choice(
                         f"{prefix}.{name}", f"{table_spec(ref.table).singular} '{text[:80]}' does not exist."
                     )
                     item.pop(name)
@@ -629,9 +653,13 @@ class HaloStore:
         if old is None:
             for f in spec.required:
                 value = merged.get(f)
-                # the record's parent (id_scope: an action's ticket) is missing as Halo's unset -1 too
-                if value in (None, "", 0) or (f == spec.id_scope and value == -1):
-                    errors.add(f"{prefix}.{f}", f"The {f} field is required.")
+                if f == spec.id_scope and value in (None, "", 0, -1):  # Halo's unset -1 too
+                    errors.add(
+                        f"{prefix}.{f}",
+                        f"The {f} field is required: {spec.path} are numbered per {_scope_noun(spec)}.",
+                    )
+                elif value in (None, "", 0):
+                    errors.choice(f"{prefix}.{f}", f"The {f} field is required.")
         elif spec.id_scope and merged.get(spec.id_scope) != old.get(spec.id_scope):
             errors.add(
                 f"{prefix}.{spec.id_scope}",
@@ -695,7 +723,13 @@ class HaloStore:
                 found = value in target.rows
             if not found:
                 where = f" on {_scope_noun(target.spec)} {row.get(ref.scoped_by)}" if ref.scoped_by else ""
-                errors.add(f"{prefix}.{fieldname}", f"{target.spec.singular} {value}{where} does not exist.")
+                errors.choice(
+                    f"{prefix}.{fieldname}", f"{target.spec.singular} {value}{where} does not exist."
+                )
+
+
+def _IGNORE(note: str) -> None:
+    """A lenient sink that keeps nothing (what it would report was reported already)."""
 
 
 def _uuid() -> str:

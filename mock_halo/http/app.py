@@ -48,7 +48,7 @@ from halo_sandbox.mock.http.admin import router as admin_router
 from halo_sandbox.mock.http.hostguard import HostOriginGuard
 from halo_sandbox.mock.http.openapi import openapi_document
 from halo_sandbox.mock.http.responses import JSONResponse
-from halo_sandbox.mock.http.routes import NOTES_STATE
+from halo_sandbox.mock.http.routes import GENERIC_STATE, NOTES_STATE
 from halo_sandbox.mock.http.routes import router as api_router
 from halo_sandbox.mock.tenants import TENANT_HEADER, Tenant, TenantRegistry, field_errors, new_auth
 from halo_sandbox.protocol import CALL_ID_HEADER, TOOL_HEADER
@@ -171,6 +171,9 @@ class _SandboxMiddleware:
                 notes = state.get(NOTES_STATE)
                 if notes:
                     extra_headers[NOTES_HEADER] = notes.header()
+                if state.get(GENERIC_STATE):  # every generic answer says so, its errors too
+                    extra_headers[GENERIC_HEADER] = state[GENERIC_STATE]
+                    outcome["generic"] = state[GENERIC_STATE]
                 for key, value in message.get("headers", []):
                     if key == _GENERIC_KEY:
                         outcome["generic"] = value.decode("latin-1")

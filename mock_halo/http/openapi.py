@@ -295,7 +295,7 @@ def _resource_paths(spec: ResourceSpec) -> dict[str, Any]:
                         "schema": {
                             "anyOf": [
                                 body_item(spec),
-                                {"type": "array", "items": body_item(spec), "minItems": 1},
+                                {"type": "array", "items": body_item(spec)},  # [] saves nothing
                             ]
                         }
                     }

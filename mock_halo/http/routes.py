@@ -23,6 +23,8 @@ from urllib.parse import quote
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.formparsers import MultiPartException
 
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.auth import check_scope
@@ -30,14 +32,16 @@ from halo_sandbox.mock.domain.binding import (
     GENERIC_HEADER,
     Notes,
     bind_query,
+    bind_values,
+    nested_fields,
     refuse_if_strict,
     unknown_fields,
 )
 from halo_sandbox.mock.domain.generic import LIST_PARAMS, collection_for
 from halo_sandbox.mock.domain.query import ListQuery, flag, item_scope
 from halo_sandbox.mock.domain.rendering import envelope
-from halo_sandbox.mock.domain.resources import ResourceSpec, spec_for_path, spec_named
-from halo_sandbox.mock.domain.special import hook_for
+from halo_sandbox.mock.domain.resources import SPECIAL_PATHS, ResourceSpec, spec_for_path, spec_named
+from halo_sandbox.mock.domain.special import ACTS_ON, hook_for
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.gil import heavy, paced
@@ -49,6 +53,9 @@ from halo_sandbox.mock.tenants import Tenant
 router = APIRouter(prefix="/api", include_in_schema=False)
 NOTES_STATE = "sandbox_notes"
 """``request.state`` attribute holding the request's `binding.Notes` (read by the app's middleware)."""
+GENERIC_STATE = "sandbox_generic"
+"""``request.state`` attribute naming the generic collection serving the request: the middleware
+sends it as ``X-Sandbox-Generic`` on every answer, errors (404, 400, 415) included."""
 _PAGING = ("pageinate", "page_size", "page_no")
 
 
@@ -279,9 +286,14 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
         body = _parse_json(raw)
         if schema_name:
             schema = facts.schema(schema_name)
+            errors: dict[str, list[str]] = {}
+            understood = {"lines": tuple(spec.line_fields)} if spec.line_fields else None
             for i, item in enumerate(paced(body if isinstance(body, list) else [body])):
                 if isinstance(item, dict):
                     unknown_fields(schema, item, schema_name=schema_name, prefix=f"[{i}]", notes=notes)
+                    nested_fields(schema, item, prefix=f"[{i}]", notes=notes, errors=errors, keep=understood)
+            if errors:
+                raise ValidationError(errors)
         refuse_if_strict(notes, strict=tenant.strict)
         tenant.check_quota(body)
         return store.post(
@@ -289,6 +301,7 @@ async def post_records(resource: str, request: Request, tenant: Tenant = Depends
             body=body,
             acting_login=request.state.token.username or tenant.agent_username,
             encoded=encoded,
+            lenient=None if tenant.strict else notes.add,
         )
 
     if len(raw) <= OFF_LOOP_BYTES:
@@ -310,11 +323,64 @@ async def delete_record(
         return await documented(request, tenant)
     store = tenant.store
     scope = item_scope(spec, record_id, request.query_params)
-    await _run(store, lambda: store.delete(resource=spec.name, id=record_id, scope=scope), write=True)
+    lenient = None if tenant.strict else _notes(request).add
+    await _run(
+        store,
+        lambda: store.delete(resource=spec.name, id=record_id, scope=scope, lenient=lenient),
+        write=True,
+    )
     return Response(status_code=200)
 
 
 # -- every other documented path ------------------------------------------------------------------
+async def _values_or_form(request: Request, operation: facts.Operation, notes: Notes) -> Any:
+    """The body of an operation documented with a body that is not records: a ``multipart/form-data``
+    form (part name -> its text, or ``(filename, bytes)`` for a file; a part listed several times
+    keeps every value), or values (`binding.bind_values`); ``None`` for any other operation."""
+    if operation.form is not None:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != _FORM:
+            raise UnsupportedMediaType(
+                f"Unsupported Media Type: {operation.template} takes a form "
+                f"(Content-Type: {_FORM}), not {ctype or 'unspecified'!r}."
+            )
+        try:
+            form = await request.form()
+        except (MultiPartException, ValueError) as exc:
+            raise ValidationError({"": [f"The request body is not a valid {_FORM} form: {exc}"]}) from None
+        parts: dict[str, list[Any]] = {}
+        for name, value in form.multi_items():
+            read: Any = (
+                (value.filename or "", await value.read()) if isinstance(value, StarletteUpload) else value
+            )
+            parts.setdefault(name, []).append(read)
+        (whole, kind), *others = [*operation.form.items(), ("", "")]
+        if kind == _FORM_COLLECTION and not others[:-1]:  # the form itself: every field is one pair
+            for name, values in parts.items():
+                if any(isinstance(v, tuple) for v in values):
+                    notes.add(f"body {name}: a file where the form takes text; the mock keeps its filename")
+            return {
+                whole: [
+                    {"key": name, "value": [v[0] if isinstance(v, tuple) else v for v in values]}
+                    for name, values in parts.items()
+                ]
+            }
+        for name in parts:
+            if name not in operation.form:
+                notes.add(f"body {name}: not a part of the documented form; Halo ignores it")
+        return {name: values[0] if len(values) == 1 else values for name, values in parts.items()}
+    if operation.values_body:
+        _check_json_type(request)
+        return bind_values(operation.values_body, _parse_json(await request.body()), notes=notes)
+    return None
+
+
+_FORM = "multipart/form-data"
+_FORM_COLLECTION = "array<ref:StringStringValuesKeyValuePair>"
+"""How the document types an ASP.NET form collection (``IFormCollection``): every field of the
+form is one ``{key, value: [...]}`` pair."""
+
+
 @router.api_route("/{path:path}", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
 async def other_paths(path: str, request: Request, tenant: Tenant = Depends(current_tenant)) -> Response:
     return await documented(request, tenant)
@@ -339,20 +405,43 @@ async def documented(request: Request, tenant: Tenant) -> Response:
     if hook is not None:
         owner = spec_for_path(found.template.strip("/").split("/")[0])
         _scope(request, owner.edit_scope if request.method == "POST" else owner.read_scope)
-        bind_query(operation, request.query_params.multi_items(), implemented=(), notes=notes)
+        query = bind_query(
+            operation,
+            request.query_params.multi_items(),
+            implemented=ACTS_ON.get(SPECIAL_PATHS[(request.method, found.template)], ()),
+            notes=notes,
+        )
+        body = await _values_or_form(request, operation, notes)
         refuse_if_strict(notes, strict=tenant.strict)
         username = request.state.token.username or tenant.agent_username
         store = tenant.store
+        lenient = None if tenant.strict else notes.add
         return JSONResponse(
             await _run(
                 store,
-                lambda: hook(store=store, params=found.params, username=username),
+                lambda: hook(
+                    store=store,
+                    params=found.params,
+                    username=username,
+                    query=query,
+                    body=body,
+                    lenient=lenient,
+                ),
                 write=request.method != "GET",
             )
         )
     collection, record_id = collection_for(found)
+    setattr(request.state, GENERIC_STATE, collection.path)
     write = request.method != "GET"
     _scope(request, collection.edit_scope if write else collection.read_scope)
+    if request.method == "POST" and (operation.form is not None or operation.values_body):
+        bind_query(operation, request.query_params.multi_items(), implemented=(), notes=notes)
+        body = await _values_or_form(request, operation, notes)
+        refuse_if_strict(notes, strict=tenant.strict)
+        return JSONResponse(
+            tenant.generic.receive(collection=collection, body=body),
+            headers={GENERIC_HEADER: collection.path},
+        )
     params = bind_query(
         operation,
         request.query_params.multi_items(),

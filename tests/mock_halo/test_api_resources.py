@@ -151,14 +151,16 @@ async def test_refused_post_is_400_naming_the_field_and_changes_nothing(
     client: httpx.AsyncClient, auth_headers: H
 ) -> None:
     before = (await client.get("/api/Tickets", headers=auth_headers, params={"count": "100000"})).json()
+    # unknown references and missing fields are the mock's own checks: refused in strict mode only
+    assert (await client.put("/_sandbox/strict", json={"enabled": True})).status_code == 200
     response = await client.post(
         "/api/Tickets",
         headers=auth_headers,
-        json=[{"summary": "ok", "client_id": 104}, {"summary": "bad", "client_id": 999, "team_id": 42}],
+        json=[{"summary": "ok", "client_id": 104}, {"summary": "bad", "client_id": 999, "agent_id": 42}],
     )
     assert response.status_code == 400
     body = response.json()
-    assert body["[1].client_id"] == ["Client 999 does not exist."] and "[1].team_id" in body
+    assert body["[1].client_id"][0].startswith("Client 999 does not exist.") and "[1].agent_id" in body
     missing = await client.post("/api/Tickets", headers=auth_headers, json={"client_id": 104})
     assert missing.status_code == 400 and "[0].summary" in missing.json()
     typed = await client.post("/api/Tickets", headers=auth_headers, json={"summary": "x", "agent_id": "abc"})
@@ -216,9 +218,11 @@ async def test_actions_by_id_need_ticket_id(client: httpx.AsyncClient, auth_head
 
 
 async def test_delete(client: httpx.AsyncClient, auth_headers: H) -> None:
+    await client.put("/_sandbox/strict", json={"enabled": True})  # referenced: refused in strict mode only
     in_use = await client.delete("/api/Client/104", headers=auth_headers)
     assert in_use.status_code == 400 and "referenced" in in_use.json()["id"][0]
     assert (await client.get("/api/Client/104", headers=auth_headers)).status_code == 200
+    await client.put("/_sandbox/strict", json={"enabled": False})
     assert (await client.delete("/api/Tickets/45920", headers=auth_headers)).status_code == 200
     assert (await client.get("/api/Tickets/45920", headers=auth_headers)).status_code == 404
     assert (await client.get("/api/Attachment", headers=auth_headers, params={"ticket_id": "45920"})).json()[

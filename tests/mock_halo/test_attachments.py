@@ -79,23 +79,40 @@ async def test_upload_in_data_with_an_action(client: httpx.AsyncClient, auth_hea
     assert download.content == b"call notes"
 
 
+_UNLINKED = [  # the mock's own checks: refused in strict mode, accepted and reported otherwise
+    ({"ticket_id": 99999999, "filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
+    ({"filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
+    ({"ticket_id": 45920, "action_id": 999, "data_base64": "aGk="}, "[0].action_id"),
+]
+
+
 @pytest.mark.parametrize(
-    "item, field",
+    "item, field, strict",
     [
-        ({"ticket_id": 45920, "filename": "x.txt", "data_base64": "not base64!!"}, "[0].data_base64"),
-        ({"ticket_id": 45920, "filename": "x.txt"}, "[0].data_base64"),
-        ({"ticket_id": 99999999, "filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
-        ({"filename": "x.txt", "data_base64": "aGk="}, "[0].ticket_id"),
-        ({"ticket_id": 45920, "action_id": 999, "data_base64": "aGk="}, "[0].action_id"),
+        ({"ticket_id": 45920, "filename": "x.txt", "data_base64": "not base64!!"}, "[0].data_base64", False),
+        ({"ticket_id": 45920, "filename": "x.txt"}, "[0].data_base64", False),
+        *[(item, field, True) for item, field in _UNLINKED],
     ],
 )
 async def test_bad_uploads_are_400_and_store_nothing(
-    client: httpx.AsyncClient, auth_headers: H, item: dict, field: str
+    client: httpx.AsyncClient, auth_headers: H, item: dict, field: str, strict: bool
 ) -> None:
+    await client.put("/_sandbox/strict", json={"enabled": strict})
     before = await count(client, auth_headers)
     response = await client.post("/api/Attachment", headers=auth_headers, json=[item])
     assert response.status_code == 400 and field in response.json(), response.text
     assert await count(client, auth_headers) == before
+
+
+@pytest.mark.parametrize(("item", "field"), _UNLINKED)
+async def test_unlinked_uploads_are_stored_and_reported_outside_strict_mode(
+    client: httpx.AsyncClient, auth_headers: H, item: dict, field: str
+) -> None:
+    response = await client.post("/api/Attachment", headers=auth_headers, json=[item])
+    assert response.status_code == 200, response.text
+    assert f"body {field}:" in response.headers["x-sandbox-ignored"]
+    download = await client.get(f"/api/Attachment/{response.json()['id']}", headers=auth_headers)
+    assert download.content == b"hi"
 
 
 async def test_decoded_size_over_the_limit_is_413_and_stores_nothing(

@@ -173,11 +173,14 @@ async def test_me_paths_answer_the_tokens_agent(client: httpx.AsyncClient, auth_
 
 
 async def test_next_tag_and_invoice_void(client: httpx.AsyncClient, auth_headers: H) -> None:
-    tag = (await client.get("/api/Asset/NextTag", headers=auth_headers)).json()
+    answer = (await client.get("/api/Asset/NextTag", headers=auth_headers)).json()
+    assert set(answer) == {"last_tag", "next_tag"}  # the shape a live tenant answered (FIDELITY.md)
+    tag = answer["next_tag"]
     await client.post(
         "/api/Asset", headers=auth_headers, json=[{"client_id": 101, "inventory_number": f"ACME-{tag}"}]
     )
-    assert (await client.get("/api/Asset/NextTag", headers=auth_headers)).json() == tag + 1
+    again = (await client.get("/api/Asset/NextTag", headers=auth_headers)).json()
+    assert again == {"last_tag": tag, "next_tag": tag + 1}
     invoices = (await client.get("/api/Invoice", headers=auth_headers)).json()["invoices"]
     voided = await client.post(f"/api/Invoice/{invoices[0]['id']}/void", headers=auth_headers)
     assert voided.status_code == 200 and voided.json()["voided"] is True

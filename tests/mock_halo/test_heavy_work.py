@@ -124,7 +124,7 @@ async def test_the_cycle_collector_is_back_after_heavy_work_even_when_it_is_refu
     registry.get()
     bad_batch = json.dumps(
         [{"summary": f"bulk {i}", "client_id": 104, "details": "x" * 200} for i in range(2000)]
-        + [{"summary": "bad", "client_id": 987654}]
+        + [{"summary": "bad", "agent_id": "not a number"}]
     )
     response = await client.post(
         "/api/Tickets",

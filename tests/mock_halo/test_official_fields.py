@@ -33,6 +33,12 @@ async def test_a_ticket_team_given_by_name_assigns_the_team(
     assert saved.json()["id"] in [t["id"] for t in listed.json()["tickets"]]
     unknown = await client.post(
         "/api/Tickets", headers=auth_headers, json=[{"summary": "x", "team": "No Such Team"}]
+    )  # an unknown name is the mock's own check: accepted (the name dropped) and reported
+    assert unknown.status_code == 200 and unknown.json()["team"] == ""
+    assert "body [0].team: Team 'No Such Team' does not exist." in unknown.headers["x-sandbox-ignored"]
+    await client.put("/_sandbox/strict", json={"enabled": True})
+    unknown = await client.post(
+        "/api/Tickets", headers=auth_headers, json=[{"summary": "x", "team": "No Such Team"}]
     )
     assert unknown.status_code == 400 and "does not exist" in unknown.json()["[0].team"][0]
 
@@ -71,7 +77,7 @@ async def test_validate_only_answers_without_saving(client: httpx.AsyncClient, a
     bad = await client.post(
         "/api/Tickets",
         headers=auth_headers,
-        json=[{"summary": "x", "client_id": 999999, "_validate_only": True}],
+        json=[{"summary": "x", "agent_id": "not a number", "_validate_only": True}],
     )
     assert bad.status_code == 400  # a dry run still validates
     update = await client.post(
@@ -151,8 +157,8 @@ async def test_attachments_belong_to_any_record_type(client: httpx.AsyncClient, 
     assert [a["filename"] for a in listed] == ["contract.pdf"]
     orphan = await client.post(
         "/api/Attachment", headers=auth_headers, json=[{"filename": "x", "data_base64": data}]
-    )
-    assert orphan.status_code == 400 and "ticket_id" in orphan.text
+    )  # linked to nothing: the mock's own check, reported (refused in strict mode)
+    assert orphan.status_code == 200 and "[0].ticket_id" in orphan.headers["x-sandbox-ignored"]
 
 
 async def test_refusals_halo_does_not_document_are_gone(client: httpx.AsyncClient, auth_headers: H) -> None:
@@ -204,8 +210,9 @@ async def test_custom_fields_are_answered_and_set_by_id_or_name(
         "/api/Tickets",
         headers=auth_headers,
         json=[{"id": 45920, "customfields": [{"id": 999, "value": "x"}]}],
-    )
-    assert unknown.status_code == 400 and "does not exist" in unknown.json()["[0].customfields[0]"][0]
+    )  # a field this tenant does not define: dropped and reported (refused in strict mode)
+    assert unknown.status_code == 200 and "[0].customfields[0]" in unknown.headers["x-sandbox-ignored"]
+    assert 999 not in [f["id"] for f in unknown.json()["customfields"]]
     for path in ("Client/101", "Site/1", "Users/1001"):
         record = (await client.get(f"/api/{path}", headers=auth_headers)).json()
         assert record["customfields"] and all("display" in f for f in record["customfields"])

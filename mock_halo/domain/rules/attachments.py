@@ -36,7 +36,7 @@ def write_attachment(
         row.setdefault("datecreated", db.now())
         row.setdefault("filename", "attachment")
         if row.get("ticket_id") in (None, 0, -1) and (not row.get("type") or not row.get("unique_id")):
-            errors.add(
+            errors.choice(
                 f"{prefix}.ticket_id",
                 "The ticket_id field is required. (Or attach the file to another "
                 "record with type and unique_id.)",

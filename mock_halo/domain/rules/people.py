@@ -20,7 +20,7 @@ def write_user(
     if site is not None and row.get("client_id") in UNSET_IDS:
         row["client_id"] = site.get("client_id")
     elif site is not None and site.get("client_id") != row.get("client_id"):
-        errors.add(
+        errors.choice(
             f"{prefix}.site_id", f"Site {row['site_id']} does not belong to client {row['client_id']}."
         )
 

@@ -121,6 +121,8 @@ def compute_action(db: Records, row: Row, out: Row, detail: bool) -> None:
     out["who"] = db.name("agents", agent) or db.name("users", user)
     if row.get("outcome_id") and not row.get("outcome"):
         out["outcome"] = db.name("outcomes", row["outcome_id"], "outcome")
+    # `Actions.new_team` is documented as a string (a team name): the stored team id reads as its name
+    out["new_team"] = db.name("teams", row["new_team"]) if row.get("new_team") not in UNSET_IDS else ""
     out["attachment_count"] = len(
         [
             k
@@ -179,7 +181,7 @@ def write_ticket(
         and row.get("client_id") not in UNSET_IDS
         and site.get("client_id") != row.get("client_id")
     ):
-        errors.add(
+        errors.choice(
             f"{prefix}.site_id", f"Site {row['site_id']} does not belong to client {row['client_id']}."
         )
     if spec.view and ticket_domain(db, row) != spec.view[1]:
@@ -217,7 +219,9 @@ def after_action(db: Records, row: Row, old: Row | None) -> None:
         if row.get(source) not in UNSET_IDS:
             changes[target] = row[source]
     key = row["ticket_id"]
-    current = db.tables["tickets"].rows[key]
+    current = db.tables["tickets"].rows.get(key)
+    if current is None:  # an action on a ticket that does not exist (accepted, reported)
+        return
     new = {**current, **changes}
     ticket_status_dates(db, new, current)
     db.replace("tickets", key, new)

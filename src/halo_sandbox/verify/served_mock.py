@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _BODY_LIMIT = 8 * 1024 * 1024
+_IGNORED = b"x-sandbox-ignored"
 """Bytes of each body the tap keeps (reads are compared with the very answer the mock gave)."""
 PLACEHOLDERS: dict[str, str] = {
     "halo_url": "the sandbox's base URL, http://127.0.0.1:PORT (Halo's https://TENANT.halopsa.com)",
@@ -58,6 +59,8 @@ class Exchange:
     response_body: bytes
     at: float = 0.0
     """`time.monotonic()` when the request arrived (how long a server waited before a retry)."""
+    ignored: str = ""
+    """The mock's ``X-Sandbox-Ignored`` header: what it noted (its own checks that accepted, too)."""
 
     @property
     def complete(self) -> bool:
@@ -103,6 +106,7 @@ class _Tap:
         request = bytearray()
         response = bytearray()
         status: list[int] = []
+        ignored: list[str] = []
         arrived = time.monotonic()
         rewrite = self.rewrite if scope["method"] == "GET" and path.lower().startswith("/api/") else None
         held: list[Message] = []
@@ -127,6 +131,7 @@ class _Tap:
                 return
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+                ignored.extend(v.decode("latin-1") for k, v in message.get("headers", []) if k == _IGNORED)
                 if rewrite is not None and message["status"] == 200:
                     held.append(message)
                     return
@@ -152,6 +157,7 @@ class _Tap:
                     request_body=bytes(request),
                     response_body=bytes(response),
                     at=arrived,
+                    ignored="; ".join(ignored),
                 )
             )
 

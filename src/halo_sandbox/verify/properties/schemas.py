@@ -59,12 +59,15 @@ def _judge(call: CallRecord, tool: Any, schema: dict[str, Any]) -> None:
             raise _Finding(f"result does not match outputSchema: {errors[0].message}", call, "outputSchema")
     optional = set(schema.get("properties") or {}) - set(schema.get("required") or [])
     for exchange in call.exchanges:
-        if exchange.status == 400 and exchange.path.lower().startswith("/api/"):
-            for name in _REQUIRED.findall(exchange.response_body.decode("utf-8", "replace")):
+        if not exchange.path.lower().startswith("/api/"):
+            continue
+        # a 400 naming the field, or (outside strict mode) the sandbox's own check reporting it
+        said = exchange.response_body.decode("utf-8", "replace") if exchange.status == 400 else ""
+        for text, how in ((said, "Halo refused"), (exchange.ignored, "the sandbox reported")):
+            for name in _REQUIRED.findall(text):
                 if name in optional and name not in call.arguments:
                     raise _Finding(
-                        f"the schema calls {name!r} optional, Halo refused the call without it: "
-                        f"{exchange.response_body[:300].decode('utf-8', 'replace')}",
+                        f"the schema calls {name!r} optional, {how} the call without it: {text[:300]}",
                         call,
                         f"{name!r} in the schema's required list, or refused before Halo",
                     )
