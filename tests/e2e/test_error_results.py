@@ -156,7 +156,7 @@ CURATED_CREATE = "create_a_halo_itsm_client"
 GENERATED_FIRST_PAGE_GET = "get_single_halo_itsm_agent_check_in_by_id"
 GENERATED_FIRST_PAGE_LIST = "list_all_halo_itsm_agent_check_ins"
 GENERATED_FIRST_PAGE_CREATE = "create_a_halo_itsm_agent_check_in"
-UNKNOWN_CUSTOM_FIELD = [{"name": "no_such_field", "value": "x"}]
+UNBINDABLE_CUSTOM_FIELD = [{"id": "not a number", "value": "x"}]  # an id Halo cannot bind: 400
 # (tool, Inspector `--tool-arg`s, the status, the request Halo answers it with; None: the 429 scripted)
 INSPECTOR_CALLS: list[tuple[str, dict[str, str], int, tuple[str, str, Any] | None]] = [
     (CURATED_GET, {"id": "999999"}, 404, ("GET", "/Client/999999", None)),
@@ -165,9 +165,9 @@ INSPECTOR_CALLS: list[tuple[str, dict[str, str], int, tuple[str, str, Any] | Non
     (GENERATED_FIRST_PAGE_LIST, {}, 429, None),
     (
         CURATED_CREATE,
-        {"name": "Acme", "customfields": json.dumps(UNKNOWN_CUSTOM_FIELD)},
+        {"name": "Acme", "customfields": json.dumps(UNBINDABLE_CUSTOM_FIELD)},
         400,
-        ("POST", "/Client", [{"name": "Acme", "customfields": UNKNOWN_CUSTOM_FIELD}]),
+        ("POST", "/Client", [{"name": "Acme", "customfields": UNBINDABLE_CUSTOM_FIELD}]),
     ),
     (
         GENERATED_FIRST_PAGE_CREATE,
