@@ -167,6 +167,8 @@ def coerce_lines(line_fields: Mapping[str, FieldType], value: Any) -> list[Row]:
         out: Row = {}
         for name, v in line.items():
             kind = line_fields.get(name)
+            if kind and v is None:
+                continue  # null unsets a line's field as it does a record's
             try:
                 out[name] = coerce(kind, v) if kind else v
             except CoercionError as bad:

@@ -52,6 +52,9 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
         ]
     for name, (ref_field, attr) in spec.names.items():
         out[name] = ref_name(db, spec, ref_field, attr, row)
+    for name, attr in spec.answered_by_name.items():
+        if name in out:
+            out[name] = ref_name(db, spec, name, attr, row)
     hook = COMPUTE.get(spec.compute)
     if hook:
         hook(db, row, out, detail)

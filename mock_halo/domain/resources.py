@@ -113,6 +113,10 @@ class ResourceSpec:
     names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """Computed display names: field -> (reference field, attribute of the referenced row), e.g.
     ``client_name`` = the ``name`` of the client ``client_id`` refers to. Ignored when posted."""
+    answered_by_name: Mapping[str, str] = field(default_factory=dict)
+    """Stored reference fields Halo documents as strings, answered as the referenced record's
+    ``attr`` (``""`` when unset): field -> attribute, e.g. an action's ``new_team`` (a team id
+    stored, its ``name`` answered). Posted as an id or a name (``by_name``)."""
     refs: Mapping[str, Ref] = field(default_factory=dict)
     required: tuple[str, ...] = ()
     """Fields a create must carry (non-empty)."""
@@ -578,6 +582,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         },
         computed=("who", "attachment_count"),
         names={"new_status_name": ("new_status", "name")},
+        answered_by_name={"new_team": "name"},  # `Actions.new_team` is documented as a string
         required=("ticket_id",),
         filters=(Filter(param="ticket_id", kind="int", field="ticket_id"),),
         search_fields=("note",),

@@ -157,7 +157,8 @@ def record_schema(
 
 def response_record(spec: ResourceSpec) -> dict[str, Any]:
     """A record as the mock renders it: every table field typed, computed names as strings, ``id`` present."""
-    return record_schema(spec.fields, spec, computed=spec.computed, names=spec.names, required=("id",))
+    names = (*spec.names, *spec.answered_by_name)
+    return record_schema(spec.fields, spec, computed=spec.computed, names=names, required=("id",))
 
 
 def input_schema(kind: FieldType, spec: ResourceSpec, *, lines: bool = False) -> dict[str, Any]:
@@ -171,7 +172,7 @@ def input_schema(kind: FieldType, spec: ResourceSpec, *, lines: bool = False) ->
             "additionalProperties": True,
             "properties": {name: input_schema(k, spec, lines=True) for name, k in spec.line_fields.items()},
         }
-        return {"type": "array", "items": item, "x-stored-as": "array"}
+        return {"type": ["array", "null"], "items": item, "x-stored-as": "array"}  # null: unset
     return {"type": list(_INPUT_TYPES[kind]), "x-stored-as": _FIELD_SCHEMAS[kind]["type"]}
 
 

@@ -121,8 +121,6 @@ def compute_action(db: Records, row: Row, out: Row, detail: bool) -> None:
     out["who"] = db.name("agents", agent) or db.name("users", user)
     if row.get("outcome_id") and not row.get("outcome"):
         out["outcome"] = db.name("outcomes", row["outcome_id"], "outcome")
-    # `Actions.new_team` is documented as a string (a team name): the stored team id reads as its name
-    out["new_team"] = db.name("teams", row["new_team"]) if row.get("new_team") not in UNSET_IDS else ""
     out["attachment_count"] = len(
         [
             k
