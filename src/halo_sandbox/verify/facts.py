@@ -28,8 +28,9 @@ REQUIRED_ON_CREATE: dict[str, tuple[str, tuple[str, ...]]] = {
     "contracts": ("/ClientContract", ("client_id",)),
     "assets": ("/Asset", ("client_id",)),
 }
-"""Resource -> (Halo path, the fields a create without them is refused for: 400
-`{"[0].<field>": ["The <field> field is required."]}`).
+"""Resource -> (Halo path, the fields a create without them is refused for by a strict tenant: 400
+`{"[0].<field>": ["The <field> field is required. (...)"]}`; any other tenant saves the create and
+reports each missing field in `X-Sandbox-Ignored`, which verify reads as the same verdict).
 
 Source: mock_halo/FIDELITY.md, "Integrity and errors", row "Missing required fields on create" (the
 row names this table as its copy). Halo's official document marks no body field required, so this is
