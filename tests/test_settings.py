@@ -59,6 +59,19 @@ def test_the_mock_gets_the_shared_settings(tmp_path):
         mock_config(Settings(rate_limit="fast", admin_key="k"))
 
 
+def test_the_memory_budget_goes_from_the_environment_or_option_to_the_mock(tmp_path):
+    from_env = mock_config(Settings.from_env({"HALO_SANDBOX_MEMORY_BUDGET": "1.5G"}, admin_key="k"))
+    assert from_env.memory_budget_bytes == 1536 * 1024 * 1024
+    given = Settings.from_env({"HALO_SANDBOX_MEMORY_BUDGET": "1.5G"}, admin_key="k", memory_budget="800M")
+    assert mock_config(given).memory_budget_bytes == 800 * 1024 * 1024
+    assert mock_config(Settings(admin_key="k", memory_budget="off")).memory_budget_bytes is None
+    auto = mock_config(Settings(admin_key="k")).memory_budget_bytes  # the documented default: auto
+    assert auto is not None and 256 * 1024 * 1024 <= auto <= 4 * 1024**3
+    for bad in ("lots", "100M", "-1G"):
+        with pytest.raises(ValueError, match="memory budget"):
+            mock_config(Settings(admin_key="k", memory_budget=bad))
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [
