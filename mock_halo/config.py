@@ -112,6 +112,9 @@ class MockSettings:
     tenant)."""
     token_lifetime_seconds: int = 3600
     max_attachment_bytes: int = 10 * 1024 * 1024
+    max_batch_records: int = 1000
+    """Most records one ``POST`` may carry (an array body); more is refused with 413 naming the cap,
+    before anything is saved (each saved record is answered in full: the cap bounds the answer)."""
     max_body_bytes: int = 20 * 1024 * 1024
     """Largest ``/api`` request body (413 beyond)."""
     max_token_body_bytes: int = 64 * 1024
@@ -164,6 +167,7 @@ class MockSettings:
         positive = (
             "token_lifetime_seconds",
             "max_attachment_bytes",
+            "max_batch_records",
             "max_body_bytes",
             "max_token_body_bytes",
             "max_control_body_bytes",

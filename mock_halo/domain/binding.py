@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from halo_sandbox.mock.domain.facts import Operation, facts
-from halo_sandbox.mock.exceptions import StrictRefusal, ValidationError
+from halo_sandbox.mock.exceptions import PayloadTooLarge, StrictRefusal, ValidationError
 
 NOTES_HEADER = "X-Sandbox-Ignored"
 GENERIC_HEADER = "X-Sandbox-Generic"
@@ -42,18 +42,86 @@ class _Bad(Exception):
     pass
 
 
+MAX_NOTES = 50
+"""Notes kept per request (header, journal entry, strict refusal); the rest are counted, not kept."""
+_MAX_NOTE = 300
+"""Characters kept of one note (a 70,000-character field name is named, not copied)."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (C0, DEL, C1: CR, LF, NUL...) written as ``\\xNN`` and
+    every lone surrogate as ``\\uXXXX``, so it can be echoed in a header, a journal entry, a console
+    line or a JSON answer."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def has_control(name: str) -> bool:
+    """True when ``name`` holds a control character (a name that cannot be echoed as it is)."""
+    return _CONTROL.search(name) is not None
+
+
+_NAME_REFUSED = (
+    "A {what} name may not contain control characters (CR, LF, NUL...): {name} (shown escaped); "
+    "nothing was saved."
+)
+
+
+def control_names(
+    names: Iterable[str], *, prefix: str, errors: dict[str, list[str]], what: str = "field"
+) -> None:
+    """Collect in ``errors`` every name of ``names`` holding a control character (refused in every
+    mode: such a name cannot be noted, journalled or sent back in a header)."""
+    for name in names:
+        if has_control(name):
+            shown = printable(name)[:_MAX_NOTE]
+            key = f"{prefix}.{shown}" if prefix else shown
+            errors.setdefault(key, []).append(_NAME_REFUSED.format(what=what, name=shown))
+
+
 @dataclass
 class Notes:
-    """What one request carried that Halo would ignore or the mock cannot honour."""
+    """What one request carried that Halo would ignore or the mock cannot honour: a set in the order
+    the notes came, at most ``limit`` kept (the others counted), each printable and at most
+    `_MAX_NOTE` characters."""
 
-    items: list[str] = field(default_factory=list)
+    limit: int = MAX_NOTES
+    _kept: dict[str, None] = field(default_factory=dict)
+    _dropped: set[int] = field(default_factory=set)
+    """Hashes of the notes not kept (distinct ones are counted without keeping their text)."""
 
     def add(self, message: str) -> None:
-        if message not in self.items:
-            self.items.append(message)
+        message = printable(message[: _MAX_NOTE * 4])
+        if len(message) > _MAX_NOTE:
+            message = message[: _MAX_NOTE - 3] + "..."
+        if message in self._kept:
+            return
+        if len(self._kept) < self.limit:
+            self._kept[message] = None
+        else:
+            self._dropped.add(hash(message))
+
+    @property
+    def dropped(self) -> int:
+        """Distinct notes beyond ``limit`` (counted, not kept)."""
+        return len(self._dropped)
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """The kept notes, then how many more were dropped (when any were)."""
+        kept = tuple(self._kept)
+        if self._dropped:
+            return (*kept, f"... and {self.dropped} more notes (not kept: at most {self.limit} a request)")
+        return kept
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self._kept)
 
     def header(self) -> str:
         """The notes as one latin-1-safe header value (truncated)."""
@@ -118,6 +186,10 @@ def bind_query(
     extra = {p.lower(): kind for p, kind in (always or {}).items()}
     where = f"{operation.method} {operation.template}" if operation else "this path"
     errors: dict[str, list[str]] = {}
+    params = list(params)
+    control_names((name for name, _raw in params), prefix="", errors=errors, what="query parameter")
+    if errors:
+        raise ValidationError(errors)
     out: dict[str, Any] = {}
     for name, raw in params:
         low = name.lower()
@@ -174,9 +246,12 @@ def body_value(kind: str, value: Any) -> tuple[Any, bool]:
             number = float(value)
             if math.isfinite(number):
                 return number, True
-        if isinstance(value, int | float) and math.isfinite(value):
-            return value, False
-        raise _Bad(f"Could not convert {value!r} to a finite number.")
+        try:
+            if isinstance(value, int | float) and math.isfinite(value):
+                return value, False
+        except OverflowError:  # an integer too large for a double
+            pass
+        raise _Bad(f"Could not convert {str(value)[:64]} to a finite number.")
     if kind == "boolean":
         if isinstance(value, bool):
             return value, False
@@ -280,6 +355,10 @@ def bind_item(
     kept = set(keep)
     lowered = {name.lower(): name for name in schema}
     out: dict[str, Any] = {}
+    before = len(errors)
+    control_names(item, prefix=prefix, errors=errors)
+    if len(errors) > before:
+        return out
     for name, value in item.items():
         official = name if name in schema else lowered.get(name.lower())
         if official is None:
@@ -407,7 +486,12 @@ def unknown_fields(
     notes: Notes,
     keep: Iterable[str] = (),
 ) -> None:
-    """Note the fields of ``item`` the official schema does not have (without changing the item)."""
+    """Note the fields of ``item`` the official schema does not have (without changing the item).
+    Raises `ValidationError` for a name holding a control character (in every mode)."""
+    errors: dict[str, list[str]] = {}
+    control_names(item, prefix=prefix, errors=errors)
+    if errors:
+        raise ValidationError(errors)
     kept = set(keep)
     lowered: set[str] | None = None  # built only when a name is not the schema's own spelling
     for name in item:
@@ -417,6 +501,17 @@ def unknown_fields(
             lowered = {official.lower() for official in schema}
         if name.lower() not in lowered and name not in kept:
             notes.add(f"body {prefix}.{name}: not a field of {schema_name}; Halo ignores it")
+
+
+def check_batch(body: Any, *, limit: int) -> None:
+    """Raise `PayloadTooLarge` (413, naming the cap) when ``body`` is an array of more than ``limit``
+    records: the answer holds every saved record in full (about 21 KB a ticket), so the number of
+    records a request may carry bounds the memory its answer takes. Checked before anything is saved."""
+    if isinstance(body, list) and len(body) > limit:
+        raise PayloadTooLarge(
+            f"The batch holds {len(body)} records; the sandbox saves at most {limit} records per request "
+            f"(max_batch_records). Send them in batches of {limit} or fewer; nothing was saved."
+        )
 
 
 def refuse_if_strict(notes: Notes, *, strict: bool) -> None:

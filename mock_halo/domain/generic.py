@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from halo_sandbox.mock.domain import facts
-from halo_sandbox.mock.domain.binding import Notes, bind_item, refuse_if_strict
+from halo_sandbox.mock.domain.binding import Notes, bind_item, control_names, refuse_if_strict
 from halo_sandbox.mock.domain.resources import GENERIC_DEFAULT_SCOPE, generic_spec
+from halo_sandbox.mock.engine.wire import wire_check, wire_problem
 from halo_sandbox.mock.exceptions import FieldErrors, NotFound, ValidationError
 
 _MAX_PAGE_SIZE = 100
@@ -216,7 +217,12 @@ class GenericStore:
                     keep=("id",),
                 )
             else:
+                control_names(item, prefix=prefix, errors=errors)
                 row = copy.deepcopy(item)
+            try:  # nothing is stored that could not be sent back (as the table's resources check)
+                wire_check(row)
+            except (ValueError, UnicodeError, OverflowError, RecursionError, TypeError) as exc:
+                errors.setdefault(prefix, []).append(f"The record cannot be saved: {wire_problem(exc)}.")
             bound.append((prefix, row))
         if errors:
             raise ValidationError(errors)

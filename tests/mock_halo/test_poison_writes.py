@@ -73,6 +73,33 @@ async def test_poison_is_refused_and_commits_nothing(
     assert (await client.get("/_sandbox/snapshot")).status_code == 200
 
 
+GENERIC_POISON = [  # collections the resource table does not model: the same wire checks
+    ("/api/Supplier", b'[{"name": "bad \\ud800 text"}]'),
+    ("/api/Supplier", b'[{"name": "x", "jira_servicedesk": ' + b'{"a":' * 600 + b"1" + b"}" * 600 + b"}]"),
+    ("/api/Supplier", b'[{"name": "x", "jira_servicedesk": {"a": 1e999}}]'),
+    ("/api/Supplier", b'[{"name": "x", "jira_servicedesk": {"a": ' + b"9" * 400 + b"}}]"),
+    ("/api/Supplier", b'[{"name": "x", "datecreated": "9999-12-31T23:00:00-05:00"}]'),
+    ("/api/Supplier", b'[{"name": "x", "datecreated": "0001-01-01T00:30:00+01:00"}]'),
+    ("/api/Item", b'[{"name": "x", "baseprice": 1e999}]'),
+    ("/api/Item", b'[{"name": "x", "baseprice": ' + b"9" * 400 + b"}]"),
+    ("/api/Item", b'[{"name": "fine"}, {"name": "\\udfff"}]'),
+]
+
+
+@pytest.mark.parametrize(("path", "raw"), GENERIC_POISON)
+async def test_generic_poison_is_refused_and_commits_nothing(
+    client: httpx.AsyncClient, auth_headers: H, registry: TenantRegistry, path: str, raw: bytes
+) -> None:
+    before = json.dumps(registry.snapshot()["generic"], sort_keys=True)
+    headers = {**auth_headers, "Content-Type": "application/json"}
+    response = await client.post(path, content=raw, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()
+    assert json.dumps(registry.snapshot()["generic"], sort_keys=True) == before
+    assert (await client.get(path, headers=auth_headers)).status_code == 200
+    assert (await client.get("/_sandbox/snapshot")).status_code == 200
+
+
 @pytest.mark.parametrize("record_id", ["45_920", "٤٥", "+1", " 1", "1.0", "0x1", "99999999999", "1e3"])
 async def test_ids_that_are_not_plain_ascii_digits_are_404(
     client: httpx.AsyncClient, auth_headers: H, record_id: str

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 
 QUOTA = 50_000
 """Records the API may add to one tenant (README)."""
+BATCH = 1_000
+"""Records per POST: the most a request may carry (`max_batch_records`, README)."""
 PUBLIC_TENANTS = 32
 """Tenants the default credentials may create (README)."""
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
@@ -49,8 +51,8 @@ def test_records_stop_at_the_tenant_quota_generic_and_modelled_alike(up: Sandbox
         httpx.Client(base_url=up.base, headers=auth, timeout=120) as client,
         other_client(lambda c: c.get(f"{up.base}/api/Tickets", params={"count": 1}, headers=auth)) as waits,
     ):
-        for _ in range(QUOTA // 2_000 + 5):
-            answer = client.post("/api/Supplier", json=[{"name": "s"} for _ in range(2_000)])
+        for _ in range(QUOTA // BATCH + 5):
+            answer = client.post("/api/Supplier", json=[{"name": "s"} for _ in range(BATCH)])
             if answer.status_code != 200:
                 refused = answer
                 break
@@ -134,10 +136,10 @@ def test_over_the_memory_budget_new_work_is_refused_with_503(tmp_path: Path) -> 
                 json={"enabled": False},
                 headers={**ADMIN, "X-Sandbox-Tenant": tenant},
             ).raise_for_status()
-            for _ in range(QUOTA // 2_000 - 1):
+            for _ in range(QUOTA // BATCH - 1):
                 answer = httpx.post(
                     f"{up.base}/api/Supplier",
-                    json=[{"name": f"{n}-{i}-" + "x" * 4_000} for i in range(2_000)],
+                    json=[{"name": f"{n}-{i}-" + "x" * 4_000} for i in range(BATCH)],
                     headers=headers,
                     timeout=120,
                 )

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from halo_sandbox.mock.config import MockSettings
+from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.resources import RESOURCES
 from halo_sandbox.mock.http.app import create_app
 from halo_sandbox.server.executor import Executor
@@ -161,6 +162,42 @@ def _q(text: str) -> str:
 
 
 PATHS = sorted({spec.path for spec in RESOURCES})
+_MODELLED = {path.lower() for path in PATHS}
+GENERIC_PATHS = sorted(
+    template.strip("/")
+    for template, operations in facts.facts()["paths"].items()
+    if "post" in {m.lower() for m in operations}
+    and template.count("/") == 1
+    and template.strip("/").lower() not in _MODELLED
+)
+"""Documented collections the resource table does not model (served generically), from Halo's document."""
+GENERIC_FIELDS = sorted(
+    {
+        name
+        for path in GENERIC_PATHS
+        for name in facts.schema(
+            (facts.operation("POST", f"/{path}") or facts.operation("GET", f"/{path}")).body_schema or ""
+        )  # type: ignore[union-attr]
+    }
+)
+generic_records = st.dictionaries(
+    st.one_of(st.sampled_from(GENERIC_FIELDS), st.sampled_from(FIELDS), texts), hostile, max_size=6
+)
+generic_bodies = st.one_of(
+    st.builds(_encode, st.one_of(generic_records, st.lists(generic_records, max_size=3))),
+    raw_bodies,
+    st.sampled_from(  # the poison the generic collections once stored and then could not answer
+        [
+            b'[{"name": "\\ud800"}]',
+            b'[{"name": "x", "datecreated": "9999-12-31T23:00:00-05:00"}]',
+            b'[{"name": "x", "baseprice": 1e999}]',
+            b'[{"name": "x", "jira_servicedesk": {"a": 1e999}}]',
+            b'[{"name": "x", "jira_servicedesk": {"a": ' + b"9" * 400 + b"}}]",
+            b'[{"name": "x", "jira_servicedesk": ' + b'{"a":' * 600 + b"1" + b"}" * 600 + b"}]",
+            b'[{"name": "x", "bad\\r\\nX-Evil: 1": 1}]',
+        ]
+    ),
+)
 paths = st.one_of(st.sampled_from(PATHS), texts.map(lambda t: _q(t) or "x"))
 ids = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
@@ -221,7 +258,8 @@ class Rig:
         tenant = self.registry.get()
         return (
             json.dumps(tenant.store.snapshot(), sort_keys=True)
-            + json.dumps(tenant.faults.snapshot())
+            + json.dumps(tenant.generic.snapshot(), sort_keys=True)
+            + json.dumps([tenant.strict, tenant.faults.snapshot()])
             + json.dumps(self.registry.names())
         )
 
@@ -229,6 +267,8 @@ class Rig:
         """No 5xx; a refusal is a JSON 4xx and changes nothing."""
         TALLY[target] += 1
         assert response.status_code < 500, (target, response.status_code, response.text[:300])
+        for name, value in response.headers.raw:  # what a real server could not send drops the connection
+            assert all(32 <= c < 127 or c == 9 for c in name + value), (target, name, value[:200])
         if response.status_code >= 400:
             assert response.headers.get("content-type", "").startswith("application/json"), response.text[
                 :200
@@ -295,6 +335,56 @@ def test_api_reads_and_deletes(rig: Rig, long_run: bool) -> None:
             rig.check(
                 "api DELETE", rig.http.delete(f"/api/{path}/{record_id}?{params}", headers=rig.auth), before
             )
+
+    run()
+
+
+def _generic_write(rig: Rig, path: str, body: bytes, target: str) -> None:
+    before = rig.state()
+    headers = {**rig.auth, "Content-Type": "application/json"}
+    response = rig.http.post(f"/api/{path}", content=body, headers=headers)
+    rig.check(target, response, before)
+    if response.status_code == 200:  # what was stored answers: the list, each record, the snapshot
+        assert rig.http.get("/_sandbox/snapshot", headers=ADMIN).status_code == 200
+        listed = rig.http.get(f"/api/{path}", headers=rig.auth)  # 405 where Halo documents no list
+        assert listed.status_code in (200, 405), (path, listed.text[:200])
+        saved = response.json()
+        for row in saved if isinstance(saved, list) else [saved]:
+            if isinstance(row, dict) and row.get("id") is not None:
+                one = rig.http.get(f"/api/{path}/{_q(str(row['id']))}", headers=rig.auth)
+                assert one.status_code < 500, (path, row["id"], one.text[:200])
+        rig.registry.reset()
+
+
+def test_generic_writes(rig: Rig, long_run: bool) -> None:
+    """Every documented collection the table does not model goes through the same wire checks."""
+
+    @_examples(long_run)
+    @given(path=st.sampled_from(GENERIC_PATHS), body=generic_bodies)
+    def run(path: str, body: bytes) -> None:
+        _generic_write(rig, path, body, "generic POST")
+
+    run()
+
+
+def test_strict_mode(rig: Rig, long_run: bool) -> None:
+    """A strict tenant: unknown and hostile field and parameter names (control characters too) on
+    modelled and generic paths are refused with a JSON 400, nothing stored, nothing dropped."""
+
+    @_examples(long_run)
+    @given(
+        path=st.one_of(st.sampled_from(PATHS), st.sampled_from(GENERIC_PATHS)),
+        body=st.one_of(generic_bodies, st.builds(_encode, st.lists(records, min_size=1, max_size=3))),
+        params=query,
+    )
+    def run(path: str, body: bytes, params: str) -> None:
+        rig.registry.get().strict_setting = True
+        try:
+            before = rig.state()
+            rig.check("strict GET list", rig.http.get(f"/api/{path}?{params}", headers=rig.auth), before)
+            _generic_write(rig, f"{path}?{params}", body, "strict POST")
+        finally:
+            rig.registry.get().strict_setting = None
 
     run()
 
