@@ -12,7 +12,8 @@ mapping lives in one handler (`.app`), never in the routes.
     │   │                          field the way ASP.NET model binding does: {"[0].client_id": ["..."]}
     │   └── StrictRefusal     400  strict mode: the request carries what real Halo would ignore
     ├── QuotaExceeded         403  a write past the tenant's record quota (the sandbox's, not Halo's)
-    ├── PayloadTooLarge       413  an attachment (or a request body) over the configured limit
+    ├── RequestTimeout        408  the request body did not arrive in time (the server's body deadline)
+    ├── PayloadTooLarge       413  an attachment, a request body or a batch over the configured limit
     ├── UnsupportedMediaType  415  a POST body that is not JSON (Content-Type)
     ├── RateLimited           429  the rolling-window limiter refused the request
     └── OverBudget            503  the process is over its memory budget (``Retry-After``)
@@ -134,6 +135,13 @@ class FieldErrors:
 class StrictRefusal(ValidationError):
     """Raised in strict mode when a request carries anything real Halo would ignore (unknown body
     fields, undocumented or unimplemented query parameters, values Halo's binder would convert)."""
+
+
+class RequestTimeout(HaloError):
+    """Raised when the request body stops arriving (the serving layer's body deadline, or a client that
+    left mid-body): answered 408 rather than a dropped connection or a 500."""
+
+    status_code = 408
 
 
 class PayloadTooLarge(HaloError):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from halo_sandbox.mock.config import RateLimit
@@ -240,7 +240,8 @@ async def change_clock(request: Request, tenant: Tenant = Depends(current_tenant
 class RateLimitUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = True
+    enabled: StrictBool = True
+    """A JSON boolean: ``"yes"`` or ``1`` is refused (400), not taken for true."""
     limit: int | None = Field(default=None, ge=1, le=10_000_000)
     window_seconds: int | None = Field(default=None, ge=1, le=86_400 * 7)
 
@@ -269,7 +270,7 @@ async def put_ratelimit(request: Request, tenant: Tenant = Depends(current_tenan
 class StrictUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool | None
+    enabled: StrictBool | None
     """``true``/``false`` switch the tenant; ``null`` follows the instance's ``--strict`` setting."""
 
 

@@ -27,6 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from halo_sandbox.mock.config import MockSettings
@@ -40,6 +41,7 @@ from halo_sandbox.mock.exceptions import (
     NotFound,
     OAuthError,
     PayloadTooLarge,
+    RequestTimeout,
     Unauthorized,
     ValidationError,
 )
@@ -153,6 +155,9 @@ class _SandboxMiddleware:
                     self.registry.discard(created)
         except HaloError as exc:
             await error_response(exc)(scope, receive, send)
+        except ClientDisconnect:
+            late = RequestTimeout(_BODY_LATE, headers={"Connection": "close"})
+            await error_response(late)(scope, receive, send)
 
     async def _data(self, scope: Scope, receive: Receive, send: Send, *, lower: str) -> None:
         started = time.perf_counter()
@@ -237,6 +242,16 @@ class _SandboxMiddleware:
             if outcome["status"] is not None:
                 raise
             await error_response(exc)(scope, receive, send_wrapper)
+        except ClientDisconnect:  # the body stopped arriving: answered (408), never a 500 or a drop
+            if outcome["status"] is not None:
+                raise
+            late: HaloError = (
+                RequestTimeout(_BODY_LATE)
+                if _is_api(lower)
+                else OAuthError("invalid_request", _BODY_LATE, status_code=408)
+            )
+            late.headers["Connection"] = "close"  # the rest of the body may still come: no reuse
+            await error_response(late)(scope, receive, send_wrapper)
         except Exception as exc:
             if outcome["status"] is None and not isinstance(exc, ConnectionDropped):
                 outcome["status"] = 500  # what the server's error middleware answers
@@ -273,6 +288,9 @@ class _SandboxMiddleware:
                     f"for another tenant, not {tenant.name!r}."
                 ) from None
             raise
+
+
+_BODY_LATE = "The request body did not arrive in time; nothing was done. Send the whole body promptly."
 
 
 def _limit_body(headers: Headers, receive: Receive, *, limit: int) -> Receive:

@@ -17,6 +17,14 @@ CALL_ID_HEADER = "X-Sandbox-Call-Id"
 ADMIN_KEY_HEADER = "X-Admin-Key"
 CONTROL_PREFIX = "/_sandbox"
 RATELIMIT_META = "halo-sandbox/ratelimit"
-SECRET_QUERY_PARAMS = ("client_secret", "password", "refresh_token", "access_token", "code", "code_verifier")
+SECRET_QUERY_PARAMS = (
+    "client_secret",
+    "password",
+    "refresh_token",
+    "access_token",
+    "code",
+    "code_verifier",
+    "api_key",
+)
 """Query parameters whose values are secrets (sent in a query string by careless clients): every log,
 journal and console shows them as ``***``."""

@@ -8,8 +8,8 @@ admin key) for a port another process holds: a busy port is a `PortInUse` with a
 - `DeadlineH11Protocol`: uvicorn's h11 protocol with a header deadline: a connection whose request
   line and headers are not complete `HEADER_TIMEOUT` seconds after its first byte (or after connecting)
   is closed (uvicorn alone waits for them forever: a few thousand half-sent requests hold a slot each).
-- `BodyDeadline`: ASGI middleware closing a request whose body is not complete `BODY_TIMEOUT` seconds
-  after the app starts reading it.
+- `BodyDeadline`: ASGI middleware answering 408 (and closing) a request whose body is not complete
+  `BODY_TIMEOUT` seconds after the app starts reading it.
 - `uvicorn_options()`: the protocol above, a cap on concurrent connections, the keep-alive timeout.
 - Idle connections make room: when a new connection would reach the cap (uvicorn answers 503 to every
   request at ``limit_concurrency`` connections), or its client address already holds
@@ -172,9 +172,15 @@ class DeadlineH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
 
+_LATE_BODY = (
+    b'{"message":"The request body did not arrive in time; nothing was done. Send the whole body promptly."}'
+)
+
+
 class BodyDeadline:
     """ASGI middleware: the request body must arrive within ``timeout`` seconds of the first read;
-    a late body reads as a disconnect (the app stops, the connection is closed)."""
+    a late body reads as a disconnect (the app stops) and is answered 408 (``{"message": ...}``, Halo's
+    error shape; ``Connection: close``) unless the app answered itself: never a 500, never a drop."""
 
     def __init__(self, app: ASGIApp, *, timeout: float = BODY_TIMEOUT) -> None:
         self.app = app
@@ -186,10 +192,10 @@ class BodyDeadline:
             return
         loop = asyncio.get_running_loop()
         deadline: float | None = None
-        complete = False
+        complete = late = started = swallowed = False
 
         async def timed() -> Message:
-            nonlocal deadline, complete
+            nonlocal deadline, complete, late
             if complete:
                 return await receive()  # e.g. waiting for the client to disconnect (event streams)
             deadline = deadline or loop.time() + self.timeout
@@ -197,10 +203,37 @@ class BodyDeadline:
                 message = await receive()
                 complete = message["type"] != "http.request" or not message.get("more_body", False)
                 return message
-            complete = True
+            complete = late = True
             return {"type": "http.disconnect"}
 
-        await self.app(scope, timed, send)
+        async def watched(message: Message) -> None:
+            nonlocal started, swallowed
+            if message["type"] == "http.response.start":
+                if late and message["status"] >= 500:  # an app's error page for the missing body
+                    swallowed = True
+                    return
+                started = True
+            if not swallowed:
+                await send(message)
+
+        try:
+            await self.app(scope, timed, watched)
+        except Exception:
+            if not late or started:
+                raise
+        if late and not started:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 408,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(_LATE_BODY)).encode()),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": _LATE_BODY})
 
 
 def uvicorn_options(**overrides: Any) -> dict[str, Any]:

@@ -198,9 +198,10 @@ async def test_secrets_in_query_strings_are_not_journalled(client: httpx.AsyncCl
         },
     )
     await client.get("/api/Tickets?refresh_token=abc123&client_secret=s3cr3t&count=1")
+    await client.get("/api/Tickets?API_KEY=k3y-in-url&count=1")  # a key some Halo clients send in the URL
     journal = (await client.get("/_sandbox/requests")).json()["requests"]
     text = json.dumps(journal)
-    for secret in ("halo-sandbox-secret", "hunter2", "abc123", "s3cr3t"):
+    for secret in ("halo-sandbox-secret", "hunter2", "abc123", "s3cr3t", "k3y-in-url"):
         assert secret not in text
     assert "client_secret=***" in text and "client_id=halo-sandbox" in text and "count=1" in text
 
@@ -212,9 +213,10 @@ def test_the_access_log_filters_redact_secrets_and_session_ids() -> None:
     from halo_sandbox.provisioning.routes import RedactTokens
 
     line = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("POST", "/auth/token?client_secret=s3cr3t&x=1", 200))
+    key = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("GET", "/api/Tickets?x=1&api_key=s3cr3t", 200))
     sse = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("POST", "/messages/?session_id=0123456789abcdef", 202))
     mcp = ('127.0.0.1:5 - "%s %s HTTP/1.1" %d', ("POST", "/mcp/AbCdEfGhIjKlMnOpQrStUv", 200))
-    for log_filter, cases in ((RedactSecrets(), [line]), (RedactTokens(), [line, sse, mcp])):
+    for log_filter, cases in ((RedactSecrets(), [line, key]), (RedactTokens(), [line, key, sse, mcp])):
         for msg, args in cases:
             record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, msg, args, None)
             log_filter.filter(record)

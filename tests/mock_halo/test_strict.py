@@ -3,6 +3,8 @@ strict tenant or a ``--strict`` instance, refused with 400 before anything is wr
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -122,3 +124,77 @@ async def test_generic_records_and_strictness_survive_snapshot_and_reset(
     assert restored.status_code == 200, restored.text
     assert (await client.get("/api/Item", headers=auth_headers)).json()["items"][0]["name"] == "Laptop"
     assert (await client.get("/_sandbox/strict")).json()["enabled"] is True
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1, 0, "1", [], {}])
+async def test_the_strict_switch_takes_only_json_booleans(client: httpx.AsyncClient, value: object) -> None:
+    refused = await client.put("/_sandbox/strict", json={"enabled": value})
+    assert refused.status_code == 400 and "enabled" in refused.json(), refused.text
+    assert (await client.get("/_sandbox/strict")).json()["enabled"] is False  # unchanged
+    limit = await client.put("/_sandbox/ratelimit", json={"enabled": value})
+    assert limit.status_code == 400 and "enabled" in limit.json(), limit.text
+
+
+async def test_many_unknown_fields_make_a_bounded_set_of_notes(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    fields = {f"zz_field_{i}": 1 for i in range(20_000)}
+    response = await client.post(
+        "/api/Tickets", headers=auth_headers, json=[{"summary": "many", "client_id": 104, **fields}]
+    )
+    assert response.status_code == 200, response.text
+    assert len(response.headers["X-Sandbox-Ignored"]) <= 2000
+    ignored = (await _journal(client))[0]["ignored"]
+    assert 1 < len(ignored) <= 51  # a cap per entry, then how many more were not kept
+    dropped = int(ignored[-1].split(" more notes")[0].rsplit(" ", 1)[-1])
+    assert len(ignored) - 1 + dropped == 20_000
+    repeated = await client.get("/api/Tickets", headers=auth_headers, params=[("zz", "1")] * 500)
+    assert (await _journal(client))[0]["ignored"] == [
+        "query zz: not a documented parameter of GET /Tickets; Halo ignores it"
+    ]  # one note for the same thing, however often it comes
+    assert repeated.status_code == 200
+    await client.put("/_sandbox/strict", json={"enabled": True})
+    refused = await client.post(
+        "/api/Tickets", headers=auth_headers, json=[{"summary": "many", "client_id": 104, **fields}]
+    )
+    assert refused.status_code == 400 and len(refused.json()["strict"]) <= 52
+
+
+BAD_NAMES = ["bad\r\nX-Evil: 1", "nul\x00name", "tab\tname", "esc\x1b[31m", "del\x7f", "c1\x85"]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("name", BAD_NAMES)
+async def test_a_name_with_a_control_character_is_refused_before_writing(
+    client: httpx.AsyncClient, auth_headers: H, registry: TenantRegistry, name: str, strict: bool
+) -> None:
+    await client.put("/_sandbox/strict", json={"enabled": strict})
+    before = json.dumps(registry.snapshot()["store"], sort_keys=True)
+    writes = [
+        ("/api/Tickets", [{"summary": "x", "client_id": 104, name: 1}]),
+        ("/api/Supplier", [{"name": "x", name: 1}]),
+        ("/api/Tickets", [{"summary": "x", "client_id": 104}, {"summary": "y", "client_id": 104, name: 1}]),
+    ]
+    for path, body in writes:
+        response = await client.post(path, headers=auth_headers, json=body)
+        assert response.status_code == 400, (path, response.text)
+        assert "control character" in json.dumps(response.json())
+        assert all(ord(c) >= 0x20 for c in response.headers.get("X-Sandbox-Ignored", ""))
+    query = await client.get("/api/Tickets", headers=auth_headers, params={name: "1"})
+    assert query.status_code == 400 and "control character" in json.dumps(query.json())
+    generic = await client.get("/api/Supplier", headers=auth_headers, params={name: "1"})
+    assert generic.status_code == 400
+    assert json.dumps(registry.snapshot()["store"], sort_keys=True) == before
+    for entry in await _journal(client):
+        for note in entry["ignored"]:
+            assert all(ord(c) >= 0x20 and not 0x7F <= ord(c) <= 0x9F for c in note), note
+
+
+async def test_control_characters_in_values_are_escaped_in_every_note(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    response = await client.get("/api/Tickets", headers=auth_headers, params={"count": " 5\r\n"})
+    assert response.status_code in (200, 400)
+    for entry in await _journal(client):
+        for note in entry["ignored"]:
+            assert "\r" not in note and "\n" not in note, note

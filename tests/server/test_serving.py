@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import resource
 import socket
 
@@ -60,18 +61,66 @@ async def test_half_sent_headers_are_dropped_and_whole_requests_served() -> None
             writer.close()
 
 
-async def test_a_body_that_never_completes_is_abandoned() -> None:
+async def _late_body(port: int, request: bytes) -> bytes:
+    """Send ``request`` (headers and part of a body) and read until the server closes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    answer = b""
+    with anyio.move_on_after(5):
+        while chunk := await reader.read(65536):
+            answer += chunk
+    writer.close()
+    return answer
+
+
+async def test_a_body_that_never_completes_is_answered_408_and_closed() -> None:
     async with _serve(BodyDeadline(ECHO, timeout=0.5), **uvicorn_options()) as port:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nonly a little")
-        answer = b""
-        with anyio.move_on_after(5):
-            while chunk := await reader.read(65536):
-                answer += chunk
-        assert answer == b"" or not answer.startswith(b"HTTP/1.1 200")  # no hanging slot, no success
-        writer.close()
+        answer = await _late_body(
+            port, b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nonly a little"
+        )
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408"), answer  # answered, and the connection closed (read ended)
+        assert "message" in json.loads(body)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             assert (await client.post("/", content=b"x" * 5000)).json() == {"bytes": 5000}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content_type", "key"),
+    [
+        ("POST", "/api/Tickets", "application/json", "message"),
+        ("POST", "/auth/token", "application/x-www-form-urlencoded", "error_description"),
+        ("PUT", "/_sandbox/strict", "application/json", "message"),
+        ("PUT", "/_sandbox/snapshot", "application/json", "message"),
+    ],
+)
+async def test_the_mock_answers_a_late_body_408_in_its_error_shape(
+    method: str, path: str, content_type: str, key: str
+) -> None:
+    from halo_sandbox.mock.config import MockSettings
+    from halo_sandbox.mock.http.app import create_app
+
+    app = create_app(MockSettings(rate_limit=None))
+    async with _serve(BodyDeadline(app, timeout=0.5), **uvicorn_options()) as port:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            token = await client.post(
+                "/auth/token",
+                data={"grant_type": "client_credentials", "client_id": "halo-sandbox"}
+                | {"client_secret": "halo-sandbox-secret", "scope": "all"},
+            )
+            bearer = token.json()["access_token"]
+        answer = await _late_body(
+            port,
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            f"Authorization: Bearer {bearer}\r\nContent-Length: 1000\r\n\r\n[{{".encode(),
+        )
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408"), answer
+        assert key in json.loads(body)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            journal = (await client.get("/_sandbox/requests")).json()["requests"]
+        if path.startswith("/api"):
+            assert journal[0]["status"] == 408
 
 
 def _rss_mb() -> float:
