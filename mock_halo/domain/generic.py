@@ -31,6 +31,7 @@ from typing import Any
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.binding import Notes, bind_item, control_names, refuse_if_strict
 from halo_sandbox.mock.domain.resources import GENERIC_DEFAULT_SCOPE, generic_spec
+from halo_sandbox.mock.engine.gil import paced
 from halo_sandbox.mock.engine.wire import wire_check, wire_problem
 from halo_sandbox.mock.exceptions import FieldErrors, NotFound, ValidationError
 
@@ -201,7 +202,7 @@ class GenericStore:
         schema = facts.schema(collection.schema) if collection.schema else {}
         errors: dict[str, list[str]] = {}
         bound = []
-        for i, item in enumerate(items):
+        for i, item in enumerate(paced(items)):
             prefix = f"[{i}]"
             if not isinstance(item, dict):
                 errors.setdefault(prefix, []).append("Each item must be a JSON object.")
@@ -255,8 +256,11 @@ class GenericStore:
                     rows.next_id = max(rows.next_id, key + 1)
                 merged = {**rows.rows.get(key, {}), **row, "id": key}
                 rows.rows[key] = merged
-                saved.append(self._full(collection, merged))
-        return saved[0] if len(saved) == 1 else saved
+                saved.append(merged)
+        # answered outside the lock (a stored row is replaced, never changed in place): readers of the
+        # collection do not wait while a batch's full records are built
+        out = [self._full(collection, row) for row in paced(saved)]
+        return out[0] if len(out) == 1 else out
 
     def receive(self, *, collection: Collection, body: Any) -> dict[str, Any]:
         """Record a ``POST`` whose body is not records (ids, a string, a form: the operation's effect

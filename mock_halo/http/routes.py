@@ -470,10 +470,21 @@ async def documented(request: Request, tenant: Tenant) -> Response:
     raw = await request.body()
     if raw.strip():
         _check_json_type(request)
-    body = _parse_json(raw) if raw.strip() else {}
-    check_batch(body, limit=request.app.state.settings.max_batch_records)
-    tenant.check_quota(body, at_most=1 if record_id is not None else None)
-    result = tenant.generic.post(
-        collection=collection, body=body, notes=notes, id=record_id, strict=tenant.strict
-    )
-    return JSONResponse(result, headers=headers)
+    limit = request.app.state.settings.max_batch_records
+
+    def save() -> Any:
+        body = _parse_json(raw) if raw.strip() else {}
+        check_batch(body, limit=limit)
+        tenant.check_quota(body, at_most=1 if record_id is not None else None)
+        return tenant.generic.post(
+            collection=collection, body=body, notes=notes, id=record_id, strict=tenant.strict
+        )
+
+    if len(raw) <= SMALL_BATCH_BYTES:
+        return JSONResponse(save(), headers=headers)
+
+    def save_big() -> Any:
+        with heavy():
+            return save()
+
+    return JSONResponse(await anyio.to_thread.run_sync(save_big), headers=headers)
