@@ -186,6 +186,27 @@ def test_two_tools_for_one_role_are_ambiguous_not_guessed():
     assert found.tool("clients", "list").name == "list_clients"
 
 
+def test_the_plainly_named_list_is_chosen_over_narrowed_ones():
+    # a server offering list_tickets beside "my", "assigned" and "created" lists: the plain one is
+    # the resource's list, the others narrow it and are left unmapped with the reason
+    names = [
+        "halo_list_tickets",
+        "halo_list_assigned_tickets",
+        "halo_get_my_tickets",
+        "halo_list_created_tickets",
+    ]
+    found = discover([tool(n) for n in names])
+    assert found.mapped[("tickets", "list")].name == "halo_list_tickets"
+    assert "tickets.list" not in found.ambiguous
+    assert "assigned" in found.unmapped["halo_list_assigned_tickets"]
+    assert "my" in found.unmapped["halo_get_my_tickets"]
+
+
+def test_two_narrowed_lists_without_a_plain_one_stay_ambiguous():
+    found = discover([tool("list_my_tickets"), tool("list_recent_tickets")])
+    assert set(found.ambiguous["tickets.list"]) == {"list_my_tickets", "list_recent_tickets"}
+
+
 def test_a_tool_naming_two_resources_by_their_ids_is_ambiguous():
     schema = {
         "type": "object",

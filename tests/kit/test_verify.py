@@ -407,6 +407,12 @@ async def test_an_honest_server_with_a_breaker_guards_nested_writes_and_str_tool
     assert ("writes", "update_ticket / update") in held
     assert ("writes", "delete_ticket / delete") in held
     assert ("reads", "get_client") in held and ("reads", "list_priorities") in held
+    # third-party shapes: the plain list chosen over "my"; a priority read by its number; a list
+    # sized by count alone asked for its largest; the bytes inside a free-form data body
+    assert tools["list_tickets"]["role"] == "list" and "list_my_tickets" in report.unmapped
+    assert ("reads", "get_priority") in held
+    assert ("pagination", "list_ticket_actions") in held
+    assert ("attachments", "create_attachment / upload") in held
     assert {
         p for p in ("reads", "pagination", "errors", "auth") if report.property_status(p) == "passed"
     } == {

@@ -509,6 +509,16 @@ def _classify(name: str, description: str, schema: Mapping[str, Any]) -> tuple[K
 _STRENGTH = {"mapping file": 2, "name": 1, "description": 0}
 
 
+def _qualifiers(name: str) -> list[str]:
+    """The words of a tool name beyond its action, its resource and noise (``my``, ``assigned`` of
+    ``halo_list_my_assigned_tickets``): a tool so named narrows the plain one."""
+    words = [w for w in tokens(name) if w not in _NOISE]
+    covered: set[int] = set()
+    for hit in _named(words):
+        covered |= set(range(hit[3], hit[3] + hit[2]))
+    return [w for i, w in enumerate(words) if i not in covered and w not in _VERBS and w != "all"]
+
+
 def discover(tools: Iterable[Any], mapping: Mapping[str, Any] | None = None) -> Discovery:
     """Map `mcp.types.Tool`-like objects (``name``, ``description``, ``input_schema``)."""
     overrides: Mapping[str, Any] = (mapping or {}).get("tools", {})
@@ -535,7 +545,17 @@ def discover(tools: Iterable[Any], mapping: Mapping[str, Any] | None = None) -> 
         top = max(_STRENGTH[m.source] for m in tools_for)
         strongest = [m for m in tools_for if _STRENGTH[m.source] == top]
         label = f"{key[0]}.{key[1]}"
-        if len(strongest) > 1:
+        plain = [m for m in strongest if not _qualifiers(m.name)]
+        if len(strongest) > 1 and len(plain) == 1:
+            # list_tickets beside list_my_tickets, list_assigned_tickets: the plainly named one
+            found.mapped[key] = plain[0]
+            for m in strongest:
+                if m is not plain[0]:
+                    found.unmapped[m.name] = (
+                        f"{label} is {plain[0].name} (named only by its action and resource); this one "
+                        f"narrows it ({', '.join(_qualifiers(m.name))})"
+                    )
+        elif len(strongest) > 1:
             names = [m.name for m in strongest]
             found.ambiguous[label] = names
             for m in strongest:

@@ -9,7 +9,11 @@ what trips naive oracles:
 - writes whose record sits in a nested ``data`` object (a Pydantic model, a ``$ref`` in the schema);
 - reads with ``includedetails=true``; priorities listed by ``priorityid`` only (no ``id`` field);
 - Halo's status and message passed through once (no retries); one token refresh and one replay on
-  a 401.
+  a 401;
+- shapes seen in third-party servers: a "my tickets" list beside the plain one; a priority read by
+  a number (Halo's priority ids are uuids; ``/Priority/{n}`` reads ``priorityid``); ticket actions
+  listed by Halo's ``count`` alone (at most 200, no page argument); an attachment upload whose record
+  is a free-form ``data`` object (``data_base64`` inside).
 
     python server.py --halo-url URL --client-id ID --client-secret SECRET [--port PORT]
 """
@@ -19,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 from mcp.server.mcpserver import MCPServer
@@ -132,7 +136,9 @@ def build(halo: Halo) -> MCPServer:
         return json.dumps(created)
 
     @server.tool(description="Change a Halo ticket's summary or details. Requires confirm=true.")
-    async def update_ticket(ticket_id: int, data: TicketChanges, confirm: bool) -> str:
+    async def update_ticket(
+        ticket_id: Annotated[int, Field(ge=1)], data: TicketChanges, confirm: bool
+    ) -> str:
         _guard(confirm)
         body = {"id": ticket_id, **data.model_dump(exclude_none=True)}
         return json.dumps(await halo.request("POST", "/api/Tickets", json=[body]))
@@ -162,6 +168,28 @@ def build(halo: Halo) -> MCPServer:
         return json.dumps(
             await halo.request("GET", f"/api/Client/{client_id}", params={"includedetails": "true"})
         )
+
+    @server.tool(description="List the Halo tickets assigned to me, a page at a time.")
+    async def list_my_tickets(page: int = Field(default=1, ge=1)) -> str:
+        query = {"pageinate": "true", "page_no": page, "page_size": 50, "agent_id": 1}
+        return json.dumps(await halo.request("GET", "/api/Tickets", params=query))
+
+    @server.tool(description="Get one Halo priority by its number.")
+    async def get_priority(id: int = Field(ge=1)) -> str:
+        return json.dumps(await halo.request("GET", f"/api/Priority/{id}"))
+
+    @server.tool(description="List a Halo ticket's actions (notes), newest first.")
+    async def list_ticket_actions(
+        ticket_id: int = Field(ge=1), count: int = Field(default=50, ge=1, le=200)
+    ) -> str:
+        return json.dumps(
+            await halo.request("GET", "/api/Actions", params={"ticket_id": ticket_id, "count": count})
+        )
+
+    @server.tool(description="Upload a Halo attachment. Requires confirm=true.")
+    async def create_attachment(data: dict[str, Any], confirm: bool) -> str:
+        _guard(confirm)
+        return json.dumps(await halo.request("POST", "/api/Attachment", json=[data]))
 
     @server.tool(description="List Halo's ticket priorities.")
     async def list_priorities() -> str:

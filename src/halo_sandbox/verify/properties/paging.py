@@ -348,13 +348,18 @@ def _verdict(ctx: Context, mapped: MappedTool, paging: Paging, found: Any) -> An
 
 
 async def _single_call(ctx: Context, mapped: MappedTool, schema: dict[str, Any], paging: Paging) -> Any:
-    """A list without paging: one call returns every matching record (105 of them) exactly once."""
+    """A list without paging: one call returns every matching record (105 of them) exactly once;
+    with a size argument (``count``, at most 200) the call asks for its largest."""
     made = dataset(ctx, mapped.resource, schema, 105)
     if isinstance(made, str):
         return ctx.check(
             "pagination", mapped.name, "skipped", f"no filter to isolate a dataset ({made})", tool=mapped.name
         )
     args, expected = made
+    if paging.size_param:
+        # a size but no page: the caller's way to every record is the largest size the schema allows
+        top = ((schema.get("properties") or {}).get(paging.size_param) or {}).get("maximum")
+        args[paging.size_param] = top if isinstance(top, int) and top >= 1 else len(expected)
     seen, calls, stopped = await traverse(ctx, mapped, paging, args)
     failure = _judge(seen, expected, calls, stopped)
     return ctx.check(

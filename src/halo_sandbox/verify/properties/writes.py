@@ -5,6 +5,7 @@ round-trip)."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 from typing import Any
@@ -204,21 +205,38 @@ async def _update_and_delete(
 _BYTES_PARAMS = {"contentbase64", "database64", "base64", "filebase64", "content", "data", "file", "filedata"}
 
 
+def _takes_text(prop: Any) -> bool:
+    """Whether an argument takes a string (``data: {...}``, an object, does not)."""
+    kinds = prop.get("type") if isinstance(prop, dict) else None
+    return kinds in (None, "string") or (isinstance(kinds, list) and "string" in kinds)
+
+
 async def attachments(ctx: Context) -> list:
     create = ctx.discovery.tool("attachments", "create")
     if create is None:
         return [ctx.check("attachments", "attachments", "skipped", "the server offers no attachment upload")]
     schema = ctx.schema(create.name)
     props = schema.get("properties") or {}
-    content = next((p for p in props if norm(p) in _BYTES_PARAMS), None)
-    if content is None:
+    # a text argument for the bytes; else, in a record body (``data: {...}``), Halo's own field
+    content = next((p for p in props if norm(p) in _BYTES_PARAMS and _takes_text(props[p])), None)
+    body = getattr(schema, "body_param", None)
+    if content is None and body is None:
         return [
             ctx.check("attachments", create.name, "skipped", "no base64 content argument", tool=create.name)
         ]
     payload = b"\x00\xff verify \xe2\x82\xac " + os.urandom(48)
+    encoded = base64.b64encode(payload).decode()
     ticket = seeded_ticket(ctx)
-    args, missing = fill_arguments(schema, {"ticket_id": ticket, "filename": "verify.bin"})
-    args[content] = base64.b64encode(payload).decode()
+    values: dict[str, Any] = {"ticket_id": ticket, "filename": "verify.bin"}
+    if content is None:
+        values["data_base64"] = encoded
+    args, missing = fill_arguments(schema, values)
+    if content is not None:
+        args[content] = encoded
+    elif encoded not in json.dumps(args.get(body or "")):
+        return [
+            ctx.check("attachments", create.name, "skipped", "no base64 content argument", tool=create.name)
+        ]
     missing = [m for m in missing if m != content]
     if missing:
         return [ctx.check("attachments", create.name, "skipped", f"cannot fill {missing}", tool=create.name)]
