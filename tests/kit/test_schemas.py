@@ -65,3 +65,25 @@ def test_a_create_refused_for_an_optional_field_fails_for_the_schema():
     with pytest.raises(_Finding) as caught:
         _judge(refused({}, [{}]), object(), schema, update=False)
     assert "'summary' in the schema's required list" in caught.value.expected
+
+
+def test_a_free_form_record_body_names_no_field_optional():
+    # halo_<resource>_upsert(data: {...any keys}): the schema says nothing of summary either way
+    from halo_sandbox.verify.properties import ToolSchema
+    from halo_sandbox.verify.properties.schemas import _named_optional
+
+    free = ToolSchema(
+        {"type": "object", "properties": {"data": {"type": "object", "additionalProperties": {}}}},
+        body_param="data",
+        fixed={},
+    )
+    assert _named_optional(free, "summary") is None
+    named = ToolSchema(
+        {
+            "type": "object",
+            "properties": {"data": {"type": "object", "properties": {"summary": {"type": "string"}}}},
+        },
+        body_param="data",
+        fixed={},
+    )
+    assert _named_optional(named, "summary") == "data.summary"

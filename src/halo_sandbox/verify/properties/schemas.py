@@ -128,6 +128,8 @@ def _named_optional(schema: dict[str, Any], field: str) -> str | None:
         parent = _object_schema(schema, (schema.get("properties") or {}).get(parts[0])) or {}
     elif len(parts) > 2:
         return None
+    if parts[-1] not in (parent.get("properties") or {}):
+        return None  # a free-form record (``data: {}``) names no field: it calls none optional
     return None if parts[-1] in (parent.get("required") or []) else carried
 
 
