@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from halo_sandbox.verify.properties import ToolSchema
-from halo_sandbox.verify.properties.filters import FilterExample, _explicit, _filters
+from halo_sandbox.verify.properties.filters import _filters
 from halo_sandbox.verify.properties.schemas import _named_optional
 from halo_sandbox.verify.properties.writes import _mentions
 
@@ -50,12 +50,11 @@ TICKETS = SimpleNamespace(name="list_tickets", resource="tickets")
 ROWS = [{"id": i, "agent_id": 1 + i % 3, "status_id": 2 + i % 2} for i in range(12)]
 
 
-def test_zero_is_tried_only_where_the_schema_allows_it():
-    allowed = _filters(_ctx({"agent_id": {"type": "integer", "minimum": 0}}), TICKETS, ROWS)  # type: ignore[arg-type]
-    refused = _filters(_ctx({"agent_id": {"type": "integer", "minimum": 1}}), TICKETS, ROWS)  # type: ignore[arg-type]
-    assert 0 in [c.value for c in allowed]
-    assert 0 not in [c.value for c in refused] and refused
-    assert FilterExample(param="agent_id", halo="agent_id", value=0) in _explicit(allowed)
+def test_zero_is_never_tried_as_an_id_filter():
+    # no source gives client_id=0 a meaning in Halo (ASP.NET binds an absent int as 0): a server
+    # leaving 0 out is not failed on a guess
+    found = _filters(_ctx({"agent_id": {"type": "integer", "minimum": 0}}), TICKETS, ROWS)  # type: ignore[arg-type]
+    assert found and 0 not in [c.value for c in found]
 
 
 def test_several_ids_go_to_an_array_argument_and_flags_get_true_and_false():

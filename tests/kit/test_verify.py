@@ -103,7 +103,6 @@ DEFECTS = [
     ("stale-read", "reads", "summary: server said"),
     ("filter-ignored", "filters", "record(s) that do not match"),
     ("csv-dropped", "filters", "status=["),
-    ("falsy-dropped", "filters", "agent_id=0: "),
     ("paging-skip", "pagination", "never returned"),
     ("page-cap", "pagination", "never returned"),
     ("record-count-trust", "pagination", "never returned"),

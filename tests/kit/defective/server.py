@@ -9,8 +9,6 @@ Defects (none by default, when the server is honest):
   stale-read          the get tool answers a ticket's summary from an earlier read, not from Halo
   filter-ignored      the tickets list drops its `status_id` filter
   csv-dropped         the tickets list drops its `status` filter (several statuses, an array)
-  falsy-dropped       the tickets list tests filter values for truth: `agent_id: 0` (unassigned)
-                      and `open_only: false` are dropped (every ticket comes back)
   paging-skip         page n > 1 asks Halo for page n + 1 (records of page 2 are never seen)
   page-cap            offers pages of up to 200 and ends at the first page shorter than asked;
                       Halo caps pages at 100 (records beyond the first 100 are never seen)
@@ -66,7 +64,6 @@ DEFECTS = (
     "stale-read",
     "filter-ignored",
     "csv-dropped",
-    "falsy-dropped",
     "paging-skip",
     "page-cap",
     "record-count-trust",
@@ -302,9 +299,7 @@ def build(halo: Halo) -> Server[Any]:
         for name in ("client_id", "status_id", "agent_id", "open_only", "status"):
             if name not in args or (defect == "filter-ignored" and name == "status_id"):
                 continue
-            if (defect == "csv-dropped" and name == "status") or (
-                defect == "falsy-dropped" and not args[name]
-            ):
+            if defect == "csv-dropped" and name == "status":
                 continue
             value = args[name]
             if isinstance(value, bool):

@@ -5,14 +5,15 @@ for the same parameters.
 Per list tool, the filters are the tool's arguments named as one of the resource's filters in the
 mock's resource table (`halo_sandbox.mock.domain.resources`, Halo's documented list parameters):
 
-- an id filter (``agent_id``) with a value the seeded records hold, and with ``0`` (Halo's "none"
-  for a reference: an unassigned agent) when the tool's schema allows 0: a falsy value is a value,
-  and a server that drops it (``if args.get(name)``) answers every record;
+- an id filter (``agent_id``) with a value the seeded records hold. ``0`` is not tried: no source
+  gives it a meaning of its own in Halo (ASP.NET binds an absent ``int`` parameter as 0, so Halo
+  may well read ``client_id=0`` as no filter), and servers that leave 0 out (``if (client_id)``)
+  would be failed on a guess;
 - an id-list filter Halo takes comma-separated (``status``, ``client_ids``) that the tool's schema
   declares as an array: several ids at once (any of them);
 - a boolean filter (``open_only``) with ``true`` and with ``false``.
 
-hypothesis draws which filter and which value (so the answer is never empty by accident, 0 aside).
+hypothesis draws which filter and which value (so the answer is never empty by accident).
 A first page (of up to 50) must hold only matching records, and all of them when they fit in it and
 the server says no more pages follow. A string-typed id-list argument is not tried (its format is
 the server's to choose)."""
@@ -69,17 +70,10 @@ def _counts(rows: list[dict[str, Any]], field: str) -> list[int]:
     return sorted(counts, key=lambda v: (-counts[v], v))[:MAX_FILTER_VALUES]
 
 
-def _takes_zero(prop: dict[str, Any]) -> bool:
-    low, above = prop.get("minimum"), prop.get("exclusiveMinimum")
-    return not (isinstance(low, (int, float)) and low > 0) and not (
-        isinstance(above, (int, float)) and above >= 0
-    )
-
-
 def _filters(ctx: Context, mapped: MappedTool, rows: list[dict[str, Any]]) -> list[FilterExample]:
     """Every (argument, value) worth trying: the tool's filter arguments Halo documents for the
-    resource, with values the seeded rows hold (ids), 0 (ids whose schema allows it), several ids
-    at once (array arguments of comma-separated filters), true and false (flags)."""
+    resource, with values the seeded rows hold (ids), several ids at once (array arguments of
+    comma-separated filters), true and false (flags)."""
     from halo_sandbox.mock.domain.resources import spec_named
 
     try:
@@ -100,8 +94,6 @@ def _filters(ctx: Context, mapped: MappedTool, rows: list[dict[str, Any]]) -> li
         if flt.kind == "int" and flt.field and kind in ("integer", "number", None):
             common = _counts(rows, flt.field)
             out += [FilterExample(param=param, halo=flt.param, value=v) for v in common]
-            if common and kind is not None and _takes_zero(prop):
-                out.append(FilterExample(param=param, halo=flt.param, value=0))
         elif flt.kind == "csv" and flt.field and kind == "array":
             if (prop.get("items") or {}).get("type", "integer") not in ("integer", "number"):
                 continue
@@ -117,8 +109,8 @@ def _filters(ctx: Context, mapped: MappedTool, rows: list[dict[str, Any]]) -> li
 
 
 def _explicit(candidates: list[FilterExample]) -> list[FilterExample]:
-    """Each argument once (its commonest value), and every 0 and false: the falsy values a server
-    may drop by testing the value's truth instead of its presence."""
+    """Each argument once (its commonest value), and every false: a flag whose absence Halo reads
+    otherwise (the mock's sourced default) must be sent, not dropped by testing its truth."""
     first = list({c.param: c for c in reversed(candidates)}.values())
     falsy = [c for c in candidates if c.value is False or (type(c.value) is int and c.value == 0)]
     return first + [c for c in falsy if c not in first]
