@@ -30,6 +30,7 @@ from typing import Any
 
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.binding import Notes, bind_item, control_names, refuse_if_strict
+from halo_sandbox.mock.domain.params import Plan, plan, sort_rows
 from halo_sandbox.mock.domain.resources import GENERIC_DEFAULT_SCOPE, generic_spec
 from halo_sandbox.mock.engine.gil import paced
 from halo_sandbox.mock.engine.wire import wire_check, wire_problem
@@ -145,6 +146,9 @@ class GenericStore:
         lower-cased documented parameters (`binding.bind_query`)."""
         with self._lock:
             rows = [dict(row) for row in self._rows(collection).rows.values()]
+        rules = list_plan(collection).read(params)
+        if rules.predicates:
+            rows = [r for r in rows if rules.matches(r)]
         search = str(params.get("search") or "").strip().lower()
         if search:
             rows = [
@@ -155,10 +159,14 @@ class GenericStore:
             ]
         order = str(params.get("order") or "").strip()
         desc = bool(params.get("orderdesc"))
-        if order:
-            rows.sort(key=lambda r: _sort_key(r.get(order)), reverse=desc)
+        if order or rules.then:
+            levels = (((order.lower(), desc),) if order else ()) + rules.then
+            sort_rows(rows, levels, _field_value)
         elif desc:
             rows.reverse()
+        if rules.include or rules.idonly:
+            full = facts.full_record(collection.schema) if collection.schema else {}
+            rows = [rules.shape(r, full) for r in rows]
         total = len(rows)
         if collection.list_key is None:
             return rows
@@ -342,9 +350,19 @@ def _key(collection: Collection, id: str) -> Any:
     raise NotFound(f"The specified URL is invalid: no {collection.name} record {id!r}.")
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if value is None or isinstance(value, list | dict):
-        return (0, 0)
-    if isinstance(value, str):
-        return (2, value.lower())
-    return (1, value)
+def _field_value(row: Mapping[str, Any], name: str) -> Any:
+    """A row's value of ``name`` (an ``order`` parameter: case-insensitive)."""
+    if name in row:
+        return row[name]
+    return next((v for k, v in row.items() if k.lower() == name), None)
+
+
+def list_plan(collection: Collection) -> Plan:
+    """The documented list parameters of a collection the rules act on (`params.plan`), besides
+    `LIST_PARAMS`."""
+    return plan(facts.operation("GET", collection.path), collection.schema, taken=frozenset(LIST_PARAMS))
+
+
+def list_params(collection: Collection) -> tuple[str, ...]:
+    """Every documented list parameter a collection acts on."""
+    return LIST_PARAMS + tuple(list_plan(collection).actions)

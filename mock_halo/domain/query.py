@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.coercion import INT_MAX, INT_MIN
+from halo_sandbox.mock.domain.params import NO_PARAMS, ParamQuery, Plan, plan
 from halo_sandbox.mock.domain.records import RowFilter
 from halo_sandbox.mock.domain.resources import ResourceSpec
 from halo_sandbox.mock.domain.rules import FILTERS
@@ -79,6 +81,9 @@ class ListQuery:
     missing_required: str | None = None
     """The parameter without which the resource lists nothing (``list_requires``), when absent:
     the answer is then an empty, unpaged list."""
+    rules: ParamQuery = NO_PARAMS
+    """What the documented parameters the table does not name do (`params.RULES`): row predicates,
+    secondary orders, fields added to rows, ids only."""
 
     @classmethod
     def parse(cls, spec: ResourceSpec, params: Mapping[str, str] | None = None) -> ListQuery:
@@ -138,7 +143,37 @@ class ListQuery:
             limit=count if count is not None else spec.count_default,
             matches_nothing=_NOTHING in eq.values(),
             missing_required=missing,
+            rules=list_plan(spec).read(params),
         )
+
+
+PAGING = ("pageinate", "page_size", "page_no")
+HOOK_PARAMS: Mapping[str, tuple[str, ...]] = {
+    "daterange": ("datesearch", "startdate", "enddate"),
+    "breached": ("includebreached",),
+}
+"""The parameters each hook filter reads (``Filter(kind="hook")``)."""
+
+
+def table_params(spec: ResourceSpec) -> frozenset[str]:
+    """Query parameters the table itself acts on when listing this resource (its filters, paging,
+    ``count``, ``order``, ``orderdesc``, ``search``)."""
+    params = {"count", "order", "orderdesc", "search"} | {f.param for f in spec.filters}
+    params |= {p for f in spec.filters if f.kind == "hook" for p in HOOK_PARAMS.get(f.hook, ())}
+    if spec.pageable or spec.paged_list_key:
+        params |= set(PAGING)
+    return frozenset(params)
+
+
+def list_plan(spec: ResourceSpec) -> Plan:
+    """The rule-driven parameters of the resource's documented list operation (`params.plan`)."""
+    template = "/" + spec.path
+    return plan(facts.operation("GET", template), facts.record_schema(spec.path), taken=table_params(spec))
+
+
+def list_params(spec: ResourceSpec) -> frozenset[str]:
+    """Every query parameter a list of this resource acts on: the table's and the rules'."""
+    return table_params(spec) | frozenset(list_plan(spec).actions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
     unset ones with Halo's defaults (`facts.full_record`); list rows stay lean. ``defaults=False``
     leaves out the schema's defaults (constants) and keeps everything else of the detailed record:
     what a write checks can be read back, at a fiftieth of the cost of the full record."""
-    out = _detailed_base(spec).copy() if detail and defaults else {}  # write-only fields left out
+    out = detailed_base(spec).copy() if detail and defaults else {}  # write-only fields left out
     out.update({k: copy.deepcopy(v) if isinstance(v, list | dict) else v for k, v in row.items()})
     for name, kind in spec.fields.items():
         if kind == "date" and name not in out:
@@ -64,7 +64,7 @@ def render(db: Records, spec: ResourceSpec, row: Row, *, detail: bool, defaults:
 _BASES: dict[str, Row] = {}
 
 
-def _detailed_base(spec: ResourceSpec) -> Row:
+def detailed_base(spec: ResourceSpec) -> Row:
     """The unset fields of a detailed ``spec`` record, built once per resource: every field of its
     official schema with Halo's default (`facts.full_record`; none when the document has no schema),
     where the table types a field differently the table's default, write-only fields left out."""

@@ -30,9 +30,10 @@ from typing import Any
 
 from halo_sandbox.mock.domain.coercion import coerce_item
 from halo_sandbox.mock.domain.customfields import custom_values
+from halo_sandbox.mock.domain.params import sort_rows
 from halo_sandbox.mock.domain.query import ROUTE_INT, Listing, ListQuery
 from halo_sandbox.mock.domain.records import Records
-from halo_sandbox.mock.domain.rendering import ref_name, render
+from halo_sandbox.mock.domain.rendering import detailed_base, ref_name, render
 from halo_sandbox.mock.domain.resources import (
     RESOURCES,
     TABLES,
@@ -166,6 +167,7 @@ class HaloStore:
                 keys, search = searched(spec.search_fields, table, keys, search)
                 whole = False
             predicates = [f.predicate(self._db) for f in query.filters]
+            predicates += query.rules.predicates
             if predicates or search:
                 rows = table.rows
                 keys = [
@@ -175,7 +177,9 @@ class HaloStore:
                     and (not search or matches(rows[k], spec.search_fields, search))
                 ]
                 whole = False
-            if query.order:
+            if query.rules.then:
+                keys = self._ordered_by_levels(spec, table, keys, query)
+            elif query.order:
                 keys = ordered_keys(
                     self._orders,
                     table,
@@ -195,7 +199,29 @@ class HaloStore:
             else:
                 window = keys if query.limit is None else keys[: query.limit]
             rows_out = [render(self._db, spec, table.rows[k], detail=False) for k in window]
+            if query.rules.include or query.rules.idonly:
+                full = detailed_base(spec)
+                rows_out = [query.rules.shape(row, full) for row in rows_out]
             return Listing(rows=rows_out, total=len(keys))
+
+    def _ordered_by_levels(
+        self, spec: ResourceSpec, table: Table, keys: Sequence[Key], query: ListQuery
+    ) -> Sequence[Key]:
+        """``keys`` ordered by ``order`` then ``order2``..``order5`` (Halo's five order levels);
+        keys equal on every level keep id order."""
+        levels: tuple[tuple[str, bool], ...] = ((query.order, query.desc),) if query.order else ()
+        levels += query.rules.then
+        readers = {name: self._order_value(spec, name) for name, _desc in levels}
+        rows = table.rows
+
+        def value(key: Key, name: str) -> Any:
+            reader = readers[name]
+            row = rows[key]
+            return reader(row) if reader is not None else row.get(name)
+
+        ordered = list(keys)
+        sort_rows(ordered, levels, value)
+        return ordered
 
     def _order_value(self, spec: ResourceSpec, order: str) -> Callable[[Row], Any] | None:
         """How a row's value of ``order`` is found when it is not the row's own field: a referenced

@@ -38,8 +38,9 @@ from halo_sandbox.mock.domain.binding import (
     refuse_if_strict,
     unknown_fields,
 )
-from halo_sandbox.mock.domain.generic import LIST_PARAMS, collection_for
-from halo_sandbox.mock.domain.query import ListQuery, flag, item_scope
+from halo_sandbox.mock.domain.generic import collection_for
+from halo_sandbox.mock.domain.generic import list_params as generic_list_params
+from halo_sandbox.mock.domain.query import ListQuery, flag, item_scope, list_params
 from halo_sandbox.mock.domain.rendering import envelope
 from halo_sandbox.mock.domain.resources import SPECIAL_PATHS, ResourceSpec, spec_for_path, spec_named
 from halo_sandbox.mock.domain.special import ACTS_ON, hook_for
@@ -57,7 +58,10 @@ NOTES_STATE = "sandbox_notes"
 GENERIC_STATE = "sandbox_generic"
 """``request.state`` attribute naming the generic collection serving the request: the middleware
 sends it as ``X-Sandbox-Generic`` on every answer, errors (404, 400, 415) included."""
-_PAGING = ("pageinate", "page_size", "page_no")
+
+_ITEM_READ = ("includedetails",)
+"""What every ``GET /{id}`` acts on: a record read by id is the detailed record (FIDELITY.md,
+"Parameters by rule"); a resource's ``details`` hook adds the nested records on top."""
 
 
 def _notes(request: Request) -> Notes:
@@ -136,15 +140,6 @@ def _content_disposition(filename: str) -> str:
 
 
 # -- the resource table ---------------------------------------------------------------------------
-def _list_params(spec: ResourceSpec) -> set[str]:
-    """Query parameters the store acts on when listing this resource."""
-    params = {"count", "order", "orderdesc", "search"} | {f.param for f in spec.filters}
-    params |= {p for f in spec.filters if f.kind == "hook" for p in _HOOK_PARAMS.get(f.hook, ())}
-    if spec.pageable or spec.paged_list_key:
-        params |= set(_PAGING)
-    return params
-
-
 def _filter_types(spec: ResourceSpec) -> dict[str, str]:
     """How the store reads the table's own filters (bound even where Halo's document lacks them)."""
     kinds = {"int": "int32", "flag": "boolean"}
@@ -152,9 +147,6 @@ def _filter_types(spec: ResourceSpec) -> dict[str, str]:
     if spec.pageable or spec.paged_list_key:
         types.update(pageinate="boolean", page_size="int32", page_no="int32")
     return {**types, "count": "int32", "orderdesc": "boolean"}
-
-
-_HOOK_PARAMS = {"daterange": ("datesearch", "startdate", "enddate"), "breached": ("includebreached",)}
 
 
 def _bind_table(
@@ -210,7 +202,7 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
         tenant,
         spec,
         template=f"/{spec.path}",
-        implemented=_list_params(spec),
+        implemented=list_params(spec),
         always=_filter_types(spec),
     )
     refuse_if_strict(notes, strict=tenant.strict)
@@ -238,7 +230,7 @@ def _item_spec(
         return None
     _scope(request, spec.read_scope if scope == "read" else spec.edit_scope)
     scope_params = (spec.id_scope,) if spec.id_scope else ()
-    acted_on = scope_params + (("includedetails",) if spec.details else ())
+    acted_on = scope_params + (_ITEM_READ if scope == "read" else ())
     notes = _bind_table(
         request,
         tenant,
@@ -452,7 +444,7 @@ async def documented(request: Request, tenant: Tenant) -> Response:
     params = bind_query(
         operation,
         request.query_params.multi_items(),
-        implemented=LIST_PARAMS if record_id is None and not write else (),
+        implemented=() if write else generic_list_params(collection) if record_id is None else _ITEM_READ,
         notes=notes,
     )
     headers = {GENERIC_HEADER: collection.path}

@@ -23,12 +23,12 @@ async def test_ignored_query_parameters_are_reported(client: httpx.AsyncClient, 
     response = await client.get(
         "/api/Tickets",
         headers=auth_headers,
-        params={"team_id": "1", "ticketidonly": "true", "client_id": "101"},
+        params={"team_id": "1", "kanbanviewontheportal": "true", "client_id": "101"},
     )
     assert response.status_code == 200
     ignored = response.headers["x-sandbox-ignored"]
     assert "query team_id: not a documented parameter of GET /Tickets" in ignored
-    assert "query ticketidonly: documented, but the mock does not act on it" in ignored
+    assert "query kanbanviewontheportal: documented, but the mock does not act on it" in ignored
     assert "client_id" not in ignored  # documented and implemented
     entry = (await _journal(client))[0]
     assert entry["path"] == "/api/Tickets" and any("team_id" in note for note in entry["ignored"])
@@ -61,9 +61,9 @@ async def test_a_clean_request_carries_no_notes(client: httpx.AsyncClient, auth_
 async def test_wrong_types_for_documented_parameters_are_refused(
     client: httpx.AsyncClient, auth_headers: H
 ) -> None:
-    # ticketidonly is documented as a boolean: the mock does not act on it but still binds it.
-    response = await client.get("/api/Tickets", headers=auth_headers, params={"ticketidonly": "maybe"})
-    assert response.status_code == 400 and "ticketidonly" in response.json()
+    # kanbanviewontheportal is documented as a boolean: the mock does not act on it but still binds it.
+    response = await client.get("/api/Tickets", headers=auth_headers, params={"kanbanviewontheportal": "maybe"})
+    assert response.status_code == 400 and "kanbanviewontheportal" in response.json()
     arabic = await client.get("/api/Tickets", headers=auth_headers, params={"agent_id": "\u0663"})
     assert arabic.status_code == 400
 

@@ -1,0 +1,550 @@
+"""Documented list parameters acting as Halo's do, from the document outward.
+
+`RULES` is a declarative table: each rule matches a documented query parameter by its name (a regular
+expression over the lower-cased name) and its documented type, and says what the parameter does to
+a list. `plan` resolves the parameters an operation documents against the official schema of its
+records (`facts`), once per operation: a parameter whose rule finds no field of the record is not
+acted on (the binding reports it, ``X-Sandbox-Ignored``). `Plan.read` turns one request's values
+into a `ParamQuery`, which the table's store and the generic collections apply the same way: row
+predicates, secondary orders, fields added to list rows, ids only.
+
+Where the naming rule finds a field: the parameter itself (``supplier_id``), with ``_id``
+(``agent`` -> ``agent_id``), a plural of it (``client_ids``, ``assettypes``, ``paymentstatuses``).
+Each rule's ``source`` says whether Halo's document states the meaning (its parameter description)
+or the mock infers it from the name (FIDELITY.md, "Parameters by rule"). No web imports.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from halo_sandbox.mock.domain import facts
+
+Act = Literal[
+    "order",
+    "orderdesc",
+    "inactive",
+    "active",
+    "activeinactive",
+    "idonly",
+    "exclude",
+    "contains",
+    "flag",
+    "include",
+    "field",
+    "daterange",
+]
+
+_INTS = frozenset({"int32", "int64"})
+_LISTS = frozenset({"string", "array<int32>"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParamRule:
+    """One kind of documented parameter: which names and types it matches and what it does."""
+
+    pattern: str
+    """Regular expression the lower-cased parameter name must match whole; its first group (when it
+    has one) is the name the field is looked for by (``search_(.+)`` -> ``summary``)."""
+    types: frozenset[str]
+    """Documented types (`facts` normalised) the rule applies to."""
+    act: Act
+    fields: tuple[str, ...] = ()
+    """Fixed candidate fields (the first the record has is used); empty: the naming rule."""
+    value: bool = True
+    """For ``flag``: the value the boolean field must have when the parameter is true."""
+    source: str
+    """Where the meaning comes from: Halo's document (its parameter description) or ``inferred``."""
+
+
+RULES: tuple[ParamRule, ...] = (
+    ParamRule(
+        pattern=r"order[2-5]",
+        types=frozenset({"string"}),
+        act="order",
+        source="S2: 'The name of the field to order by second' (third, ...)",
+    ),
+    ParamRule(
+        pattern=r"orderdesc[2-5]",
+        types=frozenset({"boolean"}),
+        act="orderdesc",
+        source="S2: 'Whether to order ascending or descending on second order'",
+    ),
+    ParamRule(
+        pattern=r"includeinactive|includedisabled",
+        types=frozenset({"boolean", "string"}),
+        act="inactive",
+        fields=("inactive", "isdisabled"),
+        source="S2: 'Include clients that are inactive in the response' (sites, users, assets, KB, agents)",
+    ),
+    ParamRule(
+        pattern=r"includeactive|includeenabled",
+        types=frozenset({"boolean", "string"}),
+        act="active",
+        fields=("inactive", "isdisabled"),
+        source="S2: 'Include clients that are active in the response'",
+    ),
+    ParamRule(
+        pattern=r"activeinactive",
+        types=frozenset({"string"}),
+        act="activeinactive",
+        fields=("inactive", "isdisabled"),
+        source="S2: 'Takes two comma separated values, the first sets includeactive and the second sets "
+        "includeinactive'",
+    ),
+    ParamRule(
+        pattern=r"idonly|ticketidonly",
+        types=frozenset({"boolean"}),
+        act="idonly",
+        fields=("id",),
+        source="S2: 'Returns only the ID field ... of the Clients'",
+    ),
+    ParamRule(
+        pattern=r"alerttype",
+        types=frozenset({"string"}),
+        act="include",
+        fields=("fninjaalertid",),
+        source="S2: 'Includes fninjaalertid field in the response'",
+    ),
+    ParamRule(
+        pattern=r"excludethese",
+        types=_LISTS,
+        act="exclude",
+        fields=("id",),
+        source="S2: 'Returns tickets based on the exclusion of these fault ID's'",
+    ),
+    ParamRule(
+        pattern=r"ticketids|searchthisticketid",
+        types=frozenset({"string", "int32"}),
+        act="field",
+        fields=("id",),
+        source="S2: 'Returns tickets based on ticket IDs' (ticketids); searchthisticketid inferred",
+    ),
+    ParamRule(
+        pattern=r"search_id",
+        types=frozenset({"string"}),
+        act="contains",
+        fields=("id",),
+        source="S2: 'Returns tickets based on ids matching the search'",
+    ),
+    ParamRule(
+        pattern=r"startdate|enddate|datesearch",
+        types=frozenset({"string"}),
+        act="daterange",
+        fields=("datetime", "dateoccurred", "date_created", "invoice_date", "date", "start_date"),
+        source="S2: 'datesearch: the date field to search against', 'enddate: for use with the "
+        "datesearch parameter'; the field searched when datesearch is absent is inferred",
+    ),
+    ParamRule(
+        pattern=r"search_(.+?)(?:_only)?",
+        types=frozenset({"string"}),
+        act="contains",
+        source="S2: 'Returns tickets based on the details matching the search'; other fields inferred",
+    ),
+    ParamRule(
+        pattern=r"not(.+?)_?only",
+        types=frozenset({"boolean"}),
+        act="flag",
+        value=False,
+        source="S2: 'Filter on invoices that have not been posted' (notpostedonly); others inferred",
+    ),
+    ParamRule(
+        pattern=r"(.+?)_?only",
+        types=frozenset({"boolean"}),
+        act="flag",
+        source="S2: 'Filter on invoices that have been posted', 'Only get important actions'; "
+        "others inferred",
+    ),
+    ParamRule(
+        pattern=r"include(.+)",
+        types=frozenset({"boolean"}),
+        act="include",
+        source="S2: 'Include X details in the response'; which fields X names is inferred",
+    ),
+    ParamRule(
+        pattern=r"(.+)",
+        types=frozenset({"int32", "int64", "string", "array<int32>", "boolean"}),
+        act="field",
+        source="S2: '(int) Filters by the specified client', '(array of int) Returns tickets based on "
+        "client ID's in the array'; the field a name maps to is inferred",
+    ),
+)
+_COMPILED = tuple((re.compile(rule.pattern), rule) for rule in RULES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """What one documented parameter of one operation does."""
+
+    param: str
+    """The lower-cased parameter name."""
+    rule: ParamRule
+    field: str = ""
+    """The record field it acts on (``""`` for orders)."""
+    kind: str = ""
+    """The field's official type."""
+    param_type: str = ""
+    fields: tuple[str, ...] = ()
+    """For ``include``: the fields added to list rows."""
+    alt: str = ""
+    """For a string parameter naming a string field that has an id beside it (Agent ``team`` names
+    ``team``, and the record has ``team_id``): the id field, matched by the comma list's ids."""
+    level: int = 0
+    """For ``order``/``orderdesc``: 2..5."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The documented parameters of one list operation the rules act on."""
+
+    actions: Mapping[str, Action]
+    schema: Mapping[str, str]
+    inactive_field: str | None
+    """The field telling inactive records (when the operation documents ``includeinactive``): such
+    records are left out unless asked for."""
+
+    def read(self, params: Mapping[str, Any]) -> ParamQuery:
+        """One request's values (lower-cased names; raw strings or values already typed by the
+        binding) as a `ParamQuery`. Values that do not read as their type filter nothing (the
+        binding refuses what the document types strictly)."""
+        predicates: list[Callable[[Mapping[str, Any]], bool]] = []
+        orders: dict[int, list[Any]] = {}
+        include: list[str] = []
+        idonly = False
+        active, inactive = True, False
+        dates: dict[str, str] = {}
+        date_field = ""
+        for name, action in self.actions.items():
+            if name not in params or params[name] in (None, ""):
+                continue
+            raw = params[name]
+            act = action.rule.act
+            if act == "order":
+                orders.setdefault(action.level, [None, False])[0] = str(raw).strip().lower() or None
+            elif act == "orderdesc":
+                orders.setdefault(action.level, [None, False])[1] = _bool(raw) is True
+            elif act == "inactive":
+                inactive = _bool(raw) is True
+            elif act == "active":
+                active = _bool(raw) is not False
+            elif act == "activeinactive":
+                parts = [_bool(p) for p in str(raw).split(",")] + [None, None]
+                active = parts[0] is not False
+                inactive = parts[1] is True
+            elif act == "idonly":
+                idonly = _bool(raw) is True
+            elif act == "include":
+                if _bool(raw) is True:
+                    include.extend(action.fields)
+            elif act == "daterange":
+                dates[name] = str(raw)
+                date_field = action.field
+            else:
+                predicate = _predicate(action, raw)
+                if predicate is not None:
+                    predicates.append(predicate)
+        if dates.keys() - {"datesearch"}:
+            found = _date_range(dates, date_field, self.schema)
+            if found is not None:
+                predicates.append(found)
+        if self.inactive_field is not None and not (active and inactive):
+            predicates.append(_activity(self.inactive_field, active=active, inactive=inactive))
+        then = tuple(
+            (str(orders[level][0]), bool(orders[level][1]))
+            for level in sorted(orders)
+            if orders[level][0] is not None
+        )
+        return ParamQuery(
+            predicates=tuple(predicates), then=then, include=tuple(dict.fromkeys(include)), idonly=idonly
+        )
+
+
+@dataclass(frozen=True)
+class ParamQuery:
+    """What one request's rule-driven parameters ask of a list."""
+
+    predicates: tuple[Callable[[Mapping[str, Any]], bool], ...] = ()
+    then: tuple[tuple[str, bool], ...] = ()
+    """Secondary orders (``order2``..``order5``): (field, descending)."""
+    include: tuple[str, ...] = ()
+    """Fields added to each list row (with their unset value when the record has none)."""
+    idonly: bool = False
+
+    def matches(self, row: Mapping[str, Any]) -> bool:
+        return all(p(row) for p in self.predicates)
+
+    def shape(self, row: dict[str, Any], full: Mapping[str, Any]) -> dict[str, Any]:
+        """A list row as asked: only its ``id`` with ``idonly``, else with the included fields
+        (from ``full``, the record's unset values, where the row lacks them)."""
+        if self.idonly:
+            return {"id": row.get("id")}
+        for name in self.include:
+            if name not in row:
+                row[name] = full.get(name)
+        return row
+
+
+NO_PARAMS = ParamQuery()
+
+
+def plan(operation: facts.Operation | None, schema_name: str | None, *, taken: frozenset[str]) -> Plan:
+    """The rules resolved for ``operation``'s documented parameters against the official record
+    schema ``schema_name``; ``taken``: parameters something else acts on (lower-cased)."""
+    if operation is None:
+        return Plan(actions={}, schema={}, inactive_field=None)
+    return _plan(operation.template, operation.method, schema_name or "", taken)
+
+
+@functools.cache
+def _plan(template: str, method: str, schema_name: str, taken: frozenset[str]) -> Plan:
+    operation = facts.operation(method, template)
+    query = operation.query if operation else {}
+    schema = facts.schema(schema_name) if schema_name else {}
+    lowered = {name.lower(): name for name in schema}
+    actions: dict[str, Action] = {}
+    inactive_field = None
+    for documented, kind in query.items():
+        name = documented.lower()
+        if name in taken:
+            continue
+        for pattern, rule in _COMPILED:
+            found = pattern.fullmatch(name)
+            if found is None or kind not in rule.types:
+                continue
+            action = _resolve(rule, name, kind, found, schema, lowered)
+            if action is not None:
+                actions[name] = action
+                if rule.act == "inactive":
+                    inactive_field = action.field
+                break
+    return Plan(actions=actions, schema=schema, inactive_field=inactive_field)
+
+
+def _resolve(
+    rule: ParamRule,
+    name: str,
+    kind: str,
+    found: re.Match[str],
+    schema: Mapping[str, str],
+    lowered: Mapping[str, str],
+) -> Action | None:
+    if rule.act in ("order", "orderdesc"):
+        return Action(param=name, rule=rule, level=int(name[-1]), param_type=kind)
+    if rule.fields and rule.act == "include":
+        fields = tuple(lowered[f] for f in rule.fields if f in lowered)
+        return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
+    if rule.fields:
+        target = next((lowered[f] for f in rule.fields if f in lowered), None)
+        if target is None and rule.fields != ("id",):
+            return None
+        target = target or "id"
+        return Action(param=name, rule=rule, field=target, kind=schema.get(target, "int32"), param_type=kind)
+    stem = found.group(1) if found.groups() else name
+    if rule.act == "include":
+        return _include(rule, name, kind, stem, lowered)
+
+    def usable(field_kind: str) -> bool:
+        if rule.act == "flag":
+            return field_kind == "boolean"
+        if rule.act == "contains":
+            return field_kind == "string"
+        return _compatible(kind, field_kind)
+
+    target = _field_named(stem, schema, usable)
+    if target is None:
+        return None
+    field_kind = schema[target]
+    alt = ""
+    if rule.act == "field" and kind == "string" and field_kind == "string":
+        alt = lowered.get(target.lower() + "_id", "")
+        alt = alt if alt and schema[alt] in _INTS else ""
+    return Action(param=name, rule=rule, field=target, kind=field_kind, param_type=kind, alt=alt)
+
+
+_MAX_INCLUDED = 8
+
+
+def _include(rule: ParamRule, name: str, kind: str, stem: str, lowered: Mapping[str, str]) -> Action | None:
+    """``include<x>``: the record's fields named ``x`` (underscores aside: ``includeworkflowstage`` ->
+    ``workflow_stage``, ``workflow_stage_id``, ...), with ``_id``, ``_name`` or a plural."""
+    flat = stem.replace("_", "")
+    fields = tuple(
+        lowered[f]
+        for f in lowered
+        if f in (stem, stem + "_id", stem + "_name", stem + "s") or f.replace("_", "").startswith(flat)
+    )
+    if not fields or len(fields) > _MAX_INCLUDED:
+        return None
+    return Action(param=name, rule=rule, fields=fields, param_type=kind)
+
+
+def _field_named(stem: str, schema: Mapping[str, str], usable: Callable[[str], bool]) -> str | None:
+    """The record field a parameter's name stands for, by the document's own naming: the name, with
+    ``_id``, or the singular of a plural (``client_ids``, ``assettypes``, ``paymentstatuses``),
+    underscores aside (``username`` -> ``user_name``); the first whose type ``usable`` takes."""
+    candidates = [stem, stem + "_id"]
+    if stem.endswith("_ids"):
+        candidates.append(stem[:-1])
+    for suffix, singular in (("ies", "y"), ("es", ""), ("s", "")):
+        if stem.endswith(suffix) and len(stem) > len(suffix) + 1:
+            base = stem[: -len(suffix)] + singular
+            candidates += [base, base + "_id"]
+    flat: dict[str, str] = {}
+    for field_name in schema:
+        flat.setdefault(field_name.replace("_", "").lower(), field_name)
+    for candidate in candidates:
+        found = flat.get(candidate.replace("_", ""))
+        if found is not None and usable(schema[found]):
+            return found
+    return None
+
+
+def _compatible(param_type: str, field_kind: str) -> bool:
+    if param_type in _INTS or param_type == "array<int32>":
+        return field_kind in _INTS
+    if param_type == "boolean":
+        return field_kind == "boolean"
+    return field_kind in _INTS or field_kind == "string"  # a string: a comma list of ids, or a value
+
+
+def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] | None:
+    name, kind = action.field, action.kind
+    unset = facts.default_for(kind)
+    act = action.rule.act
+
+    def value(row: Mapping[str, Any]) -> Any:
+        found = row.get(name)
+        return unset if found is None else found
+
+    if act == "flag":
+        if _bool(raw) is not True:
+            return None
+        wanted = action.rule.value
+        return lambda row: bool(value(row)) is wanted
+    if act == "contains":
+        needle = str(raw).strip().lower()
+        return lambda row: needle in str(value(row)).lower()
+    if act == "exclude":
+        ids = _ints(raw)
+        return (lambda row: _int(row.get("id")) not in ids) if ids else None
+    # act == "field"
+    if kind in _INTS:
+        ids = _ints(raw)
+        if not ids:
+            return None
+        return lambda row: _int(value(row)) in ids
+    if kind == "boolean":
+        flag = _bool(raw)
+        return None if flag is None else (lambda row: bool(value(row)) is flag)
+    texts = {str(p).strip().lower() for p in (raw if isinstance(raw, list) else str(raw).split(","))}
+    if action.alt:
+        alt, ids = action.alt, _ints(raw)
+        return lambda row: str(value(row)).strip().lower() in texts or _int(row.get(alt)) in ids
+    return lambda row: str(value(row)).strip().lower() in texts
+
+
+_DATE_ALIASES = {"dateoccured": "dateoccurred", "datecleared": "dateclosed"}
+"""Halo's database spellings its document gives as ``datesearch`` examples (FIDELITY.md)."""
+
+
+def _date_range(
+    dates: Mapping[str, str], default: str, schema: Mapping[str, str]
+) -> Callable[[Mapping[str, Any]], bool] | None:
+    """``startdate``..``enddate`` on the field ``datesearch`` names (a date field of the record),
+    else on ``default``; a bare ``enddate`` date takes in that whole day. Unreadable dates or a
+    ``datesearch`` naming no date field filter nothing."""
+    wanted = dates.get("datesearch", "").strip().lower()
+    wanted = _DATE_ALIASES.get(wanted, wanted)
+    name = (
+        next((f for f in schema if f.lower() == wanted and schema[f] == "date-time"), "")
+        if wanted
+        else default
+    )
+    start, end = _when(dates.get("startdate")), _when(dates.get("enddate"), end=True)
+    if not name or (start is None and end is None):
+        return None
+
+    def within(row: Mapping[str, Any]) -> bool:
+        value = str(row.get(name) or "")[:19]
+        return bool(value) and (start is None or value >= start) and (end is None or value <= end)
+
+    return within
+
+
+def _when(raw: str | None, *, end: bool = False) -> str | None:
+    """An ISO date or date-time as the mock stores dates (``YYYY-MM-DDTHH:MM:SS``); ``None`` when
+    absent or unreadable."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return stamp[:10] + "T23:59:59" if end and "T" not in text and " " not in text else stamp
+
+
+def _activity(name: str, *, active: bool, inactive: bool) -> Callable[[Mapping[str, Any]], bool]:
+    def keep(row: Mapping[str, Any]) -> bool:
+        return inactive if bool(row.get(name)) else active
+
+    return keep
+
+
+def _bool(raw: Any) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    return None
+
+
+def _ints(raw: Any) -> frozenset[int]:
+    parts = raw if isinstance(raw, list) else str(raw).split(",")
+    out = set()
+    for part in parts:
+        number = _int(part)
+        if number is not None:
+            out.add(number)
+    return frozenset(out)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip()
+    if text.lstrip("+-").isascii() and text.lstrip("+-").isdigit():
+        return int(text)
+    return None
+
+
+def sort_rows(
+    rows: list[Any], levels: tuple[tuple[str, bool], ...], value: Callable[[Any, str], Any]
+) -> None:
+    """Sort ``rows`` in place by ``levels`` (field, descending), the first level first: rows equal
+    on every level keep their current order; ``value(row, field)`` reads a row's value."""
+    for name, desc in reversed(levels):
+        rows.sort(key=lambda row: _sort_key(value(row, name)), reverse=desc)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None or isinstance(value, list | dict):
+        return (0, 0)
+    if isinstance(value, str):
+        return (2, value.lower())
+    return (1, value)
