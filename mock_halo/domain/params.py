@@ -16,6 +16,7 @@ or the mock infers it from the name (FIDELITY.md, "Parameters by rule"). No web 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -56,6 +57,9 @@ class ParamRule:
     act: Act
     fields: tuple[str, ...] = ()
     """Fixed candidate fields (the first the record has is used); empty: the naming rule."""
+    target: str = ""
+    """A field name built from the match (``categoryid_\\1`` for ``category_1``), tried before the
+    naming rule."""
     value: bool = True
     """For ``flag``: the value the boolean field must have when the parameter is true."""
     source: str
@@ -124,6 +128,13 @@ RULES: tuple[ParamRule, ...] = (
         act="field",
         fields=("id",),
         source="S2: 'Returns tickets based on ticket IDs' (ticketids); searchthisticketid inferred",
+    ),
+    ParamRule(
+        pattern=r"category_([1-4])",
+        types=frozenset({"string"}),
+        act="field",
+        target=r"categoryid_\1",
+        source="S2: 'Returns tickets based on category 1 ID's in the array'",
     ),
     ParamRule(
         pattern=r"search_id",
@@ -292,16 +303,24 @@ class ParamQuery:
 NO_PARAMS = ParamQuery()
 
 
-def plan(operation: facts.Operation | None, schema_name: str | None, *, taken: frozenset[str]) -> Plan:
+def plan(
+    operation: facts.Operation | None,
+    schema_name: str | None,
+    *,
+    taken: frozenset[str],
+    lean: frozenset[str] = frozenset(),
+) -> Plan:
     """The rules resolved for ``operation``'s documented parameters against the official record
-    schema ``schema_name``; ``taken``: parameters something else acts on (lower-cased)."""
+    schema ``schema_name``; ``taken``: parameters something else acts on (lower-cased); ``lean``:
+    the fields list rows always carry (an ``include<x>`` adding only those changes nothing, so it
+    is not acted on)."""
     if operation is None:
         return Plan(actions={}, schema={}, inactive_field=None)
-    return _plan(operation.template, operation.method, schema_name or "", taken)
+    return _plan(operation.template, operation.method, schema_name or "", taken, lean)
 
 
 @functools.cache
-def _plan(template: str, method: str, schema_name: str, taken: frozenset[str]) -> Plan:
+def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], lean: frozenset[str]) -> Plan:
     operation = facts.operation(method, template)
     query = operation.query if operation else {}
     schema = facts.schema(schema_name) if schema_name else {}
@@ -317,6 +336,9 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str]) -
             if found is None or kind not in rule.types:
                 continue
             action = _resolve(rule, name, kind, found, schema, lowered)
+            if action is not None and rule.act == "include":
+                added = tuple(f for f in action.fields if f not in lean)
+                action = dataclasses.replace(action, fields=added) if added else None
             if action is not None:
                 actions[name] = action
                 if rule.act == "inactive":
@@ -355,7 +377,9 @@ def _resolve(
             return field_kind == "string"
         return _compatible(kind, field_kind)
 
-    target = _field_named(stem, schema, usable)
+    built = found.expand(rule.target).lower() if rule.target else ""
+    target = lowered.get(built) if built in lowered and usable(schema[lowered[built]]) else None
+    target = target or _field_named(stem, schema, usable)
     if target is None:
         return None
     field_kind = schema[target]

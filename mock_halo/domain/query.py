@@ -168,7 +168,10 @@ def table_params(spec: ResourceSpec) -> frozenset[str]:
 def list_plan(spec: ResourceSpec) -> Plan:
     """The rule-driven parameters of the resource's documented list operation (`params.plan`)."""
     template = "/" + spec.path
-    return plan(facts.operation("GET", template), facts.record_schema(spec.path), taken=table_params(spec))
+    lean = frozenset({"id", *spec.fields, *spec.names, *spec.computed})
+    return plan(
+        facts.operation("GET", template), facts.record_schema(spec.path), taken=table_params(spec), lean=lean
+    )
 
 
 def list_params(spec: ResourceSpec) -> frozenset[str]:

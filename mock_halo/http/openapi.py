@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from halo_sandbox.mock.domain import facts
-from halo_sandbox.mock.domain.query import MAX_PAGE_SIZE
+from halo_sandbox.mock.domain.query import MAX_PAGE_SIZE, list_plan
 from halo_sandbox.mock.domain.resources import RESOURCES, FieldType, Filter, ResourceSpec
 
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
@@ -210,6 +210,8 @@ def list_parameters(spec: ResourceSpec) -> list[dict[str, Any]]:
     params["search"] = {"type": "string"}
     for flt in spec.filters:
         params.update(filter_parameters(flt, official=official))
+    for name in list_plan(spec).actions:  # the documented parameters the rule table acts on
+        params.setdefault(name, dict(_RULE_SCHEMAS.get(official.get(name, "string"), {"type": "string"})))
     if spec.list_requires:  # Halo lists nothing without it (not an error)
         params[spec.list_requires] = {
             **params[spec.list_requires],
@@ -229,6 +231,14 @@ def filter_parameters(flt: Filter, *, official: Mapping[str, str] | None = None)
         }
     return {flt.param: dict(_FILTER_SCHEMAS[flt.kind])}
 
+
+_RULE_SCHEMAS: Mapping[str, dict[str, Any]] = {
+    # A documented parameter the rules act on (`params.RULES`), by its official type.
+    "boolean": _FLAG,
+    "int32": {"type": "integer", **INT32},
+    "array<int32>": {"type": "string", "description": "comma-separated integers"},
+    "string": {"type": "string"},
+}
 
 _EMPTY = {"type": "string", "maxLength": 0, "description": "an empty value is the same as leaving it out"}
 
@@ -325,7 +335,7 @@ def _resource_paths(spec: ResourceSpec) -> dict[str, Any]:
             "tags": tag,
             "security": security,
             "summary": f"One of the {spec.name}",
-            "parameters": _id_parameters(spec),
+            "parameters": [*_id_parameters(spec), _query("includedetails", dict(_FLAG))],
             "responses": {"200": read_ok, **_errors(400, 401, 403, 404, 429)},
         },
         "delete": {
