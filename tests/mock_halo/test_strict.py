@@ -62,7 +62,9 @@ async def test_wrong_types_for_documented_parameters_are_refused(
     client: httpx.AsyncClient, auth_headers: H
 ) -> None:
     # kanbanviewontheportal is documented as a boolean: the mock does not act on it but still binds it.
-    response = await client.get("/api/Tickets", headers=auth_headers, params={"kanbanviewontheportal": "maybe"})
+    response = await client.get(
+        "/api/Tickets", headers=auth_headers, params={"kanbanviewontheportal": "maybe"}
+    )
     assert response.status_code == 400 and "kanbanviewontheportal" in response.json()
     arabic = await client.get("/api/Tickets", headers=auth_headers, params={"agent_id": "\u0663"})
     assert arabic.status_code == 400
