@@ -21,31 +21,21 @@ generic collections (the mock's vendored facts, normalised). Generated tools of 
 does not model are held to this document."""
 
 NOT_OFFERED: dict[str, dict[str, str]] = {
-    "tickets": {"body": "dont_do_rules", "delete": "reason", "get": "includedetails includelastaction"},
-    "actions": {
-        "get": "includedetails",
-        "list": "agentonly conversationonly excludeprivate excludesys importantonly includehtmlnote",
-    },
-    "kb_articles": {"get": "includedetails", "list": "client_id faqlists includeinactive needsreview"},
-    "teams": {"get": "includeagents includedetails", "list": "includedisabled showcounts type"},
-    "agents": {"get": "includedetails", "list": "includedisabled includeunassigned"},
-    "statuses": {"get": "includedetails", "list": "excludeclosed showcounts tickettype_id"},
-    "priorities": {"get": "includedetails"},
-    "slas": {"get": "includedetails", "list": "showpriorities"},
-    "ticket_types": {"get": "includeconfig includedetails", "list": "can_create_only client_id showinactive"},
-    "categories": {"get": "includedetails", "list": "team_id tickettype_id"},
-    "clients": {"get": "includedetails", "list": "includeinactive search_name_only"},
-    "sites": {"get": "includedetails", "list": "includeinactive"},
-    "users": {"get": "includedetails", "list": "includeinactive"},
-    "projects": {"body": "dont_do_rules", "delete": "reason", "get": "includedetails"},
-    "quotes": {"get": "includedetails", "list": "includelines"},
-    "invoices": {
-        "delete": "bypass_accounts_sync",
-        "get": "includedetails",
-        "list": "includelines notpostedonly postedonly site_id",
-    },
-    "contracts": {"get": "includedetails", "list": "excluderenewed includeinactive"},
-    "assets": {"get": "includedetails", "list": "includeinactive inventory_number ticket_id"},
+    "tickets": {"body": "dont_do_rules", "delete": "reason", "get": "includelastaction"},
+    "actions": {"list": "agentonly conversationonly excludeprivate excludesys includehtmlnote"},
+    "kb_articles": {"list": "client_id faqlists needsreview"},
+    "teams": {"get": "includeagents", "list": "showcounts type"},
+    "agents": {"list": "includeunassigned"},
+    "statuses": {"list": "excludeclosed showcounts tickettype_id"},
+    "slas": {"list": "showpriorities"},
+    "ticket_types": {"get": "includeconfig", "list": "client_id showinactive"},
+    "categories": {"list": "team_id tickettype_id"},
+    "clients": {"list": "search_name_only"},
+    "projects": {"body": "dont_do_rules", "delete": "reason"},
+    "quotes": {"list": "includelines"},
+    "invoices": {"delete": "bypass_accounts_sync", "list": "includelines site_id"},
+    "contracts": {"list": "excluderenewed includeinactive"},
+    "assets": {"list": "ticket_id"},
 }
 """The ledger of what the server's catalogue sends but the mock does not implement (it ignores
 unknown query parameters and keeps unknown body fields as sent: FIDELITY.md "Unknown query parameters

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,12 +141,15 @@ class GenericStore:
         return rows
 
     # -- reads ------------------------------------------------------------------------------------
-    def list(self, *, collection: Collection, params: Mapping[str, Any]) -> Any:
+    def list(
+        self, *, collection: Collection, params: Mapping[str, Any], me: Callable[[], int | None] | None = None
+    ) -> Any:
         """The collection's rows in Halo's envelope (or a bare array); ``params`` are typed,
-        lower-cased documented parameters (`binding.bind_query`)."""
+        lower-cased documented parameters (`binding.bind_query`); ``me``: the id of the agent the
+        token acts as (`params.Plan.read`)."""
         with self._lock:
             rows = [dict(row) for row in self._rows(collection).rows.values()]
-        rules = list_plan(collection).read(params)
+        rules = list_plan(collection).read(params, me=me)
         if rules.predicates:
             rows = [r for r in rows if rules.matches(r)]
         search = str(params.get("search") or "").strip().lower()
@@ -164,7 +167,7 @@ class GenericStore:
             sort_rows(rows, levels, _field_value)
         elif desc:
             rows.reverse()
-        if rules.include or rules.idonly:
+        if rules.include or rules.keep:
             full = facts.full_record(collection.schema) if collection.schema else {}
             rows = [rules.shape(r, full) for r in rows]
         total = len(rows)

@@ -39,6 +39,8 @@ Act = Literal[
     "include",
     "field",
     "daterange",
+    "me",
+    "present",
 ]
 
 _INTS = frozenset({"int32", "int64"})
@@ -102,11 +104,19 @@ RULES: tuple[ParamRule, ...] = (
         "includeinactive'",
     ),
     ParamRule(
-        pattern=r"idonly|ticketidonly",
+        pattern=r"idonly",
         types=frozenset({"boolean"}),
         act="idonly",
         fields=("id",),
-        source="S2: 'Returns only the ID field ... of the Clients'",
+        source="S2: 'Returns only the ID field (Area ID) of the Clients'",
+    ),
+    ParamRule(
+        pattern=r"ticketidonly",
+        types=frozenset({"boolean"}),
+        act="idonly",
+        fields=("id", "sla_id", "status_id", "client_id", "client_name", "lastincomingemail"),
+        source="S1/P1: 'returns only id fields (id, sla_id, status_id, client_id, client_name, "
+        "lastincomingemail)'",
     ),
     ParamRule(
         pattern=r"alerttype",
@@ -121,6 +131,57 @@ RULES: tuple[ParamRule, ...] = (
         act="exclude",
         fields=("id",),
         source="S2: 'Returns tickets based on the exclusion of these fault ID's'",
+    ),
+    ParamRule(
+        pattern=r"articletype",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("type",),
+        source="S2: 'Filter on article type, comma seperated'",
+    ),
+    ParamRule(
+        pattern=r"excludeprivate",
+        types=frozenset({"boolean"}),
+        act="flag",
+        value=False,
+        fields=("hiddenfromuser",),
+        source="S2: 'Only get public actions'",
+    ),
+    ParamRule(
+        pattern=r"agentonly",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("who_agentid", "actionby_agent_id"),
+        source="S2: 'Only get actions done by Agents'",
+    ),
+    ParamRule(
+        pattern=r"withemail",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("email",),
+        source="S2: 'Filters on Agents that have an email'",
+    ),
+    ParamRule(
+        pattern=r"exclude_agents",
+        types=frozenset({"boolean"}),
+        act="present",
+        value=False,
+        fields=("linked_agent_id",),
+        source="S2: 'Exclude users that are also an agent in the response'",
+    ),
+    ParamRule(
+        pattern=r"mine",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("agent_id",),
+        source="S2: 'Include only the tickets that belong to yourself in the response'",
+    ),
+    ParamRule(
+        pattern=r"thisagentonly",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("id",),
+        source="S2: 'Only include your agent in the response'",
     ),
     ParamRule(
         pattern=r"ticketids|searchthisticketid",
@@ -152,7 +213,7 @@ RULES: tuple[ParamRule, ...] = (
         "datesearch parameter'; the field searched when datesearch is absent is inferred",
     ),
     ParamRule(
-        pattern=r"search_(.+?)(?:_only)?",
+        pattern=r"search_(.+)",
         types=frozenset({"string"}),
         act="contains",
         source="S2: 'Returns tickets based on the details matching the search'; other fields inferred",
@@ -202,6 +263,9 @@ class Action:
     param_type: str = ""
     fields: tuple[str, ...] = ()
     """For ``include``: the fields added to list rows."""
+    item: str = ""
+    """For a comma list naming a list field of objects (Agent ``teams``: ``UnameSection`` items): the
+    items' id field (``team_id``) the list's ids are matched against."""
     alt: str = ""
     """For a string parameter naming a string field that has an id beside it (Agent ``team`` names
     ``team``, and the record has ``team_id``): the id field, matched by the comma list's ids."""
@@ -219,14 +283,16 @@ class Plan:
     """The field telling inactive records (when the operation documents ``includeinactive``): such
     records are left out unless asked for."""
 
-    def read(self, params: Mapping[str, Any]) -> ParamQuery:
+    def read(self, params: Mapping[str, Any], *, me: Callable[[], int | None] | None = None) -> ParamQuery:
         """One request's values (lower-cased names; raw strings or values already typed by the
         binding) as a `ParamQuery`. Values that do not read as their type filter nothing (the
-        binding refuses what the document types strictly)."""
+        binding refuses what the document types strictly). ``me``: the id of the agent the token
+        acts as (asked only when a parameter about who asks is set; ``None``: no such agent, and
+        such a parameter then matches nothing)."""
         predicates: list[Callable[[Mapping[str, Any]], bool]] = []
         orders: dict[int, list[Any]] = {}
         include: list[str] = []
-        idonly = False
+        keep: tuple[str, ...] = ()
         active, inactive = True, False
         dates: dict[str, str] = {}
         date_field = ""
@@ -248,10 +314,14 @@ class Plan:
                 active = parts[0] is not False
                 inactive = parts[1] is True
             elif act == "idonly":
-                idonly = _bool(raw) is True
+                keep = action.rule.fields if _bool(raw) is True else keep
             elif act == "include":
                 if _bool(raw) is True:
                     include.extend(action.fields)
+            elif act == "me":
+                if _bool(raw) is True:
+                    agent = me() if me is not None else None
+                    predicates.append(_mine(action.field, agent))
             elif act == "daterange":
                 dates[name] = str(raw)
                 date_field = action.field
@@ -271,7 +341,7 @@ class Plan:
             if orders[level][0] is not None
         )
         return ParamQuery(
-            predicates=tuple(predicates), then=then, include=tuple(dict.fromkeys(include)), idonly=idonly
+            predicates=tuple(predicates), then=then, include=tuple(dict.fromkeys(include)), keep=keep
         )
 
 
@@ -284,16 +354,17 @@ class ParamQuery:
     """Secondary orders (``order2``..``order5``): (field, descending)."""
     include: tuple[str, ...] = ()
     """Fields added to each list row (with their unset value when the record has none)."""
-    idonly: bool = False
+    keep: tuple[str, ...] = ()
+    """``idonly``/``ticketidonly``: the only fields list rows keep (none: every field)."""
 
     def matches(self, row: Mapping[str, Any]) -> bool:
         return all(p(row) for p in self.predicates)
 
     def shape(self, row: dict[str, Any], full: Mapping[str, Any]) -> dict[str, Any]:
-        """A list row as asked: only its ``id`` with ``idonly``, else with the included fields
+        """A list row as asked: only the ``keep`` fields (``idonly``), else with the included fields
         (from ``full``, the record's unset values, where the row lacks them)."""
-        if self.idonly:
-            return {"id": row.get("id")}
+        if self.keep:
+            return {name: row[name] for name in self.keep if name in row}
         for name in self.include:
             if name not in row:
                 row[name] = full.get(name)
@@ -357,6 +428,9 @@ def _resolve(
 ) -> Action | None:
     if rule.act in ("order", "orderdesc"):
         return Action(param=name, rule=rule, level=int(name[-1]), param_type=kind)
+    if rule.fields and rule.act == "present":
+        fields = tuple(lowered[f] for f in rule.fields if f in lowered)
+        return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
     if rule.fields and rule.act == "include":
         fields = tuple(lowered[f] for f in rule.fields if f in lowered)
         return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
@@ -369,6 +443,13 @@ def _resolve(
     stem = found.group(1) if found.groups() else name
     if rule.act == "include":
         return _include(rule, name, kind, stem, lowered)
+
+    if rule.act == "field" and kind in _LISTS:
+        items = _item_ids(stem, schema, lowered)
+        if items is not None:
+            return Action(
+                param=name, rule=rule, field=items[0], kind=schema[items[0]], param_type=kind, item=items[1]
+            )
 
     def usable(field_kind: str) -> bool:
         if rule.act == "flag":
@@ -388,6 +469,20 @@ def _resolve(
         alt = lowered.get(target.lower() + "_id", "")
         alt = alt if alt and schema[alt] in _INTS else ""
     return Action(param=name, rule=rule, field=target, kind=field_kind, param_type=kind, alt=alt)
+
+
+def _item_ids(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) -> tuple[str, str] | None:
+    """(list field, the id field of its items) when ``stem`` names a list of objects whose schema has
+    ``<singular>_id`` (``teams`` -> ``teams`` items' ``team_id``)."""
+    field_name = lowered.get(stem)
+    if field_name is None or not stem.endswith("s"):
+        return None
+    kind = schema[field_name]
+    if not (kind.startswith("array<ref:") and kind.endswith(">")):
+        return None
+    inner = facts.schema(kind[len("array<ref:") : -1])
+    wanted = stem[:-1] + "_id"
+    return (field_name, wanted) if inner.get(wanted) in _INTS else None
 
 
 _MAX_INCLUDED = 8
@@ -450,6 +545,18 @@ def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] 
             return None
         wanted = action.rule.value
         return lambda row: bool(value(row)) is wanted
+    if act == "present":
+        if _bool(raw) is not True:
+            return None
+        names, wanted = action.fields, action.rule.value
+        return lambda row: any(row.get(n) not in (None, "", 0, -1) for n in names) is wanted
+    if action.item:
+        ids, item = _ints(raw), action.item
+        return (
+            (lambda row: any(isinstance(i, dict) and _int(i.get(item)) in ids for i in row.get(name) or ()))
+            if ids
+            else None
+        )
     if act == "contains":
         needle = str(raw).strip().lower()
         return lambda row: needle in str(value(row)).lower()
@@ -514,6 +621,10 @@ def _when(raw: str | None, *, end: bool = False) -> str | None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
     return stamp[:10] + "T23:59:59" if end and "T" not in text and " " not in text else stamp
+
+
+def _mine(name: str, agent: int | None) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda row: agent is not None and _int(row.get(name)) == agent
 
 
 def _activity(name: str, *, active: bool, inactive: bool) -> Callable[[Mapping[str, Any]], bool]:

@@ -12,7 +12,7 @@ Parameter names are matched case-insensitively, as ASP.NET does.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,9 +86,16 @@ class ListQuery:
     secondary orders, fields added to rows, ids only."""
 
     @classmethod
-    def parse(cls, spec: ResourceSpec, params: Mapping[str, str] | None = None) -> ListQuery:
+    def parse(
+        cls,
+        spec: ResourceSpec,
+        params: Mapping[str, str] | None = None,
+        *,
+        me: Callable[[], int | None] | None = None,
+    ) -> ListQuery:
         """Parse ``params`` (a query string's parameters; none: what ``GET /{resource}`` alone lists)
-        for ``spec``; raises `ValidationError` naming every bad parameter."""
+        for ``spec``; raises `ValidationError` naming every bad parameter. ``me``: the id of the
+        agent the token acts as, for the parameters about who asks (``mine``)."""
         params = {k.lower(): v for k, v in (params or {}).items()}
         errors = FieldErrors()
         pageinate = param(params, "pageinate", "bool", errors) or False
@@ -143,7 +150,7 @@ class ListQuery:
             limit=count if count is not None else spec.count_default,
             matches_nothing=_NOTHING in eq.values(),
             missing_required=missing,
-            rules=list_plan(spec).read(params),
+            rules=list_plan(spec).read(params, me=me),
         )
 
 
@@ -166,12 +173,18 @@ def table_params(spec: ResourceSpec) -> frozenset[str]:
 
 
 def list_plan(spec: ResourceSpec) -> Plan:
-    """The rule-driven parameters of the resource's documented list operation (`params.plan`)."""
-    template = "/" + spec.path
-    lean = frozenset({"id", *spec.fields, *spec.names, *spec.computed})
-    return plan(
-        facts.operation("GET", template), facts.record_schema(spec.path), taken=table_params(spec), lean=lean
-    )
+    """The rule-driven parameters of the resource's documented list operation (`params.plan`),
+    resolved once per resource."""
+    found = _PLANS.get(spec.name)
+    if found is None:
+        lean = frozenset({"id", *spec.fields, *spec.names, *spec.computed})
+        operation = facts.operation("GET", "/" + spec.path)
+        found = plan(operation, facts.record_schema(spec.path), taken=table_params(spec), lean=lean)
+        _PLANS[spec.name] = found
+    return found
+
+
+_PLANS: dict[str, Plan] = {}
 
 
 def list_params(spec: ResourceSpec) -> frozenset[str]:

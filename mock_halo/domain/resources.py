@@ -451,7 +451,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         ),
         read_scope="read:customers",
         edit_scope="edit:customers",
-        not_implemented=("idonly", "includeinactive (inactive clients are listed like the others)"),
+        not_implemented=("showcounts and the integration filters (azureclients, snowclients, ...)",),
     ),
     ResourceSpec(
         name="sites",
@@ -539,9 +539,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=(
             "/Tickets/View, /Tickets/vote, /Tickets/Object, /Tickets/processchildren answer with "
             "generic behaviour only",
-            "ticketidonly",
-            "search_summary/search_details and the other search_* params",
-            "category_1..4 and other array filters not in the table",
+            "mine, checkmyticketsonly and the other parameters about who asks",
+            "the coded array filters (includeclosed, includehold, includechildren, includeprojects, ...)",
         ),
     ),
     _ticket_spec(
@@ -599,7 +598,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=(
             "listing by date range without ticket_id (returns nothing)",
             "/Actions/Review and /Actions/reaction answer with generic behaviour only",
-            "agentonly/excludeprivate and the other list flags",
+            "agentonly/excludeprivate and the other list flags but importantonly",
         ),
         notes="Ids are per ticket; list, get and delete need `ticket_id`.",
     ),
@@ -708,7 +707,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         edit_scope="edit:invoices",
         not_implemented=(
             "/Invoice/updatelines and /Invoice/PDF/{id} answer with generic behaviour only",
-            "postedonly/notpostedonly",
+            "includecredits/includeinvoices, toplevel_id and site_id/user_id (not fields of InvoiceHeader)",
         ),
         notes="Totals are computed from `lines` (qty_order x unit_price plus tax_rate %).",
     ),

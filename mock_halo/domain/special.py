@@ -32,6 +32,14 @@ def _agent_id(store: Any, username: str) -> int:
     raise NotFound(f"No agent has the login {username!r} the token acts as.")
 
 
+def acting_agent(store: Any, username: str) -> int | None:
+    """The id of the agent with the login ``username`` (the one a token acts as), if any."""
+    try:
+        return _agent_id(store, username)
+    except NotFound:
+        return None
+
+
 def agent_me(*, store: Any, params: Mapping[str, str], username: str, **_: Any) -> Any:
     """``GET /Agent/me``: the agent the token acts as (the password grant's user, else the agent a
     client-credentials application logs in as), as ``GET /Agent/{id}`` renders it."""

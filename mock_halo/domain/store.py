@@ -199,7 +199,7 @@ class HaloStore:
             else:
                 window = keys if query.limit is None else keys[: query.limit]
             rows_out = [render(self._db, spec, table.rows[k], detail=False) for k in window]
-            if query.rules.include or query.rules.idonly:
+            if query.rules.include or query.rules.keep:
                 full = detailed_base(spec)
                 rows_out = [query.rules.shape(row, full) for row in rows_out]
             return Listing(rows=rows_out, total=len(keys))

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from halo_sandbox.mock.domain import facts
+from halo_sandbox.mock.domain.params import Action
 from halo_sandbox.mock.domain.query import MAX_PAGE_SIZE, list_plan
 from halo_sandbox.mock.domain.resources import RESOURCES, FieldType, Filter, ResourceSpec
 
@@ -210,8 +211,8 @@ def list_parameters(spec: ResourceSpec) -> list[dict[str, Any]]:
     params["search"] = {"type": "string"}
     for flt in spec.filters:
         params.update(filter_parameters(flt, official=official))
-    for name in list_plan(spec).actions:  # the documented parameters the rule table acts on
-        params.setdefault(name, dict(_RULE_SCHEMAS.get(official.get(name, "string"), {"type": "string"})))
+    for name, action in list_plan(spec).actions.items():  # the documented parameters the rules act on
+        params.setdefault(name, rule_schema(action, official.get(name, "string")))
     if spec.list_requires:  # Halo lists nothing without it (not an error)
         params[spec.list_requires] = {
             **params[spec.list_requires],
@@ -232,13 +233,22 @@ def filter_parameters(flt: Filter, *, official: Mapping[str, str] | None = None)
     return {flt.param: dict(_FILTER_SCHEMAS[flt.kind])}
 
 
-_RULE_SCHEMAS: Mapping[str, dict[str, Any]] = {
-    # A documented parameter the rules act on (`params.RULES`), by its official type.
-    "boolean": _FLAG,
-    "int32": {"type": "integer", **INT32},
-    "array<int32>": {"type": "string", "description": "comma-separated integers"},
-    "string": {"type": "string"},
-}
+_SWITCHES = frozenset({"inactive", "active", "idonly", "flag", "include", "me"})
+"""Rules read as true/false, whatever type Halo's document gives the parameter."""
+
+
+def rule_schema(action: Action, official: str) -> dict[str, Any]:
+    """The schema of a documented parameter the rules act on (`params.RULES`): a switch takes
+    true/false (also as Halo's documented string), a list of ids comma-separated integers, else the
+    official type."""
+    if action.rule.act in _SWITCHES:
+        return dict(_FLAG) if official == "boolean" else {"type": ["boolean", "integer", "string"]}
+    if action.rule.act == "field" and action.kind in ("int32", "int64") and official != "int32":
+        return dict(_CSV)
+    if official == "int32":
+        return {"type": "integer", **INT32}
+    return {"type": "string"}
+
 
 _EMPTY = {"type": "string", "maxLength": 0, "description": "an empty value is the same as leaving it out"}
 

@@ -40,10 +40,10 @@ from halo_sandbox.mock.domain.binding import (
 )
 from halo_sandbox.mock.domain.generic import collection_for
 from halo_sandbox.mock.domain.generic import list_params as generic_list_params
-from halo_sandbox.mock.domain.query import ListQuery, flag, item_scope, list_params
+from halo_sandbox.mock.domain.query import Listing, ListQuery, flag, item_scope, list_params
 from halo_sandbox.mock.domain.rendering import envelope
 from halo_sandbox.mock.domain.resources import SPECIAL_PATHS, ResourceSpec, spec_for_path, spec_named
-from halo_sandbox.mock.domain.special import ACTS_ON, hook_for
+from halo_sandbox.mock.domain.special import ACTS_ON, acting_agent, hook_for
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.gil import heavy, paced
@@ -206,10 +206,21 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
         always=_filter_types(spec),
     )
     refuse_if_strict(notes, strict=tenant.strict)
-    query = ListQuery.parse(spec, request.query_params)
     store = tenant.store
-    listing = await _run(store, lambda: store.list(resource=spec.name, query=query))
+    me = _acting_agent(request, tenant)
+
+    def answer() -> tuple[ListQuery, Listing]:
+        query = ListQuery.parse(spec, request.query_params, me=me)
+        return query, store.list(resource=spec.name, query=query)
+
+    query, listing = await _run(store, answer)
     return JSONResponse(envelope(spec, query, listing))
+
+
+def _acting_agent(request: Request, tenant: Tenant) -> Callable[[], int | None]:
+    """The id of the agent the request's token acts as, looked up when asked (``mine``)."""
+    login = request.state.token.username or tenant.agent_username
+    return lambda: acting_agent(tenant.store, login)
 
 
 def halo_list(store: HaloStore, resource: str, params: Mapping[str, str] | None = None) -> Any:
@@ -451,7 +462,10 @@ async def documented(request: Request, tenant: Tenant) -> Response:
     if request.method == "GET":
         refuse_if_strict(notes, strict=tenant.strict)
         if record_id is None:
-            return JSONResponse(tenant.generic.list(collection=collection, params=params), headers=headers)
+            listed = tenant.generic.list(
+                collection=collection, params=params, me=_acting_agent(request, tenant)
+            )
+            return JSONResponse(listed, headers=headers)
         return JSONResponse(tenant.generic.get(collection=collection, id=record_id), headers=headers)
     if request.method == "DELETE":
         refuse_if_strict(notes, strict=tenant.strict)

@@ -118,11 +118,6 @@ async def test_search_on_one_field(client: httpx.AsyncClient, auth_headers: H) -
     documented("/Tickets", "search_summary")
     found = await rows(client, auth_headers, "/Tickets", "tickets", search_summary="sso")
     assert found and all("sso" in t["summary"].lower() for t in found)
-    # "search_name_only" on clients: the name, not the notes ("managed services customer")
-    documented("/Client", "search_name_only")
-    assert await rows(client, auth_headers, "/Client", "clients", search_name_only="managed") == []
-    named = await rows(client, auth_headers, "/Client", "clients", search_name_only="wayne")
-    assert ids(named) == {104}
 
 
 async def test_only_flags(client: httpx.AsyncClient, auth_headers: H) -> None:
@@ -235,3 +230,67 @@ async def test_what_cannot_act_is_still_reported(client: httpx.AsyncClient, auth
     documented("/Tickets", "isorion")
     answer = await client.get("/api/Tickets", headers=auth_headers, params={"isorion": "true"})
     assert "query isorion: documented, but the mock does not act on it" in answer.headers["X-Sandbox-Ignored"]
+
+
+async def test_ticket_ids_only(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "ticketidonly" returns only the id fields: id, sla_id, status_id, client_id, client_name,
+    # lastincomingemail (FIDELITY.md: S1 parameter description, P1 docstring)
+    documented("/Tickets", "ticketidonly")
+    listed = await rows(client, auth_headers, "/Tickets", "tickets", client_id="104", ticketidonly="true")
+    assert listed and all(
+        set(t) <= {"id", "sla_id", "status_id", "client_id", "client_name", "lastincomingemail"}
+        for t in listed
+    )
+    assert all(t["client_id"] == 104 and t["client_name"] == "Wayne Enterprises" for t in listed)
+
+
+async def test_who_asks(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "mine: (bool) Include only the tickets that belong to yourself in the response"; Agent
+    # "thisAgentOnly: (bool) Only include your agent in the response"
+    documented("/Tickets", "mine")
+    documented("/Agent", "thisAgentOnly")
+    me = (await client.get("/api/Agent/me", headers=auth_headers)).json()["id"]
+    every = await rows(client, auth_headers, "/Tickets", "tickets", count="2000")
+    mine = await rows(client, auth_headers, "/Tickets", "tickets", count="2000", mine="true")
+    assert mine and ids(mine) == {t["id"] for t in every if t["agent_id"] == me}
+    assert ids(await rows(client, auth_headers, "/Agent", None, thisAgentOnly="true")) == {me}
+
+
+async def test_named_conditions(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # Actions "agentonly: Only get actions done by Agents", "excludeprivate: Only get public actions"
+    documented("/Actions", "agentonly", "excludeprivate")
+    every = await rows(client, auth_headers, "/Actions", "actions", ticket_id="45920")
+    by_agents = await rows(client, auth_headers, "/Actions", "actions", ticket_id="45920", agentonly="true")
+    public = await rows(client, auth_headers, "/Actions", "actions", ticket_id="45920", excludeprivate="true")
+    assert ids(by_agents) == {a["id"] for a in every if a.get("who_agentid") or a.get("actionby_agent_id")}
+    assert ids(public) == {a["id"] for a in every if not a.get("hiddenfromuser")}
+    assert 0 < len(by_agents) < len(every) and 0 < len(public) < len(every)
+    # Agent "withemail: Filters on Agents that have an email" (the Unassigned agent has none);
+    # "teams: Filter on Agents that belong to a team, comma separated"
+    documented("/Agent", "withemail", "teams")
+    agents = await rows(client, auth_headers, "/Agent", None)
+    with_email = await rows(client, auth_headers, "/Agent", None, withemail="true")
+    assert ids(with_email) == {a["id"] for a in agents if a["email"]} and len(with_email) < len(agents)
+    team = agents[1]["teams"][0]["team_id"]
+    members = await rows(client, auth_headers, "/Agent", None, teams=f"{team},999")
+    assert members and ids(members) == {a["id"] for a in agents if team in {t["team_id"] for t in a["teams"]}}
+    # KBArticle "articletype: Filter on article type, comma seperated" (the seeded articles are type 0)
+    documented("/KBArticle", "articletype")
+    articles = await rows(client, auth_headers, "/KBArticle", "articles")
+    assert ids(await rows(client, auth_headers, "/KBArticle", "articles", articletype="0,5")) == ids(articles)
+    assert await rows(client, auth_headers, "/KBArticle", "articles", articletype="5") == []
+
+
+async def test_users_that_are_also_agents_can_be_left_out(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # Users "exclude_agents: Exclude users that are also an agent in the response"
+    documented("/Users", "exclude_agents")
+    linked = (
+        await client.post(
+            "/api/Users",
+            headers=auth_headers,
+            json={"name": "Maya Chen (user)", "site_id": 1, "linked_agent_id": 3},
+        )
+    ).json()
+    every = await rows(client, auth_headers, "/Users", "users")
+    without = await rows(client, auth_headers, "/Users", "users", exclude_agents="true")
+    assert linked["id"] in ids(every) and ids(without) == ids(every) - {linked["id"]}
