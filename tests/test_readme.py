@@ -8,13 +8,19 @@
   `servers`/`tokens` block against a state directory;
 - every `halo-sandbox up` line starts a sandbox that issues a token and answers a ticket list (on a
   free port; `--tickets 100000` built at 1,000);
-- every other shell block (it needs a real Halo, the network or Node) has each `halo-sandbox`
-  command checked against the CLI: the subcommand exists and takes every option shown.
+- the blocks aimed at a real tenant run against a sandbox standing in for it (its URL and
+  credentials in place of `https://acme.haloitsm.com`, `ID`, `S`, `...`): `record` (read-only),
+  `up --snapshot` of what it wrote, `drift` (none between a sandbox and itself), and both `mcp`
+  lines (stdio and Streamable HTTP answer `tools/list`);
+- every shell block (the rest need the network, Node or a real install: CI runs the first block
+  itself) has each `halo-sandbox` command checked against the CLI: the subcommand exists and takes
+  every option shown.
 
 A new block with none of these checks fails the test until it is given one."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -197,3 +203,132 @@ def test_the_up_lines_start_a_sandbox_that_answers(command: str, tmp_path):
                 f"{up.base}/api/Tickets", headers={"Origin": "https://else.example"}, timeout=30
             )
             assert other.status_code == 403, other.text
+
+
+def _tenant_lines(needle: str) -> list[list[str]]:
+    """The README's commands that talk to a real tenant (``needle``), as words."""
+    return [
+        shlex.split(command)
+        for code in OTHER_SHELL
+        for command in _commands(code)
+        if command.startswith(f"halo-sandbox {needle}")
+    ]
+
+
+def _as_tenant(words: list[str], url: str, client_id: str, secret: str) -> list[str]:
+    """A README command aimed at a stand-in tenant: its URL and credentials replaced."""
+    swap = {"https://acme.haloitsm.com": url, "ID": client_id, "S": secret, "...": ""}
+    out, previous = [], ""
+    for word in words[1:]:
+        if previous == "--client-id" and word in ("ID", "..."):
+            word = client_id
+        elif previous == "--client-secret" and word in ("S", "..."):
+            word = secret
+        else:
+            word = swap.get(word, word)
+        out.append(word)
+        previous = word
+    return out
+
+
+def test_the_record_block_records_serves_and_finds_no_drift(tmp_path, monkeypatch):
+    # the block as written, with a sandbox of this version standing in for acme.haloitsm.com
+    from typer.testing import CliRunner
+
+    from halo_sandbox.cli import app
+    from halo_sandbox.recording.client import ReadOnlyHalo
+    from halo_sandbox.testing import mock_halo
+
+    monkeypatch.chdir(tmp_path)
+    # the stand-in tenant has no rate limit, so the recorder need not pace itself to Halo's 300
+    # requests per 5 minutes (which makes this block take 5 minutes against a real tenant)
+    monkeypatch.setitem(ReadOnlyHalo.__init__.__kwdefaults__, "rate", None)
+    record = next(w for w in _tenant_lines("record"))
+    drift = next(w for w in _tenant_lines("drift"))
+    [serve] = [w for w in _tenant_lines("up") if "--snapshot" in w]
+    with mock_halo(rate_limit=None) as halo:
+        done = CliRunner().invoke(app, _as_tenant(record, halo.url, halo.client_id, halo.client_secret))
+        assert done.exit_code == 0, done.output
+        assert {e.method for e in halo.requests()} == {"POST", "GET"}  # read-only: the token, then GETs
+        snapshot = tmp_path / serve[serve.index("--snapshot") + 1]
+        assert snapshot.stat().st_size > 1000
+        done = CliRunner().invoke(app, _as_tenant(drift, halo.url, halo.client_id, halo.client_secret))
+        assert done.exit_code == 0, done.output  # a sandbox of this version does not drift from itself
+        assert (tmp_path / drift[drift.index("--json") + 1]).exists()
+    recorded = json.loads(snapshot.read_text(encoding="utf-8"))
+    with start("up", *serve[2:], state_dir=tmp_path / "state", timeout=180) as up:
+        token = httpx.post(
+            f"{up.base}/auth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": halo.client_id,
+                "client_secret": halo.client_secret,
+            },
+            timeout=30,
+        ).json()["access_token"]
+        served = httpx.get(f"{up.base}/api/Tickets", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert served.status_code == 200, served.text
+        assert served.json()["tickets"], recorded.keys()
+
+
+def test_the_mcp_lines_serve_tools_from_a_stand_in_tenant(tmp_path):
+    credentials = MockSettings()
+    with start("mock", state_dir=tmp_path / "state", timeout=120) as tenant:
+        for words in _tenant_lines("mcp"):
+            args = _as_tenant(words, tenant.base, credentials.client_id, credentials.client_secret)
+            if "--transport" in args and args[args.index("--transport") + 1] == "http":
+                args += ["--halo-url", tenant.base, "--client-id", credentials.client_id]
+                args += ["--client-secret", credentials.client_secret]
+                with start(*args, timeout=120) as server:
+                    assert "tools" in _tools_over_http(server.mcp_url)
+            else:
+                done = subprocess.run(
+                    [CLI, *args],
+                    input=_STDIO_LIST,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    env=clean_env(),
+                )
+                assert '"tools"' in done.stdout, (done.stdout[-500:], done.stderr[-500:])
+
+
+_STDIO_LIST = (
+    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",'
+    '"capabilities":{},"clientInfo":{"name":"readme","version":"0"}}}\n'
+    '{"jsonrpc":"2.0","method":"notifications/initialized"}\n'
+    '{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n'
+)
+
+
+def _tools_over_http(url: str) -> dict:
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    init = httpx.post(
+        url,
+        headers=headers,
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "readme", "version": "0"},
+            },
+        },
+        timeout=30,
+    )
+    assert init.status_code == 200, init.text
+    session = init.headers.get("mcp-session-id")
+    more = {
+        **headers,
+        **({"mcp-session-id": session} if session else {}),
+        "mcp-protocol-version": "2025-06-18",
+    }
+    httpx.post(url, headers=more, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, timeout=30)
+    listing = httpx.post(
+        url, headers=more, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, timeout=30
+    )
+    assert listing.status_code == 200, listing.text
+    text = listing.text
+    return json.loads(text[text.index("{") :].splitlines()[0])["result"]
