@@ -16,6 +16,7 @@ import httpx
 from mcp import Client
 
 from bench._support import CLIENT_ID, CLIENT_SECRET, ms, percentile, report, rss_mib, running, verdict
+from halo_sandbox.harness import token_form
 
 RATIO_TARGET, PAGE_TARGET, RSS_TARGET_MB, GENERATION_TARGET_S = 1.5, 1.5, 400.0, 10.0
 SEARCH_ORDER_TARGET = 3.0
@@ -41,12 +42,7 @@ async def _tenant(tickets: int) -> tuple[httpx.AsyncClient, float]:
     token = (
         await http.post(
             "/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "scope": "all",
-            },
+            data=token_form(CLIENT_ID, CLIENT_SECRET),
         )
     ).json()
     http.headers["Authorization"] = f"Bearer {token['access_token']}"

@@ -30,6 +30,7 @@ from bench._plain import BASELINE_REF, baseline_cli, check_tool_result, connecti
 from bench._support import CLIENT_ID, CLIENT_SECRET, report, running
 from bench._support import token as support_token
 from bench.overhead import OPS
+from halo_sandbox.harness import token_form
 
 PLAIN_CONNECTIONS = 8
 CPU_TARGET, RATE_TARGET = 2.0, 2.0
@@ -233,12 +234,7 @@ async def _profile_mock(seconds: float) -> str:
         token = (
             await http.post(
                 "/auth/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": CLIENT_ID,
-                    "client_secret": CLIENT_SECRET,
-                    "scope": "all",
-                },
+                data=token_form(CLIENT_ID, CLIENT_SECRET),
             )
         ).json()
         http.headers["Authorization"] = f"Bearer {token['access_token']}"

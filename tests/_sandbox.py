@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from halo_sandbox.harness import DEFAULT_ADMIN_KEY, Process, cli_path, start
+from halo_sandbox.harness import DEFAULT_ADMIN_KEY, Process, cli_path, start, token_form
 
 CLI = cli_path()
 ADMIN_KEY = DEFAULT_ADMIN_KEY
@@ -62,20 +62,19 @@ class Sandbox:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def new_token(self) -> str:
+        """A fresh access token of the default credentials, every scope."""
+        token = self.http.post(
+            "/auth/token",
+            data=token_form(CLIENT_ID, CLIENT_SECRET),
+        )
+        assert token.status_code == 200, token.text
+        return str(token.json()["access_token"])
+
     def api_request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The mock's own answer to one `/api` request, whatever its status."""
         if self._token is None:
-            token = self.http.post(
-                "/auth/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": CLIENT_ID,
-                    "client_secret": CLIENT_SECRET,
-                    "scope": "all",
-                },
-            )
-            assert token.status_code == 200, token.text
-            self._token = token.json()["access_token"]
+            self._token = self.new_token()
         return self.http.request(
             method, f"/api{path}", headers={"Authorization": f"Bearer {self._token}"}, **kwargs
         )

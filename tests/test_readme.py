@@ -33,6 +33,7 @@ import pytest
 from halo_sandbox.harness import clean_env, cli_path, start
 from halo_sandbox.mock.config import MockSettings
 from halo_sandbox.verify.discovery import load_mapping
+from tests._jsonrpc import ACCEPT, initialize
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -154,6 +155,17 @@ def test_the_servers_block_runs_against_a_state_dir(tmp_path):
     assert set(ids) == {"srv_...", "tok_..."}
 
 
+def _token(base: str, client_id: str, client_secret: str) -> str:
+    """An access token of a running sandbox (client credentials)."""
+    answer = httpx.post(
+        f"{base}/auth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
 UP_LINES = [
     command
     for code in OTHER_SHELL
@@ -176,22 +188,13 @@ def test_the_up_lines_start_a_sandbox_that_answers(command: str, tmp_path):
             args.append(word)
     credentials = MockSettings()
     with start("up", *args, state_dir=tmp_path / "state", timeout=180) as up:
-        token = httpx.post(
-            f"{up.base}/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": credentials.client_id,
-                "client_secret": credentials.client_secret,
-            },
-            timeout=30,
-        )
-        assert token.status_code == 200, token.text
+        token = _token(up.base, credentials.client_id, credentials.client_secret)
         origin = next((w for w in args if w.startswith("https://")), None)
         listing = httpx.get(
             f"{up.base}/api/Tickets",
             params={"pageinate": "true", "page_size": 1},
             headers={
-                "Authorization": f"Bearer {token.json()['access_token']}",
+                "Authorization": f"Bearer {token}",
                 **({"Origin": origin} if origin else {}),
             },
             timeout=30,
@@ -257,15 +260,7 @@ def test_the_record_block_records_serves_and_finds_no_drift(tmp_path, monkeypatc
         assert (tmp_path / drift[drift.index("--json") + 1]).exists()
     recorded = json.loads(snapshot.read_text(encoding="utf-8"))
     with start("up", *serve[2:], state_dir=tmp_path / "state", timeout=180) as up:
-        token = httpx.post(
-            f"{up.base}/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": halo.client_id,
-                "client_secret": halo.client_secret,
-            },
-            timeout=30,
-        ).json()["access_token"]
+        token = _token(up.base, halo.client_id, halo.client_secret)
         served = httpx.get(f"{up.base}/api/Tickets", headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert served.status_code == 200, served.text
         assert served.json()["tickets"], recorded.keys()
@@ -302,22 +297,8 @@ _STDIO_LIST = (
 
 
 def _tools_over_http(url: str) -> dict:
-    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-    init = httpx.post(
-        url,
-        headers=headers,
-        json={
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "readme", "version": "0"},
-            },
-        },
-        timeout=30,
-    )
+    headers = ACCEPT
+    init = httpx.post(url, headers=headers, json=initialize("2025-06-18", client="readme"), timeout=30)
     assert init.status_code == 200, init.text
     session = init.headers.get("mcp-session-id")
     more = {

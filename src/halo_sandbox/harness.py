@@ -43,6 +43,7 @@ __all__ = [
     "clean_env",
     "cli_path",
     "free_port",
+    "token_form",
     "main",
     "serving",
     "start",
@@ -219,6 +220,16 @@ class Process:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def token_form(client_id: str, client_secret: str, *, scope: str = "all") -> dict[str, str]:
+    """The form of a client-credentials token request (`POST /auth/token`)."""
+    return {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scope": scope,
+    }
 
 
 DEFAULT_ADMIN_KEY = "harness-admin-key"

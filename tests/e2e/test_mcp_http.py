@@ -10,22 +10,13 @@ import mcp_types
 import pytest
 from mcp import Client
 
+from tests._jsonrpc import ACCEPT, initialize
 from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
 HALO_429 = "Rate Limit Reached - 300 Requests per rolling 5 minute window"
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "e2e", "version": "1"},
-    },
-}
+INIT = initialize("2025-11-25", client="e2e")
 
 
 def _rpc_result(response: httpx.Response) -> dict:

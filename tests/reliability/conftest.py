@@ -4,10 +4,11 @@ off (so load is not refused), and a `halo-sandbox mock` + `halo-sandbox mcp` pai
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests._sandbox import Sandbox
+from tests._sandbox import Sandbox, start_sandbox, stop_sandbox
 from tests.reliability._split import SplitPair
 
 
@@ -23,6 +24,16 @@ def sandbox(sandbox: Sandbox) -> Sandbox:
     test (the next test's reset turns it back on)."""
     sandbox.admin("PUT", "/ratelimit", json={"enabled": False})
     return sandbox
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Sandbox]:
+    """A `halo-sandbox up` of the test's own (its caps and budgets filled by the test alone)."""
+    sandbox = start_sandbox(tmp_path / "state")
+    try:
+        yield sandbox
+    finally:
+        stop_sandbox(sandbox)
 
 
 @pytest.fixture(scope="module")

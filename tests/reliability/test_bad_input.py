@@ -15,22 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
+from tests._jsonrpc import ACCEPT, initialize
 from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e]
 
 PROTOCOL = "2025-11-25"
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": PROTOCOL,
-        "capabilities": {},
-        "clientInfo": {"name": "fuzz", "version": "1"},
-    },
-}
+INIT = initialize(PROTOCOL, client="fuzz")
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
 
 

@@ -9,7 +9,6 @@ budget 503 with ``Retry-After``."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,15 +26,6 @@ BATCH = 1_000
 PUBLIC_TENANTS = 32
 """Tenants the default credentials may create (README)."""
 ADMIN = {"X-Admin-Key": ADMIN_KEY}
-
-
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Sandbox]:
-    sandbox = start_sandbox(tmp_path / "state")
-    try:
-        yield sandbox
-    finally:
-        stop_sandbox(sandbox)
 
 
 def _bearer(base: str, tenant: str | None = None) -> dict[str, str]:

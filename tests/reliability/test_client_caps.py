@@ -15,13 +15,13 @@ import socket
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests._sandbox import Sandbox, start_sandbox, stop_sandbox
+from tests._jsonrpc import ACCEPT, initialize
+from tests._sandbox import Sandbox
 from tests.reliability._abuse import other_client, rss_mib
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/status")
@@ -30,17 +30,8 @@ SESSIONS, SSE_STREAMS, CONNECTIONS = 1_000, 100, 1_000
 HANDSHAKE = 10.0
 """Seconds after which a session or stream that sent nothing after opening is closed (README)."""
 LEGACY, MODERN = "2025-06-18", "2026-07-28"
-HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": LEGACY,
-        "capabilities": {},
-        "clientInfo": {"name": "flood", "version": "1"},
-    },
-}
+HEADERS = ACCEPT
+INITIALIZE = initialize(LEGACY, client="flood")
 MODERN_LIST = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -53,15 +44,6 @@ MODERN_LIST = {
         }
     },
 }
-
-
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Sandbox]:
-    sandbox = start_sandbox(tmp_path / "state")
-    try:
-        yield sandbox
-    finally:
-        stop_sandbox(sandbox)
 
 
 def _handshake(client: httpx.Client, url: str) -> httpx.Response:

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests._sandbox import CLIENT_ID, CLIENT_SECRET, Sandbox
+from tests._sandbox import Sandbox
 
 pytestmark = [pytest.mark.e2e]
 
@@ -44,16 +44,7 @@ def rss_mb(pid: int) -> float:
 
 
 def _token(sandbox: Sandbox) -> dict[str, str]:
-    response = sandbox.http.post(
-        "/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "scope": "all",
-        },
-    )
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return {"Authorization": f"Bearer {sandbox.new_token()}"}
 
 
 @contextmanager
