@@ -51,6 +51,21 @@ mock types their members (``qty_order`` a number, ...): the server may forward l
 refuses with 400. A known gap: body errors inside these fields are not held against the consumer."""
 
 
+def free_object_arrays(input_schema: dict[str, Any]) -> frozenset[str]:
+    """Arguments a tool types as arrays of free objects (``{"type": "object"}`` items, no members).
+    Generated tools type this way every documented array of a schema (``condition_entities``:
+    ``KeyPair4[]``, ``{id, name}``), while the mock checks the members (FIDELITY.md, nested values):
+    a known gap, held by `test_tool_schemas.test_generated_tools_leave_documented_items_untyped`;
+    body errors inside these arrays are not held against the tool."""
+    return frozenset(
+        name
+        for name, prop in (input_schema.get("properties") or {}).items()
+        if prop.get("type") == "array"
+        and (prop.get("items") or {}).get("type") == "object"
+        and not (prop.get("items") or {}).get("properties")
+    )
+
+
 def not_offered(resource: str, method: str) -> frozenset[str]:
     return frozenset(NOT_OFFERED.get(resource, {}).get(method, "").split())
 
@@ -156,14 +171,20 @@ def check_value(where: str, raw: str, schema: dict[str, Any]) -> None:
 
 
 def check_request(
-    request: httpx.Request, *, resource: str = "", method: str = "", generated: bool = False
+    request: httpx.Request,
+    *,
+    resource: str = "",
+    method: str = "",
+    generated: bool = False,
+    untyped: frozenset[str] = frozenset(),
 ) -> Operation:
     """Assert that ``request`` is one the provider's document declares; return its operation.
     ``resource``/``method`` (catalogue names) admit the query names of the `NOT_OFFERED` ledger.
     ``generated`` (a tool generated from Halo's official document): on a resource of the provider's table it
     admits query names the table does not declare (such a tool offers every parameter Halo documents, the
     mock implements some and ignores the rest, FIDELITY.md; declared ones are still type-checked, path,
-    method and body are not relaxed); elsewhere the request is held to `GENERIC`, strictly."""
+    method and body are not relaxed); elsewhere the request is held to `GENERIC`, strictly. ``untyped``:
+    the tool's arrays of free objects (`free_object_arrays`), whose members are not checked."""
     if generated and not _in_table(request.url.path):
         generated = False
         op, path_params = operation(request.method, request.url.path, document=GENERIC)
@@ -196,7 +217,7 @@ def check_request(
         errors = [
             e
             for e in _leaf_errors(Draft202012Validator(branches[0]).iter_errors(body))
-            if not UNTYPED_IN_CATALOGUE & {str(p) for p in e.absolute_path}
+            if not (UNTYPED_IN_CATALOGUE | untyped) & {str(p) for p in e.absolute_path}
         ]
         assert not errors, f"{where}: body does not fit the provider's schema: {errors[0].message}"
     return op

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 
-from contracts._shared import TOOLS
-from contracts.provider_document import check_request
+from contracts._shared import ALL_TOOLS, TOOLS
+from contracts.provider_document import check_request, free_object_arrays
 
 _PRE_UPSTREAM = {"invalid_arguments", "invalid_cursor", "file_access_denied"}
 _SCHEMA_REFUSALS = ("unknown argument", "argument '", "is required", "is not valid under", "is not of type")
@@ -53,6 +53,9 @@ def test_generated_arguments_make_only_declared_requests(tool, env, data):
             resource=tool.resource,
             method=tool.method,
             generated=tool.entry is not None and tool.entry.generated,
+            untyped=free_object_arrays(tool.input_schema)
+            if tool.entry is not None and tool.entry.generated
+            else frozenset(),
         )
     if tool.method != "lookup":
         lost = sorted(set(args) - _NOT_FORWARDED - _forwarded(sent[0], args))
@@ -146,3 +149,16 @@ def test_arguments_outside_the_schema_never_reach_halo(tool, env, data):
     result = call(tool.name, args)
     assert result.is_error and result.structured_content["error"]["code"] == "invalid_arguments", result
     assert transport.api_requests[before:] == []
+
+
+def test_generated_tools_leave_documented_items_untyped():
+    # The known gap `free_object_arrays` exempts: Halo's document types AiSuggestion's
+    # condition_entities as KeyPair4 items ({id, name}); the generated tool still takes free objects.
+    # Once the generator types such items, this fails and the exemption goes with it.
+    from halo_sandbox.mock.domain.facts import facts
+
+    official = facts()["schemas"]
+    assert official["AiSuggestion"]["condition_entities"] == "array<ref:KeyPair4>"
+    assert set(official["KeyPair4"]) == {"id", "name"}
+    [tool] = [t for t in ALL_TOOLS if t.name == "create_a_halo_itsm_ai_suggestion"]
+    assert "condition_entities" in free_object_arrays(tool.input_schema)
