@@ -2,7 +2,7 @@
 comes from the code under test (the mock's resource table, the server's catalogue): removing a rule
 from either must fail a contract, not silently remove its check.
 
-The fields Halo requires on create live in `halo_sandbox.verify.facts` (verify holds every server
+The fields Halo requires on create live in `halo_sandbox.verify.required_on_create` (verify holds every server
 to them too, and verify cannot import `contracts/`); this module re-exports them.
 
 Halo's official document itself is vendored by the mock (`halo_sandbox.mock.domain.facts`, the
@@ -11,7 +11,7 @@ document normalised), and the contracts read it from there.
 
 from __future__ import annotations
 
-from halo_sandbox.verify.facts import REQUIRED_ON_CREATE
+from halo_sandbox.verify.required_on_create import REQUIRED_ON_CREATE
 
 __all__ = ["NEEDED_BY_HALO", "REQUIRED_ON_CREATE"]
 

@@ -154,7 +154,7 @@ class ListQuery:
         )
 
 
-PAGING = ("pageinate", "page_size", "page_no")
+PAGING_PARAMS = ("pageinate", "page_size", "page_no")
 HOOK_PARAMS: Mapping[str, tuple[str, ...]] = {
     "daterange": ("datesearch", "startdate", "enddate"),
     "breached": ("includebreached",),
@@ -168,7 +168,7 @@ def table_params(spec: ResourceSpec) -> frozenset[str]:
     params = {"count", "order", "orderdesc", "search"} | {f.param for f in spec.filters}
     params |= {p for f in spec.filters if f.kind == "hook" for p in HOOK_PARAMS.get(f.hook, ())}
     if spec.pageable or spec.paged_list_key:
-        params |= set(PAGING)
+        params |= set(PAGING_PARAMS)
     return frozenset(params)
 
 

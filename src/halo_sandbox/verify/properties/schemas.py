@@ -4,11 +4,12 @@ that declare an `outputSchema` conform; and Halo never refuses a schema-valid ca
 schema calls optional. (Annotations are checked by the annotations property.)
 
 That last rule is also checked deterministically, not only where generation happens to leave a field
-out: a create tool whose schema names a field Halo requires on create (`halo_sandbox.verify.facts`)
-but does not require it is called, schema-valid, without that field. It fails when the create reaches
-Halo and Halo refuses it for that field (the schema told the agent the field could be left out); a
-refusal before Halo, or a server that fills the field itself (a default client), passes. A tool whose
-schema does not name the field at all is not judged (it may fill it from elsewhere).
+out: a create tool whose schema names a field Halo requires on create
+(`halo_sandbox.verify.required_on_create`) but does not require it is called, schema-valid, without
+that field. It fails when the create reaches Halo and Halo refuses it for that field (the schema
+told the agent the field could be left out); a refusal before Halo, or a server that fills the
+field itself (a default client), passes. A tool whose schema does not name the field at all is not
+judged (it may fill it from elsewhere).
 
 An update tool whose request reached Halo as a create (an item with no id or id 0: Halo reads it as
 a new record) is failed for that, not for the fields Halo then asked for: those a create needs
@@ -27,7 +28,6 @@ from typing import Any
 import anyio
 import anyio.from_thread
 
-from halo_sandbox.verify.facts import REQUIRED_ON_CREATE
 from halo_sandbox.verify.probe import CallRecord
 from halo_sandbox.verify.properties import (
     Context,
@@ -37,6 +37,7 @@ from halo_sandbox.verify.properties import (
     sample_values,
     store_rows,
 )
+from halo_sandbox.verify.required_on_create import REQUIRED_ON_CREATE
 
 _REQUIRED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*) (?:field )?is required", re.IGNORECASE)
 
