@@ -158,9 +158,9 @@ def error_scenarios() -> Any:
     )
 
 
-def _keyed(call: CallRecord, names: set[str]) -> list[Any]:
-    """Values of every key of the result (at any depth) whose normalised name is in ``names``."""
-    return [v for k, v in (i for i in _walk(call.payload()) if isinstance(i, tuple)) if norm(str(k)) in names]
+def _keyed(pairs: list[tuple[Any, Any]], names: set[str]) -> list[Any]:
+    """Values of the ``(key, value)`` pairs whose normalised key is in ``names``."""
+    return [v for k, v in pairs if norm(str(k)) in names]
 
 
 def _ratelimit_problems(call: CallRecord, scenario: ErrorScenario, sent_at: float) -> list[str]:
@@ -169,25 +169,25 @@ def _ratelimit_problems(call: CallRecord, scenario: ErrorScenario, sent_at: floa
     header is as wrong as another number. A server that offers no such field is not judged here
     (dropping the headers loses no status or message)."""
     problems = []
+    pairs = [item for item in _walk(call.payload()) if isinstance(item, tuple)]  # every key, any depth
     after = scenario.retry_after_seconds(sent_at)
+    header = scenario.retry_after_header(sent_at)
     if after is not None:
         low, high = after
-        for value in _keyed(call, {"retryafter", "retryafterseconds"}):
-            if value == scenario.retry_after_header(sent_at):
+        for value in _keyed(pairs, {"retryafter", "retryafterseconds"}):
+            if value == header:
                 continue  # passed on verbatim (an HTTP date as Halo sent it)
             number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             if isinstance(value, str) and (digits := re.match(r"\s*(-?\d+(?:\.\d+)?)", value)):
                 number = float(digits.group(1))  # "2", "2.0", "2s", "2 seconds"
             if number is None or not low <= number <= high:
-                problems.append(
-                    f"retry-after passed as {value!r}, Halo said {scenario.retry_after_header(sent_at)!r}"
-                )
+                problems.append(f"retry-after passed as {value!r}, Halo said {header!r}")
                 break
     if scenario.status == 429:  # the sandbox's X-RateLimit-* ride on its 429s (FIDELITY.md, rate limits)
         want = {"limit": (300.0, 300.0), "remaining": (0.0, 0.0)}
         if after is not None:
             want["reset"] = after
-        for value in _keyed(call, {"ratelimit", "ratelimits"}):
+        for value in _keyed(pairs, {"ratelimit", "ratelimits"}):
             if value is None:
                 problems.append("rate-limit fields passed as null, Halo sent X-RateLimit-Limit 300")
                 continue
