@@ -219,18 +219,17 @@ def _tenant_lines(needle: str) -> list[list[str]]:
 
 
 def _as_tenant(words: list[str], url: str, client_id: str, secret: str) -> list[str]:
-    """A README command aimed at a stand-in tenant: its URL and credentials replaced."""
-    swap = {"https://acme.haloitsm.com": url, "ID": client_id, "S": secret, "...": ""}
-    out, previous = [], ""
-    for word in words[1:]:
+    """A README command aimed at a stand-in tenant (without `halo-sandbox`): its URL and the
+    credential placeholders after `--client-id`/`--client-secret` replaced."""
+    out = []
+    for previous, word in zip(words, words[1:], strict=False):
         if previous == "--client-id" and word in ("ID", "..."):
             word = client_id
         elif previous == "--client-secret" and word in ("S", "..."):
             word = secret
-        else:
-            word = swap.get(word, word)
+        elif word == "https://acme.haloitsm.com":
+            word = url
         out.append(word)
-        previous = word
     return out
 
 
