@@ -21,6 +21,7 @@ responses carry ``X-Sandbox-Generic`` so a caller can tell. No web imports.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import threading
 import uuid
@@ -60,6 +61,16 @@ class Collection:
     integer path (``/ContractSchedule/{id}`` is documented ``int32``) reaches it too."""
     read_scope: str
     edit_scope: str
+    keyed: bool = True
+    """Whether records answer an ``id``: only when the record schema has one (or there is no schema).
+    Records of a schema without ``id`` (``EscMsg`` of ``/Notifications``, ``FaultApproval``, ...) are
+    numbered by the mock all the same, so that ``{id}`` paths reach them, but the number is never
+    written into what is answered: it is sent in ``RECORD_ID_HEADER`` instead."""
+
+
+RECORD_ID_HEADER = "X-Sandbox-Record-Id"
+"""The numbers of the records a ``POST`` saved, comma separated, where the record schema has no ``id``
+(`Collection.keyed`): the sandbox's own header, the key ``GET``/``DELETE <collection>/{id}`` take."""
 
 
 def collection_for(match: facts.Match) -> tuple[Collection, str | None]:
@@ -113,6 +124,7 @@ def _collection(path: str) -> Collection:
         id_kind=id_kind,
         read_scope=spec.read_scope if spec else GENERIC_DEFAULT_SCOPE,
         edit_scope=spec.edit_scope if spec else GENERIC_DEFAULT_SCOPE,
+        keyed=schema is None or "id" in facts.schema(schema),
     )
     _COLLECTIONS[path] = found
     return found
@@ -142,11 +154,17 @@ class GenericStore:
 
     # -- reads ------------------------------------------------------------------------------------
     def list(
-        self, *, collection: Collection, params: Mapping[str, Any], me: Callable[[], int | None] | None = None
+        self,
+        *,
+        collection: Collection,
+        params: Mapping[str, Any],
+        me: Callable[[], int | None] | None = None,
+        keys: builtins.list[Any] | None = None,
     ) -> Any:
         """The collection's rows in Halo's envelope (or a bare array); ``params`` are typed,
         lower-cased documented parameters (`binding.bind_query`); ``me``: the id of the agent the
-        token acts as (`params.Plan.read`)."""
+        token acts as (`params.Plan.read`); ``keys``: given a list, the keys of the rows answered are
+        appended to it, in order (`RECORD_ID_HEADER`)."""
         with self._lock:
             rows = [dict(row) for row in self._rows(collection).rows.values()]
         rules = list_plan(collection).read(params, me=me)
@@ -171,19 +189,24 @@ class GenericStore:
             full = facts.full_record(collection.schema) if collection.schema else {}
             rows = [rules.shape(r, full) for r in rows]
         total = len(rows)
-        if collection.list_key is None:
-            return rows
         envelope: dict[str, Any] = {"record_count": total}
-        if params.get("pageinate"):
+        if collection.list_key is None:
+            page = rows
+        elif params.get("pageinate"):
             size = min(max(int(params.get("page_size") or _DEFAULT_PAGE_SIZE), 1), _MAX_PAGE_SIZE)
             number = max(int(params.get("page_no") or 1), 1)
             envelope["page_no"], envelope["page_size"] = number, size
-            envelope[collection.list_key] = rows[(number - 1) * size : number * size]
+            page = rows[(number - 1) * size : number * size]
         else:
             count = params.get("count")
-            envelope[collection.list_key] = rows[
-                : _DEFAULT_PAGE_SIZE if count is None else max(int(count), 0)
-            ]
+            page = rows[: _DEFAULT_PAGE_SIZE if count is None else max(int(count), 0)]
+        if keys is not None:
+            keys.extend(r.get("id") for r in page)
+        if not collection.keyed:
+            page = [{k: v for k, v in r.items() if k != "id"} for r in page]
+        if collection.list_key is None:
+            return page
+        envelope[collection.list_key] = page
         return envelope
 
     def get(self, *, collection: Collection, id: str) -> dict[str, Any]:
@@ -197,11 +220,20 @@ class GenericStore:
 
     # -- writes -----------------------------------------------------------------------------------
     def post(
-        self, *, collection: Collection, body: Any, notes: Notes, id: str | None = None, strict: bool = False
+        self,
+        *,
+        collection: Collection,
+        body: Any,
+        notes: Notes,
+        id: str | None = None,
+        strict: bool = False,
+        keys: builtins.list[Any] | None = None,
     ) -> Any:
         """Create or update (Halo's POST): one object or an array of them, all-or-nothing. Returns
         the saved record for one item, a list for several. ``strict``: refuse (before writing) when
-        the body carries anything Halo would ignore (`binding.StrictRefusal`)."""
+        the body carries anything Halo would ignore (`binding.StrictRefusal`). ``keys``: given a list,
+        the saved records' keys are appended to it (`RECORD_ID_HEADER`). A body ``id`` is only read
+        where the record schema has one (`Collection.keyed`); elsewhere it is an undocumented field."""
         items = [body] if isinstance(body, dict) else body
         if not isinstance(items, list):
             raise ValidationError({"": ["The request body must be a JSON object or an array of objects."]})
@@ -226,7 +258,7 @@ class GenericStore:
                     prefix=prefix,
                     notes=notes,
                     errors=errors,
-                    keep=("id",),
+                    keep=("id",) if collection.keyed else (),
                 )
             else:
                 control_names(item, prefix=prefix, errors=errors)
@@ -268,6 +300,8 @@ class GenericStore:
                 merged = {**rows.rows.get(key, {}), **row, "id": key}
                 rows.rows[key] = merged
                 saved.append(merged)
+                if keys is not None:
+                    keys.append(key)
         # answered outside the lock (a stored row is replaced, never changed in place): readers of the
         # collection do not wait while a batch's full records are built
         out = [self._full(collection, row) for row in paced(saved)]
@@ -327,6 +361,8 @@ class GenericStore:
     def _full(collection: Collection, row: Mapping[str, Any]) -> dict[str, Any]:
         out = facts.full_record(collection.schema) if collection.schema else {}
         out.update(copy.deepcopy(dict(row)))
+        if not collection.keyed:
+            out.pop("id", None)
         return out
 
 

@@ -38,7 +38,7 @@ from halo_sandbox.mock.domain.binding import (
     refuse_if_strict,
     unknown_fields,
 )
-from halo_sandbox.mock.domain.generic import collection_for
+from halo_sandbox.mock.domain.generic import RECORD_ID_HEADER, collection_for
 from halo_sandbox.mock.domain.generic import list_params as generic_list_params
 from halo_sandbox.mock.domain.query import Listing, ListQuery, flag, item_scope, list_params
 from halo_sandbox.mock.domain.rendering import envelope
@@ -462,9 +462,12 @@ async def documented(request: Request, tenant: Tenant) -> Response:
     if request.method == "GET":
         refuse_if_strict(notes, strict=tenant.strict)
         if record_id is None:
+            listed_keys: list[Any] = []
             listed = tenant.generic.list(
-                collection=collection, params=params, me=_acting_agent(request, tenant)
+                collection=collection, params=params, me=_acting_agent(request, tenant), keys=listed_keys
             )
+            if not collection.keyed:
+                headers[RECORD_ID_HEADER] = ",".join(str(key) for key in listed_keys)
             return JSONResponse(listed, headers=headers)
         return JSONResponse(tenant.generic.get(collection=collection, id=record_id), headers=headers)
     if request.method == "DELETE":
@@ -483,14 +486,19 @@ async def documented(request: Request, tenant: Tenant) -> Response:
         check_batch(body, limit=limit)
         tenant.check_quota(body, at_most=1 if record_id is not None else None)
         return tenant.generic.post(
-            collection=collection, body=body, notes=notes, id=record_id, strict=tenant.strict
+            collection=collection, body=body, notes=notes, id=record_id, strict=tenant.strict, keys=keys
         )
 
+    keys: list[Any] = []
     if len(raw) <= SMALL_BATCH_BYTES:
-        return JSONResponse(save(), headers=headers)
+        saved = save()
+    else:
 
-    def save_big() -> Any:
-        with heavy():
-            return save()
+        def save_big() -> Any:
+            with heavy():
+                return save()
 
-    return JSONResponse(await anyio.to_thread.run_sync(save_big), headers=headers)
+        saved = await anyio.to_thread.run_sync(save_big)
+    if not collection.keyed:
+        headers[RECORD_ID_HEADER] = ",".join(str(key) for key in keys)
+    return JSONResponse(saved, headers=headers)
