@@ -111,3 +111,24 @@ async def test_every_generic_answer_says_so(client: httpx.AsyncClient, auth_head
         journal if isinstance(journal, list) else next(v for v in journal.values() if isinstance(v, list))
     )
     assert all(entry["generic"] == "/Supplier" for entry in entries[:3])
+
+
+async def test_quote_lines_take_the_names_a_published_clients_template_posts(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    # Halo's document's `QuotationDetail` has no `quantity`, `price` or `tax`; the quote template a
+    # published client posts (halo-api.md §7.14, H1 `Data/Templates/Quote.json`) has all three, beside
+    # the documented `baseprice`. They are read and acted on, not reported as unknown; a name neither
+    # has is.
+    assert {"quantity", "price", "tax"}.isdisjoint(facts.schema("QuotationDetail"))
+    line = {"name": "Laptop", "quantity": 2, "price": 50, "tax": 20, "baseprice": 45, "zz_line": 1}
+    saved = await client.post(
+        "/api/Quotation", headers=auth_headers, json=[{"title": "Laptops", "client_id": 1, "lines": [line]}]
+    )
+    assert saved.status_code == 200, saved.text
+    quote = saved.json()
+    assert (quote["revenue"], quote["tax_total"], quote["total"]) == (100.0, 20.0, 120.0)
+    ignored = saved.headers["x-sandbox-ignored"]
+    assert "lines[0].zz_line: not a field of QuotationDetail" in ignored
+    for name in ("quantity", "price", "tax", "baseprice"):
+        assert f"lines[0].{name}:" not in ignored
