@@ -31,7 +31,7 @@ from typing import Any
 
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.binding import Notes, bind_item, control_names, refuse_if_strict
-from halo_sandbox.mock.domain.params import Plan, plan, sort_rows
+from halo_sandbox.mock.domain.params import Lookup, Plan, plan, sort_rows
 from halo_sandbox.mock.domain.resources import GENERIC_DEFAULT_SCOPE, generic_spec
 from halo_sandbox.mock.engine.gil import paced
 from halo_sandbox.mock.engine.wire import wire_check, wire_problem
@@ -159,17 +159,21 @@ class GenericStore:
         collection: Collection,
         params: Mapping[str, Any],
         me: Callable[[], int | None] | None = None,
+        lookup: Lookup | None = None,
         keys: builtins.list[Any] | None = None,
     ) -> Any:
         """The collection's rows in Halo's envelope (or a bare array); ``params`` are typed,
         lower-cased documented parameters (`binding.bind_query`); ``me``: the id of the agent the
-        token acts as (`params.Plan.read`); ``keys``: given a list, the keys of the rows answered are
-        appended to it, in order (`RECORD_ID_HEADER`)."""
+        token acts as (`params.Plan.read`); ``lookup``: the store's records, for the parameters
+        about a related record (``toplevel_id``: the client's); none: such records are empty;
+        ``keys``: given a list, the keys of the rows answered are appended to it, in order
+        (`RECORD_ID_HEADER`)."""
         with self._lock:
             rows = [dict(row) for row in self._rows(collection).rows.values()]
         rules = list_plan(collection).read(params, me=me)
-        if rules.predicates:
-            rows = [r for r in rows if rules.matches(r)]
+        if rules.filters:
+            predicates = rules.bind(lookup or _nothing)
+            rows = [r for r in rows if all(p(r) for p in predicates)]
         search = str(params.get("search") or "").strip().lower()
         if search:
             rows = [
@@ -185,7 +189,8 @@ class GenericStore:
             sort_rows(rows, levels, _field_value)
         elif desc:
             rows.reverse()
-        if rules.include or rules.keep:
+        rules.put_first(rows, _field_value)
+        if rules.shapes:
             full = facts.full_record(collection.schema) if collection.schema else {}
             rows = [rules.shape(r, full) for r in rows]
         total = len(rows)
@@ -405,3 +410,8 @@ def list_plan(collection: Collection) -> Plan:
 def list_params(collection: Collection) -> tuple[str, ...]:
     """Every documented list parameter a collection acts on."""
     return LIST_PARAMS + tuple(list_plan(collection).actions)
+
+
+def _nothing(_path: str, _id: Any) -> None:
+    """A `Lookup` finding no record."""
+    return None

@@ -41,7 +41,14 @@ Act = Literal[
     "daterange",
     "me",
     "present",
+    "first",
+    "shown",
 ]
+
+Lookup = Callable[[str, Any], Mapping[str, Any] | None]
+"""``lookup(path, id)``: the stored record of the resource at Halo's ``path`` (``Client``) with that
+id, ``None`` when there is none."""
+RowPredicate = Callable[[Mapping[str, Any]], bool]
 
 _INTS = frozenset({"int32", "int64"})
 _LISTS = frozenset({"string", "array<int32>"})
@@ -64,6 +71,16 @@ class ParamRule:
     naming rule."""
     value: bool = True
     """For ``flag``: the value the boolean field must have when the parameter is true."""
+    via: str = ""
+    """``key>Path``: the field is looked for on the record ``key`` refers to (``client_id>Client``:
+    the client's ``toplevel_id``), by the official schema of ``Path``'s records; the rule applies
+    only to records that have ``key``."""
+    withheld: bool = False
+    """For ``include``: list rows carry the fields only when asked (the description says the
+    parameter adds them to the response); by-id reads still carry them."""
+    own_id: bool = False
+    """The parameter names the record's own id (``site_id`` on ``Site``): its first group is the
+    record schema's name."""
     source: str
     """Where the meaning comes from: Halo's document (its parameter description) or ``inferred``."""
 
@@ -204,6 +221,234 @@ RULES: tuple[ParamRule, ...] = (
         fields=("id",),
         source="S2: 'Returns tickets based on ids matching the search'",
     ),
+    # -- Actions, Client, Site, Users and the families every resource shares ------------------------
+    ParamRule(
+        pattern=r"lastupdate(?:from|to)date",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("alastupdate", "slastupdate", "ulastupdate", "dlastupdate", "last_update", "last_updated"),
+        withheld=True,
+        source="S2: 'Include the field lastupdatefromdate in the response'; that the field is the "
+        "record's last-update date is inferred",
+    ),
+    ParamRule(
+        pattern=r"toplevel_id",
+        types=frozenset({"int32"}),
+        act="field",
+        via="client_id>Client",
+        source="S2: '(int) Filters by the specified top level', 'Filter by Users belonging to a "
+        "particular top level'; a record's top level is its client's (inferred)",
+    ),
+    ParamRule(
+        pattern=r"(.+)_id",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("id",),
+        own_id=True,
+        source="inferred: Site's site_id names the site itself",
+    ),
+    ParamRule(
+        pattern=r"actoutcome",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("outcome",),
+        source="S2: '(string) Filter on the name of the action'",
+    ),
+    ParamRule(
+        pattern=r"actoutcomenum",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("systemid",),
+        via="outcome_id>Outcome",
+        source="S2: '(int) Filter on the system field ID'; the outcome's systemid (inferred)",
+    ),
+    ParamRule(
+        pattern=r"excludesys",
+        types=frozenset({"boolean"}),
+        act="present",
+        value=False,
+        fields=("systemid",),
+        via="outcome_id>Outcome",
+        source="S2: 'Exclude system actions'; a system action's outcome has a systemid (inferred)",
+    ),
+    ParamRule(
+        pattern=r"excludebilling",
+        types=frozenset({"boolean"}),
+        act="flag",
+        value=False,
+        fields=("isbillingaction",),
+        source="S2: 'Excludes any actions associated with billing (e.g. Send Invoice by Email)'",
+    ),
+    ParamRule(
+        pattern=r"exclude(.+)",
+        types=frozenset({"boolean"}),
+        act="flag",
+        value=False,
+        target=r"is\1",
+        source="S2: 'Excludes any action marked at action level to be hidden from Agents with Client "
+        "Group set' (excludehiddenfrominternalit: ishiddenfrominternalit)",
+    ),
+    ParamRule(
+        pattern=r"importanttop",
+        types=frozenset({"boolean"}),
+        act="first",
+        fields=("important",),
+        source="S2: 'Orders the response by important actions first'",
+    ),
+    ParamRule(
+        pattern=r"listagentuserfirst",
+        types=frozenset({"boolean"}),
+        act="first",
+        fields=("linked_agent_id",),
+        source="S2: 'Order by users that are also agents first in the response'",
+    ),
+    ParamRule(
+        pattern=r"supplieronly",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("action_supplier_id", "new_supplier_id"),
+        source="S2: 'Only get actions relating to Suppliers'; the fields are inferred",
+    ),
+    ParamRule(
+        pattern=r"timeentriesonly",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("timetaken",),
+        source="inferred (no description): actions with time taken",
+    ),
+    ParamRule(
+        pattern=r"conversationonly",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("emailto", "emailfrom"),
+        source="S2: 'Only get actions relating to the Agent to End User conversation'; that these are "
+        "the emailed actions is inferred",
+    ),
+    ParamRule(
+        pattern=r"includehtmlemail",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("emailbody_html",),
+        source="S2: 'Include the action email HTML as part of the response'",
+    ),
+    ParamRule(
+        pattern=r"include(facebook|twitter|qbo)fields",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        source="S2: 'Include Twitter fields in the response'; includefacebookfields, includeqbofields "
+        "inferred",
+    ),
+    ParamRule(
+        pattern=r"includeaddress",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("delivery_address", "invoice_address"),
+        source="S2: 'Include site address in the response'",
+    ),
+    ParamRule(
+        pattern=r"includeinvoicetemplatename",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("invoicetemplate",),
+        source="S2: 'Include invoice template names in the response'",
+    ),
+    ParamRule(
+        pattern=r"includenon(stocklocations|serviceaccount)",
+        types=frozenset({"boolean"}),
+        act="shown",
+        value=False,
+        source="S2: 'Include sites that are not a stock location in the response', 'Include users that "
+        "are a non-service account'; shown unless false (inferred)",
+    ),
+    ParamRule(
+        pattern=r"include(stocklocations|serviceaccount)",
+        types=frozenset({"boolean"}),
+        act="shown",
+        source="S2: 'Include sites that are a stock location in the response', 'Include users that are "
+        "a service account'; shown unless false (inferred)",
+    ),
+    ParamRule(
+        pattern=r"accountmanageronly",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("accountmanagertech",),
+        source="S2: 'Include only clients that you are an account manager of in the response'",
+    ),
+    ParamRule(
+        pattern=r"approvers_only",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("ischangeapprover", "ispoapprover"),
+        source="S2: 'Include only users that are an approver in the response'; the fields are inferred",
+    ),
+    ParamRule(
+        pattern=r"azure(?:clients|sites)",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("azure_tenant_id", "azuretenantid"),
+        source="S2: 'Include only azure clients in the response'; the field is inferred",
+    ),
+    ParamRule(
+        pattern=r"gfi(?:clients|sites)",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("gficlientid", "gfisiteid"),
+        source="S2: 'Include only GFI clients in the response'; the field is inferred",
+    ),
+    ParamRule(
+        pattern=r"snowclients",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("snow_id",),
+        source="S2: 'Include only snow clients in the response'; the field is inferred",
+    ),
+    ParamRule(
+        pattern=r"issentinel",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("sentinel_tenant_id",),
+        source="S2: 'Include only sentinel clients in the response'; the field is inferred",
+    ),
+    ParamRule(
+        pattern=r"isjira",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("jira_url",),
+        source="inferred (no description): clients linked to a Jira instance",
+    ),
+    ParamRule(
+        pattern=r"isservicenow",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("servicenow_url",),
+        source="inferred (no description): clients linked to a ServiceNow instance",
+    ),
+    ParamRule(
+        pattern=r"sentinelid",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("sentinel_tenant_id",),
+        source="S2: '(int) Filter by sentinel id'; the field is inferred",
+    ),
+    ParamRule(
+        pattern=r"snowaccountid",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("snow_id",),
+        source="inferred (no description)",
+    ),
+    ParamRule(
+        pattern=r"opp_id",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("opportunity_id",),
+        source="S2: '(int) Filter by Users assigned to a particular opportunity'",
+    ),
+    # -- end of Actions, Client, Site, Users ----------------------------------------------------------
     ParamRule(
         pattern=r"startdate|enddate|datesearch",
         types=frozenset({"string"}),
@@ -271,6 +516,8 @@ class Action:
     ``team``, and the record has ``team_id``): the id field, matched by the comma list's ids."""
     level: int = 0
     """For ``order``/``orderdesc``: 2..5."""
+    via: tuple[str, str] | tuple[()] = ()
+    """(key field, Halo path): ``field`` is the field of the record ``key`` refers to (`ParamRule.via`)."""
 
 
 @dataclass(frozen=True)
@@ -282,6 +529,8 @@ class Plan:
     inactive_field: str | None
     """The field telling inactive records (when the operation documents ``includeinactive``): such
     records are left out unless asked for."""
+    withheld: tuple[str, ...] = ()
+    """Fields list rows carry only when an ``include`` parameter asks for them (`ParamRule.withheld`)."""
 
     def read(self, params: Mapping[str, Any], *, me: Callable[[], int | None] | None = None) -> ParamQuery:
         """One request's values (lower-cased names; raw strings or values already typed by the
@@ -289,7 +538,9 @@ class Plan:
         binding refuses what the document types strictly). ``me``: the id of the agent the token
         acts as (asked only when a parameter about who asks is set; ``None``: no such agent, and
         such a parameter then matches nothing)."""
-        predicates: list[Callable[[Mapping[str, Any]], bool]] = []
+        predicates: list[RowPredicate] = []
+        relations: list[Callable[[Lookup], RowPredicate]] = []
+        first: list[str] = []
         orders: dict[int, list[Any]] = {}
         include: list[str] = []
         keep: tuple[str, ...] = ()
@@ -325,9 +576,14 @@ class Plan:
             elif act == "daterange":
                 dates[name] = str(raw)
                 date_field = action.field
+            elif act == "first":
+                if _bool(raw) is True:
+                    first.extend(action.fields)
             else:
                 predicate = _predicate(action, raw)
-                if predicate is not None:
+                if predicate is not None and action.via:
+                    relations.append(_through(action.via, predicate))
+                elif predicate is not None:
                     predicates.append(predicate)
         if dates.keys() - {"datesearch"}:
             found = _date_range(dates, date_field, self.schema)
@@ -341,7 +597,13 @@ class Plan:
             if orders[level][0] is not None
         )
         return ParamQuery(
-            predicates=tuple(predicates), then=then, include=tuple(dict.fromkeys(include)), keep=keep
+            predicates=tuple(predicates),
+            then=then,
+            include=tuple(dict.fromkeys(include)),
+            keep=keep,
+            relations=tuple(relations),
+            first=tuple(dict.fromkeys(first)),
+            drop=tuple(f for f in self.withheld if f not in include),
         )
 
 
@@ -356,15 +618,40 @@ class ParamQuery:
     """Fields added to each list row (with their unset value when the record has none)."""
     keep: tuple[str, ...] = ()
     """``idonly``/``ticketidonly``: the only fields list rows keep (none: every field)."""
+    relations: tuple[Callable[[Lookup], RowPredicate], ...] = ()
+    """Row predicates on another record (``toplevel_id``: the client's), each built from the
+    store's `Lookup` (`bind`)."""
+    first: tuple[str, ...] = ()
+    """Fields whose records come first (set or true: ``importanttop``), before every order level."""
+    drop: tuple[str, ...] = ()
+    """Fields list rows leave out (withheld unless an ``include`` parameter asks for them)."""
 
-    def matches(self, row: Mapping[str, Any]) -> bool:
-        return all(p(row) for p in self.predicates)
+    @property
+    def shapes(self) -> bool:
+        """Whether list rows need `shape`."""
+        return bool(self.include or self.keep or self.drop)
+
+    @property
+    def filters(self) -> bool:
+        return bool(self.predicates or self.relations)
+
+    def bind(self, lookup: Lookup) -> tuple[RowPredicate, ...]:
+        """Every row predicate, those on another record reading it through ``lookup``."""
+        return self.predicates + tuple(relation(lookup) for relation in self.relations)
+
+    def put_first(self, rows: list[Any], value: Callable[[Any, str], Any]) -> None:
+        """Move the rows with a ``first`` field set or true before the others (a stable sort: each
+        group keeps its order); ``value(row, field)`` reads a row's value."""
+        if self.first:
+            rows.sort(key=lambda row: not any(_set(value(row, name)) for name in self.first))
 
     def shape(self, row: dict[str, Any], full: Mapping[str, Any]) -> dict[str, Any]:
         """A list row as asked: only the ``keep`` fields (``idonly``), else with the included fields
         (from ``full``, the record's unset values, where the row lacks them)."""
         if self.keep:
             return {name: row[name] for name in self.keep if name in row}
+        for name in self.drop:
+            row.pop(name, None)
         for name in self.include:
             if name not in row:
                 row[name] = full.get(name)
@@ -398,6 +685,7 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
     lowered = {name.lower(): name for name in schema}
     actions: dict[str, Action] = {}
     inactive_field = None
+    withheld: list[str] = []
     for documented, kind in query.items():
         name = documented.lower()
         if name in taken:
@@ -406,7 +694,7 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
             found = pattern.fullmatch(name)
             if found is None or kind not in rule.types:
                 continue
-            action = _resolve(rule, name, kind, found, schema, lowered)
+            action = _resolve(rule, name, kind, found, schema, lowered, schema_name)
             if action is not None and rule.act == "include":
                 added = tuple(f for f in action.fields if f not in lean)
                 action = dataclasses.replace(action, fields=added) if added else None
@@ -414,8 +702,12 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
                 actions[name] = action
                 if rule.act == "inactive":
                     inactive_field = action.field
+                if rule.withheld:
+                    withheld.extend(action.fields)
                 break
-    return Plan(actions=actions, schema=schema, inactive_field=inactive_field)
+    return Plan(
+        actions=actions, schema=schema, inactive_field=inactive_field, withheld=tuple(dict.fromkeys(withheld))
+    )
 
 
 def _resolve(
@@ -425,10 +717,27 @@ def _resolve(
     found: re.Match[str],
     schema: Mapping[str, str],
     lowered: Mapping[str, str],
+    schema_name: str,
 ) -> Action | None:
+    if rule.via:
+        key, path = rule.via.split(">")
+        other_name = facts.record_schema(path) or ""
+        other = facts.schema(other_name)
+        if key not in lowered or not other:
+            return None
+        plain = dataclasses.replace(rule, via="")
+        inner = _resolve(plain, name, kind, found, other, {f.lower(): f for f in other}, other_name)
+        return dataclasses.replace(inner, rule=rule, via=(lowered[key], path)) if inner else None
+    if rule.own_id:
+        own = found.group(1) == schema_name.lower()
+        return Action(param=name, rule=rule, field="id", kind="int32", param_type=kind) if own else None
+    if rule.act == "shown":
+        stem = found.group(1)
+        shown = _field_named("is" + stem, schema, lambda k: k == "boolean")
+        return Action(param=name, rule=rule, field=shown, kind="boolean", param_type=kind) if shown else None
     if rule.act in ("order", "orderdesc"):
         return Action(param=name, rule=rule, level=int(name[-1]), param_type=kind)
-    if rule.fields and rule.act == "present":
+    if rule.fields and rule.act in ("present", "first"):
         fields = tuple(lowered[f] for f in rule.fields if f in lowered)
         return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
     if rule.fields and rule.act == "include":
@@ -545,11 +854,16 @@ def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] 
             return None
         wanted = action.rule.value
         return lambda row: bool(value(row)) is wanted
+    if act == "shown":
+        if _bool(raw) is not False:
+            return None
+        hidden = action.rule.value
+        return lambda row: bool(value(row)) is not hidden
     if act == "present":
         if _bool(raw) is not True:
             return None
         names, wanted = action.fields, action.rule.value
-        return lambda row: any(row.get(n) not in (None, "", 0, -1) for n in names) is wanted
+        return lambda row: any(_set(row.get(n)) for n in names) is wanted
     if action.item:
         ids, item = _ints(raw), action.item
         return (
@@ -621,6 +935,21 @@ def _when(raw: str | None, *, end: bool = False) -> str | None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
     return stamp[:10] + "T23:59:59" if end and "T" not in text and " " not in text else stamp
+
+
+def _set(value: Any) -> bool:
+    """A field with a value (not unset: ``None``, ``""``, ``0``, ``-1``, false)."""
+    return value not in (None, "", 0, -1)
+
+
+def _through(via: tuple[str, str], predicate: RowPredicate) -> Callable[[Lookup], RowPredicate]:
+    """``predicate`` tested on the record ``via``'s key field refers to (an empty record when none)."""
+    key, path = via
+
+    def bind(lookup: Lookup) -> RowPredicate:
+        return lambda row: predicate(lookup(path, row.get(key)) or {})
+
+    return bind
 
 
 def _mine(name: str, agent: int | None) -> Callable[[Mapping[str, Any]], bool]:

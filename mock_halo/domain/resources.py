@@ -451,7 +451,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         ),
         read_scope="read:customers",
         edit_scope="edit:customers",
-        not_implemented=("showcounts and the integration filters (azureclients, snowclients, ...)",),
+        not_implemented=("showcounts, integration_type/integration_tenantids, column and filter profiles",),
     ),
     ResourceSpec(
         name="sites",
@@ -598,7 +598,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=(
             "listing by date range without ticket_id (returns nothing)",
             "/Actions/Review and /Actions/reaction answer with generic behaviour only",
-            "agentonly/excludeprivate and the other list flags but importantonly",
+            "the list flags about other tickets (ischildnotes, isrelatednotes, intraticketonly) and slaonly",
         ),
         notes="Ids are per ticket; list, get and delete need `ticket_id`.",
     ),

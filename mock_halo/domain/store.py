@@ -40,6 +40,7 @@ from halo_sandbox.mock.domain.resources import (
     UNSET_IDS,
     CustomField,
     ResourceSpec,
+    spec_for_path,
     spec_named,
     table_spec,
 )
@@ -167,7 +168,8 @@ class HaloStore:
                 keys, search = searched(spec.search_fields, table, keys, search)
                 whole = False
             predicates = [f.predicate(self._db) for f in query.filters]
-            predicates += query.rules.predicates
+            if query.rules.filters:
+                predicates += query.rules.bind(self._lookup)
             if predicates or search:
                 rows = table.rows
                 keys = [
@@ -193,16 +195,33 @@ class HaloStore:
                 )
             elif query.desc:
                 keys = keys[::-1]
+            if query.rules.first:
+                keys = list(keys)
+                rows = table.rows
+                query.rules.put_first(keys, lambda key, name: rows[key].get(name))
             if query.paged:
                 size, number = query.page_size, query.page_no
                 window = keys[(number - 1) * size : number * size]
             else:
                 window = keys if query.limit is None else keys[: query.limit]
             rows_out = [render(self._db, spec, table.rows[k], detail=False) for k in window]
-            if query.rules.include or query.rules.keep:
+            if query.rules.shapes:
                 full = detailed_base(spec)
                 rows_out = [query.rules.shape(row, full) for row in rows_out]
             return Listing(rows=rows_out, total=len(keys))
+
+    def stored(self, path: str, id: Any) -> Row | None:
+        """The stored record (as stored: no computed fields) of the resource at ``path`` with that
+        id, ``None`` when there is none (`params.Lookup`, for the generic collections' lists)."""
+        with self._locks.reading:
+            return self._lookup(path, id)
+
+    def _lookup(self, path: str, id: Any) -> Row | None:
+        """The stored record of the resource at ``path`` with that id (`params.Lookup`); the caller
+        holds the store's lock."""
+        if id in UNSET_IDS:
+            return None
+        return self._db.tables[spec_for_path(path).table].rows.get(id)
 
     def _ordered_by_levels(
         self, spec: ResourceSpec, table: Table, keys: Sequence[Key], query: ListQuery

@@ -464,7 +464,11 @@ async def documented(request: Request, tenant: Tenant) -> Response:
         if record_id is None:
             listed_keys: list[Any] = []
             listed = tenant.generic.list(
-                collection=collection, params=params, me=_acting_agent(request, tenant), keys=listed_keys
+                collection=collection,
+                params=params,
+                me=_acting_agent(request, tenant),
+                lookup=tenant.store.stored,
+                keys=listed_keys,
             )
             if not collection.keyed:
                 headers[RECORD_ID_HEADER] = ",".join(str(key) for key in listed_keys)
