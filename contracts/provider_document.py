@@ -22,7 +22,6 @@ does not model are held to this document."""
 
 NOT_OFFERED: dict[str, dict[str, str]] = {
     "tickets": {"body": "dont_do_rules", "delete": "reason", "get": "includelastaction"},
-    "actions": {"list": "conversationonly excludesys includehtmlnote"},
     "kb_articles": {"list": "client_id faqlists needsreview"},
     "teams": {"get": "includeagents", "list": "showcounts type"},
     "agents": {"list": "includeunassigned"},

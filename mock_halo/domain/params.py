@@ -341,6 +341,22 @@ RULES: tuple[ParamRule, ...] = (
         "inferred",
     ),
     ParamRule(
+        pattern=r"includenotes",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("notes",),
+        source="S2: 'Include client notes in the response', 'Include site notes in the response'",
+    ),
+    ParamRule(
+        pattern=r"includehtmlnote",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("note_html",),
+        source="S2: 'Include the action note HTML as part of the response'",
+    ),
+    ParamRule(
         pattern=r"includeaddress",
         types=frozenset({"boolean"}),
         act="include",
@@ -695,7 +711,7 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
             if found is None or kind not in rule.types:
                 continue
             action = _resolve(rule, name, kind, found, schema, lowered, schema_name)
-            if action is not None and rule.act == "include":
+            if action is not None and rule.act == "include" and not rule.withheld:
                 added = tuple(f for f in action.fields if f not in lean)
                 action = dataclasses.replace(action, fields=added) if added else None
             if action is not None:

@@ -146,12 +146,16 @@ async def test_system_actions(client: httpx.AsyncClient, auth_headers: H) -> Non
 
 async def test_action_fields_only_when_asked(client: httpx.AsyncClient, auth_headers: H) -> None:
     # "includehtmlemail: (bool) Include the action email HTML as part of the response";
+    # "includehtmlnote: (bool) Include the action note HTML as part of the response";
     # "includetwitterfields: (bool) Include Twitter fields in the response"; includefacebookfields
-    documented("/Actions", "includehtmlemail", "includetwitterfields", "includefacebookfields")
+    documented(
+        "/Actions", "includehtmlemail", "includehtmlnote", "includetwitterfields", "includefacebookfields"
+    )
     plain = await actions(client, auth_headers)
     records = {r["id"]: r for r in await full_actions(client, auth_headers, plain)}
     for param, name in (
         ("includehtmlemail", "emailbody_html"),
+        ("includehtmlnote", "note_html"),
         ("includetwitterfields", "twitter_user_name"),
         ("includefacebookfields", "facebookname"),
     ):
@@ -217,13 +221,15 @@ async def test_client_conditions(client: httpx.AsyncClient, auth_headers: H) -> 
 
 async def test_client_fields_only_when_asked(client: httpx.AsyncClient, auth_headers: H) -> None:
     # "includeinvoicetemplatename: (bool) Include invoice template names in the response";
-    # includeqbofields (no description): the QuickBooks fields
-    documented("/Client", "includeinvoicetemplatename", "includeqbofields")
+    # includeqbofields (no description): the QuickBooks fields; "includenotes: (bool) Include client
+    # notes in the response"
+    documented("/Client", "includeinvoicetemplatename", "includeqbofields", "includenotes")
     plain = await rows(client, auth_headers, "/Client", "clients")
     records = {r["id"]: r for r in await full(client, auth_headers, "/Client", plain)}
     for param, name in (
         ("includeinvoicetemplatename", "invoicetemplate"),
         ("includeqbofields", "qbo_company_name"),
+        ("includenotes", "notes"),
     ):
         asked = await rows(client, auth_headers, "/Client", "clients", **{param: "true"})
         assert all(name not in c for c in plain), param
@@ -254,6 +260,11 @@ async def test_site_parameters(client: httpx.AsyncClient, auth_headers: H) -> No
     assert all("delivery_address" not in r for r in listed)
     assert [r["delivery_address"] for r in with_address] == [r["delivery_address"] for r in records]
     assert with_address[0]["delivery_address"]["line1"]
+    # "includenotes: (bool) Include site notes in the response"
+    documented("/Site", "includenotes")
+    with_notes = await rows(client, auth_headers, "/Site", "sites", includenotes="true")
+    assert all("notes" not in r for r in listed)
+    assert [r["notes"] for r in with_notes] == [r["notes"] for r in records] and with_notes[0]["notes"]
     # site_id (no description): the site itself
     documented("/Site", "site_id")
     assert await kept(site_id=str(listed[1]["id"])) == {listed[1]["id"]}
