@@ -43,6 +43,8 @@ Act = Literal[
     "present",
     "first",
     "shown",
+    "states",
+    "omit",
 ]
 
 Lookup = Callable[[str, Any], Mapping[str, Any] | None]
@@ -81,6 +83,8 @@ class ParamRule:
     own_id: bool = False
     """The parameter names the record's own id (``site_id`` on ``Site``): its first group is the
     record schema's name."""
+    every: bool = False
+    """For ``present``: every one of ``fields`` must be set (else any one)."""
     source: str
     """Where the meaning comes from: Halo's document (its parameter description) or ``inferred``."""
 
@@ -473,6 +477,145 @@ RULES: tuple[ParamRule, ...] = (
         source="S2: 'datesearch: the date field to search against', 'enddate: for use with the "
         "datesearch parameter'; the field searched when datesearch is absent is inferred",
     ),
+    # -- tickets' own parameters (Faults records) -------------------------------------------------
+    ParamRule(
+        pattern=r"flagged|showonroadmap|include(read)",
+        types=frozenset({"string"}),
+        act="states",
+        source="S2: 'Filter on roadmap visibility in the array - 1 = visible - 0 = Not visible', "
+        "'Returns tickets based on flagged (read) ticket ID's in the array'; 1/0 for flagged, read inferred",
+    ),
+    ParamRule(
+        pattern=r"includehold",
+        types=frozenset({"string"}),
+        act="states",
+        fields=("onhold",),
+        source="S2: 'Returns tickets based on on-hold ticket ID's in the array'; 1/0 inferred",
+    ),
+    ParamRule(
+        pattern=r"search_release1",
+        types=frozenset({"string"}),
+        act="contains",
+        fields=("release_name",),
+        source="S2: 'Returns tickets based on release 1 matching the search'",
+    ),
+    ParamRule(
+        pattern=r"search_(release[23]|version)",
+        types=frozenset({"string"}),
+        act="contains",
+        target=r"\1_name",
+        source="S2: 'Returns tickets based on release 2 matching the search', 'based on the software "
+        "version matching the search'",
+    ),
+    ParamRule(
+        pattern=r"ticketcontract_id",
+        types=_INTS,
+        act="field",
+        fields=("contract_id",),
+        source="S2: '(int) Filters by the specified ticket contract'",
+    ),
+    ParamRule(
+        pattern=r"project_ids",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("parent_id",),
+        source="inferred: the projects whose tasks are listed (undescribed in S2)",
+    ),
+    ParamRule(
+        pattern=r"client_ref",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("client_reference",),
+        source="inferred: the ticket's client reference (undescribed in S2)",
+    ),
+    ParamRule(
+        pattern=r"unlinked_only",
+        types=frozenset({"boolean"}),
+        act="present",
+        value=False,
+        fields=("parent_id",),
+        source="S2: 'Returns only unlinked tickets in the response'; unlinked = no parent ticket inferred",
+    ),
+    ParamRule(
+        pattern=r"startandendset",
+        types=frozenset({"boolean"}),
+        act="present",
+        every=True,
+        fields=("startdate", "targetdate"),
+        source="S2: 'Filter on tickets that have a project start and end date set'",
+    ),
+    ParamRule(
+        pattern=r"(startdatetime|enddatetime)",
+        types=frozenset({"boolean"}),
+        act="include",
+        source="S2: 'Include project start (end) date and time details in the response'; taken from the "
+        "project's startdate and targetdate (inferred)",
+    ),
+    ParamRule(
+        pattern=r"includechildids",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("child_ticket_ids",),
+        source="S2: 'Include child ticket IDs in the response'",
+    ),
+    ParamRule(
+        pattern=r"inlcludeopenchildcount",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("child_count_open",),
+        source="S2: 'Include open child ticket count in the response' (the document's spelling)",
+    ),
+    ParamRule(
+        pattern=r"includesupplier",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("supplier_id", "supplier_name", "supplier_reference", "supplier_status"),
+        source="S2: 'Include supplier details in the response'; which fields inferred",
+    ),
+    ParamRule(
+        pattern=r"includerelease1",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("release_id", "release_name", "release_note"),
+        source="S2: 'Include release 1 details in the response'; which fields inferred",
+    ),
+    ParamRule(
+        pattern=r"includerelatedservices",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("related_service_descriptions", "related_service_category_names"),
+        source="S2: 'Include related services in the response'",
+    ),
+    ParamRule(
+        pattern=r"includeservicecategory",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("related_service_category_names",),
+        source="S2: 'Include service category in the response'; the field inferred",
+    ),
+    ParamRule(
+        pattern=r"includeapproval",
+        types=frozenset({"string"}),
+        act="states",
+        fields=("faultapprovalexists",),
+        source="S2: 'Filter on approval tickets in the array. 1 = approval - 0 = not approval'; "
+        "the field inferred",
+    ),
+    ParamRule(
+        pattern=r"followedandagents",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("agent_id",),
+        source="S2: 'Returns tickets based on agent and follower ID's in the array'; followers are not "
+        "modelled, so the agent part only",
+    ),
+    ParamRule(
+        pattern=r"excludeslacalcs",
+        types=frozenset({"boolean"}),
+        act="omit",
+        fields=("slastate", "slatimeleft", "slapercused", "slatimeelapsed", "slatimeremaining"),
+        source="S2: 'Exclude sla calculation details in the response'; which fields inferred",
+    ),
     ParamRule(
         pattern=r"search_(.+)",
         types=frozenset({"string"}),
@@ -559,6 +702,7 @@ class Plan:
         first: list[str] = []
         orders: dict[int, list[Any]] = {}
         include: list[str] = []
+        omit: list[str] = []
         keep: tuple[str, ...] = ()
         active, inactive = True, False
         dates: dict[str, str] = {}
@@ -585,6 +729,9 @@ class Plan:
             elif act == "include":
                 if _bool(raw) is True:
                     include.extend(action.fields)
+            elif act == "omit":
+                if _bool(raw) is True:
+                    omit.extend(action.fields)
             elif act == "me":
                 if _bool(raw) is True:
                     agent = me() if me is not None else None
@@ -619,7 +766,7 @@ class Plan:
             keep=keep,
             relations=tuple(relations),
             first=tuple(dict.fromkeys(first)),
-            drop=tuple(f for f in self.withheld if f not in include),
+            drop=tuple(f for f in self.withheld if f not in include) + tuple(dict.fromkeys(omit)),
         )
 
 
@@ -640,7 +787,8 @@ class ParamQuery:
     first: tuple[str, ...] = ()
     """Fields whose records come first (set or true: ``importanttop``), before every order level."""
     drop: tuple[str, ...] = ()
-    """Fields list rows leave out (withheld unless an ``include`` parameter asks for them)."""
+    """Fields list rows leave out (withheld unless an ``include`` parameter asks for them; those an
+    ``omit`` parameter names: ``excludeslacalcs``)."""
 
     @property
     def shapes(self) -> bool:
@@ -662,8 +810,9 @@ class ParamQuery:
             rows.sort(key=lambda row: not any(_set(value(row, name)) for name in self.first))
 
     def shape(self, row: dict[str, Any], full: Mapping[str, Any]) -> dict[str, Any]:
-        """A list row as asked: only the ``keep`` fields (``idonly``), else with the included fields
-        (from ``full``, the record's unset values, where the row lacks them)."""
+        """A list row as asked: only the ``keep`` fields (``idonly``), else without the ``drop``
+        fields and with the included fields (from ``full``, the record's unset values, where the row
+        lacks them)."""
         if self.keep:
             return {name: row[name] for name in self.keep if name in row}
         for name in self.drop:
@@ -753,7 +902,7 @@ def _resolve(
         return Action(param=name, rule=rule, field=shown, kind="boolean", param_type=kind) if shown else None
     if rule.act in ("order", "orderdesc"):
         return Action(param=name, rule=rule, level=int(name[-1]), param_type=kind)
-    if rule.fields and rule.act in ("present", "first"):
+    if rule.fields and rule.act in ("present", "first", "omit"):
         fields = tuple(lowered[f] for f in rule.fields if f in lowered)
         return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
     if rule.fields and rule.act == "include":
@@ -765,7 +914,7 @@ def _resolve(
             return None
         target = target or "id"
         return Action(param=name, rule=rule, field=target, kind=schema.get(target, "int32"), param_type=kind)
-    stem = found.group(1) if found.groups() else name
+    stem = (found.group(1) if found.groups() else None) or name
     if rule.act == "include":
         return _include(rule, name, kind, stem, lowered)
 
@@ -777,7 +926,7 @@ def _resolve(
             )
 
     def usable(field_kind: str) -> bool:
-        if rule.act == "flag":
+        if rule.act in ("flag", "states"):
             return field_kind == "boolean"
         if rule.act == "contains":
             return field_kind == "string"
@@ -878,8 +1027,11 @@ def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] 
     if act == "present":
         if _bool(raw) is not True:
             return None
-        names, wanted = action.fields, action.rule.value
-        return lambda row: any(_set(row.get(n)) for n in names) is wanted
+        names, wanted, every = action.fields, action.rule.value, all if action.rule.every else any
+        return lambda row: every(_set(row.get(n)) for n in names) is wanted
+    if act == "states":
+        states = _ints(raw) & {0, 1}
+        return (lambda row: int(bool(value(row))) in states) if states else None
     if action.item:
         ids, item = _ints(raw), action.item
         return (

@@ -109,8 +109,14 @@ class ListQuery:
         if spec.view:
             eq[spec.view[0]] = spec.view[1]
         for flt in spec.filters:
+            if flt.kind == "hook":  # read when any of its parameters is given
+                if any(params.get(p) is not None for p in HOOK_PARAMS.get(flt.hook, (flt.param,))):
+                    found = FILTERS[flt.hook](params, errors)
+                    if found is not None:
+                        filters.append(found)
+                continue
             raw = params.get(flt.param)
-            if raw is None or (raw == "" and flt.kind != "hook"):
+            if raw is None or raw == "":
                 continue
             if flt.kind == "int":
                 # a value that is not an int32 filters nothing: documented int parameters are refused
@@ -126,12 +132,8 @@ class ListQuery:
             elif flt.kind == "flag":
                 if param(params, flt.param, "bool", errors):
                     eq[flt.field] = _NOTHING if flt.field in eq and eq[flt.field] != flt.value else flt.value
-            elif flt.kind == "str":
-                eq[flt.field] = raw.strip().lower()
             else:
-                found = FILTERS[flt.hook](params, errors)
-                if found is not None:
-                    filters.append(found)
+                eq[flt.field] = raw.strip().lower()
         if count is not None and count < 0:
             count = None  # Halo documents no meaning for a negative count: read as unset
         errors.raise_if_any()
@@ -158,6 +160,7 @@ PAGING_PARAMS = ("pageinate", "page_size", "page_no")
 HOOK_PARAMS: Mapping[str, tuple[str, ...]] = {
     "daterange": ("datesearch", "startdate", "enddate"),
     "breached": ("includebreached",),
+    "calendar": ("calendar_startdate", "calendar_enddate"),
 }
 """The parameters each hook filter reads (``Filter(kind="hook")``)."""
 
@@ -166,7 +169,7 @@ def table_params(spec: ResourceSpec) -> frozenset[str]:
     """Query parameters the table itself acts on when listing this resource (its filters, paging,
     ``count``, ``order``, ``orderdesc``, ``search``)."""
     params = {"count", "order", "orderdesc", "search"} | {f.param for f in spec.filters}
-    params |= {p for f in spec.filters if f.kind == "hook" for p in HOOK_PARAMS.get(f.hook, ())}
+    params |= {p for f in spec.filters if f.kind == "hook" for p in HOOK_PARAMS.get(f.hook, (f.param,))}
     if spec.pageable or spec.paged_list_key:
         params |= set(PAGING_PARAMS)
     return frozenset(params)

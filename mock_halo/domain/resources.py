@@ -136,6 +136,9 @@ class ResourceSpec:
     details: str = ""
     """Hook adding what ``includedetails=true`` expands on ``GET /{id}`` (nested records Halo
     answers only when asked; lists and plain reads stay without them)."""
+    included: Mapping[str, str] = field(default_factory=dict)
+    """Fields a list row carries only when a documented ``include<x>`` parameter asks for them
+    (`params.RULES`), computed from other records: field -> hook (``child_ticket_ids``)."""
     on_write: str = ""
     """Hook run on every validated create/update (defaults that depend on state, decoding)."""
     after_write: str = ""
@@ -237,6 +240,14 @@ _TICKET_FILTERS = (
     Filter(param="domain", kind="str", field="domain"),
     Filter(param="includebreached", kind="hook", hook="breached"),
     Filter(param="datesearch", kind="hook", hook="daterange"),
+    Filter(param="includeclosed", kind="hook", hook="closed_states"),
+    Filter(param="includeprojects", kind="hook", hook="project_states"),
+    Filter(param="includechildren", kind="hook", hook="child_states"),
+    Filter(param="includeinactiveusers", kind="hook", hook="user_states"),
+    Filter(param="withattachments", kind="hook", hook="attached"),
+    Filter(param="asset_id", kind="hook", hook="linked_asset"),
+    Filter(param="related_id", kind="hook", hook="related_ticket"),
+    Filter(param="calendar_startdate", kind="hook", hook="calendar"),
 )
 
 # Tickets and projects share one table and all but their name, path and scopes (a partial of the
@@ -281,6 +292,12 @@ _ticket_spec = partial(
     cascade=(("actions", "ticket_id"), ("attachments", "ticket_id")),
     compute="ticket",
     details="ticket",
+    included={
+        "child_ticket_ids": "child_ids",
+        "child_count_open": "open_children",
+        "startdatetime": "project_start",
+        "enddatetime": "project_end",
+    },
     on_write="ticket",
     envelope_extras={"include_children": False},
     by_name={"team": ByName(target="team_id", table="teams")},

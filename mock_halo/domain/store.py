@@ -44,7 +44,7 @@ from halo_sandbox.mock.domain.resources import (
     spec_named,
     table_spec,
 )
-from halo_sandbox.mock.domain.rules import AFTER_WRITE, CONTENT, DERIVED, DETAILS, ON_WRITE
+from halo_sandbox.mock.domain.rules import AFTER_WRITE, CONTENT, DERIVED, DETAILS, INCLUDED, ON_WRITE
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.clock import SandboxClock
 from halo_sandbox.mock.engine.gil import paced, pause
@@ -208,6 +208,10 @@ class HaloStore:
             if query.rules.shapes:
                 full = detailed_base(spec)
                 rows_out = [query.rules.shape(row, full) for row in rows_out]
+                asked = () if query.rules.keep else query.rules.include
+                computed = [(f, INCLUDED[spec.included[f]]) for f in asked if f in spec.included]
+                for key, row in zip(window, rows_out, strict=True) if computed else ():
+                    row.update((f, hook(self._db, table.rows[key])) for f, hook in computed)
             return Listing(rows=rows_out, total=len(keys))
 
     def stored(self, path: str, id: Any) -> Row | None:

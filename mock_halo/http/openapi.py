@@ -81,6 +81,34 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
             "description": "ISO-8601 date or date-time (a bare date includes the day)",
         },
     },
+    "closed_states": {
+        "includeclosed": {"type": "string", "description": "comma list: 1 closed, 0 not closed"}
+    },
+    "project_states": {
+        "includeprojects": {
+            "type": "string",
+            "description": "comma list: 1 opportunities, 2 projects, 0 neither",
+        }
+    },
+    "child_states": {
+        "includechildren": {
+            "type": "string",
+            "description": "comma list: 0 no children and not a child, 1 has children, 2 is a child",
+        }
+    },
+    "user_states": {
+        "includeinactiveusers": {"type": "string", "description": "comma list: 1 inactive user, 0 active"}
+    },
+    "attached": {"withattachments": _FLAG},
+    "linked_asset": {"asset_id": {"type": "integer", **INT32}},
+    "related_ticket": {"related_id": {"type": "integer", **INT32}},
+    "calendar": {
+        "calendar_startdate": {"type": "string", "description": "ISO-8601: an action after it"},
+        "calendar_enddate": {
+            "type": "string",
+            "description": "ISO-8601: an action before it (a bare date includes the day)",
+        },
+    },
 }
 
 _CSV = {"type": "string", "x-csv-of": "integer", "description": "comma-separated integer ids"}

@@ -10,6 +10,8 @@
     AFTER_WRITE  name -> (records, row, old) -> None                 ``after_write`` (other tables)
     FILTERS      name -> (params, errors) -> RowFilter | None       ``Filter(kind="hook")``: the query
                          string read into a typed filter (`records.RowFilter`), tested against rows later
+    INCLUDED     name -> (records, row) -> value                   ``included`` (a field a list row
+                         carries when an ``include<x>`` parameter asks)
     CONTENT      name -> (records, key, row) -> (bytes, filename, content type)   ``raw_get``
 
 `check_hooks` runs at import, so a hook the table names but nobody registered fails at start-up
@@ -59,6 +61,20 @@ AFTER_WRITE: Mapping[str, Callable[[Records, Row, Row | None], None]] = {
 FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | None]] = {
     "breached": tickets.parse_breached,
     "daterange": tickets.parse_daterange,
+    "closed_states": tickets.parse_states("includeclosed"),
+    "project_states": tickets.parse_states("includeprojects"),
+    "child_states": tickets.parse_states("includechildren"),
+    "user_states": tickets.parse_states("includeinactiveusers"),
+    "attached": tickets.parse_attached,
+    "linked_asset": tickets.parse_listed("asset_id", "assets"),
+    "related_ticket": tickets.parse_listed("related_id", "related_tickets"),
+    "calendar": tickets.parse_calendar,
+}
+INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
+    "child_ids": tickets.child_ids,
+    "open_children": tickets.open_children,
+    "project_start": tickets.project_start,
+    "project_end": tickets.project_end,
 }
 CONTENT: Mapping[str, Callable[[Records, Any, Row], tuple[bytes, str, str]]] = {
     "attachment": attachments.file_content,
@@ -77,6 +93,9 @@ def check_hooks() -> None:
         ):
             if name and name not in registry:
                 raise AssertionError(f"{spec.name}: unknown hook {name!r}")
+        for hook in spec.included.values():
+            if hook not in INCLUDED:
+                raise AssertionError(f"{spec.name}: unknown included hook {hook!r}")
         for hook in spec.derived.values():
             if hook not in DERIVED:
                 raise AssertionError(f"{spec.name}: unknown derived hook {hook!r}")

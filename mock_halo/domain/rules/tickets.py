@@ -10,7 +10,7 @@ from the site or type). An action stamps the ticket's ``lastactiondate`` and app
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -278,18 +278,188 @@ def parse_daterange(params: Mapping[str, str], errors: FieldErrors) -> DateRange
             f"{', '.join(sorted(DATE_FIELDS))}.",
         )
         return None
-    bounds = []
-    for bound in ("startdate", "enddate"):
-        raw = params.get(bound)
-        try:
-            bounds.append(coerce("date", raw) if raw else None)
-        except CoercionError:
-            errors.add(bound, f"The value '{raw}' is not valid.")
-            return None
-    start, end = bounds
-    if end is not None and len(params.get("enddate", "").strip()) == 10:  # a bare date includes that day
-        end = end[:10] + "T23:59:59"
+    start, end = _bound(params, "startdate", errors), _bound(params, "enddate", errors, end=True)
+    if start == "" or end == "":
+        return None
     return DateRange(field=target, start=start, end=end)
+
+
+def _bound(params: Mapping[str, str], name: str, errors: FieldErrors, *, end: bool = False) -> str | None:
+    """A date parameter as a stored Halo date (a bare ``end`` date takes in that whole day); ``None``
+    when absent, ``""`` when unreadable (added to ``errors``)."""
+    raw = params.get(name)
+    try:
+        value = coerce("date", raw) if raw else None
+    except CoercionError:
+        errors.add(name, f"The value '{raw}' is not valid.")
+        return ""
+    if value is not None and end and len(str(raw).strip()) == 10:
+        value = value[:10] + "T23:59:59"
+    return value
+
+
+# -- list filters through other records (documented list parameters, FIDELITY.md) ------------------
+def _closed_state(db: Records) -> Callable[[Row], frozenset[int]]:
+    """``includeclosed``: "1 = Closed - 0 = Not Closed"."""
+    return lambda row: frozenset({0 if ticket_open(db, row) else 1})
+
+
+_DOMAIN_STATE = {"opps": 1, "prjs": 2}
+
+
+def _project_state(db: Records) -> Callable[[Row], frozenset[int]]:
+    """``includeprojects``: "1 = Opportunities not Projects - 2 = Projects not Opportunities - 0 =
+    Neither" (the ticket type's ``use``)."""
+    return lambda row: frozenset({_DOMAIN_STATE.get(ticket_domain(db, row), 0)})
+
+
+def _child_state(db: Records) -> Callable[[Row], frozenset[int]]:
+    """``includechildren``: "0 = No children and not a child - 1 = Has children - 2 = is a child" (a
+    ticket both is in both)."""
+    tickets = db.tables["tickets"]
+
+    def state(row: Row) -> frozenset[int]:
+        found = {1} if tickets.keys_where("parent_id", row["id"]) else set()
+        if row.get("parent_id") not in UNSET_IDS:
+            found.add(2)
+        return frozenset(found or {0})
+
+    return state
+
+
+def _user_state(db: Records) -> Callable[[Row], frozenset[int]]:
+    """``includeinactiveusers``: "1 = inactive - 0 = active" (the ticket's user)."""
+    users = db.tables["users"].rows
+
+    def state(row: Row) -> frozenset[int]:
+        user = users.get(row.get("user_id"))
+        return frozenset({1 if user is not None and user.get("inactive") else 0})
+
+    return state
+
+
+_STATES: Mapping[str, Callable[[Records], Callable[[Row], frozenset[int]]]] = {
+    "includeclosed": _closed_state,
+    "includeprojects": _project_state,
+    "includechildren": _child_state,
+    "includeinactiveusers": _user_state,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class States:
+    """Tickets in one of the ``wanted`` states of a documented "array of int" parameter whose
+    numbers name states (``includeclosed=1``: closed ones)."""
+
+    param: str
+    wanted: frozenset[int]
+
+    def predicate(self, db: Records) -> RowPredicate:
+        state, wanted = _STATES[self.param](db), self.wanted
+        return lambda row: bool(state(row) & wanted)
+
+
+def parse_states(param: str) -> Callable[[Mapping[str, str], FieldErrors], States | None]:
+    """The parser of ``param`` (a key of `_STATES`): its comma list of state numbers; parts that are
+    not integers are skipped, none filters nothing."""
+
+    def parse(params: Mapping[str, str], errors: FieldErrors) -> States | None:
+        wanted = frozenset(
+            int(p)
+            for p in (params.get(param) or "").split(",")
+            if p.strip().isascii() and p.strip().isdigit()
+        )
+        return States(param=param, wanted=wanted) if wanted else None
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """``withattachments``: "Returns only tickets with 1 or more attachment"."""
+
+    def predicate(self, db: Records) -> RowPredicate:
+        return lambda row: bool(db.keys_where("attachments", "ticket_id", row["id"]))
+
+
+def parse_attached(params: Mapping[str, str], errors: FieldErrors) -> Attached | None:
+    return Attached() if (params.get("withattachments") or "").strip().lower() in ("true", "1") else None
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """Tickets whose list ``field`` of objects holds one with ``id`` ``wanted``: ``asset_id`` "Filters
+    by the specified asset" (the ticket's linked ``assets``), ``related_id`` "by the specified related
+    ticket" (``related_tickets``)."""
+
+    field: str
+    wanted: int
+
+    def predicate(self, db: Records) -> RowPredicate:
+        name, wanted = self.field, self.wanted
+        return lambda row: any(isinstance(i, dict) and i.get("id") == wanted for i in row.get(name) or ())
+
+
+def parse_listed(param: str, field: str) -> Callable[[Mapping[str, str], FieldErrors], Listed | None]:
+    """The parser of ``param`` (an int; other values filter nothing) over the list ``field``."""
+
+    def parse(params: Mapping[str, str], errors: FieldErrors) -> Listed | None:
+        raw = (params.get(param) or "").strip()
+        number = raw.lstrip("-")
+        return Listed(field=field, wanted=int(raw)) if number.isascii() and number.isdigit() else None
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class ActionWindow:
+    """``calendar_startdate``/``calendar_enddate``: tickets with an action that "occurred after"
+    ``start`` and "before" ``end`` (one action within both)."""
+
+    start: str | None
+    end: str | None
+
+    def predicate(self, db: Records) -> RowPredicate:
+        start, end = self.start, self.end
+        found = {
+            action.get("ticket_id")
+            for action in db.tables["actions"].rows.values()
+            if (when := str(action.get("datetime") or ""))
+            and (start is None or when >= start)
+            and (end is None or when <= end)
+        }
+        return lambda row: row["id"] in found
+
+
+def parse_calendar(params: Mapping[str, str], errors: FieldErrors) -> ActionWindow | None:
+    start = _bound(params, "calendar_startdate", errors)
+    end = _bound(params, "calendar_enddate", errors, end=True)
+    if start == "" or end == "" or (start is None and end is None):
+        return None
+    return ActionWindow(start=start, end=end)
+
+
+# -- fields a list row carries when asked (``ResourceSpec.included``) ------------------------------
+def child_ids(db: Records, row: Row) -> list[int]:
+    """``includechildids``: the ids of the ticket's child tickets."""
+    table = db.tables["tickets"]
+    return [table.rows[k]["id"] for k in table.keys_where("parent_id", row["id"])]
+
+
+def project_start(db: Records, row: Row) -> str:
+    """``startdatetime``: "project start date and time" (the stored ``startdate``)."""
+    return str(row.get("startdate") or UNSET_DATE)
+
+
+def project_end(db: Records, row: Row) -> str:
+    """``enddatetime``: "project end date and time" (the stored ``targetdate``)."""
+    return str(row.get("targetdate") or UNSET_DATE)
+
+
+def open_children(db: Records, row: Row) -> int:
+    """``inlcludeopenchildcount``: how many of the ticket's child tickets are open."""
+    table = db.tables["tickets"]
+    return sum(1 for k in table.keys_where("parent_id", row["id"]) if ticket_open(db, table.rows[k]))
 
 
 # -- includedetails ---------------------------------------------------------------------------------
