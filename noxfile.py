@@ -69,12 +69,17 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def kit(session: nox.Session) -> None:
     """Whole `halo-sandbox verify` runs (marker `verify_runs`, tests/kit/test_verify.py): our server over
-    stdio, HTTP and SSE, the honest servers, each shipped defective server caught by its property. About
-    4 minutes of CPU, a server process per property: apart from `tests` so that `nox` stays short."""
+    stdio, HTTP and SSE, the honest servers, each shipped defective server caught by its property; and
+    the README's verify lines as written (tests/test_readme.py; its Node line against a Node server on
+    tests/node's TypeScript SDK, skipped without node or npm). About 6 minutes of CPU, a server process
+    per property: apart from `tests` so that `nox` stays short."""
     session.install("-e", ".[test]")
+    if shutil.which("npm"):
+        session.run("npm", "ci", "--prefix", "tests/node", "--no-audit", "--no-fund", external=True)
     session.run(
         "pytest",
         "tests/kit",
+        "tests/test_readme.py",
         "-m",
         "verify_runs",
         "-p",
