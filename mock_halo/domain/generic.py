@@ -159,18 +159,19 @@ class GenericStore:
         collection: Collection,
         params: Mapping[str, Any],
         me: Callable[[], int | None] | None = None,
+        user: Callable[[], Mapping[str, Any] | None] | None = None,
         lookup: Lookup | None = None,
         keys: builtins.list[Any] | None = None,
     ) -> Any:
         """The collection's rows in Halo's envelope (or a bare array); ``params`` are typed,
         lower-cased documented parameters (`binding.bind_query`); ``me``: the id of the agent the
-        token acts as (`params.Plan.read`); ``lookup``: the store's records, for the parameters
-        about a related record (``toplevel_id``: the client's); none: such records are empty;
-        ``keys``: given a list, the keys of the rows answered are appended to it, in order
-        (`RECORD_ID_HEADER`)."""
+        token acts as and ``user`` the end-user record linked to it (`params.Plan.read`);
+        ``lookup``: the store's records, for the parameters about a related record
+        (``toplevel_id``: the client's); none: such records are empty; ``keys``: given a list,
+        the keys of the rows answered are appended to it, in order (`RECORD_ID_HEADER`)."""
         with self._lock:
             rows = [dict(row) for row in self._rows(collection).rows.values()]
-        rules = list_plan(collection).read(params, me=me)
+        rules = list_plan(collection).read(params, me=me, user=user)
         if rules.filters:
             predicates = rules.bind(lookup or _nothing)
             rows = [r for r in rows if all(p(r) for p in predicates)]

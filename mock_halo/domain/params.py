@@ -45,6 +45,7 @@ Act = Literal[
     "shown",
     "states",
     "omit",
+    "which",
 ]
 
 Lookup = Callable[[str, Any], Mapping[str, Any] | None]
@@ -80,6 +81,12 @@ class ParamRule:
     withheld: bool = False
     """For ``include``: list rows carry the fields only when asked (the description says the
     parameter adds them to the response); by-id reads still carry them."""
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """For ``which``: each documented value and the fields (any set) a record it keeps has; the rule
+    applies only when the record has a field for every value."""
+    mine: str = ""
+    """For ``me`` on another field than the agent's id: ``user``, the field's value on the end-user
+    record linked to the agent the token acts as (``linked_agent_id``, as ``GET /Users/me``)."""
     own_id: bool = False
     """The parameter names the record's own id (``site_id`` on ``Site``): its first group is the
     record schema's name."""
@@ -462,6 +469,42 @@ RULES: tuple[ParamRule, ...] = (
         source="inferred (no description)",
     ),
     ParamRule(
+        pattern=r"integration_type",
+        types=frozenset({"string"}),
+        act="which",
+        choices=(("okta", ("okta_id", "oktaid")), ("azure", ("azure_id", "azureoid"))),
+        source="S2: '(string) Filter on Users that belong to an integration - Possible values are 'okta' "
+        "and 'azure''; the fields are inferred",
+    ),
+    ParamRule(
+        pattern=r"mysite",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("site_id",),
+        mine="user",
+        source="S2: 'Include only Users that belong to your site in the response'; your site is the "
+        "site of the user linked to your agent (inferred)",
+    ),
+    ParamRule(
+        pattern=r"myarea",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("client_id",),
+        mine="user",
+        source="S2: 'Include only Users that belong to your area in the response' (area: client); "
+        "through the user linked to your agent (inferred)",
+    ),
+    ParamRule(
+        pattern=r"mytoplevel",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("toplevel_id",),
+        mine="user",
+        via="client_id>Client",
+        source="S2: 'Include only Users that belong to your top level in the response'; through the "
+        "user linked to your agent and the clients' top levels (inferred)",
+    ),
+    ParamRule(
         pattern=r"opp_id",
         types=frozenset({"int32"}),
         act="field",
@@ -675,6 +718,8 @@ class Action:
     ``team``, and the record has ``team_id``): the id field, matched by the comma list's ids."""
     level: int = 0
     """For ``order``/``orderdesc``: 2..5."""
+    choices: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """For ``which``: each documented value (lower-cased) and the record's fields it names."""
     via: tuple[str, str] | tuple[()] = ()
     """(key field, Halo path): ``field`` is the field of the record ``key`` refers to (`ParamRule.via`)."""
 
@@ -691,12 +736,19 @@ class Plan:
     withheld: tuple[str, ...] = ()
     """Fields list rows carry only when an ``include`` parameter asks for them (`ParamRule.withheld`)."""
 
-    def read(self, params: Mapping[str, Any], *, me: Callable[[], int | None] | None = None) -> ParamQuery:
+    def read(
+        self,
+        params: Mapping[str, Any],
+        *,
+        me: Callable[[], int | None] | None = None,
+        user: Callable[[], Mapping[str, Any] | None] | None = None,
+    ) -> ParamQuery:
         """One request's values (lower-cased names; raw strings or values already typed by the
         binding) as a `ParamQuery`. Values that do not read as their type filter nothing (the
         binding refuses what the document types strictly). ``me``: the id of the agent the token
         acts as (asked only when a parameter about who asks is set; ``None``: no such agent, and
-        such a parameter then matches nothing)."""
+        such a parameter then matches nothing); ``user``: the end-user record linked to that
+        agent, likewise."""
         predicates: list[RowPredicate] = []
         relations: list[Callable[[Lookup], RowPredicate]] = []
         first: list[str] = []
@@ -732,6 +784,9 @@ class Plan:
             elif act == "omit":
                 if _bool(raw) is True:
                     omit.extend(action.fields)
+            elif act == "me" and action.rule.mine:
+                if _bool(raw) is True:
+                    relations.append(_mine_through(action, user() if user is not None else None))
             elif act == "me":
                 if _bool(raw) is True:
                     agent = me() if me is not None else None
@@ -896,6 +951,10 @@ def _resolve(
     if rule.own_id:
         own = found.group(1) == schema_name.lower()
         return Action(param=name, rule=rule, field="id", kind="int32", param_type=kind) if own else None
+    if rule.act == "which":
+        named = {value: tuple(lowered[f] for f in fields if f in lowered) for value, fields in rule.choices}
+        every = all(named.values())
+        return Action(param=name, rule=rule, choices=named, param_type=kind) if every else None
     if rule.act == "shown":
         stem = found.group(1)
         shown = _field_named("is" + stem, schema, lambda k: k == "boolean")
@@ -935,6 +994,12 @@ def _resolve(
     built = found.expand(rule.target).lower() if rule.target else ""
     target = lowered.get(built) if built in lowered and usable(schema[lowered[built]]) else None
     target = target or _field_named(stem, schema, usable)
+    if target is None and rule.act == "field" and kind in _INTS:
+        items = _item_of(stem, schema, lowered)
+        if items is not None:
+            return Action(
+                param=name, rule=rule, field=items[0], kind=schema[items[0]], param_type=kind, item=items[1]
+            )
     if target is None:
         return None
     field_kind = schema[target]
@@ -957,6 +1022,20 @@ def _item_ids(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) 
     inner = facts.schema(kind[len("array<ref:") : -1])
     wanted = stem[:-1] + "_id"
     return (field_name, wanted) if inner.get(wanted) in _INTS else None
+
+
+def _item_of(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) -> tuple[str, str] | None:
+    """(list field, the id field of its items) when ``stem`` names one item of a list of objects:
+    ``department_id`` or ``role`` -> the ``departments`` (``roles``) items' ``department_id``
+    (``role_id``), else their ``id``."""
+    base = stem.removesuffix("_id")
+    field_name = lowered.get(base + "s")
+    kind = schema.get(field_name or "", "")
+    if not (kind.startswith("array<ref:") and kind.endswith(">")):
+        return None
+    inner = facts.schema(kind[len("array<ref:") : -1])
+    wanted = next((f for f in (base + "_id", "id") if inner.get(f) in _INTS), None)
+    return (field_name, wanted) if field_name and wanted else None
 
 
 _MAX_INCLUDED = 8
@@ -1024,6 +1103,9 @@ def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] 
             return None
         hidden = action.rule.value
         return lambda row: bool(value(row)) is not hidden
+    if act == "which":
+        wanted_fields = action.choices.get(str(raw).strip().lower(), ())
+        return lambda row: any(_set(row.get(n)) for n in wanted_fields)
     if act == "present":
         if _bool(raw) is not True:
             return None
@@ -1116,6 +1198,24 @@ def _through(via: tuple[str, str], predicate: RowPredicate) -> Callable[[Lookup]
 
     def bind(lookup: Lookup) -> RowPredicate:
         return lambda row: predicate(lookup(path, row.get(key)) or {})
+
+    return bind
+
+
+def _mine_through(action: Action, user: Mapping[str, Any] | None) -> Callable[[Lookup], RowPredicate]:
+    """Records whose ``action.field`` (on the record ``action.via`` refers to, when set) equals the
+    linked ``user``'s; none when there is no such user or it has no value."""
+    name = action.field
+
+    def bind(lookup: Lookup) -> RowPredicate:
+        def value(row: Mapping[str, Any]) -> int | None:
+            if action.via:
+                key, path = action.via
+                row = lookup(path, row.get(key)) or {}
+            return _int(row.get(name))
+
+        mine = value(user) if user is not None else None
+        return lambda row: mine not in (None, 0) and value(row) == mine
 
     return bind
 

@@ -92,6 +92,7 @@ class ListQuery:
         params: Mapping[str, str] | None = None,
         *,
         me: Callable[[], int | None] | None = None,
+        user: Callable[[], Mapping[str, Any] | None] | None = None,
     ) -> ListQuery:
         """Parse ``params`` (a query string's parameters; none: what ``GET /{resource}`` alone lists)
         for ``spec``; raises `ValidationError` naming every bad parameter. ``me``: the id of the
@@ -152,7 +153,7 @@ class ListQuery:
             limit=count if count is not None else spec.count_default,
             matches_nothing=_NOTHING in eq.values(),
             missing_required=missing,
-            rules=list_plan(spec).read(params, me=me),
+            rules=list_plan(spec).read(params, me=me, user=user),
         )
 
 

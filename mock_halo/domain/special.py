@@ -46,6 +46,15 @@ def agent_me(*, store: Any, params: Mapping[str, str], username: str, **_: Any) 
     return store.get(resource="agents", id=_agent_id(store, username))
 
 
+def linked_user(store: Any, username: str) -> dict[str, Any] | None:
+    """The end-user record linked to the agent with the login ``username`` (``linked_agent_id``);
+    ``None`` when there is none, or no such agent."""
+    try:
+        return _linked_user(store, username)
+    except NotFound:
+        return None
+
+
 def _linked_user(store: Any, username: str) -> dict[str, Any] | None:
     agent = _agent_id(store, username)
     for row in store.list(resource="users", query=_EVERY).rows:

@@ -43,7 +43,7 @@ from halo_sandbox.mock.domain.generic import list_params as generic_list_params
 from halo_sandbox.mock.domain.query import Listing, ListQuery, flag, item_scope, list_params
 from halo_sandbox.mock.domain.rendering import envelope
 from halo_sandbox.mock.domain.resources import SPECIAL_PATHS, ResourceSpec, spec_for_path, spec_named
-from halo_sandbox.mock.domain.special import ACTS_ON, acting_agent, hook_for
+from halo_sandbox.mock.domain.special import ACTS_ON, acting_agent, hook_for, linked_user
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine import jsonpieces
 from halo_sandbox.mock.engine.gil import heavy, paced
@@ -207,10 +207,10 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
     )
     refuse_if_strict(notes, strict=tenant.strict)
     store = tenant.store
-    me = _acting_agent(request, tenant)
+    me, user = _acting_agent(request, tenant), _acting_user(request, tenant)
 
     def answer() -> tuple[ListQuery, Listing]:
-        query = ListQuery.parse(spec, request.query_params, me=me)
+        query = ListQuery.parse(spec, request.query_params, me=me, user=user)
         return query, store.list(resource=spec.name, query=query)
 
     query, listing = await _run(store, answer)
@@ -221,6 +221,13 @@ def _acting_agent(request: Request, tenant: Tenant) -> Callable[[], int | None]:
     """The id of the agent the request's token acts as, looked up when asked (``mine``)."""
     login = request.state.token.username or tenant.agent_username
     return lambda: acting_agent(tenant.store, login)
+
+
+def _acting_user(request: Request, tenant: Tenant) -> Callable[[], dict[str, Any] | None]:
+    """The end-user record linked to the agent the request's token acts as (``GET /Users/me``),
+    looked up when asked (``mysite``)."""
+    login = request.state.token.username or tenant.agent_username
+    return lambda: linked_user(tenant.store, login)
 
 
 def halo_list(store: HaloStore, resource: str, params: Mapping[str, str] | None = None) -> Any:
@@ -467,6 +474,7 @@ async def documented(request: Request, tenant: Tenant) -> Response:
                 collection=collection,
                 params=params,
                 me=_acting_agent(request, tenant),
+                user=_acting_user(request, tenant),
                 lookup=tenant.store.stored,
                 keys=listed_keys,
             )

@@ -307,3 +307,70 @@ async def test_strict_tenants_take_what_acts(client: httpx.AsyncClient, auth_hea
         assert answer.status_code == 200, (path, answer.text)
     refused = await client.get("/api/Users", headers=auth_headers, params={"is3cxcall": "true"})
     assert refused.status_code == 400  # what does not act is still refused
+
+
+async def test_users_by_the_lists_they_carry(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "department_id: (int) Filters Users belonging to a particular department"; "asset_id: (int)
+    # Filter by Users assigned to a particular asset"; role (no description): a user's roles
+    documented("/Users", "department_id", "asset_id", "role")
+    listed = await rows(client, auth_headers, "/Users", "users")
+    records = await full(client, auth_headers, "/Users", listed)
+
+    async def kept(**params: str) -> set[int]:
+        return ids(await rows(client, auth_headers, "/Users", "users", **params))
+
+    for param, items, item_id in (
+        ("department_id", "departments", "department_id"),
+        ("asset_id", "assets", "id"),
+        ("role", "roles", "id"),
+    ):
+        holder = next(r for r in records if r[items])
+        wanted = holder[items][0][item_id]
+        expected = {r["id"] for r in records if wanted in {i[item_id] for i in r[items]}}
+        assert holder["id"] in expected and len(expected) < len(records), param
+        assert await kept(**{param: str(wanted)}) == expected, param
+        assert await kept(**{param: "999"}) == set(), param
+
+
+async def test_users_of_an_integration(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "integration_type: (string) Filter on Users that belong to an integration - Possible values
+    # are 'okta' and 'azure'"
+    documented("/Users", "integration_type")
+    listed = await rows(client, auth_headers, "/Users", "users")
+    records = await full(client, auth_headers, "/Users", listed)
+    azure = {r["id"] for r in records if r["azure_id"] or r["azureoid"]}
+    okta = {r["id"] for r in records if r["okta_id"] or r["oktaid"]}
+    assert azure and okta and not azure & okta
+    assert ids(await rows(client, auth_headers, "/Users", "users", integration_type="azure")) == azure
+    assert ids(await rows(client, auth_headers, "/Users", "users", integration_type="OKTA")) == okta
+
+
+async def test_users_where_you_are(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "mysite: (bool) Include only Users that belong to your site in the response", "myarea: ...
+    # your area", "mytoplevel: ... your top level": you are the end user linked to your agent
+    # (`GET /Users/me`)
+    documented("/Users", "mysite", "myarea", "mytoplevel")
+    assert await rows(client, auth_headers, "/Users", "users", mysite="true") == []  # no linked user yet
+    me = (await client.get("/api/Agent/me", headers=auth_headers)).json()["id"]
+    mine = await client.post(
+        "/api/Users",
+        headers=auth_headers,
+        json={"name": "Sandbox Agent (user)", "site_id": 7, "linked_agent_id": me},
+    )
+    assert mine.status_code in (200, 201), mine.text
+    user = (await client.get("/api/Users/me", headers=auth_headers)).json()
+    every = await rows(client, auth_headers, "/Users", "users")
+    clients = await rows(client, auth_headers, "/Client", "clients")
+    top = {c["id"]: c["toplevel_id"] for c in clients}
+    site = await rows(client, auth_headers, "/Users", "users", mysite="true")
+    area = await rows(client, auth_headers, "/Users", "users", myarea="true")
+    level = await rows(client, auth_headers, "/Users", "users", mytoplevel="true")
+    assert user["id"] in ids(site) and ids(site) == {
+        u["id"] for u in every if u["site_id"] == user["site_id"]
+    }
+    assert ids(area) == {u["id"] for u in every if u["client_id"] == user["client_id"]} and ids(site) < ids(
+        area
+    )
+    mine_top = top[user["client_id"]]
+    assert ids(level) == {u["id"] for u in every if top.get(u["client_id"]) == mine_top}
+    assert ids(area) < ids(level) < ids(every)
