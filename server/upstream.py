@@ -14,7 +14,9 @@ once instead of merging a base URL and query parameters: three parses), the Auth
 is built once per token, bodies are decoded with orjson, and an API request is an `httpx.Request`
 handed straight to the client's transport (the one `httpx.AsyncClient` chose for the base URL,
 proxies from the environment included): Halo's API needs none of the client's per-request
-machinery (cookie jar, redirects, auth flows, event hooks).
+machinery (cookie jar, redirects, auth flows, event hooks). Given `app` (an ASGI app of this process:
+`up`'s own mock), API requests skip httpx's request and transport objects too (`inprocess.InProcess`)
+and are logged as `UpstreamLog` logs them; the token endpoint still goes through the transport.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from typing import Any
 
 import httpx
 import orjson
+from starlette.types import ASGIApp
 
 from halo_sandbox.server.errors import UpstreamError, UpstreamUnavailable
+from halo_sandbox.server.inprocess import InProcess
 from halo_sandbox.server.ratelimit import normalise
+from halo_sandbox.server.upstream_log import logged
 
 DEFAULT_TOKEN_LIFETIME = 3600
 _MESSAGE_KEYS = ("message", "Message", "errorMessage", "error_description", "error", "title", "detail")
@@ -115,6 +120,7 @@ class HaloClient:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
         headers: Mapping[str, str] | None = None,
+        app: ASGIApp | None = None,
     ) -> None:
         if (username is None) != (password is None):
             raise ValueError("give both username and password for the password grant, or neither")
@@ -141,6 +147,7 @@ class HaloClient:
         )
         self._transport = self._http._transport_for_url(httpx.URL(self._api))  # httpx is pinned
         self._defaults = dict(self._http.headers)
+        self._in_process = InProcess(app, root) if app is not None else None
         self._timeouts = self._http.timeout.as_dict()
         self._token: _Token | None = None
         self._auth: tuple[str, str] = ("", "")  # (token, "Bearer <token>")
@@ -185,6 +192,12 @@ class HaloClient:
             self._auth = (token, f"Bearer {token}")
         merged = {**self._defaults, "Authorization": self._auth[1], **(headers or {})}
         try:
+            if self._in_process is not None:
+                target = self._url(path, params)[len(self.base_url) :]
+                with logged(method, target) as exchange:
+                    response = await self._in_process.send(method, target, merged, json)
+                    exchange.status = response.status_code
+                return response
             request = httpx.Request(
                 method,
                 self._url(path, params),

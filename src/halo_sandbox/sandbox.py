@@ -9,9 +9,10 @@
                                      (recorded through `build_mcp_server`'s `on_tool_call`) joined with
                                      the mock's request journal
 
-The MCP server talks to the in-process mock through `httpx.ASGITransport` (no socket hop), as an
-ordinary OAuth client of the default tenant. This module imports `halo_sandbox.mock`: only the `up` command
-imports it, lazily, so `halo-sandbox mcp` never depends on the mock.
+The MCP server talks to the in-process mock without a socket, as an ordinary OAuth client of the
+default tenant: its API requests are ASGI calls of the mock's app (`server.inprocess.InProcess`), its
+token requests go through `httpx.ASGITransport`. This module imports `halo_sandbox.mock`: only the
+`up` command imports it, lazily, so `halo-sandbox mcp` never depends on the mock.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def build_sandbox(options: Settings) -> Starlette:
     own_client = (MCP_CLIENT_ID, secrets.token_urlsafe(24))
     settings = mock_config(options, base_url=base_url(options), extra_clients=(own_client,))
     mock = create_app(settings)
-    to_mock = httpx.ASGITransport(app=_as_on_a_socket(mock))
+    mock_on_a_socket = _as_on_a_socket(mock)
+    to_mock = httpx.ASGITransport(app=mock_on_a_socket)
     cursor_secret = secrets.token_bytes(32)
     clients: dict[str, HaloClient] = {}
 
@@ -169,6 +171,7 @@ def build_sandbox(options: Settings) -> Starlette:
                 client_secret=own_client[1],
                 tenant=tenant,
                 transport=UpstreamLog(to_mock),
+                app=mock_on_a_socket,
             )
         return clients[tenant]
 

@@ -302,3 +302,22 @@ async def test_the_builtin_server_has_its_own_oauth_client(sandbox: Sandbox):
     sandbox.api("/Client/104")  # with the printed credentials
     buckets = sandbox.admin("GET", "/ratelimit").json()["clients"]
     assert {"halo-sandbox", "halo-sandbox-mcp"} <= set(buckets)
+
+
+async def test_an_expired_token_costs_the_builtin_server_one_login(sandbox: Sandbox):
+    """The built-in server reaches its in-process mock as an OAuth client: when the mock expires its
+    token, the next tool call is refused (401), logs in again and is replayed once."""
+
+    def logins() -> int:
+        own = sandbox.journal(client="halo-sandbox-mcp")
+        return sum(1 for e in own if e["method"] == "POST" and e["path"] == "/auth/token")
+
+    async with Client(sandbox.mcp_url) as client:
+        first = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
+        before = logins()
+        expired = sandbox.admin("POST", "/tokens/expire", json={"client_id": "halo-sandbox-mcp"}).json()
+        second = await client.call_tool("get_single_halo_itsm_client_by_id", {"id": 104})
+    assert not first.is_error and not second.is_error and expired["expired"] >= 1
+    assert logins() == before + 1
+    statuses = [c["status"] for c in sandbox.journal(tool="get_single_halo_itsm_client_by_id")]
+    assert sorted(statuses) == [200, 200, 401]
