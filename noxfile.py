@@ -71,7 +71,7 @@ def kit(session: nox.Session) -> None:
     """Whole `halo-sandbox verify` runs (marker `verify_runs`, tests/kit/test_verify.py): our server over
     stdio, HTTP and SSE, the honest servers, each shipped defective server caught by its property; and
     the README's verify lines as written (tests/test_readme.py; its Node line against a Node server on
-    tests/node's TypeScript SDK, skipped without node or npm). About 6 minutes of CPU, a server process
+    tests/node's TypeScript SDK, skipped without node or npm). About 5.5 minutes of CPU, a server process
     per property: apart from `tests` so that `nox` stays short."""
     session.install("-e", ".[test]")
     if shutil.which("npm"):
