@@ -46,6 +46,7 @@ Act = Literal[
     "states",
     "omit",
     "which",
+    "searchin",
 ]
 
 Lookup = Callable[[str, Any], Mapping[str, Any] | None]
@@ -469,6 +470,14 @@ RULES: tuple[ParamRule, ...] = (
         source="inferred (no description)",
     ),
     ParamRule(
+        pattern=r"search_phonenumbers",
+        types=frozenset({"boolean"}),
+        act="searchin",
+        fields=("phonenumber", "mobilenumber", "phonenumber_preferred", "sitephonenumber"),
+        source="S2: '(bool) Filter by Users with a phone number like your search'; the phone fields are "
+        "inferred",
+    ),
+    ParamRule(
         pattern=r"integration_type",
         types=frozenset({"string"}),
         act="which",
@@ -752,6 +761,7 @@ class Plan:
         predicates: list[RowPredicate] = []
         relations: list[Callable[[Lookup], RowPredicate]] = []
         first: list[str] = []
+        search_also: list[str] = []
         orders: dict[int, list[Any]] = {}
         include: list[str] = []
         omit: list[str] = []
@@ -797,6 +807,9 @@ class Plan:
             elif act == "first":
                 if _bool(raw) is True:
                     first.extend(action.fields)
+            elif act == "searchin":
+                if _bool(raw) is True:
+                    search_also.extend(action.fields)
             else:
                 predicate = _predicate(action, raw)
                 if predicate is not None and action.via:
@@ -821,6 +834,7 @@ class Plan:
             keep=keep,
             relations=tuple(relations),
             first=tuple(dict.fromkeys(first)),
+            search_also=tuple(dict.fromkeys(search_also)),
             drop=tuple(f for f in self.withheld if f not in include) + tuple(dict.fromkeys(omit)),
         )
 
@@ -841,6 +855,8 @@ class ParamQuery:
     store's `Lookup` (`bind`)."""
     first: tuple[str, ...] = ()
     """Fields whose records come first (set or true: ``importanttop``), before every order level."""
+    search_also: tuple[str, ...] = ()
+    """Fields ``search`` also looks in (``search_phonenumbers``: the phone numbers)."""
     drop: tuple[str, ...] = ()
     """Fields list rows leave out (withheld unless an ``include`` parameter asks for them; those an
     ``omit`` parameter names: ``excludeslacalcs``)."""
@@ -961,7 +977,7 @@ def _resolve(
         return Action(param=name, rule=rule, field=shown, kind="boolean", param_type=kind) if shown else None
     if rule.act in ("order", "orderdesc"):
         return Action(param=name, rule=rule, level=int(name[-1]), param_type=kind)
-    if rule.fields and rule.act in ("present", "first", "omit"):
+    if rule.fields and rule.act in ("present", "first", "omit", "searchin"):
         fields = tuple(lowered[f] for f in rule.fields if f in lowered)
         return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
     if rule.fields and rule.act == "include":
@@ -1027,13 +1043,17 @@ def _item_ids(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) 
 def _item_of(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) -> tuple[str, str] | None:
     """(list field, the id field of its items) when ``stem`` names one item of a list of objects:
     ``department_id`` or ``role`` -> the ``departments`` (``roles``) items' ``department_id``
-    (``role_id``), else their ``id``."""
+    (``role_id``), else their ``id``; or a nested object: ``supplier_id`` -> ``supplier``'s ``id``."""
     base = stem.removesuffix("_id")
     field_name = lowered.get(base + "s")
     kind = schema.get(field_name or "", "")
-    if not (kind.startswith("array<ref:") and kind.endswith(">")):
+    if kind.startswith("array<ref:") and kind.endswith(">"):
+        inner = facts.schema(kind[len("array<ref:") : -1])
+    elif base != stem and schema.get(lowered.get(base, ""), "").startswith("ref:"):
+        field_name = lowered[base]
+        inner = facts.schema(schema[field_name][len("ref:") :])
+    else:
         return None
-    inner = facts.schema(kind[len("array<ref:") : -1])
     wanted = next((f for f in (base + "_id", "id") if inner.get(f) in _INTS), None)
     return (field_name, wanted) if field_name and wanted else None
 
@@ -1116,11 +1136,7 @@ def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] 
         return (lambda row: int(bool(value(row))) in states) if states else None
     if action.item:
         ids, item = _ints(raw), action.item
-        return (
-            (lambda row: any(isinstance(i, dict) and _int(i.get(item)) in ids for i in row.get(name) or ()))
-            if ids
-            else None
-        )
+        return (lambda row: any(_int(i.get(item)) in ids for i in _objects(row.get(name)))) if ids else None
     if act == "contains":
         needle = str(raw).strip().lower()
         return lambda row: needle in str(value(row)).lower()
@@ -1185,6 +1201,12 @@ def _when(raw: str | None, *, end: bool = False) -> str | None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
     return stamp[:10] + "T23:59:59" if end and "T" not in text and " " not in text else stamp
+
+
+def _objects(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list field, or the one object of an object field."""
+    items = value if isinstance(value, list) else [value]
+    return [i for i in items if isinstance(i, dict)]
 
 
 def _set(value: Any) -> bool:

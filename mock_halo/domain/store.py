@@ -164,8 +164,9 @@ class HaloStore:
             keys: Sequence[Key] = [] if query.matches_nothing else table.select(query.eq, query.anyof)
             whole = keys is table.order
             search = query.search
+            search_fields = spec.search_fields + query.rules.search_also
             if search:
-                keys, search = searched(spec.search_fields, table, keys, search)
+                keys, search = searched(search_fields, table, keys, search)
                 whole = False
             predicates = [f.predicate(self._db) for f in query.filters]
             if query.rules.filters:
@@ -176,7 +177,7 @@ class HaloStore:
                     k
                     for k in keys
                     if all(p(rows[k]) for p in predicates)
-                    and (not search or matches(rows[k], spec.search_fields, search))
+                    and (not search or matches(rows[k], search_fields, search))
                 ]
                 whole = False
             if query.rules.then:

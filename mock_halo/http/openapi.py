@@ -261,7 +261,9 @@ def filter_parameters(flt: Filter, *, official: Mapping[str, str] | None = None)
     return {flt.param: dict(_FILTER_SCHEMAS[flt.kind])}
 
 
-_SWITCHES = frozenset({"inactive", "active", "idonly", "flag", "include", "me", "present", "first", "shown"})
+_SWITCHES = frozenset(
+    {"inactive", "active", "idonly", "flag", "include", "me", "present", "first", "shown", "searchin"}
+)
 """Rules read as true/false, whatever type Halo's document gives the parameter."""
 
 

@@ -374,3 +374,25 @@ async def test_users_where_you_are(client: httpx.AsyncClient, auth_headers: H) -
     mine_top = top[user["client_id"]]
     assert ids(level) == {u["id"] for u in every if top.get(u["client_id"]) == mine_top}
     assert ids(area) < ids(level) < ids(every)
+
+
+async def test_users_by_phone_and_supplier(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "search_phonenumbers: (bool) Filter by Users with a phone number like your search"
+    documented("/Users", "search_phonenumbers")
+    listed = await rows(client, auth_headers, "/Users", "users")
+    target = listed[5]
+    digits = target["phonenumber"][-4:]
+    assert await rows(client, auth_headers, "/Users", "users", search=digits) == []
+    by_phone = await rows(client, auth_headers, "/Users", "users", search=digits, search_phonenumbers="true")
+    assert ids(by_phone) == {u["id"] for u in listed if digits in u["phonenumber"]} and target["id"] in ids(
+        by_phone
+    )
+    by_name = await rows(client, auth_headers, "/Users", "users", search="diane", search_phonenumbers="true")
+    assert ids(by_name) == {u["id"] for u in listed if "diane" in u["name"].lower()} != set()
+    # "supplier_id: (int) Filters by Users belonging to the specified supplier" (Users `supplier`)
+    documented("/Users", "supplier_id")
+    records = await full(client, auth_headers, "/Users", listed)
+    contacts = {r["id"] for r in records if r["supplier"] and r["supplier"].get("id") == 3}
+    assert len(contacts) == 1
+    assert ids(await rows(client, auth_headers, "/Users", "users", supplier_id="3")) == contacts
+    assert await rows(client, auth_headers, "/Users", "users", supplier_id="4") == []
