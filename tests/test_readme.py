@@ -4,7 +4,7 @@
   test module CI runs, `examples/test_halo_triage.py`); the agent snippet (`from mcp import Client`)
   against a real `halo-sandbox up` (its URL in place of `http://127.0.0.1:8765`);
 - the Claude Desktop JSON starts its stdio server (the `halo-sandbox` of this install in place of
-  `/path/to/...`) against a real `up`, which lists the tools and reads a client with the credentials shown;
+  `/path/to/...`) against a real `up` and reads client 104 through it with the credentials shown;
 - the TOML block loads as a `verify --mapping` file;
 - the `/_sandbox` shell blocks run against a real `halo-sandbox up` (with `set -e`, each curl
   failing on an HTTP error; `K` and `B` filled in; needs curl): the scripting block, and the
@@ -17,10 +17,10 @@
   `up --snapshot` of what it wrote, `drift` (none between a sandbox and itself), and both `mcp`
   lines (stdio and Streamable HTTP answer `tools/list`);
 - the install block, without network, in a copy of this checkout: the venv it names (made by this
-  Python), `pip install -e .` offline (`--no-index --no-deps --no-build-isolation`; the venv sees this
-  test run's third-party packages, nox and uv, the suite's runners, are not installed) and the
-  installed `halo-sandbox up` answering; its second line, `nox`, is this suite: CI (`.ci/run`) runs
-  it verbatim;
+  Python), `pip install -e .` offline (`--no-index --no-build-isolation`, the dependencies found among
+  this test run's packages, which the venv sees; nox and uv, the suite's runners, are not installed)
+  and the installed `halo-sandbox up` answering; its second line, `nox`, is this suite itself: CI
+  (`.ci/run`) runs it verbatim;
 - the `pip install halo-mcp-sandbox` block, without network: a wheel of this checkout built offline and
   installed under that name from a local folder in place of PyPI (`--no-index --find-links`), then
   `pytest examples/` and `pytest -n 4` (as `python -m pytest`, the venv's interpreter) in a project
@@ -28,7 +28,7 @@
 - the `verify` block, marked `verify_runs` (whole verify runs, `nox -s kit`): its Node line against
   a small Node Halo MCP server (tests/node/readme_server.mjs as `dist/index.js`; needs node and
   `npm ci --prefix tests/node`), which scores 100%, this project's server over stdio and Streamable
-  HTTP (100%), and the report and mapping lines with that stdio server for `...`.
+  HTTP (100%), and the report and mapping lines with that Node server for `...`.
 
 No block is only checked against the CLI; a new block with none of these checks fails
 `test_every_block_has_a_check`, a new command in a checked block fails the test of its block."""
