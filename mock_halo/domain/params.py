@@ -993,12 +993,14 @@ def _resolve(
     if rule.act == "include":
         return _include(rule, name, kind, stem, lowered)
 
-    if rule.act == "field" and kind in _LISTS:
-        items = _item_ids(stem, schema, lowered)
-        if items is not None:
-            return Action(
-                param=name, rule=rule, field=items[0], kind=schema[items[0]], param_type=kind, item=items[1]
-            )
+    def on_items(items: tuple[str, str]) -> Action:
+        return Action(
+            param=name, rule=rule, field=items[0], kind=schema[items[0]], param_type=kind, item=items[1]
+        )
+
+    items = _item_ids(stem, schema, lowered) if rule.act == "field" and kind in _LISTS else None
+    if items is not None:
+        return on_items(items)
 
     def usable(field_kind: str) -> bool:
         if rule.act in ("flag", "states"):
@@ -1010,12 +1012,11 @@ def _resolve(
     built = found.expand(rule.target).lower() if rule.target else ""
     target = lowered.get(built) if built in lowered and usable(schema[lowered[built]]) else None
     target = target or _field_named(stem, schema, usable)
-    if target is None and rule.act == "field" and kind in _INTS:
-        items = _item_of(stem, schema, lowered)
-        if items is not None:
-            return Action(
-                param=name, rule=rule, field=items[0], kind=schema[items[0]], param_type=kind, item=items[1]
-            )
+    items = (
+        _item_of(stem, schema, lowered) if target is None and rule.act == "field" and kind in _INTS else None
+    )
+    if items is not None:
+        return on_items(items)
     if target is None:
         return None
     field_kind = schema[target]
@@ -1030,14 +1031,10 @@ def _item_ids(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) 
     """(list field, the id field of its items) when ``stem`` names a list of objects whose schema has
     ``<singular>_id`` (``teams`` -> ``teams`` items' ``team_id``)."""
     field_name = lowered.get(stem)
-    if field_name is None or not stem.endswith("s"):
+    if field_name is None or not stem.endswith("s") or not schema[field_name].startswith("array<"):
         return None
-    kind = schema[field_name]
-    if not (kind.startswith("array<ref:") and kind.endswith(">")):
-        return None
-    inner = facts.schema(kind[len("array<ref:") : -1])
     wanted = stem[:-1] + "_id"
-    return (field_name, wanted) if inner.get(wanted) in _INTS else None
+    return (field_name, wanted) if _item_schema(schema[field_name]).get(wanted) in _INTS else None
 
 
 def _item_of(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) -> tuple[str, str] | None:
@@ -1045,17 +1042,18 @@ def _item_of(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) -
     ``department_id`` or ``role`` -> the ``departments`` (``roles``) items' ``department_id``
     (``role_id``), else their ``id``; or a nested object: ``supplier_id`` -> ``supplier``'s ``id``."""
     base = stem.removesuffix("_id")
-    field_name = lowered.get(base + "s")
-    kind = schema.get(field_name or "", "")
-    if kind.startswith("array<ref:") and kind.endswith(">"):
-        inner = facts.schema(kind[len("array<ref:") : -1])
-    elif base != stem and schema.get(lowered.get(base, ""), "").startswith("ref:"):
-        field_name = lowered[base]
-        inner = facts.schema(schema[field_name][len("ref:") :])
-    else:
-        return None
+    field_name = lowered.get(base + "s", "")
+    if not schema.get(field_name, "").startswith("array<"):
+        field_name = lowered.get(base, "") if base != stem else ""
+    inner = _item_schema(schema.get(field_name, ""))
     wanted = next((f for f in (base + "_id", "id") if inner.get(f) in _INTS), None)
     return (field_name, wanted) if field_name and wanted else None
+
+
+def _item_schema(kind: str) -> Mapping[str, str]:
+    """The schema of the objects a field holds (``array<ref:X>`` or ``ref:X``); empty otherwise."""
+    inner = kind.removeprefix("array<").removesuffix(">") if kind.startswith("array<") else kind
+    return facts.schema(inner.removeprefix("ref:")) if inner.startswith("ref:") else {}
 
 
 _MAX_INCLUDED = 8
