@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from halo_sandbox.mock.domain import facts
@@ -47,6 +47,7 @@ Act = Literal[
     "omit",
     "which",
     "searchin",
+    "offset",
 ]
 
 Lookup = Callable[[str, Any], Mapping[str, Any] | None]
@@ -545,6 +546,29 @@ RULES: tuple[ParamRule, ...] = (
         source="S2: 'Returns tickets based on on-hold ticket ID's in the array'; 1/0 inferred",
     ),
     ParamRule(
+        pattern=r"includeinactiveusers",
+        types=frozenset({"string"}),
+        act="states",
+        fields=("inactive",),
+        via="user_id>Users",
+        source="S2: 'Filter on inactive users in the array - 1 = inactive - 0 = active' (the ticket's user)",
+    ),
+    ParamRule(
+        pattern=r"requesttypegroup",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("group_id",),
+        via="tickettype_id>TicketType",
+        source="S2: 'Returns tickets based on request type group ID's in the array' (the ticket type's "
+        "group_id)",
+    ),
+    ParamRule(
+        pattern=r"utcoffset",
+        types=frozenset({"double"}),
+        act="offset",
+        source="S2: '(double) Adds an offset to the UTC date'; the offset read as hours (inferred)",
+    ),
+    ParamRule(
         pattern=r"search_release1",
         types=frozenset({"string"}),
         act="contains",
@@ -765,6 +789,7 @@ class Plan:
         orders: dict[int, list[Any]] = {}
         include: list[str] = []
         omit: list[str] = []
+        offset = 0.0
         keep: tuple[str, ...] = ()
         active, inactive = True, False
         dates: dict[str, str] = {}
@@ -797,6 +822,8 @@ class Plan:
             elif act == "me" and action.rule.mine:
                 if _bool(raw) is True:
                     relations.append(_mine_through(action, user() if user is not None else None))
+            elif act == "offset":
+                offset = _hours(raw)
             elif act == "me":
                 if _bool(raw) is True:
                     agent = me() if me is not None else None
@@ -836,6 +863,7 @@ class Plan:
             first=tuple(dict.fromkeys(first)),
             search_also=tuple(dict.fromkeys(search_also)),
             drop=tuple(f for f in self.withheld if f not in include) + tuple(dict.fromkeys(omit)),
+            offset=offset,
         )
 
 
@@ -860,11 +888,13 @@ class ParamQuery:
     drop: tuple[str, ...] = ()
     """Fields list rows leave out (withheld unless an ``include`` parameter asks for them; those an
     ``omit`` parameter names: ``excludeslacalcs``)."""
+    offset: float = 0.0
+    """``utcoffset``: hours added to every date of list rows (Halo answers UTC)."""
 
     @property
     def shapes(self) -> bool:
         """Whether list rows need `shape`."""
-        return bool(self.include or self.keep or self.drop)
+        return bool(self.include or self.keep or self.drop or self.offset)
 
     @property
     def filters(self) -> bool:
@@ -884,6 +914,8 @@ class ParamQuery:
         """A list row as asked: only the ``keep`` fields (``idonly``), else without the ``drop``
         fields and with the included fields (from ``full``, the record's unset values, where the row
         lacks them)."""
+        if self.offset:
+            row = {name: _shifted(value, self.offset) for name, value in row.items()}
         if self.keep:
             return {name: row[name] for name in self.keep if name in row}
         for name in self.drop:
@@ -977,6 +1009,8 @@ def _resolve(
         return Action(param=name, rule=rule, field=shown, kind="boolean", param_type=kind) if shown else None
     if rule.act in ("order", "orderdesc"):
         return Action(param=name, rule=rule, level=int(name[-1]), param_type=kind)
+    if rule.act == "offset":
+        return Action(param=name, rule=rule, param_type=kind)
     if rule.fields and rule.act in ("present", "first", "omit", "searchin"):
         fields = tuple(lowered[f] for f in rule.fields if f in lowered)
         return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
@@ -1238,6 +1272,26 @@ def _mine_through(action: Action, user: Mapping[str, Any] | None) -> Callable[[L
         return lambda row: mine not in (None, 0) and value(row) == mine
 
     return bind
+
+
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _hours(raw: Any) -> float:
+    """``utcoffset`` as hours (0 when unreadable or beyond a day either way)."""
+    try:
+        hours = float(raw)
+    except (TypeError, ValueError):
+        return 0.0
+    return hours if -24 <= hours <= 24 else 0.0
+
+
+def _shifted(value: Any, hours: float) -> Any:
+    """A date of a list row moved by ``hours`` (other values, and unset dates, as they are)."""
+    if not isinstance(value, str) or not _STAMP.match(value) or value.startswith("1900-01-01"):
+        return value
+    moment = datetime.fromisoformat(value[:19]) + timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + value[19:]
 
 
 def _mine(name: str, agent: int | None) -> Callable[[Mapping[str, Any]], bool]:

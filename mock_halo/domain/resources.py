@@ -243,7 +243,6 @@ _TICKET_FILTERS = (
     Filter(param="includeclosed", kind="hook", hook="closed_states"),
     Filter(param="includeprojects", kind="hook", hook="project_states"),
     Filter(param="includechildren", kind="hook", hook="child_states"),
-    Filter(param="includeinactiveusers", kind="hook", hook="user_states"),
     Filter(param="withattachments", kind="hook", hook="attached"),
     Filter(param="asset_id", kind="hook", hook="linked_asset"),
     Filter(param="related_id", kind="hook", hook="related_ticket"),

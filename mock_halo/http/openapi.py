@@ -96,9 +96,6 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
             "description": "comma list: 0 no children and not a child, 1 has children, 2 is a child",
         }
     },
-    "user_states": {
-        "includeinactiveusers": {"type": "string", "description": "comma list: 1 inactive user, 0 active"}
-    },
     "attached": {"withattachments": _FLAG},
     "linked_asset": {"asset_id": {"type": "integer", **INT32}},
     "related_ticket": {"related_id": {"type": "integer", **INT32}},
@@ -277,6 +274,8 @@ def rule_schema(action: Action, official: str) -> dict[str, Any]:
         return dict(_CSV)
     if official == "int32":
         return {"type": "integer", **INT32}
+    if official in ("double", "float"):
+        return {"type": "number"}
     return {"type": "string"}
 
 

@@ -13,6 +13,7 @@ roadmap with releases "Cloud Migration R1", "Wave 2 workloads", "Cut-over" and c
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -216,3 +217,30 @@ async def test_a_strict_tenant_takes_them(client: httpx.AsyncClient, auth_header
     ):
         answer = await client.get("/api/Tickets", headers=auth_headers, params={name: value})
         assert answer.status_code == 200, (name, answer.text)
+
+
+async def test_request_type_groups(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "requesttypegroup: (array of int) Returns tickets based on request type group ID's in the array";
+    # a ticket type's group is its `group_id` (GET /TicketType)
+    documented("/Tickets", "requesttypegroup")
+    types = await client.get("/api/TicketType", headers=auth_headers)
+    group = {t["id"]: t["group_id"] for t in types.json()}
+    assert len(set(group.values())) > 1
+    every = await tickets(client, auth_headers)
+    for wanted in ({2}, {1, 2}):
+        found = await tickets(client, auth_headers, requesttypegroup=",".join(map(str, sorted(wanted))))
+        assert ids(found) == {t["id"] for t in every if group[t["tickettype_id"]] in wanted}
+    assert TASKS <= ids(await tickets(client, auth_headers, requesttypegroup="2"))
+
+
+async def test_utc_offset_moves_the_dates(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "utcoffset: (double) Adds an offset to the UTC date" (dates are answered in UTC)
+    documented("/Tickets", "utcoffset")
+    plain = {t["id"]: t for t in await tickets(client, auth_headers, client_id="104")}
+    moved = {t["id"]: t for t in await tickets(client, auth_headers, client_id="104", utcoffset="2.5")}
+    assert moved.keys() == plain.keys()
+    for tid, ticket in moved.items():
+        before = datetime.fromisoformat(plain[tid]["dateoccurred"])
+        assert datetime.fromisoformat(ticket["dateoccurred"]) - before == timedelta(hours=2.5), tid
+        assert ticket["summary"] == plain[tid]["summary"] and ticket["id"] == tid
+    assert moved[45920]["dateclosed"] == plain[45920]["dateclosed"] == "1900-01-01T00:00:00"  # unset stays

@@ -64,7 +64,6 @@ FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | Non
     "closed_states": tickets.parse_states("includeclosed"),
     "project_states": tickets.parse_states("includeprojects"),
     "child_states": tickets.parse_states("includechildren"),
-    "user_states": tickets.parse_states("includeinactiveusers"),
     "attached": tickets.parse_attached,
     "linked_asset": tickets.parse_listed("asset_id", "assets"),
     "related_ticket": tickets.parse_listed("related_id", "related_tickets"),

@@ -327,22 +327,10 @@ def _child_state(db: Records) -> Callable[[Row], frozenset[int]]:
     return state
 
 
-def _user_state(db: Records) -> Callable[[Row], frozenset[int]]:
-    """``includeinactiveusers``: "1 = inactive - 0 = active" (the ticket's user)."""
-    users = db.tables["users"].rows
-
-    def state(row: Row) -> frozenset[int]:
-        user = users.get(row.get("user_id"))
-        return frozenset({1 if user is not None and user.get("inactive") else 0})
-
-    return state
-
-
 _STATES: Mapping[str, Callable[[Records], Callable[[Row], frozenset[int]]]] = {
     "includeclosed": _closed_state,
     "includeprojects": _project_state,
     "includechildren": _child_state,
-    "includeinactiveusers": _user_state,
 }
 
 
