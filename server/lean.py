@@ -55,32 +55,12 @@ _NIL_UUID = "00000000-0000-0000-0000-000000000000"
 @dataclass(frozen=True, slots=True)
 class UnsetFields:
     """The documented fields of one resource's records: field -> kind of its unset value (`null` is
-    unset for each of them too). `exact`: for the fields whose unset value is one JSON value, field ->
-    (that value, its exact type), the lean filter's fast path (`_lean`); `is_unset` decides the rest."""
+    unset for each of them too). `table`: the same as the lean filter reads it (`_lean`): field ->
+    (its unset value, the JSON types that value may come as, the prefixes of unset date-times)."""
 
     schema: str
     kinds: Mapping[str, int]
-    exact: Mapping[str, tuple[Any, type]]
-
-    def is_unset(self, field: str, value: Any) -> bool:
-        kind = self.kinds.get(field)
-        if kind is None or field in _ALWAYS:
-            return False
-        if value is None:
-            return True
-        if kind == _NUMBER:
-            return isinstance(value, int | float) and not isinstance(value, bool) and value == 0
-        if kind == _FALSE:
-            return value is False
-        if kind == _EMPTY:
-            return value == ""
-        if kind == _LIST:
-            return value == []
-        if kind == _DATE:
-            return isinstance(value, str) and value.startswith(_UNSET_DATES)
-        if kind == _UUID:
-            return value == _NIL_UUID
-        return False
+    table: Mapping[str, tuple[Any, tuple[type, ...], tuple[str, ...] | None]]
 
 
 @functools.cache
@@ -110,19 +90,31 @@ def unset_fields(path: str) -> UnsetFields | None:
             kind = _UUID if value == _NIL_UUID else _DATE
         for name in fields:
             kinds[name] = kind
-    exact = {f: _EXACT[k] for f, k in kinds.items() if k in _EXACT and f not in _ALWAYS}
-    return UnsetFields(schema=raw["schema"], kinds=kinds, exact=exact)
+    table = {f: _TABLE[k] for f, k in kinds.items() if f not in _ALWAYS}
+    return UnsetFields(schema=raw["schema"], kinds=kinds, table=table)
 
 
-_EXACT: Mapping[int, tuple[Any, type]] = {
-    _NUMBER: (0, int),
-    _FALSE: (False, bool),
-    _EMPTY: ("", str),
-    _LIST: ([], list),
-    _UUID: (_NIL_UUID, str),
+class _Never:
+    """Equal to nothing: the unset value of a kind whose only unset value is `null`."""
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+
+_TABLE: Mapping[int, tuple[Any, tuple[type, ...], tuple[str, ...] | None]] = {
+    _NUMBER: (0, (int, float), None),
+    _FALSE: (False, (bool,), None),
+    _EMPTY: ("", (str,), None),
+    _LIST: ([], (list,), None),
+    _UUID: (_NIL_UUID, (str,), None),
+    _DATE: (_UNSET_DATES[0], (str,), _UNSET_DATES),
+    _NULL: (_Never(), (), None),
 }
-"""The kinds whose unset value is one JSON value of one type: equal to it and of exactly its type is
-unset (`0.0` in a number field, equal to `0` as a float, is left to `is_unset`)."""
+"""Per kind: the value that is unset (besides `null`), the JSON types it may come as (`0` or `0.0` in a
+number field; never `false`, equal to `0` in Python), and for date-times the prefixes that are unset
+too (`1899-...`)."""
 
 
 _WHY = {
@@ -149,21 +141,21 @@ class Shaped:
 
 
 def _lean(record: dict[str, Any], unset: UnsetFields) -> tuple[dict[str, Any], int]:
-    # A detailed ticket has ~890 fields, most of them unset: one dict lookup and two comparisons settle
-    # those of a single unset value; dates, nulls, floats and undeclared fields go to `is_unset`.
-    exact, is_unset = unset.exact, unset.is_unset
+    # A detailed ticket has ~890 fields, most of them unset: one pass, one table lookup per field, no
+    # call; undeclared fields (and `id`) have no entry and are kept.
+    entry_of = unset.table.get
     kept: dict[str, Any] = {}
     for k, v in record.items():
-        pair = exact.get(k)
-        if pair is not None:
-            if v == pair[0]:
-                if type(v) is pair[1] or is_unset(k, v):
-                    continue
-            elif v is None:
+        entry = entry_of(k)
+        if entry is not None:
+            value, types, prefixes = entry
+            if (
+                v is None
+                or (v == value and type(v) in types)
+                or (prefixes is not None and type(v) is str and v.startswith(prefixes))
+            ):
                 continue
-            kept[k] = v
-        elif not is_unset(k, v):
-            kept[k] = v
+        kept[k] = v
     return kept, len(record) - len(kept)
 
 
