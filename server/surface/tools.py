@@ -205,6 +205,16 @@ def _meta_tools(tools: Sequence[ToolSpec]) -> list[mcp_types.Tool]:
     ]
 
 
+def _declares_headers(schema: Any) -> bool:
+    """Whether `x-mcp-header` is a key anywhere in `schema` (where the SDK looks for it, or anywhere
+    else: then the SDK is given the schema and decides)."""
+    if isinstance(schema, dict):
+        return "x-mcp-header" in schema or any(_declares_headers(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_declares_headers(v) for v in schema)
+    return False
+
+
 def summary(spec: ToolSpec) -> str:
     """The first sentence of a tool's description (at most `SUMMARY_CHARS` characters)."""
     text = spec.tool.description or spec.tool.title or spec.name
@@ -258,6 +268,8 @@ class ToolSurface:
         self._meta = _meta_tools(tools) if exposure == "discovery" else []
         self.listed: list[mcp_types.Tool] = self._meta or [t.tool for t in tools]
         self._meta_validators = {t.name: Draft202012Validator(t.input_schema) for t in self._meta}
+        self._specs = {t.name: t for t in tools}
+        self._header_schemas: dict[str, dict[str, Any] | None] = {}
         self._index_cache: dict[str, tuple[set[str], set[str]]] | None = None
 
     @property
@@ -275,14 +287,21 @@ class ToolSurface:
         return self._index_cache
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
-        """The input schema of a tool callable by `name` (meta-tools included), or None."""
-        for tool in self._meta:
-            if tool.name == name:
-                return tool.input_schema
-        try:
-            return self._executor.spec(name).input_schema
-        except UnknownToolError:
+        """The SDK's `get_tool_input_schema`, which it reads only to check a `tools/call`'s
+        `Mcp-Param-*` headers against the properties the schema declares as headers (`x-mcp-header`):
+        the input schema of the tool called `name` (meta-tools included) when it declares any, else
+        None. A schema without declarations has nothing to check (the SDK would walk it twice per call
+        to find that out); an unknown tool has none either. Decided once per tool."""
+        if name in self._header_schemas:
+            return self._header_schemas[name]
+        schema = next((t.input_schema for t in self._meta if t.name == name), None)
+        if schema is None and name in self._specs:
+            schema = self._specs[name].input_schema
+        if schema is None:
             return None
+        declared = schema if _declares_headers(schema) else None
+        self._header_schemas[name] = declared
+        return declared
 
     # --- tools/list -------------------------------------------------------------------------------
 
