@@ -162,6 +162,9 @@ HOOK_PARAMS: Mapping[str, tuple[str, ...]] = {
     "daterange": ("datesearch", "startdate", "enddate"),
     "breached": ("includebreached",),
     "calendar": ("calendar_startdate", "calendar_enddate"),
+    "ticket_assets": ("ticket_id",),
+    "linked_to_ticket": ("linked_to_ticket",),
+    "review_due": ("needsreview",),
 }
 """The parameters each hook filter reads (``Filter(kind="hook")``)."""
 

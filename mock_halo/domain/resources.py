@@ -673,7 +673,6 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=(
             "/Quotation/Approval (approve by posting `approvalstate`)",
             "open/closed flags",
-            "includelines (lines are always included)",
         ),
         notes="`approvalstate`: 0 awaiting approval, 1 approved, 2 rejected (mock's choice). Totals "
         "are computed from `lines` (quantity x price, less discount_perc %, plus tax %).",
@@ -742,11 +741,14 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         ),
         refs={"ticket_id": Ref(table="tickets"), "creator_id": Ref(table="agents")},
         required=("name",),
-        filters=(Filter(param="type", kind="int", field="type"),),
+        filters=(
+            Filter(param="type", kind="int", field="type"),
+            Filter(param="needsreview", kind="hook", hook="review_due"),
+        ),
         search_fields=("name", "description", "resolution", "tag_string"),
         read_scope="read:kb",
         edit_scope="edit:kb",
-        not_implemented=("/KBArticle/vote", "faqlists/related_to filters"),
+        not_implemented=("/KBArticle/vote", "organisation_id, site_id and the language parameters"),
     ),
     ResourceSpec(
         name="assets",
@@ -776,6 +778,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
             Filter(param="user_id", kind="int", field="user_id"),
             Filter(param="assettype_id", kind="int", field="assettype_id"),
             Filter(param="assettypes", kind="csv", field="assettype_id"),
+            Filter(param="ticket_id", kind="hook", hook="ticket_assets"),
+            Filter(param="linked_to_ticket", kind="hook", hook="linked_to_ticket"),
         ),
         search_fields=("inventory_number", "key_field", "key_field2", "username"),
         custom_fields=(CustomField(id=501, name="CFWarrantyRef", label="Warranty reference"),),

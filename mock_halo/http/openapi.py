@@ -59,6 +59,14 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
             "lists only breached tickets",
         }
     },
+    "ticket_assets": {"ticket_id": {"type": "integer", **INT32, "description": "the ticket's linked assets"}},
+    "linked_to_ticket": {"linked_to_ticket": dict(_FLAG)},
+    "review_due": {
+        "needsreview": {
+            "type": ["boolean", "string"],
+            "description": "Halo documents a string; true/1: only articles past their next review date",
+        }
+    },
     "daterange": {
         "datesearch": {
             "type": "string",
@@ -259,7 +267,20 @@ def filter_parameters(flt: Filter, *, official: Mapping[str, str] | None = None)
 
 
 _SWITCHES = frozenset(
-    {"inactive", "active", "idonly", "flag", "include", "me", "present", "first", "shown", "searchin"}
+    {
+        "inactive",
+        "active",
+        "idonly",
+        "flag",
+        "include",
+        "me",
+        "present",
+        "first",
+        "shown",
+        "searchin",
+        "hidden",
+        "searchonly",
+    }
 )
 """Rules read as true/false, whatever type Halo's document gives the parameter."""
 
