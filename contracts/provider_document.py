@@ -22,7 +22,6 @@ does not model are held to this document."""
 
 NOT_OFFERED: dict[str, dict[str, str]] = {
     "tickets": {"body": "dont_do_rules", "delete": "reason", "get": "includelastaction"},
-    "kb_articles": {"list": "client_id faqlists needsreview"},
     "teams": {"get": "includeagents", "list": "showcounts type"},
     "agents": {"list": "includeunassigned"},
     "statuses": {"list": "excludeclosed showcounts tickettype_id"},
@@ -31,10 +30,8 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
     "categories": {"list": "team_id tickettype_id"},
     "clients": {"list": "search_name_only"},
     "projects": {"body": "dont_do_rules", "delete": "reason"},
-    "quotes": {"list": "includelines"},
-    "invoices": {"delete": "bypass_accounts_sync", "list": "includelines site_id"},
+    "invoices": {"delete": "bypass_accounts_sync", "list": "site_id"},
     "contracts": {"list": "excluderenewed includeinactive"},
-    "assets": {"list": "ticket_id"},
 }
 """The ledger of what the server's catalogue sends but the mock does not implement (it ignores
 unknown query parameters and keeps unknown body fields as sent: FIDELITY.md "Unknown query parameters

@@ -48,6 +48,9 @@ Act = Literal[
     "which",
     "searchin",
     "offset",
+    "hidden",
+    "integration",
+    "searchonly",
 ]
 
 Lookup = Callable[[str, Any], Mapping[str, Any] | None]
@@ -94,6 +97,12 @@ class ParamRule:
     record schema's name."""
     every: bool = False
     """For ``present``: every one of ``fields`` must be set (else any one)."""
+    item: str = ""
+    """With ``fields`` naming a list of objects: the items' field the parameter's ids are matched
+    against (KBArticle ``client_id``: ``kbentryclientaccess`` items' ``client_id``)."""
+    within: str = ""
+    """A list field of the record whose items carry the field the parameter names (by the naming
+    rule): records with such an item match (Invoice ``asset_id``: a line's ``asset_id``)."""
     source: str
     """Where the meaning comes from: Halo's document (its parameter description) or ``inferred``."""
 
@@ -692,6 +701,152 @@ RULES: tuple[ParamRule, ...] = (
         fields=("slastate", "slatimeleft", "slapercused", "slatimeelapsed", "slatimeremaining"),
         source="S2: 'Exclude sla calculation details in the response'; which fields inferred",
     ),
+    # -- agents, assets, invoices, quotes and KB articles ------------------------------------------
+    ParamRule(
+        pattern=r"excludeagent",
+        types=frozenset({"int32", "string"}),
+        act="exclude",
+        fields=("id",),
+        source="S2 (Agent): '(int) Exclude agent with id.'",
+    ),
+    ParamRule(
+        pattern=r"linemanagedonly",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("linemanager",),
+        source="S2 (Agent): '(bool) Filters on Agents that have a line manager.'",
+    ),
+    ParamRule(
+        pattern=r"domotzagents",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("domotz_agentid", "domotz_agent"),
+        source="S2 (Asset): '(bool) Include only Assets with a linked Domotz agent in the response.'",
+    ),
+    ParamRule(
+        pattern=r"consignable",
+        types=frozenset({"boolean"}),
+        act="flag",
+        value=False,
+        fields=("non_consignable",),
+        source="S2 (Asset): '(bool) Include only the Assets that are consignable in the response.'",
+    ),
+    ParamRule(
+        pattern=r"shiftagentsonly",
+        types=frozenset({"boolean"}),
+        act="flag",
+        fields=("enableshifts",),
+        source="inferred (Agent; undescribed): agents with shifts enabled",
+    ),
+    ParamRule(
+        pattern=r"includeapiagents",
+        types=frozenset({"boolean"}),
+        act="hidden",
+        fields=("isapiagent",),
+        source="inferred (Agent; undescribed): API agents are listed only when asked for",
+    ),
+    ParamRule(
+        pattern=r"includestatus",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("onlinestatus", "onlinestatus_actual"),
+        source="S2 (Agent): '(bool) Include Agent status in the response.'; the status fields inferred",
+    ),
+    ParamRule(
+        pattern=r"integration_type",
+        types=frozenset({"string"}),
+        act="integration",
+        source="S2 (Asset): 'Filter on which integration the Asset was imported through - 'aterarmm', "
+        "'ninjarmm', ...'; (Agent) 'Possible values are 'okta''; the id field an integration sets "
+        "inferred",
+    ),
+    ParamRule(
+        pattern=r"search_(.+)_only",
+        types=frozenset({"boolean"}),
+        act="searchonly",
+        source="S2 (Asset): '(bool) Whether to search only on inventory number in the search string.'",
+    ),
+    ParamRule(
+        pattern=r"assetstatuses",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("status_id",),
+        source="S2 (Asset): '(string) Filter Assets on asset statuses, comma seperated ids.'",
+    ),
+    ParamRule(
+        pattern=r"consignment_id",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("issue_consignment_id",),
+        source="S2 (Asset): '(int) Filter by Assets consignment id.'; the field inferred",
+    ),
+    ParamRule(
+        pattern=r"salesorder_id",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("reserved_salesorder_id",),
+        source="S2 (Asset): '(int) Filter by Assets sales order id.'; the field inferred",
+    ),
+    ParamRule(
+        pattern=r"salesorder_line",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("reserved_salesorder_line_id",),
+        source="S2 (Asset): '(int) Filter by Assets sales order line id.'; the field inferred",
+    ),
+    ParamRule(
+        pattern=r"linkedto_id",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("parent_id",),
+        source="S2 (Asset): '(int) Filter by Assets linked to a particular Asset.'; the field inferred",
+    ),
+    ParamRule(
+        pattern=r"related_to_ticket",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("ticket_id",),
+        source="S2 (KBArticle): '(int) Filters response based on the related ticket.'",
+    ),
+    ParamRule(
+        pattern=r"related_to",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("related_articles",),
+        item="id",
+        source="S2 (KBArticle): '(int) Filters response based on the related Knowledge Base Article.'",
+    ),
+    ParamRule(
+        pattern=r"client_id",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("kbentryclientaccess",),
+        item="client_id",
+        source="S2 (KBArticle): '(int) Filters by the specified client.'; the access list inferred",
+    ),
+    ParamRule(
+        pattern=r"includelines",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("lines",),
+        source="S2 (Invoice): '(bool) Include invoice lines in the response.'; Quotation's undescribed",
+    ),
+    ParamRule(
+        pattern=r"noicon",
+        types=frozenset({"boolean"}),
+        act="omit",
+        fields=("icon",),
+        source="S2 (Asset): '(bool) Exclude the Asset icon in the response.'",
+    ),
+    ParamRule(
+        pattern=r"my_approvals",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("approvalagentid", "internal_approvalagentid"),
+        source="inferred (Invoice, Quotation; undescribed): the records awaiting the approval of the "
+        "agent asking",
+    ),
     ParamRule(
         pattern=r"search_(.+)",
         types=frozenset({"string"}),
@@ -724,6 +879,13 @@ RULES: tuple[ParamRule, ...] = (
         act="field",
         source="S2: '(int) Filters by the specified client', '(array of int) Returns tickets based on "
         "client ID's in the array'; the field a name maps to is inferred",
+    ),
+    ParamRule(
+        pattern=r"(.+)",
+        types=frozenset({"int32", "int64", "string", "array<int32>"}),
+        act="field",
+        within="lines",
+        source="S2 (Invoice): '(int) Filters by the specified asset.'; that the lines carry it inferred",
     ),
 )
 _COMPILED = tuple((re.compile(rule.pattern), rule) for rule in RULES)
@@ -768,6 +930,9 @@ class Plan:
     records are left out unless asked for."""
     withheld: tuple[str, ...] = ()
     """Fields list rows carry only when an ``include`` parameter asks for them (`ParamRule.withheld`)."""
+    hidden: tuple[tuple[str, str], ...] = ()
+    """(parameter, boolean field) pairs: records whose field is true are left out unless the
+    parameter is true (``includeapiagents``: ``isapiagent``)."""
 
     def read(
         self,
@@ -837,6 +1002,14 @@ class Plan:
             elif act == "searchin":
                 if _bool(raw) is True:
                     search_also.extend(action.fields)
+            elif act == "hidden":
+                pass  # read below, absent or not
+            elif act == "integration":
+                predicates.append(_integration(action.fields, str(raw)))
+            elif act == "searchonly":
+                needle = str(params.get("search") or "").strip().lower()
+                if _bool(raw) is True and needle:
+                    predicates.append(_contains(action.field, needle))
             else:
                 predicate = _predicate(action, raw)
                 if predicate is not None and action.via:
@@ -847,6 +1020,9 @@ class Plan:
             found = _date_range(dates, date_field, self.schema)
             if found is not None:
                 predicates.append(found)
+        for name, field in self.hidden:
+            if _bool(params.get(name)) is not True:
+                predicates.append(_without(field))
         if self.inactive_field is not None and not (active and inactive):
             predicates.append(_activity(self.inactive_field, active=active, inactive=inactive))
         then = tuple(
@@ -954,6 +1130,7 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
     actions: dict[str, Action] = {}
     inactive_field = None
     withheld: list[str] = []
+    hidden: list[tuple[str, str]] = []
     for documented, kind in query.items():
         name = documented.lower()
         if name in taken:
@@ -972,9 +1149,15 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
                     inactive_field = action.field
                 if rule.withheld:
                     withheld.extend(action.fields)
+                if rule.act == "hidden":
+                    hidden.append((name, action.field))
                 break
     return Plan(
-        actions=actions, schema=schema, inactive_field=inactive_field, withheld=tuple(dict.fromkeys(withheld))
+        actions=actions,
+        schema=schema,
+        inactive_field=inactive_field,
+        withheld=tuple(dict.fromkeys(withheld)),
+        hidden=tuple(hidden),
     )
 
 
@@ -1017,6 +1200,18 @@ def _resolve(
     if rule.fields and rule.act == "include":
         fields = tuple(lowered[f] for f in rule.fields if f in lowered)
         return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
+    if rule.fields and rule.item:
+        found_list = next((lowered[f] for f in rule.fields if f in lowered), None)
+        if found_list is None or _item_schema(schema[found_list]).get(rule.item) not in _INTS:
+            return None
+        return Action(
+            param=name, rule=rule, field=found_list, kind=schema[found_list], param_type=kind, item=rule.item
+        )
+    if rule.act == "integration":
+        fields = tuple(f for f in schema if _INTEGRATION_ID.fullmatch(f.lower()))
+        return Action(param=name, rule=rule, fields=fields, param_type=kind) if fields else None
+    if rule.within:
+        return _within(rule, name, kind, found.group(1) if found.groups() else name, schema, lowered)
     if rule.fields:
         target = next((lowered[f] for f in rule.fields if f in lowered), None)
         if target is None and rule.fields != ("id",):
@@ -1039,7 +1234,7 @@ def _resolve(
     def usable(field_kind: str) -> bool:
         if rule.act in ("flag", "states"):
             return field_kind == "boolean"
-        if rule.act == "contains":
+        if rule.act in ("contains", "searchonly"):
             return field_kind == "string"
         return _compatible(kind, field_kind)
 
@@ -1047,7 +1242,9 @@ def _resolve(
     target = lowered.get(built) if built in lowered and usable(schema[lowered[built]]) else None
     target = target or _field_named(stem, schema, usable)
     items = (
-        _item_of(stem, schema, lowered) if target is None and rule.act == "field" and kind in _INTS else None
+        _item_of(stem, schema, lowered)
+        if target is None and rule.act == "field" and kind in _INTS | _LISTS
+        else None
     )
     if items is not None:
         return on_items(items)
@@ -1074,13 +1271,18 @@ def _item_ids(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) 
 def _item_of(stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]) -> tuple[str, str] | None:
     """(list field, the id field of its items) when ``stem`` names one item of a list of objects:
     ``department_id`` or ``role`` -> the ``departments`` (``roles``) items' ``department_id``
-    (``role_id``), else their ``id``; or a nested object: ``supplier_id`` -> ``supplier``'s ``id``."""
+    (``role_id``), else their ``id`` (``id_int`` where ``id`` is a string: Agent ``roles``); the list
+    itself (KBArticle ``faqlists``); or a nested object: ``supplier_id`` -> ``supplier``'s ``id``."""
     base = stem.removesuffix("_id")
     field_name = lowered.get(base + "s", "")
-    if not schema.get(field_name, "").startswith("array<"):
+    if not schema.get(field_name, "").startswith("array<") and schema.get(
+        lowered.get(stem, ""), ""
+    ).startswith("array<"):
+        field_name, base = lowered[stem], stem.removesuffix("s")  # the list itself (KBArticle ``faqlists``)
+    elif not schema.get(field_name, "").startswith("array<"):
         field_name = lowered.get(base, "") if base != stem else ""
     inner = _item_schema(schema.get(field_name, ""))
-    wanted = next((f for f in (base + "_id", "id") if inner.get(f) in _INTS), None)
+    wanted = next((f for f in (base + "_id", "id", "id_int") if inner.get(f) in _INTS), None)
     return (field_name, wanted) if field_name and wanted else None
 
 
@@ -1088,6 +1290,27 @@ def _item_schema(kind: str) -> Mapping[str, str]:
     """The schema of the objects a field holds (``array<ref:X>`` or ``ref:X``); empty otherwise."""
     inner = kind.removeprefix("array<").removesuffix(">") if kind.startswith("array<") else kind
     return facts.schema(inner.removeprefix("ref:")) if inner.startswith("ref:") else {}
+
+
+def _within(
+    rule: ParamRule, name: str, kind: str, stem: str, schema: Mapping[str, str], lowered: Mapping[str, str]
+) -> Action | None:
+    """A parameter naming an id field of the items of the record's ``rule.within`` list (Invoice
+    ``asset_id``: its lines' ``asset_id``), by the naming rule."""
+    found_list = lowered.get(rule.within)
+    if found_list is None:
+        return None
+    inner = _item_schema(schema[found_list])
+    item = _field_named(stem, inner, lambda field_kind: field_kind in _INTS) if inner else None
+    if item is None or kind not in _INTS | _LISTS:
+        return None
+    return Action(
+        param=name, rule=rule, field=found_list, kind=schema[found_list], param_type=kind, item=item
+    )
+
+
+_INTEGRATION_ID = re.compile(r"[a-z]{4,}_?id")
+"""The record fields an integration's import sets (``ninjarmm_id``, ``okta_id``, ``ateraid``)."""
 
 
 _MAX_INCLUDED = 8
@@ -1113,7 +1336,7 @@ def _field_named(stem: str, schema: Mapping[str, str], usable: Callable[[str], b
     underscores aside (``username`` -> ``user_name``); the first whose type ``usable`` takes."""
     candidates = [stem, stem + "_id"]
     if stem.endswith("_ids"):
-        candidates.append(stem[:-1])
+        candidates += [stem[:-1], stem[:-4]]
     for suffix, singular in (("ies", "y"), ("es", ""), ("s", "")):
         if stem.endswith(suffix) and len(stem) > len(suffix) + 1:
             base = stem[: -len(suffix)] + singular
@@ -1296,6 +1519,27 @@ def _shifted(value: Any, hours: float) -> Any:
 
 def _mine(name: str, agent: int | None) -> Callable[[Mapping[str, Any]], bool]:
     return lambda row: agent is not None and _int(row.get(name)) == agent
+
+
+def _without(name: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda row: not row.get(name)
+
+
+def _contains(name: str, needle: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda row: needle in str(row.get(name) or "").lower()
+
+
+def _integration(fields: tuple[str, ...], raw: str) -> Callable[[Mapping[str, Any]], bool]:
+    """Records imported through the integration ``raw`` names: its id field set. The field is the
+    record's integration id whose name the value contains, the longest (``aterarmm`` -> ``atera_id``,
+    ``connectwiseautomate`` -> ``automate_id``, ``okta`` -> ``okta_id``, ``oktaid``); a value naming
+    no integration of the record matches nothing."""
+    value = raw.strip().lower()
+    stems = {f: re.sub(r"_?id$", "", f.lower()) for f in fields}
+    contained = [f for f in fields if stems[f] in value]
+    longest = max((len(stems[f]) for f in contained), default=0)
+    chosen = tuple(f for f in contained if len(stems[f]) == longest)
+    return lambda row: any(row.get(f) not in (None, "", 0, -1) for f in chosen)
 
 
 def _activity(name: str, *, active: bool, inactive: bool) -> Callable[[Mapping[str, Any]], bool]:

@@ -237,7 +237,9 @@ async def test_projects_and_quotes(client: httpx.AsyncClient, auth_headers: H) -
     assert all(p["is_project"] for p in projects["tickets"])
     quotes = (
         await client.get(
-            "/api/Quotation", headers=auth_headers, params={"client_id": "102", "awaiting_approval": "true"}
+            "/api/Quotation",
+            headers=auth_headers,
+            params={"client_id": "102", "awaiting_approval": "true", "includelines": "true"},
         )
     ).json()
     assert {501, 502, 503} <= {q["id"] for q in quotes["quotes"]} and 504 not in {
