@@ -5,11 +5,19 @@ exchange) and inside a legacy handshake-era session, against the GET. The SDK cl
 (`mcp.Client`, its default 2026-07-28 mode) are reported beside them. Samples are interleaved
 (the order of the sides rotates) so machine noise hits all sides alike.
 Targets: p50 <= 1.3x direct (2026-07-28), <= 1.6x (legacy session); p99 <= 2x. A get with
-`full_result` (the whole record, as before lean results) is measured beside them, without a target."""
+`full_result` (the whole record, as before lean results) is measured beside them, without a target.
+
+The floor, in the same interleaved run: the cheapest request through the same SDK app and transport
+(`server/discover`, a 2026-07-28 POST to `/mcp`: the SDK's entry, dispatch and envelope, no tool, no
+Halo request) against the cheapest GET of the same process (`/_sandbox/`, the console's sign-in page,
+answered before the mock). For get by id: floor ratio = (floor POST + the direct GET - the floor GET)
+/ the direct GET, i.e. what a tool call would cost if everything but the SDK's entry and the mock's own
+work for the GET were free."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,7 +25,16 @@ from typing import Any
 import anyio
 from mcp import Client
 
-from bench._plain import check_tool_result, connection, legacy_call, legacy_session, modern_call
+from bench._plain import (
+    _ACCEPT,
+    _META,
+    MODERN,
+    check_tool_result,
+    connection,
+    legacy_call,
+    legacy_session,
+    modern_call,
+)
 from bench._support import ms, percentile, report, running, verdict
 from bench._support import token as support_token
 
@@ -74,8 +91,32 @@ async def _measure(*, samples: int) -> dict[str, Any]:
                     assert not result.is_error, result.structured_content
 
                 calls[op] = {"direct": do_direct, "modern": do_modern, "legacy": do_legacy, "sdk": do_sdk}
+            discover = json.dumps(
+                {"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": _META}}
+            ).encode()
+            discover_headers = {
+                "Accept": _ACCEPT,
+                "Content-Type": "application/json",
+                "MCP-Protocol-Version": MODERN,
+                "Mcp-Method": "server/discover",
+            }
+
+            async def floor_get() -> None:
+                response = await direct.get("/_sandbox/")
+                assert response.status_code == 401, response.status_code
+
+            async def floor_post() -> None:
+                response = await modern.post("/mcp", content=discover, headers=discover_headers)
+                assert response.status_code == 200 and b'"result"' in response.content, response.text[:200]
+
+            floors: dict[str, list[float]] = {"get": [], "post": []}
             times = {op: {side: [] for side in SIDES} for op in OPS}
             for i in range(samples + 20):
+                for name, call in (("get", floor_get), ("post", floor_post))[:: 1 if i % 2 else -1]:
+                    start = time.perf_counter()
+                    await call()
+                    if i >= 20:
+                        floors[name].append(time.perf_counter() - start)
                 for op, sides in calls.items():
                     order = SIDES[i % 4 :] + SIDES[: i % 4]
                     for side in order:
@@ -114,6 +155,40 @@ async def _measure(*, samples: int) -> dict[str, Any]:
                     f"{r99:.2f}x {verdict(r99, P99_TARGET) if target else ''}",
                 )
             )
+    floor_get, floor_post = percentile(floors["get"], 50), percentile(floors["post"], 50)
+    get_direct = percentile(times["get by id"]["direct"], 50)
+    floor_ratio = (floor_post + get_direct - floor_get) / get_direct
+    result["floor"] = {
+        "noop_get_p50_ms": floor_get * 1000,
+        "noop_mcp_p50_ms": floor_post * 1000,
+        "sdk_floor_ms": (floor_post - floor_get) * 1000,
+        "get_direct_p50_ms": get_direct * 1000,
+        "get_floor_ratio": floor_ratio,
+    }
+    rows.append(
+        (
+            "floor: server/discover vs GET /_sandbox/",
+            "2026-07-28 POST",
+            ms(floor_post),
+            ms(floor_get),
+            f"+{(floor_post - floor_get) * 1000:.2f} ms",
+            "",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "floor ratio, get by id",
+            "(floor POST + direct - floor GET) / direct",
+            ms(floor_post + get_direct - floor_get),
+            ms(get_direct),
+            f"{floor_ratio:.2f}x {verdict(floor_ratio, P50_TARGET)}",
+            "",
+            "",
+            "",
+        )
+    )
     return report(
         "overhead",
         f"MCP overhead, plain HTTP client on both sides ({samples} interleaved samples; "
