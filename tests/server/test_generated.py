@@ -107,6 +107,13 @@ def _takes_records(path: str) -> bool:
     return operation is not None and operation.form is None and not operation.values_body
 
 
+def _has_id(path: str) -> bool:
+    """Whether the records Halo documents for ``POST path`` have an ``id`` field."""
+    operation = facts.operation("POST", path)
+    assert operation is not None and operation.body
+    return "id" in facts.schema(operation.body.removesuffix("[]"))
+
+
 async def test_generated_tools_the_mock_serves_list_and_get_its_records(executor):
     served = set(_served())
     generated = [
@@ -156,6 +163,11 @@ async def test_generated_tools_the_mock_serves_create_read_and_delete_records(ex
     for name in resources:
         created = await executor.call(tools[name, "create"].name, {})
         assert not created.is_error, (name, created.structured_content)
+        if not _has_id(tools[name, "create"].entry.path):
+            # Halo's document gives these records no `id` (`EscMsg` of /Notifications): a create
+            # answers none, so no tool can name the record afterwards (FIDELITY.md, "Generic")
+            assert "id" not in created.structured_content["result"], name
+            continue
         record_id = created.structured_content["result"]["id"]
         id_type = tools[name, "get"].input_schema["properties"]["id"].get("type")
         if id_type == "integer" and not isinstance(record_id, int):
