@@ -103,6 +103,9 @@ class ParamRule:
     within: str = ""
     """A list field of the record whose items carry the field the parameter names (by the naming
     rule): records with such an item match (Invoice ``asset_id``: a line's ``asset_id``)."""
+    on: frozenset[str] = frozenset()
+    """The record schemas the rule applies to (empty: any): a relation that holds for one kind of
+    record only (an invoice's site is its ticket's; a KB article's ticket is where it came from)."""
     source: str
     """Where the meaning comes from: Halo's document (its parameter description) or ``inferred``."""
 
@@ -887,6 +890,15 @@ RULES: tuple[ParamRule, ...] = (
         within="lines",
         source="S2 (Invoice): '(int) Filters by the specified asset.'; that the lines carry it inferred",
     ),
+    ParamRule(
+        pattern=r"(site_id|user_id)",
+        types=_INTS,
+        act="field",
+        via="ticket_id>Tickets",
+        on=frozenset({"InvoiceHeader"}),
+        source="S2 (Invoice): '(int) Filters by the specified site.', '(int) Filters by the specified "
+        "user.'; the invoice's site and user are those of the ticket it bills (inferred)",
+    ),
 )
 _COMPILED = tuple((re.compile(rule.pattern), rule) for rule in RULES)
 
@@ -1170,13 +1182,15 @@ def _resolve(
     lowered: Mapping[str, str],
     schema_name: str,
 ) -> Action | None:
+    if rule.on and schema_name not in rule.on:
+        return None
     if rule.via:
         key, path = rule.via.split(">")
         other_name = facts.record_schema(path) or ""
         other = facts.schema(other_name)
         if key not in lowered or not other:
             return None
-        plain = dataclasses.replace(rule, via="")
+        plain = dataclasses.replace(rule, via="", on=frozenset())
         inner = _resolve(plain, name, kind, found, other, {f.lower(): f for f in other}, other_name)
         return dataclasses.replace(inner, rule=rule, via=(lowered[key], path)) if inner else None
     if rule.own_id:

@@ -269,3 +269,25 @@ async def test_asset_icons_and_assets_linked_to_tickets(client: httpx.AsyncClien
     linked = {i["id"] for t in tickets for i in t.get("assets") or []}
     found = await rows(client, auth_headers, "/Asset", "assets", linked_to_ticket="true")
     assert linked and ids(found) == linked and len(found) < len(assets)
+
+
+async def test_invoices_by_the_site_and_user_of_their_ticket(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    # "site_id: (int) Filters by the specified site." / "user_id: (int) Filters by the specified
+    # user." (an invoice record names no site or user of its own: the ticket it bills does)
+    documented("/Invoice", "site_id", "user_id")
+    invoices = await rows(client, auth_headers, "/Invoice", "invoices")
+    billed = [i for i in invoices if i.get("ticket_id")]
+    assert billed and len(billed) < len(invoices)
+    for param in ("site_id", "user_id"):
+        wanted: dict[int, set[int]] = {}
+        for invoice in billed:
+            ticket = (await client.get(f"/api/Tickets/{invoice['ticket_id']}", headers=auth_headers)).json()
+            wanted.setdefault(ticket[param], set()).add(invoice["id"])
+        for value, expected in wanted.items():
+            assert (
+                ids(await rows(client, auth_headers, "/Invoice", "invoices", **{param: str(value)}))
+                == expected
+            )
+        assert await rows(client, auth_headers, "/Invoice", "invoices", **{param: "999999"}) == []
