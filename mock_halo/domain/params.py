@@ -51,6 +51,7 @@ Act = Literal[
     "hidden",
     "integration",
     "searchonly",
+    "past",
 ]
 
 Lookup = Callable[[str, Any], Mapping[str, Any] | None]
@@ -534,6 +535,33 @@ RULES: tuple[ParamRule, ...] = (
         source="S2: '(int) Filter by Users assigned to a particular opportunity'",
     ),
     # -- end of Actions, Client, Site, Users ----------------------------------------------------------
+    # -- more tickets and clients ------------------------------------------------------------------
+    ParamRule(
+        pattern=r"sitepostcode",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("sitepostcode",),
+        source="S2: 'Include site postcode details in the response' (Faults' sitepostcode)",
+    ),
+    ParamRule(
+        pattern=r"includeinactivetechs",
+        types=frozenset({"string"}),
+        act="states",
+        fields=("isdisabled",),
+        via="agent_id>Agent",
+        source="S2: 'Returns tickets based on inactive tech ID's in the array' (the ticket's agent); "
+        "1 = inactive, 0 = active inferred, as includeinactiveusers",
+    ),
+    ParamRule(
+        pattern=r"callplan",
+        types=frozenset({"boolean"}),
+        act="past",
+        fields=("calldate",),
+        source="S2: 'Include only clients that have the field acalldate in the past in the response'; "
+        "acalldate is the client's calldate, an unset date is none (inferred)",
+    ),
+    # -- end of more tickets and clients -----------------------------------------------------------
     ParamRule(
         pattern=r"startdate|enddate|datesearch",
         types=frozenset({"string"}),
@@ -1400,6 +1428,11 @@ def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] 
             return None
         names, wanted, every = action.fields, action.rule.value, all if action.rule.every else any
         return lambda row: every(_set(row.get(n)) for n in names) is wanted
+    if act == "past":
+        if _bool(raw) is not True:
+            return None
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return lambda row: _dated(row.get(name)) and str(row.get(name))[:19] < now
     if act == "states":
         states = _ints(raw) & {0, 1}
         return (lambda row: int(bool(value(row))) in states) if states else None
@@ -1476,6 +1509,11 @@ def _objects(value: Any) -> list[Mapping[str, Any]]:
     """The objects of a list field, or the one object of an object field."""
     items = value if isinstance(value, list) else [value]
     return [i for i in items if isinstance(i, dict)]
+
+
+def _dated(value: Any) -> bool:
+    """A date field with a date (not unset: ``None``, empty, Halo's ``1900-01-01``/``1899`` sentinels)."""
+    return bool(value) and not str(value).startswith(("1899", "1900-01-01"))
 
 
 def _set(value: Any) -> bool:
