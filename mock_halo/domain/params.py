@@ -52,6 +52,7 @@ Act = Literal[
     "integration",
     "searchonly",
     "past",
+    "searchrelated",
 ]
 
 Lookup = Callable[[str, Any], Mapping[str, Any] | None]
@@ -107,6 +108,10 @@ class ParamRule:
     on: frozenset[str] = frozenset()
     """The record schemas the rule applies to (empty: any): a relation that holds for one kind of
     record only (an invoice's site is its ticket's; a KB article's ticket is where it came from)."""
+    related: str = ""
+    """For ``searchrelated``: ``Path.key``, the records of Halo's ``Path`` whose ``key`` is this
+    record's id (``Actions.ticket_id``: a ticket's actions); ``search`` also matches a record one of
+    them matches on ``fields``."""
     source: str
     """Where the meaning comes from: Halo's document (its parameter description) or ``inferred``."""
 
@@ -561,6 +566,15 @@ RULES: tuple[ParamRule, ...] = (
         source="S2: 'Include only clients that have the field acalldate in the past in the response'; "
         "acalldate is the client's calldate, an unset date is none (inferred)",
     ),
+    ParamRule(
+        pattern=r"searchactions",
+        types=frozenset({"boolean"}),
+        act="searchrelated",
+        fields=("note",),
+        related="Actions.ticket_id",
+        source="S2: '(bool) Whether to search actions when using search'; that the action's note is "
+        "searched is inferred",
+    ),
     # -- end of more tickets and clients -----------------------------------------------------------
     ParamRule(
         pattern=r"startdate|enddate|datesearch",
@@ -991,6 +1005,7 @@ class Plan:
         relations: list[Callable[[Lookup], RowPredicate]] = []
         first: list[str] = []
         search_also: list[str] = []
+        related: list[tuple[str, str, tuple[str, ...]]] = []
         orders: dict[int, list[Any]] = {}
         include: list[str] = []
         omit: list[str] = []
@@ -1042,6 +1057,10 @@ class Plan:
             elif act == "searchin":
                 if _bool(raw) is True:
                     search_also.extend(action.fields)
+            elif act == "searchrelated":
+                if _bool(raw) is True:
+                    path = action.rule.related.split(".")[0]
+                    related.append((path, action.field, action.fields))
             elif act == "hidden":
                 pass  # read below, absent or not
             elif act == "integration":
@@ -1078,6 +1097,7 @@ class Plan:
             relations=tuple(relations),
             first=tuple(dict.fromkeys(first)),
             search_also=tuple(dict.fromkeys(search_also)),
+            search_related=tuple(related),
             drop=tuple(f for f in self.withheld if f not in include) + tuple(dict.fromkeys(omit)),
             offset=offset,
         )
@@ -1101,6 +1121,10 @@ class ParamQuery:
     """Fields whose records come first (set or true: ``importanttop``), before every order level."""
     search_also: tuple[str, ...] = ()
     """Fields ``search`` also looks in (``search_phonenumbers``: the phone numbers)."""
+    search_related: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """(Halo path, key field, fields): ``search`` also matches a record when a record of that path
+    whose key field is its id matches on those fields (``searchactions``: the ticket's actions'
+    notes)."""
     drop: tuple[str, ...] = ()
     """Fields list rows leave out (withheld unless an ``include`` parameter asks for them; those an
     ``omit`` parameter names: ``excludeslacalcs``)."""
@@ -1221,6 +1245,12 @@ def _resolve(
         plain = dataclasses.replace(rule, via="", on=frozenset())
         inner = _resolve(plain, name, kind, found, other, {f.lower(): f for f in other}, other_name)
         return dataclasses.replace(inner, rule=rule, via=(lowered[key], path)) if inner else None
+    if rule.related:
+        path, key = rule.related.split(".")
+        other = facts.schema(facts.record_schema(path) or "")
+        fields = tuple(f for f in rule.fields if f in other)
+        known = key in other and bool(fields)
+        return Action(param=name, rule=rule, fields=fields, param_type=kind, field=key) if known else None
     if rule.own_id:
         own = found.group(1) == schema_name.lower()
         return Action(param=name, rule=rule, field="id", kind="int32", param_type=kind) if own else None

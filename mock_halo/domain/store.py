@@ -165,8 +165,15 @@ class HaloStore:
             whole = keys is table.order
             search = query.search
             search_fields = spec.search_fields + query.rules.search_also
+            related: frozenset[Key] = frozenset()
             if search:
-                keys, search = searched(search_fields, table, keys, search)
+                related = self._searched_related(query.rules.search_related, search)
+                narrowed, search = searched(search_fields, table, keys, search)
+                if related:
+                    chosen = related | set(narrowed)
+                    keys = [k for k in keys if k in chosen]
+                else:
+                    keys = narrowed
                 whole = False
             predicates = [f.predicate(self._db) for f in query.filters]
             if query.rules.filters:
@@ -177,7 +184,7 @@ class HaloStore:
                     k
                     for k in keys
                     if all(p(rows[k]) for p in predicates)
-                    and (not search or matches(rows[k], search_fields, search))
+                    and (not search or k in related or matches(rows[k], search_fields, search))
                 ]
                 whole = False
             if query.rules.then:
@@ -220,6 +227,18 @@ class HaloStore:
         id, ``None`` when there is none (`params.Lookup`, for the generic collections' lists)."""
         with self._locks.reading:
             return self._lookup(path, id)
+
+    def _searched_related(
+        self, related: tuple[tuple[str, str, tuple[str, ...]], ...], needle: str
+    ) -> frozenset[Key]:
+        """The ids of the records another resource's records refer to (by ``key``) and match
+        ``needle`` on ``fields`` (`params.ParamQuery.search_related`); the caller holds the lock."""
+        found: set[Key] = set()
+        for path, key, fields in related:
+            for row in self._db.tables[spec_for_path(path).table].rows.values():
+                if any(needle in str(row.get(f) or "").lower() for f in fields):
+                    found.add(row.get(key))
+        return frozenset(found)
 
     def _lookup(self, path: str, id: Any) -> Row | None:
         """The stored record of the resource at ``path`` with that id (`params.Lookup`); the caller

@@ -75,3 +75,21 @@ async def test_call_plan_clients(client: httpx.AsyncClient, auth_headers: H) -> 
             expected.add(row["id"])
     assert ids(due) == expected == {102}  # 103's call date is ahead
     assert ids(await rows(client, auth_headers, "/Client", "clients", callplan="false")) == ids(every)
+
+
+async def test_search_also_looks_in_the_actions(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "searchactions: (bool) Whether to search actions when using search" (an action's note)
+    documented("/Tickets", "searchactions")
+    documented("/Actions", "ticket_id")
+    plain = await tickets(client, auth_headers, search="traceroute")
+    wider = await tickets(client, auth_headers, search="traceroute", searchactions="true")
+    every = await tickets(client, auth_headers)
+    noted = set()
+    for ticket in every:
+        for action in await rows(client, auth_headers, "/Actions", "actions", ticket_id=str(ticket["id"])):
+            if "traceroute" in str(action.get("note") or "").lower():
+                noted.add(ticket["id"])
+    assert noted - ids(plain)  # some ticket says it only in an action
+    assert ids(wider) == ids(plain) | noted
+    unchanged = await tickets(client, auth_headers, search="traceroute", searchactions="false")
+    assert ids(unchanged) == ids(plain)
