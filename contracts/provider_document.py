@@ -30,7 +30,7 @@ NOT_OFFERED: dict[str, dict[str, str]] = {
     "categories": {"list": "team_id tickettype_id"},
     "clients": {"list": "search_name_only"},
     "projects": {"body": "dont_do_rules", "delete": "reason"},
-    "invoices": {"delete": "bypass_accounts_sync", "list": "site_id"},
+    "invoices": {"delete": "bypass_accounts_sync"},
     "contracts": {"list": "excluderenewed includeinactive"},
 }
 """The ledger of what the server's catalogue sends but the mock does not implement (it ignores
