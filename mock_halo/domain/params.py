@@ -994,13 +994,15 @@ class Plan:
         *,
         me: Callable[[], int | None] | None = None,
         user: Callable[[], Mapping[str, Any] | None] | None = None,
+        now: Callable[[], str] | None = None,
     ) -> ParamQuery:
         """One request's values (lower-cased names; raw strings or values already typed by the
         binding) as a `ParamQuery`. Values that do not read as their type filter nothing (the
         binding refuses what the document types strictly). ``me``: the id of the agent the token
         acts as (asked only when a parameter about who asks is set; ``None``: no such agent, and
         such a parameter then matches nothing); ``user``: the end-user record linked to that
-        agent, likewise."""
+        agent, likewise; ``now``: the sandbox time as Halo writes it (``callplan``'s "in the
+        past"; none: the wall clock)."""
         predicates: list[RowPredicate] = []
         relations: list[Callable[[Lookup], RowPredicate]] = []
         first: list[str] = []
@@ -1069,6 +1071,9 @@ class Plan:
                 needle = str(params.get("search") or "").strip().lower()
                 if _bool(raw) is True and needle:
                     predicates.append(_contains(action.field, needle))
+            elif act == "past":
+                if _bool(raw) is True:
+                    predicates.append(_before(action.field, now() if now is not None else _wall_clock()))
             else:
                 predicate = _predicate(action, raw)
                 if predicate is not None and action.via:
@@ -1458,11 +1463,6 @@ def _predicate(action: Action, raw: Any) -> Callable[[Mapping[str, Any]], bool] 
             return None
         names, wanted, every = action.fields, action.rule.value, all if action.rule.every else any
         return lambda row: every(_set(row.get(n)) for n in names) is wanted
-    if act == "past":
-        if _bool(raw) is not True:
-            return None
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return lambda row: _dated(row.get(name)) and str(row.get(name))[:19] < now
     if act == "states":
         states = _ints(raw) & {0, 1}
         return (lambda row: int(bool(value(row))) in states) if states else None
@@ -1539,6 +1539,15 @@ def _objects(value: Any) -> list[Mapping[str, Any]]:
     """The objects of a list field, or the one object of an object field."""
     items = value if isinstance(value, list) else [value]
     return [i for i in items if isinstance(i, dict)]
+
+
+def _wall_clock() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _before(name: str, now: str) -> RowPredicate:
+    """Records whose date field ``name`` is set and before ``now`` (``callplan``)."""
+    return lambda row: _dated(row.get(name)) and str(row.get(name))[:19] < now
 
 
 def _dated(value: Any) -> bool:

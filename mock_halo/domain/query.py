@@ -93,10 +93,12 @@ class ListQuery:
         *,
         me: Callable[[], int | None] | None = None,
         user: Callable[[], Mapping[str, Any] | None] | None = None,
+        now: Callable[[], str] | None = None,
     ) -> ListQuery:
         """Parse ``params`` (a query string's parameters; none: what ``GET /{resource}`` alone lists)
         for ``spec``; raises `ValidationError` naming every bad parameter. ``me``: the id of the
-        agent the token acts as, for the parameters about who asks (``mine``)."""
+        agent the token acts as, for the parameters about who asks (``mine``); ``now``: the sandbox
+        time (`params.Plan.read`)."""
         params = {k.lower(): v for k, v in (params or {}).items()}
         errors = FieldErrors()
         pageinate = param(params, "pageinate", "bool", errors) or False
@@ -153,7 +155,7 @@ class ListQuery:
             limit=count if count is not None else spec.count_default,
             matches_nothing=_NOTHING in eq.values(),
             missing_required=missing,
-            rules=list_plan(spec).read(params, me=me, user=user),
+            rules=list_plan(spec).read(params, me=me, user=user, now=now),
         )
 
 

@@ -46,6 +46,7 @@ from halo_sandbox.mock.domain.resources import SPECIAL_PATHS, ResourceSpec, spec
 from halo_sandbox.mock.domain.special import ACTS_ON, acting_agent, hook_for, linked_user
 from halo_sandbox.mock.domain.store import HaloStore
 from halo_sandbox.mock.engine import jsonpieces
+from halo_sandbox.mock.engine.clock import halo_datetime
 from halo_sandbox.mock.engine.gil import heavy, paced
 from halo_sandbox.mock.exceptions import MethodNotAllowed, NotFound, UnsupportedMediaType, ValidationError
 from halo_sandbox.mock.http.deps import current_tenant
@@ -210,7 +211,8 @@ async def list_records(resource: str, request: Request, tenant: Tenant = Depends
     me, user = _acting_agent(request, tenant), _acting_user(request, tenant)
 
     def answer() -> tuple[ListQuery, Listing]:
-        query = ListQuery.parse(spec, request.query_params, me=me, user=user)
+        now = lambda: halo_datetime(store.clock.now())  # noqa: E731
+        query = ListQuery.parse(spec, request.query_params, me=me, user=user, now=now)
         return query, store.list(resource=spec.name, query=query)
 
     query, listing = await _run(store, answer)
