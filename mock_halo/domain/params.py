@@ -105,6 +105,9 @@ class ParamRule:
     within: str = ""
     """A list field of the record whose items carry the field the parameter names (by the naming
     rule): records with such an item match (Invoice ``asset_id``: a line's ``asset_id``)."""
+    among: frozenset[int] = frozenset()
+    """For ``hidden`` on an int field: the values that mark the records left out unless asked
+    (the Unassigned agent: ``id`` 1)."""
     on: frozenset[str] = frozenset()
     """The record schemas the rule applies to (empty: any): a relation that holds for one kind of
     record only (an invoice's site is its ticket's; a KB article's ticket is where it came from)."""
@@ -791,6 +794,15 @@ RULES: tuple[ParamRule, ...] = (
         source="inferred (Agent; undescribed): API agents are listed only when asked for",
     ),
     ParamRule(
+        pattern=r"includeunassigned",
+        types=frozenset({"boolean", "string"}),
+        act="hidden",
+        fields=("id",),
+        among=frozenset({1}),
+        source="S2 (Agent): '(bool) Include the unassigned Agent in the response.'; that it is left "
+        "out otherwise, and that it is agent 1, inferred",
+    ),
+    ParamRule(
         pattern=r"includestatus",
         types=frozenset({"boolean"}),
         act="include",
@@ -984,9 +996,10 @@ class Plan:
     records are left out unless asked for."""
     withheld: tuple[str, ...] = ()
     """Fields list rows carry only when an ``include`` parameter asks for them (`ParamRule.withheld`)."""
-    hidden: tuple[tuple[str, str], ...] = ()
-    """(parameter, boolean field) pairs: records whose field is true are left out unless the
-    parameter is true (``includeapiagents``: ``isapiagent``)."""
+    hidden: tuple[tuple[str, str, frozenset[int]], ...] = ()
+    """(parameter, field, values): records whose boolean field is true (or, with values, whose field
+    is one of them) are left out unless the parameter is true (``includeapiagents``:
+    ``isapiagent``; ``includeunassigned``: ``id`` 1)."""
 
     def read(
         self,
@@ -1084,9 +1097,9 @@ class Plan:
             found = _date_range(dates, date_field, self.schema)
             if found is not None:
                 predicates.append(found)
-        for name, field in self.hidden:
+        for name, field, among in self.hidden:
             if _bool(params.get(name)) is not True:
-                predicates.append(_without(field))
+                predicates.append(_outside(field, among) if among else _without(field))
         if self.inactive_field is not None and not (active and inactive):
             predicates.append(_activity(self.inactive_field, active=active, inactive=inactive))
         then = tuple(
@@ -1199,7 +1212,7 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
     actions: dict[str, Action] = {}
     inactive_field = None
     withheld: list[str] = []
-    hidden: list[tuple[str, str]] = []
+    hidden: list[tuple[str, str, frozenset[int]]] = []
     for documented, kind in query.items():
         name = documented.lower()
         if name in taken:
@@ -1219,7 +1232,7 @@ def _plan(template: str, method: str, schema_name: str, taken: frozenset[str], l
                 if rule.withheld:
                     withheld.extend(action.fields)
                 if rule.act == "hidden":
-                    hidden.append((name, action.field))
+                    hidden.append((name, action.field, rule.among))
                 break
     return Plan(
         actions=actions,
@@ -1614,6 +1627,10 @@ def _mine(name: str, agent: int | None) -> Callable[[Mapping[str, Any]], bool]:
 
 def _without(name: str) -> Callable[[Mapping[str, Any]], bool]:
     return lambda row: not row.get(name)
+
+
+def _outside(name: str, among: frozenset[int]) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda row: _int(row.get(name)) not in among
 
 
 def _contains(name: str, needle: str) -> Callable[[Mapping[str, Any]], bool]:

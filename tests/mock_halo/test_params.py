@@ -268,8 +268,8 @@ async def test_named_conditions(client: httpx.AsyncClient, auth_headers: H) -> N
     # Agent "withemail: Filters on Agents that have an email" (the Unassigned agent has none);
     # "teams: Filter on Agents that belong to a team, comma separated"
     documented("/Agent", "withemail", "teams")
-    agents = await rows(client, auth_headers, "/Agent", None)
-    with_email = await rows(client, auth_headers, "/Agent", None, withemail="true")
+    agents = await rows(client, auth_headers, "/Agent", None, includeunassigned="true")
+    with_email = await rows(client, auth_headers, "/Agent", None, withemail="true", includeunassigned="true")
     assert ids(with_email) == {a["id"] for a in agents if a["email"]} and len(with_email) < len(agents)
     team = agents[1]["teams"][0]["team_id"]
     members = await rows(client, auth_headers, "/Agent", None, teams=f"{team},999")

@@ -291,3 +291,18 @@ async def test_invoices_by_the_site_and_user_of_their_ticket(
                 == expected
             )
         assert await rows(client, auth_headers, "/Invoice", "invoices", **{param: "999999"}) == []
+
+
+async def test_the_unassigned_agent_only_when_asked(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "includeunassigned: (bool) Include the unassigned Agent in the response." (the placeholder
+    # agent tickets nobody works are assigned to)
+    documented("/Agent", "includeunassigned")
+    listed = await rows(client, auth_headers, "/Agent", None)
+    every = await rows(client, auth_headers, "/Agent", None, includeunassigned="true")
+    unassigned = [a for a in every if a["name"] == "Unassigned"]
+    assert len(unassigned) == 1
+    assert ids(every) - ids(listed) == {unassigned[0]["id"]}
+    assert ids(await rows(client, auth_headers, "/Agent", None, includeunassigned="false")) == ids(listed)
+    # the agent is still read by id
+    response = await client.get(f"/api/Agent/{unassigned[0]['id']}", headers=auth_headers)
+    assert response.status_code == 200 and response.json()["name"] == "Unassigned"

@@ -187,7 +187,7 @@ def test_page_size_is_clamped_to_100_and_count_limits_unpaged_lists(clock: Sandb
 def test_lookups_are_bare_arrays(store: HaloStore) -> None:
     statuses = halo_list(store, "statuses", {})
     assert isinstance(statuses, list) and [s["name"] for s in statuses][:2] == ["New", "In Progress"]
-    agents = halo_list(store, "agents", {"pageinate": "true"})
+    agents = halo_list(store, "agents", {"pageinate": "true", "includeunassigned": "true"})
     assert agents["record_count"] == 2 and agents["results"][1]["team"] == "Network Operations"
 
 
