@@ -23,7 +23,6 @@ does not model are held to this document."""
 NOT_OFFERED: dict[str, dict[str, str]] = {
     "tickets": {"body": "dont_do_rules", "delete": "reason", "get": "includelastaction"},
     "teams": {"get": "includeagents", "list": "showcounts type"},
-    "agents": {"list": "includeunassigned"},
     "statuses": {"list": "excludeclosed showcounts tickettype_id"},
     "slas": {"list": "showpriorities"},
     "ticket_types": {"get": "includeconfig", "list": "client_id showinactive"},
