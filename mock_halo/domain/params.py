@@ -794,6 +794,15 @@ RULES: tuple[ParamRule, ...] = (
         source="inferred (Agent; undescribed): API agents are listed only when asked for",
     ),
     ParamRule(
+        pattern=r"showcounts",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("ticket_count",),
+        on=frozenset({"Uname"}),
+        source="S2 (Agent): '(bool) Include Agents ticket counts in the response.'; the count of the "
+        "agent's open tickets (inferred)",
+    ),
+    ParamRule(
         pattern=r"includeunassigned",
         types=frozenset({"boolean", "string"}),
         act="hidden",

@@ -415,6 +415,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         required=("name",),
         filters=(Filter(param="team_id", kind="int", field="team_id"),),
         search_fields=("name", "email"),
+        included={"ticket_count": "agent_open_tickets"},
         notes="`team_id` is the agent's default team; `team` (its name) is computed.",
     ),
     _lookup_spec(

@@ -306,3 +306,23 @@ async def test_the_unassigned_agent_only_when_asked(client: httpx.AsyncClient, a
     # the agent is still read by id
     response = await client.get(f"/api/Agent/{unassigned[0]['id']}", headers=auth_headers)
     assert response.status_code == 200 and response.json()["name"] == "Unassigned"
+
+
+async def test_agents_ticket_counts_with_showcounts(client: httpx.AsyncClient, auth_headers: H) -> None:
+    # "showcounts: (bool) Include Agents ticket counts in the response." (the count of the agent's
+    # open tickets, as `/Tickets?agent_id=&open_only=true` lists them)
+    documented("/Agent", "showcounts")
+    documented("/Tickets", "agent_id", "open_only")
+    assert all("ticket_count" not in a for a in await rows(client, auth_headers, "/Agent", None))
+    counted = await rows(client, auth_headers, "/Agent", None, showcounts="true")
+    counts = {a["id"]: a["ticket_count"] for a in counted}
+    assert len(set(counts.values())) > 1
+    for agent in list(counts)[:4]:
+        body = (
+            await client.get(
+                "/api/Tickets",
+                headers=auth_headers,
+                params={"agent_id": agent, "open_only": "true", "count": 1},
+            )
+        ).json()
+        assert counts[agent] == body["record_count"]

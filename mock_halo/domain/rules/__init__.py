@@ -77,6 +77,7 @@ INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
     "open_children": tickets.open_children,
     "project_start": tickets.project_start,
     "project_end": tickets.project_end,
+    "agent_open_tickets": tickets.agent_open_tickets,
 }
 CONTENT: Mapping[str, Callable[[Records, Any, Row], tuple[bytes, str, str]]] = {
     "attachment": attachments.file_content,

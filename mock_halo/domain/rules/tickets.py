@@ -450,6 +450,12 @@ def open_children(db: Records, row: Row) -> int:
     return sum(1 for k in table.keys_where("parent_id", row["id"]) if ticket_open(db, table.rows[k]))
 
 
+def agent_open_tickets(db: Records, row: Row) -> int:
+    """Agent ``showcounts``: how many open tickets the agent is assigned."""
+    table = db.tables["tickets"]
+    return sum(1 for k in table.keys_where("agent_id", row["id"]) if ticket_open(db, table.rows[k]))
+
+
 # -- includedetails ---------------------------------------------------------------------------------
 def details_ticket(db: Records, row: Row, out: Row) -> None:
     """A ticket read with ``includedetails=true`` nests its requester (``user``) and its attachments
