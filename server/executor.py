@@ -106,7 +106,9 @@ def _query(params: Sequence[Param], args: Mapping[str, Any]) -> dict[str, Any]:
 def _record_path(entry: Resource, record_id: Any) -> str:
     if isinstance(record_id, float):
         record_id = int(record_id)
-    return f"{entry.path}/{quote(str(record_id), safe='')}"
+    segment = quote(str(record_id), safe="")
+    # a bare `.` or `..` would be read as a dot segment (`/Application/..` is `/`): send it escaped
+    return f"{entry.path}/{'%2E' * len(segment) if segment in ('.', '..') else segment}"
 
 
 def _single(body: Any) -> Any:

@@ -105,6 +105,16 @@ async def test_string_ids_are_path_escaped(mock, run):
     assert route.calls[0].request.url.raw_path == b"/api/Priority/a%20b"
 
 
+@pytest.mark.parametrize(("record_id", "raw"), [(".", b"%2E"), ("..", b"%2E%2E"), ("a/..", b"a%2F..")])
+async def test_dot_ids_stay_one_path_segment(mock, run, record_id, raw):
+    # `/Priority/..` would be read as `/` (RFC 3986 dot segments): the id must reach Halo as itself
+    route = mock.get(url__regex=r"/api/Priority/.*").respond(json={"id": 1, "priorityid": 1})
+    collection = mock.get(url__regex=r"/api/?$").respond(json=[])
+    await run("get_single_halo_itsm_priority_by_id", {"id": record_id})
+    assert not collection.called
+    assert route.calls[0].request.url.raw_path == b"/api/Priority/" + raw
+
+
 async def test_sandbox_headers_name_the_tool_and_call(mock, run):
     route = mock.get("/api/Status").respond(json=[])
     await run("list_all_halo_itsm_statuses")
