@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 from jsonschema import Draft202012Validator
@@ -180,15 +181,17 @@ def check_request(
     mock implements some and ignores the rest, FIDELITY.md; declared ones are still type-checked, path,
     method and body are not relaxed); elsewhere the request is held to `GENERIC`, strictly. ``untyped``:
     the tool's arrays of free objects (`free_object_arrays`), whose members are not checked."""
-    if generated and not _in_table(request.url.path):
+    # matched as sent (percent-encoded), so that an id holding a `/` (`%2F`) stays one segment
+    path = request.url.raw_path.split(b"?", 1)[0].decode("ascii")
+    if generated and not _in_table(path):
         generated = False
-        op, path_params = operation(request.method, request.url.path, document=GENERIC)
+        op, path_params = operation(request.method, path, document=GENERIC)
     else:
-        op, path_params = operation(request.method, request.url.path)
+        op, path_params = operation(request.method, path)
     where = f"{request.method} {request.url.path}"
     declared = op.parameters
     for name, value in path_params.items():
-        check_value(f"{where} path {name}", value, declared[name]["schema"])
+        check_value(f"{where} path {name}", unquote(value), declared[name]["schema"])
     ignored = not_offered(resource, "list" if method == "list" else method)
     for name, value in request.url.params.multi_items():
         if (name in ignored or generated) and name not in declared:
