@@ -26,6 +26,8 @@ def test_ids_dates_numbers_and_configuration_stay() -> None:
     row = {
         "id": 3,
         "dateoccurred": "2026-01-02T03:04:05",
+        "lastincomingemail": "2026-01-02T05:06:07",  # Halo's date of the last e-mail, not an address
+        "emailaddress": "jo@corp.example",
         "estimate": 1.5,
         "onhold": False,
         "category_1": "Hardware>Laptop",
@@ -35,8 +37,9 @@ def test_ids_dates_numbers_and_configuration_stay() -> None:
         "customfields": [{"id": 101, "name": "CFCostCentre", "value": "Gotham East"}],
     }
     out = anon.row("tickets", row)
-    for kept in ("id", "dateoccurred", "estimate", "onhold", "category_1", "guid"):
+    for kept in ("id", "dateoccurred", "lastincomingemail", "estimate", "onhold", "category_1", "guid"):
         assert out[kept] == row[kept]
+    assert out["emailaddress"].endswith("@example.com")
     assert out["summary"] != row["summary"] and len(out["summary"].split()) == len(row["summary"].split())
     assert out["phonenumber"] != row["phonenumber"]
     assert (

@@ -97,6 +97,8 @@ class Anonymiser:
     def _contact(self, field: str, value: Any) -> Any:
         if not isinstance(value, str) or not value.strip():
             return value
+        if _DATE.match(value):  # `lastincomingemail` holds a date, not an address
+            return value
         if "email" in field or _EMAIL.search(value):
             return self.emails(value)
         if _PHONE_FIELDS.search(field):
@@ -120,9 +122,11 @@ class Anonymiser:
             return self.phone(value)
         if field == "filename":
             return self.filename(value)
+        if _DATE.match(value):  # `lastincomingemail` holds a date, not an address
+            return value
         if "email" in field or _EMAIL.search(value):
             return self.emails(value)
-        if field in _KEPT_FIELDS or _DATE.match(value) or _GUID.match(value) or _DIGITS.match(value):
+        if field in _KEPT_FIELDS or _GUID.match(value) or _DIGITS.match(value):
             return value
         if _ADDRESS_FIELDS.search(field):
             return self.address(value)
