@@ -31,7 +31,7 @@ from typing import Any
 
 from halo_sandbox.mock.domain import facts
 from halo_sandbox.mock.domain.binding import Notes, bind_item, control_names, refuse_if_strict
-from halo_sandbox.mock.domain.params import Lookup, Plan, plan, sort_rows
+from halo_sandbox.mock.domain.params import Plan, RecordLookup, plan, sort_rows
 from halo_sandbox.mock.domain.resources import GENERIC_DEFAULT_SCOPE, generic_spec
 from halo_sandbox.mock.engine.gil import paced
 from halo_sandbox.mock.engine.wire import wire_check, wire_problem
@@ -160,7 +160,7 @@ class GenericStore:
         params: Mapping[str, Any],
         me: Callable[[], int | None] | None = None,
         user: Callable[[], Mapping[str, Any] | None] | None = None,
-        lookup: Lookup | None = None,
+        lookup: RecordLookup | None = None,
         keys: builtins.list[Any] | None = None,
     ) -> Any:
         """The collection's rows in Halo's envelope (or a bare array); ``params`` are typed,
@@ -414,5 +414,5 @@ def list_params(collection: Collection) -> tuple[str, ...]:
 
 
 def _nothing(_path: str, _id: Any) -> None:
-    """A `Lookup` finding no record."""
+    """A `RecordLookup` finding no record."""
     return None

@@ -55,10 +55,10 @@ Act = Literal[
     "searchrelated",
 ]
 
-Lookup = Callable[[str, Any], Mapping[str, Any] | None]
+RecordLookup = Callable[[str, Any], Mapping[str, Any] | None]
 """``lookup(path, id)``: the stored record of the resource at Halo's ``path`` (``Client``) with that
 id, ``None`` when there is none."""
-RowPredicate = Callable[[Mapping[str, Any]], bool]
+ParamPredicate = Callable[[Mapping[str, Any]], bool]
 
 _INTS = frozenset({"int32", "int64"})
 _LISTS = frozenset({"string", "array<int32>"})
@@ -1025,8 +1025,8 @@ class Plan:
         such a parameter then matches nothing); ``user``: the end-user record linked to that
         agent, likewise; ``now``: the sandbox time as Halo writes it (``callplan``'s "in the
         past"; none: the wall clock)."""
-        predicates: list[RowPredicate] = []
-        relations: list[Callable[[Lookup], RowPredicate]] = []
+        predicates: list[ParamPredicate] = []
+        relations: list[Callable[[RecordLookup], ParamPredicate]] = []
         first: list[str] = []
         search_also: list[str] = []
         related: list[tuple[str, str, tuple[str, ...]]] = []
@@ -1141,9 +1141,9 @@ class ParamQuery:
     """Fields added to each list row (with their unset value when the record has none)."""
     keep: tuple[str, ...] = ()
     """``idonly``/``ticketidonly``: the only fields list rows keep (none: every field)."""
-    relations: tuple[Callable[[Lookup], RowPredicate], ...] = ()
+    relations: tuple[Callable[[RecordLookup], ParamPredicate], ...] = ()
     """Row predicates on another record (``toplevel_id``: the client's), each built from the
-    store's `Lookup` (`bind`)."""
+    store's `RecordLookup` (`bind`)."""
     first: tuple[str, ...] = ()
     """Fields whose records come first (set or true: ``importanttop``), before every order level."""
     search_also: tuple[str, ...] = ()
@@ -1167,7 +1167,7 @@ class ParamQuery:
     def filters(self) -> bool:
         return bool(self.predicates or self.relations)
 
-    def bind(self, lookup: Lookup) -> tuple[RowPredicate, ...]:
+    def bind(self, lookup: RecordLookup) -> tuple[ParamPredicate, ...]:
         """Every row predicate, those on another record reading it through ``lookup``."""
         return self.predicates + tuple(relation(lookup) for relation in self.relations)
 
@@ -1567,7 +1567,7 @@ def _wall_clock() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _before(name: str, now: str) -> RowPredicate:
+def _before(name: str, now: str) -> ParamPredicate:
     """Records whose date field ``name`` is set and before ``now`` (``callplan``)."""
     return lambda row: _dated(row.get(name)) and str(row.get(name))[:19] < now
 
@@ -1582,22 +1582,22 @@ def _set(value: Any) -> bool:
     return value not in (None, "", 0, -1)
 
 
-def _through(via: tuple[str, str], predicate: RowPredicate) -> Callable[[Lookup], RowPredicate]:
+def _through(via: tuple[str, str], predicate: ParamPredicate) -> Callable[[RecordLookup], ParamPredicate]:
     """``predicate`` tested on the record ``via``'s key field refers to (an empty record when none)."""
     key, path = via
 
-    def bind(lookup: Lookup) -> RowPredicate:
+    def bind(lookup: RecordLookup) -> ParamPredicate:
         return lambda row: predicate(lookup(path, row.get(key)) or {})
 
     return bind
 
 
-def _mine_through(action: Action, user: Mapping[str, Any] | None) -> Callable[[Lookup], RowPredicate]:
+def _mine_through(action: Action, user: Mapping[str, Any] | None) -> Callable[[RecordLookup], ParamPredicate]:
     """Records whose ``action.field`` (on the record ``action.via`` refers to, when set) equals the
     linked ``user``'s; none when there is no such user or it has no value."""
     name = action.field
 
-    def bind(lookup: Lookup) -> RowPredicate:
+    def bind(lookup: RecordLookup) -> ParamPredicate:
         def value(row: Mapping[str, Any]) -> int | None:
             if action.via:
                 key, path = action.via

@@ -224,7 +224,7 @@ class HaloStore:
 
     def stored(self, path: str, id: Any) -> Row | None:
         """The stored record (as stored: no computed fields) of the resource at ``path`` with that
-        id, ``None`` when there is none (`params.Lookup`, for the generic collections' lists)."""
+        id, ``None`` when there is none (`params.RecordLookup`, for the generic collections' lists)."""
         with self._locks.reading:
             return self._lookup(path, id)
 
@@ -241,7 +241,7 @@ class HaloStore:
         return frozenset(found)
 
     def _lookup(self, path: str, id: Any) -> Row | None:
-        """The stored record of the resource at ``path`` with that id (`params.Lookup`); the caller
+        """The stored record of the resource at ``path`` with that id (`params.RecordLookup`); the caller
         holds the store's lock."""
         if id in UNSET_IDS:
             return None

@@ -25,7 +25,7 @@ from typing import Any
 
 from halo_sandbox.mock.domain.records import Records, RowFilter
 from halo_sandbox.mock.domain.resources import RESOURCES
-from halo_sandbox.mock.domain.rules import attachments, billing, catalogue, people, tickets
+from halo_sandbox.mock.domain.rules import assets_and_kb, attachments, billing, people, tickets
 from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
 
@@ -68,9 +68,9 @@ FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | Non
     "linked_asset": tickets.parse_listed("asset_id", "assets"),
     "related_ticket": tickets.parse_listed("related_id", "related_tickets"),
     "calendar": tickets.parse_calendar,
-    "ticket_assets": catalogue.parse_ticket_assets,
-    "linked_to_ticket": catalogue.parse_linked_to_ticket,
-    "review_due": catalogue.parse_review_due,
+    "ticket_assets": assets_and_kb.parse_ticket_assets,
+    "linked_to_ticket": assets_and_kb.parse_linked_to_ticket,
+    "review_due": assets_and_kb.parse_review_due,
 }
 INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
     "child_ids": tickets.child_ids,
