@@ -12,7 +12,9 @@ The floor, in the same interleaved run: the cheapest request through the same SD
 Halo request) against the cheapest GET of the same process (`/_sandbox/`, the console's sign-in page,
 answered before the mock). For get by id: floor ratio = (floor POST + the direct GET - the floor GET)
 / the direct GET, i.e. what a tool call would cost if everything but the SDK's entry and the mock's own
-work for the GET were free."""
+work for the GET were free. Beside it the floor of a tool call: the same tool refused for its arguments
+(`tools/call` dispatch, the argument check, a small error result; no Halo request), and its ratio
+(refused call + the direct GET - the floor GET) / the direct GET."""
 
 from __future__ import annotations
 
@@ -109,10 +111,22 @@ async def _measure(*, samples: int) -> dict[str, Any]:
                 response = await modern.post("/mcp", content=discover, headers=discover_headers)
                 assert response.status_code == 200 and b'"result"' in response.content, response.text[:200]
 
-            floors: dict[str, list[float]] = {"get": [], "post": []}
+            # a tool call that never reaches Halo: the same tool refused for its arguments (the SDK's
+            # tools/call dispatch, our argument check, a small error result): what any call pays
+            refused_body, refused_headers = modern_call(OPS["get by id"][0], {"id": "not-an-id"})
+
+            async def floor_tool() -> None:
+                response = await modern.post("/mcp", content=refused_body, headers=refused_headers)
+                assert response.status_code == 200 and b'"isError":true' in response.content, response.text[
+                    :200
+                ]
+
+            floors: dict[str, list[float]] = {"get": [], "post": [], "tool": []}
             times = {op: {side: [] for side in SIDES} for op in OPS}
             for i in range(samples + 20):
-                for name, call in (("get", floor_get), ("post", floor_post))[:: 1 if i % 2 else -1]:
+                for name, call in (("get", floor_get), ("post", floor_post), ("tool", floor_tool))[
+                    :: 1 if i % 2 else -1
+                ]:
                     start = time.perf_counter()
                     await call()
                     if i >= 20:
@@ -158,12 +172,17 @@ async def _measure(*, samples: int) -> dict[str, Any]:
     floor_get, floor_post = percentile(floors["get"], 50), percentile(floors["post"], 50)
     get_direct = percentile(times["get by id"]["direct"], 50)
     floor_ratio = (floor_post + get_direct - floor_get) / get_direct
+    floor_tool = percentile(floors["tool"], 50)
+    tool_floor_ratio = (floor_tool + get_direct - floor_get) / get_direct
     result["floor"] = {
         "noop_get_p50_ms": floor_get * 1000,
         "noop_mcp_p50_ms": floor_post * 1000,
         "sdk_floor_ms": (floor_post - floor_get) * 1000,
+        "refused_tool_p50_ms": floor_tool * 1000,
+        "tool_floor_ms": (floor_tool - floor_get) * 1000,
         "get_direct_p50_ms": get_direct * 1000,
         "get_floor_ratio": floor_ratio,
+        "get_tool_floor_ratio": tool_floor_ratio,
     }
     rows.append(
         (
@@ -184,6 +203,30 @@ async def _measure(*, samples: int) -> dict[str, Any]:
             ms(floor_post + get_direct - floor_get),
             ms(get_direct),
             f"{floor_ratio:.2f}x {verdict(floor_ratio, P50_TARGET)}",
+            "",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "floor: a tool call refused before Halo vs GET /_sandbox/",
+            "2026-07-28 POST",
+            ms(floor_tool),
+            ms(floor_get),
+            f"+{(floor_tool - floor_get) * 1000:.2f} ms",
+            "",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "tool floor ratio, get by id",
+            "(refused call + direct - floor GET) / direct",
+            ms(floor_tool + get_direct - floor_get),
+            ms(get_direct),
+            f"{tool_floor_ratio:.2f}x {verdict(tool_floor_ratio, P50_TARGET)}",
             "",
             "",
             "",
