@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from halo_sandbox.mock.domain import facts
+from halo_sandbox.mock.engine.sorting import sort_key
 
 Act = Literal[
     "order",
@@ -1706,12 +1707,4 @@ def sort_rows(
     """Sort ``rows`` in place by ``levels`` (field, descending), the first level first: rows equal
     on every level keep their current order; ``value(row, field)`` reads a row's value."""
     for name, desc in reversed(levels):
-        rows.sort(key=lambda row: _sort_key(value(row, name)), reverse=desc)
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if value is None or isinstance(value, list | dict):
-        return (0, 0)
-    if isinstance(value, str):
-        return (2, value.lower())
-    return (1, value)
+        rows.sort(key=lambda row: sort_key(value(row, name)), reverse=desc)
