@@ -81,7 +81,9 @@ class ParamRule:
     """A field name built from the match (``categoryid_\\1`` for ``category_1``), tried before the
     naming rule."""
     value: bool = True
-    """For ``flag``: the value the boolean field must have when the parameter is true."""
+    """For ``flag``: the value the boolean field must have when the parameter is true; for
+    ``present``: whether the fields are set (false: unset) in the records kept; for ``shown``: the
+    value (set or not, with ``fields``) of the records a false parameter leaves out."""
     via: str = ""
     """``key>Path``: the field is looked for on the record ``key`` refers to (``client_id>Client``:
     the client's ``toplevel_id``), by the official schema of ``Path``'s records; the rule applies
@@ -915,6 +917,65 @@ RULES: tuple[ParamRule, ...] = (
         "agent asking",
     ),
     ParamRule(
+        pattern=r"includecredits",
+        types=frozenset({"boolean"}),
+        act="hidden",
+        fields=("creditlinkedtoinvoiceid",),
+        source="S2 (Invoice): '(bool) Include invoice type credits in the response.'; that a credit "
+        "names the invoice it credits, and is left out unless asked, inferred",
+    ),
+    ParamRule(
+        pattern=r"includeinvoices",
+        types=frozenset({"boolean"}),
+        act="shown",
+        value=False,
+        fields=("creditlinkedtoinvoiceid",),
+        source="S2 (Invoice): '(bool) Include invoice type invoice in the response.'; false leaves out "
+        "the invoices (records crediting no invoice), listed otherwise (inferred)",
+    ),
+    ParamRule(
+        pattern=r"includepoinvoices",
+        types=frozenset({"boolean"}),
+        act="hidden",
+        fields=("purchaseorder_id",),
+        source="inferred (Invoice; undescribed): invoices raised from a purchase order are left out "
+        "unless asked, as credits are",
+    ),
+    ParamRule(
+        pattern=r"stripeautopaymentrequired",
+        types=frozenset({"boolean"}),
+        act="flag",
+        fields=("take_auto_payment",),
+        source="inferred (Invoice; undescribed): the invoices an automatic card payment is to be taken for",
+    ),
+    ParamRule(
+        pattern=r"open",
+        types=frozenset({"boolean"}),
+        act="present",
+        value=False,
+        fields=("approvalstate",),
+        on=frozenset({"QuotationHeader"}),
+        source="inferred (Quotation; undescribed): the quotes still awaiting the customer's decision "
+        "(no approvalstate recorded)",
+    ),
+    ParamRule(
+        pattern=r"closed",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("approvalstate",),
+        on=frozenset({"QuotationHeader"}),
+        source="inferred (Quotation; undescribed): the quotes the customer has decided on (approved "
+        "or rejected)",
+    ),
+    ParamRule(
+        pattern=r"processed",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("salesorder_id",),
+        on=frozenset({"QuotationHeader"}),
+        source="inferred (Quotation; undescribed): the quotes turned into a sales order",
+    ),
+    ParamRule(
         pattern=r"search_(.+)",
         types=frozenset({"string"}),
         act="contains",
@@ -1286,7 +1347,7 @@ def _resolve(
         named = {value: tuple(lowered[f] for f in fields if f in lowered) for value, fields in rule.choices}
         every = all(named.values())
         return Action(param=name, rule=rule, choices=named, param_type=kind) if every else None
-    if rule.act == "shown":
+    if rule.act == "shown" and not rule.fields:
         stem = found.group(1)
         shown = _field_named("is" + stem, schema, lambda k: k == "boolean")
         return Action(param=name, rule=rule, field=shown, kind="boolean", param_type=kind) if shown else None

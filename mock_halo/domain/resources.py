@@ -665,6 +665,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
             Filter(param="user_id", kind="int", field="user_id"),
             Filter(param="quote_status", kind="csv", field="status"),
             Filter(param="awaiting_approval", kind="flag", field="approvalstate", value=0),
+            Filter(param="needsprocessing", kind="hook", hook="quote_needs_processing"),
         ),
         search_fields=("title", "note"),
         compute="quote",
@@ -673,7 +674,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         edit_scope="edit:quotes",
         not_implemented=(
             "/Quotation/Approval (approve by posting `approvalstate`)",
-            "open/closed flags",
+            "currentclientorall (undescribed, no evident meaning)",
         ),
         notes="`approvalstate`: 0 awaiting approval, 1 approved, 2 rejected (mock's choice). Totals "
         "are computed from `lines` (quantity x price, less discount_perc %, plus tax %).",
@@ -715,6 +716,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
             Filter(param="contract_id", kind="int", field="contract_id"),
             Filter(param="paymentstatuses", kind="csv", field="paymentstatus"),
             Filter(param="client_ids", kind="csv", field="client_id"),
+            Filter(param="rinvoice_type", kind="hook", hook="invoice_type"),
+            Filter(param="awaiting_approval", kind="hook", hook="invoice_awaiting_approval"),
         ),
         search_fields=("invoicenumber", "reference"),
         compute="invoice",
@@ -723,7 +726,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         edit_scope="edit:invoices",
         not_implemented=(
             "/Invoice/updatelines and /Invoice/PDF/{id} answer with generic behaviour only",
-            "includecredits/includeinvoices, toplevel_id and site_id/user_id (not fields of InvoiceHeader)",
+            "ready_for_invoicing, sent_status, quote_status, billing_date, invoicedatestart/invoicedateend "
+            "(no field of InvoiceHeader, or no documented value format, gives them a meaning)",
         ),
         notes="Totals are computed from `lines` (qty_order x unit_price plus tax_rate %).",
     ),

@@ -61,6 +61,15 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
     },
     "ticket_assets": {"ticket_id": {"type": "integer", **INT32, "description": "the ticket's linked assets"}},
     "linked_to_ticket": {"linked_to_ticket": dict(_FLAG)},
+    "invoice_type": {
+        "rinvoice_type": {
+            "type": "string",
+            "enum": ["contracts", "invoices", "both"],
+            "description": "contracts: invoices naming a contract; invoices: the others; both: all",
+        }
+    },
+    "invoice_awaiting_approval": {"awaiting_approval": dict(_FLAG)},
+    "quote_needs_processing": {"needsprocessing": dict(_FLAG)},
     "review_due": {
         "needsreview": {
             "type": ["boolean", "string"],

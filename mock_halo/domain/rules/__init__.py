@@ -71,6 +71,9 @@ FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | Non
     "ticket_assets": assets_and_kb.parse_ticket_assets,
     "linked_to_ticket": assets_and_kb.parse_linked_to_ticket,
     "review_due": assets_and_kb.parse_review_due,
+    "invoice_type": billing.parse_invoice_type,
+    "invoice_awaiting_approval": billing.parse_awaiting_approval,
+    "quote_needs_processing": billing.parse_needs_processing,
 }
 INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
     "child_ids": tickets.child_ids,

@@ -4,14 +4,27 @@ Quote and invoice totals are computed from their ``lines`` on read (quotes: quan
 less ``discount_perc`` %, plus ``tax`` %, optional lines left out of the totals; invoices:
 ``qty_order`` x ``unit_price`` plus ``tax_rate`` %); money is rounded to cents. A quote
 expires past its ``expiry_date`` while awaiting approval, a contract past its ``end_date``.
+
+List filters (``Filter(kind="hook")``, FIDELITY.md "Parameters by rule"; their meanings are inferred,
+Halo's document describes only ``rinvoice_type``): an invoice bills a contract when it names one
+(``contract_id``); it awaits approval while it ``requires_approval`` and no ``approvaldatetime`` is
+recorded; an approved quote (``approvalstate`` 1) needs processing until it is turned into a sales
+order (``salesorder_id``).
 """
 
 from __future__ import annotations
 
-from halo_sandbox.mock.domain.records import Records
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from halo_sandbox.mock.domain.records import Records, RowPredicate
 from halo_sandbox.mock.domain.resources import ResourceSpec
+from halo_sandbox.mock.engine.clock import UNSET_DATE
 from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
+
+_APPROVED = 1
+"""Quote ``approvalstate`` of an approved quote (the mock's enum: 0 awaiting, 1 approved, 2 rejected)."""
 
 
 def _money(value: float) -> float:
@@ -91,3 +104,58 @@ def compute_invoice(db: Records, row: Row, out: Row, detail: bool) -> None:
 def compute_contract(db: Records, row: Row, out: Row, detail: bool) -> None:
     end = row.get("end_date")
     out["expired"] = end < db.now() if end else False
+
+
+def _on(params: Mapping[str, str], name: str) -> bool:
+    """A boolean parameter set to ``true``/``1``."""
+    return (params.get(name) or "").strip().lower() in ("true", "1")
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceType:
+    """``rinvoice_type``: ``contracts`` keeps the invoices that bill a contract (``contract_id`` set),
+    ``invoices`` the others."""
+
+    contracts: bool
+
+    def predicate(self, db: Records) -> RowPredicate:
+        wanted = self.contracts
+        return lambda row: bool(row.get("contract_id")) is wanted
+
+
+def parse_invoice_type(params: Mapping[str, str], errors: FieldErrors) -> InvoiceType | None:
+    """Invoice ``rinvoice_type``: ``contracts``, ``invoices`` or ``both`` (case aside); ``both``, and a
+    value Halo does not document, filter nothing."""
+    raw = (params.get("rinvoice_type") or "").strip().lower()
+    return InvoiceType(contracts=raw == "contracts") if raw in ("contracts", "invoices") else None
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingApproval:
+    """Only the invoices that require approval and have none recorded yet."""
+
+    def predicate(self, db: Records) -> RowPredicate:
+        return lambda row: bool(row.get("requires_approval")) and not _dated(row.get("approvaldatetime"))
+
+
+def parse_awaiting_approval(params: Mapping[str, str], errors: FieldErrors) -> AwaitingApproval | None:
+    """Invoice ``awaiting_approval`` (undescribed): ``true``/``1`` turns the filter on."""
+    return AwaitingApproval() if _on(params, "awaiting_approval") else None
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsProcessing:
+    """Only the approved quotes not yet turned into a sales order."""
+
+    def predicate(self, db: Records) -> RowPredicate:
+        return lambda row: row.get("approvalstate") == _APPROVED and not row.get("salesorder_id")
+
+
+def parse_needs_processing(params: Mapping[str, str], errors: FieldErrors) -> NeedsProcessing | None:
+    """Quotation ``needsprocessing`` (undescribed): ``true``/``1`` turns the filter on."""
+    return NeedsProcessing() if _on(params, "needsprocessing") else None
+
+
+def _dated(value: object) -> bool:
+    """A date field with a date (not unset: ``None``, empty, Halo's 1900-01-01 or 1899 sentinels)."""
+    return bool(value) and UNSET_DATE < str(value)[:19]
