@@ -40,6 +40,9 @@ class CallRecord:
     journal: list[Any] = field(default_factory=list)
     """The mock's journal entries of the call, oldest first."""
     exchanges: list[Exchange] = field(default_factory=list)
+    elsewhere: list[Exchange] = field(default_factory=list)
+    """Requests of the call that reached the sandbox outside ``/api`` and ``/auth`` (``/``: a path
+    whose dot segments resolved above Halo's API), without bodies."""
 
     @property
     def ok(self) -> bool:
@@ -203,9 +206,10 @@ class Probe:
         self.reached: dict[str, int] = {}
         """Per tool, how many of its calls sent Halo's API at least one request."""
 
-    def _mark(self) -> tuple[int, int]:
+    def _mark(self) -> tuple[int, int, int]:
         entries = self.sandbox.tenant.journal.entries(limit=1)
-        return (entries[0].id if entries else 0), len(self.sandbox.tap.exchanges)
+        tap = self.sandbox.tap
+        return (entries[0].id if entries else 0), len(tap.exchanges), len(tap.elsewhere)
 
     async def settle(self) -> None:
         """Give requests still in flight (a retrying server's) a moment to land in the journal."""
@@ -217,7 +221,7 @@ class Probe:
         from mcp.shared.exceptions import MCPError
 
         record = CallRecord(tool=tool, arguments=dict(arguments))
-        journal_mark, tap_mark = self._mark()
+        journal_mark, tap_mark, elsewhere_mark = self._mark()
         self.calls += 1
         try:
             with anyio.fail_after(timeout or self.timeout):
@@ -232,6 +236,7 @@ class Probe:
         entries = self.sandbox.tenant.journal.entries()
         record.journal = [e for e in reversed(entries) if e.id > journal_mark]
         record.exchanges = self.sandbox.tap.exchanges[tap_mark:]
+        record.elsewhere = self.sandbox.tap.elsewhere[elsewhere_mark:]
         if record.api:
             self.methods.setdefault(tool, set()).update(e.method.upper() for e in record.api)
             self.reached[tool] = self.reached.get(tool, 0) + 1

@@ -61,6 +61,8 @@ class Exchange:
     """`time.monotonic()` when the request arrived (how long a server waited before a retry)."""
     ignored: str = ""
     """The mock's ``X-Sandbox-Ignored`` header: what it noted (its own checks that accepted, too)."""
+    raw_path: str = ""
+    """The path as it was sent, percent-escapes kept (``/api/Priority/%2E%2E``; `path` is decoded)."""
 
     @property
     def complete(self) -> bool:
@@ -92,6 +94,9 @@ class _Tap:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.exchanges: list[Exchange] = []
+        self.elsewhere: list[Exchange] = []
+        """Requests to any other path (``/``, ``/_sandbox/...``: where a path with dot segments
+        resolved), without bodies; not in `exchanges`, which the other properties read."""
         self.rewrite: Rewrite | None = None
         self.lose_answer: Callable[[str, str], int | None] | None = None
         """``(method, path) -> status or None``: while set, a matching request is served by the
@@ -100,8 +105,11 @@ class _Tap:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.lower().startswith(("/api", "/auth")):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not path.lower().startswith(("/api", "/auth")):
+            await self._elsewhere(path, scope, receive, send)
             return
         request = bytearray()
         response = bytearray()
@@ -158,8 +166,43 @@ class _Tap:
                     response_body=bytes(response),
                     at=arrived,
                     ignored="; ".join(ignored),
+                    raw_path=_raw_path(scope),
                 )
             )
+
+    async def _elsewhere(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        status: list[int] = []
+
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        arrived = time.monotonic()
+        try:
+            await self.app(scope, receive, watched)
+        finally:
+            self.elsewhere.append(
+                Exchange(
+                    seq=len(self.elsewhere) + 1,
+                    method=scope["method"],
+                    path=path,
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status=status[0] if status else None,
+                    request_body=b"",
+                    response_body=b"",
+                    at=arrived,
+                    raw_path=_raw_path(scope),
+                )
+            )
+
+
+def _raw_path(scope: Scope) -> str:
+    """The request's path as sent (escapes kept), else its decoded path."""
+    raw = scope.get("raw_path")
+    if isinstance(raw, bytes) and raw:
+        return raw.split(b"?", 1)[0].decode("latin-1")
+    return str(scope.get("path", ""))
 
 
 async def _rewritten(held: list[Message], rewrite: Rewrite, path: str, scope: Scope, send: Send) -> Message:
