@@ -548,7 +548,7 @@ def test_the_package_block_installs_the_wheel_and_runs_the_example_tests(checkou
 
 NODE_DIR = ROOT / "tests" / "node"
 PROPERTIES = ("schemas", "reads", "filters", "pagination", "cursors", "errors", "retries", "writes")
-PROPERTIES += ("updates", "auth", "annotations", "attachments")
+PROPERTIES += ("updates", "paths", "auth", "annotations", "attachments")
 
 
 def _verify_lines() -> dict[str, str]:
@@ -605,7 +605,7 @@ def test_the_node_verify_line_and_the_report_and_mapping_lines(tmp_path):
     assert status == 0, output[-3000:]
     skipped = {"cursors", "updates", "attachments"}
     assert card == {"discovery": "pass"} | {p: "skip" if p in skipped else "pass" for p in PROPERTIES}, output
-    assert "PASSED: 9/9 applicable properties hold (100.0%)" in output
+    assert "PASSED: 10/10 applicable properties hold (100.0%)" in output
 
     words = shlex.split(lines["node"])
     variables = [words[i + 1] for i, w in enumerate(words) if w == "--env"]

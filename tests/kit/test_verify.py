@@ -121,6 +121,7 @@ DEFECTS = [
     ("create-echo", "writes", "does not carry the new record's id"),
     ("update-creates", "updates", "which Halo does not hold, created tickets"),
     ("update-id-optional", "updates", "called without ticket_id (its schema lets it go)"),
+    ("dot-segments", "paths", "ticket_id='.': GET /api/Tickets reached the collection, not the record"),
     ("wrong-annotation", "annotations", "hinted read-only, sent POST /api/Tickets"),
     ("list-not-read-only", "annotations", "hinted not read-only (readOnlyHint: false)"),
     ("schema-lie", "schemas", "the schema calls 'summary' optional, Halo refused the create without it"),
@@ -142,9 +143,33 @@ async def test_each_defect_is_caught_by_its_property(defect, caught_by, says):
     )
     if defect == "post-retry":  # Halo saved the create, its answer was lost, the retries duplicated it
         assert any("Halo saved each one (3 records, duplicates)" in c.detail for c in report.checks)
-    if caught_by in ("filters", "pagination", "cursors", "errors", "updates"):
+    if caught_by in ("filters", "pagination", "cursors", "errors", "updates", "paths"):
         assert failure.example, "a generated scenario's failure names its (shrunk) example"
     assert exit_code(report) == 1
+
+
+async def test_ids_with_dot_segments_sent_unescaped_fail_and_sent_escaped_pass():
+    """The bug this project's server had (`..` made `/api/Priority/..`, which every HTTP client sends
+    as `/api`), in a server of another style: its get tool takes a string id and pastes it into the
+    path. Each way it leaves the record is named; the same server escaping the id passes."""
+    only = ("paths", "reads")
+    broken = await run_verify(
+        VerifyOptions(target=ServerTarget(command=defective("dot-segments")), examples=1, only=only)
+    )
+    assert broken.property_status("paths") == "failed" and broken.property_status("reads") == "passed"
+    [failure] = [c for c in broken.checks if c.status == "failed"]
+    assert failure.subject == "halo_tickets_get / get", failure
+    assert failure.calls[0]["arguments"] == {"ticket_id": "."}
+    assert failure.calls[0]["upstream"] == ["GET /api/Tickets -> 200"]  # the list, not a ticket
+    assert "'.'" in failure.example and "a refusal before Halo" in failure.expected
+
+    escaped = await run_verify(
+        VerifyOptions(target=ServerTarget(command=defective("string-ids")), examples=5, only=only)
+    )
+    assert not escaped.failed, failures(escaped)
+    held = next(c for c in escaped.checks if c.subject == "halo_tickets_get / get")
+    assert held.status == "passed" and "sent as one escaped segment of /api/Tickets" in held.detail
+    assert escaped.property_status("reads") == "passed"  # a numeric id still reads the ticket
 
 
 async def test_bounded_retries_honouring_retry_after_are_a_finding_not_a_failure():

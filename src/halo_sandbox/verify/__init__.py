@@ -9,7 +9,7 @@ through the MCP SDK's client while counting what reached Halo in the mock's requ
       served_mock.running_sandbox the mock, uvicorn in the run's event loop, body tap
       target.connect              stdio / Streamable HTTP / SSE client on the server under test
       discovery.discover          tool -> (resource, role)
-      properties.*                reads, pagination, writes, attachments, errors, auth, schemas
+      properties.*                reads, pagination, writes, paths, attachments, errors, auth, schemas
 
 Imports are lazy: `halo-sandbox` registers the `verify` command in every run, and `mcp` must not load
 the mock (which the runner and discovery's vocabulary read) just to start.

@@ -29,6 +29,7 @@ PROPERTIES = (
     "retries",
     "writes",
     "updates",
+    "paths",
     "auth",
     "annotations",
     "attachments",

@@ -26,6 +26,7 @@ from halo_sandbox.verify.properties.cursors import cursors
 from halo_sandbox.verify.properties.failures import auth, error_pass_through
 from halo_sandbox.verify.properties.filters import filters
 from halo_sandbox.verify.properties.paging import pagination
+from halo_sandbox.verify.properties.paths import ids_stay_one_segment
 from halo_sandbox.verify.properties.reads import reads_are_true
 from halo_sandbox.verify.properties.retries import retries
 from halo_sandbox.verify.properties.schemas import schemas
@@ -47,6 +48,7 @@ PROPERTY_FUNCTIONS = {
     "cursors": cursors,
     "writes": writes_land,
     "updates": updates,
+    "paths": ids_stay_one_segment,
     "attachments": attachments,
     "errors": error_pass_through,
     "retries": retries,

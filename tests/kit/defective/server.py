@@ -30,6 +30,8 @@ Defects (none by default, when the server is honest):
   create-echo         the create tool answers with the arguments sent, not the ticket Halo saved (no id)
   update-creates      the update tool, told 404 for its id, posts again without it (a new ticket)
   update-id-optional  the update tool's schema lets `ticket_id` go; without it the post creates a ticket
+  dot-segments        the get tool takes a string id too and pastes it into the path unescaped: `..`
+                      reads `/api`, `.` the tickets list, `0/../5` ticket 5 (RFC 3986 dot segments)
   wrong-annotation    the update tool is hinted read-only
   list-not-read-only  the list tools are hinted `readOnlyHint: false` (they only ever GET)
   schema-lie          the create tool's schema calls `summary` optional and forwards calls without it
@@ -38,7 +40,8 @@ Defects (none by default, when the server is honest):
 
 Not a defect: ``polite-retry`` retries a read twice on 429/5xx/a dropped connection, honouring
 Retry-After up to 5 s (and giving up on longer waits); verify's default retry policy accepts it,
-``--retry-policy pass-through`` does not.
+``--retry-policy pass-through`` does not. Nor is ``string-ids``: the get tool takes a string id too
+and sends it as one escaped path segment (``quote(id, safe="")``, a bare dot segment as ``%2E``).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ import email.utils
 import json
 import time
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import httpx
@@ -82,6 +86,8 @@ DEFECTS = (
     "create-echo",
     "update-creates",
     "update-id-optional",
+    "dot-segments",
+    "string-ids",
     "wrong-annotation",
     "list-not-read-only",
     "schema-lie",
@@ -194,6 +200,19 @@ def _hints(*, read_only: bool, destructive: bool = False, idempotent: bool = Fal
     )
 
 
+def _ticket_id(defect: str) -> dict[str, Any]:
+    """The get tool's id: a number, or (``dot-segments``, ``string-ids``) a number or a string."""
+    if defect in ("dot-segments", "string-ids"):
+        return {"type": ["integer", "string"], "minimum": 1, "maximum": 2147483647, "minLength": 1}
+    return _int()
+
+
+def _segment(value: Any) -> str:
+    """An id as one path segment: escaped, a bare ``.`` or ``..`` as ``%2E`` (else a dot segment)."""
+    text = quote(str(value), safe="")
+    return "%2E" * len(text) if text in (".", "..") else text
+
+
 def tools(defect: str) -> list[mcp_types.Tool]:
     create_required = [] if defect == "schema-lie" else ["summary"]
     page_max = 200 if defect == "page-cap" else 50
@@ -225,7 +244,7 @@ def tools(defect: str) -> list[mcp_types.Tool]:
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["ticket_id"],
-                "properties": {"ticket_id": _int()},
+                "properties": {"ticket_id": _ticket_id(defect)},
             },
         ),
         mcp_types.Tool(
@@ -379,7 +398,10 @@ def build(halo: Halo) -> Server[Any]:
         if name == "halo_actions_list":
             return await list_actions(args)
         if name == "halo_tickets_get":
-            response = await halo.request("GET", f"/api/Tickets/{args['ticket_id']}")
+            ticket = args["ticket_id"]
+            # pasted in unescaped: harmless while the schema takes only numbers, the bug of dot-segments
+            segment = _segment(ticket) if defect == "string-ids" else ticket
+            response = await halo.request("GET", f"/api/Tickets/{segment}")
             if not response.is_success:
                 return response
             record = response.json()
