@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from halo_sandbox.verify.properties.paths import _accepts_string, _resolved, judge_request
+from halo_sandbox.verify.properties.paths import _accepts_string, _resolved, judge_request, one_segment
 from halo_sandbox.verify.served_mock import Exchange
 
 PRIORITY = ["/api/Priority"]
@@ -73,6 +73,9 @@ def test_an_id_pasted_into_the_path_unescaped_is_named_where_it_went(pasted, val
 )
 def test_an_id_sent_as_one_escaped_segment_passes(escaped, value):
     assert judge_request(sent(escaped), value, PRIORITY, write_to_collection=False) is None
+    # and what a failure names as expected is such a segment
+    ours = sent(f"/api/Priority/{one_segment(value)}")
+    assert judge_request(ours, value, PRIORITY, write_to_collection=False) is None
 
 
 def test_an_update_may_post_the_record_to_the_collection_but_not_read_it():

@@ -42,7 +42,7 @@ from halo_sandbox.verify.properties import Context, fill_arguments, seeded_ticke
 from halo_sandbox.verify.properties.generative import Failure, explore
 from halo_sandbox.verify.served_mock import Exchange
 
-__all__ = ["ids_stay_one_segment", "judge_request"]
+__all__ = ["ids_stay_one_segment", "judge_request", "one_segment"]
 
 EXPLICIT = (".", "..", "./", "%2e%2e", "..%2F..", "a/b", "a?b=1", "a#b", "100%")
 """Ids every tool taking a string id is called with (then ``0/../<id>`` and ``../<Other>/1``)."""
@@ -138,6 +138,13 @@ def judge_request(
     return None
 
 
+def one_segment(value: str) -> str:
+    """``value`` as one path segment: every reserved character escaped, and a bare ``.`` or ``..``
+    (which escaping leaves alone, and a client would resolve) as ``%2E``."""
+    text = quote(value, safe="")
+    return "%2E" * len(text) if text in (".", "..") else text
+
+
 def _id_prefix(call: CallRecord, value: str) -> str | None:
     """The path a call's request put a plain id under (``/api/Priority`` for ``.../verify1a2b``)."""
     for exchange in call.exchanges:
@@ -226,7 +233,7 @@ async def ids_stay_one_segment(ctx: Context) -> list:
                     detail=f"{mapped.id_arg}={value!r}: " + "; ".join(dict.fromkeys(wrong)),
                     calls=[call],
                     expected=f"every request on {prefixes[0]}/{{id}} with the id as one escaped segment "
-                    f"({prefixes[0]}/{quote(value, safe='').replace('.', '%2E')}), or a refusal before Halo",
+                    f"({prefixes[0]}/{one_segment(value)}), or a refusal before Halo",
                 )
             if any(e.path.lower().startswith("/api") for e in requests):
                 tally.sent += 1
