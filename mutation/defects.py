@@ -242,6 +242,14 @@ DEFECTS: tuple[Defect, ...] = (
         "                return next(v for v in body.values() if isinstance(v, list)), total\n",
         "the list reads the envelope's first array, not its documented key",
     ),
+    _d(
+        "id-dot-segments",
+        "executor.py",
+        "    return f\"{entry.path}/{'%2E' * len(segment) if segment in ('.', '..') else segment}\"\n",
+        '    return f"{entry.path}/{segment}"\n',
+        "a string id of `.` or `..` goes into the path unescaped: `/api/Priority/..` is `/api`, "
+        "`/api/Priority/.` the collection (the bug of c7c7f03)",
+    ),
     # -- writes ---------------------------------------------------------------------------------
     _d(
         "update-id-dropped",
