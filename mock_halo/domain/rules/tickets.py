@@ -209,7 +209,8 @@ def write_action(
 
 
 def after_action(db: Records, row: Row, old: Row | None) -> None:
-    """A new action updates its ticket: ``lastactiondate``, and status/agent/team when set."""
+    """A new action updates its ticket: ``lastactiondate``, status/agent/team when set, and the
+    ticket's ``timetaken`` (the total of its actions' time) by the action's ``timetaken``."""
     if old is not None:
         return
     changes: Row = {"lastactiondate": db.now()}
@@ -220,6 +221,9 @@ def after_action(db: Records, row: Row, old: Row | None) -> None:
     current = db.tables["tickets"].rows.get(key)
     if current is None:  # an action on a ticket that does not exist (accepted, reported)
         return
+    spent = row.get("timetaken")
+    if isinstance(spent, int | float) and not isinstance(spent, bool) and spent > 0:
+        changes["timetaken"] = round(float(current.get("timetaken") or 0) + spent, 4)
     new = {**current, **changes}
     ticket_status_dates(db, new, current)
     db.replace("tickets", key, new)
