@@ -247,6 +247,8 @@ _TICKET_FILTERS = (
     Filter(param="asset_id", kind="hook", hook="linked_asset"),
     Filter(param="related_id", kind="hook", hook="related_ticket"),
     Filter(param="calendar_startdate", kind="hook", hook="calendar"),
+    Filter(param="includesubmittedonly", kind="hook", hook="submitted"),
+    Filter(param="submittedandagents", kind="hook", hook="submitted_or_assigned"),
 )
 
 # Tickets and projects share one table and all but their name, path and scopes (a partial of the

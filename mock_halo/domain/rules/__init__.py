@@ -68,6 +68,8 @@ FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | Non
     "linked_asset": tickets.parse_listed("asset_id", "assets"),
     "related_ticket": tickets.parse_listed("related_id", "related_tickets"),
     "calendar": tickets.parse_calendar,
+    "submitted": tickets.parse_submitted("includesubmittedonly", assigned=False),
+    "submitted_or_assigned": tickets.parse_submitted("submittedandagents", assigned=True),
     "ticket_assets": assets_and_kb.parse_ticket_assets,
     "linked_to_ticket": assets_and_kb.parse_linked_to_ticket,
     "review_due": assets_and_kb.parse_review_due,

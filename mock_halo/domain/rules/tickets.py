@@ -423,6 +423,52 @@ class ActionWindow:
         return lambda row: row["id"] in found
 
 
+def logging_agent(db: Records, ticket_id: Any) -> int | None:
+    """The agent who logged the ticket: the agent of its first action (the lowest id: Halo numbers
+    a ticket's actions in order, the first logs it); ``None`` when an end user logged it or it has
+    no action."""
+    actions = db.tables["actions"]
+    keys = actions.keys_where("ticket_id", ticket_id)
+    if not keys:
+        return None
+    first = min((actions.rows[k] for k in keys), key=lambda action: action.get("id") or 0)
+    agent = first.get("who_agentid") or first.get("actionby_agent_id")
+    return agent if agent not in UNSET_IDS else None
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """``includesubmittedonly``: "Returns tickets based on agent submitted ID's in the array" (the
+    agent who logged the ticket: `logging_agent`); ``submittedandagents`` ("agent and agent
+    submitted ID's") also keeps the tickets assigned to one of them (``agent_id``)."""
+
+    agents: frozenset[int]
+    assigned: bool
+
+    def predicate(self, db: Records) -> RowPredicate:
+        agents, assigned = self.agents, self.assigned
+        return lambda row: (
+            (assigned and row.get("agent_id") in agents) or logging_agent(db, row["id"]) in agents
+        )
+
+
+def parse_submitted(
+    param: str, *, assigned: bool
+) -> Callable[[Mapping[str, str], FieldErrors], Submitted | None]:
+    """The parser of ``param`` (a comma list of agent ids; parts that are not integers are skipped,
+    none filters nothing)."""
+
+    def parse(params: Mapping[str, str], errors: FieldErrors) -> Submitted | None:
+        agents = frozenset(
+            int(p)
+            for p in (params.get(param) or "").split(",")
+            if p.strip().isascii() and p.strip().isdigit()
+        )
+        return Submitted(agents=agents, assigned=assigned) if agents else None
+
+    return parse
+
+
 def parse_calendar(params: Mapping[str, str], errors: FieldErrors) -> ActionWindow | None:
     start = _bound(params, "calendar_startdate", errors)
     end = _bound(params, "calendar_enddate", errors, end=True)
