@@ -93,10 +93,14 @@ class ParamRule:
     parameter adds them to the response); by-id reads still carry them."""
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """For ``which``: each documented value and the fields (any set) a record it keeps has; the rule
-    applies only when the record has a field for every value."""
+    applies only when the record has a field for every value. For ``me``: each documented value and
+    the field compared (``extraportalfilter``: ``myticketsonly`` the ticket's ``user_id``)."""
     mine: str = ""
     """For ``me`` on another field than the agent's id: ``user``, the field's value on the end-user
     record linked to the agent the token acts as (``linked_agent_id``, as ``GET /Users/me``)."""
+    refers: str = ""
+    """For ``me`` with ``mine``: the record field that refers to the linked record itself (tickets'
+    ``user_id``), compared with that record's ``id`` rather than with a field of the same name."""
     own_id: bool = False
     """The parameter names the record's own id (``site_id`` on ``Site``): its first group is the
     record schema's name."""
@@ -752,6 +756,76 @@ RULES: tuple[ParamRule, ...] = (
         fields=("slastate", "slatimeleft", "slapercused", "slatimeelapsed", "slatimeremaining"),
         source="S2: 'Exclude sla calculation details in the response'; which fields inferred",
     ),
+    ParamRule(
+        pattern=r"includemyuseronly",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("user_id",),
+        source="S2: '(array of int) Returns tickets based on my user ID in the array.' (the ticket's "
+        "user_id)",
+    ),
+    ParamRule(
+        pattern=r"includetimetaken",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("timetaken",),
+        source="S2: '(bool) Include time taken in the response.'",
+    ),
+    ParamRule(
+        pattern=r"onlytime",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("timetaken",),
+        source="inferred (undescribed): tickets with time taken",
+    ),
+    ParamRule(
+        pattern=r"notime",
+        types=frozenset({"boolean"}),
+        act="present",
+        value=False,
+        fields=("timetaken",),
+        source="inferred (undescribed): tickets without time taken",
+    ),
+    ParamRule(
+        pattern=r"ismilestone",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("milestone_id",),
+        source="inferred (undescribed): tickets in a project milestone (milestone_id)",
+    ),
+    ParamRule(
+        pattern=r"prepayorcontractonly",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("contract_id",),
+        source="inferred (undescribed): tickets billed against a contract; prepay is not modelled, so "
+        "the contract part only",
+    ),
+    ParamRule(
+        pattern=r"billingcontractid",
+        types=_INTS,
+        act="field",
+        fields=("contract_id",),
+        source="inferred (undescribed): the contract the ticket is billed against (contract_id)",
+    ),
+    ParamRule(
+        pattern=r"extraportalfilter",
+        types=frozenset({"string"}),
+        act="me",
+        mine="user",
+        refers="user_id",
+        choices=(("myticketsonly", ("user_id",)), ("myclienttickets", ("client_id",))),
+        source="S2: '(string) Filter on the extraportalfilter field - 'MyTicketsOnly' for my tickets - "
+        "'MyClientTickets' for my client tickets.'; you are the end user linked to your agent (inferred)",
+    ),
+    ParamRule(
+        pattern=r"includuserdepartments",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("userdepartments",),
+        source="inferred (undescribed; the document's spelling): the departments of the ticket's user",
+    ),
     # -- agents, assets, invoices, quotes and KB articles ------------------------------------------
     ParamRule(
         pattern=r"excludeagent",
@@ -1125,6 +1199,11 @@ class Plan:
             elif act == "omit":
                 if _bool(raw) is True:
                     omit.extend(action.fields)
+            elif act == "me" and action.choices:
+                chosen = action.choices.get(str(raw).strip().lower(), ())
+                if chosen:  # another value than the documented ones filters nothing
+                    picked = dataclasses.replace(action, field=chosen[0])
+                    relations.append(_mine_through(picked, user() if user is not None else None))
             elif act == "me" and action.rule.mine:
                 if _bool(raw) is True:
                     relations.append(_mine_through(action, user() if user is not None else None))
@@ -1343,7 +1422,7 @@ def _resolve(
     if rule.own_id:
         own = found.group(1) == schema_name.lower()
         return Action(param=name, rule=rule, field="id", kind="int32", param_type=kind) if own else None
-    if rule.act == "which":
+    if rule.act in ("which", "me") and rule.choices:
         named = {value: tuple(lowered[f] for f in fields if f in lowered) for value, fields in rule.choices}
         every = all(named.values())
         return Action(param=name, rule=rule, choices=named, param_type=kind) if every else None
@@ -1656,7 +1735,8 @@ def _through(via: tuple[str, str], predicate: ParamPredicate) -> Callable[[Recor
 
 def _mine_through(action: Action, user: Mapping[str, Any] | None) -> Callable[[RecordLookup], ParamPredicate]:
     """Records whose ``action.field`` (on the record ``action.via`` refers to, when set) equals the
-    linked ``user``'s; none when there is no such user or it has no value."""
+    linked ``user``'s (its ``id`` when the field is the rule's ``refers``: tickets' ``user_id``); none
+    when there is no such user or it has no value."""
     name = action.field
 
     def bind(lookup: RecordLookup) -> ParamPredicate:
@@ -1666,7 +1746,12 @@ def _mine_through(action: Action, user: Mapping[str, Any] | None) -> Callable[[R
                 row = lookup(path, row.get(key)) or {}
             return _int(row.get(name))
 
-        mine = value(user) if user is not None else None
+        if user is None:
+            mine = None
+        elif name == action.rule.refers:  # the record refers to the linked user itself
+            mine = _int(user.get("id"))
+        else:
+            mine = value(user)
         return lambda row: mine not in (None, 0) and value(row) == mine
 
     return bind

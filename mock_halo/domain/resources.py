@@ -298,6 +298,7 @@ _ticket_spec = partial(
         "child_count_open": "open_children",
         "startdatetime": "project_start",
         "enddatetime": "project_end",
+        "userdepartments": "user_departments",
     },
     on_write="ticket",
     envelope_extras={"include_children": False},

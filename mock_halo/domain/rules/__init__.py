@@ -83,6 +83,7 @@ INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
     "project_start": tickets.project_start,
     "project_end": tickets.project_end,
     "agent_open_tickets": tickets.agent_open_tickets,
+    "user_departments": tickets.user_departments,
 }
 CONTENT: Mapping[str, Callable[[Records, Any, Row], tuple[bytes, str, str]]] = {
     "attachment": attachments.file_content,

@@ -500,6 +500,14 @@ def open_children(db: Records, row: Row) -> int:
     return sum(1 for k in table.keys_where("parent_id", row["id"]) if ticket_open(db, table.rows[k]))
 
 
+def user_departments(db: Records, row: Row) -> str:
+    """``includuserdepartments`` (the document's spelling): the names of the departments of the
+    ticket's user (its ``departments``), comma separated; ``""`` when it has none."""
+    user = db.tables["users"].rows.get(row.get("user_id")) or {}
+    names = (d.get("department_name") for d in user.get("departments") or () if isinstance(d, dict))
+    return ", ".join(name for name in names if name)
+
+
 def agent_open_tickets(db: Records, row: Row) -> int:
     """Agent ``showcounts``: how many open tickets the agent is assigned."""
     table = db.tables["tickets"]
