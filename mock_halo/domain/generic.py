@@ -172,6 +172,7 @@ class GenericStore:
         with self._lock:
             rows = [dict(row) for row in self._rows(collection).rows.values()]
         rules = list_plan(collection).read(params, me=me, user=user)
+        every = rows
         if rules.filters:
             predicates = rules.bind(lookup or _nothing)
             rows = [r for r in rows if all(p(r) for p in predicates)]
@@ -183,6 +184,9 @@ class GenericStore:
                 if any(isinstance(v, str) and search in v.lower() for v in r.values())
                 or (search.isdigit() and str(r.get("id")) == search)
             ]
+        if rules.either:  # an OR condition over the other filters (`params.ParamQuery.either`)
+            kept = {id(r) for r in rows}
+            rows = [r for r in every if id(r) in kept or any(p(r) for p in rules.either)]
         order = str(params.get("order") or "").strip()
         desc = bool(params.get("orderdesc"))
         if order or rules.then:

@@ -122,6 +122,9 @@ class ParamRule:
     """For ``searchrelated``: ``Path.key``, the records of Halo's ``Path`` whose ``key`` is this
     record's id (``Actions.ticket_id``: a ticket's actions); ``search`` also matches a record one of
     them matches on ``fields``."""
+    alternative: bool = False
+    """The parameter adds an OR condition: the records its predicate keeps are listed even when the
+    other filters (the table's, ``search``, the other parameters) leave them out (``allapprovers``)."""
     source: str
     """Where the meaning comes from: Halo's document (its parameter description) or ``inferred``."""
 
@@ -549,6 +552,63 @@ RULES: tuple[ParamRule, ...] = (
         fields=("opportunity_id",),
         source="S2: '(int) Filter by Users assigned to a particular opportunity'",
     ),
+    ParamRule(
+        pattern=r"slaonly",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("slaholdischecked", "slareleaseischecked"),
+        via="outcome_id>Outcome",
+        source="S2: '(bool) Only get SLA hold and release actions.'; that these are the actions whose "
+        "outcome holds or releases the SLA is inferred",
+    ),
+    ParamRule(
+        pattern=r"includeagentdetails",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        fields=("who_initials", "who_colour", "who_imgpath", "who_onlinestatus"),
+        source="S2: '(bool) Include agent details in the response.'; that the details are the who_ "
+        "fields of the agent who wrote the action is inferred",
+    ),
+    ParamRule(
+        pattern=r"mydepartment",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("departments",),
+        item="department_id",
+        mine="user",
+        source="S2: 'Include only Users that belong to your department in the response'; your "
+        "departments are those of the user linked to your agent (inferred)",
+    ),
+    ParamRule(
+        pattern=r"mysitecontact",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("maincontact_id",),
+        mine="user",
+        via="site_id>Site",
+        source="S2: 'Include only Users that belong to your site contact in the response'; your site "
+        "contact is the main contact of the site of the user linked to your agent (inferred)",
+    ),
+    ParamRule(
+        pattern=r"allapprovers",
+        types=frozenset({"boolean"}),
+        act="present",
+        fields=("ischangeapprover", "ispoapprover"),
+        alternative=True,
+        source="S2: '(bool) Adds an or condition to show all Users that are approvers in the "
+        "response.'; the approver fields are inferred (as approvers_only)",
+    ),
+    ParamRule(
+        pattern=r"licence_id",
+        types=frozenset({"int32"}),
+        act="field",
+        fields=("software",),
+        item="licence_id",
+        on=frozenset({"Users"}),
+        source="inferred (Users; undescribed): users with a software licence (their software items' "
+        "licence_id)",
+    ),
     # -- end of Actions, Client, Site, Users ----------------------------------------------------------
     # -- more tickets and clients ------------------------------------------------------------------
     ParamRule(
@@ -857,6 +917,23 @@ RULES: tuple[ParamRule, ...] = (
         source="S2 (Asset): '(bool) Include only the Assets that are consignable in the response.'",
     ),
     ParamRule(
+        pattern=r"exchangecalendars",
+        types=frozenset({"boolean"}),
+        act="flag",
+        fields=("exchange_authorized",),
+        source="S2 (Agent): '(bool) Filters on Agents that have exchange calendars synced.'; the field "
+        "inferred",
+    ),
+    ParamRule(
+        pattern=r"includenamedcount",
+        types=frozenset({"boolean"}),
+        act="include",
+        fields=("named_licences_in_use",),
+        on=frozenset({"Uname"}),
+        source="S2 (Agent): '(bool) Include the count of the number of Agents in the response.'; that "
+        "the count is Uname's named_licences_in_use, of the enabled agents, is inferred",
+    ),
+    ParamRule(
         pattern=r"shiftagentsonly",
         types=frozenset({"boolean"}),
         act="flag",
@@ -1162,6 +1239,7 @@ class Plan:
         agent, likewise; ``now``: the sandbox time as Halo writes it (``callplan``'s "in the
         past"; none: the wall clock)."""
         predicates: list[ParamPredicate] = []
+        either: list[ParamPredicate] = []
         relations: list[Callable[[RecordLookup], ParamPredicate]] = []
         first: list[str] = []
         search_also: list[str] = []
@@ -1239,7 +1317,9 @@ class Plan:
                     predicates.append(_before(action.field, now() if now is not None else _wall_clock()))
             else:
                 predicate = _predicate(action, raw)
-                if predicate is not None and action.via:
+                if predicate is not None and action.rule.alternative:
+                    either.append(predicate)
+                elif predicate is not None and action.via:
                     relations.append(_through(action.via, predicate))
                 elif predicate is not None:
                     predicates.append(predicate)
@@ -1268,6 +1348,7 @@ class Plan:
             search_related=tuple(related),
             drop=tuple(f for f in self.withheld if f not in include) + tuple(dict.fromkeys(omit)),
             offset=offset,
+            either=tuple(either),
         )
 
 
@@ -1298,6 +1379,9 @@ class ParamQuery:
     ``omit`` parameter names: ``excludeslacalcs``)."""
     offset: float = 0.0
     """``utcoffset``: hours added to every date of list rows (Halo answers UTC)."""
+    either: tuple[ParamPredicate, ...] = ()
+    """OR conditions (`ParamRule.alternative`): a record any of these keeps is listed even when the
+    other filters leave it out (``allapprovers``)."""
 
     @property
     def shapes(self) -> bool:
@@ -1735,24 +1819,26 @@ def _through(via: tuple[str, str], predicate: ParamPredicate) -> Callable[[Recor
 
 def _mine_through(action: Action, user: Mapping[str, Any] | None) -> Callable[[RecordLookup], ParamPredicate]:
     """Records whose ``action.field`` (on the record ``action.via`` refers to, when set) equals the
-    linked ``user``'s (its ``id`` when the field is the rule's ``refers``: tickets' ``user_id``); none
-    when there is no such user or it has no value."""
-    name = action.field
+    linked ``user``'s (its ``id`` when the field is the rule's ``refers``: tickets' ``user_id``; for a
+    list of objects, ``action.item``: the records sharing an item id with the user's:
+    ``mydepartment``); none when there is no such user or it has no value."""
+    name, item = action.field, action.item
 
     def bind(lookup: RecordLookup) -> ParamPredicate:
-        def value(row: Mapping[str, Any]) -> int | None:
+        def values(row: Mapping[str, Any]) -> frozenset[int | None]:
             if action.via:
                 key, path = action.via
                 row = lookup(path, row.get(key)) or {}
-            return _int(row.get(name))
+            found = [_int(i.get(item)) for i in _objects(row.get(name))] if item else [_int(row.get(name))]
+            return frozenset(found) - {None, 0}
 
         if user is None:
-            mine = None
+            mine: frozenset[int | None] = frozenset()
         elif name == action.rule.refers:  # the record refers to the linked user itself
-            mine = _int(user.get("id"))
+            mine = frozenset({_int(user.get("id"))}) - {None, 0}
         else:
-            mine = value(user)
-        return lambda row: mine not in (None, 0) and value(row) == mine
+            mine = values(user)
+        return lambda row: bool(mine & values(row))
 
     return bind
 

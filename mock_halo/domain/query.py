@@ -119,7 +119,7 @@ class ListQuery:
                         filters.append(found)
                 continue
             raw = params.get(flt.param)
-            if raw is None or raw == "":
+            if raw is None or raw == "" or any(flag(params.get(p)) for p in flt.unless):
                 continue
             if flt.kind == "int":
                 # a value that is not an int32 filters nothing: documented int parameters are refused
@@ -167,6 +167,7 @@ HOOK_PARAMS: Mapping[str, tuple[str, ...]] = {
     "ticket_assets": ("ticket_id",),
     "linked_to_ticket": ("linked_to_ticket",),
     "review_due": ("needsreview",),
+    "ticket_family": ("ischildnotes", "isrelatednotes"),
 }
 """The parameters each hook filter reads (``Filter(kind="hook")``)."""
 

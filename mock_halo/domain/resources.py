@@ -79,6 +79,9 @@ class Filter:
     field: str = ""
     value: object = True
     hook: str = ""
+    unless: tuple[str, ...] = ()
+    """Boolean parameters that, when true, leave this filter's parameter to a hook filter that reads
+    it another way (an action list's ``ticket_id`` with ``ischildnotes``: the ticket's children)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -418,7 +421,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         required=("name",),
         filters=(Filter(param="team_id", kind="int", field="team_id"),),
         search_fields=("name", "email"),
-        included={"ticket_count": "agent_open_tickets"},
+        included={"ticket_count": "agent_open_tickets", "named_licences_in_use": "agent_named_count"},
         notes="`team_id` is the agent's default team; `team` (its name) is computed.",
     ),
     _lookup_spec(
@@ -603,9 +606,20 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         names={"new_status_name": ("new_status", "name")},
         answered_by_name={"new_team": "name"},  # `Actions.new_team` is documented as a string
         required=("ticket_id",),
-        filters=(Filter(param="ticket_id", kind="int", field="ticket_id"),),
+        filters=(
+            Filter(
+                param="ticket_id", kind="int", field="ticket_id", unless=("ischildnotes", "isrelatednotes")
+            ),
+            Filter(param="ischildnotes", kind="hook", hook="ticket_family"),
+        ),
         search_fields=("note",),
         compute="action",
+        included={
+            "who_initials": "action_agent_initials",
+            "who_colour": "action_agent_colour",
+            "who_imgpath": "action_agent_photo",
+            "who_onlinestatus": "action_agent_status",
+        },
         on_write="action",
         after_write="action",
         by_name={
@@ -618,7 +632,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         not_implemented=(
             "listing by date range without ticket_id (returns nothing)",
             "/Actions/Review and /Actions/reaction answer with generic behaviour only",
-            "the list flags about other tickets (ischildnotes, isrelatednotes, intraticketonly) and slaonly",
+            "the list flag intraticketonly (its description is cut short in Halo's document)",
         ),
         notes="Ids are per ticket; list, get and delete need `ticket_id`.",
     ),

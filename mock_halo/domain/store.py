@@ -30,7 +30,7 @@ from typing import Any
 
 from halo_sandbox.mock.domain.coercion import coerce_item
 from halo_sandbox.mock.domain.customfields import custom_values
-from halo_sandbox.mock.domain.params import sort_rows
+from halo_sandbox.mock.domain.params import ParamPredicate, sort_rows
 from halo_sandbox.mock.domain.query import ROUTE_INT, Listing, ListQuery
 from halo_sandbox.mock.domain.records import Records
 from halo_sandbox.mock.domain.rendering import detailed_base, ref_name, render
@@ -187,6 +187,9 @@ class HaloStore:
                     and (not search or k in related or matches(rows[k], search_fields, search))
                 ]
                 whole = False
+            if query.rules.either:
+                keys = self._or_else(spec, table, keys, query.rules.either)
+                whole = False
             if query.rules.then:
                 keys = self._ordered_by_levels(spec, table, keys, query)
             elif query.order:
@@ -227,6 +230,15 @@ class HaloStore:
         id, ``None`` when there is none (`params.RecordLookup`, for the generic collections' lists)."""
         with self._locks.reading:
             return self._lookup(path, id)
+
+    def _or_else(
+        self, spec: ResourceSpec, table: Table, keys: Sequence[Key], either: tuple[ParamPredicate, ...]
+    ) -> Sequence[Key]:
+        """``keys`` and the records of the resource's view any of ``either`` keeps (an OR condition
+        over the other filters: `params.ParamQuery.either`), in key order; the caller holds the lock."""
+        kept, rows = set(keys), table.rows
+        base = table.select({spec.view[0]: spec.view[1]}, {}) if spec.view else table.order
+        return [k for k in base if k in kept or any(p(rows[k]) for p in either)]
 
     def _searched_related(
         self, related: tuple[tuple[str, str, tuple[str, ...]], ...], needle: str

@@ -76,6 +76,7 @@ FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | Non
     "invoice_type": billing.parse_invoice_type,
     "invoice_awaiting_approval": billing.parse_awaiting_approval,
     "quote_needs_processing": billing.parse_needs_processing,
+    "ticket_family": tickets.parse_family,
 }
 INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
     "child_ids": tickets.child_ids,
@@ -84,6 +85,11 @@ INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
     "project_end": tickets.project_end,
     "agent_open_tickets": tickets.agent_open_tickets,
     "user_departments": tickets.user_departments,
+    "agent_named_count": people.agent_named_count,
+    "action_agent_initials": tickets.ACTION_AGENT["who_initials"],
+    "action_agent_colour": tickets.ACTION_AGENT["who_colour"],
+    "action_agent_photo": tickets.ACTION_AGENT["who_imgpath"],
+    "action_agent_status": tickets.ACTION_AGENT["who_onlinestatus"],
 }
 CONTENT: Mapping[str, Callable[[Records, Any, Row], tuple[bytes, str, str]]] = {
     "attachment": attachments.file_content,

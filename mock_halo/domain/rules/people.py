@@ -60,3 +60,17 @@ def details_team(db: Records, row: Row, out: Row) -> None:
                 )
     out["agents"] = members
     out["managers"] = [m for m in members if m["is_manager"]]
+
+
+UNASSIGNED_AGENT = 1
+"""Halo's Unassigned agent (`params` leaves it out of lists unless ``includeunassigned``)."""
+
+
+def agent_named_count(db: Records, row: Row) -> int:
+    """Agent ``includenamedcount``: "the count of the number of Agents" (as ``named_licences_in_use``):
+    the agents that can work, not disabled, neither the Unassigned agent (id 1) nor API agents."""
+    return sum(
+        1
+        for agent in db.tables["agents"].rows.values()
+        if agent["id"] != UNASSIGNED_AGENT and not agent.get("isdisabled") and not agent.get("isapiagent")
+    )

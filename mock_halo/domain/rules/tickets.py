@@ -119,6 +119,8 @@ def compute_action(db: Records, row: Row, out: Row, detail: bool) -> None:
     agent = row.get("who_agentid") or row.get("actionby_agent_id")
     user = row.get("actionby_user_id")
     out["who"] = db.name("agents", agent) or db.name("users", user)
+    if detail:
+        out.update((name, value(db, row)) for name, value in ACTION_AGENT.items())
     if row.get("outcome_id") and not row.get("outcome"):
         out["outcome"] = db.name("outcomes", row["outcome_id"], "outcome")
     out["attachment_count"] = len(
@@ -477,6 +479,42 @@ def parse_calendar(params: Mapping[str, str], errors: FieldErrors) -> ActionWind
     return ActionWindow(start=start, end=end)
 
 
+@dataclass(frozen=True, slots=True)
+class TicketFamily:
+    """An action list's ``ticket_id`` read with ``ischildnotes`` ("Only get actions from child
+    tickets": the tickets whose ``parent_id`` is it) or ``isrelatednotes`` ("Only get actions from
+    related tickets": those its ``related_tickets`` list); with both, either kind. ``ticket`` is
+    ``None`` when the ticket id is not an integer (then nothing matches)."""
+
+    ticket: int | None
+    children: bool
+    related: bool
+
+    def predicate(self, db: Records) -> RowPredicate:
+        wanted: set[Any] = set()
+        tickets = db.tables["tickets"]
+        if self.ticket is not None and self.children:
+            wanted.update(tickets.rows[k]["id"] for k in tickets.keys_where("parent_id", self.ticket))
+        parent = tickets.rows.get(self.ticket) if self.ticket is not None else None
+        if parent is not None and self.related:
+            wanted.update(i.get("id") for i in parent.get("related_tickets") or () if isinstance(i, dict))
+        wanted.discard(self.ticket)
+        return lambda row: row.get("ticket_id") in wanted
+
+
+def parse_family(params: Mapping[str, str], errors: FieldErrors) -> TicketFamily | None:
+    """``ischildnotes``/``isrelatednotes`` (true or 1) with the list's ``ticket_id``; without either
+    the table's plain ``ticket_id`` filter applies."""
+    children, related = (
+        (params.get(p) or "").strip().lower() in ("true", "1") for p in ("ischildnotes", "isrelatednotes")
+    )
+    if not (children or related):
+        return None
+    raw = (params.get("ticket_id") or "").strip()
+    ticket = int(raw) if raw.lstrip("-").isascii() and raw.lstrip("-").isdigit() else None
+    return TicketFamily(ticket=ticket, children=children, related=related)
+
+
 # -- fields a list row carries when asked (``ResourceSpec.included``) ------------------------------
 def child_ids(db: Records, row: Row) -> list[int]:
     """``includechildids``: the ids of the ticket's child tickets."""
@@ -506,6 +544,28 @@ def user_departments(db: Records, row: Row) -> str:
     user = db.tables["users"].rows.get(row.get("user_id")) or {}
     names = (d.get("department_name") for d in user.get("departments") or () if isinstance(d, dict))
     return ", ".join(name for name in names if name)
+
+
+def action_agent(attr: str, unset: Any) -> Callable[[Records, Row], Any]:
+    """``includeagentdetails``: an action's ``who_<x>`` field, the ``attr`` of the agent who wrote it
+    (``who_agentid``, else ``actionby_agent_id``); ``unset`` for an action by an end user."""
+
+    def value(db: Records, row: Row) -> Any:
+        agent = db.row("agents", row.get("who_agentid") or row.get("actionby_agent_id"))
+        found = agent.get(attr) if agent is not None else None
+        return unset if found is None else found
+
+    return value
+
+
+ACTION_AGENT: Mapping[str, Callable[[Records, Row], Any]] = {
+    "who_initials": action_agent("initials", ""),
+    "who_colour": action_agent("colour", ""),
+    "who_imgpath": action_agent("agentphotopath", ""),
+    "who_onlinestatus": action_agent("onlinestatus", 0),
+}
+"""The ``who_*`` fields of an action from its agent: list rows carry them with
+``includeagentdetails=true`` (`ResourceSpec.included`), a read by id always."""
 
 
 def agent_open_tickets(db: Records, row: Row) -> int:
