@@ -114,6 +114,10 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
         }
     },
     "attached": {"withattachments": _FLAG},
+    "ticket_family": {
+        "ischildnotes": {**_FLAG, "description": "true/1: the actions of ticket_id's child tickets"},
+        "isrelatednotes": {**_FLAG, "description": "true/1: the actions of ticket_id's related tickets"},
+    },
     "linked_asset": {"asset_id": {"type": "integer", **INT32}},
     "related_ticket": {"related_id": {"type": "integer", **INT32}},
     "calendar": {
