@@ -450,6 +450,17 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         required=("outcome",),
         search_fields=("outcome",),
     ),
+    _lookup_spec(
+        name="asset_types",
+        singular="Asset type",
+        path="AssetType",
+        table="asset_types",
+        fields=_types(id="id", str="name icon assetgroup_name", int="assetgroup_id"),
+        required=("name",),
+        read_scope="read:assets",
+        notes="Halo `Xtype`: an asset's `assettype_id` names one; its group is `assetgroup_id` (asset "
+        "groups themselves are not a table: `/AssetGroup` is generic).",
+    ),
     ResourceSpec(
         name="clients",
         singular="Client",
@@ -807,7 +818,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         custom_fields=(CustomField(id=501, name="CFWarrantyRef", label="Warranty reference"),),
         read_scope="read:assets",
         edit_scope="edit:assets",
-        not_implemented=("asset types are a free-text `assettype_name`, not a resource",),
+        not_implemented=("`assettype_name` is stored as sent, not computed from the asset type",),
     ),
     ResourceSpec(
         name="attachments",

@@ -298,6 +298,7 @@ CREATE_BODIES = {
     "agents": {"name": "New Agent", "team_id": 1},
     "categories": {"value": "Email"},
     "outcomes": {"outcome": "Phone call"},
+    "asset_types": {"name": "Printer", "assetgroup_id": 1},
     "clients": {"name": "Umbrella"},
     "sites": {"name": "HQ", "client_id": 104},
     "users": {"name": "Jo Bloggs", "site_id": 7},
