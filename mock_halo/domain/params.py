@@ -91,6 +91,9 @@ class ParamRule:
     withheld: bool = False
     """For ``include``: list rows carry the fields only when asked (the description says the
     parameter adds them to the response); by-id reads still carry them."""
+    needs: str = ""
+    """For ``include``: another parameter the description says must be given at the same time
+    (Asset ``includeassetfields`` needs ``assettype_id``); without it the fields are not added."""
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """For ``which``: each documented value and the fields (any set) a record it keeps has; the rule
     applies only when the record has a field for every value. For ``me``: each documented value and
@@ -1060,6 +1063,46 @@ RULES: tuple[ParamRule, ...] = (
         source="S2 (Asset): '(bool) Exclude the Asset icon in the response.'",
     ),
     ParamRule(
+        pattern=r"mine",
+        types=frozenset({"boolean"}),
+        act="me",
+        fields=("users",),
+        item="id",
+        mine="user",
+        refers="users",
+        on=frozenset({"Device"}),
+        source="S2 (Asset): '(bool) Include only the Assets that belong to yourself in the response.'; "
+        "yourself is the end user linked to your agent, the asset's users (inferred)",
+    ),
+    ParamRule(
+        pattern=r"assets",
+        types=frozenset({"string"}),
+        act="field",
+        fields=("id",),
+        on=frozenset({"Device"}),
+        source="inferred (Asset; undescribed): a comma list of the assets' ids",
+    ),
+    ParamRule(
+        pattern=r"includeassetfields",
+        types=frozenset({"boolean"}),
+        act="include",
+        withheld=True,
+        needs="assettype_id",
+        fields=("fields",),
+        source="S2 (Asset): '(bool) Include asset fields in the response - must also specify the URL "
+        "parameter 'assettype_id' at the same time.'",
+    ),
+    ParamRule(
+        pattern=r"assetgroup_id|assetgroups",
+        types=frozenset({"int32", "string"}),
+        act="field",
+        fields=("assetgroup_id",),
+        via="assettype_id>AssetType",
+        source="S2 (Asset): '(int) Filter by Assets belonging to a particular Asset group.', '(string) "
+        "Filter Assets on asset groups, comma seperated ids.'; an asset's group is its asset type's "
+        "(Xtype assetgroup_id: inferred)",
+    ),
+    ParamRule(
         pattern=r"my_approvals",
         types=frozenset({"boolean"}),
         act="me",
@@ -1272,7 +1315,8 @@ class Plan:
             elif act == "idonly":
                 keep = action.rule.fields if _bool(raw) is True else keep
             elif act == "include":
-                if _bool(raw) is True:
+                needed = action.rule.needs
+                if _bool(raw) is True and (not needed or params.get(needed) not in (None, "")):
                     include.extend(action.fields)
             elif act == "omit":
                 if _bool(raw) is True:

@@ -168,6 +168,10 @@ HOOK_PARAMS: Mapping[str, tuple[str, ...]] = {
     "linked_to_ticket": ("linked_to_ticket",),
     "review_due": ("needsreview",),
     "ticket_family": ("ischildnotes", "isrelatednotes"),
+    "selected_for_client": ("previously_selected_client_id",),
+    "selected_for_site": ("previously_selected_site_id",),
+    "selected_for_user": ("previously_selected_user_id",),
+    "stock_locations": ("stocklocation",),
 }
 """The parameters each hook filter reads (``Filter(kind="hook")``)."""
 

@@ -77,6 +77,10 @@ FILTERS: Mapping[str, Callable[[Mapping[str, str], FieldErrors], RowFilter | Non
     "invoice_awaiting_approval": billing.parse_awaiting_approval,
     "quote_needs_processing": billing.parse_needs_processing,
     "ticket_family": tickets.parse_family,
+    "selected_for_client": assets_and_kb.parse_selected_for("client_id"),
+    "selected_for_site": assets_and_kb.parse_selected_for("site_id"),
+    "selected_for_user": assets_and_kb.parse_selected_for("user_id"),
+    "stock_locations": people.parse_stock_locations,
 }
 INCLUDED: Mapping[str, Callable[[Records, Row], Any]] = {
     "child_ids": tickets.child_ids,

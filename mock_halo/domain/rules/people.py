@@ -2,12 +2,15 @@
 team's ``includedetails=true`` reads expand.
 
 A user's ``client_id`` defaults to its site's client and must match it; a client shows how
-many open tickets it has.
+many open tickets it has; a site list can keep only the stock locations it names.
 """
 
 from __future__ import annotations
 
-from halo_sandbox.mock.domain.records import Records
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from halo_sandbox.mock.domain.records import Records, RowPredicate
 from halo_sandbox.mock.domain.resources import UNSET_IDS, ResourceSpec
 from halo_sandbox.mock.engine.rows import Row
 from halo_sandbox.mock.exceptions import FieldErrors
@@ -29,6 +32,25 @@ def compute_client(db: Records, row: Row, out: Row, detail: bool) -> None:
     out["open_ticket_count"] = len(
         db.tables["tickets"].compound[("client_id", "open")].get((row["id"], True), ())
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StockLocations:
+    """Only the sites that are stock locations (``isstocklocation``) and whose id is in ``ids``."""
+
+    ids: frozenset[int]
+
+    def predicate(self, db: Records) -> RowPredicate:
+        ids = self.ids
+        return lambda row: bool(row.get("isstocklocation")) and row.get("id") in ids
+
+
+def parse_stock_locations(params: Mapping[str, str], errors: FieldErrors) -> StockLocations | None:
+    """Site ``stocklocation`` ("(string) Filter on stock locations, comma separated."): a comma list of
+    site ids; parts that are not ints are skipped, and a list with none filters nothing."""
+    parts = (p.strip() for p in (params.get("stocklocation") or "").split(","))
+    ids = frozenset(int(p) for p in parts if p.lstrip("-").isascii() and p.lstrip("-").isdigit())
+    return StockLocations(ids) if ids else None
 
 
 # -- includedetails ---------------------------------------------------------------------------------
