@@ -70,6 +70,22 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
     },
     "invoice_awaiting_approval": {"awaiting_approval": dict(_FLAG)},
     "quote_needs_processing": {"needsprocessing": dict(_FLAG)},
+    **{
+        f"selected_for_{who}": {
+            f"previously_selected_{who}_id": {
+                "type": "integer",
+                **INT32,
+                "description": f"the assets a ticket of that {who} links",
+            }
+        }
+        for who in ("client", "site", "user")
+    },
+    "stock_locations": {
+        "stocklocation": {
+            "type": "string",
+            "description": "comma-separated site ids: only the stock-location sites among them",
+        }
+    },
     "review_due": {
         "needsreview": {
             "type": ["boolean", "string"],
