@@ -134,6 +134,18 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
         "ischildnotes": {**_FLAG, "description": "true/1: the actions of ticket_id's child tickets"},
         "isrelatednotes": {**_FLAG, "description": "true/1: the actions of ticket_id's related tickets"},
     },
+    "submitted": {
+        "includesubmittedonly": {
+            "type": "string",
+            "description": "comma list of agent ids: tickets whose first action's agent is one of them",
+        }
+    },
+    "submitted_or_assigned": {
+        "submittedandagents": {
+            "type": "string",
+            "description": "comma list of agent ids: tickets logged by, or assigned to, one of them",
+        }
+    },
     "linked_asset": {"asset_id": {"type": "integer", **INT32}},
     "related_ticket": {"related_id": {"type": "integer", **INT32}},
     "calendar": {
