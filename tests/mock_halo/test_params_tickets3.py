@@ -116,6 +116,21 @@ async def test_tickets_with_and_without_time(client: httpx.AsyncClient, auth_hea
     assert record["timetaken"] == 0.75
 
 
+async def test_a_ticket_time_stays_a_number_past_the_largest_double(
+    client: httpx.AsyncClient, auth_headers: H
+) -> None:
+    # Each action's 1e308 hours is a valid double; their total is not: the ticket keeps a finite time
+    # (JSON has no infinity) and both actions are stored.
+    huge = {"ticket_id": 45920, "note": "Long job.", "outcome": "Private Note", "timetaken": 1e308}
+    for _ in range(2):
+        added = await client.post("/api/Actions", headers=auth_headers, json=[huge])
+        assert added.status_code in (200, 201), added.text
+    record = (await client.get("/api/Tickets/45920", headers=auth_headers)).json()
+    assert isinstance(record["timetaken"], float) and record["timetaken"] >= 1e308
+    listed = await tickets(client, auth_headers, ticketids="45920", includetimetaken="true")
+    assert listed[0]["timetaken"] == record["timetaken"]
+
+
 async def test_contract_billing(client: httpx.AsyncClient, auth_headers: H) -> None:
     # prepayorcontractonly, billingcontractid: undescribed; read as tickets billed against a contract
     # (prepay is not modelled), against that contract

@@ -10,6 +10,7 @@ from the site or type). An action stamps the ticket's ``lastactiondate`` and app
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -225,7 +226,9 @@ def after_action(db: Records, row: Row, old: Row | None) -> None:
         return
     spent = row.get("timetaken")
     if isinstance(spent, int | float) and not isinstance(spent, bool) and spent > 0:
-        changes["timetaken"] = round(float(current.get("timetaken") or 0) + spent, 4)
+        total = round(float(current.get("timetaken") or 0) + spent, 4)
+        if math.isfinite(total):  # two actions of 1e308 hours: the ticket keeps its finite total
+            changes["timetaken"] = total
     new = {**current, **changes}
     ticket_status_dates(db, new, current)
     db.replace("tickets", key, new)
