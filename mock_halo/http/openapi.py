@@ -64,8 +64,8 @@ _HOOK_PARAMS: Mapping[str, Mapping[str, dict[str, Any]]] = {
     "invoice_type": {
         "rinvoice_type": {
             "type": "string",
-            "enum": ["contracts", "invoices", "both"],
-            "description": "contracts: invoices naming a contract; invoices: the others; both: all",
+            "description": "contracts: invoices naming a contract; invoices: the others; both (or any "
+            "other value, case aside): all",
         }
     },
     "invoice_awaiting_approval": {"awaiting_approval": dict(_FLAG)},
