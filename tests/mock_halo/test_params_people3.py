@@ -21,6 +21,7 @@ import pytest
 
 from halo_sandbox.mock.config import MockSettings
 from tests.mock_halo.test_params import H, documented, ids, rows
+from tests.mock_halo.test_params_people import full
 
 pytestmark = pytest.mark.anyio
 
@@ -28,16 +29,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def settings() -> MockSettings:
     return MockSettings(rate_limit=None)
-
-
-async def full(client: httpx.AsyncClient, headers: H, path: str, listed: list[dict[str, Any]]) -> list[Any]:
-    """Each listed record as ``GET path/{id}`` answers it (every field of its schema)."""
-    out = []
-    for record in listed:
-        answer = await client.get(f"/api{path}/{record['id']}", headers=headers)
-        assert answer.status_code == 200, answer.text
-        out.append(answer.json())
-    return out
 
 
 async def actions(client: httpx.AsyncClient, headers: H, ticket: int, **params: Any) -> list[Any]:
