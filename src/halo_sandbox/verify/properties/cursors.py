@@ -91,11 +91,11 @@ async def cursors(ctx: Context) -> list:
         return [ctx.check("cursors", "list tools", "skipped", "no list tool pages with a cursor")]
     checks = []
     for mapped in tools:
-        checks.append(await _one_tool(ctx, mapped, [t for t in tools if t.name != mapped.name]))
+        checks.extend(await _one_tool(ctx, mapped, [t for t in tools if t.name != mapped.name]))
     return checks
 
 
-async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) -> Any:
+async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) -> list[Any]:
     schema = ctx.schema(mapped.name)
     paging = paging_of(schema)
     size = min(max(paging.low, 2), paging.high)
@@ -103,23 +103,25 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
     second = dataset(ctx, mapped.resource, schema, 3 * size)
     if isinstance(first, str) or isinstance(second, str):
         why = first if isinstance(first, str) else second
-        return ctx.check(
-            "cursors", mapped.name, "skipped", f"no dataset of its own ({why})", tool=mapped.name
-        )
+        return [
+            ctx.check("cursors", mapped.name, "skipped", f"no dataset of its own ({why})", tool=mapped.name)
+        ]
     args, _ = first
     if paging.size_param:
         args[paging.size_param] = size
     page = await ctx.probe.call(mapped.name, args)
     cursor = find_cursor(decoded(page.payload())) if page.ok else None
     if not cursor:
-        return ctx.check(
-            "cursors",
-            mapped.name,
-            "skipped",
-            f"the first page of {3 * size} records (page size {size}) gave no cursor",
-            tool=mapped.name,
-            calls=[page],
-        )
+        return [
+            ctx.check(
+                "cursors",
+                mapped.name,
+                "skipped",
+                f"the first page of {3 * size} records (page size {size}) gave no cursor",
+                tool=mapped.name,
+                calls=[page],
+            )
+        ]
     other_filter = {**second[0], **({paging.size_param: size} if paging.size_param else {})}
     other = next(((o, a) for o in others if (a := read_call(ctx, o)) is not None), None)
     cursor_param = paging.step_param or "cursor"
@@ -147,8 +149,8 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
         elif example.kind == "other filter":
             call_args = dict(other_filter)
         elif example.kind == "other tool, same filter":
-            if same_filter is None:
-                return None  # no other cursor tool with the same filter
+            if isinstance(same_filter, str):
+                return None  # no other cursor tool with the same filter: a check says so below
             tool, call_args = same_filter[0], dict(same_filter[1])
         elif other is not None:
             tool, call_args = other[0], dict(other[1])
@@ -174,26 +176,48 @@ async def _one_tool(ctx: Context, mapped: MappedTool, others: list[MappedTool]) 
         describe=CursorExample.describe,
         explicit=[CursorExample(kind=k, position=len(cursor) // 2) for k in KINDS],
     )
+    not_run = (
+        [
+            ctx.check(
+                "cursors",
+                f"{mapped.name} / other tool, same filter",
+                "skipped",
+                f"not run: {same_filter}",
+                tool=mapped.name,
+            )
+        ]
+        if isinstance(same_filter, str)
+        else []
+    )
     settled = found.unsettled(ctx, "cursors", mapped.name, calls_before=[page])
     if settled is not None:
-        return settled
-    return ctx.check(
-        "cursors",
-        mapped.name,
-        "passed",
-        f"{found.examples} tampered or reused cursors refused or answered with the call's own records",
-        tool=mapped.name,
-    )
+        return [settled, *not_run]
+    return [
+        ctx.check(
+            "cursors",
+            mapped.name,
+            "passed",
+            f"{found.examples} tampered or reused cursors refused or answered with the call's own records",
+            tool=mapped.name,
+        ),
+        *not_run,
+    ]
 
 
 def _same_filter_tool(
     ctx: Context, mapped: MappedTool, filters: dict[str, Any], size: int
-) -> tuple[MappedTool, dict[str, Any]] | None:
+) -> tuple[MappedTool, dict[str, Any]] | str:
     """Another cursor-paged list tool taking the very filter the cursor was issued with (the sites of
     the client whose tickets were paged), with records seeded under it: a cursor checked only against
-    its filters, not its tool, is accepted there."""
+    its filters, not its tool, is accepted there. The seeded records count only when the mock's own
+    list selects them under that filter (a filter that reads something else than a field of that name,
+    KBArticle ``client_id`` through its access list, a ``search`` over names), and enough of them for a
+    second page: else the cursor's position answers nothing and proves nothing. Without such a tool,
+    why (the scenario is then skipped, and the check says so)."""
     if not filters:
-        return None
+        return "the cursor was issued without a filter"
+    tried: list[str] = []
+    text = next((v for v in filters.values() if isinstance(v, str)), None)
     for other in ctx.mapped("list"):
         schema = ctx.schema(other.name)
         other_paging = paging_of(schema)
@@ -205,18 +229,29 @@ def _same_filter_tool(
             or not all(k in (schema.get("properties") or {}) for k in filters)
         ):
             continue
-        marker = ctx.unique("cursor")
+        tried.append(other.name)
+        # a text filter (``search``) finds records holding its text: it is the seeded records' marker
+        marker = text if text is not None else ctx.unique("cursor")
         base = sample_values(ctx, spec, marker) if spec.sample else {"name": marker}
         try:
             for _ in range(3 * size):
                 ctx.store.post(resource=spec.name, body=[{**base, **filters}])
         except Exception:  # the sandbox refused the sample: no dataset for this tool
             continue
+        selected = store_rows(ctx.store, spec.name, {k: str(v) for k, v in filters.items()})
+        if len(selected) < 2 * size:
+            continue
         args = dict(filters)
         if other_paging.size_param:
             args[other_paging.size_param] = min(max(size, other_paging.low), other_paging.high)
         return other, args
-    return None
+    names = ", ".join(sorted(filters))
+    if not tried:
+        return f"no other cursor-paged list tool takes {names}"
+    return (
+        f"no other cursor-paged list tool taking {names} ({', '.join(tried)}) selects records seeded "
+        f"under that filter for a second page"
+    )
 
 
 async def _skipped(
