@@ -39,8 +39,9 @@ def package_root() -> Path:
     return Path(halo_sandbox.__file__).resolve().parent.parent
 
 
-async def verify_our_server() -> Report:
-    """verify's full run against our MCP server (every curated tool), served in-process."""
+async def verify_our_server(*, only: tuple[str, ...] = (), examples: int = EXAMPLES) -> Report:
+    """verify's run against our MCP server (every curated tool), served in-process: every property,
+    or ``only`` those."""
     sandbox_port = free_port()
     credentials = MockSettings()
     halo = HaloClient(
@@ -53,7 +54,7 @@ async def verify_our_server() -> Report:
         async with serving(app, log_level="critical") as port:
             target = ServerTarget(url=f"http://127.0.0.1:{port}/mcp")
             return await run_verify(
-                VerifyOptions(target=target, sandbox_port=sandbox_port, examples=EXAMPLES)
+                VerifyOptions(target=target, sandbox_port=sandbox_port, only=only, examples=examples)
             )
     finally:
         await halo.aclose()

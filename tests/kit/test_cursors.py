@@ -14,14 +14,9 @@ from typing import Any
 
 import pytest
 
-from halo_sandbox.harness import free_port, serving
-from halo_sandbox.mock.config import MockSettings
+from contracts.engine import verify_our_server
 from halo_sandbox.server import executor
 from halo_sandbox.server.cursor import CursorCodec
-from halo_sandbox.server.mcp_app import build_mcp_server
-from halo_sandbox.server.transports import mcp_asgi_app
-from halo_sandbox.server.upstream import HaloClient
-from halo_sandbox.verify import ServerTarget, VerifyOptions, run_verify
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio, pytest.mark.verify_runs]
 
@@ -38,22 +33,7 @@ class ToolUnboundCodec(CursorCodec):
 
 
 async def _cursors_run():
-    sandbox_port = free_port()
-    credentials = MockSettings()
-    halo = HaloClient(
-        base_url=f"http://127.0.0.1:{sandbox_port}",
-        client_id=credentials.client_id,
-        client_secret=credentials.client_secret,
-    )
-    app = mcp_asgi_app(lambda: build_mcp_server(halo=halo), sse_path=None)
-    try:
-        async with serving(app, log_level="critical") as port:
-            target = ServerTarget(url=f"http://127.0.0.1:{port}/mcp")
-            return await run_verify(
-                VerifyOptions(target=target, sandbox_port=sandbox_port, only=("cursors",), examples=1)
-            )
-    finally:
-        await halo.aclose()
+    return await verify_our_server(only=("cursors",), examples=1)
 
 
 async def test_a_cursor_another_list_tool_accepts_fails_cursors(monkeypatch):

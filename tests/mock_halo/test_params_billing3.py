@@ -14,12 +14,11 @@ approved (504 turned into a sales order, `salesorder_id`) and 507 rejected.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 from tests.mock_halo.test_params import H, documented, ids, rows, settings
+from tests.mock_halo.test_params_people import full
 
 __all__ = ["settings"]  # the fixture: a mock without rate limit
 
@@ -28,23 +27,13 @@ pytestmark = pytest.mark.anyio
 EVERY_INVOICE = {"includecredits": "true", "includepoinvoices": "true"}
 
 
-async def records(client: httpx.AsyncClient, headers: H, path: str, found: list[dict[str, Any]]) -> list[Any]:
-    """The records of ``found`` list rows, read by id (every field of the record)."""
-    out = []
-    for row in found:
-        answer = await client.get(f"/api{path}/{row['id']}", headers=headers)
-        assert answer.status_code == 200, answer.text
-        out.append(answer.json())
-    return out
-
-
 async def test_credit_notes_only_when_asked(client: httpx.AsyncClient, auth_headers: H) -> None:
     # "includecredits: (bool) Include invoice type credits in the response."
     # "includeinvoices: (bool) Include invoice type invoice in the response."
     # A credit note names the invoice it credits (`creditlinkedtoinvoiceid`); credits are left out
     # unless asked, invoices listed unless `includeinvoices=false` (inferred)
     documented("/Invoice", "includecredits", "includeinvoices")
-    every = await records(
+    every = await full(
         client,
         auth_headers,
         "/Invoice",
@@ -69,7 +58,7 @@ async def test_purchase_order_invoices_only_when_asked(client: httpx.AsyncClient
     # "includepoinvoices" (undescribed: invoices raised from a purchase order, `purchaseorder_id`,
     # are left out unless asked, as credits are; inferred)
     documented("/Invoice", "includepoinvoices", "purchaseorder_id")
-    every = await records(
+    every = await full(
         client,
         auth_headers,
         "/Invoice",
@@ -91,7 +80,7 @@ async def test_contract_invoices_or_the_others(client: httpx.AsyncClient, auth_h
     # "rinvoice_type: (string) Filter on invoice type - values 'contracts', 'invoices', 'both'."
     # (a contract invoice names its contract, `contract_id`: inferred)
     documented("/Invoice", "rinvoice_type")
-    every = await records(
+    every = await full(
         client,
         auth_headers,
         "/Invoice",
@@ -117,7 +106,7 @@ async def test_invoices_awaiting_approval_or_paid_automatically(
     # "stripeautopaymentrequired" (undescribed: an automatic card payment is to be taken,
     # `take_auto_payment`; inferred)
     documented("/Invoice", "awaiting_approval", "stripeautopaymentrequired")
-    every = await records(
+    every = await full(
         client,
         auth_headers,
         "/Invoice",
@@ -150,7 +139,7 @@ async def test_quotes_open_closed_and_processed(client: httpx.AsyncClient, auth_
     # ones were decided; processed ones were turned into a sales order (`salesorder_id`); an approved
     # quote not yet turned into one needs processing
     documented("/Quotation", "open", "closed", "processed", "needsprocessing")
-    every = await records(
+    every = await full(
         client, auth_headers, "/Quotation", await rows(client, auth_headers, "/Quotation", "quotes")
     )
     undecided = {q["id"] for q in every if q["approvalstate"] == 0}

@@ -19,16 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from halo_sandbox.mock.config import MockSettings
-from tests.mock_halo.test_params import H, documented, ids, rows
+from tests.mock_halo.test_params import H, documented, ids, rows, settings
 from tests.mock_halo.test_params_people import full
 
+__all__ = ["settings"]  # the fixture: a mock without rate limit
+
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def settings() -> MockSettings:
-    return MockSettings(rate_limit=None)
 
 
 async def actions(client: httpx.AsyncClient, headers: H, ticket: int, **params: Any) -> list[Any]:

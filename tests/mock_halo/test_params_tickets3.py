@@ -19,16 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from halo_sandbox.mock.config import MockSettings
-from tests.mock_halo.test_params import H, documented, ids, rows
+from tests.mock_halo.test_params import H, documented, ids, rows, settings
+
+__all__ = ["settings"]  # the fixture: a mock without rate limit
 
 pytestmark = pytest.mark.anyio
 PROJECTS = {45940, 45950, 45951}
-
-
-@pytest.fixture
-def settings() -> MockSettings:
-    return MockSettings(rate_limit=None)
 
 
 async def tickets(client: httpx.AsyncClient, headers: H, **params: Any) -> list[dict[str, Any]]:
