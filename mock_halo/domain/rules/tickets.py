@@ -356,16 +356,19 @@ class States:
         return lambda row: bool(state(row) & wanted)
 
 
+def _numbers(params: Mapping[str, str], param: str) -> frozenset[int]:
+    """The non-negative integers of ``param``'s comma list (other parts skipped)."""
+    return frozenset(
+        int(p) for p in (params.get(param) or "").split(",") if p.strip().isascii() and p.strip().isdigit()
+    )
+
+
 def parse_states(param: str) -> Callable[[Mapping[str, str], FieldErrors], States | None]:
     """The parser of ``param`` (a key of `_STATES`): its comma list of state numbers; parts that are
     not integers are skipped, none filters nothing."""
 
     def parse(params: Mapping[str, str], errors: FieldErrors) -> States | None:
-        wanted = frozenset(
-            int(p)
-            for p in (params.get(param) or "").split(",")
-            if p.strip().isascii() and p.strip().isdigit()
-        )
+        wanted = _numbers(params, param)
         return States(param=param, wanted=wanted) if wanted else None
 
     return parse
@@ -464,11 +467,7 @@ def parse_submitted(
     none filters nothing)."""
 
     def parse(params: Mapping[str, str], errors: FieldErrors) -> Submitted | None:
-        agents = frozenset(
-            int(p)
-            for p in (params.get(param) or "").split(",")
-            if p.strip().isascii() and p.strip().isdigit()
-        )
+        agents = _numbers(params, param)
         return Submitted(agents=agents, assigned=assigned) if agents else None
 
     return parse
